@@ -1,0 +1,222 @@
+//! The command line: parse arguments, run a command, return an exit code.
+
+use crate::config::{self, Config};
+use crate::content::{self, PostFile};
+use crate::report::{self, Format};
+use crate::validate;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Everything went as asked.
+pub const EXIT_OK: i32 = 0;
+/// Invalid content, a failed publish, or a bad config.
+pub const EXIT_ERROR: i32 = 1;
+/// The command line itself is wrong (EX_USAGE).
+pub const EXIT_USAGE: i32 = 64;
+
+const AFTER_HELP: &str = "\
+Exit codes: 0 success, 1 problems found (invalid posts, bad config), 64 usage error.
+Docs: the README of the postwright repository lists every post field and rule id.";
+
+/// Publish Instagram posts kept as files in a git repository: validate them,
+/// plan what is due, publish each exactly once.
+#[derive(Debug, Parser)]
+#[command(name = "postwright", version, about, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// The content repo (holding postwright.toml).
+    #[arg(long, global = true, value_name = "DIR", default_value = ".")]
+    pub repo: PathBuf,
+    /// The config file [default: DIR/postwright.toml].
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Output format [default: github when GITHUB_ACTIONS=true, else human].
+    #[arg(long, global = true, value_enum)]
+    pub format: Option<Format>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check post files against the schema, Instagram's rules and the media
+    /// they use. No network, no credentials.
+    ///
+    /// Every problem is printed as FILE:LINE:COL with a rule id; the exit code
+    /// is 1 when there is at least one error. Without PATHs every post under
+    /// the content folders is checked.
+    #[command(
+        after_help = "Examples:\n  postwright validate\n  postwright validate posts/2026-12-launch.md\n  postwright --repo example-content validate --format json"
+    )]
+    Validate {
+        /// Post files or folders to check (default: all content folders).
+        paths: Vec<PathBuf>,
+    },
+    /// Print the JSON Schema of post files or of postwright.toml, for editors
+    /// and other tools.
+    Schema {
+        #[arg(value_enum, default_value = "post")]
+        which: SchemaKind,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaKind {
+    Post,
+    Config,
+}
+
+/// Runs postwright with these arguments (the first is the program name) and
+/// returns the process exit code.
+pub fn run<I, T>(args: I) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    match execute(&cli, &mut stdout) {
+        Ok(code) => code,
+        Err(Failure::Usage(msg)) => {
+            eprintln!("error: {msg}");
+            EXIT_USAGE
+        }
+    }
+}
+
+/// Why a command could not run at all.
+#[derive(Debug)]
+pub enum Failure {
+    Usage(String),
+}
+
+fn execute(cli: &Cli, out: &mut dyn Write) -> Result<i32, Failure> {
+    let format = cli.format.unwrap_or_else(Format::default_for_env);
+    match &cli.command {
+        Command::Schema { which } => {
+            let text = match which {
+                SchemaKind::Post => validate::schema::POST_SCHEMA,
+                SchemaKind::Config => validate::schema::CONFIG_SCHEMA,
+            };
+            let _ = out.write_all(text.as_bytes());
+            Ok(EXIT_OK)
+        }
+        Command::Validate { paths } => validate_cmd(cli, format, paths, out),
+    }
+}
+
+fn validate_cmd(
+    cli: &Cli,
+    format: Format,
+    paths: &[PathBuf],
+    out: &mut dyn Write,
+) -> Result<i32, Failure> {
+    let repo = &cli.repo;
+    if !repo.is_dir() {
+        return Err(Failure::Usage(format!(
+            "--repo {}: no such folder",
+            repo.display()
+        )));
+    }
+    let config_path = config::path(repo, cli.config.as_deref());
+    let display =
+        content::relative(repo, &config_path).unwrap_or_else(|| config_path.display().to_string());
+    let config = match Config::load(&config_path, &display) {
+        Ok(c) => c,
+        Err(e) => {
+            let problem = e.to_problem();
+            emit(out, format, repo, &[&problem], 0);
+            return Ok(EXIT_ERROR);
+        }
+    };
+    let only = if paths.is_empty() {
+        None
+    } else {
+        Some(select(repo, &config, paths)?)
+    };
+    let result = validate::validate_repo(repo, &config, only.as_deref());
+    let problems = result.problems();
+    emit(out, format, repo, &problems, result.posts.len());
+    Ok(if result.has_errors() {
+        EXIT_ERROR
+    } else {
+        EXIT_OK
+    })
+}
+
+/// Prints problems in the chosen format.
+fn emit(
+    out: &mut dyn Write,
+    format: Format,
+    repo: &Path,
+    problems: &[&crate::diagnostic::Problem],
+    files: usize,
+) {
+    let text = match format {
+        Format::Human => report::human(repo, problems, files),
+        Format::Json => report::json(problems, files),
+        Format::Markdown => report::markdown(problems, files),
+        Format::Github => {
+            let mut s = report::github::annotations(problems, &workspace_prefix(repo));
+            s.push_str(&report::summary_line(
+                files,
+                report::Tally::of(problems.iter().copied()),
+            ));
+            s.push('\n');
+            s
+        }
+    };
+    let _ = out.write_all(text.as_bytes());
+}
+
+/// The repo's path inside `$GITHUB_WORKSPACE`, so annotations name files as
+/// the pull request's diff does.
+fn workspace_prefix(repo: &Path) -> String {
+    let Some(ws) = std::env::var_os("GITHUB_WORKSPACE") else {
+        return String::new();
+    };
+    match (Path::new(&ws).canonicalize(), repo.canonicalize()) {
+        (Ok(ws), Ok(repo)) => content::relative(&ws, &repo).unwrap_or_default(),
+        _ => String::new(),
+    }
+}
+
+/// Turns PATH arguments (relative to the current folder) into post files.
+fn select(repo: &Path, config: &Config, paths: &[PathBuf]) -> Result<Vec<PostFile>, Failure> {
+    let repo_abs = repo
+        .canonicalize()
+        .map_err(|e| Failure::Usage(format!("--repo {}: {e}", repo.display())))?;
+    let mut files = Vec::new();
+    for path in paths {
+        let abs = path
+            .canonicalize()
+            .map_err(|_| Failure::Usage(format!("{}: no such file or folder", path.display())))?;
+        let Some(rel) = content::relative(&repo_abs, &abs) else {
+            return Err(Failure::Usage(format!(
+                "{} is outside the content repo {}",
+                path.display(),
+                repo.display()
+            )));
+        };
+        if abs.is_dir() {
+            let (found, _) = content::discover(&repo_abs, std::slice::from_ref(&rel));
+            files.extend(
+                found
+                    .into_iter()
+                    .map(|f| content::named_file(&f.rel, &config.content)),
+            );
+        } else {
+            files.push(content::named_file(&rel, &config.content));
+        }
+    }
+    files.sort();
+    files.dedup();
+    Ok(files)
+}

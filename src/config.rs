@@ -1,0 +1,395 @@
+//! `postwright.toml`: where posts live, which accounts they go to, and how.
+//!
+//! Unknown keys are errors, as in posts: a typo'd setting must not be ignored.
+//! Errors carry the line and column of the offending key or value.
+
+use crate::diagnostic::{Pos, Problem, Rule};
+use jiff::tz::TimeZone;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+
+/// The file name looked for at the repo root.
+pub const FILE_NAME: &str = "postwright.toml";
+
+/// A loaded and checked configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Folders (relative to the repo root) holding post files.
+    pub content: Vec<String>,
+    /// Zone for `publish_at` values without an offset.
+    pub timezone: TimeZone,
+    pub timezone_name: String,
+    /// Used by posts without `account:`; set when there is one account, or by `default_account`.
+    pub default_account: Option<String>,
+    pub accounts: BTreeMap<String, Account>,
+    pub api: Api,
+    pub media: Media,
+    pub state: State,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Account {
+    /// Instagram professional account id.
+    pub user_id: String,
+    #[serde(default)]
+    pub login: Login,
+    /// The environment variable holding the token (never the token itself).
+    #[serde(default = "default_token_env")]
+    pub token_env: String,
+}
+
+fn default_token_env() -> String {
+    "INSTAGRAM_ACCESS_TOKEN".to_string()
+}
+
+/// Which login the token comes from; decides the Graph host and what is allowed.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Login {
+    #[default]
+    Facebook,
+    Instagram,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Api {
+    #[serde(default = "default_version")]
+    pub version: String,
+    /// Replaces the Graph host (`graph.facebook.com` / `graph.instagram.com`).
+    pub base_url: Option<String>,
+    /// Replaces the resumable-upload host.
+    pub upload_url: Option<String>,
+}
+
+fn default_version() -> String {
+    "v24.0".to_string()
+}
+
+impl Default for Api {
+    fn default() -> Self {
+        Api {
+            version: default_version(),
+            base_url: None,
+            upload_url: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Media {
+    /// Template turning repo paths into public URLs (`{repo}`, `{sha}`, `{path}`).
+    pub base_url: Option<String>,
+    /// Command run per file that prints its public URL.
+    pub upload_command: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct State {
+    #[serde(default)]
+    pub backend: Backend,
+    #[serde(default = "default_state_path")]
+    pub path: String,
+    #[serde(default = "default_state_branch")]
+    pub branch: String,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    #[default]
+    File,
+    Git,
+}
+
+fn default_state_path() -> String {
+    ".postwright/state.json".to_string()
+}
+
+fn default_state_branch() -> String {
+    "postwright-state".to_string()
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State {
+            backend: Backend::File,
+            path: default_state_path(),
+            branch: default_state_branch(),
+        }
+    }
+}
+
+/// The file as written, before checks that need more than serde.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    content: Option<Spanned<Vec<String>>>,
+    timezone: Option<Spanned<String>>,
+    default_account: Option<Spanned<String>>,
+    #[serde(default)]
+    accounts: BTreeMap<String, Account>,
+    #[serde(default)]
+    api: Api,
+    #[serde(default)]
+    media: Media,
+    #[serde(default)]
+    state: State,
+}
+
+/// A configuration that could not be loaded, with where and why.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{file}:{}:{}: {message}", pos.line, pos.column)]
+pub struct ConfigError {
+    pub file: String,
+    pub pos: Pos,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+impl ConfigError {
+    /// The error as a problem of rule `config`, for the report formats.
+    pub fn to_problem(&self) -> Problem {
+        let p = Problem::new(Rule::Config, &self.file, self.pos, &self.message);
+        match &self.help {
+            Some(h) => p.with_help(h),
+            None => p,
+        }
+    }
+}
+
+impl Config {
+    /// Reads `path`; `display` is how the file is named in errors.
+    pub fn load(path: &Path, display: &str) -> Result<Config, ConfigError> {
+        let err = |pos: Pos, message: String, help: Option<&str>| ConfigError {
+            file: display.to_string(),
+            pos,
+            message,
+            help: help.map(str::to_string),
+        };
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(err(
+                    Pos::START,
+                    format!("no {FILE_NAME} here ({})", path.display()),
+                    Some("run postwright from the content repo, or point at it with --repo DIR (or --config FILE)"),
+                ))
+            }
+            Err(e) => return Err(err(Pos::START, format!("cannot read it: {e}"), None)),
+        };
+        Self::parse(&text, display)
+    }
+
+    /// Parses the text of a config file.
+    pub fn parse(text: &str, display: &str) -> Result<Config, ConfigError> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let at = |offset: usize| offset_to_pos(text, offset);
+        let err = |pos: Pos, message: String, help: Option<String>| ConfigError {
+            file: display.to_string(),
+            pos,
+            message,
+            help,
+        };
+        let raw: RawConfig = toml::from_str(text).map_err(|e| {
+            let pos = e.span().map_or(Pos::START, |s| at(s.start));
+            let message = e.message().trim().replace('\n', " ");
+            err(pos, message, None)
+        })?;
+
+        let timezone_name = raw
+            .timezone
+            .as_ref()
+            .map_or_else(|| "UTC".to_string(), |t| t.get_ref().clone());
+        let timezone = TimeZone::get(&timezone_name).map_err(|_| {
+            let pos = raw
+                .timezone
+                .as_ref()
+                .map_or(Pos::START, |t| at(t.span().start));
+            err(
+                pos,
+                format!("unknown time zone `{timezone_name}`"),
+                Some(
+                    "use an IANA name such as \"Europe/Berlin\", \"America/New_York\" or \"UTC\""
+                        .into(),
+                ),
+            )
+        })?;
+
+        if raw.accounts.is_empty() {
+            return Err(err(
+                Pos::START,
+                "no account configured".into(),
+                Some("add one: [accounts.brand] with user_id = \"…\" and token_env = \"INSTAGRAM_ACCESS_TOKEN\"".into()),
+            ));
+        }
+        for (name, account) in &raw.accounts {
+            if account.user_id.trim().is_empty()
+                || !account.user_id.bytes().all(|b| b.is_ascii_digit())
+            {
+                let pos = find_key(text, "user_id", name).unwrap_or(Pos::START);
+                return Err(err(
+                    pos,
+                    format!("accounts.{name}.user_id must be the numeric Instagram account id, got `{}`", account.user_id),
+                    None,
+                ));
+            }
+        }
+        let default_account = match raw.default_account {
+            Some(d) => {
+                if !raw.accounts.contains_key(d.get_ref()) {
+                    return Err(err(
+                        at(d.span().start),
+                        format!(
+                            "default_account `{}` is not one of the accounts",
+                            d.get_ref()
+                        ),
+                        Some(format!("known accounts: {}", names(&raw.accounts))),
+                    ));
+                }
+                Some(d.into_inner())
+            }
+            None if raw.accounts.len() == 1 => raw.accounts.keys().next().cloned(),
+            None => None,
+        };
+        let content = match raw.content {
+            Some(c) => {
+                let start = at(c.span().start);
+                let folders = c.into_inner();
+                if folders.is_empty() {
+                    return Err(err(start, "content names no folder".into(), None));
+                }
+                for f in &folders {
+                    if Path::new(f).is_absolute() || f.split('/').any(|part| part == "..") {
+                        return Err(err(
+                            start,
+                            format!("content folder `{f}` must be a path inside the repo"),
+                            None,
+                        ));
+                    }
+                }
+                folders
+            }
+            None => vec!["posts".to_string()],
+        };
+        Ok(Config {
+            content,
+            timezone,
+            timezone_name,
+            default_account,
+            accounts: raw.accounts,
+            api: raw.api,
+            media: raw.media,
+            state: raw.state,
+        })
+    }
+
+    /// The names of all accounts, quoted, for messages.
+    pub fn account_names(&self) -> String {
+        names(&self.accounts)
+    }
+}
+
+fn names<V>(map: &BTreeMap<String, V>) -> String {
+    map.keys()
+        .map(|k| format!("`{k}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Line and column of a byte offset.
+pub(crate) fn offset_to_pos(text: &str, offset: usize) -> Pos {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    Pos::new(line, before[line_start..].chars().count() + 1)
+}
+
+/// The position of `key` inside table `[accounts.<table>]`, for errors serde
+/// cannot place.
+fn find_key(text: &str, key: &str, table: &str) -> Option<Pos> {
+    let header = format!("[accounts.{table}]");
+    let start = text.find(&header)?;
+    let rel = text[start..].find(&format!("\n{key}"))?;
+    Some(offset_to_pos(text, start + rel + 1))
+}
+
+/// Where the config file is: `--config` or `REPO/postwright.toml`.
+pub fn path(repo: &Path, config: Option<&Path>) -> PathBuf {
+    config.map_or_else(|| repo.join(FILE_NAME), Path::to_path_buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+content = ["posts", "stories"]
+timezone = "Europe/Berlin"
+
+[accounts.brand]
+user_id = "17841405822304914"
+login = "instagram"
+token_env = "BRAND_TOKEN"
+"#;
+
+    #[test]
+    fn loads_a_good_config() {
+        let c = Config::parse(GOOD, "postwright.toml").unwrap();
+        assert_eq!(c.content, ["posts", "stories"]);
+        assert_eq!(c.timezone_name, "Europe/Berlin");
+        assert_eq!(c.default_account.as_deref(), Some("brand"));
+        assert_eq!(c.accounts["brand"].login, Login::Instagram);
+        assert_eq!(c.api.version, "v24.0");
+        assert_eq!(c.state.backend, Backend::File);
+    }
+
+    #[test]
+    fn unknown_key_points_at_it() {
+        let text = GOOD.replace("timezone =", "timezon =");
+        let e = Config::parse(&text, "postwright.toml").unwrap_err();
+        assert_eq!(e.pos.line, 3);
+        assert!(e.message.contains("timezon"), "{}", e.message);
+    }
+
+    #[test]
+    fn bad_timezone_points_at_value() {
+        let text = GOOD.replace("Europe/Berlin", "Europe/Berlim");
+        let e = Config::parse(&text, "postwright.toml").unwrap_err();
+        assert_eq!(e.pos, Pos::new(3, 12));
+        assert!(e.message.contains("Europe/Berlim"));
+    }
+
+    #[test]
+    fn missing_account() {
+        let e = Config::parse("timezone = \"UTC\"\n", "postwright.toml").unwrap_err();
+        assert!(e.message.contains("no account"), "{}", e.message);
+    }
+
+    #[test]
+    fn two_accounts_need_a_default_or_explicit_choice() {
+        let text = format!("{GOOD}\n[accounts.other]\nuser_id = \"1\"\n");
+        let c = Config::parse(&text, "postwright.toml").unwrap();
+        assert_eq!(c.default_account, None);
+        let text =
+            format!("default_account = \"nope\"\n{GOOD}\n[accounts.other]\nuser_id = \"1\"\n");
+        let e = Config::parse(&text, "postwright.toml").unwrap_err();
+        assert_eq!(e.pos.line, 1);
+    }
+
+    #[test]
+    fn non_numeric_user_id() {
+        let text = GOOD.replace("17841405822304914", "@brand");
+        let e = Config::parse(&text, "postwright.toml").unwrap_err();
+        assert_eq!(e.pos.line, 6);
+    }
+}

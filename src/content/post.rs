@@ -1,0 +1,158 @@
+//! The typed post model: what a post file says, field by field.
+
+use super::{Loaded, PostFile, Spans, Syntax};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The kinds of post Instagram's publishing API supports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PostType {
+    Image,
+    Carousel,
+    Reel,
+    Story,
+}
+
+impl fmt::Display for PostType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            PostType::Image => "image",
+            PostType::Carousel => "carousel",
+            PostType::Reel => "reel",
+            PostType::Story => "story",
+        })
+    }
+}
+
+/// A person tagged on an image.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct UserTag {
+    pub username: String,
+    /// From the left edge, 0 to 1; required on images, absent on reels.
+    pub x: Option<f64>,
+    /// From the top edge, 0 to 1.
+    pub y: Option<f64>,
+}
+
+/// One item of `media`: a path or URL, or an object with per-item fields.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum MediaEntry {
+    Src(String),
+    Item {
+        src: String,
+        alt_text: Option<String>,
+        user_tags: Option<Vec<UserTag>>,
+    },
+}
+
+impl MediaEntry {
+    pub fn src(&self) -> &str {
+        match self {
+            MediaEntry::Src(s) | MediaEntry::Item { src: s, .. } => s,
+        }
+    }
+
+    pub fn alt_text(&self) -> Option<&str> {
+        match self {
+            MediaEntry::Item { alt_text, .. } => alt_text.as_deref(),
+            MediaEntry::Src(_) => None,
+        }
+    }
+
+    pub fn user_tags(&self) -> &[UserTag] {
+        match self {
+            MediaEntry::Item {
+                user_tags: Some(t), ..
+            } => t,
+            _ => &[],
+        }
+    }
+}
+
+/// `location_id` may be written as a number or a string; it is an id either way.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum IdValue {
+    Text(String),
+    Number(u64),
+}
+
+impl fmt::Display for IdValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            IdValue::Text(s) => f.write_str(s),
+            IdValue::Number(n) => write!(f, "{n}"),
+        }
+    }
+}
+
+/// The fields of a post, as the schema defines them. Unknown fields never
+/// reach here: the schema check reports them first.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct PostFields {
+    pub id: Option<String>,
+    pub account: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: Option<PostType>,
+    pub media: Vec<MediaEntry>,
+    pub caption: Option<String>,
+    pub publish_at: Option<String>,
+    #[serde(default)]
+    pub draft: bool,
+    pub location_id: Option<IdValue>,
+    pub user_tags: Option<Vec<UserTag>>,
+    pub alt_text: Option<String>,
+    pub collaborators: Option<Vec<String>>,
+    pub first_comment: Option<String>,
+    pub comments: Option<bool>,
+    pub cover: Option<String>,
+    pub thumb_offset: Option<u64>,
+    pub share_to_feed: Option<bool>,
+    pub audio_name: Option<String>,
+}
+
+/// A post file whose fields have the right shape (it passed the schema).
+#[derive(Debug, Clone)]
+pub struct Post {
+    pub file: PostFile,
+    pub syntax: Syntax,
+    /// The id: the `id` field, or the file's default id.
+    pub id: String,
+    pub fields: PostFields,
+    pub spans: Spans,
+}
+
+impl Post {
+    /// Types a loaded document. Fields of the wrong shape are left out (the
+    /// schema check has reported them) so the other rules still run on the
+    /// rest; None when `media` itself is unusable.
+    pub fn from_loaded(loaded: Loaded) -> Option<Post> {
+        let mut value = loaded.doc.value;
+        let fields: PostFields = match serde_json::from_value(value.clone()) {
+            Ok(f) => f,
+            Err(_) => {
+                let map = value.as_object_mut()?;
+                map.retain(|key, v| {
+                    let mut probe = serde_json::Map::new();
+                    probe.insert("media".into(), serde_json::Value::Array(Vec::new()));
+                    probe.insert(key.clone(), v.clone());
+                    serde_json::from_value::<PostFields>(serde_json::Value::Object(probe)).is_ok()
+                });
+                serde_json::from_value(value).ok()?
+            }
+        };
+        let id = fields
+            .id
+            .clone()
+            .unwrap_or_else(|| loaded.file.default_id.clone());
+        Some(Post {
+            file: loaded.file,
+            syntax: loaded.syntax,
+            id,
+            fields,
+            spans: loaded.doc.spans,
+        })
+    }
+}

@@ -1,0 +1,571 @@
+//! YAML to JSON with a position for every key and value.
+//!
+//! We build our own tree from saphyr's event stream rather than use a loader
+//! because we need three things loaders don't give together: the position of
+//! every key (so `unknown-field` points at the typo), duplicate-key detection
+//! (YAML forbids them, most loaders keep the last silently), and hard limits
+//! on nesting and alias expansion (a hostile post must fail fast, not eat
+//! memory). Scalars resolve by the YAML 1.2 core schema: `no` stays a string.
+
+use crate::diagnostic::Pos;
+use saphyr_parser::{Event, Parser, ScalarStyle, Span};
+use serde_json::{Map, Number, Value};
+use std::collections::HashMap;
+
+/// Deepest nesting accepted; real posts use 4 levels.
+pub const MAX_DEPTH: usize = 32;
+/// Most nodes accepted, alias expansions included; real posts have < 200.
+pub const MAX_NODES: usize = 20_000;
+
+/// Where a value sits in the source: the key that introduced it (for map
+/// values) and the value itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Loc {
+    pub key: Option<Pos>,
+    pub value: Pos,
+}
+
+/// JSON pointer (RFC 6901) → location, for every node of a document.
+#[derive(Debug, Clone, Default)]
+pub struct Spans {
+    map: HashMap<String, Loc>,
+}
+
+impl Spans {
+    /// The location of the value at `pointer`, or of its nearest ancestor.
+    pub fn value(&self, pointer: &str) -> Pos {
+        self.lookup(pointer).value
+    }
+
+    /// The key of `pointer` when it has one (map entries), else its value.
+    pub fn key(&self, pointer: &str) -> Pos {
+        let loc = self.lookup(pointer);
+        loc.key.unwrap_or(loc.value)
+    }
+
+    /// Records a value that did not come from the YAML (a Markdown body caption).
+    pub fn insert(&mut self, pointer: &str, value: Pos) {
+        self.map
+            .insert(pointer.to_string(), Loc { key: None, value });
+    }
+
+    pub fn get(&self, pointer: &str) -> Option<Loc> {
+        self.map.get(pointer).copied()
+    }
+
+    fn lookup(&self, pointer: &str) -> Loc {
+        let mut p = pointer;
+        loop {
+            if let Some(loc) = self.map.get(p) {
+                return *loc;
+            }
+            match p.rfind('/') {
+                Some(i) => p = &p[..i],
+                None => {
+                    return Loc {
+                        key: None,
+                        value: Pos::START,
+                    }
+                }
+            }
+        }
+    }
+
+    /// Shift every line by `lines` (front matter starts below the `---`).
+    fn offset_lines(&mut self, lines: usize) {
+        for loc in self.map.values_mut() {
+            loc.value.line += lines;
+            if let Some(k) = &mut loc.key {
+                k.line += lines;
+            }
+        }
+    }
+}
+
+/// Appends one JSON pointer segment, escaped per RFC 6901.
+pub fn pointer_join(base: &str, segment: &str) -> String {
+    let mut s = String::with_capacity(base.len() + segment.len() + 1);
+    s.push_str(base);
+    s.push('/');
+    for c in segment.chars() {
+        match c {
+            '~' => s.push_str("~0"),
+            '/' => s.push_str("~1"),
+            c => s.push(c),
+        }
+    }
+    s
+}
+
+/// Why a YAML text could not be turned into a value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YamlError {
+    pub kind: YamlErrorKind,
+    pub pos: Pos,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum YamlErrorKind {
+    /// Not well-formed YAML, or a construct a post cannot use.
+    Syntax,
+    /// Beyond the nesting or node limits.
+    TooLarge,
+}
+
+/// A parsed document: its JSON value and where each part came from.
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub value: Value,
+    pub spans: Spans,
+}
+
+/// Parses one YAML document; `line_offset` is added to every reported line
+/// (the number of lines before this text in its file).
+pub fn parse(text: &str, line_offset: usize) -> Result<Document, YamlError> {
+    let mut builder = Builder::default();
+    let result = builder.run(text);
+    let shift = |mut e: YamlError| {
+        e.pos.line += line_offset;
+        e
+    };
+    let value = result.map_err(shift)?;
+    let mut spans = builder.spans;
+    spans.offset_lines(line_offset);
+    Ok(Document { value, spans })
+}
+
+fn pos(span: &Span) -> Pos {
+    Pos::new(span.start.line(), span.start.col() + 1)
+}
+
+/// A node under construction.
+enum Frame {
+    Seq {
+        items: Vec<Value>,
+        pointer: String,
+        anchor: usize,
+        size: usize,
+    },
+    Map {
+        map: Map<String, Value>,
+        pointer: String,
+        anchor: usize,
+        size: usize,
+        /// The key read, waiting for its value.
+        pending_key: Option<(String, Pos)>,
+        /// Where each key was first seen, for duplicate-key errors.
+        key_lines: HashMap<String, Pos>,
+    },
+}
+
+#[derive(Default)]
+struct Builder {
+    stack: Vec<Frame>,
+    spans: Spans,
+    /// Anchored values with their node counts, for alias expansion.
+    anchors: HashMap<usize, (Value, usize)>,
+    nodes: usize,
+    root: Option<Value>,
+    documents: usize,
+}
+
+impl Builder {
+    fn run(&mut self, text: &str) -> Result<Value, YamlError> {
+        for item in Parser::new_from_str(text) {
+            let (event, span) = item.map_err(|e| YamlError {
+                kind: YamlErrorKind::Syntax,
+                pos: Pos::new(e.marker().line(), e.marker().col() + 1),
+                message: e.info().to_string(),
+            })?;
+            self.event(event, &span)?;
+        }
+        Ok(self.root.take().unwrap_or(Value::Null))
+    }
+
+    fn error(kind: YamlErrorKind, span: &Span, message: impl Into<String>) -> YamlError {
+        YamlError {
+            kind,
+            pos: pos(span),
+            message: message.into(),
+        }
+    }
+
+    /// The pointer the next value will have, and the key position it hangs off.
+    fn next_pointer(&self) -> (String, Option<Pos>) {
+        match self.stack.last() {
+            None => (String::new(), None),
+            Some(Frame::Seq { items, pointer, .. }) => {
+                (pointer_join(pointer, &items.len().to_string()), None)
+            }
+            Some(Frame::Map {
+                pointer,
+                pending_key,
+                ..
+            }) => match pending_key {
+                Some((k, p)) => (pointer_join(pointer, k), Some(*p)),
+                // A key being read: its pointer is never looked up.
+                None => (pointer.clone(), None),
+            },
+        }
+    }
+
+    fn count(&mut self, n: usize, span: &Span) -> Result<(), YamlError> {
+        self.nodes = self.nodes.saturating_add(n);
+        if self.nodes > MAX_NODES {
+            return Err(Self::error(
+                YamlErrorKind::TooLarge,
+                span,
+                format!("more than {MAX_NODES} values (aliases expanding into each other?)"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn event(&mut self, event: Event<'_>, span: &Span) -> Result<(), YamlError> {
+        match event {
+            Event::DocumentStart(_) => {
+                self.documents += 1;
+                if self.documents > 1 {
+                    return Err(Self::error(
+                        YamlErrorKind::Syntax,
+                        span,
+                        "a post holds one YAML document, but a second one starts here",
+                    ));
+                }
+            }
+            Event::Scalar(text, style, anchor, tag) => {
+                self.count(1, span)?;
+                let is_key = matches!(
+                    self.stack.last(),
+                    Some(Frame::Map {
+                        pending_key: None,
+                        ..
+                    })
+                );
+                if is_key {
+                    if anchor != 0 {
+                        self.anchors
+                            .insert(anchor, (Value::String(text.to_string()), 1));
+                    }
+                    return self.key(text.into_owned(), span);
+                }
+                let forced_string = tag
+                    .as_ref()
+                    .is_some_and(|t| t.is_yaml_core_schema() && t.suffix == "str");
+                let value = if style == ScalarStyle::Plain && !forced_string {
+                    resolve_plain(&text)
+                } else {
+                    Value::String(text.into_owned())
+                };
+                if anchor != 0 {
+                    self.anchors.insert(anchor, (value.clone(), 1));
+                }
+                let (pointer, key) = self.next_pointer();
+                self.spans.map.insert(
+                    pointer,
+                    Loc {
+                        key,
+                        value: pos(span),
+                    },
+                );
+                self.push_value(value, 1, span)?;
+            }
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                self.count(1, span)?;
+                if matches!(
+                    self.stack.last(),
+                    Some(Frame::Map {
+                        pending_key: None,
+                        ..
+                    })
+                ) {
+                    return Err(Self::error(
+                        YamlErrorKind::Syntax,
+                        span,
+                        "a key must be plain text, not a list or a mapping",
+                    ));
+                }
+                if self.stack.len() >= MAX_DEPTH {
+                    return Err(Self::error(
+                        YamlErrorKind::TooLarge,
+                        span,
+                        format!("nested deeper than {MAX_DEPTH} levels"),
+                    ));
+                }
+                let (pointer, key) = self.next_pointer();
+                self.spans.map.insert(
+                    pointer.clone(),
+                    Loc {
+                        key,
+                        value: pos(span),
+                    },
+                );
+                self.stack
+                    .push(if matches!(event, Event::SequenceStart(..)) {
+                        Frame::Seq {
+                            items: Vec::new(),
+                            pointer,
+                            anchor,
+                            size: 1,
+                        }
+                    } else {
+                        Frame::Map {
+                            map: Map::new(),
+                            pointer,
+                            anchor,
+                            size: 1,
+                            pending_key: None,
+                            key_lines: HashMap::new(),
+                        }
+                    });
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let (value, anchor, size) = match self.stack.pop() {
+                    Some(Frame::Seq {
+                        items,
+                        anchor,
+                        size,
+                        ..
+                    }) => (Value::Array(items), anchor, size),
+                    Some(Frame::Map {
+                        map, anchor, size, ..
+                    }) => (Value::Object(map), anchor, size),
+                    None => return Ok(()),
+                };
+                if anchor != 0 {
+                    self.anchors.insert(anchor, (value.clone(), size));
+                }
+                self.push_value(value, size, span)?;
+            }
+            Event::Alias(id) => {
+                let Some((value, size)) = self.anchors.get(&id).cloned() else {
+                    return Err(Self::error(
+                        YamlErrorKind::Syntax,
+                        span,
+                        "alias to an unknown anchor",
+                    ));
+                };
+                self.count(size, span)?;
+                if let Some(Frame::Map {
+                    pending_key: None, ..
+                }) = self.stack.last()
+                {
+                    return match value {
+                        Value::String(s) => self.key(s, span),
+                        _ => Err(Self::error(
+                            YamlErrorKind::Syntax,
+                            span,
+                            "a key must be plain text, not a list or a mapping",
+                        )),
+                    };
+                }
+                let (pointer, key) = self.next_pointer();
+                self.spans.map.insert(
+                    pointer,
+                    Loc {
+                        key,
+                        value: pos(span),
+                    },
+                );
+                self.push_value(value, size, span)?;
+            }
+            Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => {}
+        }
+        Ok(())
+    }
+
+    fn key(&mut self, key: String, span: &Span) -> Result<(), YamlError> {
+        if let Some(Frame::Map {
+            pending_key,
+            key_lines,
+            ..
+        }) = self.stack.last_mut()
+        {
+            let here = pos(span);
+            if let Some(first) = key_lines.get(&key) {
+                return Err(YamlError {
+                    kind: YamlErrorKind::Syntax,
+                    pos: here,
+                    message: format!(
+                        "duplicate key `{key}` (first given on line {}); keep one",
+                        first.line
+                    ),
+                });
+            }
+            key_lines.insert(key.clone(), here);
+            *pending_key = Some((key, here));
+        }
+        Ok(())
+    }
+
+    fn push_value(&mut self, value: Value, size: usize, _span: &Span) -> Result<(), YamlError> {
+        match self.stack.last_mut() {
+            None => self.root = Some(value),
+            Some(Frame::Seq {
+                items, size: total, ..
+            }) => {
+                items.push(value);
+                *total = total.saturating_add(size);
+            }
+            Some(Frame::Map {
+                map,
+                pending_key,
+                size: total,
+                ..
+            }) => {
+                if let Some((k, _)) = pending_key.take() {
+                    map.insert(k, value);
+                    *total = total.saturating_add(size);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// YAML 1.2 core schema resolution of a plain scalar.
+fn resolve_plain(s: &str) -> Value {
+    match s {
+        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        "true" | "True" | "TRUE" => return Value::Bool(true),
+        "false" | "False" | "FALSE" => return Value::Bool(false),
+        _ => {}
+    }
+    if let Some(n) = parse_int(s) {
+        return Value::Number(n.into());
+    }
+    if is_float(s) {
+        if let Some(n) = s.parse::<f64>().ok().and_then(Number::from_f64) {
+            return Value::Number(n);
+        }
+    }
+    Value::String(s.to_string())
+}
+
+fn parse_int(s: &str) -> Option<i64> {
+    if let Some(hex) = s.strip_prefix("0x") {
+        return i64::from_str_radix(hex, 16).ok();
+    }
+    if let Some(oct) = s.strip_prefix("0o") {
+        return i64::from_str_radix(oct, 8).ok();
+    }
+    let digits = s.strip_prefix(['-', '+']).unwrap_or(s);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+fn is_float(s: &str) -> bool {
+    let body = s.strip_prefix(['-', '+']).unwrap_or(s);
+    if matches!(body, ".inf" | ".Inf" | ".INF" | ".nan" | ".NaN" | ".NAN") {
+        // JSON has no infinity or NaN: they stay strings and fail the schema.
+        return false;
+    }
+    let (mantissa, exponent) = match body.find(['e', 'E']) {
+        Some(i) => (&body[..i], Some(&body[i + 1..])),
+        None => (body, None),
+    };
+    let mut parts = mantissa.splitn(2, '.');
+    let int = parts.next().unwrap_or("");
+    let frac = parts.next();
+    let int_ok = int.bytes().all(|b| b.is_ascii_digit());
+    let frac_ok = frac.is_none_or(|f| f.bytes().all(|b| b.is_ascii_digit()));
+    let has_digits = !int.is_empty() || frac.is_some_and(|f| !f.is_empty());
+    let exp_ok = exponent.is_none_or(|e| {
+        let e = e.strip_prefix(['-', '+']).unwrap_or(e);
+        !e.is_empty() && e.bytes().all(|b| b.is_ascii_digit())
+    });
+    int_ok && frac_ok && has_digits && exp_ok && (frac.is_some() || exponent.is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn core_schema_scalars() {
+        let doc = parse(
+            "a: no\nb: true\nc: 12\nd: 1.5\ne: ~\nf: '12'\ng: 2026-12-01T09:00:00+01:00\nh: 0x1F\ni: 1e3\nj: .inf\n",
+            0,
+        )
+        .unwrap();
+        assert_eq!(
+            doc.value,
+            json!({"a":"no","b":true,"c":12,"d":1.5,"e":null,"f":"12",
+                   "g":"2026-12-01T09:00:00+01:00","h":31,"i":1000.0,"j":".inf"})
+        );
+    }
+
+    #[test]
+    fn spans_point_at_keys_and_values() {
+        let doc = parse(
+            "caption: hi\nmedia:\n  - a.jpg\n  - src: b.jpg\n    alt_text: x\n",
+            1,
+        )
+        .unwrap();
+        assert_eq!(doc.spans.key("/caption"), Pos::new(2, 1));
+        assert_eq!(doc.spans.value("/caption"), Pos::new(2, 10));
+        assert_eq!(doc.spans.value("/media/0"), Pos::new(4, 5));
+        assert_eq!(doc.spans.key("/media/1/alt_text"), Pos::new(6, 5));
+        // Unknown pointers fall back to the nearest ancestor.
+        assert_eq!(doc.spans.value("/media/1/nope"), Pos::new(5, 5));
+    }
+
+    #[test]
+    fn duplicate_keys_are_errors() {
+        let err = parse("a: 1\nb: 2\na: 3\n", 0).unwrap_err();
+        assert_eq!(err.pos, Pos::new(3, 1));
+        assert!(
+            err.message.contains("first given on line 1"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn alias_bomb_is_rejected() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let prev = format!("*a{}", i - 1);
+            text.push_str(&format!("a{i}: &a{i} [{}]\n", vec![prev; 10].join(", ")));
+        }
+        let err = parse(&text, 0).unwrap_err();
+        assert_eq!(err.kind, YamlErrorKind::TooLarge);
+    }
+
+    #[test]
+    fn deep_nesting_is_rejected() {
+        let text = "[".repeat(10_000);
+        let err = parse(&text, 0).unwrap_err();
+        assert_eq!(err.kind, YamlErrorKind::TooLarge);
+        let text = format!("{}1{}", "[".repeat(20), "]".repeat(20));
+        assert!(parse(&text, 0).is_ok());
+    }
+
+    #[test]
+    fn aliases_expand_within_limits() {
+        let doc = parse("a: &x {k: 1}\nb: *x\n", 0).unwrap();
+        assert_eq!(doc.value, json!({"a":{"k":1},"b":{"k":1}}));
+    }
+
+    #[test]
+    fn second_document_is_an_error() {
+        let err = parse("a: 1\n---\nb: 2\n", 0).unwrap_err();
+        assert_eq!(err.pos.line, 2);
+    }
+
+    #[test]
+    fn syntax_error_has_position() {
+        let err = parse("a: [1, 2\nb: 3\n", 4).unwrap_err();
+        assert_eq!(err.kind, YamlErrorKind::Syntax);
+        assert!(err.pos.line >= 5, "{err:?}");
+    }
+
+    #[test]
+    fn pointer_escaping() {
+        assert_eq!(pointer_join("/a", "b/c~d"), "/a/b~1c~0d");
+    }
+}

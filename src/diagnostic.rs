@@ -1,0 +1,213 @@
+//! Problems found in a content repo, each tied to a file, a line and a rule.
+//!
+//! Every stage reports through [`Problem`]; the report module turns them into
+//! human text, JSON or GitHub annotations. Rule ids are a public contract:
+//! people silence, grep and document them, so they never change meaning.
+
+use serde::Serialize;
+use std::fmt;
+
+/// How bad a problem is. Errors block `plan`/`apply`; warnings never do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        })
+    }
+}
+
+macro_rules! rules {
+    ($( $(#[doc = $doc:literal])* $variant:ident = $id:literal, $sev:ident; )*) => {
+        /// A stable rule id. `postwright validate` names one on every problem.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Rule { $( $(#[doc = $doc])* $variant, )* }
+
+        impl Rule {
+            /// Every rule, in documentation order.
+            pub const ALL: &'static [Rule] = &[ $(Rule::$variant,)* ];
+
+            /// The id printed in diagnostics, e.g. `caption-too-long`.
+            pub fn id(self) -> &'static str {
+                match self { $(Rule::$variant => $id,)* }
+            }
+
+            /// The severity this rule reports with.
+            pub fn severity(self) -> Severity {
+                match self { $(Rule::$variant => Severity::$sev,)* }
+            }
+
+            /// One line saying what the rule checks (for `--help` and docs).
+            pub fn summary(self) -> &'static str {
+                match self { $(Rule::$variant => concat!($($doc),*).trim_ascii(),)* }
+            }
+        }
+    };
+}
+
+rules! {
+    /// postwright.toml is missing, malformed, or names something that does not exist.
+    Config = "config", Error;
+    /// The file is not valid YAML (or its front matter is never closed).
+    YamlSyntax = "yaml-syntax", Error;
+    /// The file is not UTF-8 text.
+    Encoding = "encoding", Error;
+    /// The post file is larger than 1 MiB, or too deeply nested, or expands too many aliases.
+    FileTooLarge = "file-too-large", Error;
+    /// A key the post format does not know (usually a typo).
+    UnknownField = "unknown-field", Error;
+    /// A value of the wrong type or outside the allowed values.
+    Schema = "schema", Error;
+    /// `publish_at` is not a date and time postwright can read.
+    PublishAtInvalid = "publish-at-invalid", Error;
+    /// `account` names no account of postwright.toml.
+    UnknownAccount = "unknown-account", Error;
+    /// Two post files have the same id.
+    DuplicateId = "duplicate-id", Error;
+    /// A media file does not exist.
+    MediaMissing = "media-missing", Error;
+    /// A media path leaves the repository (`..` or a symlink).
+    MediaOutsideRepo = "media-outside-repo", Error;
+    /// A media URL Meta cannot fetch (not https, or not plain ASCII).
+    MediaUrl = "media-url", Error;
+    /// Not a JPEG where an image goes, an unsupported video container, a video where only images go.
+    MediaFormat = "media-format", Error;
+    /// The post type cannot take this many media items.
+    MediaCount = "media-count", Error;
+    /// An image over 8 MiB.
+    ImageTooLarge = "image-too-large", Error;
+    /// A video over the size limit of its post type (reel 300 MB, story 100 MB).
+    VideoTooLarge = "video-too-large", Error;
+    /// Width to height ratio outside what the post type accepts (after EXIF orientation).
+    AspectRatio = "aspect-ratio", Error;
+    /// An image narrower than 320 px or wider than 1440 px: Instagram rescales it.
+    ImageWidth = "image-width", Warning;
+    /// Video length outside what the post type accepts.
+    VideoDuration = "video-duration", Error;
+    /// A caption over 2200 characters.
+    CaptionTooLong = "caption-too-long", Error;
+    /// More than 30 hashtags in the caption.
+    TooManyHashtags = "too-many-hashtags", Error;
+    /// More than 20 @-mentions in the caption.
+    TooManyMentions = "too-many-mentions", Error;
+    /// A carousel with fewer than 2 or more than 10 items.
+    CarouselSize = "carousel-size", Error;
+    /// More than 3 collaborators, a leading `@`, or collaborators on a story.
+    Collaborators = "collaborators", Error;
+    /// A field the post type cannot carry.
+    FieldNotAllowed = "field-not-allowed", Error;
+    /// A user tag with x or y outside 0–1.
+    UserTagPosition = "user-tag-position", Error;
+    /// Alt text over 1000 characters.
+    AltTextTooLong = "alt-text-too-long", Error;
+    /// A file named on the command line that postwright will not treat as a post.
+    NotAPost = "not-a-post", Warning;
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+impl Serialize for Rule {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.id())
+    }
+}
+
+/// A 1-based line and column (columns count characters, not bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize)]
+pub struct Pos {
+    pub line: usize,
+    pub column: usize,
+}
+
+impl Pos {
+    /// The start of a file: where file-level problems point.
+    pub const START: Pos = Pos { line: 1, column: 1 };
+
+    pub fn new(line: usize, column: usize) -> Pos {
+        Pos { line, column }
+    }
+}
+
+/// One finding: where, which rule, what is wrong and what to do.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Problem {
+    pub severity: Severity,
+    pub rule: Rule,
+    /// Path relative to the repo root, `/`-separated.
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+    /// What to do about it, when there is something better to say than the message.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+}
+
+impl Problem {
+    pub fn new(rule: Rule, file: impl Into<String>, pos: Pos, message: impl Into<String>) -> Self {
+        Problem {
+            severity: rule.severity(),
+            rule,
+            file: file.into(),
+            line: pos.line,
+            column: pos.column,
+            message: message.into(),
+            help: None,
+        }
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    /// Sort key: file, then position, then rule, so output is stable.
+    pub fn sort_key(&self) -> (&str, usize, usize, Rule) {
+        (&self.file, self.line, self.column, self.rule)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn rule_ids_are_unique_kebab_case_and_documented() {
+        let mut seen = HashSet::new();
+        for rule in Rule::ALL {
+            let id = rule.id();
+            assert!(seen.insert(id), "duplicate rule id {id}");
+            assert!(
+                id.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+                "{id} is not kebab-case"
+            );
+            assert!(!rule.summary().is_empty(), "{id} has no summary");
+        }
+    }
+
+    #[test]
+    fn warnings_are_the_documented_few() {
+        let warnings: Vec<_> = Rule::ALL
+            .iter()
+            .filter(|r| r.severity() == Severity::Warning)
+            .map(|r| r.id())
+            .collect();
+        assert_eq!(warnings, ["image-width", "not-a-post"]);
+    }
+}

@@ -1,0 +1,16 @@
+//! postwright: GitOps for Instagram. Posts are files in a git repository;
+//! `validate` checks them, `plan` shows what is due, `apply` publishes each
+//! exactly once.
+//!
+//! Data flows one way through the stages: [`content`] (load) →
+//! [`validate`] → plan → apply → state. [`report`] prints the results and
+//! [`cli`] ties it together behind `run()`, which returns the exit code.
+
+pub mod cli;
+pub mod config;
+pub mod content;
+pub mod diagnostic;
+pub mod media;
+pub mod report;
+pub mod time;
+pub mod validate;

@@ -1,0 +1,105 @@
+//! Reading times: `publish_at` values of posts and `--at` of the command line.
+//!
+//! A `publish_at` without an offset is a wall-clock time in the config's
+//! time zone. Wall-clock times that do not exist (the hour skipped when
+//! clocks go forward) resolve to the same distance after the gap, and times
+//! that happen twice (the hour repeated when clocks go back) resolve to the
+//! first of the two — the "compatible" rule of RFC 5545 and Temporal, and
+//! what a person setting an alarm expects.
+
+use jiff::civil::DateTime;
+use jiff::tz::TimeZone;
+use jiff::{Timestamp, ZonedDateTime};
+
+/// Parses a `publish_at` value. Accepted forms:
+/// `2026-12-01T09:00:00+01:00` (RFC 3339), `2026-12-01T09:00:00Z`,
+/// `2026-12-01T09:00[Europe/Berlin]` (RFC 9557), and `2026-12-01 09:00` or
+/// `2026-12-01T09:00:00` (wall-clock time in `tz`).
+pub fn parse_publish_at(text: &str, tz: &TimeZone) -> Result<Timestamp, String> {
+    let text = text.trim();
+    if text.contains('[') {
+        return text
+            .parse::<ZonedDateTime>()
+            .map(|z| z.timestamp())
+            .map_err(|e| format!("`{text}` is not a date and time with a zone: {e}"));
+    }
+    if let Ok(ts) = text.parse::<Timestamp>() {
+        return Ok(ts);
+    }
+    match text.parse::<DateTime>() {
+        Ok(dt) if has_time(text) => tz
+            .to_zoned_datetime(dt)
+            .map(|z| z.timestamp())
+            .map_err(|e| format!("`{text}` cannot be placed in the time zone: {e}")),
+        Ok(_) => Err(format!("`{text}` has a date but no time of day")),
+        Err(_) => Err(format!(
+            "`{text}` is not a date and time postwright can read"
+        )),
+    }
+}
+
+/// The help line for an unreadable `publish_at`.
+pub const PUBLISH_AT_HELP: &str = "write it like 2026-12-01 09:00 (config timezone), 2026-12-01T09:00:00+01:00, or 2026-12-01T09:00[Europe/Berlin]";
+
+fn has_time(text: &str) -> bool {
+    text.len() > 10
+}
+
+/// Parses `--at`: RFC 3339 with an offset, or a wall-clock time in `tz`.
+pub fn parse_at(text: &str, tz: &TimeZone) -> Result<Timestamp, String> {
+    parse_publish_at(text, tz)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn berlin() -> TimeZone {
+        TimeZone::get("Europe/Berlin").unwrap()
+    }
+
+    fn ts(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn forms() {
+        let tz = berlin();
+        assert_eq!(
+            parse_publish_at("2026-12-01T09:00:00+01:00", &tz),
+            Ok(ts("2026-12-01T08:00:00Z"))
+        );
+        assert_eq!(
+            parse_publish_at("2026-12-01 09:00", &tz),
+            Ok(ts("2026-12-01T08:00:00Z"))
+        );
+        assert_eq!(
+            parse_publish_at("2026-07-01T09:00:00", &tz),
+            Ok(ts("2026-07-01T07:00:00Z"))
+        );
+        assert_eq!(
+            parse_publish_at("2026-12-01T09:00[America/New_York]", &tz),
+            Ok(ts("2026-12-01T14:00:00Z"))
+        );
+        assert!(parse_publish_at("2026-12-01", &tz)
+            .unwrap_err()
+            .contains("no time"));
+        assert!(parse_publish_at("tomorrow", &tz).is_err());
+        assert!(parse_publish_at("2026-02-30 09:00", &tz).is_err());
+    }
+
+    #[test]
+    fn dst_gap_and_fold() {
+        let tz = berlin();
+        // 02:30 does not exist on 2026-03-29 in Berlin: it becomes 03:30 CEST.
+        assert_eq!(
+            parse_publish_at("2026-03-29 02:30", &tz),
+            Ok(ts("2026-03-29T01:30:00Z"))
+        );
+        // 02:30 happens twice on 2026-10-25: the first (CEST) is taken.
+        assert_eq!(
+            parse_publish_at("2026-10-25 02:30", &tz),
+            Ok(ts("2026-10-25T00:30:00Z"))
+        );
+    }
+}

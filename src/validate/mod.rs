@@ -1,0 +1,332 @@
+//! Checks every post: the JSON Schema, Instagram's rules, and a media
+//! preflight. One pass over the files; one header read per media file.
+
+pub mod preflight;
+pub mod rules;
+pub mod schema;
+
+use crate::config::Config;
+use crate::content::{self, Load, Post, PostFile, PostType};
+use crate::diagnostic::{Pos, Problem, Rule};
+use jiff::Timestamp;
+use preflight::{Preflight, Resolved, Role};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// A post that passed every check: what `plan` and `apply` work from.
+#[derive(Debug, Clone)]
+pub struct ValidPost {
+    pub post: Post,
+    pub kind: PostType,
+    pub account: String,
+    pub publish_at: Option<Timestamp>,
+    pub media: Vec<Resolved>,
+    pub cover: Option<Resolved>,
+}
+
+/// The outcome for one post file.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    pub file: PostFile,
+    /// Known once the file parses.
+    pub id: Option<String>,
+    /// Present when there is no error.
+    pub valid: Option<ValidPost>,
+    pub problems: Vec<Problem>,
+}
+
+/// The outcome for a repo (or the files asked for).
+#[derive(Debug, Clone, Default)]
+pub struct Validation {
+    /// Post files checked (files that turned out not to be posts excluded).
+    pub posts: Vec<Checked>,
+    /// Problems not tied to one post (a missing content folder).
+    pub general: Vec<Problem>,
+}
+
+impl Validation {
+    /// Every problem, sorted by file and position.
+    pub fn problems(&self) -> Vec<&Problem> {
+        let mut all: Vec<&Problem> = self
+            .general
+            .iter()
+            .chain(self.posts.iter().flat_map(|c| &c.problems))
+            .collect();
+        all.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        all
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.problems().iter().any(|p| p.is_error())
+    }
+}
+
+/// Validates the posts of `repo`. With `only`, checks those files (named on
+/// the command line); ids are still compared across the whole repo so a
+/// duplicate of a file not named is found.
+pub fn validate_repo(repo: &Path, config: &Config, only: Option<&[PostFile]>) -> Validation {
+    let (discovered, missing) = content::discover(repo, &config.content);
+    let mut general = Vec::new();
+    for folder in &missing {
+        general.push(
+            Problem::new(
+                Rule::Config,
+                crate::config::FILE_NAME,
+                Pos::START,
+                format!("content folder `{folder}` does not exist"),
+            )
+            .with_help("create it, or fix `content` in postwright.toml"),
+        );
+    }
+    let mut files = discovered;
+    if let Some(only) = only {
+        for f in only {
+            if !files.iter().any(|d| d.rel == f.rel) {
+                files.push(f.clone());
+            }
+        }
+    }
+    let mut preflight = Preflight::new(repo);
+    let mut posts: Vec<Checked> = Vec::with_capacity(files.len());
+    let wanted = |f: &PostFile| only.is_none_or(|o| o.iter().any(|w| w.rel == f.rel));
+    for file in files {
+        let selected = wanted(&file);
+        match content::load(repo, &file) {
+            Load::NotAPost => {
+                if only.is_some() && selected {
+                    general.push(Problem::new(
+                        Rule::NotAPost,
+                        &file.rel,
+                        Pos::START,
+                        "this Markdown file has no front matter (a first line `---`), so it is not a post",
+                    ));
+                }
+            }
+            Load::Broken(problem) => {
+                if selected {
+                    posts.push(Checked {
+                        file,
+                        id: None,
+                        valid: None,
+                        problems: vec![problem],
+                    });
+                }
+            }
+            Load::Post(loaded) => {
+                // Files outside the selection are parsed only for their id.
+                if !selected {
+                    let id = loaded.doc.value.get("id").and_then(|v| v.as_str());
+                    let id = id.map_or_else(|| loaded.file.default_id.clone(), str::to_string);
+                    posts.push(Checked {
+                        file,
+                        id: Some(id),
+                        valid: None,
+                        problems: Vec::new(),
+                    });
+                    continue;
+                }
+                let mut checked = check_post(*loaded, config, &mut preflight);
+                if !checked.file.in_content {
+                    checked.problems.push(Problem::new(
+                        Rule::NotAPost,
+                        &checked.file.rel,
+                        Pos::START,
+                        format!(
+                            "this file is outside the content folders ({}), so plan and apply will not see it",
+                            config.content.join(", ")
+                        ),
+                    ));
+                }
+                posts.push(checked);
+            }
+        }
+    }
+    duplicate_ids(&mut posts);
+    posts.retain(|c| wanted(&c.file));
+    Validation { posts, general }
+}
+
+fn duplicate_ids(posts: &mut [Checked]) {
+    let mut first: HashMap<String, usize> = HashMap::new();
+    let mut dups = Vec::new();
+    for (i, c) in posts.iter().enumerate() {
+        if let Some(id) = &c.id {
+            match first.get(id) {
+                Some(&j) => dups.push((i, j)),
+                None => {
+                    first.insert(id.clone(), i);
+                }
+            }
+        }
+    }
+    for (i, j) in dups {
+        let other = posts[j].file.rel.clone();
+        let c = &mut posts[i];
+        let id = c.id.clone().unwrap_or_default();
+        let at = c
+            .valid
+            .as_ref()
+            .map(|v| &v.post.spans)
+            .and_then(|s| s.get("/id"))
+            .map_or(Pos::START, |l| l.key.unwrap_or(l.value));
+        c.problems.push(
+            Problem::new(
+                Rule::DuplicateId,
+                &c.file.rel,
+                at,
+                format!("id `{id}` is also the id of {other}"),
+            )
+            .with_help("give one of them its own `id:`, or remove the copy"),
+        );
+        c.valid = None;
+    }
+}
+
+/// Every check of one parsed post.
+pub fn check_post(loaded: content::Loaded, config: &Config, preflight: &mut Preflight) -> Checked {
+    let file = loaded.file.clone();
+    let rel = file.rel.clone();
+    let mut problems = schema::check_post(&rel, &loaded.doc.value, &loaded.doc.spans);
+    let default_id = loaded.file.default_id.clone();
+    let id_field = loaded
+        .doc
+        .value
+        .get("id")
+        .and_then(|v| v.as_str())
+        .map(str::to_string);
+    let post = match Post::from_loaded(loaded) {
+        Some(p) => p,
+        None => {
+            // The schema has said what is wrong; without typed fields the
+            // other rules cannot run.
+            return Checked {
+                file,
+                id: Some(id_field.unwrap_or(default_id)),
+                valid: None,
+                problems,
+            };
+        }
+    };
+    let f = &post.fields;
+
+    let account = match f.account.clone().or_else(|| config.default_account.clone()) {
+        Some(a) if config.accounts.contains_key(&a) => Some(a),
+        Some(a) => {
+            problems.push(
+                Problem::new(
+                    Rule::UnknownAccount,
+                    &rel,
+                    post.spans.value("/account"),
+                    format!("account `{a}` is not in postwright.toml"),
+                )
+                .with_help(format!("known accounts: {}", config.account_names())),
+            );
+            None
+        }
+        None => {
+            problems.push(
+                Problem::new(
+                    Rule::UnknownAccount,
+                    &rel,
+                    Pos::START,
+                    "postwright.toml has several accounts and this post names none",
+                )
+                .with_help(format!(
+                    "add `account:` with one of {}, or set default_account",
+                    config.account_names()
+                )),
+            );
+            None
+        }
+    };
+
+    let publish_at = match &f.publish_at {
+        Some(text) => match crate::time::parse_publish_at(text, &config.timezone) {
+            Ok(t) => Some(t),
+            Err(message) => {
+                problems.push(
+                    Problem::new(
+                        Rule::PublishAtInvalid,
+                        &rel,
+                        post.spans.value("/publish_at"),
+                        message,
+                    )
+                    .with_help(crate::time::PUBLISH_AT_HELP),
+                );
+                None
+            }
+        },
+        None => None,
+    };
+
+    let mut media = Vec::with_capacity(f.media.len());
+    let mut video_items = Vec::with_capacity(f.media.len());
+    for (i, item) in f.media.iter().enumerate() {
+        let at = post.spans.value(&format!("/media/{i}/src"));
+        match preflight.resolve(&rel, item.src(), at) {
+            Ok(r) => {
+                video_items.push(r.is_video);
+                media.push(Some(r));
+            }
+            Err(p) => {
+                video_items.push(looks_like_video(item.src()));
+                problems.push(p);
+                media.push(None);
+            }
+        }
+    }
+    let kind = f.kind.unwrap_or(match (media.len(), video_items.first()) {
+        (1, Some(true)) => PostType::Reel,
+        (1, _) => PostType::Image,
+        _ => PostType::Carousel,
+    });
+    for (i, m) in media.iter().enumerate() {
+        if let Some(m) = m {
+            let at = post.spans.value(&format!("/media/{i}/src"));
+            problems.extend(preflight::check(&rel, Role::Item(kind), m, at));
+        }
+    }
+    let cover = match (&f.cover, kind) {
+        (Some(src), PostType::Reel) => {
+            let at = post.spans.value("/cover");
+            match preflight.resolve(&rel, src, at) {
+                Ok(r) => {
+                    problems.extend(preflight::check(&rel, Role::Cover, &r, at));
+                    Some(r)
+                }
+                Err(p) => {
+                    problems.push(p);
+                    None
+                }
+            }
+        }
+        _ => None,
+    };
+    problems.extend(rules::check(&post, kind, &video_items));
+
+    let has_errors = problems.iter().any(Problem::is_error);
+    let valid = match (has_errors, account) {
+        (false, Some(account)) => Some(ValidPost {
+            kind,
+            account,
+            publish_at,
+            media: media.into_iter().flatten().collect(),
+            cover,
+            post: post.clone(),
+        }),
+        _ => None,
+    };
+    Checked {
+        file,
+        id: Some(post.id.clone()),
+        valid,
+        problems,
+    }
+}
+
+fn looks_like_video(src: &str) -> bool {
+    let lower = src.to_ascii_lowercase();
+    [".mp4", ".mov", ".m4v", ".webm", ".avi"]
+        .iter()
+        .any(|e| lower.ends_with(e))
+}

@@ -1,0 +1,315 @@
+//! Media preflight: every media reference resolved and its file's header
+//! checked against what Instagram accepts for the post type, before anything
+//! is uploaded. Reads headers only, once per file per run.
+
+use crate::content::{relative, resolve_media_path, PostType};
+use crate::diagnostic::{Pos, Problem, Rule};
+use crate::media::{self, Format, MediaInfo};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// Instagram's image limit: 8 MiB.
+pub const MAX_IMAGE_BYTES: u64 = 8 * 1024 * 1024;
+/// Reels: at most 300 MB.
+pub const MAX_REEL_BYTES: u64 = 300 * 1000 * 1000;
+/// Video stories: at most 100 MB.
+pub const MAX_STORY_VIDEO_BYTES: u64 = 100 * 1000 * 1000;
+/// Feed images: width to height from 4:5 to 1.91:1.
+pub const FEED_RATIO: (f64, f64) = (0.8, 1.91);
+/// Reels: width to height from 0.01:1 to 10:1.
+pub const REEL_RATIO: (f64, f64) = (0.01, 10.0);
+
+/// Where a media file comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Source {
+    /// A file in the repo (path relative to the repo root).
+    File { path: String, info: MediaInfo },
+    /// An https URL used as it is; nothing to inspect.
+    Url(String),
+}
+
+/// A media reference that exists (or is a URL), with what it is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resolved {
+    pub source: Source,
+    pub is_video: bool,
+}
+
+impl Resolved {
+    pub fn info(&self) -> Option<&MediaInfo> {
+        match &self.source {
+            Source::File { info, .. } => Some(info),
+            Source::Url(_) => None,
+        }
+    }
+}
+
+/// What a media file is used as: decides which rules apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// The media of a post of this type (a carousel's items included).
+    Item(PostType),
+    /// A reel's cover image.
+    Cover,
+}
+
+/// Resolves media references, caching header reads by path so a file used by
+/// many posts is inspected once.
+pub struct Preflight {
+    repo: PathBuf,
+    repo_canonical: PathBuf,
+    cache: HashMap<String, Result<MediaInfo, String>>,
+}
+
+impl Preflight {
+    pub fn new(repo: &Path) -> Preflight {
+        Preflight {
+            repo: repo.to_path_buf(),
+            repo_canonical: repo.canonicalize().unwrap_or_else(|_| repo.to_path_buf()),
+            cache: HashMap::new(),
+        }
+    }
+
+    /// Resolves `src` of the post `post_rel`; a problem says why it cannot be used.
+    pub fn resolve(&mut self, file: &str, src: &str, at: Pos) -> Result<Resolved, Problem> {
+        let problem = |rule, msg: String| Problem::new(rule, file, at, msg);
+        if let Some(rest) = src.strip_prefix("https://") {
+            if !src.is_ascii() || src.chars().any(char::is_whitespace) || rest.is_empty() {
+                return Err(problem(Rule::MediaUrl, format!("`{src}` is not a plain-ASCII URL"))
+                    .with_help("Meta fetches media with cURL: percent-encode spaces and non-ASCII characters"));
+            }
+            let path = rest
+                .split(['?', '#'])
+                .next()
+                .unwrap_or(rest)
+                .to_ascii_lowercase();
+            let is_video = [".mp4", ".mov", ".m4v"].iter().any(|e| path.ends_with(e));
+            return Ok(Resolved {
+                source: Source::Url(src.to_string()),
+                is_video,
+            });
+        }
+        if let Some((scheme, _)) = src.split_once("://") {
+            return Err(problem(
+                Rule::MediaUrl,
+                format!("`{src}` uses {scheme}://; Meta fetches only https:// URLs"),
+            )
+            .with_help("serve the file over https, or commit it to the repo and use its path"));
+        }
+        let Some(rel) = resolve_media_path(file, src) else {
+            return Err(problem(
+                Rule::MediaOutsideRepo,
+                format!("`{src}` points outside the repository"),
+            )
+            .with_help("media must be committed inside the repo (or be an https:// URL)"));
+        };
+        let abs = self.repo.join(&rel);
+        let Ok(meta) = std::fs::metadata(&abs) else {
+            let base = file.rsplit_once('/').map_or("", |(d, _)| d);
+            return Err(problem(Rule::MediaMissing, format!("media file `{rel}` does not exist"))
+                .with_help(format!(
+                    "paths are relative to the post's folder (`{base}/`); start with / for the repo root"
+                )));
+        };
+        if meta.is_dir() {
+            return Err(problem(
+                Rule::MediaMissing,
+                format!("`{rel}` is a folder, not a media file"),
+            ));
+        }
+        // A symlink inside the repo may still lead out of it.
+        let inside = abs
+            .canonicalize()
+            .ok()
+            .and_then(|c| relative(&self.repo_canonical, &c))
+            .is_some();
+        if !inside {
+            return Err(problem(
+                Rule::MediaOutsideRepo,
+                format!("`{rel}` is a symlink to a file outside the repository"),
+            )
+            .with_help("commit the file itself: Meta can only fetch what the repo serves"));
+        }
+        let cached = self
+            .cache
+            .entry(rel.clone())
+            .or_insert_with(|| media::inspect(&abs).map_err(|e| e.to_string()));
+        match cached {
+            Ok(info) => Ok(Resolved {
+                is_video: info.format.is_video(),
+                source: Source::File {
+                    path: rel,
+                    info: info.clone(),
+                },
+            }),
+            Err(e) => Err(problem(Rule::MediaFormat, format!("`{rel}`: {e}"))),
+        }
+    }
+}
+
+/// The checks of one media file for its role; `at` is where it is named.
+pub fn check(file: &str, role: Role, media: &Resolved, at: Pos) -> Vec<Problem> {
+    let mut out = Vec::new();
+    let Some(info) = media.info() else {
+        // URLs cannot be inspected here; apply checks what the server says.
+        if matches!(role, Role::Item(PostType::Image) | Role::Cover) && media.is_video {
+            out.push(video_where_image_goes(file, role, at));
+        }
+        return out;
+    };
+    let Source::File { path, .. } = &media.source else {
+        return out;
+    };
+    let problem = |rule, msg: String| Problem::new(rule, file, at, msg);
+    let image_only = matches!(role, Role::Item(PostType::Image) | Role::Cover);
+    let video_only = matches!(role, Role::Item(PostType::Reel));
+    match &info.format {
+        Format::Jpeg { .. } | Format::Mpo | Format::OtherImage(_) if video_only => {
+            out.push(
+                problem(Rule::MediaFormat, format!("`{path}` is an image, but a reel is a video"))
+                    .with_help("use `type: image` for a single photo"),
+            );
+        }
+        Format::Video(_) | Format::OtherVideo(_) if image_only => {
+            out.push(video_where_image_goes(file, role, at));
+        }
+        Format::Mpo => out.push(
+            problem(Rule::MediaFormat, format!("`{path}` is a multi-picture (MPO) JPEG, which Instagram rejects"))
+                .with_help("re-save it as a plain JPEG"),
+        ),
+        Format::OtherImage(kind) => out.push(
+            problem(Rule::MediaFormat, format!("`{path}` is a {kind} image; Instagram takes JPEG only"))
+                .with_help("convert it to JPEG (the file extension alone does not make it one)"),
+        ),
+        Format::OtherVideo(kind) => out.push(
+            problem(Rule::MediaFormat, format!("`{path}` is a {kind} video; Instagram takes MP4 or MOV"))
+                .with_help("convert it, e.g. ffmpeg -i in.webm -c:v libx264 -c:a aac -movflags +faststart out.mp4"),
+        ),
+        Format::Unknown => out.push(problem(
+            Rule::MediaFormat,
+            format!("`{path}` is neither a JPEG image nor an MP4/MOV video"),
+        )),
+        Format::Jpeg { width, .. } => {
+            if info.bytes > MAX_IMAGE_BYTES {
+                out.push(problem(
+                    Rule::ImageTooLarge,
+                    format!("`{path}` is {}; Instagram takes images up to 8 MiB", mib(info.bytes)),
+                ).with_help("export it at a lower quality or size (1440 px wide is the most Instagram shows)"));
+            }
+            let feed = matches!(role, Role::Item(PostType::Image | PostType::Carousel));
+            if let (true, Some((w, h))) = (feed, info.format.display_size()) {
+                if let Some(p) = ratio_problem(file, path, at, w, h, FEED_RATIO, "a feed image") {
+                    out.push(p);
+                }
+            }
+            if feed && !(320..=1440).contains(width) {
+                out.push(problem(
+                    Rule::ImageWidth,
+                    format!("`{path}` is {width} px wide; Instagram rescales images to 320–1440 px"),
+                ));
+            }
+        }
+        Format::Video(v) => {
+            if !v.moov_before_mdat {
+                out.push(
+                    problem(Rule::MediaFormat, format!("`{path}` has its index (moov atom) after the media data; Instagram requires it first"))
+                        .with_help("re-mux without re-encoding: ffmpeg -i in.mp4 -c copy -movflags +faststart out.mp4"),
+                );
+            }
+            if !v.has_video_track {
+                out.push(problem(Rule::MediaFormat, format!("`{path}` has no video track")));
+            }
+            let secs = v.duration_ms as f64 / 1000.0;
+            match role {
+                Role::Item(PostType::Reel) => {
+                    if !(3_000..=900_000).contains(&v.duration_ms) {
+                        out.push(problem(
+                            Rule::VideoDuration,
+                            format!("`{path}` is {secs:.1} s long; a reel must be 3 s to 15 min"),
+                        ));
+                    }
+                    if info.bytes > MAX_REEL_BYTES {
+                        out.push(problem(Rule::VideoTooLarge, format!("`{path}` is {}; a reel may be at most 300 MB", mib(info.bytes))));
+                    }
+                    if let Some((w, h)) = info.format.display_size() {
+                        if let Some(p) = ratio_problem(file, path, at, w, h, REEL_RATIO, "a reel") {
+                            out.push(p);
+                        }
+                    }
+                }
+                Role::Item(PostType::Story) => {
+                    if !(3_000..=60_000).contains(&v.duration_ms) {
+                        out.push(problem(
+                            Rule::VideoDuration,
+                            format!("`{path}` is {secs:.1} s long; a video story must be 3 to 60 s"),
+                        ).with_help("trim it, or publish it as a reel"));
+                    }
+                    if info.bytes > MAX_STORY_VIDEO_BYTES {
+                        out.push(problem(Rule::VideoTooLarge, format!("`{path}` is {}; a video story may be at most 100 MB", mib(info.bytes))));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+fn video_where_image_goes(file: &str, role: Role, at: Pos) -> Problem {
+    let (what, help) = match role {
+        Role::Cover => (
+            "a reel's cover must be a JPEG image",
+            "use a still frame as JPEG, or `thumb_offset` to pick a frame",
+        ),
+        _ => (
+            "`type: image` takes one JPEG image",
+            "for a single video use `type: reel`",
+        ),
+    };
+    Problem::new(
+        Rule::MediaFormat,
+        file,
+        at,
+        format!("this is a video, but {what}"),
+    )
+    .with_help(help)
+}
+
+fn ratio_problem(
+    file: &str,
+    path: &str,
+    at: Pos,
+    w: u32,
+    h: u32,
+    (min, max): (f64, f64),
+    what: &str,
+) -> Option<Problem> {
+    if h == 0 || w == 0 {
+        return Some(Problem::new(
+            Rule::MediaFormat,
+            file,
+            at,
+            format!("`{path}` has no size in its header"),
+        ));
+    }
+    let ratio = f64::from(w) / f64::from(h);
+    // The epsilon only absorbs float error: 1080×1350 is exactly 0.8.
+    if ratio >= min - 1e-9 && ratio <= max + 1e-9 {
+        return None;
+    }
+    let p = Problem::new(
+        Rule::AspectRatio,
+        file,
+        at,
+        format!("`{path}` is {w}×{h} as displayed (ratio {ratio:.2}); {what} must be between {min}:1 and {max}:1"),
+    );
+    Some(match (max == FEED_RATIO.1, ratio < min) {
+        (true, true) => p.with_help("crop it to 4:5 (e.g. 1080×1350), or make it a story"),
+        (true, false) => p.with_help("crop it to at most 1.91:1 (e.g. 1080×566)"),
+        _ => p,
+    })
+}
+
+fn mib(bytes: u64) -> String {
+    format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
+}
