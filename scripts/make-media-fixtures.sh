@@ -58,7 +58,6 @@ video() {
      -f lavfi -i "anullsrc=r=8000:cl=mono" \
      -t "$secs" \
      -c:v libx264 -preset veryslow -crf 40 -pix_fmt yuv420p -threads 1 \
-     -x264-params "keyint=$((fps * 10)):bframes=0" \
      -c:a aac -b:a 8k \
      -movflags +faststart "${bitexact[@]}" "$@" "$out"
 }

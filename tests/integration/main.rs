@@ -1,1 +1,6 @@
+//! Integration tests: the real binary on real fixture files.
 
+mod common;
+mod corpus;
+mod loader_props;
+mod validate_cli;

@@ -1,0 +1,42 @@
+//! Shared helpers for the integration tests.
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+
+/// The crate root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The fixture content repo (tests/fixtures).
+pub fn fixtures() -> PathBuf {
+    root().join("tests/fixtures")
+}
+
+/// The postwright binary, run from `dir`, with GitHub Actions variables
+/// cleared so the default format is the human one.
+pub fn postwright(dir: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("postwright").expect("binary built");
+    cmd.current_dir(dir)
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_WORKSPACE")
+        .env_remove("GITHUB_STEP_SUMMARY");
+    cmd
+}
+
+/// Runs `validate --format json` with extra args and returns (exit code, JSON).
+pub fn validate_json(repo: &Path, args: &[&str]) -> (i32, serde_json::Value) {
+    let out = postwright(repo)
+        .args(["validate", "--format", "json"])
+        .args(args)
+        .output()
+        .expect("runs");
+    let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}): {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code().expect("exited"), json)
+}
