@@ -58,7 +58,7 @@ pub enum Role {
 pub struct Preflight {
     repo: PathBuf,
     repo_canonical: PathBuf,
-    cache: HashMap<String, Result<MediaInfo, String>>,
+    cache: HashMap<String, Result<MediaInfo, Unusable>>,
 }
 
 impl Preflight {
@@ -103,38 +103,12 @@ impl Preflight {
             )
             .with_help("media must be committed inside the repo (or be an https:// URL)"));
         };
-        let abs = self.repo.join(&rel);
-        let Ok(meta) = std::fs::metadata(&abs) else {
-            let base = file.rsplit_once('/').map_or("", |(d, _)| d);
-            return Err(problem(Rule::MediaMissing, format!("media file `{rel}` does not exist"))
-                .with_help(format!(
-                    "paths are relative to the post's folder (`{base}/`); start with / for the repo root"
-                )));
-        };
-        if meta.is_dir() {
-            return Err(problem(
-                Rule::MediaMissing,
-                format!("`{rel}` is a folder, not a media file"),
-            ));
-        }
-        // A symlink inside the repo may still lead out of it.
-        let inside = abs
-            .canonicalize()
-            .ok()
-            .and_then(|c| relative(&self.repo_canonical, &c))
-            .is_some();
-        if !inside {
-            return Err(problem(
-                Rule::MediaOutsideRepo,
-                format!("`{rel}` is a symlink to a file outside the repository"),
-            )
-            .with_help("commit the file itself: Meta can only fetch what the repo serves"));
-        }
-        let cached = self
+        let (repo, repo_canonical) = (&self.repo, &self.repo_canonical);
+        let found = self
             .cache
             .entry(rel.clone())
-            .or_insert_with(|| media::inspect(&abs).map_err(|e| e.to_string()));
-        match cached {
+            .or_insert_with(|| look(repo, repo_canonical, &rel));
+        match found {
             Ok(info) => Ok(Resolved {
                 is_video: info.format.is_video(),
                 source: Source::File {
@@ -142,9 +116,52 @@ impl Preflight {
                     info: info.clone(),
                 },
             }),
-            Err(e) => Err(problem(Rule::MediaFormat, format!("`{rel}`: {e}"))),
+            Err(Unusable::Missing) => {
+                let base = file.rsplit_once('/').map_or("", |(d, _)| d);
+                Err(problem(Rule::MediaMissing, format!("media file `{rel}` does not exist")).with_help(format!(
+                    "paths are relative to the post's folder (`{base}/`); start with / for the repo root"
+                )))
+            }
+            Err(Unusable::Folder) => Err(problem(
+                Rule::MediaMissing,
+                format!("`{rel}` is a folder, not a media file"),
+            )),
+            Err(Unusable::Outside) => Err(problem(
+                Rule::MediaOutsideRepo,
+                format!("`{rel}` is a symlink to a file outside the repository"),
+            )
+            .with_help("commit the file itself: Meta can only fetch what the repo serves")),
+            Err(Unusable::Unreadable(e)) => Err(problem(Rule::MediaFormat, format!("`{rel}`: {e}"))),
         }
     }
+}
+
+/// Why a media path cannot be used; cached per path like a good result.
+#[derive(Debug, Clone)]
+enum Unusable {
+    Missing,
+    Folder,
+    Outside,
+    Unreadable(String),
+}
+
+/// Stats, confines and inspects one repo file: the only I/O of the preflight.
+fn look(repo: &Path, repo_canonical: &Path, rel: &str) -> Result<MediaInfo, Unusable> {
+    let abs = repo.join(rel);
+    let meta = std::fs::metadata(&abs).map_err(|_| Unusable::Missing)?;
+    if meta.is_dir() {
+        return Err(Unusable::Folder);
+    }
+    // A symlink inside the repo may still lead out of it.
+    let inside = abs
+        .canonicalize()
+        .ok()
+        .and_then(|c| relative(repo_canonical, &c))
+        .is_some();
+    if !inside {
+        return Err(Unusable::Outside);
+    }
+    media::inspect(&abs).map_err(|e| Unusable::Unreadable(e.to_string()))
 }
 
 /// The checks of one media file for its role; `at` is where it is named.
