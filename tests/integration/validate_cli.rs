@@ -160,3 +160,17 @@ fn config_flag_and_missing_content_folder() {
     assert_eq!(json["problems"][0]["rule"], "config");
     assert!(json["problems"][0]["message"].as_str().unwrap().contains("`stories` does not exist"), "{json:#}");
 }
+
+#[test]
+fn readme_documents_every_rule_and_the_schema_every_field() {
+    let readme = fs::read_to_string(root().join("README.md")).unwrap();
+    for rule in postwright::diagnostic::Rule::ALL {
+        assert!(readme.contains(&format!("| `{}` |", rule.id())), "README lacks rule {}", rule.id());
+    }
+    let schema: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(root().join("schema/post.schema.json")).unwrap()).unwrap();
+    for (field, spec) in schema["properties"].as_object().unwrap() {
+        assert!(readme.contains(&format!("| `{field}` |")), "README lacks field {field}");
+        assert!(spec["description"].is_string(), "schema field {field} has no description");
+    }
+}
