@@ -392,4 +392,57 @@ token_env = "BRAND_TOKEN"
         let e = Config::parse(&text, "postwright.toml").unwrap_err();
         assert_eq!(e.pos.line, 6);
     }
+
+    /// The loader and the published schema must agree on what a config is.
+    #[test]
+    fn loader_and_schema_agree() {
+        let schema: serde_json::Value =
+            serde_json::from_str(crate::validate::schema::CONFIG_SCHEMA).unwrap();
+        let validator = jsonschema::validator_for(&schema).unwrap();
+        let full = r#"
+content = ["posts"]
+timezone = "Europe/Berlin"
+default_account = "brand"
+[accounts.brand]
+user_id = "17841405822304914"
+login = "facebook"
+token_env = "INSTAGRAM_ACCESS_TOKEN"
+[api]
+version = "v24.0"
+base_url = "https://graph.facebook.com"
+upload_url = "https://rupload.facebook.com"
+[media]
+base_url = "https://raw.githubusercontent.com/{repo}/{sha}/"
+upload_command = "scripts/upload.sh {path}"
+[state]
+backend = "git"
+path = ".postwright/state.json"
+branch = "postwright-state"
+"#;
+        let as_json = |text: &str| {
+            serde_json::to_value(toml::from_str::<toml::Value>(text).unwrap()).unwrap()
+        };
+        Config::parse(full, "postwright.toml").unwrap();
+        assert!(validator.is_valid(&as_json(full)));
+        let example = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/example-content/postwright.toml"
+        ))
+        .unwrap();
+        assert!(validator.is_valid(&as_json(&example)));
+        let minimal = "[accounts.brand]\nuser_id = \"1\"\n";
+        for bad in [
+            format!("{minimal}[api]\nversoin = \"v1\"\n"),
+            format!("{minimal}[state]\nbackend = \"s3\"\n"),
+            format!("{minimal}[media]\nurl = \"x\"\n"),
+            format!("contnet = []\n{minimal}"),
+            format!("{minimal}login = \"myspace\"\n"),
+        ] {
+            assert!(
+                Config::parse(&bad, "postwright.toml").is_err(),
+                "loader accepts {bad}"
+            );
+            assert!(!validator.is_valid(&as_json(&bad)), "schema accepts {bad}");
+        }
+    }
 }

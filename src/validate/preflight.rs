@@ -131,7 +131,9 @@ impl Preflight {
                 format!("`{rel}` is a symlink to a file outside the repository"),
             )
             .with_help("commit the file itself: Meta can only fetch what the repo serves")),
-            Err(Unusable::Unreadable(e)) => Err(problem(Rule::MediaFormat, format!("`{rel}`: {e}"))),
+            Err(Unusable::Unreadable(e)) => {
+                Err(problem(Rule::MediaFormat, format!("`{rel}`: {e}")))
+            }
         }
     }
 }

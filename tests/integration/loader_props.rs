@@ -15,7 +15,8 @@ const SEED_POST: &str = "---\nid: a\ntype: carousel\npublish_at: 2026-12-01 09:0
 /// Loads and fully checks `bytes` as a post of the fixture repo.
 fn check(bytes: &[u8], syntax: Syntax) {
     let repo = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-    let config = Config::load(&repo.join("postwright.toml"), "postwright.toml").expect("fixture config");
+    let config =
+        Config::load(&repo.join("postwright.toml"), "postwright.toml").expect("fixture config");
     let rel = match syntax {
         Syntax::Markdown => "corpus/prop.md",
         Syntax::Yaml => "corpus/prop.yaml",
@@ -68,7 +69,11 @@ fn seed_post_is_valid() {
     // The mutations start from a valid post, or they would test little.
     let repo = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let config = Config::load(&repo.join("postwright.toml"), "postwright.toml").unwrap();
-    let Load::Post(loaded) = content::load_bytes(file("corpus/prop.md"), Syntax::Markdown, SEED_POST.as_bytes()) else {
+    let Load::Post(loaded) = content::load_bytes(
+        file("corpus/prop.md"),
+        Syntax::Markdown,
+        SEED_POST.as_bytes(),
+    ) else {
         panic!("seed does not load")
     };
     let checked = validate::check_post(*loaded, &config, &mut Preflight::new(&repo));

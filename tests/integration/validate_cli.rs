@@ -15,7 +15,10 @@ fn stdout_of(cmd: &mut assert_cmd::Command) -> (i32, String) {
         "panic: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    (out.status.code().expect("exit code"), String::from_utf8(out.stdout).expect("utf-8"))
+    (
+        out.status.code().expect("exit code"),
+        String::from_utf8(out.stdout).expect("utf-8"),
+    )
 }
 
 #[test]
@@ -35,7 +38,8 @@ fn human_output() {
 
 #[test]
 fn json_output() {
-    let (code, out) = stdout_of(postwright(&snapshot_repo()).args(["validate", "--format", "json"]));
+    let (code, out) =
+        stdout_of(postwright(&snapshot_repo()).args(["validate", "--format", "json"]));
     assert_eq!(code, 1);
     insta::assert_snapshot!(out);
 }
@@ -60,7 +64,13 @@ fn github_output_is_the_default_in_actions() {
 fn github_annotations_are_relative_to_the_workspace() {
     let (_, out) = stdout_of(
         postwright(&root())
-            .args(["--repo", "tests/fixtures/snapshot", "validate", "--format", "github"])
+            .args([
+                "--repo",
+                "tests/fixtures/snapshot",
+                "validate",
+                "--format",
+                "github",
+            ])
             .env("GITHUB_WORKSPACE", root()),
     );
     assert!(
@@ -71,7 +81,8 @@ fn github_annotations_are_relative_to_the_workspace() {
 
 #[test]
 fn markdown_output() {
-    let (code, out) = stdout_of(postwright(&snapshot_repo()).args(["validate", "--format", "markdown"]));
+    let (code, out) =
+        stdout_of(postwright(&snapshot_repo()).args(["validate", "--format", "markdown"]));
     assert_eq!(code, 1);
     insta::assert_snapshot!(out);
 }
@@ -87,7 +98,14 @@ fn paths_select_files_and_name_non_posts() {
     assert_eq!(json["problems"][0]["severity"], "warning");
 
     // A folder selects the posts under it; paths are relative to the current folder.
-    let (code, json) = validate_json(&root(), &["--repo", "tests/fixtures/snapshot", "tests/fixtures/snapshot/posts"]);
+    let (code, json) = validate_json(
+        &root(),
+        &[
+            "--repo",
+            "tests/fixtures/snapshot",
+            "tests/fixtures/snapshot/posts",
+        ],
+    );
     assert_eq!((code, json["files"].as_u64()), (1, Some(3)), "{json:#}");
 }
 
@@ -101,7 +119,12 @@ fn usage_errors_exit_64() {
         vec!["frobnicate"],
     ] {
         let out = postwright(&snapshot_repo()).args(&args).output().unwrap();
-        assert_eq!(out.status.code(), Some(64), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(64),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert!(!out.stderr.is_empty(), "{args:?} says nothing");
     }
     let out = postwright(&snapshot_repo()).arg("--help").output().unwrap();
@@ -111,12 +134,18 @@ fn usage_errors_exit_64() {
 
 #[test]
 fn schema_command_prints_the_published_schemas() {
-    for (arg, file) in [("post", "schema/post.schema.json"), ("config", "schema/config.schema.json")] {
+    for (arg, file) in [
+        ("post", "schema/post.schema.json"),
+        ("config", "schema/config.schema.json"),
+    ] {
         let (code, out) = stdout_of(postwright(&root()).args(["schema", arg]));
         assert_eq!(code, 0);
         assert_eq!(out, fs::read_to_string(root().join(file)).unwrap());
         let value: serde_json::Value = serde_json::from_str(&out).unwrap();
-        assert_eq!(value["$schema"], "https://json-schema.org/draft/2020-12/schema");
+        assert_eq!(
+            value["$schema"],
+            "https://json-schema.org/draft/2020-12/schema"
+        );
     }
 }
 
@@ -130,8 +159,16 @@ fn repo_with_config(config: &str) -> tempfile::TempDir {
 #[test]
 fn config_errors_point_at_the_line() {
     let cases = [
-        ("[accounts.a]\nuser_id = \"1\"\ntoken_evn = \"X\"\n", 3, "token_evn"),
-        ("timezone = \"Mars/Olympus\"\n[accounts.a]\nuser_id = \"1\"\n", 1, "Mars/Olympus"),
+        (
+            "[accounts.a]\nuser_id = \"1\"\ntoken_evn = \"X\"\n",
+            3,
+            "token_evn",
+        ),
+        (
+            "timezone = \"Mars/Olympus\"\n[accounts.a]\nuser_id = \"1\"\n",
+            1,
+            "Mars/Olympus",
+        ),
         ("timezone = \"UTC\"\n", 1, "no account"),
         ("content = [\"posts\"\n", 1, ""),
     ];
@@ -148,29 +185,54 @@ fn config_errors_point_at_the_line() {
     let dir = tempfile::tempdir().unwrap();
     let (code, json) = validate_json(dir.path(), &[]);
     assert_eq!(code, 1);
-    assert!(json["problems"][0]["message"].as_str().unwrap().contains("no postwright.toml"));
+    assert!(json["problems"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("no postwright.toml"));
 }
 
 #[test]
 fn config_flag_and_missing_content_folder() {
-    let dir = repo_with_config("content = [\"posts\", \"stories\"]\n[accounts.a]\nuser_id = \"1\"\n");
-    fs::rename(dir.path().join("postwright.toml"), dir.path().join("other.toml")).unwrap();
+    let dir =
+        repo_with_config("content = [\"posts\", \"stories\"]\n[accounts.a]\nuser_id = \"1\"\n");
+    fs::rename(
+        dir.path().join("postwright.toml"),
+        dir.path().join("other.toml"),
+    )
+    .unwrap();
     let (code, json) = validate_json(dir.path(), &["--config", "other.toml"]);
     assert_eq!(code, 1);
     assert_eq!(json["problems"][0]["rule"], "config");
-    assert!(json["problems"][0]["message"].as_str().unwrap().contains("`stories` does not exist"), "{json:#}");
+    assert!(
+        json["problems"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("`stories` does not exist"),
+        "{json:#}"
+    );
 }
 
 #[test]
 fn readme_documents_every_rule_and_the_schema_every_field() {
     let readme = fs::read_to_string(root().join("README.md")).unwrap();
     for rule in postwright::diagnostic::Rule::ALL {
-        assert!(readme.contains(&format!("| `{}` |", rule.id())), "README lacks rule {}", rule.id());
+        assert!(
+            readme.contains(&format!("| `{}` |", rule.id())),
+            "README lacks rule {}",
+            rule.id()
+        );
     }
     let schema: serde_json::Value =
-        serde_json::from_str(&fs::read_to_string(root().join("schema/post.schema.json")).unwrap()).unwrap();
+        serde_json::from_str(&fs::read_to_string(root().join("schema/post.schema.json")).unwrap())
+            .unwrap();
     for (field, spec) in schema["properties"].as_object().unwrap() {
-        assert!(readme.contains(&format!("| `{field}` |")), "README lacks field {field}");
-        assert!(spec["description"].is_string(), "schema field {field} has no description");
+        assert!(
+            readme.contains(&format!("| `{field}` |")),
+            "README lacks field {field}"
+        );
+        assert!(
+            spec["description"].is_string(),
+            "schema field {field} has no description"
+        );
     }
 }
