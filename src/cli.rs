@@ -207,11 +207,10 @@ fn select(repo: &Path, config: &Config, paths: &[PathBuf]) -> Result<Vec<PostFil
         };
         if abs.is_dir() {
             let (found, _) = content::discover(&repo_abs, std::slice::from_ref(&rel));
-            files.extend(
-                found
-                    .into_iter()
-                    .map(|f| content::named_file(&f.rel, &config.content)),
-            );
+            files.extend(found.into_iter().map(|f| PostFile {
+                named: false,
+                ..content::named_file(&f.rel, &config.content)
+            }));
         } else {
             files.push(content::named_file(&rel, &config.content));
         }

@@ -12,5 +12,6 @@ pub mod content;
 pub mod diagnostic;
 pub mod media;
 pub mod report;
+pub mod state;
 pub mod time;
 pub mod validate;

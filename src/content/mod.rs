@@ -51,6 +51,9 @@ pub struct PostFile {
     /// Whether it lies inside a content folder (files named on the command
     /// line may not).
     pub in_content: bool,
+    /// Named one by one on the command line (not found in a folder): such a
+    /// file that is not a post deserves a word.
+    pub named: bool,
 }
 
 /// Lists candidate post files under the content folders, sorted by path.
@@ -89,6 +92,7 @@ pub fn discover(repo: &Path, content: &[String]) -> (Vec<PostFile>, Vec<String>)
                             rel,
                             default_id,
                             in_content: true,
+                            named: false,
                         });
                     }
                 }
@@ -108,6 +112,7 @@ pub fn named_file(rel: &str, content: &[String]) -> PostFile {
         rel: rel.to_string(),
         default_id: default_id(rel, folder.unwrap_or("")),
         in_content: folder.is_some(),
+        named: true,
     }
 }
 
@@ -204,8 +209,10 @@ pub fn load_bytes(file: PostFile, syntax: Syntax, bytes: &[u8]) -> Load {
             }
             let valid = &bytes[..e.valid_up_to()];
             let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
+            let line_start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+            // The prefix is valid UTF-8 by definition: count its characters.
             let col =
-                valid.len() - valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1) + 1;
+                std::str::from_utf8(&valid[line_start..]).map_or(1, |s| s.chars().count() + 1);
             return Load::Broken(
                 problem(
                     Rule::Encoding,
@@ -255,11 +262,15 @@ pub fn load_bytes(file: PostFile, syntax: Syntax, bytes: &[u8]) -> Load {
     let mut doc = match yaml::parse(yaml, offset) {
         Ok(d) => d,
         Err(e) => {
-            let rule = match e.kind {
-                yaml::YamlErrorKind::Syntax => Rule::YamlSyntax,
-                yaml::YamlErrorKind::TooLarge => Rule::FileTooLarge,
-            };
-            return Load::Broken(problem(rule, e.pos, e.message));
+            return Load::Broken(match e.kind {
+                yaml::YamlErrorKind::Syntax => problem(Rule::YamlSyntax, e.pos, e.message),
+                // A limit is a property of the whole file; say where it was hit.
+                yaml::YamlErrorKind::TooLarge => problem(
+                    Rule::FileTooLarge,
+                    Pos::START,
+                    format!("{} (limit reached at line {})", e.message, e.pos.line),
+                ),
+            });
         }
     };
     if let Some((body, line)) = body {

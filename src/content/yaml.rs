@@ -123,9 +123,22 @@ pub struct Document {
 /// Parses one YAML document; `line_offset` is added to every reported line
 /// (the number of lines before this text in its file).
 pub fn parse(text: &str, line_offset: usize) -> Result<Document, YamlError> {
-    let mut builder = Builder::default();
+    let mut builder = Builder {
+        line_offset,
+        ..Builder::default()
+    };
     let result = builder.run(text);
     let shift = |mut e: YamlError| {
+        // The scanner reports a tab used as indentation just after it; point at the tab.
+        if e.message.contains("tab") && e.pos.column > 1 {
+            let line = text
+                .split('\n')
+                .nth(e.pos.line.saturating_sub(1))
+                .unwrap_or("");
+            if line.chars().nth(e.pos.column - 2) == Some('\t') {
+                e.pos.column -= 1;
+            }
+        }
         e.pos.line += line_offset;
         e
     };
@@ -168,13 +181,20 @@ struct Builder {
     nodes: usize,
     root: Option<Value>,
     documents: usize,
+    /// Lines before the YAML in its file, for line numbers inside messages.
+    line_offset: usize,
 }
 
 impl Builder {
     fn run(&mut self, text: &str) -> Result<Value, YamlError> {
         for item in Parser::new_from_str(text) {
             let (event, span) = item.map_err(|e| YamlError {
-                kind: YamlErrorKind::Syntax,
+                // The scanner has its own nesting limit; it is our limit too.
+                kind: if e.info().contains("recursion limit") {
+                    YamlErrorKind::TooLarge
+                } else {
+                    YamlErrorKind::Syntax
+                },
                 pos: Pos::new(e.marker().line(), e.marker().col() + 1),
                 message: e.info().to_string(),
             })?;
@@ -376,6 +396,7 @@ impl Builder {
     }
 
     fn key(&mut self, key: String, span: &Span) -> Result<(), YamlError> {
+        let line_offset = self.line_offset;
         if let Some(Frame::Map {
             pending_key,
             key_lines,
@@ -389,7 +410,7 @@ impl Builder {
                     pos: here,
                     message: format!(
                         "duplicate key `{key}` (first given on line {}); keep one",
-                        first.line
+                        first.line + line_offset
                     ),
                 });
             }

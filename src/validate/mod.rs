@@ -30,6 +30,8 @@ pub struct Checked {
     pub file: PostFile,
     /// Known once the file parses.
     pub id: Option<String>,
+    /// Where the id is written (the `id:` key), or line 1 for a default id.
+    pub id_pos: Pos,
     /// Present when there is no error.
     pub valid: Option<ValidPost>,
     pub problems: Vec<Problem>,
@@ -80,11 +82,10 @@ pub fn validate_repo(repo: &Path, config: &Config, only: Option<&[PostFile]>) ->
     }
     let mut files = discovered;
     if let Some(only) = only {
-        for f in only {
-            if !files.iter().any(|d| d.rel == f.rel) {
-                files.push(f.clone());
-            }
-        }
+        // A named file replaces its discovered twin: it carries `named`.
+        files.retain(|d| !only.iter().any(|f| f.rel == d.rel));
+        files.extend(only.iter().cloned());
+        files.sort();
     }
     let mut preflight = Preflight::new(repo);
     let mut posts: Vec<Checked> = Vec::with_capacity(files.len());
@@ -93,7 +94,7 @@ pub fn validate_repo(repo: &Path, config: &Config, only: Option<&[PostFile]>) ->
         let selected = wanted(&file);
         match content::load(repo, &file) {
             Load::NotAPost => {
-                if only.is_some() && selected {
+                if file.named && selected {
                     general.push(Problem::new(
                         Rule::NotAPost,
                         &file.rel,
@@ -107,6 +108,7 @@ pub fn validate_repo(repo: &Path, config: &Config, only: Option<&[PostFile]>) ->
                     posts.push(Checked {
                         file,
                         id: None,
+                        id_pos: Pos::START,
                         valid: None,
                         problems: vec![problem],
                     });
@@ -120,6 +122,7 @@ pub fn validate_repo(repo: &Path, config: &Config, only: Option<&[PostFile]>) ->
                     posts.push(Checked {
                         file,
                         id: Some(id),
+                        id_pos: id_pos(&loaded.doc.spans),
                         valid: None,
                         problems: Vec::new(),
                     });
@@ -146,39 +149,44 @@ pub fn validate_repo(repo: &Path, config: &Config, only: Option<&[PostFile]>) ->
     Validation { posts, general }
 }
 
+/// Where a post's `id:` key is, or line 1 when the id is the default.
+fn id_pos(spans: &content::Spans) -> Pos {
+    spans
+        .get("/id")
+        .map_or(Pos::START, |l| l.key.unwrap_or(l.value))
+}
+
+/// Every file of an id shared by several gets the problem, naming the
+/// others, so validating any one of them alone finds it.
 fn duplicate_ids(posts: &mut [Checked]) {
-    let mut first: HashMap<String, usize> = HashMap::new();
-    let mut dups = Vec::new();
+    let mut by_id: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, c) in posts.iter().enumerate() {
         if let Some(id) = &c.id {
-            match first.get(id) {
-                Some(&j) => dups.push((i, j)),
-                None => {
-                    first.insert(id.clone(), i);
-                }
-            }
+            by_id.entry(id.as_str()).or_default().push(i);
         }
     }
-    for (i, j) in dups {
-        let other = posts[j].file.rel.clone();
-        let c = &mut posts[i];
-        let id = c.id.clone().unwrap_or_default();
-        let at = c
-            .valid
-            .as_ref()
-            .map(|v| &v.post.spans)
-            .and_then(|s| s.get("/id"))
-            .map_or(Pos::START, |l| l.key.unwrap_or(l.value));
-        c.problems.push(
-            Problem::new(
+    let shared: Vec<(String, Vec<usize>)> = by_id
+        .into_iter()
+        .filter(|(_, files)| files.len() > 1)
+        .map(|(id, files)| (id.to_string(), files))
+        .collect();
+    for (id, files) in shared {
+        for &i in &files {
+            let others: Vec<&str> = files
+                .iter()
+                .filter(|&&j| j != i)
+                .map(|&j| posts[j].file.rel.as_str())
+                .collect();
+            let problem = Problem::new(
                 Rule::DuplicateId,
-                &c.file.rel,
-                at,
-                format!("id `{id}` is also the id of {other}"),
+                &posts[i].file.rel,
+                posts[i].id_pos,
+                format!("id `{id}` is also the id of {}", others.join(", ")),
             )
-            .with_help("give one of them its own `id:`, or remove the copy"),
-        );
-        c.valid = None;
+            .with_help("give one of them its own `id:`, or remove the copy");
+            posts[i].problems.push(problem);
+            posts[i].valid = None;
+        }
     }
 }
 
@@ -188,6 +196,7 @@ pub fn check_post(loaded: content::Loaded, config: &Config, preflight: &mut Pref
     let rel = file.rel.clone();
     let mut problems = schema::check_post(&rel, &loaded.doc.value, &loaded.doc.spans);
     let default_id = loaded.file.default_id.clone();
+    let id_at = id_pos(&loaded.doc.spans);
     let id_field = loaded
         .doc
         .value
@@ -202,6 +211,7 @@ pub fn check_post(loaded: content::Loaded, config: &Config, preflight: &mut Pref
             return Checked {
                 file,
                 id: Some(id_field.unwrap_or(default_id)),
+                id_pos: id_at,
                 valid: None,
                 problems,
             };
@@ -319,6 +329,7 @@ pub fn check_post(loaded: content::Loaded, config: &Config, preflight: &mut Pref
     Checked {
         file,
         id: Some(post.id.clone()),
+        id_pos: id_at,
         valid,
         problems,
     }

@@ -208,7 +208,7 @@ pub fn check(file: &str, role: Role, media: &Resolved, at: Pos) -> Vec<Problem> 
             Rule::MediaFormat,
             format!("`{path}` is neither a JPEG image nor an MP4/MOV video"),
         )),
-        Format::Jpeg { width, .. } => {
+        Format::Jpeg { .. } => {
             if info.bytes > MAX_IMAGE_BYTES {
                 out.push(problem(
                     Rule::ImageTooLarge,
@@ -221,7 +221,8 @@ pub fn check(file: &str, role: Role, media: &Resolved, at: Pos) -> Vec<Problem> 
                     out.push(p);
                 }
             }
-            if feed && !(320..=1440).contains(width) {
+            let width = info.format.display_size().map_or(0, |(w, _)| w);
+            if feed && !(320..=1440).contains(&width) {
                 out.push(problem(
                     Rule::ImageWidth,
                     format!("`{path}` is {width} px wide; Instagram rescales images to 320–1440 px"),

@@ -23,13 +23,15 @@ pub fn check(post: &Post, kind: PostType, video_items: &[bool]) -> Vec<Problem> 
             Rule::FieldNotAllowed,
             file,
             key(&format!("/{field}")),
-            format!("`{field}` is not allowed on a {kind}: {why}"),
+            format!("`{field}` is not allowed on {}: {why}", a(kind)),
         )
     };
 
     // How many media items the type takes.
     let n = f.media.len();
     match kind {
+        // No media at all is a schema error already.
+        _ if n == 0 => {}
         PostType::Carousel if !CAROUSEL_ITEMS.contains(&n) => out.push(
             Problem::new(
                 Rule::CarouselSize,
@@ -48,7 +50,7 @@ pub fn check(post: &Post, kind: PostType, video_items: &[bool]) -> Vec<Problem> 
                 Rule::MediaCount,
                 file,
                 key("/media"),
-                format!("a {kind} takes exactly one media item; this one has {n}"),
+                format!("{} takes exactly one media item; this one has {n}", a(kind)),
             )
             .with_help("for several items, use `type: carousel`"),
         ),
@@ -200,8 +202,8 @@ pub fn check(post: &Post, kind: PostType, video_items: &[bool]) -> Vec<Problem> 
                     ),
                 )
                 .with_help(format!(
-                    "shorten it by {} characters, or move hashtags to `first_comment`",
-                    chars - MAX_CAPTION_CHARS
+                    "shorten it by {}, or move hashtags to `first_comment`",
+                    plural(chars - MAX_CAPTION_CHARS, "character")
                 )),
             );
         }
@@ -306,6 +308,22 @@ fn check_tag(
         }
     }
     out
+}
+
+/// "an image", "a reel": the type with its article.
+fn a(kind: PostType) -> String {
+    match kind {
+        PostType::Image => "an image".into(),
+        other => format!("a {other}"),
+    }
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }
 
 /// Counts `#tag` or `@name` tokens: the sign at a word start, followed by a

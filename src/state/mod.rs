@@ -1,0 +1,236 @@
+//! The state record: what has been published (and what is half-way there),
+//! so that nothing is posted twice and nothing is lost.
+//!
+//! This is the only module that writes the record. Two backends keep the
+//! same JSON document: a file in the content repo (default), or a commit on
+//! a branch of its own (`git`). Reading a record that is corrupt or from a
+//! newer postwright is an error, never a silent reset: an empty record would
+//! make `apply` publish everything again.
+
+mod file;
+mod git;
+
+pub use file::FileStore;
+pub use git::GitStore;
+
+use crate::config::{Backend, Config};
+use crate::content::PostType;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The record format this postwright writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The whole record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct State {
+    pub format_version: u32,
+    /// By post id.
+    #[serde(default)]
+    pub posts: BTreeMap<String, Entry>,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State {
+            format_version: FORMAT_VERSION,
+            posts: BTreeMap::new(),
+        }
+    }
+}
+
+/// Where a post stands with Instagram.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Containers are being created; nothing is public yet.
+    Creating,
+    /// `media_publish` may have been called: the container decides what happened.
+    Publishing,
+    /// Live on Instagram.
+    Published,
+    /// The last attempt failed before anything went public; it will be retried.
+    Failed,
+}
+
+/// One post's record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    pub status: Status,
+    /// The post file when last recorded, relative to the repo root.
+    pub file: String,
+    pub account: String,
+    #[serde(rename = "type")]
+    pub kind: PostType,
+    /// Hash of everything that reaches Instagram (see [`crate::plan::content_hash`]).
+    pub content_hash: String,
+    /// The container to publish (the carousel parent for carousels).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container_id: Option<String>,
+    /// Carousel item containers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub children: Vec<String>,
+    /// When the first step of publishing was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub journaled_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permalink: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published_at: Option<Timestamp>,
+    /// Whether comments are on, as last set on Instagram.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comments_enabled: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_comment_id: Option<String>,
+    /// What went wrong last time (status `failed`), for `status` and `plan`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+}
+
+impl Entry {
+    /// A fresh entry for a post about to be published.
+    pub fn new(
+        status: Status,
+        file: &str,
+        account: &str,
+        kind: PostType,
+        content_hash: &str,
+    ) -> Entry {
+        Entry {
+            status,
+            file: file.to_string(),
+            account: account.to_string(),
+            kind,
+            content_hash: content_hash.to_string(),
+            container_id: None,
+            children: Vec::new(),
+            journaled_at: None,
+            media_id: None,
+            permalink: None,
+            published_at: None,
+            comments_enabled: None,
+            first_comment_id: None,
+            last_error: None,
+        }
+    }
+}
+
+/// Why the record cannot be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error("cannot read the state record {at}: {source}")]
+    Read {
+        at: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot write the state record {at}: {source}")]
+    Write {
+        at: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the state record {at} is corrupt ({detail}); it was not changed. Restore it from git history (`git log -p -- {at}`) rather than deleting it: without it every post would be published again")]
+    Corrupt { at: String, detail: String },
+    #[error("the state record {at} has format_version {found}, newer than this postwright understands ({FORMAT_VERSION}); upgrade postwright")]
+    TooNew { at: String, found: u64 },
+    #[error("git state backend ({at}): {detail}")]
+    Git { at: String, detail: String },
+}
+
+/// Parses a record, refusing corrupt and newer ones.
+pub fn parse(text: &str, at: &str) -> Result<State, StateError> {
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| StateError::Corrupt {
+        at: at.to_string(),
+        detail: e.to_string(),
+    })?;
+    let version = value
+        .get("format_version")
+        .and_then(serde_json::Value::as_u64)
+        .ok_or_else(|| StateError::Corrupt {
+            at: at.to_string(),
+            detail: "no format_version".into(),
+        })?;
+    if version > u64::from(FORMAT_VERSION) {
+        return Err(StateError::TooNew {
+            at: at.to_string(),
+            found: version,
+        });
+    }
+    serde_json::from_value(value).map_err(|e| StateError::Corrupt {
+        at: at.to_string(),
+        detail: e.to_string(),
+    })
+}
+
+/// The record as written: pretty JSON a person can read and diff.
+pub fn render(state: &State) -> String {
+    let mut s = serde_json::to_string_pretty(state).expect("state serialises");
+    s.push('\n');
+    s
+}
+
+/// A place the record is kept.
+pub trait Store {
+    /// The current record; an empty one when none was ever written.
+    fn load(&self) -> Result<State, StateError>;
+    /// Replaces the record durably; `message` says what changed (the git
+    /// backend makes it the commit message).
+    fn save(&self, state: &State, message: &str) -> Result<(), StateError>;
+    /// Where the record lives, for messages.
+    fn location(&self) -> String;
+}
+
+/// The store the config asks for.
+pub fn open(repo: &Path, config: &Config) -> Box<dyn Store> {
+    match config.state.backend {
+        Backend::File => Box::new(FileStore::new(
+            repo.join(&config.state.path),
+            &config.state.path,
+        )),
+        Backend::Git => Box::new(GitStore::new(repo, &config.state.branch)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_refusals() {
+        let mut s = State::default();
+        let mut e = Entry::new(
+            Status::Published,
+            "posts/a.md",
+            "brand",
+            PostType::Image,
+            "abc",
+        );
+        e.media_id = Some("1790".into());
+        e.published_at = Some("2026-12-01T08:00:00Z".parse().unwrap());
+        s.posts.insert("a".into(), e);
+        let text = render(&s);
+        assert_eq!(parse(&text, "x").unwrap(), s);
+        assert!(text.contains("\"status\": \"published\""));
+
+        assert!(matches!(parse("{", "x"), Err(StateError::Corrupt { .. })));
+        assert!(matches!(parse("{}", "x"), Err(StateError::Corrupt { .. })));
+        assert!(matches!(
+            parse(r#"{"format_version": 2, "posts": {}}"#, "x"),
+            Err(StateError::TooNew { found: 2, .. })
+        ));
+        assert!(matches!(
+            parse(
+                r#"{"format_version": 1, "posts": {"a": {"status": "weird"}}}"#,
+                "x"
+            ),
+            Err(StateError::Corrupt { .. })
+        ));
+    }
+}
