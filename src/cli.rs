@@ -53,6 +53,32 @@ pub enum Command {
         /// Post files or folders to check (default: all content folders).
         paths: Vec<PathBuf>,
     },
+    /// Show what apply would do now, for every post, and why. No network.
+    ///
+    /// Actions: publish (due), scheduled (not yet due), draft, published,
+    /// update (comments toggled), changed (edited after publishing: nothing
+    /// happens), moved (file renamed, same content), removed (file deleted),
+    /// resume (an earlier apply stopped mid-publish), invalid.
+    #[command(
+        after_help = "Exit codes: 0 nothing invalid; 1 invalid posts or errors; with --detailed-exitcode, 2 when apply has work to do.\n\nExamples:\n  postwright plan\n  postwright plan --at 2026-12-05T18:00:00+01:00\n  postwright plan --format markdown --out plan.md"
+    )]
+    Plan {
+        /// Plan as if it were this time (RFC 3339, or local time in the config's timezone).
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
+        /// Exit 2 when apply would change something (like terraform plan).
+        #[arg(long)]
+        detailed_exitcode: bool,
+        /// Plan deleting the Instagram posts of deleted files.
+        #[arg(long)]
+        prune: bool,
+        /// Write the output to FILE instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// What is published (with permalinks), what is half-way, what failed last
+    /// time, and what is scheduled next. No network.
+    Status,
     /// Print the JSON Schema of post files or of postwright.toml, for editors
     /// and other tools.
     Schema {
@@ -109,15 +135,39 @@ fn execute(cli: &Cli, out: &mut dyn Write) -> Result<i32, Failure> {
             Ok(EXIT_OK)
         }
         Command::Validate { paths } => validate_cmd(cli, format, paths, out),
+        Command::Plan {
+            at,
+            detailed_exitcode,
+            prune,
+            out: out_file,
+        } => {
+            let options = PlanOptions {
+                at: at.as_deref(),
+                detailed_exitcode: *detailed_exitcode,
+                prune: *prune,
+                out: out_file.as_deref(),
+            };
+            crate::commands::plan(cli, format, &options, out)
+        }
+        Command::Status => crate::commands::status(cli, format, out),
     }
 }
 
-fn validate_cmd(
+/// Options of `plan`.
+pub struct PlanOptions<'a> {
+    pub at: Option<&'a str>,
+    pub detailed_exitcode: bool,
+    pub prune: bool,
+    pub out: Option<&'a Path>,
+}
+
+/// Checks `--repo` and loads the config; a bad config is reported in the
+/// chosen format and becomes exit code 1 (`Ok(Err(1))`).
+pub fn load_config(
     cli: &Cli,
     format: Format,
-    paths: &[PathBuf],
     out: &mut dyn Write,
-) -> Result<i32, Failure> {
+) -> Result<Result<Config, i32>, Failure> {
     let repo = &cli.repo;
     if !repo.is_dir() {
         return Err(Failure::Usage(format!(
@@ -128,13 +178,26 @@ fn validate_cmd(
     let config_path = config::path(repo, cli.config.as_deref());
     let display =
         content::relative(repo, &config_path).unwrap_or_else(|| config_path.display().to_string());
-    let config = match Config::load(&config_path, &display) {
-        Ok(c) => c,
+    Ok(match Config::load(&config_path, &display) {
+        Ok(c) => Ok(c),
         Err(e) => {
             let problem = e.to_problem();
             emit(out, format, repo, &[&problem], 0);
-            return Ok(EXIT_ERROR);
+            Err(EXIT_ERROR)
         }
+    })
+}
+
+fn validate_cmd(
+    cli: &Cli,
+    format: Format,
+    paths: &[PathBuf],
+    out: &mut dyn Write,
+) -> Result<i32, Failure> {
+    let repo = &cli.repo;
+    let config = match load_config(cli, format, out)? {
+        Ok(c) => c,
+        Err(code) => return Ok(code),
     };
     let only = if paths.is_empty() {
         None
@@ -152,7 +215,7 @@ fn validate_cmd(
 }
 
 /// Prints problems in the chosen format.
-fn emit(
+pub fn emit(
     out: &mut dyn Write,
     format: Format,
     repo: &Path,
@@ -178,7 +241,7 @@ fn emit(
 
 /// The repo's path inside `$GITHUB_WORKSPACE`, so annotations name files as
 /// the pull request's diff does.
-fn workspace_prefix(repo: &Path) -> String {
+pub fn workspace_prefix(repo: &Path) -> String {
     let Some(ws) = std::env::var_os("GITHUB_WORKSPACE") else {
         return String::new();
     };

@@ -7,10 +7,13 @@
 //! [`cli`] ties it together behind `run()`, which returns the exit code.
 
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod content;
 pub mod diagnostic;
+pub mod hosting;
 pub mod media;
+pub mod plan;
 pub mod report;
 pub mod state;
 pub mod time;

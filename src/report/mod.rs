@@ -2,6 +2,7 @@
 //! workflow commands, Markdown.
 
 pub mod github;
+pub mod plan;
 
 use crate::diagnostic::{Problem, Severity};
 use std::collections::HashMap;

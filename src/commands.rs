@@ -1,0 +1,216 @@
+//! The commands beyond `validate`: each runs the stages in order and turns
+//! the outcome into output and an exit code.
+
+use crate::cli::{
+    emit, load_config, workspace_prefix, Cli, Failure, PlanOptions, EXIT_ERROR, EXIT_OK,
+};
+use crate::hosting::Hosting;
+use crate::plan::{self, local, Action, Plan};
+use crate::report::{self, Format};
+use crate::state::{self, Status};
+use crate::validate;
+use jiff::Timestamp;
+use std::io::Write;
+
+/// Exit code of `plan --detailed-exitcode` when apply has work to do.
+pub const EXIT_PENDING: i32 = 2;
+
+/// Validates, reads the state and plans. `Err(code)` when something was
+/// already reported.
+fn make_plan(
+    cli: &Cli,
+    format: Format,
+    at: Option<&str>,
+    prune: bool,
+    out: &mut dyn Write,
+) -> Result<Result<(Plan, crate::config::Config), i32>, Failure> {
+    let config = match load_config(cli, format, out)? {
+        Ok(c) => c,
+        Err(code) => return Ok(Err(code)),
+    };
+    let at = match at {
+        Some(text) => crate::time::parse_at(text, &config.timezone)
+            .map_err(|e| Failure::Usage(format!("--at: {e}")))?,
+        None => Timestamp::now(),
+    };
+    let repo = &cli.repo;
+    let validation = validate::validate_repo(repo, &config, None);
+    if validation.general.iter().any(|p| p.is_error()) {
+        let problems: Vec<_> = validation.general.iter().collect();
+        emit(out, format, repo, &problems, validation.posts.len());
+        return Ok(Err(EXIT_ERROR));
+    }
+    let store = state::open(repo, &config);
+    let state = match store.load() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(Err(EXIT_ERROR));
+        }
+    };
+    let hosting = Hosting::discover(repo, &config);
+    let plan = plan::plan(&plan::Inputs {
+        repo,
+        posts: &validation.posts,
+        state: &state,
+        at,
+        hosting: &hosting,
+        prune,
+    });
+    Ok(Ok((plan, config)))
+}
+
+/// `postwright plan`.
+pub fn plan(
+    cli: &Cli,
+    format: Format,
+    options: &PlanOptions<'_>,
+    out: &mut dyn Write,
+) -> Result<i32, Failure> {
+    let (plan, config) = match make_plan(cli, format, options.at, options.prune, out)? {
+        Ok(p) => p,
+        Err(code) => return Ok(code),
+    };
+    let tz = &config.timezone;
+    let text = match format {
+        Format::Human => report::plan::human(&plan, tz),
+        Format::Json => report::plan::json(&plan),
+        Format::Markdown => report::plan::markdown(&plan, tz),
+        Format::Github => {
+            if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY") {
+                let summary = report::plan::markdown(&plan, tz);
+                let written = std::fs::OpenOptions::new()
+                    .append(true)
+                    .create(true)
+                    .open(&path)
+                    .and_then(|mut f| f.write_all(summary.as_bytes()));
+                if let Err(e) = written {
+                    eprintln!("warning: cannot write the job summary: {e}");
+                }
+            }
+            report::plan::github_output(&plan, tz, &workspace_prefix(&cli.repo))
+        }
+    };
+    match options.out {
+        Some(path) => {
+            if let Err(e) = std::fs::write(path, &text) {
+                return Err(Failure::Usage(format!("--out {}: {e}", path.display())));
+            }
+            eprintln!("{}", report::plan::summary_line(&plan));
+        }
+        None => {
+            let _ = out.write_all(text.as_bytes());
+        }
+    }
+    Ok(if plan.has_invalid() {
+        EXIT_ERROR
+    } else if options.detailed_exitcode && plan.needs_apply() {
+        EXIT_PENDING
+    } else {
+        EXIT_OK
+    })
+}
+
+/// `postwright status`: the state record, and what is due next.
+pub fn status(cli: &Cli, format: Format, out: &mut dyn Write) -> Result<i32, Failure> {
+    let (plan, config) = match make_plan(cli, format, None, false, out)? {
+        Ok(p) => p,
+        Err(code) => return Ok(code),
+    };
+    let state = match state::open(&cli.repo, &config).load() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(EXIT_ERROR);
+        }
+    };
+    let tz = &config.timezone;
+    let mut published: Vec<_> = state
+        .posts
+        .iter()
+        .filter(|(_, e)| e.status == Status::Published)
+        .collect();
+    published.sort_by_key(|(id, e)| (std::cmp::Reverse(e.published_at), id.as_str()));
+    let in_flight: Vec<_> = state
+        .posts
+        .iter()
+        .filter(|(_, e)| matches!(e.status, Status::Creating | Status::Publishing))
+        .collect();
+    let failed: Vec<_> = state
+        .posts
+        .iter()
+        .filter(|(_, e)| e.status == Status::Failed)
+        .collect();
+    let upcoming: Vec<_> = plan
+        .entries
+        .iter()
+        .filter(|e| matches!(e.action, Action::Scheduled | Action::Publish))
+        .collect();
+
+    if format == Format::Json {
+        let value = serde_json::json!({
+            "published": published.iter().map(|(id, e)| serde_json::json!({
+                "id": id, "file": e.file, "account": e.account, "type": e.kind,
+                "media_id": e.media_id, "permalink": e.permalink, "published_at": e.published_at,
+            })).collect::<Vec<_>>(),
+            "in_progress": in_flight.iter().map(|(id, e)| serde_json::json!({
+                "id": id, "file": e.file, "status": e.status, "container_id": e.container_id,
+            })).collect::<Vec<_>>(),
+            "failed": failed.iter().map(|(id, e)| serde_json::json!({
+                "id": id, "file": e.file, "error": e.last_error,
+            })).collect::<Vec<_>>(),
+            "upcoming": upcoming.iter().map(|e| serde_json::json!({
+                "id": e.id, "file": e.file, "action": e.action, "publish_at": e.publish_at,
+            })).collect::<Vec<_>>(),
+        });
+        let _ = writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&value).unwrap_or_default()
+        );
+        return Ok(EXIT_OK);
+    }
+
+    let mut text = String::new();
+    text.push_str(&format!("Published ({}):\n", published.len()));
+    for (id, e) in &published {
+        let when = e
+            .published_at
+            .map(|t| local(t, tz))
+            .unwrap_or_else(|| "?".into());
+        let link = e.permalink.as_deref().unwrap_or("(no permalink recorded)");
+        text.push_str(&format!("  {when}  {id}  {link}\n"));
+    }
+    if !in_flight.is_empty() {
+        text.push_str(&format!(
+            "\nInterrupted, to resume at the next apply ({}):\n",
+            in_flight.len()
+        ));
+        for (id, e) in &in_flight {
+            text.push_str(&format!("  {id}  {}  ({:?})\n", e.file, e.status));
+        }
+    }
+    if !failed.is_empty() {
+        text.push_str(&format!("\nFailed last time ({}):\n", failed.len()));
+        for (id, e) in &failed {
+            text.push_str(&format!(
+                "  {id}  {}: {}\n",
+                e.file,
+                e.last_error.as_deref().unwrap_or("unknown error")
+            ));
+        }
+    }
+    text.push_str(&format!("\nNext ({} due or scheduled):\n", upcoming.len()));
+    for e in upcoming.iter().take(10) {
+        let when = e
+            .publish_at
+            .map(|t| local(t, tz))
+            .unwrap_or_else(|| "at the next apply".into());
+        text.push_str(&format!("  {when}  {}  {}\n", e.id, e.action));
+    }
+    if upcoming.len() > 10 {
+        text.push_str(&format!("  … and {} more\n", upcoming.len() - 10));
+    }
+    let _ = out.write_all(text.as_bytes());
+    Ok(EXIT_OK)
+}

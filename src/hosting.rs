@@ -1,0 +1,183 @@
+//! How repo media files become public URLs Meta can fetch.
+//!
+//! `[media] base_url` is a template: `{repo}` (owner/name), `{sha}` (the
+//! commit) and `{path}` (the file's path in the git repository). A template
+//! without `{path}` gets the path appended. `{repo}` and `{sha}` come from
+//! `GITHUB_REPOSITORY`/`GITHUB_SHA` in Actions, else from the `origin`
+//! remote and HEAD of the git repository holding the content.
+
+use crate::config::Config;
+use std::path::Path;
+
+/// What the URL template needs, found once per run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Hosting {
+    template: Option<String>,
+    repo: Option<String>,
+    sha: Option<String>,
+    /// The content repo's folder inside the git repository (`""` at its root).
+    prefix: String,
+}
+
+impl Hosting {
+    /// Reads the environment and the git repository around `repo`.
+    pub fn discover(repo: &Path, config: &Config) -> Hosting {
+        let git = git2::Repository::discover(repo).ok();
+        let prefix = git
+            .as_ref()
+            .and_then(|g| g.workdir().map(Path::to_path_buf))
+            .and_then(|w| {
+                let w = w.canonicalize().ok()?;
+                let r = repo.canonicalize().ok()?;
+                crate::content::relative(&w, &r)
+            })
+            .unwrap_or_default();
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        let repo_slug = env("GITHUB_REPOSITORY").or_else(|| {
+            let url = git
+                .as_ref()?
+                .find_remote("origin")
+                .ok()?
+                .url()
+                .ok()?
+                .to_string();
+            github_slug(&url)
+        });
+        let sha = env("GITHUB_SHA").or_else(|| {
+            let head = git.as_ref()?.head().ok()?;
+            head.target().map(|oid| oid.to_string())
+        });
+        Hosting {
+            template: config.media.base_url.clone(),
+            repo: repo_slug,
+            sha,
+            prefix,
+        }
+    }
+
+    /// For tests and callers that know the values.
+    pub fn new(
+        template: Option<&str>,
+        repo: Option<&str>,
+        sha: Option<&str>,
+        prefix: &str,
+    ) -> Hosting {
+        Hosting {
+            template: template.map(str::to_string),
+            repo: repo.map(str::to_string),
+            sha: sha.map(str::to_string),
+            prefix: prefix.to_string(),
+        }
+    }
+
+    /// The public URL of a repo file (path relative to the content repo), or
+    /// why there is none.
+    pub fn url(&self, rel: &str) -> Result<String, String> {
+        let template = self
+            .template
+            .as_deref()
+            .ok_or("no [media] base_url in postwright.toml")?;
+        let path = if self.prefix.is_empty() {
+            rel.to_string()
+        } else {
+            format!("{}/{rel}", self.prefix)
+        };
+        let mut url = template.to_string();
+        if url.contains("{repo}") {
+            let repo = self
+                .repo
+                .as_deref()
+                .ok_or("{repo} is unknown: set GITHUB_REPOSITORY or a GitHub `origin` remote")?;
+            url = url.replace("{repo}", repo);
+        }
+        if url.contains("{sha}") {
+            let sha = self
+                .sha
+                .as_deref()
+                .ok_or("{sha} is unknown: set GITHUB_SHA or commit the content")?;
+            url = url.replace("{sha}", sha);
+        }
+        let encoded = encode_path(&path);
+        if url.contains("{path}") {
+            url = url.replace("{path}", &encoded);
+        } else {
+            if !url.ends_with('/') {
+                url.push('/');
+            }
+            url.push_str(&encoded);
+        }
+        Ok(url)
+    }
+}
+
+/// `git@github.com:owner/name.git` or `https://github.com/owner/name` → `owner/name`.
+pub fn github_slug(url: &str) -> Option<String> {
+    let rest = url
+        .strip_prefix("git@github.com:")
+        .or_else(|| url.split_once("github.com/").map(|(_, r)| r))?;
+    let slug = rest.trim_end_matches('/').trim_end_matches(".git");
+    let mut parts = slug.split('/');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(o), Some(n), None) if !o.is_empty() && !n.is_empty() => Some(format!("{o}/{n}")),
+        _ => None,
+    }
+}
+
+/// Percent-encodes a path for a URL, keeping `/`: Meta wants plain ASCII.
+fn encode_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates() {
+        let h = Hosting::new(
+            Some("https://raw.githubusercontent.com/{repo}/{sha}/"),
+            Some("kiln/feed"),
+            Some("abc123"),
+            "content",
+        );
+        assert_eq!(
+            h.url("media/mug desk.jpg").unwrap(),
+            "https://raw.githubusercontent.com/kiln/feed/abc123/content/media/mug%20desk.jpg"
+        );
+        let h = Hosting::new(
+            Some("https://cdn.example.com/{path}?v={sha}"),
+            None,
+            Some("abc"),
+            "",
+        );
+        assert_eq!(
+            h.url("media/ü.jpg").unwrap(),
+            "https://cdn.example.com/media/%C3%BC.jpg?v=abc"
+        );
+        let h = Hosting::new(Some("https://x/{repo}/"), None, None, "");
+        assert!(h.url("a.jpg").unwrap_err().contains("GITHUB_REPOSITORY"));
+        assert!(Hosting::default().url("a.jpg").is_err());
+    }
+
+    #[test]
+    fn slugs() {
+        assert_eq!(
+            github_slug("git@github.com:kiln/feed.git").as_deref(),
+            Some("kiln/feed")
+        );
+        assert_eq!(
+            github_slug("https://github.com/kiln/feed").as_deref(),
+            Some("kiln/feed")
+        );
+        assert_eq!(github_slug("https://gitlab.com/kiln/feed"), None);
+    }
+}

@@ -1,0 +1,129 @@
+//! The content hash: one fingerprint of everything that reaches Instagram.
+//!
+//! It covers the post type, account, caption, every media file's bytes (or
+//! URL), and the fields sent with the container or right after publishing.
+//! It leaves out what does not reach Instagram (`publish_at`, `draft`, `id`,
+//! YAML layout and comments) and `comments`, which can be changed after
+//! publishing (that is an `update`, not a change). So reformatting a file is
+//! not a change, and swapping a photo for another of the same name is.
+
+use crate::validate::preflight::Source;
+use crate::validate::ValidPost;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// Hashes media files once each, however many posts use them.
+pub struct Hasher {
+    repo: PathBuf,
+    files: HashMap<String, String>,
+}
+
+#[derive(Serialize)]
+struct Publishable<'a> {
+    account: &'a str,
+    kind: String,
+    caption: Option<&'a str>,
+    media: Vec<MediaPart<'a>>,
+    cover: Option<String>,
+    location_id: Option<String>,
+    user_tags: Option<&'a serde_json::Value>,
+    alt_text: Option<&'a str>,
+    collaborators: Option<&'a [String]>,
+    first_comment: Option<&'a str>,
+    thumb_offset: Option<u64>,
+    share_to_feed: Option<bool>,
+    audio_name: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct MediaPart<'a> {
+    content: String,
+    alt_text: Option<&'a str>,
+    user_tags: serde_json::Value,
+}
+
+impl Hasher {
+    pub fn new(repo: &Path) -> Hasher {
+        Hasher {
+            repo: repo.to_path_buf(),
+            files: HashMap::new(),
+        }
+    }
+
+    /// `sha256:<hex>` of the post's publishable content.
+    pub fn post(&mut self, post: &ValidPost) -> String {
+        let f = &post.post.fields;
+        let user_tags = f
+            .user_tags
+            .as_ref()
+            .map(|t| serde_json::to_value(t).unwrap_or_default());
+        let media = post
+            .media
+            .iter()
+            .zip(&f.media)
+            .map(|(resolved, entry)| MediaPart {
+                content: self.source(&resolved.source),
+                alt_text: entry.alt_text(),
+                user_tags: serde_json::to_value(entry.user_tags()).unwrap_or_default(),
+            })
+            .collect();
+        let cover = post.cover.as_ref().map(|c| self.source(&c.source));
+        let doc = Publishable {
+            account: &post.account,
+            kind: post.kind.to_string(),
+            caption: f.caption.as_deref(),
+            media,
+            cover,
+            location_id: f.location_id.as_ref().map(ToString::to_string),
+            user_tags: user_tags.as_ref(),
+            alt_text: f.alt_text.as_deref(),
+            collaborators: f.collaborators.as_deref(),
+            first_comment: f.first_comment.as_deref(),
+            thumb_offset: f.thumb_offset,
+            share_to_feed: f.share_to_feed,
+            audio_name: f.audio_name.as_deref(),
+        };
+        let json = serde_json::to_vec(&doc).expect("serialises");
+        format!("sha256:{}", hex(&Sha256::digest(&json)))
+    }
+
+    fn source(&mut self, source: &Source) -> String {
+        match source {
+            Source::Url(url) => format!("url:{url}"),
+            Source::File { path, .. } => {
+                if let Some(h) = self.files.get(path) {
+                    return h.clone();
+                }
+                let h = match hash_file(&self.repo.join(path)) {
+                    Ok(h) => format!("sha256:{h}"),
+                    // Validation read this file a moment ago; if it is gone
+                    // now, hash the path so the plan still says something.
+                    Err(_) => format!("unreadable:{path}"),
+                };
+                self.files.insert(path.clone(), h.clone());
+                h
+            }
+        }
+    }
+}
+
+fn hash_file(path: &Path) -> std::io::Result<String> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hex(&hasher.finalize()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

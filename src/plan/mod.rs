@@ -1,0 +1,429 @@
+//! Posts + state + time → a plan: for every post, what `apply` would do now,
+//! and why. A pure function: no network, no writes.
+
+pub mod hash;
+
+use crate::content::PostType;
+use crate::diagnostic::Problem;
+use crate::hosting::Hosting;
+use crate::state::{self, State, Status};
+use crate::validate::preflight::Source;
+use crate::validate::{Checked, ValidPost};
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt;
+use std::path::Path;
+
+/// The plan format `--format json` writes.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// What apply does with a post.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    /// An earlier apply stopped mid-publish: finish it, never post twice.
+    Resume,
+    /// Due and not published: publish it.
+    Publish,
+    /// Published; only `comments` changed: apply updates it.
+    Update,
+    /// A published post's file was renamed: re-key the state.
+    Moved,
+    /// In the state, file gone: deleted only with `--prune`.
+    Removed,
+    /// Published, then edited in a way Instagram cannot edit: nothing.
+    Changed,
+    /// Fails validation: nothing; exit 1.
+    Invalid,
+    /// Not due yet.
+    Scheduled,
+    /// `draft: true`.
+    Draft,
+    /// Published and unchanged.
+    Published,
+}
+
+impl Action {
+    pub const ALL: [Action; 10] = [
+        Action::Resume,
+        Action::Publish,
+        Action::Update,
+        Action::Moved,
+        Action::Removed,
+        Action::Changed,
+        Action::Invalid,
+        Action::Scheduled,
+        Action::Draft,
+        Action::Published,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Resume => "resume",
+            Action::Publish => "publish",
+            Action::Update => "update",
+            Action::Moved => "moved",
+            Action::Removed => "removed",
+            Action::Changed => "changed",
+            Action::Invalid => "invalid",
+            Action::Scheduled => "scheduled",
+            Action::Draft => "draft",
+            Action::Published => "published",
+        }
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One post's line in the plan.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Entry {
+    pub id: String,
+    pub file: String,
+    pub account: Option<String>,
+    pub action: Action,
+    #[serde(rename = "type")]
+    pub kind: Option<PostType>,
+    pub publish_at: Option<Timestamp>,
+    /// Public URLs of the media where known, else repo paths.
+    pub media: Vec<String>,
+    pub problems: Vec<Problem>,
+    pub media_id: Option<String>,
+    pub permalink: Option<String>,
+    pub reason: String,
+    /// `moved`: the id the state knew the post by.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub moved_from: Option<String>,
+    /// `update`: whether comments are to be turned on or off.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comments_enabled: Option<bool>,
+    /// The caption's first line, for previews.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub caption_preview: Option<String>,
+    /// Hash of what would be published (absent for invalid and removed posts).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_hash: Option<String>,
+}
+
+/// The plan: entries in the order apply works through them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Plan {
+    pub format_version: u32,
+    pub at: Timestamp,
+    pub summary: BTreeMap<&'static str, usize>,
+    pub entries: Vec<Entry>,
+    /// Whether `removed` entries are to be deleted (`--prune`).
+    #[serde(skip)]
+    pub prune: bool,
+}
+
+impl Plan {
+    /// True when apply has something to do.
+    pub fn needs_apply(&self) -> bool {
+        self.entries.iter().any(|e| match e.action {
+            Action::Publish | Action::Update | Action::Resume | Action::Moved => true,
+            Action::Removed => self.prune,
+            _ => false,
+        })
+    }
+
+    pub fn has_invalid(&self) -> bool {
+        self.entries.iter().any(|e| e.action == Action::Invalid)
+    }
+
+    pub fn count(&self, action: Action) -> usize {
+        self.summary.get(action.name()).copied().unwrap_or(0)
+    }
+}
+
+/// What the plan is made from.
+pub struct Inputs<'a> {
+    pub repo: &'a Path,
+    pub posts: &'a [Checked],
+    pub state: &'a State,
+    pub at: Timestamp,
+    pub hosting: &'a Hosting,
+    pub prune: bool,
+}
+
+/// Builds the plan.
+pub fn plan(inputs: &Inputs<'_>) -> Plan {
+    let state = inputs.state;
+    let mut hasher = hash::Hasher::new(inputs.repo);
+    let file_ids: HashSet<&str> = inputs
+        .posts
+        .iter()
+        .filter_map(|c| c.id.as_deref())
+        .collect();
+
+    // Published posts whose id no longer has a file: candidates for a move.
+    let mut orphans: HashMap<&str, Vec<&str>> = HashMap::new();
+    for (id, e) in &state.posts {
+        if !file_ids.contains(id.as_str()) && e.status == Status::Published {
+            orphans.entry(e.content_hash.as_str()).or_default().push(id);
+        }
+    }
+    let mut adopted: HashSet<String> = HashSet::new();
+
+    let mut entries = Vec::with_capacity(inputs.posts.len() + state.posts.len());
+    for checked in inputs.posts {
+        let id = checked
+            .id
+            .clone()
+            .unwrap_or_else(|| checked.file.default_id.clone());
+        let Some(valid) = &checked.valid else {
+            entries.push(invalid(checked, id, state.posts.get(id_of(checked))));
+            continue;
+        };
+        let content_hash = hasher.post(valid);
+        let mut entry = base_entry(valid, inputs.hosting, &content_hash);
+        let recorded = state.posts.get(&valid.post.id);
+        match recorded {
+            Some(r) => judge_recorded(&mut entry, valid, r, inputs.at),
+            None => {
+                let moved = orphans.get_mut(content_hash.as_str()).and_then(|ids| {
+                    let from = ids
+                        .iter()
+                        .position(|old| state.posts[*old].account == valid.account)?;
+                    Some(ids.remove(from))
+                });
+                match moved {
+                    Some(old) => {
+                        let r = &state.posts[old];
+                        adopted.insert(old.to_string());
+                        entry.action = Action::Moved;
+                        entry.moved_from = Some(old.to_string());
+                        entry.media_id = r.media_id.clone();
+                        entry.permalink = r.permalink.clone();
+                        entry.reason = format!(
+                            "renamed from {} (id `{old}`) with the same content: the state is re-keyed, nothing is posted again",
+                            r.file
+                        );
+                    }
+                    None => judge_new(&mut entry, valid, inputs.at, None),
+                }
+            }
+        }
+        entries.push(entry);
+    }
+
+    for (id, r) in &state.posts {
+        if file_ids.contains(id.as_str()) || adopted.contains(id) {
+            continue;
+        }
+        let reason = match r.status {
+            Status::Published => format!(
+                "{} was deleted; the Instagram post stays{}",
+                r.file,
+                if inputs.prune {
+                    " until apply --prune deletes it"
+                } else {
+                    " (apply --prune would delete it)"
+                }
+            ),
+            Status::Creating | Status::Publishing => format!(
+                "{} was deleted while an apply was publishing it; apply --prune checks whether it went live and deletes it",
+                r.file
+            ),
+            Status::Failed => format!("{} was deleted; it was never published", r.file),
+        };
+        entries.push(Entry {
+            id: id.clone(),
+            file: r.file.clone(),
+            account: Some(r.account.clone()),
+            action: Action::Removed,
+            kind: Some(r.kind),
+            publish_at: None,
+            media: Vec::new(),
+            problems: Vec::new(),
+            media_id: r.media_id.clone(),
+            permalink: r.permalink.clone(),
+            reason,
+            moved_from: None,
+            comments_enabled: None,
+            caption_preview: None,
+            content_hash: None,
+        });
+    }
+
+    // Apply's order: resumes first, then due posts by publish_at (the grid
+    // order), then the rest; ties by id.
+    entries.sort_by(|a, b| {
+        (a.action, a.publish_at.is_some(), a.publish_at, &a.id).cmp(&(
+            b.action,
+            b.publish_at.is_some(),
+            b.publish_at,
+            &b.id,
+        ))
+    });
+    let mut summary = BTreeMap::new();
+    for e in &entries {
+        *summary.entry(e.action.name()).or_insert(0) += 1;
+    }
+    Plan {
+        format_version: FORMAT_VERSION,
+        at: inputs.at,
+        summary,
+        entries,
+        prune: inputs.prune,
+    }
+}
+
+fn id_of(c: &Checked) -> &str {
+    c.id.as_deref().unwrap_or(&c.file.default_id)
+}
+
+fn invalid(checked: &Checked, id: String, recorded: Option<&state::Entry>) -> Entry {
+    let errors: Vec<&Problem> = checked.problems.iter().filter(|p| p.is_error()).collect();
+    let first = errors
+        .first()
+        .map_or(String::new(), |p| format!(": {}", p.message));
+    let mut reason = format!(
+        "{} error{}{first}",
+        errors.len(),
+        if errors.len() == 1 { "" } else { "s" }
+    );
+    if recorded.is_some_and(|r| r.status == Status::Published) {
+        reason.push_str(" (already published; the live post is not affected)");
+    }
+    Entry {
+        id,
+        file: checked.file.rel.clone(),
+        account: recorded.map(|r| r.account.clone()),
+        action: Action::Invalid,
+        kind: recorded.map(|r| r.kind),
+        publish_at: None,
+        media: Vec::new(),
+        problems: checked.problems.clone(),
+        media_id: recorded.and_then(|r| r.media_id.clone()),
+        permalink: recorded.and_then(|r| r.permalink.clone()),
+        reason,
+        moved_from: None,
+        comments_enabled: None,
+        caption_preview: None,
+        content_hash: None,
+    }
+}
+
+fn base_entry(valid: &ValidPost, hosting: &Hosting, content_hash: &str) -> Entry {
+    let media = valid
+        .media
+        .iter()
+        .map(|m| match &m.source {
+            Source::Url(u) => u.clone(),
+            Source::File { path, .. } => hosting.url(path).unwrap_or_else(|_| path.clone()),
+        })
+        .collect();
+    Entry {
+        id: valid.post.id.clone(),
+        file: valid.post.file.rel.clone(),
+        account: Some(valid.account.clone()),
+        action: Action::Publish,
+        kind: Some(valid.kind),
+        publish_at: valid.publish_at,
+        media,
+        problems: Vec::new(),
+        media_id: None,
+        permalink: None,
+        reason: String::new(),
+        moved_from: None,
+        comments_enabled: None,
+        caption_preview: valid
+            .post
+            .fields
+            .caption
+            .as_deref()
+            .and_then(|c| c.lines().find(|l| !l.trim().is_empty()))
+            .map(|l| l.trim().to_string()),
+        content_hash: Some(content_hash.to_string()),
+    }
+}
+
+/// A post the state has never published (or failed to).
+fn judge_new(entry: &mut Entry, valid: &ValidPost, at: Timestamp, last_error: Option<&str>) {
+    let retry = last_error.map_or(String::new(), |e| format!("; the last attempt failed: {e}"));
+    if valid.post.fields.draft {
+        entry.action = Action::Draft;
+        entry.reason = format!("draft: true{retry}");
+        return;
+    }
+    match valid.publish_at {
+        Some(when) if when > at => {
+            entry.action = Action::Scheduled;
+            entry.reason = format!("publish_at is {} from now{retry}", until(at, when));
+        }
+        Some(when) => {
+            entry.action = Action::Publish;
+            entry.reason = format!("due since {} ago{retry}", until(when, at));
+        }
+        None => {
+            entry.action = Action::Publish;
+            entry.reason = format!("no publish_at: publishes at the next apply{retry}");
+        }
+    }
+}
+
+/// A post the state knows.
+fn judge_recorded(entry: &mut Entry, valid: &ValidPost, r: &state::Entry, at: Timestamp) {
+    entry.media_id = r.media_id.clone();
+    entry.permalink = r.permalink.clone();
+    match r.status {
+        Status::Failed => judge_new(entry, valid, at, r.last_error.as_deref()),
+        Status::Creating | Status::Publishing => {
+            entry.action = Action::Resume;
+            entry.reason = match r.status {
+                Status::Creating => "an earlier apply stopped while creating its containers; apply checks them and goes on".into(),
+                _ => "an earlier apply stopped around media_publish; apply asks the container whether it went live before doing anything".into(),
+            };
+        }
+        Status::Published if Some(&r.content_hash) != entry.content_hash.as_ref() => {
+            entry.action = Action::Changed;
+            entry.reason = "edited after publishing; Instagram cannot edit a published post's caption or media, so nothing happens (revert the edit, or give the post a new `id` to publish it as a new post)".into();
+        }
+        Status::Published => {
+            let wanted = valid.post.fields.comments.unwrap_or(true);
+            let live = r.comments_enabled.unwrap_or(true);
+            if wanted != live {
+                entry.action = Action::Update;
+                entry.comments_enabled = Some(wanted);
+                entry.reason = format!(
+                    "comments: {} → {}",
+                    if live { "on" } else { "off" },
+                    if wanted { "on" } else { "off" }
+                );
+            } else {
+                entry.action = Action::Published;
+                entry.reason = match r.published_at {
+                    Some(t) => format!("published {}", t.strftime("%Y-%m-%d %H:%M UTC")),
+                    None => "published".into(),
+                };
+            }
+        }
+    }
+}
+
+/// "3 days", "2 h 5 min": the distance between two instants, rounded for people.
+pub fn until(from: Timestamp, to: Timestamp) -> String {
+    let secs = to.as_second().saturating_sub(from.as_second()).max(0);
+    let (d, h, m) = (secs / 86_400, (secs % 86_400) / 3600, (secs % 3600) / 60);
+    match (d, h, m) {
+        (0, 0, 0) => "less than a minute".into(),
+        (0, 0, m) => format!("{m} min"),
+        (0, h, m) => format!("{h} h {m} min"),
+        (1, h, _) => format!("1 day {h} h"),
+        (d, _, _) => format!("{d} days"),
+    }
+}
+
+/// A timestamp as people in the config's zone read it: `2026-12-01 09:00 CET`.
+pub fn local(t: Timestamp, tz: &TimeZone) -> String {
+    t.to_zoned_datetime(tz.clone())
+        .strftime("%Y-%m-%d %H:%M %Z")
+        .to_string()
+}
