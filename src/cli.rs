@@ -76,6 +76,27 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+    /// Publish what is due, exactly once, through the Instagram Graph API.
+    ///
+    /// Runs the plan: finishes interrupted publishes, creates containers for
+    /// due posts, waits for Meta to process them and publishes them in
+    /// publish_at order; then posts first comments, applies comment settings,
+    /// re-keys renamed posts and (with --prune) deletes posts whose file was
+    /// deleted. The state record is saved after every step.
+    #[command(
+        after_help = "Tokens come from the environment variable each account names (token_env); they are sent in the Authorization header only.\n\nExit codes: 0 everything due was published or deferred; 1 a post failed, an invalid post, or an error.\n\nExamples:\n  postwright apply\n  postwright apply --only 2026-12-01-studio\n  postwright apply --prune --format json"
+    )]
+    Apply {
+        /// Act as if it were this time (RFC 3339, or local time in the config's timezone).
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
+        /// Only these post ids (repeatable).
+        #[arg(long, value_name = "ID")]
+        only: Vec<String>,
+        /// Delete the Instagram posts of deleted files (Facebook Login).
+        #[arg(long)]
+        prune: bool,
+    },
     /// What is published (with permalinks), what is half-way, what failed last
     /// time, and what is scheduled next. No network.
     Status,
@@ -150,6 +171,9 @@ fn execute(cli: &Cli, out: &mut dyn Write) -> Result<i32, Failure> {
             crate::commands::plan(cli, format, &options, out)
         }
         Command::Status => crate::commands::status(cli, format, out),
+        Command::Apply { at, only, prune } => {
+            crate::commands::apply(cli, format, at.as_deref(), only, *prune, out)
+        }
     }
 }
 

@@ -24,6 +24,20 @@ fn make_plan(
     prune: bool,
     out: &mut dyn Write,
 ) -> Result<Result<(Plan, crate::config::Config), i32>, Failure> {
+    Ok(make_plan_with_posts(cli, format, at, prune, out)?.map(|(p, c, _)| (p, c)))
+}
+
+/// A plan, the config it was made with, and the checked posts.
+type Planned = (Plan, crate::config::Config, Vec<validate::Checked>);
+
+/// [`make_plan`], also returning the checked posts (apply needs them).
+fn make_plan_with_posts(
+    cli: &Cli,
+    format: Format,
+    at: Option<&str>,
+    prune: bool,
+    out: &mut dyn Write,
+) -> Result<Result<Planned, i32>, Failure> {
     let config = match load_config(cli, format, out)? {
         Ok(c) => c,
         Err(code) => return Ok(Err(code)),
@@ -57,7 +71,7 @@ fn make_plan(
         hosting: &hosting,
         prune,
     });
-    Ok(Ok((plan, config)))
+    Ok(Ok((plan, config, validation.posts)))
 }
 
 /// `postwright plan`.
@@ -213,4 +227,89 @@ pub fn status(cli: &Cli, format: Format, out: &mut dyn Write) -> Result<i32, Fai
     }
     let _ = out.write_all(text.as_bytes());
     Ok(EXIT_OK)
+}
+
+/// `postwright apply`.
+pub fn apply(
+    cli: &Cli,
+    format: Format,
+    at: Option<&str>,
+    only: &[String],
+    prune: bool,
+    out: &mut dyn Write,
+) -> Result<i32, Failure> {
+    let (plan, config, posts) = match make_plan_with_posts(cli, format, at, prune, out)? {
+        Ok(p) => p,
+        Err(code) => return Ok(code),
+    };
+    for id in only {
+        if !plan.entries.iter().any(|e| &e.id == id) {
+            return Err(Failure::Usage(format!("--only {id}: no post has this id")));
+        }
+    }
+    let store = state::open(&cli.repo, &config);
+    let state = match store.load() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(EXIT_ERROR);
+        }
+    };
+    let valid: std::collections::HashMap<String, &validate::ValidPost> = posts
+        .iter()
+        .filter_map(|c| c.valid.as_ref())
+        .map(|v| (v.post.id.clone(), v))
+        .collect();
+    let hosting = Hosting::discover(&cli.repo, &config);
+    let selected = |id: &str| only.is_empty() || only.iter().any(|o| o == id);
+    let invalid: Vec<&plan::Entry> = plan
+        .entries
+        .iter()
+        .filter(|e| e.action == Action::Invalid && selected(&e.id))
+        .collect();
+    for e in &invalid {
+        eprintln!("✗ {}: invalid, skipped ({})", e.file, e.reason);
+    }
+    let context = crate::apply::Context {
+        repo: &cli.repo,
+        config: &config,
+        plan: &plan,
+        posts: valid,
+        hosting: &hosting,
+        store: store.as_ref(),
+        state,
+        options: crate::apply::Options::from_config(&config, only.to_vec(), prune),
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return Ok(EXIT_ERROR);
+        }
+    };
+    let mut progress = crate::apply::Stderr;
+    let report = match runtime.block_on(crate::apply::apply(context, &mut progress)) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}\nThe run stopped to avoid publishing without a record; fix the state record, then run apply again.");
+            return Ok(EXIT_ERROR);
+        }
+    };
+    let text = match format {
+        Format::Json => report::apply::json(&report),
+        Format::Github => report::apply::github(&report, &workspace_prefix(&cli.repo)),
+        Format::Human | Format::Markdown => {
+            report::apply::human(&report, format == Format::Markdown)
+        }
+    };
+    let _ = out.write_all(text.as_bytes());
+    Ok(if report.failed() || !invalid.is_empty() {
+        EXIT_ERROR
+    } else {
+        EXIT_OK
+    })
 }

@@ -63,6 +63,27 @@ pub struct Api {
     pub base_url: Option<String>,
     /// Replaces the resumable-upload host.
     pub upload_url: Option<String>,
+    /// First wait between container status checks, in ms (doubles up to 30 s).
+    #[serde(default = "default_poll_interval")]
+    pub poll_interval_ms: u64,
+    /// Longest wait for containers to finish processing, in seconds.
+    #[serde(default = "default_max_wait")]
+    pub max_wait_secs: u64,
+    /// Containers created at once.
+    #[serde(default = "default_concurrency")]
+    pub concurrency: usize,
+}
+
+fn default_poll_interval() -> u64 {
+    1000
+}
+
+fn default_max_wait() -> u64 {
+    300
+}
+
+fn default_concurrency() -> usize {
+    4
 }
 
 fn default_version() -> String {
@@ -75,6 +96,9 @@ impl Default for Api {
             version: default_version(),
             base_url: None,
             upload_url: None,
+            poll_interval_ms: default_poll_interval(),
+            max_wait_secs: default_max_wait(),
+            concurrency: default_concurrency(),
         }
     }
 }
@@ -86,6 +110,18 @@ pub struct Media {
     pub base_url: Option<String>,
     /// Command run per file that prints its public URL.
     pub upload_command: Option<String>,
+    /// How local videos reach Meta: `url` (fetched from the public URL) or
+    /// `resumable` (bytes sent to the upload host; Facebook Login only).
+    #[serde(default)]
+    pub video_upload: VideoUpload,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum VideoUpload {
+    #[default]
+    Url,
+    Resumable,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]

@@ -137,6 +137,107 @@ fn encode_path(path: &str) -> String {
     out
 }
 
+/// Runs `[media] upload_command` for one file: `{path}` is replaced by the
+/// file's path relative to the content repo (quoted for the shell), the
+/// command runs in the repo, and its last non-empty stdout line is the URL.
+pub async fn run_upload_command(repo: &Path, command: &str, rel: &str) -> Result<String, String> {
+    let quoted = format!("'{}'", rel.replace('\'', "'\\''"));
+    let line = if command.contains("{path}") {
+        command.replace("{path}", &quoted)
+    } else {
+        format!("{command} {quoted}")
+    };
+    let output = tokio::process::Command::new("sh")
+        .arg("-c")
+        .arg(&line)
+        .current_dir(repo)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .await
+        .map_err(|e| format!("cannot run upload_command: {e}"))?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        return Err(format!(
+            "upload_command failed for {rel} ({}): {}",
+            output.status,
+            stderr.trim()
+        ));
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let url = stdout
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .ok_or_else(|| format!("upload_command printed no URL for {rel}"))?;
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        return Err(format!(
+            "upload_command printed `{url}` for {rel}, not a URL"
+        ));
+    }
+    Ok(url.to_string())
+}
+
+/// Checks that Meta will be able to fetch `url`: it answers, and with the
+/// same number of bytes as the local file. HEAD first; servers that refuse
+/// HEAD get a one-byte ranged GET.
+pub async fn check_reachable(
+    http: &reqwest::Client,
+    url: &str,
+    expected: u64,
+) -> Result<(), String> {
+    let head = http.head(url).send().await;
+    let size = match head {
+        Ok(r) if r.status().is_success() => r
+            .headers()
+            .get(reqwest::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok()),
+        Ok(r)
+            if r.status().as_u16() == 404
+                || r.status().as_u16() == 403
+                || r.status().as_u16() == 401 =>
+        {
+            return Err(format!("{url} answers HTTP {}: Meta cannot fetch it (is the commit pushed and the file public?)", r.status().as_u16()));
+        }
+        _ => {
+            let r = http
+                .get(url)
+                .header(reqwest::header::RANGE, "bytes=0-0")
+                .send()
+                .await
+                .map_err(|e| format!("{url} cannot be reached: {}", reach_error(&e)))?;
+            if !r.status().is_success() {
+                return Err(format!(
+                    "{url} answers HTTP {}: Meta cannot fetch it",
+                    r.status().as_u16()
+                ));
+            }
+            r.headers()
+                .get(reqwest::header::CONTENT_RANGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.rsplit('/').next())
+                .and_then(|v| v.parse::<u64>().ok())
+        }
+    };
+    match size {
+        Some(n) if n != expected => Err(format!(
+            "{url} serves {n} bytes but the file has {expected}: the hosted copy is another version (push the commit, or wait for the CDN)"
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn reach_error(e: &reqwest::Error) -> &'static str {
+    if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "could not connect"
+    } else {
+        "request failed"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,12 +6,14 @@
 //! [`validate`] → plan → apply → state. [`report`] prints the results and
 //! [`cli`] ties it together behind `run()`, which returns the exit code.
 
+pub mod apply;
 pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod content;
 pub mod diagnostic;
 pub mod hosting;
+pub mod instagram;
 pub mod media;
 pub mod plan;
 pub mod report;

@@ -1,6 +1,7 @@
 //! Output formats: human diagnostics with source snippets, JSON, GitHub
 //! workflow commands, Markdown.
 
+pub mod apply;
 pub mod github;
 pub mod plan;
 

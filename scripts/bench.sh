@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Measures `postwright validate` and `postwright plan` over N generated posts
+# (default 10000), plan with an N-entry state record (every post published).
+# Usage: scripts/bench.sh [N]    — prints wall-clock time and peak memory of 5 runs each.
+# Posts are a mix of images, carousels, reels and stories, sharing the media
+# of example-content, so the run also exercises the media header cache.
+set -euo pipefail
+n=${1:-10000}
+root=$(cd "$(dirname "$0")/.." && pwd)
+cargo build --release --quiet --manifest-path "$root/Cargo.toml"
+bin="$root/target/release/postwright"
+dir=$(mktemp -d)
+[ -n "${KEEP:-}" ] && echo "keeping $dir" || trap 'rm -rf "$dir"' EXIT
+cp "$root/example-content/postwright.toml" "$dir/"
+cp -r "$root/example-content/media" "$dir/media"
+python3 - "$dir" "$n" <<'PY'
+import os, sys
+d, n = sys.argv[1], int(sys.argv[2])
+kinds = [
+  "media: [/media/studio.jpg]\nalt_text: Shelves of bowls\nlocation_id: \"110123456789\"\n",
+  "media:\n  - src: /media/mug-desk.jpg\n    alt_text: A mug\n    user_tags: [{username: a.b, x: 0.5, y: 0.5}]\n  - /media/mug-hand.jpg\n  - /media/kiln-timelapse.mp4\ncollaborators: [partner]\n",
+  "type: reel\nmedia: [/media/glaze-reel.mp4]\ncover: /media/glaze-cover.jpg\nshare_to_feed: true\n",
+]
+for i in range(n):
+    sub = os.path.join(d, "posts", f"{i // 500:03}")
+    os.makedirs(sub, exist_ok=True)
+    if i % 4 == 3:
+        with open(os.path.join(sub, f"story-{i}.yaml"), "w") as f:
+            f.write(f"type: story\npublish_at: 2027-01-{1 + i % 28:02} 09:00\nmedia: [/media/story-sale.jpg]\n")
+    else:
+        with open(os.path.join(sub, f"post-{i}.md"), "w") as f:
+            f.write(f"---\npublish_at: 2027-01-{1 + i % 28:02}T09:00:00+01:00\n{kinds[i % 3]}first_comment: \"#ceramics\"\n---\nPost number {i}. #handmade #stoneware @friend\n\nA second paragraph of caption text.\n")
+PY
+measure() {
+  "$bin" --repo "$dir" "$@" >/dev/null 2>&1 || true  # warm the page cache
+  for run in 1 2 3 4 5; do
+    /usr/bin/time -f "  run $run: %e s wall, %M KB peak RSS" "$bin" --repo "$dir" "$@" >/dev/null 2>>"$dir/time.log" || true
+    tail -1 "$dir/time.log"
+  done
+}
+echo "validate over $n posts ($(du -sh --apparent-size "$dir/posts" | cut -f1)B of post files):"
+measure validate
+# A state record with every post published, hashes as plan computes them.
+"$bin" --repo "$dir" plan --at 2026-01-01T00:00:00Z --format json > "$dir/plan.json"
+python3 - "$dir" <<'PY'
+import json, os, sys
+d = sys.argv[1]
+plan = json.load(open(os.path.join(d, "plan.json")))
+posts = {}
+for i, e in enumerate(plan["entries"]):
+    posts[e["id"]] = {"status": "published", "file": e["file"], "account": e["account"], "type": e["type"],
+        "content_hash": e["content_hash"], "container_id": str(17900000000000000 + i),
+        "media_id": str(18000000000000000 + i), "permalink": f"https://www.instagram.com/p/C{i:09d}/",
+        "published_at": "2026-11-01T08:00:00Z", "comments_enabled": True}
+os.makedirs(os.path.join(d, ".postwright"), exist_ok=True)
+json.dump({"format_version": 1, "posts": posts}, open(os.path.join(d, ".postwright/state.json"), "w"), indent=2)
+print(f"state record: {len(posts)} entries, {os.path.getsize(os.path.join(d, '.postwright/state.json')) // 1024} KiB")
+PY
+echo "plan over $n posts with that state:"
+measure plan --at 2027-02-01T00:00:00Z

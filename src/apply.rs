@@ -1,0 +1,1180 @@
+//! Executes a plan through the Graph API, journaling every step.
+//!
+//! Order of work, per account: resolve interrupted publishes (`resume`)
+//! first, read the publishing quota, create containers for the due posts
+//! (concurrently, bounded), wait for them to finish processing, then publish
+//! one at a time in plan order — publish order is grid order.
+//!
+//! Exactly-once rules:
+//! - the state is saved after every step that changed the outside world;
+//! - before `media_publish` the post is journaled as `publishing` with its
+//!   container id; after any failure or lost answer, the container's
+//!   `status_code` decides (`PUBLISHED`: it is live, find it; `FINISHED`:
+//!   publishing may be tried; else rebuild);
+//! - a first comment is looked for before it is posted again.
+
+use crate::config::{Config, Login, VideoUpload};
+use crate::content::PostType;
+use crate::hosting::{self, Hosting};
+use crate::instagram::{ApiError, Client, ErrorClass, MediaInfo};
+use crate::plan::{Action, Entry as PlanEntry, Plan};
+use crate::state::{Entry as StateEntry, State, StateError, Status, Store};
+use crate::validate::preflight::{Resolved, Source};
+use crate::validate::ValidPost;
+use jiff::Timestamp;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+/// Settings of one apply run.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Only these post ids (empty: all).
+    pub only: Vec<String>,
+    pub prune: bool,
+    pub concurrency: usize,
+    pub poll_interval: Duration,
+    pub max_wait: Duration,
+}
+
+impl Options {
+    pub fn from_config(config: &Config, only: Vec<String>, prune: bool) -> Options {
+        Options {
+            only,
+            prune,
+            concurrency: config.api.concurrency.clamp(1, 16),
+            poll_interval: Duration::from_millis(config.api.poll_interval_ms.max(1)),
+            max_wait: Duration::from_secs(config.api.max_wait_secs.max(1)),
+        }
+    }
+}
+
+/// What happened to one post.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Published,
+    Updated,
+    Moved,
+    Deleted,
+    /// Not attempted now: quota used up, or the account stopped; a later run does it.
+    Deferred,
+    Failed,
+}
+
+/// One line of the apply report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    pub id: String,
+    pub file: String,
+    pub action: Action,
+    pub result: Verdict,
+    pub media_id: Option<String>,
+    pub permalink: Option<String>,
+    pub message: String,
+}
+
+/// The whole run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub at: Timestamp,
+    pub outcomes: Vec<Outcome>,
+}
+
+impl Report {
+    pub fn failed(&self) -> bool {
+        self.outcomes.iter().any(|o| o.result == Verdict::Failed)
+    }
+}
+
+/// Where progress lines go (stderr in the CLI; captured in tests).
+pub trait Progress: Send {
+    fn line(&mut self, text: &str);
+}
+
+/// Progress on stderr.
+pub struct Stderr;
+
+impl Progress for Stderr {
+    fn line(&mut self, text: &str) {
+        eprintln!("{text}");
+    }
+}
+
+/// The journal: the state record and the store it is saved to. Every
+/// change is saved before the next outside-world step.
+struct Journal<'a> {
+    state: State,
+    store: &'a dyn Store,
+}
+
+impl Journal<'_> {
+    fn save(&mut self, message: &str) -> Result<(), StateError> {
+        self.store.save(&self.state, message)
+    }
+
+    fn entry(&mut self, id: &str) -> Option<&mut StateEntry> {
+        self.state.posts.get_mut(id)
+    }
+}
+
+/// Everything apply needs.
+pub struct Context<'a> {
+    pub repo: &'a Path,
+    pub config: &'a Config,
+    pub plan: &'a Plan,
+    pub posts: HashMap<String, &'a ValidPost>,
+    pub hosting: &'a Hosting,
+    pub store: &'a dyn Store,
+    pub state: State,
+    pub options: Options,
+}
+
+/// A post ready to be published: its container and what went into it.
+#[derive(Debug, Clone)]
+struct Ready {
+    id: String,
+    container_id: String,
+}
+
+/// Runs the plan. State errors abort the run at once (continuing without a
+/// journal could post twice); everything else is per post.
+pub async fn apply(ctx: Context<'_>, progress: &mut dyn Progress) -> Result<Report, StateError> {
+    let plan = ctx.plan;
+    let wanted = |id: &str| ctx.options.only.is_empty() || ctx.options.only.iter().any(|o| o == id);
+    let entries: Vec<&PlanEntry> = plan.entries.iter().filter(|e| wanted(&e.id)).collect();
+    let mut journal = Journal {
+        state: ctx.state.clone(),
+        store: ctx.store,
+    };
+    let mut outcomes = Vec::new();
+
+    // Renames first: they touch only the state.
+    for e in entries.iter().filter(|e| e.action == Action::Moved) {
+        let Some(from) = &e.moved_from else { continue };
+        if let Some(mut old) = journal.state.posts.remove(from) {
+            old.file = e.file.clone();
+            journal.state.posts.insert(e.id.clone(), old);
+            journal.save(&format!("moved {from} → {} ({})", e.id, e.file))?;
+            progress.line(&format!("→ {}: re-keyed from `{from}`", e.file));
+            outcomes.push(outcome(
+                e,
+                Verdict::Moved,
+                &journal.state,
+                format!("state re-keyed from `{from}`"),
+            ));
+        }
+    }
+
+    // The rest, account by account.
+    let mut accounts: BTreeMap<String, Vec<&PlanEntry>> = BTreeMap::new();
+    for e in &entries {
+        let acts = matches!(e.action, Action::Publish | Action::Resume | Action::Update)
+            || (e.action == Action::Removed && ctx.options.prune);
+        if acts {
+            let account = e.account.clone().unwrap_or_default();
+            accounts.entry(account).or_default().push(e);
+        }
+    }
+    for (name, entries) in accounts {
+        let client = match ctx.config.accounts.get(&name) {
+            Some(account) => Client::for_account(ctx.config, &name, account),
+            None => Err(ApiError::MissingToken {
+                var: "(no such account)".into(),
+                account: name.clone(),
+            }),
+        };
+        let client = match client {
+            Ok(c) => c,
+            Err(err) => {
+                for e in entries {
+                    progress.line(&format!("✗ {}: {}", e.file, err.explain()));
+                    outcomes.push(outcome(e, Verdict::Failed, &journal.state, err.explain()));
+                }
+                continue;
+            }
+        };
+        let mut run = AccountRun {
+            ctx: &ctx,
+            client,
+            journal: &mut journal,
+            outcomes: &mut outcomes,
+            progress,
+            stopped: None,
+        };
+        run.run(&entries).await?;
+    }
+
+    // Outcomes in plan order.
+    let order: HashMap<&str, usize> = plan
+        .entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.id.as_str(), i))
+        .collect();
+    outcomes.sort_by_key(|o| order.get(o.id.as_str()).copied().unwrap_or(usize::MAX));
+    Ok(Report {
+        at: Timestamp::now(),
+        outcomes,
+    })
+}
+
+fn outcome(e: &PlanEntry, result: Verdict, state: &State, message: String) -> Outcome {
+    let recorded = state.posts.get(&e.id);
+    Outcome {
+        id: e.id.clone(),
+        file: e.file.clone(),
+        action: e.action,
+        result,
+        media_id: recorded.and_then(|r| r.media_id.clone()),
+        permalink: recorded.and_then(|r| r.permalink.clone()),
+        message,
+    }
+}
+
+struct AccountRun<'c, 'j> {
+    ctx: &'c Context<'c>,
+    client: Client,
+    journal: &'j mut Journal<'c>,
+    outcomes: &'j mut Vec<Outcome>,
+    progress: &'j mut dyn Progress,
+    /// Set when an error stops every further call for the account.
+    stopped: Option<String>,
+}
+
+impl AccountRun<'_, '_> {
+    async fn run(&mut self, entries: &[&PlanEntry]) -> Result<(), StateError> {
+        // 1. Interrupted publishes, before anything new is created.
+        let mut ready: Vec<Ready> = Vec::new();
+        let mut to_build: Vec<&PlanEntry> = Vec::new();
+        for e in entries.iter().filter(|e| e.action == Action::Resume) {
+            if self.stopped.is_some() {
+                self.defer(e);
+                continue;
+            }
+            match self.resume(e).await? {
+                Resumed::Done => {}
+                Resumed::Ready(r) => ready.push(r),
+                Resumed::Rebuild => to_build.push(e),
+            }
+        }
+
+        // 2. The quota decides how many new posts go out now.
+        let due: Vec<&PlanEntry> = entries
+            .iter()
+            .copied()
+            .filter(|e| e.action == Action::Publish)
+            .collect();
+        let mut room = usize::MAX;
+        if !due.is_empty() || !ready.is_empty() || !to_build.is_empty() {
+            match self.client.quota().await {
+                Ok(q) => {
+                    room = usize::try_from(q.total.saturating_sub(q.used)).unwrap_or(usize::MAX);
+                    self.progress.line(&format!(
+                        "publishing limit: {} of {} used in the last 24 h",
+                        q.used, q.total
+                    ));
+                }
+                Err(err) => self.account_error(&err),
+            }
+        }
+        let mut queue: Vec<&PlanEntry> = to_build;
+        queue.extend(due);
+        let slots = room.saturating_sub(ready.len());
+        if queue.len() > slots {
+            for e in queue.split_off(slots) {
+                self.progress.line(&format!(
+                    "⏸ {}: deferred, the publishing limit is reached",
+                    e.file
+                ));
+                self.outcomes.push(outcome(
+                    e,
+                    Verdict::Deferred,
+                    &self.journal.state,
+                    "the account's 24-hour publishing limit is reached; a later run publishes it"
+                        .into(),
+                ));
+            }
+        }
+
+        // 3. Containers for the rest, created concurrently.
+        if self.stopped.is_none() {
+            let built = self.build_all(&queue).await?;
+            ready.extend(built);
+        } else {
+            for e in &queue {
+                self.defer(e);
+            }
+        }
+
+        // 4. Publish in plan order.
+        let order: HashMap<&str, usize> = self
+            .ctx
+            .plan
+            .entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.id.as_str(), i))
+            .collect();
+        ready.sort_by_key(|r| order.get(r.id.as_str()).copied().unwrap_or(usize::MAX));
+        let ready = self.wait_all(ready, entries).await?;
+        for r in ready {
+            let Some(e) = entries.iter().find(|e| e.id == r.id) else {
+                continue;
+            };
+            if self.stopped.is_some() {
+                self.defer(e);
+                continue;
+            }
+            self.publish(e, &r.container_id).await?;
+        }
+
+        // 5. Updates and deletes.
+        for e in entries.iter().filter(|e| e.action == Action::Update) {
+            if self.stopped.is_some() {
+                self.defer(e);
+                continue;
+            }
+            self.update(e).await?;
+        }
+        for e in entries.iter().filter(|e| e.action == Action::Removed) {
+            if self.stopped.is_some() {
+                self.defer(e);
+                continue;
+            }
+            self.delete(e).await?;
+        }
+        Ok(())
+    }
+
+    fn defer(&mut self, e: &PlanEntry) {
+        let why = self.stopped.clone().unwrap_or_default();
+        self.progress
+            .line(&format!("⏸ {}: not attempted ({why})", e.file));
+        self.outcomes.push(outcome(
+            e,
+            Verdict::Deferred,
+            &self.journal.state,
+            format!("not attempted: {why}"),
+        ));
+    }
+
+    /// Records an error; account-level ones stop further calls.
+    fn account_error(&mut self, err: &ApiError) {
+        if err.class().stops_account() && self.stopped.is_none() {
+            self.progress.line(&format!(
+                "✗ account {}: {}",
+                self.client.user_id(),
+                err.explain()
+            ));
+            self.stopped = Some(err.explain());
+        }
+    }
+
+    fn fail(&mut self, e: &PlanEntry, message: String) {
+        self.progress.line(&format!("✗ {}: {message}", e.file));
+        self.outcomes
+            .push(outcome(e, Verdict::Failed, &self.journal.state, message));
+    }
+
+    /// Records that a post failed before anything went public.
+    fn record_failure(&mut self, e: &PlanEntry, message: &str) -> Result<(), StateError> {
+        let Some(post) = self.ctx.posts.get(&e.id) else {
+            return Ok(());
+        };
+        let entry = self
+            .journal
+            .state
+            .posts
+            .entry(e.id.clone())
+            .or_insert_with(|| {
+                StateEntry::new(
+                    Status::Failed,
+                    &e.file,
+                    &post.account,
+                    post.kind,
+                    e.content_hash.as_deref().unwrap_or_default(),
+                )
+            });
+        entry.status = Status::Failed;
+        entry.last_error = Some(message.to_string());
+        self.journal.save(&format!("failed {}: {message}", e.id))
+    }
+
+    /// An interrupted publish: ask the container what happened.
+    async fn resume(&mut self, e: &PlanEntry) -> Result<Resumed, StateError> {
+        let Some(recorded) = self.journal.state.posts.get(&e.id).cloned() else {
+            return Ok(Resumed::Rebuild);
+        };
+        let Some(container) = recorded.container_id.clone() else {
+            return Ok(Resumed::Rebuild);
+        };
+        let status = match self.client.container_status(&container).await {
+            Ok(s) => s,
+            Err(err) => {
+                self.account_error(&err);
+                if err.class() == ErrorClass::Expired {
+                    return Ok(Resumed::Rebuild);
+                }
+                // Cannot tell whether it went live: leave the journal as it is.
+                self.fail(
+                    e,
+                    format!("cannot check the interrupted publish: {}", err.explain()),
+                );
+                return Ok(Resumed::Done);
+            }
+        };
+        match status.status_code.as_str() {
+            "PUBLISHED" => {
+                self.adopt_published(e, &recorded).await?;
+                Ok(Resumed::Done)
+            }
+            "FINISHED" | "IN_PROGRESS"
+                if recorded.status == Status::Publishing || recorded.status == Status::Creating =>
+            {
+                self.progress.line(&format!(
+                    "↻ {}: container {container} is {}, publishing it",
+                    e.file, status.status_code
+                ));
+                Ok(Resumed::Ready(Ready {
+                    id: e.id.clone(),
+                    container_id: container,
+                }))
+            }
+            _ => Ok(Resumed::Rebuild),
+        }
+    }
+
+    /// A container reads PUBLISHED: the post is live. Find its media among
+    /// the account's newest and record it instead of publishing again.
+    async fn adopt_published(
+        &mut self,
+        e: &PlanEntry,
+        recorded: &StateEntry,
+    ) -> Result<(), StateError> {
+        let found = self.find_live(e, recorded.journaled_at).await;
+        let entry = self
+            .journal
+            .entry(&e.id)
+            .expect("resumed entries are recorded");
+        entry.status = Status::Published;
+        entry.last_error = None;
+        if let Some(m) = &found {
+            entry.media_id = Some(m.id.clone());
+            entry.permalink = m.permalink.clone();
+            entry.published_at = m
+                .timestamp
+                .as_deref()
+                .and_then(parse_meta_time)
+                .or(Some(Timestamp::now()));
+        }
+        self.journal.save(&format!(
+            "resume {}: the interrupted publish had gone through",
+            e.id
+        ))?;
+        let message = match &found {
+            Some(m) => format!("was already live (media {}); recorded, not posted again", m.id),
+            None => "was already live; recorded, not posted again (its media id was not found in the newest posts)".into(),
+        };
+        self.progress.line(&format!("✓ {}: {message}", e.file));
+        if found.is_some() {
+            self.after_publish(e).await?;
+        }
+        self.outcomes
+            .push(outcome(e, Verdict::Published, &self.journal.state, message));
+        Ok(())
+    }
+
+    /// The account's newest media matching this post (caption and type),
+    /// published since `since`.
+    async fn find_live(&mut self, e: &PlanEntry, since: Option<Timestamp>) -> Option<MediaInfo> {
+        let post = self.ctx.posts.get(&e.id)?;
+        let stories = post.kind == PostType::Story;
+        let recent = self.client.recent_media(stories, 25).await.ok()?;
+        let caption = post.post.fields.caption.as_deref().unwrap_or("");
+        recent.into_iter().find(|m| {
+            let same_caption = stories || m.caption.as_deref().unwrap_or("") == caption;
+            let same_type = media_type_matches(post.kind, m);
+            let recent_enough = match (since, m.timestamp.as_deref().and_then(parse_meta_time)) {
+                (Some(since), Some(t)) => t.as_second() >= since.as_second() - 60,
+                _ => true,
+            };
+            same_caption && same_type && recent_enough
+        })
+    }
+
+    /// Creates containers for every post in `queue`, bounded concurrency,
+    /// journaling each post's containers as they are made.
+    async fn build_all(&mut self, queue: &[&PlanEntry]) -> Result<Vec<Ready>, StateError> {
+        let semaphore = Arc::new(Semaphore::new(self.ctx.options.concurrency));
+        let mut tasks = JoinSet::new();
+        for e in queue {
+            let Some(post) = self.ctx.posts.get(&e.id) else {
+                self.fail(e, "the post is not in the plan's valid posts".into());
+                continue;
+            };
+            self.progress
+                .line(&format!("… {}: creating containers", e.file));
+            let job = BuildJob {
+                id: e.id.clone(),
+                post: (*post).clone(),
+                client: self.client.clone(),
+                repo: self.ctx.repo.to_path_buf(),
+                hosting: self.ctx.hosting.clone(),
+                upload_command: self.ctx.config.media.upload_command.clone(),
+                resumable: self.ctx.config.media.video_upload == VideoUpload::Resumable
+                    && self.client.login() == Login::Facebook,
+            };
+            let semaphore = semaphore.clone();
+            tasks.spawn(async move {
+                let _permit = semaphore.acquire_owned().await;
+                let result = job.build().await;
+                (job.id, result)
+            });
+        }
+        let mut ready = Vec::new();
+        while let Some(joined) = tasks.join_next().await {
+            let Ok((id, result)) = joined else { continue };
+            let Some(e) = queue.iter().find(|e| e.id == id) else {
+                continue;
+            };
+            match result {
+                Ok(built) => {
+                    let post = self.ctx.posts[&id];
+                    let entry = self
+                        .journal
+                        .state
+                        .posts
+                        .entry(id.clone())
+                        .or_insert_with(|| {
+                            StateEntry::new(
+                                Status::Creating,
+                                &e.file,
+                                &post.account,
+                                post.kind,
+                                e.content_hash.as_deref().unwrap_or_default(),
+                            )
+                        });
+                    entry.status = Status::Creating;
+                    entry.file = e.file.clone();
+                    entry.content_hash = e.content_hash.clone().unwrap_or_default();
+                    entry.container_id = Some(built.container_id.clone());
+                    entry.children = built.children;
+                    entry.last_error = None;
+                    entry.journaled_at.get_or_insert_with(Timestamp::now);
+                    self.journal.save(&format!("containers for {id}"))?;
+                    ready.push(Ready {
+                        id,
+                        container_id: built.container_id,
+                    });
+                }
+                Err(BuildError::Api(err)) => {
+                    self.account_error(&err);
+                    let message = err.explain();
+                    self.record_failure(e, &message)?;
+                    self.fail(e, message);
+                }
+                Err(BuildError::Media(message)) => {
+                    self.record_failure(e, &message)?;
+                    self.fail(e, message);
+                }
+            }
+        }
+        Ok(ready)
+    }
+
+    /// Polls every container until FINISHED (or a failure, or the time
+    /// limit); returns those ready to publish, in the given order.
+    async fn wait_all(
+        &mut self,
+        ready: Vec<Ready>,
+        entries: &[&PlanEntry],
+    ) -> Result<Vec<Ready>, StateError> {
+        let start = Instant::now();
+        let mut delay = self.ctx.options.poll_interval;
+        let mut pending: Vec<(Ready, bool)> = ready.into_iter().map(|r| (r, false)).collect();
+        loop {
+            let mut waiting = 0;
+            for (r, finished) in pending.iter_mut().filter(|(_, f)| !*f) {
+                if self.stopped.is_some() {
+                    break;
+                }
+                match self.client.container_status(&r.container_id).await {
+                    Ok(s) if s.status_code == "FINISHED" => *finished = true,
+                    Ok(s) if s.status_code == "IN_PROGRESS" => waiting += 1,
+                    Ok(s) => {
+                        let text = s.status.unwrap_or_default();
+                        let message = format!(
+                            "Meta could not process the media (container {}: {} {text})",
+                            s.status_code, r.container_id
+                        );
+                        r.container_id.clear();
+                        *finished = true;
+                        if let Some(e) = entries.iter().find(|e| e.id == r.id) {
+                            self.record_failure(e, &message)?;
+                            self.fail(e, message);
+                        }
+                    }
+                    Err(err) if err.class() == ErrorClass::Transient => waiting += 1,
+                    Err(err) => {
+                        self.account_error(&err);
+                        let message = err.explain();
+                        r.container_id.clear();
+                        *finished = true;
+                        if let Some(e) = entries.iter().find(|e| e.id == r.id) {
+                            self.fail(e, message);
+                        }
+                    }
+                }
+            }
+            if waiting == 0 || self.stopped.is_some() {
+                break;
+            }
+            if start.elapsed() >= self.ctx.options.max_wait {
+                for (r, finished) in pending.iter_mut().filter(|(_, f)| !*f) {
+                    *finished = true;
+                    let id = std::mem::take(&mut r.id);
+                    if let Some(e) = entries.iter().find(|e| e.id == id) {
+                        self.fail(
+                            e,
+                            format!(
+                                "Meta was still processing the media after {} s; the next apply picks it up",
+                                self.ctx.options.max_wait.as_secs()
+                            ),
+                        );
+                    }
+                }
+                break;
+            }
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(Duration::from_secs(30));
+        }
+        Ok(pending
+            .into_iter()
+            .map(|(r, _)| r)
+            .filter(|r| !r.container_id.is_empty() && !r.id.is_empty())
+            .collect())
+    }
+
+    /// Publishes one container, exactly once.
+    async fn publish(&mut self, e: &PlanEntry, container: &str) -> Result<(), StateError> {
+        // The journal says "publishing" before the call, so a crash or a lost
+        // answer is resolved by asking the container, never by repeating.
+        let entry = self
+            .journal
+            .entry(&e.id)
+            .expect("built or resumed entries are recorded");
+        entry.status = Status::Publishing;
+        entry.container_id = Some(container.to_string());
+        entry.journaled_at.get_or_insert_with(Timestamp::now);
+        self.journal
+            .save(&format!("publishing {} (container {container})", e.id))?;
+
+        let mut result = self.client.publish(container).await;
+        if let Err(err) = &result {
+            if matches!(err.class(), ErrorClass::Transient | ErrorClass::NotReady) {
+                // The call may have gone through: read before repeating.
+                match self.client.container_status(container).await {
+                    Ok(s) if s.status_code == "PUBLISHED" => {
+                        let recorded = self.journal.state.posts[&e.id].clone();
+                        return self.adopt_published(e, &recorded).await;
+                    }
+                    Ok(s) if s.status_code == "FINISHED" => {
+                        result = self.client.publish(container).await;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let media_id = match result {
+            Ok(id) => id,
+            Err(err) => {
+                self.account_error(&err);
+                let message = err.explain();
+                match err.class() {
+                    ErrorClass::QuotaReached => {
+                        // Not published: Meta refused before acting.
+                        let entry = self.journal.entry(&e.id).expect("recorded");
+                        entry.status = Status::Failed;
+                        entry.last_error =
+                            Some("deferred: the publishing limit was reached".into());
+                        self.journal
+                            .save(&format!("deferred {}: publishing limit", e.id))?;
+                        self.progress.line(&format!(
+                            "⏸ {}: deferred, the publishing limit is reached",
+                            e.file
+                        ));
+                        self.outcomes.push(outcome(
+                            e,
+                            Verdict::Deferred,
+                            &self.journal.state,
+                            message,
+                        ));
+                    }
+                    ErrorClass::Transient => {
+                        // Unknown whether it went live: keep "publishing" so
+                        // the next run asks the container.
+                        self.fail(
+                            e,
+                            format!("{message} (the next apply checks whether it went live)"),
+                        );
+                    }
+                    _ => {
+                        self.record_failure(e, &message)?;
+                        self.fail(e, message);
+                    }
+                }
+                return Ok(());
+            }
+        };
+        let entry = self.journal.entry(&e.id).expect("recorded");
+        entry.status = Status::Published;
+        entry.media_id = Some(media_id.clone());
+        entry.published_at = Some(Timestamp::now());
+        entry.last_error = None;
+        self.journal
+            .save(&format!("published {} as {media_id}", e.id))?;
+        self.after_publish(e).await?;
+        let permalink = self.journal.state.posts[&e.id].permalink.clone();
+        self.progress.line(&format!(
+            "✓ {}: published {}",
+            e.file,
+            permalink.as_deref().unwrap_or(&media_id)
+        ));
+        self.outcomes.push(outcome(
+            e,
+            Verdict::Published,
+            &self.journal.state,
+            "published".into(),
+        ));
+        Ok(())
+    }
+
+    /// After publishing: permalink, first comment, comments setting. Each
+    /// step is recorded; a failure here never unpublishes or fails the post.
+    async fn after_publish(&mut self, e: &PlanEntry) -> Result<(), StateError> {
+        let Some(media_id) = self.journal.state.posts[&e.id].media_id.clone() else {
+            return Ok(());
+        };
+        if self.journal.state.posts[&e.id].permalink.is_none() {
+            match self.client.media(&media_id).await {
+                Ok(m) => {
+                    let entry = self.journal.entry(&e.id).expect("recorded");
+                    entry.permalink = m.permalink;
+                    if let Some(t) = m.timestamp.as_deref().and_then(parse_meta_time) {
+                        entry.published_at = Some(t);
+                    }
+                    entry.comments_enabled = m.is_comment_enabled.or(entry.comments_enabled);
+                    self.journal.save(&format!("permalink of {}", e.id))?;
+                }
+                Err(err) => self.progress.line(&format!(
+                    "! {}: cannot read the permalink: {}",
+                    e.file,
+                    err.explain()
+                )),
+            }
+        }
+        let Some(post) = self.ctx.posts.get(&e.id).copied() else {
+            return Ok(());
+        };
+        if let (Some(text), None) = (
+            &post.post.fields.first_comment,
+            &self.journal.state.posts[&e.id].first_comment_id,
+        ) {
+            // Look before posting: an earlier run may have posted it and
+            // died before recording it.
+            let existing = match self.client.comments(&media_id).await {
+                Ok(list) => list
+                    .into_iter()
+                    .find(|c| c.text.as_deref() == Some(text.as_str()))
+                    .map(|c| c.id),
+                Err(_) => None,
+            };
+            let id = match existing {
+                Some(id) => Some(id),
+                None => match self.client.comment(&media_id, text).await {
+                    Ok(id) => Some(id),
+                    Err(err) => {
+                        self.progress.line(&format!(
+                            "! {}: the first comment failed: {}",
+                            e.file,
+                            err.explain()
+                        ));
+                        None
+                    }
+                },
+            };
+            if let Some(id) = id {
+                self.journal
+                    .entry(&e.id)
+                    .expect("recorded")
+                    .first_comment_id = Some(id);
+                self.journal.save(&format!("first comment on {}", e.id))?;
+            }
+        }
+        if post.post.fields.comments == Some(false)
+            && self.journal.state.posts[&e.id].comments_enabled != Some(false)
+        {
+            match self.client.set_comments(&media_id, false).await {
+                Ok(()) => {
+                    self.journal
+                        .entry(&e.id)
+                        .expect("recorded")
+                        .comments_enabled = Some(false);
+                    self.journal.save(&format!("comments off on {}", e.id))?;
+                }
+                Err(err) => self.progress.line(&format!(
+                    "! {}: turning comments off failed: {}",
+                    e.file,
+                    err.explain()
+                )),
+            }
+        } else if self.journal.state.posts[&e.id].comments_enabled.is_none() {
+            self.journal
+                .entry(&e.id)
+                .expect("recorded")
+                .comments_enabled = Some(true);
+            self.journal.save(&format!("comments on {}", e.id))?;
+        }
+        Ok(())
+    }
+
+    async fn update(&mut self, e: &PlanEntry) -> Result<(), StateError> {
+        let (Some(enabled), Some(media_id)) = (e.comments_enabled, e.media_id.clone()) else {
+            return Ok(());
+        };
+        match self.client.set_comments(&media_id, enabled).await {
+            Ok(()) => {
+                if let Some(entry) = self.journal.entry(&e.id) {
+                    entry.comments_enabled = Some(enabled);
+                }
+                self.journal.save(&format!(
+                    "comments {} on {}",
+                    if enabled { "on" } else { "off" },
+                    e.id
+                ))?;
+                let what = format!("comments turned {}", if enabled { "on" } else { "off" });
+                self.progress.line(&format!("~ {}: {what}", e.file));
+                self.outcomes
+                    .push(outcome(e, Verdict::Updated, &self.journal.state, what));
+            }
+            Err(err) => {
+                self.account_error(&err);
+                self.fail(e, err.explain());
+            }
+        }
+        Ok(())
+    }
+
+    async fn delete(&mut self, e: &PlanEntry) -> Result<(), StateError> {
+        if self.client.login() == Login::Instagram {
+            self.fail(
+                e,
+                "deleting posts is not supported with Instagram Login; delete it in the Instagram app, or use Facebook Login".into(),
+            );
+            return Ok(());
+        }
+        let Some(media_id) = e.media_id.clone() else {
+            // Never went live (or unknown): nothing to delete on Instagram.
+            self.journal.state.posts.remove(&e.id);
+            self.journal
+                .save(&format!("forget {} (file deleted, never published)", e.id))?;
+            self.outcomes.push(outcome(
+                e,
+                Verdict::Deleted,
+                &self.journal.state,
+                "forgotten: it was never published".into(),
+            ));
+            return Ok(());
+        };
+        let result = match self.client.delete(&media_id).await {
+            // Deleting twice is fine: a media that is gone is what we want.
+            Err(ApiError::Meta(m)) if m.code == 100 && m.error_subcode == Some(33) => Ok(()),
+            other => other,
+        };
+        match result {
+            Ok(()) => {
+                let mut o = outcome(
+                    e,
+                    Verdict::Deleted,
+                    &self.journal.state,
+                    format!("media {media_id} deleted"),
+                );
+                o.permalink = None;
+                self.journal.state.posts.remove(&e.id);
+                self.journal
+                    .save(&format!("deleted {} (media {media_id})", e.id))?;
+                self.progress
+                    .line(&format!("- {}: deleted media {media_id}", e.file));
+                self.outcomes.push(o);
+            }
+            Err(err) => {
+                self.account_error(&err);
+                self.fail(e, err.explain());
+            }
+        }
+        Ok(())
+    }
+}
+
+enum Resumed {
+    Done,
+    Ready(Ready),
+    Rebuild,
+}
+
+fn media_type_matches(kind: PostType, m: &MediaInfo) -> bool {
+    let t = m.media_type.as_deref().unwrap_or("");
+    let p = m.media_product_type.as_deref().unwrap_or("");
+    match kind {
+        PostType::Image => t == "IMAGE" && p != "STORY",
+        PostType::Carousel => t == "CAROUSEL_ALBUM",
+        PostType::Reel => t == "VIDEO" || p == "REELS",
+        PostType::Story => p == "STORY" || p.is_empty(),
+    }
+}
+
+/// Meta writes `2026-12-01T08:00:00+0000`; jiff wants a colon in the offset.
+pub fn parse_meta_time(s: &str) -> Option<Timestamp> {
+    if let Ok(t) = s.parse() {
+        return Some(t);
+    }
+    if s.len() > 5 {
+        let (head, tail) = s.split_at(s.len() - 2);
+        return format!("{head}:{tail}").parse().ok();
+    }
+    None
+}
+
+/// What a container-creation task needs (owned: it runs on its own task).
+struct BuildJob {
+    id: String,
+    post: ValidPost,
+    client: Client,
+    repo: PathBuf,
+    hosting: Hosting,
+    upload_command: Option<String>,
+    resumable: bool,
+}
+
+struct Built {
+    container_id: String,
+    children: Vec<String>,
+}
+
+enum BuildError {
+    /// The media cannot be offered to Meta (no URL, unreachable).
+    Media(String),
+    Api(ApiError),
+}
+
+impl From<ApiError> for BuildError {
+    fn from(e: ApiError) -> Self {
+        BuildError::Api(e)
+    }
+}
+
+/// How one media item goes to Meta.
+enum Offer {
+    Url(String),
+    /// Resumable upload of these local bytes.
+    Upload(PathBuf),
+}
+
+impl BuildJob {
+    async fn offer(&self, media: &Resolved, http: &reqwest::Client) -> Result<Offer, BuildError> {
+        match &media.source {
+            Source::Url(u) => Ok(Offer::Url(u.clone())),
+            Source::File { path, info } => {
+                if media.is_video && self.resumable {
+                    return Ok(Offer::Upload(self.repo.join(path)));
+                }
+                let url = match &self.upload_command {
+                    Some(cmd) => hosting::run_upload_command(&self.repo, cmd, path).await,
+                    None => self.hosting.url(path),
+                }
+                .map_err(|e| BuildError::Media(format!("{path}: {e}")))?;
+                hosting::check_reachable(http, &url, info.bytes)
+                    .await
+                    .map_err(|e| BuildError::Media(format!("{path}: {e}")))?;
+                Ok(Offer::Url(url))
+            }
+        }
+    }
+
+    /// Every media URL checked first, so a post whose media Meta cannot
+    /// fetch fails before it touches Instagram; then children, then parent.
+    async fn build(&self) -> Result<Built, BuildError> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .map_err(|e| BuildError::Media(format!("HTTP client: {e}")))?;
+        let mut offers = Vec::with_capacity(self.post.media.len());
+        for m in &self.post.media {
+            offers.push(self.offer(m, &http).await?);
+        }
+        let cover = match &self.post.cover {
+            Some(c) => match self.offer(c, &http).await? {
+                Offer::Url(u) => Some(u),
+                Offer::Upload(_) => None,
+            },
+            None => None,
+        };
+        let f = &self.post.post.fields;
+        let json = |v: &serde_json::Value| v.to_string();
+        let tags = |tags: &[crate::content::UserTag], with_position: bool| -> Option<String> {
+            if tags.is_empty() {
+                return None;
+            }
+            let list: Vec<serde_json::Value> = tags
+                .iter()
+                .map(|t| {
+                    if with_position {
+                        serde_json::json!({"username": t.username, "x": t.x.unwrap_or(0.5), "y": t.y.unwrap_or(0.5)})
+                    } else {
+                        serde_json::json!({"username": t.username})
+                    }
+                })
+                .collect();
+            Some(json(&serde_json::Value::Array(list)))
+        };
+        let mut common: Vec<(&'static str, String)> = Vec::new();
+        let caption = f.caption.clone();
+        let collaborators = f
+            .collaborators
+            .as_ref()
+            .filter(|c| !c.is_empty())
+            .map(|c| json(&serde_json::json!(c)));
+        let location = f.location_id.as_ref().map(ToString::to_string);
+        let first_item = self.post.post.fields.media.first();
+        let item_alt = first_item.and_then(|m| m.alt_text()).map(str::to_string);
+        let item_tags = first_item
+            .map(|m| m.user_tags().to_vec())
+            .unwrap_or_default();
+        let top_tags = f.user_tags.clone().unwrap_or_default();
+        let all_tags: Vec<_> = top_tags.iter().chain(item_tags.iter()).cloned().collect();
+
+        let push_opt =
+            |v: &mut Vec<(&'static str, String)>, k: &'static str, val: Option<String>| {
+                if let Some(val) = val {
+                    v.push((k, val));
+                }
+            };
+        let mut upload: Option<PathBuf> = None;
+        let media_param = |offer: &Offer,
+                           is_video: bool,
+                           params: &mut Vec<(&'static str, String)>,
+                           upload: &mut Option<PathBuf>| match offer {
+            Offer::Url(u) => {
+                params.push((if is_video { "video_url" } else { "image_url" }, u.clone()))
+            }
+            Offer::Upload(p) => {
+                params.push(("upload_type", "resumable".into()));
+                *upload = Some(p.clone());
+            }
+        };
+        let mut children = Vec::new();
+        match self.post.kind {
+            PostType::Image => {
+                media_param(&offers[0], false, &mut common, &mut upload);
+                push_opt(&mut common, "caption", caption);
+                push_opt(&mut common, "location_id", location);
+                push_opt(&mut common, "user_tags", tags(&all_tags, true));
+                push_opt(&mut common, "collaborators", collaborators);
+                push_opt(&mut common, "alt_text", f.alt_text.clone().or(item_alt));
+            }
+            PostType::Reel => {
+                common.push(("media_type", "REELS".into()));
+                media_param(&offers[0], true, &mut common, &mut upload);
+                push_opt(&mut common, "caption", caption);
+                push_opt(&mut common, "location_id", location);
+                push_opt(&mut common, "user_tags", tags(&all_tags, false));
+                push_opt(&mut common, "collaborators", collaborators);
+                push_opt(&mut common, "cover_url", cover);
+                push_opt(
+                    &mut common,
+                    "thumb_offset",
+                    f.thumb_offset.map(|t| t.to_string()),
+                );
+                push_opt(
+                    &mut common,
+                    "share_to_feed",
+                    f.share_to_feed.map(|b| b.to_string()),
+                );
+                push_opt(&mut common, "audio_name", f.audio_name.clone());
+            }
+            PostType::Story => {
+                common.push(("media_type", "STORIES".into()));
+                let is_video = self.post.media[0].is_video;
+                media_param(&offers[0], is_video, &mut common, &mut upload);
+                if !is_video {
+                    push_opt(&mut common, "user_tags", tags(&all_tags, true));
+                }
+            }
+            PostType::Carousel => {
+                for (i, (offer, media)) in offers.iter().zip(&self.post.media).enumerate() {
+                    let mut params: Vec<(&'static str, String)> =
+                        vec![("is_carousel_item", "true".into())];
+                    let mut child_upload = None;
+                    if media.is_video {
+                        params.push(("media_type", "VIDEO".into()));
+                    }
+                    media_param(offer, media.is_video, &mut params, &mut child_upload);
+                    let entry = &self.post.post.fields.media[i];
+                    if !media.is_video {
+                        push_opt(&mut params, "user_tags", tags(entry.user_tags(), true));
+                        push_opt(
+                            &mut params,
+                            "alt_text",
+                            entry.alt_text().map(str::to_string),
+                        );
+                    }
+                    let created = self.client.create_container(params).await?;
+                    if let Some(path) = child_upload {
+                        self.send_bytes(&created.id, &path).await?;
+                    }
+                    children.push(created.id);
+                }
+                common.push(("media_type", "CAROUSEL".into()));
+                common.push(("children", children.join(",")));
+                push_opt(&mut common, "caption", caption);
+                push_opt(&mut common, "location_id", location);
+                push_opt(&mut common, "collaborators", collaborators);
+            }
+        }
+        let created = self.client.create_container(common).await?;
+        if let Some(path) = upload {
+            self.send_bytes(&created.id, &path).await?;
+        }
+        Ok(Built {
+            container_id: created.id,
+            children,
+        })
+    }
+
+    /// Resumable upload: send the bytes, and after a break continue from
+    /// what the upload host says it has.
+    async fn send_bytes(&self, container: &str, path: &Path) -> Result<(), BuildError> {
+        let bytes = tokio::fs::read(path)
+            .await
+            .map_err(|e| BuildError::Media(format!("{}: {e}", path.display())))?;
+        let mut offset = 0;
+        for _ in 0..3 {
+            match self.client.upload(container, bytes.clone(), offset).await {
+                Ok(()) => return Ok(()),
+                Err(err) if err.class() == ErrorClass::Transient => {
+                    offset = self.client.uploaded_bytes(container).await.unwrap_or(0);
+                }
+                Err(err) => return Err(err.into()),
+            }
+        }
+        Err(BuildError::Media(format!(
+            "{}: the upload kept breaking off",
+            path.display()
+        )))
+    }
+}

@@ -1,0 +1,487 @@
+//! The Instagram Graph API client: containers, status, publish, read-back,
+//! comments, deletes and resumable uploads.
+//!
+//! The token travels in the `Authorization` header only — never in a URL,
+//! so it cannot end up in a proxy log, an error message or a state file.
+//! With `POSTWRIGHT_APP_SECRET` set, every call also carries
+//! `appsecret_proof` (an HMAC of the token, which reveals nothing of it).
+
+pub mod error;
+
+pub use error::{ApiError, ErrorClass, MetaError};
+
+use crate::config::{Account, Config, Login};
+use hmac::{Hmac, KeyInit, Mac};
+use serde::Deserialize;
+use serde_json::Value;
+use sha2::Sha256;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The variable holding the app secret, for `appsecret_proof`.
+pub const APP_SECRET_ENV: &str = "POSTWRIGHT_APP_SECRET";
+
+/// A token or secret: its Debug and Display never show it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Secret {
+        Secret(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// One account's connection to the Graph API. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    http: reqwest::Client,
+    /// `https://graph.facebook.com/v24.0`
+    graph: String,
+    /// `https://rupload.facebook.com/ig-api-upload/v24.0`
+    upload: String,
+    host: String,
+    token: Secret,
+    proof: Option<String>,
+    pub user_id: String,
+    pub login: Login,
+}
+
+/// A container just created.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Created {
+    pub id: String,
+    /// Resumable uploads: where to send the bytes.
+    #[serde(default)]
+    pub uri: Option<String>,
+}
+
+/// `status_code` (and `status` text) of a container.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ContainerStatus {
+    #[serde(default)]
+    pub status_code: String,
+    #[serde(default)]
+    pub status: Option<String>,
+}
+
+/// A published media as the API lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct MediaInfo {
+    pub id: String,
+    #[serde(default)]
+    pub caption: Option<String>,
+    #[serde(default)]
+    pub media_type: Option<String>,
+    #[serde(default)]
+    pub media_product_type: Option<String>,
+    #[serde(default)]
+    pub permalink: Option<String>,
+    #[serde(default)]
+    pub timestamp: Option<String>,
+    #[serde(default)]
+    pub is_comment_enabled: Option<bool>,
+}
+
+/// A comment on a media.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct CommentInfo {
+    pub id: String,
+    #[serde(default)]
+    pub text: Option<String>,
+    #[serde(default)]
+    pub username: Option<String>,
+}
+
+/// The account's publishing allowance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quota {
+    pub used: u64,
+    pub total: u64,
+}
+
+const MEDIA_FIELDS: &str =
+    "id,caption,media_type,media_product_type,permalink,timestamp,is_comment_enabled";
+
+impl Client {
+    /// A client for `account`, with the token read from its `token_env`.
+    pub fn for_account(config: &Config, name: &str, account: &Account) -> Result<Client, ApiError> {
+        let token = std::env::var(&account.token_env)
+            .ok()
+            .filter(|t| !t.trim().is_empty())
+            .ok_or_else(|| ApiError::MissingToken {
+                var: account.token_env.clone(),
+                account: name.to_string(),
+            })?;
+        let app_secret = std::env::var(APP_SECRET_ENV).ok().filter(|s| !s.is_empty());
+        Ok(Client::new(
+            config,
+            account,
+            Secret::new(token.trim()),
+            app_secret.as_deref(),
+        ))
+    }
+
+    pub fn new(
+        config: &Config,
+        account: &Account,
+        token: Secret,
+        app_secret: Option<&str>,
+    ) -> Client {
+        let default_host = match account.login {
+            Login::Facebook => "https://graph.facebook.com",
+            Login::Instagram => "https://graph.instagram.com",
+        };
+        let base = config
+            .api
+            .base_url
+            .as_deref()
+            .unwrap_or(default_host)
+            .trim_end_matches('/');
+        let upload = config
+            .api
+            .upload_url
+            .as_deref()
+            .unwrap_or("https://rupload.facebook.com")
+            .trim_end_matches('/');
+        let version = &config.api.version;
+        let proof = app_secret.map(|secret| appsecret_proof(secret, token.expose()));
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("postwright/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(120))
+            .build()
+            .expect("TLS backend available");
+        Client {
+            inner: Arc::new(Inner {
+                http,
+                graph: format!("{base}/{version}"),
+                upload: format!("{upload}/ig-api-upload/{version}"),
+                host: base.to_string(),
+                token,
+                proof,
+                user_id: account.user_id.clone(),
+                login: account.login,
+            }),
+        }
+    }
+
+    pub fn user_id(&self) -> &str {
+        &self.inner.user_id
+    }
+
+    pub fn login(&self) -> Login {
+        self.inner.login
+    }
+
+    fn transport(&self, e: &reqwest::Error) -> ApiError {
+        // reqwest's message may hold the URL; ours never hold the token.
+        ApiError::Transport {
+            host: self.inner.host.clone(),
+            message: if e.is_timeout() {
+                "timed out".into()
+            } else if e.is_connect() {
+                "could not connect".into()
+            } else {
+                "connection broken".into()
+            },
+        }
+    }
+
+    async fn send(&self, request: reqwest::RequestBuilder) -> Result<Value, ApiError> {
+        let response = request
+            .header(
+                "Authorization",
+                format!("Bearer {}", self.inner.token.expose()),
+            )
+            .send()
+            .await
+            .map_err(|e| self.transport(&e))?;
+        let status = response.status().as_u16();
+        let body = response.bytes().await.map_err(|e| self.transport(&e))?;
+        let value: Value = serde_json::from_slice(&body).map_err(|_| ApiError::Decode {
+            host: self.inner.host.clone(),
+            message: format!(
+                "HTTP {status} with a body that is not JSON ({} bytes)",
+                body.len()
+            ),
+        })?;
+        if let Some(err) = value.get("error") {
+            let mut meta: MetaError =
+                serde_json::from_value(err.clone()).map_err(|e| ApiError::Decode {
+                    host: self.inner.host.clone(),
+                    message: format!(
+                        "HTTP {status} with an error object postwright cannot read: {e}"
+                    ),
+                })?;
+            meta.http_status = status;
+            return Err(ApiError::Meta(Box::new(meta)));
+        }
+        if status >= 400 {
+            return Err(ApiError::Decode {
+                host: self.inner.host.clone(),
+                message: format!("HTTP {status} without an error object"),
+            });
+        }
+        Ok(value)
+    }
+
+    fn with_proof(&self, mut params: Vec<(&'static str, String)>) -> Vec<(&'static str, String)> {
+        if let Some(p) = &self.inner.proof {
+            params.push(("appsecret_proof", p.clone()));
+        }
+        params
+    }
+
+    async fn get(&self, path: &str, query: Vec<(&'static str, String)>) -> Result<Value, ApiError> {
+        let url = format!("{}/{path}", self.inner.graph);
+        self.send(self.inner.http.get(url).query(&self.with_proof(query)))
+            .await
+    }
+
+    async fn post(&self, path: &str, form: Vec<(&'static str, String)>) -> Result<Value, ApiError> {
+        let url = format!("{}/{path}", self.inner.graph);
+        self.send(self.inner.http.post(url).form(&self.with_proof(form)))
+            .await
+    }
+
+    fn decode<T: serde::de::DeserializeOwned>(&self, value: Value) -> Result<T, ApiError> {
+        serde_json::from_value(value).map_err(|e| ApiError::Decode {
+            host: self.inner.host.clone(),
+            message: e.to_string(),
+        })
+    }
+
+    /// `POST /{ig-user-id}/media`.
+    pub async fn create_container(
+        &self,
+        params: Vec<(&'static str, String)>,
+    ) -> Result<Created, ApiError> {
+        let v = self
+            .post(&format!("{}/media", self.inner.user_id), params)
+            .await?;
+        self.decode(v)
+    }
+
+    /// `GET /{container-id}?fields=status_code,status`.
+    pub async fn container_status(&self, id: &str) -> Result<ContainerStatus, ApiError> {
+        let v = self
+            .get(id, vec![("fields", "status_code,status".into())])
+            .await?;
+        self.decode(v)
+    }
+
+    /// `POST /{ig-user-id}/media_publish`: never call twice for one container
+    /// without asking the container first.
+    pub async fn publish(&self, creation_id: &str) -> Result<String, ApiError> {
+        let v = self
+            .post(
+                &format!("{}/media_publish", self.inner.user_id),
+                vec![("creation_id", creation_id.to_string())],
+            )
+            .await?;
+        let created: Created = self.decode(v)?;
+        Ok(created.id)
+    }
+
+    /// `GET /{media-id}` with the fields postwright records.
+    pub async fn media(&self, id: &str) -> Result<MediaInfo, ApiError> {
+        let v = self.get(id, vec![("fields", MEDIA_FIELDS.into())]).await?;
+        self.decode(v)
+    }
+
+    /// The newest media of the account (feed, or stories), newest first.
+    pub async fn recent_media(
+        &self,
+        stories: bool,
+        limit: usize,
+    ) -> Result<Vec<MediaInfo>, ApiError> {
+        let edge = if stories { "stories" } else { "media" };
+        let v = self
+            .get(
+                &format!("{}/{edge}", self.inner.user_id),
+                vec![
+                    ("fields", MEDIA_FIELDS.into()),
+                    ("limit", limit.to_string()),
+                ],
+            )
+            .await?;
+        let data = v.get("data").cloned().unwrap_or(Value::Array(Vec::new()));
+        self.decode(data)
+    }
+
+    /// `GET /{ig-user-id}/content_publishing_limit`.
+    pub async fn quota(&self) -> Result<Quota, ApiError> {
+        let v = self
+            .get(
+                &format!("{}/content_publishing_limit", self.inner.user_id),
+                vec![("fields", "config,quota_usage".into())],
+            )
+            .await?;
+        let first = v
+            .get("data")
+            .and_then(|d| d.get(0))
+            .cloned()
+            .unwrap_or(Value::Null);
+        let used = first
+            .get("quota_usage")
+            .and_then(Value::as_u64)
+            .unwrap_or(0);
+        let total = first
+            .get("config")
+            .and_then(|c| c.get("quota_total"))
+            .and_then(Value::as_u64)
+            .ok_or_else(|| ApiError::Decode {
+                host: self.inner.host.clone(),
+                message: "content_publishing_limit without config.quota_total".into(),
+            })?;
+        Ok(Quota { used, total })
+    }
+
+    /// `POST /{media-id}/comments`.
+    pub async fn comment(&self, media_id: &str, message: &str) -> Result<String, ApiError> {
+        let v = self
+            .post(
+                &format!("{media_id}/comments"),
+                vec![("message", message.to_string())],
+            )
+            .await?;
+        let created: Created = self.decode(v)?;
+        Ok(created.id)
+    }
+
+    /// `GET /{media-id}/comments` (first page: a first comment is among the earliest).
+    pub async fn comments(&self, media_id: &str) -> Result<Vec<CommentInfo>, ApiError> {
+        let v = self
+            .get(
+                &format!("{media_id}/comments"),
+                vec![
+                    ("fields", "id,text,username".into()),
+                    ("limit", "50".into()),
+                ],
+            )
+            .await?;
+        let data = v.get("data").cloned().unwrap_or(Value::Array(Vec::new()));
+        self.decode(data)
+    }
+
+    /// `POST /{media-id}` with `comment_enabled` (idempotent).
+    pub async fn set_comments(&self, media_id: &str, enabled: bool) -> Result<(), ApiError> {
+        self.post(media_id, vec![("comment_enabled", enabled.to_string())])
+            .await
+            .map(drop)
+    }
+
+    /// `DELETE /{media-id}` (Facebook Login).
+    pub async fn delete(&self, media_id: &str) -> Result<(), ApiError> {
+        let url = format!("{}/{media_id}", self.inner.graph);
+        self.send(
+            self.inner
+                .http
+                .delete(url)
+                .query(&self.with_proof(Vec::new())),
+        )
+        .await
+        .map(drop)
+    }
+
+    /// `GET /{container-id}?fields=video_status`: bytes the upload host has.
+    pub async fn uploaded_bytes(&self, container_id: &str) -> Result<u64, ApiError> {
+        let v = self
+            .get(container_id, vec![("fields", "video_status".into())])
+            .await?;
+        Ok(v.pointer("/video_status/uploading_phase/bytes_transferred")
+            .and_then(|b| {
+                b.as_u64()
+                    .or_else(|| b.as_str().and_then(|s| s.parse().ok()))
+            })
+            .unwrap_or(0))
+    }
+
+    /// Sends `bytes[offset..]` to the resumable upload host. The upload host
+    /// takes the token as `OAuth`, not `Bearer`.
+    pub async fn upload(
+        &self,
+        container_id: &str,
+        bytes: Vec<u8>,
+        offset: u64,
+    ) -> Result<(), ApiError> {
+        let total = bytes.len() as u64;
+        let start = usize::try_from(offset.min(total)).unwrap_or(bytes.len());
+        let body = bytes[start..].to_vec();
+        let url = format!("{}/{container_id}", self.inner.upload);
+        let response = self
+            .inner
+            .http
+            .post(url)
+            .header(
+                "Authorization",
+                format!("OAuth {}", self.inner.token.expose()),
+            )
+            .header("offset", offset.to_string())
+            .header("file_size", total.to_string())
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| self.transport(&e))?;
+        let status = response.status().as_u16();
+        let value: Value = response.json().await.map_err(|e| self.transport(&e))?;
+        if let Some(err) = value.get("error") {
+            let mut meta: MetaError = self.decode(err.clone())?;
+            meta.http_status = status;
+            return Err(ApiError::Meta(Box::new(meta)));
+        }
+        if value.get("success").and_then(Value::as_bool) != Some(true) {
+            return Err(ApiError::Decode {
+                host: self.inner.host.clone(),
+                message: format!("upload answered HTTP {status} without success"),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// hex(HMAC-SHA256(key = app secret, message = token)).
+pub fn appsecret_proof(app_secret: &str, token: &str) -> String {
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(app_secret.as_bytes()).expect("HMAC takes any key");
+    mac.update(token.as_bytes());
+    mac.finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proof_matches_a_known_vector() {
+        // RFC 4231 test case 2: key "Jefe", data "what do ya want for nothing?".
+        assert_eq!(
+            appsecret_proof("Jefe", "what do ya want for nothing?"),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        assert_eq!(format!("{:?}", Secret::new("EAAB-secret")), "Secret(***)");
+    }
+}

@@ -1,0 +1,140 @@
+//! The result of `apply`: a table for people, JSON, GitHub annotations.
+
+use super::{github, md_cell};
+use crate::apply::{Report, Verdict};
+use std::fmt::Write as _;
+
+fn symbol(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Published => "✓",
+        Verdict::Updated => "~",
+        Verdict::Moved => "→",
+        Verdict::Deleted => "-",
+        Verdict::Deferred => "⏸",
+        Verdict::Failed => "✗",
+    }
+}
+
+fn name(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Published => "published",
+        Verdict::Updated => "updated",
+        Verdict::Moved => "moved",
+        Verdict::Deleted => "deleted",
+        Verdict::Deferred => "deferred",
+        Verdict::Failed => "failed",
+    }
+}
+
+/// `Apply: 2 published, 1 deferred, 1 failed.`
+pub fn summary_line(report: &Report) -> String {
+    let mut parts = Vec::new();
+    for v in [
+        Verdict::Published,
+        Verdict::Updated,
+        Verdict::Moved,
+        Verdict::Deleted,
+        Verdict::Deferred,
+        Verdict::Failed,
+    ] {
+        let n = report.outcomes.iter().filter(|o| o.result == v).count();
+        if n > 0 {
+            parts.push(format!("{n} {}", name(v)));
+        }
+    }
+    if parts.is_empty() {
+        "Apply: nothing to do.".into()
+    } else {
+        format!("Apply: {}.", parts.join(", "))
+    }
+}
+
+/// The final table; `markdown` renders it as a Markdown table.
+pub fn human(report: &Report, markdown: bool) -> String {
+    let mut out = String::new();
+    if markdown {
+        out.push_str("### postwright apply\n\n| result | post | media id | permalink / message |\n|---|---|---|---|\n");
+        for o in &report.outcomes {
+            let _ = writeln!(
+                out,
+                "| {} {} | `{}` | {} | {} |",
+                symbol(o.result),
+                name(o.result),
+                md_cell(&o.file),
+                o.media_id.as_deref().unwrap_or(""),
+                md_cell(o.permalink.as_deref().unwrap_or(&o.message))
+            );
+        }
+        out.push('\n');
+    } else {
+        let width = report
+            .outcomes
+            .iter()
+            .map(|o| o.file.chars().count())
+            .max()
+            .unwrap_or(0);
+        for o in &report.outcomes {
+            let detail = match (o.result, &o.permalink) {
+                (Verdict::Published | Verdict::Updated | Verdict::Moved, Some(p)) => {
+                    format!("{}  {p}", o.media_id.as_deref().unwrap_or(""))
+                }
+                _ => o.message.clone(),
+            };
+            let _ = writeln!(
+                out,
+                "{} {:<9} {:<width$}  {detail}",
+                symbol(o.result),
+                name(o.result),
+                o.file
+            );
+        }
+        if !report.outcomes.is_empty() {
+            out.push('\n');
+        }
+    }
+    out.push_str(&summary_line(report));
+    out.push('\n');
+    out
+}
+
+pub fn json(report: &Report) -> String {
+    let mut summary = serde_json::Map::new();
+    for o in &report.outcomes {
+        let n = summary
+            .entry(name(o.result))
+            .or_insert(serde_json::json!(0));
+        *n = serde_json::json!(n.as_u64().unwrap_or(0) + 1);
+    }
+    let value = serde_json::json!({
+        "at": report.at,
+        "summary": summary,
+        "results": report.outcomes,
+    });
+    let mut s = serde_json::to_string_pretty(&value).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// Failures as error annotations on the post files, then the table.
+pub fn github(report: &Report, prefix: &str) -> String {
+    let mut out = String::new();
+    for o in report
+        .outcomes
+        .iter()
+        .filter(|o| o.result == Verdict::Failed)
+    {
+        let file = if prefix.is_empty() {
+            o.file.clone()
+        } else {
+            format!("{}/{}", prefix.trim_end_matches('/'), o.file)
+        };
+        let _ = writeln!(
+            out,
+            "::error file={},line=1,title=apply failed::{}",
+            github::escape_property(&file),
+            github::escape_data(&o.message)
+        );
+    }
+    out.push_str(&human(report, false));
+    out
+}
