@@ -72,6 +72,13 @@ pub struct Api {
     /// Containers created at once.
     #[serde(default = "default_concurrency")]
     pub concurrency: usize,
+    /// First wait before retrying a transient error, in ms (doubles, with jitter).
+    #[serde(default = "default_retry_base")]
+    pub retry_base_ms: u64,
+}
+
+fn default_retry_base() -> u64 {
+    1000
 }
 
 fn default_poll_interval() -> u64 {
@@ -99,6 +106,7 @@ impl Default for Api {
             poll_interval_ms: default_poll_interval(),
             max_wait_secs: default_max_wait(),
             concurrency: default_concurrency(),
+            retry_base_ms: default_retry_base(),
         }
     }
 }

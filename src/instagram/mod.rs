@@ -57,9 +57,23 @@ struct Inner {
     host: String,
     token: Secret,
     proof: Option<String>,
-    pub user_id: String,
-    pub login: Login,
+    user_id: String,
+    login: Login,
+    retry_base: Duration,
 }
+
+/// Whether a call may be repeated after a transient failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Retry {
+    /// Reads, toggles, deletes, container creation: repeating is harmless
+    /// (an extra unpublished container just expires).
+    Safe,
+    /// `media_publish` and comments: a lost answer is resolved by reading.
+    Never,
+}
+
+/// Transient failures are retried this many times.
+const RETRIES: u32 = 3;
 
 /// A container just created.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -176,6 +190,7 @@ impl Client {
                 proof,
                 user_id: account.user_id.clone(),
                 login: account.login,
+                retry_base: Duration::from_millis(config.api.retry_base_ms.max(1)),
             }),
         }
     }
@@ -202,7 +217,32 @@ impl Client {
         }
     }
 
-    async fn send(&self, request: reqwest::RequestBuilder) -> Result<Value, ApiError> {
+    /// Sends with the token, retrying transient failures of `Safe` calls with
+    /// exponential backoff and jitter.
+    async fn send(
+        &self,
+        request: reqwest::RequestBuilder,
+        retry: Retry,
+    ) -> Result<Value, ApiError> {
+        let mut attempt = 0;
+        loop {
+            let this = request.try_clone().expect("requests have in-memory bodies");
+            let result = self.send_once(this).await;
+            match result {
+                Err(e)
+                    if retry == Retry::Safe
+                        && e.class() == ErrorClass::Transient
+                        && attempt < RETRIES =>
+                {
+                    tokio::time::sleep(backoff(self.inner.retry_base, attempt)).await;
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn send_once(&self, request: reqwest::RequestBuilder) -> Result<Value, ApiError> {
         let response = request
             .header(
                 "Authorization",
@@ -249,14 +289,25 @@ impl Client {
 
     async fn get(&self, path: &str, query: Vec<(&'static str, String)>) -> Result<Value, ApiError> {
         let url = format!("{}/{path}", self.inner.graph);
-        self.send(self.inner.http.get(url).query(&self.with_proof(query)))
-            .await
+        self.send(
+            self.inner.http.get(url).query(&self.with_proof(query)),
+            Retry::Safe,
+        )
+        .await
     }
 
-    async fn post(&self, path: &str, form: Vec<(&'static str, String)>) -> Result<Value, ApiError> {
+    async fn post(
+        &self,
+        path: &str,
+        form: Vec<(&'static str, String)>,
+        retry: Retry,
+    ) -> Result<Value, ApiError> {
         let url = format!("{}/{path}", self.inner.graph);
-        self.send(self.inner.http.post(url).form(&self.with_proof(form)))
-            .await
+        self.send(
+            self.inner.http.post(url).form(&self.with_proof(form)),
+            retry,
+        )
+        .await
     }
 
     fn decode<T: serde::de::DeserializeOwned>(&self, value: Value) -> Result<T, ApiError> {
@@ -272,7 +323,11 @@ impl Client {
         params: Vec<(&'static str, String)>,
     ) -> Result<Created, ApiError> {
         let v = self
-            .post(&format!("{}/media", self.inner.user_id), params)
+            .post(
+                &format!("{}/media", self.inner.user_id),
+                params,
+                Retry::Safe,
+            )
             .await?;
         self.decode(v)
     }
@@ -292,6 +347,7 @@ impl Client {
             .post(
                 &format!("{}/media_publish", self.inner.user_id),
                 vec![("creation_id", creation_id.to_string())],
+                Retry::Never,
             )
             .await?;
         let created: Created = self.decode(v)?;
@@ -358,6 +414,7 @@ impl Client {
             .post(
                 &format!("{media_id}/comments"),
                 vec![("message", message.to_string())],
+                Retry::Never,
             )
             .await?;
         let created: Created = self.decode(v)?;
@@ -381,9 +438,13 @@ impl Client {
 
     /// `POST /{media-id}` with `comment_enabled` (idempotent).
     pub async fn set_comments(&self, media_id: &str, enabled: bool) -> Result<(), ApiError> {
-        self.post(media_id, vec![("comment_enabled", enabled.to_string())])
-            .await
-            .map(drop)
+        self.post(
+            media_id,
+            vec![("comment_enabled", enabled.to_string())],
+            Retry::Safe,
+        )
+        .await
+        .map(drop)
     }
 
     /// `DELETE /{media-id}` (Facebook Login).
@@ -394,6 +455,7 @@ impl Client {
                 .http
                 .delete(url)
                 .query(&self.with_proof(Vec::new())),
+            Retry::Safe,
         )
         .await
         .map(drop)
@@ -453,6 +515,22 @@ impl Client {
         }
         Ok(())
     }
+}
+
+/// `base · 2^attempt` plus up to `base` of jitter, so many clients retrying
+/// at once spread out.
+fn backoff(base: Duration, attempt: u32) -> Duration {
+    use std::hash::{BuildHasher, Hasher};
+    let random = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish();
+    let base_ms = u64::try_from(base.as_millis()).unwrap_or(u64::MAX);
+    let jitter = random % base_ms.max(1);
+    Duration::from_millis(
+        base_ms
+            .saturating_mul(1 << attempt.min(10))
+            .saturating_add(jitter),
+    )
 }
 
 /// hex(HMAC-SHA256(key = app secret, message = token)).
