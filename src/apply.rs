@@ -25,6 +25,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
@@ -39,6 +40,10 @@ pub struct Options {
     pub concurrency: usize,
     pub poll_interval: Duration,
     pub max_wait: Duration,
+    /// See `[api] adopt_window_hours`; zero turns the guard off.
+    pub adopt_window: Duration,
+    /// Set on SIGINT/SIGTERM: no new step starts; the one in flight finishes.
+    pub interrupted: Arc<AtomicBool>,
 }
 
 impl Options {
@@ -49,6 +54,8 @@ impl Options {
             concurrency: config.api.concurrency.clamp(1, 16),
             poll_interval: Duration::from_millis(config.api.poll_interval_ms.max(1)),
             max_wait: Duration::from_secs(config.api.max_wait_secs.max(1)),
+            adopt_window: Duration::from_secs(config.api.adopt_window_hours.saturating_mul(3600)),
+            interrupted: Arc::new(AtomicBool::new(false)),
         }
     }
 }
@@ -83,6 +90,8 @@ pub struct Outcome {
 pub struct Report {
     pub at: Timestamp,
     pub outcomes: Vec<Outcome>,
+    /// The run was stopped by a signal.
+    pub interrupted: bool,
 }
 
 impl Report {
@@ -205,6 +214,7 @@ pub async fn apply(ctx: Context<'_>, progress: &mut dyn Progress) -> Result<Repo
             outcomes: &mut outcomes,
             progress,
             stopped: None,
+            recent: HashMap::new(),
         };
         run.run(&entries).await?;
     }
@@ -220,6 +230,7 @@ pub async fn apply(ctx: Context<'_>, progress: &mut dyn Progress) -> Result<Repo
     Ok(Report {
         at: Timestamp::now(),
         outcomes,
+        interrupted: ctx.options.interrupted.load(Ordering::SeqCst),
     })
 }
 
@@ -244,6 +255,9 @@ struct AccountRun<'c, 'j> {
     progress: &'j mut dyn Progress,
     /// Set when an error stops every further call for the account.
     stopped: Option<String>,
+    /// The account's newest media, feed (false) and stories (true), read
+    /// once per run for the lost-record guard.
+    recent: HashMap<bool, Vec<MediaInfo>>,
 }
 
 impl AccountRun<'_, '_> {
@@ -252,7 +266,7 @@ impl AccountRun<'_, '_> {
         let mut ready: Vec<Ready> = Vec::new();
         let mut to_build: Vec<&PlanEntry> = Vec::new();
         for e in entries.iter().filter(|e| e.action == Action::Resume) {
-            if self.stopped.is_some() {
+            if self.halted() {
                 self.defer(e);
                 continue;
             }
@@ -283,7 +297,23 @@ impl AccountRun<'_, '_> {
             }
         }
         let mut queue: Vec<&PlanEntry> = to_build;
-        queue.extend(due);
+        for e in due {
+            if self.halted() {
+                queue.push(e);
+                continue;
+            }
+            match self.already_live(e).await {
+                Some(m) => {
+                    let when = m.timestamp.clone().unwrap_or_default();
+                    let message = format!(
+                        "found already live on the account (media {}, {when}) though the state did not record it; adopted, not posted again",
+                        m.id
+                    );
+                    self.adopt(e, Some(m), &message).await?;
+                }
+                None => queue.push(e),
+            }
+        }
         let slots = room.saturating_sub(ready.len());
         if queue.len() > slots {
             for e in queue.split_off(slots) {
@@ -302,7 +332,7 @@ impl AccountRun<'_, '_> {
         }
 
         // 3. Containers for the rest, created concurrently.
-        if self.stopped.is_none() {
+        if !self.halted() {
             let built = self.build_all(&queue).await?;
             ready.extend(built);
         } else {
@@ -326,7 +356,7 @@ impl AccountRun<'_, '_> {
             let Some(e) = entries.iter().find(|e| e.id == r.id) else {
                 continue;
             };
-            if self.stopped.is_some() {
+            if self.halted() {
                 self.defer(e);
                 continue;
             }
@@ -335,14 +365,14 @@ impl AccountRun<'_, '_> {
 
         // 5. Updates and deletes.
         for e in entries.iter().filter(|e| e.action == Action::Update) {
-            if self.stopped.is_some() {
+            if self.halted() {
                 self.defer(e);
                 continue;
             }
             self.update(e).await?;
         }
         for e in entries.iter().filter(|e| e.action == Action::Removed) {
-            if self.stopped.is_some() {
+            if self.halted() {
                 self.defer(e);
                 continue;
             }
@@ -351,8 +381,16 @@ impl AccountRun<'_, '_> {
         Ok(())
     }
 
+    /// No new step starts once the account is stopped or a signal came.
+    fn halted(&self) -> bool {
+        self.stopped.is_some() || self.ctx.options.interrupted.load(Ordering::SeqCst)
+    }
+
     fn defer(&mut self, e: &PlanEntry) {
-        let why = self.stopped.clone().unwrap_or_default();
+        let why = self
+            .stopped
+            .clone()
+            .unwrap_or_else(|| "interrupted by a signal; run apply again to finish".into());
         self.progress
             .line(&format!("⏸ {}: not attempted ({why})", e.file));
         self.outcomes.push(outcome(
@@ -456,55 +494,132 @@ impl AccountRun<'_, '_> {
         e: &PlanEntry,
         recorded: &StateEntry,
     ) -> Result<(), StateError> {
-        let found = self.find_live(e, recorded.journaled_at).await;
+        let found = self.find_live(e, recorded.journaled_at, true).await;
+        let message = match &found {
+            Some(m) => format!("was already live (media {}); recorded, not posted again", m.id),
+            None => "was already live; recorded, not posted again (its media id was not found in the newest posts)".into(),
+        };
+        self.adopt(e, found, &message).await
+    }
+
+    /// Records a post as published without publishing it: it is live already.
+    async fn adopt(
+        &mut self,
+        e: &PlanEntry,
+        found: Option<MediaInfo>,
+        message: &str,
+    ) -> Result<(), StateError> {
+        let Some(post) = self.ctx.posts.get(&e.id).copied() else {
+            return Ok(());
+        };
         let entry = self
             .journal
-            .entry(&e.id)
-            .expect("resumed entries are recorded");
+            .state
+            .posts
+            .entry(e.id.clone())
+            .or_insert_with(|| {
+                StateEntry::new(
+                    Status::Published,
+                    &e.file,
+                    &post.account,
+                    post.kind,
+                    e.content_hash.as_deref().unwrap_or_default(),
+                )
+            });
         entry.status = Status::Published;
         entry.last_error = None;
         if let Some(m) = &found {
             entry.media_id = Some(m.id.clone());
             entry.permalink = m.permalink.clone();
+            entry.comments_enabled = m.is_comment_enabled;
             entry.published_at = m
                 .timestamp
                 .as_deref()
                 .and_then(parse_meta_time)
                 .or(Some(Timestamp::now()));
         }
-        self.journal.save(&format!(
-            "resume {}: the interrupted publish had gone through",
-            e.id
-        ))?;
-        let message = match &found {
-            Some(m) => format!("was already live (media {}); recorded, not posted again", m.id),
-            None => "was already live; recorded, not posted again (its media id was not found in the newest posts)".into(),
-        };
+        self.journal.save(&format!("adopted {}: {message}", e.id))?;
         self.progress.line(&format!("✓ {}: {message}", e.file));
         if found.is_some() {
             self.after_publish(e).await?;
         }
-        self.outcomes
-            .push(outcome(e, Verdict::Published, &self.journal.state, message));
+        self.outcomes.push(outcome(
+            e,
+            Verdict::Published,
+            &self.journal.state,
+            message.to_string(),
+        ));
         Ok(())
     }
 
+    /// The second guard, for a lost state record: a live post of this
+    /// account with the same caption and type, published since the post was
+    /// first journaled (or within the adopt window when there is no
+    /// journal). Posts without a caption (stories) are matched only with a
+    /// journal: type alone says too little.
+    async fn already_live(&mut self, e: &PlanEntry) -> Option<MediaInfo> {
+        let post = self.ctx.posts.get(&e.id).copied()?;
+        let journaled = self.ctx.state.posts.get(&e.id).and_then(|r| r.journaled_at);
+        let since = match journaled {
+            Some(t) => t,
+            None => {
+                let window = self.ctx.options.adopt_window;
+                let has_caption = post
+                    .post
+                    .fields
+                    .caption
+                    .as_deref()
+                    .is_some_and(|c| !c.trim().is_empty());
+                if window.is_zero() || !has_caption || post.kind == PostType::Story {
+                    return None;
+                }
+                let secs = i64::try_from(window.as_secs()).unwrap_or(i64::MAX);
+                Timestamp::now()
+                    .checked_sub(jiff::SignedDuration::from_secs(secs))
+                    .ok()?
+            }
+        };
+        self.find_live(e, Some(since), false).await
+    }
+
     /// The account's newest media matching this post (caption and type),
-    /// published since `since`.
-    async fn find_live(&mut self, e: &PlanEntry, since: Option<Timestamp>) -> Option<MediaInfo> {
-        let post = self.ctx.posts.get(&e.id)?;
+    /// published since `since`, and not recorded for another post. `fresh`
+    /// reads the list again instead of using this run's copy.
+    async fn find_live(
+        &mut self,
+        e: &PlanEntry,
+        since: Option<Timestamp>,
+        fresh: bool,
+    ) -> Option<MediaInfo> {
+        let post = self.ctx.posts.get(&e.id).copied()?;
         let stories = post.kind == PostType::Story;
-        let recent = self.client.recent_media(stories, 25).await.ok()?;
+        if fresh || !self.recent.contains_key(&stories) {
+            let list = self.client.recent_media(stories, 25).await.ok()?;
+            self.recent.insert(stories, list);
+        }
         let caption = post.post.fields.caption.as_deref().unwrap_or("");
-        recent.into_iter().find(|m| {
-            let same_caption = stories || m.caption.as_deref().unwrap_or("") == caption;
-            let same_type = media_type_matches(post.kind, m);
-            let recent_enough = match (since, m.timestamp.as_deref().and_then(parse_meta_time)) {
-                (Some(since), Some(t)) => t.as_second() >= since.as_second() - 60,
-                _ => true,
-            };
-            same_caption && same_type && recent_enough
-        })
+        let taken: std::collections::HashSet<&str> = self
+            .journal
+            .state
+            .posts
+            .iter()
+            .filter(|(id, _)| **id != e.id)
+            .filter_map(|(_, r)| r.media_id.as_deref())
+            .collect();
+        self.recent[&stories]
+            .iter()
+            .find(|m| {
+                let same_caption = stories || m.caption.as_deref().unwrap_or("") == caption;
+                let same_type = media_type_matches(post.kind, m);
+                let recent_enough = match (since, m.timestamp.as_deref().and_then(parse_meta_time))
+                {
+                    (Some(since), Some(t)) => t.as_second() >= since.as_second() - 60,
+                    (Some(_), None) => false,
+                    (None, _) => true,
+                };
+                same_caption && same_type && recent_enough && !taken.contains(m.id.as_str())
+            })
+            .cloned()
     }
 
     /// Creates containers for every post in `queue`, bounded concurrency,
@@ -513,6 +628,10 @@ impl AccountRun<'_, '_> {
         let semaphore = Arc::new(Semaphore::new(self.ctx.options.concurrency));
         let mut tasks = JoinSet::new();
         for e in queue {
+            if self.halted() {
+                self.defer(e);
+                continue;
+            }
             let Some(post) = self.ctx.posts.get(&e.id) else {
                 self.fail(e, "the post is not in the plan's valid posts".into());
                 continue;
@@ -600,7 +719,7 @@ impl AccountRun<'_, '_> {
         loop {
             let mut waiting = 0;
             for (r, finished) in pending.iter_mut().filter(|(_, f)| !*f) {
-                if self.stopped.is_some() {
+                if self.halted() {
                     break;
                 }
                 match self.client.container_status(&r.container_id).await {
@@ -631,7 +750,7 @@ impl AccountRun<'_, '_> {
                     }
                 }
             }
-            if waiting == 0 || self.stopped.is_some() {
+            if waiting == 0 || self.halted() {
                 break;
             }
             if start.elapsed() >= self.ctx.options.max_wait {

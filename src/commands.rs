@@ -14,6 +14,30 @@ use std::io::Write;
 
 /// Exit code of `plan --detailed-exitcode` when apply has work to do.
 pub const EXIT_PENDING: i32 = 2;
+/// Exit code of an apply stopped by SIGINT/SIGTERM (128 + SIGINT).
+pub const EXIT_INTERRUPTED: i32 = 130;
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = match signal(SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
 
 /// Validates, reads the state and plans. `Err(code)` when something was
 /// already reported.
@@ -291,6 +315,14 @@ pub fn apply(
             return Ok(EXIT_ERROR);
         }
     };
+    // SIGINT/SIGTERM: no new step starts; the one in flight finishes and is
+    // journaled; then the run ends with a word on what to rerun.
+    let interrupted = context.options.interrupted.clone();
+    runtime.spawn(async move {
+        wait_for_signal().await;
+        interrupted.store(true, std::sync::atomic::Ordering::SeqCst);
+        eprintln!("interrupted: finishing the step in flight, then stopping (a second signal does not speed this up)");
+    });
     let mut progress = crate::apply::Stderr;
     let report = match runtime.block_on(crate::apply::apply(context, &mut progress)) {
         Ok(r) => r,
@@ -307,6 +339,10 @@ pub fn apply(
         }
     };
     let _ = out.write_all(text.as_bytes());
+    if report.interrupted {
+        eprintln!("apply was interrupted; everything done so far is recorded. Run `postwright apply` again to finish.");
+        return Ok(EXIT_INTERRUPTED);
+    }
     Ok(if report.failed() || !invalid.is_empty() {
         EXIT_ERROR
     } else {

@@ -75,6 +75,15 @@ pub struct Api {
     /// First wait before retrying a transient error, in ms (doubles, with jitter).
     #[serde(default = "default_retry_base")]
     pub retry_base_ms: u64,
+    /// Without a journal entry, a live post with the same caption and type
+    /// published this many hours back is adopted instead of posted again.
+    /// 0 turns this guard off.
+    #[serde(default = "default_adopt_window")]
+    pub adopt_window_hours: u64,
+}
+
+fn default_adopt_window() -> u64 {
+    24
 }
 
 fn default_retry_base() -> u64 {
@@ -107,6 +116,7 @@ impl Default for Api {
             max_wait_secs: default_max_wait(),
             concurrency: default_concurrency(),
             retry_base_ms: default_retry_base(),
+            adopt_window_hours: default_adopt_window(),
         }
     }
 }
