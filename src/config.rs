@@ -465,9 +465,15 @@ token_env = "INSTAGRAM_ACCESS_TOKEN"
 version = "v24.0"
 base_url = "https://graph.facebook.com"
 upload_url = "https://rupload.facebook.com"
+poll_interval_ms = 500
+max_wait_secs = 120
+concurrency = 2
+retry_base_ms = 250
+adopt_window_hours = 12
 [media]
 base_url = "https://raw.githubusercontent.com/{repo}/{sha}/"
 upload_command = "scripts/upload.sh {path}"
+video_upload = "resumable"
 [state]
 backend = "git"
 path = ".postwright/state.json"
