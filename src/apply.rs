@@ -163,19 +163,22 @@ pub async fn apply(ctx: Context<'_>, progress: &mut dyn Progress) -> Result<Repo
     let mut outcomes = Vec::new();
 
     // Renames first: they touch only the state.
-    for e in entries.iter().filter(|e| e.action == Action::Moved) {
+    // A `resume` can carry a rename too: re-key before resuming under the new id.
+    for e in &entries {
         let Some(from) = &e.moved_from else { continue };
         if let Some(mut old) = journal.state.posts.remove(from) {
             old.file = e.file.clone();
             journal.state.posts.insert(e.id.clone(), old);
             journal.save(&format!("moved {from} → {} ({})", e.id, e.file))?;
             progress.line(&format!("→ {}: re-keyed from `{from}`", e.file));
-            outcomes.push(outcome(
-                e,
-                Verdict::Moved,
-                &journal.state,
-                format!("state re-keyed from `{from}`"),
-            ));
+            if e.action == Action::Moved {
+                outcomes.push(outcome(
+                    e,
+                    Verdict::Moved,
+                    &journal.state,
+                    format!("state re-keyed from `{from}`"),
+                ));
+            }
         }
     }
 

@@ -225,7 +225,7 @@ pub fn status(cli: &Cli, format: Format, out: &mut dyn Write) -> Result<i32, Fai
             in_flight.len()
         ));
         for (id, e) in &in_flight {
-            text.push_str(&format!("  {id}  {}  ({:?})\n", e.file, e.status));
+            text.push_str(&format!("  {id}  {}  ({})\n", e.file, e.status.name()));
         }
     }
     if !failed.is_empty() {

@@ -156,16 +156,24 @@ pub struct Inputs<'a> {
 pub fn plan(inputs: &Inputs<'_>) -> Plan {
     let state = inputs.state;
     let mut hasher = hash::Hasher::new(inputs.repo);
-    let file_ids: HashSet<&str> = inputs
+    let file_ids: HashSet<&str> = inputs.posts.iter().map(id_of).collect();
+    // A file that cannot be parsed has no readable `id:`; whatever the state
+    // recorded for that file is still there, so it must not read as removed
+    // (and be deleted by `--prune`) nor be taken for the source of a rename.
+    let unreadable: HashSet<&str> = inputs
         .posts
         .iter()
-        .filter_map(|c| c.id.as_deref())
+        .filter(|c| c.id.is_none())
+        .map(|c| c.file.rel.as_str())
         .collect();
+    let present =
+        |id: &str, r: &state::Entry| file_ids.contains(id) || unreadable.contains(r.file.as_str());
 
-    // Published posts whose id no longer has a file: candidates for a move.
+    // Posts whose id no longer has a file: candidates for a move. A publish
+    // in flight is one too, so a rename mid-publish resumes, never reposts.
     let mut orphans: HashMap<&str, Vec<&str>> = HashMap::new();
     for (id, e) in &state.posts {
-        if !file_ids.contains(id.as_str()) && e.status == Status::Published {
+        if !present(id, e) && e.status != Status::Failed {
             orphans.entry(e.content_hash.as_str()).or_default().push(id);
         }
     }
@@ -178,7 +186,14 @@ pub fn plan(inputs: &Inputs<'_>) -> Plan {
             .clone()
             .unwrap_or_else(|| checked.file.default_id.clone());
         let Some(valid) = &checked.valid else {
-            entries.push(invalid(checked, id, state.posts.get(id_of(checked))));
+            let recorded = state.posts.get(&id).or_else(|| {
+                let file = checked.file.rel.as_str();
+                state
+                    .posts
+                    .values()
+                    .find(|r| checked.id.is_none() && r.file == file)
+            });
+            entries.push(invalid(checked, id, recorded));
             continue;
         };
         let content_hash = hasher.post(valid);
@@ -197,14 +212,22 @@ pub fn plan(inputs: &Inputs<'_>) -> Plan {
                     Some(old) => {
                         let r = &state.posts[old];
                         adopted.insert(old.to_string());
-                        entry.action = Action::Moved;
                         entry.moved_from = Some(old.to_string());
                         entry.media_id = r.media_id.clone();
                         entry.permalink = r.permalink.clone();
-                        entry.reason = format!(
-                            "renamed from {} (id `{old}`) with the same content: the state is re-keyed, nothing is posted again",
-                            r.file
-                        );
+                        if r.status == Status::Published {
+                            entry.action = Action::Moved;
+                            entry.reason = format!(
+                                "renamed from {} (id `{old}`) with the same content: the state is re-keyed, nothing is posted again",
+                                r.file
+                            );
+                        } else {
+                            entry.action = Action::Resume;
+                            entry.reason = format!(
+                                "renamed from {} (id `{old}`) while an apply was publishing it: apply re-keys the state and finishes that publish, never posts it twice",
+                                r.file
+                            );
+                        }
                     }
                     None => judge_new(&mut entry, valid, inputs.at, None),
                 }
@@ -214,7 +237,7 @@ pub fn plan(inputs: &Inputs<'_>) -> Plan {
     }
 
     for (id, r) in &state.posts {
-        if file_ids.contains(id.as_str()) || adopted.contains(id) {
+        if present(id, r) || adopted.contains(id) {
             continue;
         }
         let reason = match r.status {

@@ -56,6 +56,17 @@ pub enum Status {
     Failed,
 }
 
+impl Status {
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Creating => "creating",
+            Status::Publishing => "publishing",
+            Status::Published => "published",
+            Status::Failed => "failed",
+        }
+    }
+}
+
 /// One post's record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

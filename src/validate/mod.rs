@@ -146,6 +146,9 @@ pub fn validate_repo(repo: &Path, config: &Config, only: Option<&[PostFile]>) ->
     }
     duplicate_ids(&mut posts);
     posts.retain(|c| wanted(&c.file));
+    for c in &mut posts {
+        c.problems.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    }
     Validation { posts, general }
 }
 
