@@ -3,4 +3,6 @@
 mod common;
 mod corpus;
 mod loader_props;
+mod plan;
+mod state_backends;
 mod validate_cli;
