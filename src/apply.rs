@@ -92,6 +92,8 @@ pub struct Report {
     pub outcomes: Vec<Outcome>,
     /// The run was stopped by a signal.
     pub interrupted: bool,
+    /// Things to fix soon (a token about to expire).
+    pub warnings: Vec<String>,
 }
 
 impl Report {
@@ -183,6 +185,8 @@ pub async fn apply(ctx: Context<'_>, progress: &mut dyn Progress) -> Result<Repo
     }
 
     // The rest, account by account.
+    let mut warnings = Vec::new();
+    let app = crate::auth::app_from_env();
     let mut accounts: BTreeMap<String, Vec<&PlanEntry>> = BTreeMap::new();
     for e in &entries {
         let acts = matches!(e.action, Action::Publish | Action::Resume | Action::Update)
@@ -200,16 +204,52 @@ pub async fn apply(ctx: Context<'_>, progress: &mut dyn Progress) -> Result<Repo
                 account: name.clone(),
             }),
         };
+        let fail_all = |why: &str, progress: &mut dyn Progress, outcomes: &mut Vec<Outcome>| {
+            for e in &entries {
+                progress.line(&format!("✗ {}: {why}", e.file));
+                outcomes.push(outcome(e, Verdict::Failed, &journal.state, why.to_string()));
+            }
+        };
         let client = match client {
             Ok(c) => c,
             Err(err) => {
-                for e in entries {
-                    progress.line(&format!("✗ {}: {}", e.file, err.explain()));
-                    outcomes.push(outcome(e, Verdict::Failed, &journal.state, err.explain()));
-                }
+                fail_all(&err.explain(), progress, &mut outcomes);
                 continue;
             }
         };
+        // The token first: an expired token or a missing scope fails the
+        // account's posts before any container exists.
+        if let Some(account) = ctx.config.accounts.get(&name) {
+            let needs = needs(&ctx, &entries);
+            let inspected = crate::auth::inspect(
+                ctx.config,
+                &name,
+                account,
+                app.as_ref(),
+                Timestamp::now(),
+                needs,
+            )
+            .await;
+            match inspected {
+                Ok(i) => {
+                    for w in &i.warnings {
+                        progress.line(&format!("warning: account {name}: {w}"));
+                        warnings.push(format!("account {name}: {w}"));
+                    }
+                    if !i.usable() {
+                        let why = format!("account {name}: {}", i.errors.join("; "));
+                        progress.line(&format!("✗ {why}"));
+                        fail_all(&why, progress, &mut outcomes);
+                        continue;
+                    }
+                }
+                // Meta unreachable or busy: the run's own calls retry and
+                // classify; the check must not be what stops a publish.
+                Err(e) => progress.line(&format!(
+                    "warning: account {name}: could not check the token: {e}"
+                )),
+            }
+        }
         let mut run = AccountRun {
             ctx: &ctx,
             client,
@@ -234,7 +274,20 @@ pub async fn apply(ctx: Context<'_>, progress: &mut dyn Progress) -> Result<Repo
         at: Timestamp::now(),
         outcomes,
         interrupted: ctx.options.interrupted.load(Ordering::SeqCst),
+        warnings,
     })
+}
+
+/// What the account's work asks of its token beyond publishing.
+fn needs(ctx: &Context<'_>, entries: &[&PlanEntry]) -> crate::auth::Needs {
+    let comments = entries.iter().any(|e| {
+        e.action == Action::Update
+            || ctx.posts.get(&e.id).is_some_and(|p| {
+                p.post.fields.first_comment.is_some() || p.post.fields.comments == Some(false)
+            })
+    });
+    let delete = ctx.options.prune && entries.iter().any(|e| e.action == Action::Removed);
+    crate::auth::Needs { comments, delete }
 }
 
 fn outcome(e: &PlanEntry, result: Verdict, state: &State, message: String) -> Outcome {
@@ -257,7 +310,8 @@ struct AccountRun<'c, 'j> {
     outcomes: &'j mut Vec<Outcome>,
     progress: &'j mut dyn Progress,
     /// Set when an error stops every further call for the account.
-    stopped: Option<String>,
+    /// (why, whether the posts it stops count as failed).
+    stopped: Option<(String, bool)>,
     /// The account's newest media, feed (false) and stories (true), read
     /// once per run for the lost-record guard.
     recent: HashMap<bool, Vec<MediaInfo>>,
@@ -389,16 +443,29 @@ impl AccountRun<'_, '_> {
         self.stopped.is_some() || self.ctx.options.interrupted.load(Ordering::SeqCst)
     }
 
+    /// A post not attempted because the account stopped or a signal came.
+    /// A rate limit or a signal defers it to the next run; a dead token, a
+    /// missing permission or a blocked account fails it, so the run exits 1
+    /// and somebody looks — scheduled posts must not stop silently.
     fn defer(&mut self, e: &PlanEntry) {
-        let why = self
-            .stopped
-            .clone()
-            .unwrap_or_else(|| "interrupted by a signal; run apply again to finish".into());
+        let (why, verdict) = match &self.stopped {
+            Some((why, true)) => (why.clone(), Verdict::Failed),
+            Some((why, false)) => (why.clone(), Verdict::Deferred),
+            None => (
+                "interrupted by a signal; run apply again to finish".into(),
+                Verdict::Deferred,
+            ),
+        };
+        let mark = if verdict == Verdict::Failed {
+            "✗"
+        } else {
+            "⏸"
+        };
         self.progress
-            .line(&format!("⏸ {}: not attempted ({why})", e.file));
+            .line(&format!("{mark} {}: not attempted ({why})", e.file));
         self.outcomes.push(outcome(
             e,
-            Verdict::Deferred,
+            verdict,
             &self.journal.state,
             format!("not attempted: {why}"),
         ));
@@ -412,7 +479,8 @@ impl AccountRun<'_, '_> {
                 self.client.user_id(),
                 err.explain()
             ));
-            self.stopped = Some(err.explain());
+            let fails = err.class() != ErrorClass::RateLimited;
+            self.stopped = Some((err.explain(), fails));
         }
     }
 

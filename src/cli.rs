@@ -53,7 +53,7 @@ pub enum Command {
         /// Post files or folders to check (default: all content folders).
         paths: Vec<PathBuf>,
     },
-    /// Show what apply would do now, for every post, and why. No network.
+    /// Show what apply would do now, for every post, and why.
     ///
     /// Actions: publish (due), scheduled (not yet due), draft, published,
     /// update (comments toggled), changed (edited after publishing: nothing
@@ -75,6 +75,12 @@ pub enum Command {
         /// Write the output to FILE instead of stdout.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// Do not check tokens. By default, when apply has work for an account
+        /// whose token variable is set, plan asks Meta about that token:
+        /// expired, invalid or missing a scope is an error, expiring within 7
+        /// days a warning.
+        #[arg(long)]
+        offline: bool,
     },
     /// Publish what is due, exactly once, through the Instagram Graph API.
     ///
@@ -100,11 +106,70 @@ pub enum Command {
     /// What is published (with permalinks), what is half-way, what failed last
     /// time, and what is scheduled next. No network.
     Status,
+    /// Check, refresh or exchange the accounts' access tokens.
+    ///
+    /// Tokens are read from each account's token_env variable and sent in the
+    /// Authorization header (or a POST body), never in a URL. New tokens go
+    /// to stdout or to --out (mode 0600), nowhere else.
+    #[command(subcommand)]
+    Auth(AuthCommand),
     /// Print the JSON Schema of post files or of postwright.toml, for editors
     /// and other tools.
     Schema {
         #[arg(value_enum, default_value = "post")]
         which: SchemaKind,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuthCommand {
+    /// Whom each token acts for, its type, scopes and expiry, and which
+    /// needed scopes are missing.
+    ///
+    /// Expiry and scopes come from Meta's debug_token, which needs the app's
+    /// credentials in POSTWRIGHT_APP_ID and POSTWRIGHT_APP_SECRET; without
+    /// them only the account and the token's validity are checked.
+    #[command(
+        after_help = "Exit codes: 0 every token can publish; 1 a token is expired, invalid, for another account, or lacks a scope.
+
+Examples:
+  postwright auth inspect
+  postwright auth inspect --account brand --format json"
+    )]
+    Inspect {
+        /// Only this account (default: all).
+        #[arg(long, value_name = "NAME")]
+        account: Option<String>,
+    },
+    /// Trade the account's long-lived token for a fresh one (60 days).
+    ///
+    /// Instagram Login: ig_refresh_token (the token must be at least 24 h old
+    /// and unexpired). Facebook Login: fb_exchange_token (needs
+    /// POSTWRIGHT_APP_ID and POSTWRIGHT_APP_SECRET). The new token is printed
+    /// to stdout, or written to --out with mode 0600; its expiry goes to
+    /// stderr. Store it where token_env is read from, e.g.
+    /// `gh secret set INSTAGRAM_TOKEN < token.txt`.
+    #[command(after_help = "Examples:
+  postwright auth refresh --account brand --out token.txt
+  postwright auth refresh | gh secret set INSTAGRAM_TOKEN")]
+    Refresh {
+        /// The account (default: the only one, or default_account).
+        #[arg(long, value_name = "NAME")]
+        account: Option<String>,
+        /// Write the token to FILE (created with mode 0600) instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Trade a short-lived token (from the login dialog, 1 h) for a
+    /// long-lived one. Put the short-lived token in the account's token_env
+    /// variable; needs POSTWRIGHT_APP_ID and POSTWRIGHT_APP_SECRET.
+    Exchange {
+        /// The account (default: the only one, or default_account).
+        #[arg(long, value_name = "NAME")]
+        account: Option<String>,
+        /// Write the token to FILE (created with mode 0600) instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
     },
 }
 
@@ -161,16 +226,19 @@ fn execute(cli: &Cli, out: &mut dyn Write) -> Result<i32, Failure> {
             detailed_exitcode,
             prune,
             out: out_file,
+            offline,
         } => {
             let options = PlanOptions {
                 at: at.as_deref(),
                 detailed_exitcode: *detailed_exitcode,
                 prune: *prune,
                 out: out_file.as_deref(),
+                offline: *offline,
             };
             crate::commands::plan(cli, format, &options, out)
         }
         Command::Status => crate::commands::status(cli, format, out),
+        Command::Auth(command) => crate::commands::auth(cli, format, command, out),
         Command::Apply { at, only, prune } => {
             crate::commands::apply(cli, format, at.as_deref(), only, *prune, out)
         }
@@ -183,6 +251,7 @@ pub struct PlanOptions<'a> {
     pub detailed_exitcode: bool,
     pub prune: bool,
     pub out: Option<&'a Path>,
+    pub offline: bool,
 }
 
 /// Checks `--repo` and loads the config; a bad config is reported in the

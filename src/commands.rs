@@ -140,7 +140,8 @@ pub fn plan(
             let _ = out.write_all(text.as_bytes());
         }
     }
-    Ok(if plan.has_invalid() {
+    let tokens_ok = options.offline || check_tokens(&config, &plan, format);
+    Ok(if plan.has_invalid() || !tokens_ok {
         EXIT_ERROR
     } else if options.detailed_exitcode && plan.needs_apply() {
         EXIT_PENDING
@@ -348,4 +349,257 @@ pub fn apply(
     } else {
         EXIT_OK
     })
+}
+
+/// Before apply is asked to act: the tokens of the accounts with work, where
+/// their variables are set (pull-request plans run without secrets). Prints
+/// errors and warnings on stderr (annotations in GitHub format); false when
+/// a token cannot publish.
+fn check_tokens(config: &crate::config::Config, plan: &Plan, format: Format) -> bool {
+    let acting: std::collections::BTreeSet<&str> = plan
+        .entries
+        .iter()
+        .filter(|e| match e.action {
+            Action::Publish | Action::Resume | Action::Update => true,
+            Action::Removed => plan.prune,
+            _ => false,
+        })
+        .filter_map(|e| e.account.as_deref())
+        .collect();
+    let accounts: Vec<_> = acting
+        .into_iter()
+        .filter_map(|name| config.accounts.get_key_value(name))
+        .filter(|(_, a)| std::env::var(&a.token_env).is_ok_and(|t| !t.trim().is_empty()))
+        .collect();
+    if accounts.is_empty() {
+        return true;
+    }
+    let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
+        return true;
+    };
+    let app = crate::auth::app_from_env();
+    let needs = crate::auth::Needs {
+        comments: plan.count(Action::Update) > 0,
+        delete: plan.prune && plan.count(Action::Removed) > 0,
+    };
+    let mut ok = true;
+    for (name, account) in accounts {
+        let result = runtime.block_on(crate::auth::inspect(
+            config,
+            name,
+            account,
+            app.as_ref(),
+            Timestamp::now(),
+            needs,
+        ));
+        let inspection = match result {
+            Ok(i) => i,
+            Err(e) => {
+                eprintln!("warning: account {name}: could not check the token: {e}");
+                continue;
+            }
+        };
+        let github = format == Format::Github;
+        for e in &inspection.errors {
+            ok = false;
+            if github {
+                eprintln!(
+                    "::error title=postwright token::{}",
+                    crate::report::github::escape_data(&format!("account {name}: {e}"))
+                );
+            } else {
+                eprintln!("error: account {name}: {e}");
+            }
+        }
+        for w in &inspection.warnings {
+            if github {
+                eprintln!(
+                    "::warning title=postwright token::{}",
+                    crate::report::github::escape_data(&format!("account {name}: {w}"))
+                );
+            } else {
+                eprintln!("warning: account {name}: {w}");
+            }
+        }
+    }
+    ok
+}
+
+/// `postwright auth …`.
+pub fn auth(
+    cli: &Cli,
+    format: Format,
+    command: &crate::cli::AuthCommand,
+    out: &mut dyn Write,
+) -> Result<i32, Failure> {
+    use crate::cli::AuthCommand;
+    let config = match load_config(cli, format, out)? {
+        Ok(c) => c,
+        Err(code) => return Ok(code),
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Usage(format!("cannot start the async runtime: {e}")))?;
+    let app = crate::auth::app_from_env();
+    let now = Timestamp::now();
+    match command {
+        AuthCommand::Inspect { account } => {
+            let names: Vec<&String> = match account {
+                Some(name) => vec![known_account(&config, name)?.0],
+                None => config.accounts.keys().collect(),
+            };
+            let mut inspections = Vec::new();
+            for name in names {
+                let account = &config.accounts[name];
+                let result = runtime.block_on(crate::auth::inspect(
+                    &config,
+                    name,
+                    account,
+                    app.as_ref(),
+                    now,
+                    crate::auth::Needs::ALL,
+                ));
+                match result {
+                    Ok(i) => inspections.push(i),
+                    Err(e) => {
+                        eprintln!("error: account {name}: {}", e.explain());
+                        return Ok(EXIT_ERROR);
+                    }
+                }
+            }
+            let text = match format {
+                Format::Json => report::auth::json(&inspections),
+                Format::Github => report::auth::github(&inspections),
+                Format::Human | Format::Markdown => report::auth::human(&inspections, now),
+            };
+            let _ = out.write_all(text.as_bytes());
+            Ok(if inspections.iter().all(crate::auth::Inspection::usable) {
+                EXIT_OK
+            } else {
+                EXIT_ERROR
+            })
+        }
+        AuthCommand::Refresh { account, out: file }
+        | AuthCommand::Exchange { account, out: file } => {
+            let (name, account) = match account {
+                Some(name) => known_account(&config, name)?,
+                None => only_account(&config)?,
+            };
+            let renewed = if matches!(command, AuthCommand::Refresh { .. }) {
+                runtime.block_on(crate::auth::refresh(
+                    &config,
+                    name,
+                    account,
+                    app.as_ref(),
+                    now,
+                ))
+            } else {
+                runtime.block_on(crate::auth::exchange(
+                    &config,
+                    name,
+                    account,
+                    app.as_ref(),
+                    now,
+                ))
+            };
+            let renewed = match renewed {
+                Ok(r) => r,
+                Err(e) => {
+                    let text = match &e {
+                        crate::auth::RenewError::Api(api) => api.explain(),
+                        other => other.to_string(),
+                    };
+                    eprintln!("error: account {name}: {text}");
+                    return Ok(EXIT_ERROR);
+                }
+            };
+            let token = renewed.token.expose();
+            let in_actions = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
+            match file {
+                Some(path) => {
+                    if let Err(e) = write_private(path, token) {
+                        eprintln!("error: --out {}: {e}", path.display());
+                        return Ok(EXIT_ERROR);
+                    }
+                    if in_actions {
+                        let _ = writeln!(out, "::add-mask::{token}");
+                    }
+                    eprintln!("new token for account {name} written to {}", path.display());
+                }
+                None => {
+                    // stdout is the token alone (for pipes); the mask command
+                    // goes to stderr, which the runner reads for commands too.
+                    if in_actions {
+                        eprintln!("::add-mask::{token}");
+                    }
+                    let _ = writeln!(out, "{token}");
+                }
+            }
+            match renewed.expires_at {
+                Some(at) => eprintln!(
+                    "it expires {at} (in {}); store it in {} before the old one lapses",
+                    plan::until(now, at),
+                    account.token_env
+                ),
+                None => eprintln!("Meta gave no expiry: it does not expire"),
+            }
+            Ok(EXIT_OK)
+        }
+    }
+}
+
+fn known_account<'c>(
+    config: &'c crate::config::Config,
+    name: &str,
+) -> Result<(&'c String, &'c crate::config::Account), Failure> {
+    config.accounts.get_key_value(name).ok_or_else(|| {
+        let known: Vec<&str> = config.accounts.keys().map(String::as_str).collect();
+        Failure::Usage(format!(
+            "--account {name}: no such account in the config (accounts: {})",
+            known.join(", ")
+        ))
+    })
+}
+
+fn only_account(
+    config: &crate::config::Config,
+) -> Result<(&String, &crate::config::Account), Failure> {
+    if let Some(name) = &config.default_account {
+        return known_account(config, name);
+    }
+    let mut all = config.accounts.iter();
+    match (all.next(), all.next()) {
+        (Some(one), None) => Ok(one),
+        _ => Err(Failure::Usage(
+            "several accounts and no default_account: name one with --account".into(),
+        )),
+    }
+}
+
+/// Writes a secret to a new or truncated file readable by its owner only.
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        options.mode(0o600);
+        let mut f = options.open(path)?;
+        // An existing file keeps its mode on open: tighten it first.
+        f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        f.write_all(text.as_bytes())?;
+        f.write_all(b"\n")?;
+        f.sync_all()
+    }
+    #[cfg(not(unix))]
+    {
+        let mut f = options.open(path)?;
+        f.write_all(text.as_bytes())?;
+        f.write_all(b"\n")?;
+        f.sync_all()
+    }
 }

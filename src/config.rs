@@ -46,7 +46,7 @@ fn default_token_env() -> String {
 }
 
 /// Which login the token comes from; decides the Graph host and what is allowed.
-#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, Deserialize, serde::Serialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum Login {
     #[default]
@@ -80,6 +80,15 @@ pub struct Api {
     /// 0 turns this guard off.
     #[serde(default = "default_adopt_window")]
     pub adopt_window_hours: u64,
+    /// Longest wait for a rate limit to lift (Meta's
+    /// `estimated_time_to_regain_access`), in seconds; a longer block defers
+    /// the account's remaining posts to a later run.
+    #[serde(default = "default_max_rate_wait")]
+    pub max_rate_wait_secs: u64,
+}
+
+fn default_max_rate_wait() -> u64 {
+    120
 }
 
 fn default_adopt_window() -> u64 {
@@ -117,6 +126,7 @@ impl Default for Api {
             concurrency: default_concurrency(),
             retry_base_ms: default_retry_base(),
             adopt_window_hours: default_adopt_window(),
+            max_rate_wait_secs: default_max_rate_wait(),
         }
     }
 }
@@ -470,6 +480,7 @@ max_wait_secs = 120
 concurrency = 2
 retry_base_ms = 250
 adopt_window_hours = 12
+max_rate_wait_secs = 60
 [media]
 base_url = "https://raw.githubusercontent.com/{repo}/{sha}/"
 upload_command = "scripts/upload.sh {path}"

@@ -7,6 +7,7 @@
 //! [`cli`] ties it together behind `run()`, which returns the exit code.
 
 pub mod apply;
+pub mod auth;
 pub mod cli;
 pub mod commands;
 pub mod config;

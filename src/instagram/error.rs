@@ -71,6 +71,9 @@ pub struct MetaError {
     /// The HTTP status it came with.
     #[serde(skip)]
     pub http_status: u16,
+    /// Rate limits: when Meta says access returns (usage headers).
+    #[serde(skip)]
+    pub regain: Option<std::time::Duration>,
 }
 
 impl MetaError {
@@ -124,6 +127,13 @@ impl fmt::Display for MetaError {
         }
         let msg = self.error_user_msg.as_deref().unwrap_or(&self.message);
         write!(f, ": {msg}")?;
+        if let Some(r) = self.regain {
+            write!(
+                f,
+                " (Meta expects access back in {} min)",
+                r.as_secs().div_ceil(60)
+            )?;
+        }
         if let Some(t) = &self.fbtrace_id {
             write!(f, " (fbtrace_id {t})")?;
         }
@@ -184,6 +194,7 @@ mod tests {
             fbtrace_id: None,
             is_transient: None,
             http_status: 400,
+            regain: None,
         }
     }
 

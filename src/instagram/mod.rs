@@ -7,8 +7,12 @@
 //! `appsecret_proof` (an HMAC of the token, which reveals nothing of it).
 
 pub mod error;
+mod token;
+pub mod usage;
 
 pub use error::{ApiError, ErrorClass, MetaError};
+pub use token::{App, Identity, NewToken, TokenDebug};
+pub use usage::Usage;
 
 use crate::config::{Account, Config, Login};
 use hmac::{Hmac, KeyInit, Mac};
@@ -60,6 +64,9 @@ struct Inner {
     user_id: String,
     login: Login,
     retry_base: Duration,
+    /// What Meta's usage headers said last.
+    usage: std::sync::Mutex<Usage>,
+    max_rate_wait: Duration,
 }
 
 /// Whether a call may be repeated after a transient failure.
@@ -191,6 +198,8 @@ impl Client {
                 user_id: account.user_id.clone(),
                 login: account.login,
                 retry_base: Duration::from_millis(config.api.retry_base_ms.max(1)),
+                usage: std::sync::Mutex::new(Usage::default()),
+                max_rate_wait: Duration::from_secs(config.api.max_rate_wait_secs),
             }),
         }
     }
@@ -217,18 +226,53 @@ impl Client {
         }
     }
 
-    /// Sends with the token, retrying transient failures of `Safe` calls with
-    /// exponential backoff and jitter.
+    /// The last usage Meta reported for this account.
+    pub fn usage(&self) -> Usage {
+        *self.inner.usage.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Sends with the account's token: paced by the usage headers, retrying
+    /// transient failures of `Safe` calls with exponential backoff and
+    /// jitter, and waiting out a rate limit Meta says lifts soon.
     async fn send(
         &self,
         request: reqwest::RequestBuilder,
         retry: Retry,
     ) -> Result<Value, ApiError> {
+        let auth = format!("Bearer {}", self.inner.token.expose());
+        self.send_as(request.header("Authorization", auth), retry)
+            .await
+    }
+
+    /// `send` with the `Authorization` header already on the request.
+    async fn send_as(
+        &self,
+        request: reqwest::RequestBuilder,
+        retry: Retry,
+    ) -> Result<Value, ApiError> {
         let mut attempt = 0;
+        let mut blocked = 0;
         loop {
+            let pause = self.usage().pace(self.inner.retry_base);
+            if !pause.is_zero() {
+                tokio::time::sleep(pause.min(self.inner.max_rate_wait)).await;
+            }
             let this = request.try_clone().expect("requests have in-memory bodies");
-            let result = self.send_once(this).await;
-            match result {
+            match self.send_once(this).await {
+                // A throttled call was refused before it did anything, so
+                // even a publish may be sent again once the block lifts.
+                Err(ApiError::Meta(m)) if m.class() == ErrorClass::RateLimited && blocked < 2 => {
+                    let wait = m
+                        .regain
+                        .unwrap_or_else(|| backoff(self.inner.retry_base, blocked));
+                    if wait > self.inner.max_rate_wait {
+                        return Err(ApiError::Meta(m));
+                    }
+                    tokio::time::sleep(wait).await;
+                    // The wait is served: do not pace by the stale figure.
+                    *self.inner.usage.lock().unwrap_or_else(|e| e.into_inner()) = Usage::default();
+                    blocked += 1;
+                }
                 Err(e)
                     if retry == Retry::Safe
                         && e.class() == ErrorClass::Transient
@@ -243,14 +287,21 @@ impl Client {
     }
 
     async fn send_once(&self, request: reqwest::RequestBuilder) -> Result<Value, ApiError> {
-        let response = request
-            .header(
-                "Authorization",
-                format!("Bearer {}", self.inner.token.expose()),
-            )
-            .send()
-            .await
-            .map_err(|e| self.transport(&e))?;
+        let response = request.send().await.map_err(|e| self.transport(&e))?;
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let usage = Usage::from_headers(
+            header("x-app-usage").as_deref(),
+            header("x-business-use-case-usage").as_deref(),
+        );
+        if let Some(u) = usage {
+            *self.inner.usage.lock().unwrap_or_else(|e| e.into_inner()) = u;
+        }
         let status = response.status().as_u16();
         let body = response.bytes().await.map_err(|e| self.transport(&e))?;
         let value: Value = serde_json::from_slice(&body).map_err(|_| ApiError::Decode {
@@ -269,6 +320,9 @@ impl Client {
                     ),
                 })?;
             meta.http_status = status;
+            if meta.class() == ErrorClass::RateLimited {
+                meta.regain = usage.and_then(|u| u.regain);
+            }
             return Err(ApiError::Meta(Box::new(meta)));
         }
         if status >= 400 {

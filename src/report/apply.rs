@@ -92,6 +92,9 @@ pub fn human(report: &Report, markdown: bool) -> String {
             out.push('\n');
         }
     }
+    for w in &report.warnings {
+        let _ = writeln!(out, "warning: {w}");
+    }
     out.push_str(&summary_line(report));
     out.push('\n');
     out
@@ -109,6 +112,7 @@ pub fn json(report: &Report) -> String {
         "at": report.at,
         "summary": summary,
         "results": report.outcomes,
+        "warnings": report.warnings,
     });
     let mut s = serde_json::to_string_pretty(&value).unwrap_or_default();
     s.push('\n');
@@ -133,6 +137,13 @@ pub fn github(report: &Report, prefix: &str) -> String {
             "::error file={},line=1,title=apply failed::{}",
             github::escape_property(&file),
             github::escape_data(&o.message)
+        );
+    }
+    for w in &report.warnings {
+        let _ = writeln!(
+            out,
+            "::warning title=postwright::{}",
+            github::escape_data(w)
         );
     }
     out.push_str(&human(report, false));

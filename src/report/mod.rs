@@ -2,6 +2,7 @@
 //! workflow commands, Markdown.
 
 pub mod apply;
+pub mod auth;
 pub mod github;
 pub mod plan;
 
