@@ -258,6 +258,7 @@ pub async fn apply(ctx: Context<'_>, progress: &mut dyn Progress) -> Result<Repo
             progress,
             stopped: None,
             recent: HashMap::new(),
+            held: None,
         };
         run.run(&entries).await?;
     }
@@ -315,6 +316,10 @@ struct AccountRun<'c, 'j> {
     /// The account's newest media, feed (false) and stories (true), read
     /// once per run for the lost-record guard.
     recent: HashMap<bool, Vec<MediaInfo>>,
+    /// The first post that did not go out for a passing reason (transient
+    /// error, still processing, rate limit): no later post is published in
+    /// this run, because publish order is grid order.
+    held: Option<String>,
 }
 
 impl AccountRun<'_, '_> {
@@ -409,15 +414,36 @@ impl AccountRun<'_, '_> {
             .collect();
         ready.sort_by_key(|r| order.get(r.id.as_str()).copied().unwrap_or(usize::MAX));
         let ready = self.wait_all(ready, entries).await?;
-        for r in ready {
-            let Some(e) = entries.iter().find(|e| e.id == r.id) else {
+        let mut ready: HashMap<String, String> = ready
+            .into_iter()
+            .map(|r| (r.id, r.container_id))
+            .collect();
+        // In plan order; a due post that did not go out for a passing
+        // reason holds the ones after it (see `hold`).
+        let mut due_order: Vec<&PlanEntry> = entries
+            .iter()
+            .copied()
+            .filter(|e| matches!(e.action, Action::Publish | Action::Resume))
+            .collect();
+        due_order.sort_by_key(|e| order.get(e.id.as_str()).copied().unwrap_or(usize::MAX));
+        for e in due_order {
+            let Some(container) = ready.remove(&e.id) else {
                 continue;
             };
             if self.halted() {
                 self.defer(e);
                 continue;
             }
-            self.publish(e, &r.container_id).await?;
+            if let Some(first) = self.held.clone() {
+                let why = format!(
+                    "waits for {first}, which goes first (publish order is grid order); the next apply publishes both"
+                );
+                self.progress.line(&format!("⏸ {}: {why}", e.file));
+                self.outcomes
+                    .push(outcome(e, Verdict::Deferred, &self.journal.state, why));
+                continue;
+            }
+            self.publish(e, &container).await?;
         }
 
         // 5. Updates and deletes.
@@ -530,6 +556,7 @@ impl AccountRun<'_, '_> {
                     return Ok(Resumed::Rebuild);
                 }
                 // Cannot tell whether it went live: leave the journal as it is.
+                self.hold(e);
                 self.fail(
                     e,
                     format!("cannot check the interrupted publish: {}", err.explain()),
@@ -764,6 +791,12 @@ impl AccountRun<'_, '_> {
                 }
                 Err(BuildError::Api(err)) => {
                     self.account_error(&err);
+                    if matches!(
+                        err.class(),
+                        ErrorClass::Transient | ErrorClass::RateLimited | ErrorClass::Other
+                    ) {
+                        self.hold(e);
+                    }
                     let message = err.explain();
                     self.record_failure(e, &message)?;
                     self.fail(e, message);
@@ -829,6 +862,7 @@ impl AccountRun<'_, '_> {
                     *finished = true;
                     let id = std::mem::take(&mut r.id);
                     if let Some(e) = entries.iter().find(|e| e.id == id) {
+                        self.hold(e);
                         self.fail(
                             e,
                             format!(
@@ -851,75 +885,97 @@ impl AccountRun<'_, '_> {
     }
 
     /// Publishes one container, exactly once.
+    ///
+    /// Before every `media_publish` the journal says "publishing" with the
+    /// container id, so a crash or a lost answer is resolved by asking the
+    /// container, never by repeating. Not ready (9007): wait for the
+    /// container, then try again. Expired: build a new container, once.
     async fn publish(&mut self, e: &PlanEntry, container: &str) -> Result<(), StateError> {
-        // The journal says "publishing" before the call, so a crash or a lost
-        // answer is resolved by asking the container, never by repeating.
-        let entry = self
-            .journal
-            .entry(&e.id)
-            .expect("built or resumed entries are recorded");
-        entry.status = Status::Publishing;
-        entry.container_id = Some(container.to_string());
-        entry.journaled_at.get_or_insert_with(Timestamp::now);
-        self.journal
-            .save(&format!("publishing {} (container {container})", e.id))?;
+        let mut container = container.to_string();
+        let mut rebuilt = false;
+        let mut attempts = 0;
+        let media_id = loop {
+            attempts += 1;
+            let entry = self
+                .journal
+                .entry(&e.id)
+                .expect("built or resumed entries are recorded");
+            entry.status = Status::Publishing;
+            entry.container_id = Some(container.clone());
+            entry.journaled_at.get_or_insert_with(Timestamp::now);
+            self.journal
+                .save(&format!("publishing {} (container {container})", e.id))?;
 
-        let mut result = self.client.publish(container).await;
-        if let Err(err) = &result {
-            if matches!(err.class(), ErrorClass::Transient | ErrorClass::NotReady) {
-                // The call may have gone through: read before repeating.
-                match self.client.container_status(container).await {
+            let err = match self.client.publish(&container).await {
+                Ok(id) => break id,
+                Err(err) => err,
+            };
+            let class = err.class();
+            if matches!(class, ErrorClass::Transient | ErrorClass::NotReady) && attempts < 3 {
+                // The call may have gone through, or the media is still
+                // processing: the container says which.
+                match self.settle(&container).await {
                     Ok(s) if s.status_code == "PUBLISHED" => {
                         let recorded = self.journal.state.posts[&e.id].clone();
                         return self.adopt_published(e, &recorded).await;
                     }
-                    Ok(s) if s.status_code == "FINISHED" => {
-                        result = self.client.publish(container).await;
+                    Ok(s) if s.status_code == "FINISHED" => continue,
+                    Ok(s) if s.status_code == "EXPIRED" && !rebuilt => {
+                        rebuilt = true;
+                        match self.rebuild(e).await? {
+                            Some(c) => {
+                                container = c;
+                                continue;
+                            }
+                            None => return Ok(()),
+                        }
                     }
                     _ => {}
                 }
             }
-        }
-        let media_id = match result {
-            Ok(id) => id,
-            Err(err) => {
-                self.account_error(&err);
-                let message = err.explain();
-                match err.class() {
-                    ErrorClass::QuotaReached => {
-                        // Not published: Meta refused before acting.
-                        let entry = self.journal.entry(&e.id).expect("recorded");
-                        entry.status = Status::Failed;
-                        entry.last_error =
-                            Some("deferred: the publishing limit was reached".into());
-                        self.journal
-                            .save(&format!("deferred {}: publishing limit", e.id))?;
-                        self.progress.line(&format!(
-                            "⏸ {}: deferred, the publishing limit is reached",
-                            e.file
-                        ));
-                        self.outcomes.push(outcome(
-                            e,
-                            Verdict::Deferred,
-                            &self.journal.state,
-                            message,
-                        ));
+            if class == ErrorClass::Expired && !rebuilt {
+                rebuilt = true;
+                self.progress.line(&format!(
+                    "↻ {}: container {container} expired, building a new one",
+                    e.file
+                ));
+                match self.rebuild(e).await? {
+                    Some(c) => {
+                        container = c;
+                        continue;
                     }
-                    ErrorClass::Transient => {
-                        // Unknown whether it went live: keep "publishing" so
-                        // the next run asks the container.
-                        self.fail(
-                            e,
-                            format!("{message} (the next apply checks whether it went live)"),
-                        );
-                    }
-                    _ => {
-                        self.record_failure(e, &message)?;
-                        self.fail(e, message);
-                    }
+                    None => return Ok(()),
                 }
-                return Ok(());
             }
+            self.account_error(&err);
+            let message = err.explain();
+            match class {
+                ErrorClass::QuotaReached | ErrorClass::RateLimited => {
+                    // Refused before acting: not published, nothing to check.
+                    let entry = self.journal.entry(&e.id).expect("recorded");
+                    entry.status = Status::Failed;
+                    entry.last_error = Some(format!("deferred: {message}"));
+                    self.journal.save(&format!("deferred {}: {message}", e.id))?;
+                    self.progress.line(&format!("⏸ {}: deferred ({message})", e.file));
+                    self.hold(e);
+                    self.outcomes
+                        .push(outcome(e, Verdict::Deferred, &self.journal.state, message));
+                }
+                ErrorClass::Transient | ErrorClass::NotReady => {
+                    // Unknown whether it went live: keep "publishing" so
+                    // the next run asks the container.
+                    self.hold(e);
+                    self.fail(
+                        e,
+                        format!("{message} (the next apply checks whether it went live)"),
+                    );
+                }
+                _ => {
+                    self.record_failure(e, &message)?;
+                    self.fail(e, message);
+                }
+            }
+            return Ok(());
         };
         let entry = self.journal.entry(&e.id).expect("recorded");
         entry.status = Status::Published;
@@ -942,6 +998,41 @@ impl AccountRun<'_, '_> {
             "published".into(),
         ));
         Ok(())
+    }
+
+    /// Polls a container until it is no longer `IN_PROGRESS` (or the
+    /// configured wait is over).
+    async fn settle(
+        &mut self,
+        container: &str,
+    ) -> Result<crate::instagram::ContainerStatus, ApiError> {
+        let start = Instant::now();
+        let mut delay = self.ctx.options.poll_interval;
+        loop {
+            let s = self.client.container_status(container).await?;
+            if s.status_code != "IN_PROGRESS"
+                || start.elapsed() >= self.ctx.options.max_wait
+                || self.halted()
+            {
+                return Ok(s);
+            }
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(Duration::from_secs(30));
+        }
+    }
+
+    /// A new container for a post whose container expired, journaled and
+    /// waited for. `None` when it failed (already reported).
+    async fn rebuild(&mut self, e: &PlanEntry) -> Result<Option<String>, StateError> {
+        let built = self.build_all(&[e]).await?;
+        let ready = self.wait_all(built, &[e]).await?;
+        Ok(ready.into_iter().next().map(|r| r.container_id))
+    }
+
+    /// Marks a post that did not go out for a passing reason: later posts
+    /// of the account wait for it, so the grid keeps its order.
+    fn hold(&mut self, e: &PlanEntry) {
+        self.held.get_or_insert_with(|| e.file.clone());
     }
 
     /// After publishing: permalink, first comment, comments setting. Each
@@ -978,15 +1069,24 @@ impl AccountRun<'_, '_> {
             // Look before posting: an earlier run may have posted it and
             // died before recording it.
             let existing = match self.client.comments(&media_id).await {
-                Ok(list) => list
+                Ok(list) => Ok(list
                     .into_iter()
                     .find(|c| c.text.as_deref() == Some(text.as_str()))
-                    .map(|c| c.id),
-                Err(_) => None,
+                    .map(|c| c.id)),
+                Err(err) => Err(err),
             };
             let id = match existing {
-                Some(id) => Some(id),
-                None => match self.client.comment(&media_id, text).await {
+                Ok(Some(id)) => Some(id),
+                // Unknown whether an earlier run posted it: never guess.
+                Err(err) => {
+                    self.progress.line(&format!(
+                        "! {}: cannot read the comments, so the first comment waits for the next apply: {}",
+                        e.file,
+                        err.explain()
+                    ));
+                    None
+                }
+                Ok(None) => match self.client.comment(&media_id, text).await {
                     Ok(id) => Some(id),
                     Err(err) => {
                         self.progress.line(&format!(
