@@ -215,7 +215,10 @@ pub async fn inspect(
             ));
         }
     }
-    out.missing = scopes(account.login, needs)
+    // Every scope postwright may use is checked; the ones this run needs
+    // are errors, the others warnings (e.g. the delete scope without --prune).
+    let required = scopes(account.login, needs);
+    out.missing = scopes(account.login, Needs::ALL)
         .into_iter()
         .filter(|s| !s.any_of.iter().any(|a| debug.scopes.iter().any(|g| g == a)))
         .collect();
@@ -225,7 +228,11 @@ pub async fn inspect(
             s.any_of.join(" or "),
             s.for_what
         );
-        out.errors.push(line);
+        if required.contains(s) {
+            out.errors.push(line);
+        } else {
+            out.warnings.push(line);
+        }
     }
     out.scopes = Some(debug.scopes);
     Ok(out)

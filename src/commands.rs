@@ -461,7 +461,7 @@ pub fn auth(
                     account,
                     app.as_ref(),
                     now,
-                    crate::auth::Needs::ALL,
+                    crate::auth::Needs::default(),
                 ));
                 match result {
                     Ok(i) => inspections.push(i),
