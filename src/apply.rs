@@ -414,10 +414,8 @@ impl AccountRun<'_, '_> {
             .collect();
         ready.sort_by_key(|r| order.get(r.id.as_str()).copied().unwrap_or(usize::MAX));
         let ready = self.wait_all(ready, entries).await?;
-        let mut ready: HashMap<String, String> = ready
-            .into_iter()
-            .map(|r| (r.id, r.container_id))
-            .collect();
+        let mut ready: HashMap<String, String> =
+            ready.into_iter().map(|r| (r.id, r.container_id)).collect();
         // In plan order; a due post that did not go out for a passing
         // reason holds the ones after it (see `hold`).
         let mut due_order: Vec<&PlanEntry> = entries
@@ -745,6 +743,8 @@ impl AccountRun<'_, '_> {
                 upload_command: self.ctx.config.media.upload_command.clone(),
                 resumable: self.ctx.config.media.video_upload == VideoUpload::Resumable
                     && self.client.login() == Login::Facebook,
+                poll_interval: self.ctx.options.poll_interval,
+                max_wait: self.ctx.options.max_wait,
             };
             let semaphore = semaphore.clone();
             tasks.spawn(async move {
@@ -793,7 +793,11 @@ impl AccountRun<'_, '_> {
                     self.account_error(&err);
                     if matches!(
                         err.class(),
-                        ErrorClass::Transient | ErrorClass::RateLimited | ErrorClass::Other
+                        ErrorClass::Transient
+                            | ErrorClass::RateLimited
+                            | ErrorClass::NotReady
+                            | ErrorClass::Expired
+                            | ErrorClass::Other
                     ) {
                         self.hold(e);
                     }
@@ -955,8 +959,10 @@ impl AccountRun<'_, '_> {
                     let entry = self.journal.entry(&e.id).expect("recorded");
                     entry.status = Status::Failed;
                     entry.last_error = Some(format!("deferred: {message}"));
-                    self.journal.save(&format!("deferred {}: {message}", e.id))?;
-                    self.progress.line(&format!("⏸ {}: deferred ({message})", e.file));
+                    self.journal
+                        .save(&format!("deferred {}: {message}", e.id))?;
+                    self.progress
+                        .line(&format!("⏸ {}: deferred ({message})", e.file));
                     self.hold(e);
                     self.outcomes
                         .push(outcome(e, Verdict::Deferred, &self.journal.state, message));
@@ -1249,6 +1255,8 @@ struct BuildJob {
     hosting: Hosting,
     upload_command: Option<String>,
     resumable: bool,
+    poll_interval: Duration,
+    max_wait: Duration,
 }
 
 struct Built {
@@ -1429,6 +1437,17 @@ impl BuildJob {
                     }
                     children.push(created.id);
                 }
+                // Meta builds the album from finished items only: video
+                // items must be processed before the parent is created.
+                let videos: Vec<&String> = children
+                    .iter()
+                    .zip(&self.post.media)
+                    .filter(|(_, m)| m.is_video)
+                    .map(|(c, _)| c)
+                    .collect();
+                for child in videos {
+                    self.wait_finished(child).await?;
+                }
                 common.push(("media_type", "CAROUSEL".into()));
                 common.push(("children", children.join(",")));
                 push_opt(&mut common, "caption", caption);
@@ -1444,6 +1463,41 @@ impl BuildJob {
             container_id: created.id,
             children,
         })
+    }
+
+    /// Polls a container until FINISHED; processing errors and the time
+    /// limit become errors of the post.
+    async fn wait_finished(&self, container: &str) -> Result<(), BuildError> {
+        let start = Instant::now();
+        let mut delay = self.poll_interval;
+        loop {
+            let s = match self.client.container_status(container).await {
+                Ok(s) => s,
+                Err(e) if e.class() == ErrorClass::Transient => {
+                    tokio::time::sleep(delay).await;
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
+            match s.status_code.as_str() {
+                "FINISHED" => return Ok(()),
+                "IN_PROGRESS" if start.elapsed() < self.max_wait => {}
+                "IN_PROGRESS" => {
+                    return Err(BuildError::Media(format!(
+                        "Meta was still processing carousel item {container} after {} s; the next apply tries again",
+                        self.max_wait.as_secs()
+                    )))
+                }
+                other => {
+                    return Err(BuildError::Media(format!(
+                        "Meta could not process carousel item {container} ({other} {})",
+                        s.status.unwrap_or_default()
+                    )))
+                }
+            }
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(Duration::from_secs(30));
+        }
     }
 
     /// Resumable upload: send the bytes, and after a break continue from
