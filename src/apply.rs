@@ -1139,30 +1139,61 @@ impl AccountRun<'_, '_> {
         Ok(())
     }
 
+    /// `update`: turn comments on or off, and finish a first comment an
+    /// earlier run did not record.
     async fn update(&mut self, e: &PlanEntry) -> Result<(), StateError> {
-        let (Some(enabled), Some(media_id)) = (e.comments_enabled, e.media_id.clone()) else {
-            return Ok(());
-        };
-        match self.client.set_comments(&media_id, enabled).await {
-            Ok(()) => {
-                if let Some(entry) = self.journal.entry(&e.id) {
-                    entry.comments_enabled = Some(enabled);
+        let mut done = Vec::new();
+        if let (Some(enabled), Some(media_id)) = (e.comments_enabled, e.media_id.clone()) {
+            match self.client.set_comments(&media_id, enabled).await {
+                Ok(()) => {
+                    if let Some(entry) = self.journal.entry(&e.id) {
+                        entry.comments_enabled = Some(enabled);
+                    }
+                    self.journal.save(&format!(
+                        "comments {} on {}",
+                        if enabled { "on" } else { "off" },
+                        e.id
+                    ))?;
+                    done.push(format!(
+                        "comments turned {}",
+                        if enabled { "on" } else { "off" }
+                    ));
                 }
-                self.journal.save(&format!(
-                    "comments {} on {}",
-                    if enabled { "on" } else { "off" },
-                    e.id
-                ))?;
-                let what = format!("comments turned {}", if enabled { "on" } else { "off" });
-                self.progress.line(&format!("~ {}: {what}", e.file));
-                self.outcomes
-                    .push(outcome(e, Verdict::Updated, &self.journal.state, what));
-            }
-            Err(err) => {
-                self.account_error(&err);
-                self.fail(e, err.explain());
+                Err(err) => {
+                    self.account_error(&err);
+                    self.fail(e, err.explain());
+                    return Ok(());
+                }
             }
         }
+        let wants_comment = self
+            .ctx
+            .posts
+            .get(&e.id)
+            .is_some_and(|p| p.post.fields.first_comment.is_some());
+        let recorded = |s: &Self| {
+            s.journal
+                .state
+                .posts
+                .get(&e.id)
+                .is_some_and(|r| r.first_comment_id.is_some())
+        };
+        if wants_comment && !recorded(self) {
+            self.after_publish(e).await?;
+            if !recorded(self) {
+                self.fail(
+                    e,
+                    "the first comment is still not posted (see above); the next apply tries again"
+                        .into(),
+                );
+                return Ok(());
+            }
+            done.push("first comment recorded".into());
+        }
+        let what = done.join(", ");
+        self.progress.line(&format!("~ {}: {what}", e.file));
+        self.outcomes
+            .push(outcome(e, Verdict::Updated, &self.journal.state, what));
         Ok(())
     }
 

@@ -420,6 +420,12 @@ fn judge_recorded(entry: &mut Entry, valid: &ValidPost, r: &state::Entry, at: Ti
                     if live { "on" } else { "off" },
                     if wanted { "on" } else { "off" }
                 );
+            } else if valid.post.fields.first_comment.is_some()
+                && r.first_comment_id.is_none()
+                && r.media_id.is_some()
+            {
+                entry.action = Action::Update;
+                entry.reason = "the first comment is not recorded: apply looks for it on the post and posts it only if it is missing".into();
             } else {
                 entry.action = Action::Published;
                 entry.reason = match r.published_at {

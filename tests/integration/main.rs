@@ -1,8 +1,13 @@
 //! Integration tests: the real binary on real fixture files.
 
+mod apply_e2e;
+mod apply_faults;
+mod auth;
 mod common;
 mod corpus;
+mod crash;
 mod loader_props;
+mod meta_server;
 mod plan;
 mod state_backends;
 mod validate_cli;

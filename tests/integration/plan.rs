@@ -238,6 +238,9 @@ fn published(plan_entry: &Value) -> Entry {
     e.media_id = Some(media_id(id));
     e.permalink = Some(permalink(id));
     e.comments_enabled = Some(true);
+    // As apply leaves it once the first comment (where the post has one) is
+    // posted; without it the plan would ask apply to finish the comment.
+    e.first_comment_id = Some(format!("{id}-first-comment"));
     e
 }
 

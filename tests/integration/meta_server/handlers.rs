@@ -175,7 +175,7 @@ pub(crate) async fn handle(
         let injected = inner
             .faults
             .iter()
-            .position(|f| path.contains(fault_path(f)))
+            .position(|f| matches_pattern(&format!("{method} {path}"), fault_path(f)))
             .and_then(|i| inner.faults.remove(i));
         injected.or_else(|| {
             let (seed, rate) = inner.seeded?;
@@ -264,6 +264,18 @@ pub(crate) async fn handle(
             .unwrap();
     }
     response.body(Body::from(text)).unwrap()
+}
+
+/// `pattern`'s parts, split at `*`, appear in `target` in order.
+fn matches_pattern(target: &str, pattern: &str) -> bool {
+    let mut rest = target;
+    for part in pattern.split('*') {
+        match rest.find(part) {
+            Some(i) => rest = &rest[i + part.len()..],
+            None => return false,
+        }
+    }
+    true
 }
 
 fn fault_path(f: &Fault) -> &str {

@@ -73,7 +73,10 @@ impl Default for ServerConfig {
     }
 }
 
-/// A fault to inject. Each fires once, on the first request it matches.
+/// A fault to inject. Each fires once, on the first request it matches:
+/// `path_contains` is matched against "METHOD /path" (so "POST /1/media"
+/// picks container creation and not the media listing); `*` matches
+/// anything ("POST */comments").
 #[derive(Debug, Clone)]
 pub enum Fault {
     /// HTTP 500 (code 2, transient) before anything happens.
