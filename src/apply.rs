@@ -365,7 +365,7 @@ impl AccountRun<'_, '_> {
                 continue;
             }
             match self.already_live(e).await {
-                Some(m) => {
+                Ok(Some(m)) => {
                     let when = m.timestamp.clone().unwrap_or_default();
                     let message = format!(
                         "found already live on the account (media {}, {when}) though the state did not record it; adopted, not posted again",
@@ -373,9 +373,24 @@ impl AccountRun<'_, '_> {
                     );
                     self.adopt(e, Some(m), &message).await?;
                 }
-                None => queue.push(e),
+                Ok(None) => queue.push(e),
+                // Cannot tell whether it is live already: publishing now
+                // could post it twice, so it waits for the next run.
+                Err(err) => {
+                    self.account_error(&err);
+                    self.hold(e);
+                    let why = format!(
+                        "cannot read the account's recent posts to rule out a copy already live ({}); the next apply tries again",
+                        err.explain()
+                    );
+                    self.progress.line(&format!("⏸ {}: {why}", e.file));
+                    self.outcomes
+                        .push(outcome(e, Verdict::Deferred, &self.journal.state, why));
+                }
             }
         }
+        // The quota goes to the earliest posts first.
+        queue.sort_by(|a, b| (a.publish_at, &a.id).cmp(&(b.publish_at, &b.id)));
         let slots = room.saturating_sub(ready.len());
         if queue.len() > slots {
             for e in queue.split_off(slots) {
@@ -403,27 +418,19 @@ impl AccountRun<'_, '_> {
             }
         }
 
-        // 4. Publish in plan order.
-        let order: HashMap<&str, usize> = self
-            .ctx
-            .plan
-            .entries
-            .iter()
-            .enumerate()
-            .map(|(i, e)| (e.id.as_str(), i))
-            .collect();
-        ready.sort_by_key(|r| order.get(r.id.as_str()).copied().unwrap_or(usize::MAX));
+        // 4. Publish, one at a time, in publish_at order.
         let ready = self.wait_all(ready, entries).await?;
         let mut ready: HashMap<String, String> =
             ready.into_iter().map(|r| (r.id, r.container_id)).collect();
-        // In plan order; a due post that did not go out for a passing
-        // reason holds the ones after it (see `hold`).
+        // By publish_at (then id), resumed posts among the new ones: the
+        // grid shows posts in the order they went out. A due post that did
+        // not go out for a passing reason holds the ones after it (`hold`).
         let mut due_order: Vec<&PlanEntry> = entries
             .iter()
             .copied()
             .filter(|e| matches!(e.action, Action::Publish | Action::Resume))
             .collect();
-        due_order.sort_by_key(|e| order.get(e.id.as_str()).copied().unwrap_or(usize::MAX));
+        due_order.sort_by(|a, b| (a.publish_at, &a.id).cmp(&(b.publish_at, &b.id)));
         for e in due_order {
             let Some(container) = ready.remove(&e.id) else {
                 continue;
@@ -590,7 +597,23 @@ impl AccountRun<'_, '_> {
         e: &PlanEntry,
         recorded: &StateEntry,
     ) -> Result<(), StateError> {
-        let found = self.find_live(e, recorded.journaled_at, true).await;
+        let found = match self.find_live(e, recorded.journaled_at, true).await {
+            Ok(found) => found,
+            Err(err) => {
+                // Live, but which media is it? Keep the journal as it is:
+                // the next run asks again, and never publishes it again.
+                self.account_error(&err);
+                self.hold(e);
+                self.fail(
+                    e,
+                    format!(
+                        "is live, but its media could not be read ({}); the next apply records it",
+                        err.explain()
+                    ),
+                );
+                return Ok(());
+            }
+        };
         let message = match &found {
             Some(m) => format!("was already live (media {}); recorded, not posted again", m.id),
             None => "was already live; recorded, not posted again (its media id was not found in the newest posts)".into(),
@@ -653,8 +676,10 @@ impl AccountRun<'_, '_> {
     /// first journaled (or within the adopt window when there is no
     /// journal). Posts without a caption (stories) are matched only with a
     /// journal: type alone says too little.
-    async fn already_live(&mut self, e: &PlanEntry) -> Option<MediaInfo> {
-        let post = self.ctx.posts.get(&e.id).copied()?;
+    async fn already_live(&mut self, e: &PlanEntry) -> Result<Option<MediaInfo>, ApiError> {
+        let Some(post) = self.ctx.posts.get(&e.id).copied() else {
+            return Ok(None);
+        };
         let journaled = self.ctx.state.posts.get(&e.id).and_then(|r| r.journaled_at);
         let since = match journaled {
             Some(t) => t,
@@ -667,12 +692,13 @@ impl AccountRun<'_, '_> {
                     .as_deref()
                     .is_some_and(|c| !c.trim().is_empty());
                 if window.is_zero() || !has_caption || post.kind == PostType::Story {
-                    return None;
+                    return Ok(None);
                 }
                 let secs = i64::try_from(window.as_secs()).unwrap_or(i64::MAX);
-                Timestamp::now()
-                    .checked_sub(jiff::SignedDuration::from_secs(secs))
-                    .ok()?
+                match Timestamp::now().checked_sub(jiff::SignedDuration::from_secs(secs)) {
+                    Ok(t) => t,
+                    Err(_) => return Ok(None),
+                }
             }
         };
         self.find_live(e, Some(since), false).await
@@ -686,11 +712,13 @@ impl AccountRun<'_, '_> {
         e: &PlanEntry,
         since: Option<Timestamp>,
         fresh: bool,
-    ) -> Option<MediaInfo> {
-        let post = self.ctx.posts.get(&e.id).copied()?;
+    ) -> Result<Option<MediaInfo>, ApiError> {
+        let Some(post) = self.ctx.posts.get(&e.id).copied() else {
+            return Ok(None);
+        };
         let stories = post.kind == PostType::Story;
         if fresh || !self.recent.contains_key(&stories) {
-            let list = self.client.recent_media(stories, 25).await.ok()?;
+            let list = self.client.recent_media(stories, 25).await?;
             self.recent.insert(stories, list);
         }
         let caption = post.post.fields.caption.as_deref().unwrap_or("");
@@ -702,7 +730,7 @@ impl AccountRun<'_, '_> {
             .filter(|(id, _)| **id != e.id)
             .filter_map(|(_, r)| r.media_id.as_deref())
             .collect();
-        self.recent[&stories]
+        Ok(self.recent[&stories]
             .iter()
             .find(|m| {
                 let same_caption = stories || m.caption.as_deref().unwrap_or("") == caption;
@@ -715,7 +743,7 @@ impl AccountRun<'_, '_> {
                 };
                 same_caption && same_type && recent_enough && !taken.contains(m.id.as_str())
             })
-            .cloned()
+            .cloned())
     }
 
     /// Creates containers for every post in `queue`, bounded concurrency,

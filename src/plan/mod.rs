@@ -409,6 +409,13 @@ fn judge_recorded(entry: &mut Entry, valid: &ValidPost, r: &state::Entry, at: Ti
             entry.action = Action::Changed;
             entry.reason = "edited after publishing; Instagram cannot edit a published post's caption or media, so nothing happens (revert the edit, or give the post a new `id` to publish it as a new post)".into();
         }
+        Status::Published if r.media_id.is_none() => {
+            // Live, but its media id was never learned (e.g. a story found
+            // expired when an interrupted run was resumed a day later):
+            // nothing can be changed on it.
+            entry.action = Action::Published;
+            entry.reason = "published (its media id is unknown, so comments settings and a first comment cannot be applied)".into();
+        }
         Status::Published => {
             let wanted = valid.post.fields.comments.unwrap_or(true);
             let live = r.comments_enabled.unwrap_or(true);

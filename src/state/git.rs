@@ -79,6 +79,25 @@ impl Store for GitStore {
 
     fn save(&self, state: &State, message: &str) -> Result<(), StateError> {
         let repo = self.open()?;
+        // Writers of the state branch take an exclusive lock on a file of
+        // their own (the kernel drops it when a process dies). Holding it, a
+        // leftover `refs/heads/<branch>.lock` can only come from a writer
+        // that was killed between creating and renaming it — libgit2 would
+        // refuse every later write — so it is removed.
+        let guard = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(repo.path().join("postwright-state.lock"))
+            .map_err(|e| self.err(format!("cannot open the writer lock: {e}")))?;
+        guard
+            .lock()
+            .map_err(|e| self.err(format!("cannot take the writer lock: {e}")))?;
+        let stale = repo.path().join(format!("{}.lock", self.refname()));
+        if stale.exists() {
+            std::fs::remove_file(&stale)
+                .map_err(|e| self.err(format!("cannot remove {}: {e}", stale.display())))?;
+        }
         let blob = repo
             .blob(render(state).as_bytes())
             .map_err(|e| self.err(e.message()))?;

@@ -157,9 +157,13 @@ fn round(seed: u64, git_backend: bool, tally: &mut Tally) {
     }
 
     let bin = assert_cmd::cargo::cargo_bin("postwright");
+    let logs = tempfile::tempdir().unwrap();
+    let mut last_log = logs.path().join("none");
     let mut done = false;
     for run in 0..MAX_RUNS {
         tally.runs += 1;
+        let log = logs.path().join(format!("run-{run}.log"));
+        last_log = log.clone();
         let child = Command::new(&bin)
             .arg("--repo")
             .arg(site.path())
@@ -169,7 +173,7 @@ fn round(seed: u64, git_backend: bool, tally: &mut Tally) {
             .env_remove("POSTWRIGHT_APP_ID")
             .env_remove("POSTWRIGHT_APP_SECRET")
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(std::fs::File::create(&log).expect("log file"))
             .spawn()
             .expect("spawns");
         *slot.lock().unwrap() = Some(child);
@@ -202,12 +206,12 @@ fn round(seed: u64, git_backend: bool, tally: &mut Tally) {
         let _ = child.wait();
         // Whatever happened, the record loads.
         let plan = plan_json(&site);
-        // Time passes between scheduled runs: rate limits lift, containers
-        // may expire (and must be rebuilt).
+        // Time passes between scheduled runs (every 15 minutes or so): rate
+        // limits lift. Kept well inside the 24 hours a story stays listed.
         site.server
-            .advance(Duration::from_secs(rng.below(3) * 3600 + 60));
+            .advance(Duration::from_secs(60 + rng.below(15) * 60));
         if status.code() == Some(0) {
-            let pending = ["publish", "resume"]
+            let pending = ["publish", "resume", "update"]
                 .iter()
                 .any(|a| plan["summary"].get(*a).is_some());
             if !pending {
@@ -223,7 +227,12 @@ fn round(seed: u64, git_backend: bool, tally: &mut Tally) {
         .iter()
         .filter(|r| r.status >= 400 || r.status == 0)
         .count() as u64;
-    assert!(done, "seed {seed:#x}: not finished after {MAX_RUNS} runs");
+    assert!(
+        done,
+        "seed {seed:#x}: not finished after {MAX_RUNS} runs; the last run said:\n{}\nplan: {:#}",
+        std::fs::read_to_string(&last_log).unwrap_or_default(),
+        plan_json(&site)["entries"]
+    );
 
     // Exactly once, in plan order, comments once, state agrees.
     let published = site.server.published();

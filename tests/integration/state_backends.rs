@@ -359,3 +359,33 @@ fn file_backend_readers_never_see_a_partial_record() {
     let names: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
     assert_eq!(names.len(), 1, "temporary files left behind");
 }
+
+/// A writer killed between creating and renaming libgit2's ref lock leaves
+/// `refs/heads/postwright-state.lock` behind; the next writer (holding the
+/// writer lock, so no live writer can own it) clears it instead of failing
+/// every run from then on.
+#[test]
+fn git_backend_recovers_from_a_killed_writers_ref_lock() {
+    let c = Content::new(Backend::Git);
+    let store = c.store();
+    let mut state = State::default();
+    state.posts.insert(
+        "a".into(),
+        Entry::new(
+            Status::Creating,
+            "posts/a.md",
+            "kiln",
+            PostType::Image,
+            "sha256:x",
+        ),
+    );
+    store.save(&state, "first").unwrap();
+    let lock = c.path().join(".git/refs/heads/postwright-state.lock");
+    std::fs::write(&lock, "0000000000000000000000000000000000000000\n").unwrap();
+    state.posts.get_mut("a").unwrap().status = Status::Published;
+    store.save(&state, "second").unwrap();
+    assert!(!lock.exists());
+    assert_eq!(store.load().unwrap(), state);
+    let log = git(c.path(), &["log", "--format=%s", "postwright-state"]);
+    assert_eq!(log, "second\nfirst\n");
+}
