@@ -102,10 +102,21 @@ pub enum Command {
         /// Delete the Instagram posts of deleted files (Facebook Login).
         #[arg(long)]
         prune: bool,
+        /// Write the report to FILE instead of stdout (progress stays on stderr).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
     },
     /// What is published (with permalinks), what is half-way, what failed last
     /// time, and what is scheduled next. No network.
     Status,
+    /// Scaffold a content repo: postwright.toml, a first post, the GitHub
+    /// workflows (plan on pull requests, apply on merge and every 15 minutes,
+    /// a monthly token refresh) and a guide. Never overwrites a file.
+    #[command(after_help = "Examples:\n  postwright init\n  postwright init my-feed")]
+    Init {
+        /// The folder to scaffold [default: --repo, i.e. the current folder].
+        dir: Option<PathBuf>,
+    },
     /// Check, refresh or exchange the accounts' access tokens.
     ///
     /// Tokens are read from each account's token_env variable and sent in the
@@ -239,9 +250,43 @@ fn execute(cli: &Cli, out: &mut dyn Write) -> Result<i32, Failure> {
         }
         Command::Status => crate::commands::status(cli, format, out),
         Command::Auth(command) => crate::commands::auth(cli, format, command, out),
-        Command::Apply { at, only, prune } => {
-            crate::commands::apply(cli, format, at.as_deref(), only, *prune, out)
+        Command::Init { dir } => {
+            let dir = dir.as_deref().unwrap_or(&cli.repo);
+            match crate::init::init(dir) {
+                Ok(written) => {
+                    for f in &written {
+                        let _ = writeln!(out, "created {}", dir.join(f).display());
+                    }
+                    let guide = written.last().map_or("README.md", String::as_str);
+                    let _ = writeln!(
+                        out,
+                        "\nNext: set user_id in postwright.toml, add the INSTAGRAM_ACCESS_TOKEN secret, and read {guide}.\nCheck it with: postwright --repo {} validate",
+                        dir.display()
+                    );
+                    Ok(EXIT_OK)
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    Ok(EXIT_ERROR)
+                }
+            }
         }
+        Command::Apply {
+            at,
+            only,
+            prune,
+            out: out_file,
+        } => crate::commands::apply(
+            cli,
+            format,
+            &crate::commands::ApplyArgs {
+                at: at.as_deref(),
+                only,
+                prune: *prune,
+                out: out_file.as_deref(),
+            },
+            out,
+        ),
     }
 }
 

@@ -254,15 +254,22 @@ pub fn status(cli: &Cli, format: Format, out: &mut dyn Write) -> Result<i32, Fai
     Ok(EXIT_OK)
 }
 
+/// Options of `apply`.
+pub struct ApplyArgs<'a> {
+    pub at: Option<&'a str>,
+    pub only: &'a [String],
+    pub prune: bool,
+    pub out: Option<&'a std::path::Path>,
+}
+
 /// `postwright apply`.
 pub fn apply(
     cli: &Cli,
     format: Format,
-    at: Option<&str>,
-    only: &[String],
-    prune: bool,
+    args: &ApplyArgs<'_>,
     out: &mut dyn Write,
 ) -> Result<i32, Failure> {
+    let (at, only, prune) = (args.at, args.only, args.prune);
     let (plan, config, posts) = match make_plan_with_posts(cli, format, at, prune, out)? {
         Ok(p) => p,
         Err(code) => return Ok(code),
@@ -339,7 +346,20 @@ pub fn apply(
             report::apply::human(&report, format == Format::Markdown)
         }
     };
-    let _ = out.write_all(text.as_bytes());
+    match args.out {
+        // Everything is recorded already: a report that cannot be written
+        // is an error, but never a reason to redo anything.
+        Some(path) => {
+            if let Err(e) = std::fs::write(path, &text) {
+                eprintln!("error: --out {}: {e}", path.display());
+                return Ok(EXIT_ERROR);
+            }
+            eprintln!("{}", report::apply::summary_line(&report));
+        }
+        None => {
+            let _ = out.write_all(text.as_bytes());
+        }
+    }
     if report.interrupted {
         eprintln!("apply was interrupted; everything done so far is recorded. Run `postwright apply` again to finish.");
         return Ok(EXIT_INTERRUPTED);

@@ -14,6 +14,7 @@ pub mod config;
 pub mod content;
 pub mod diagnostic;
 pub mod hosting;
+pub mod init;
 pub mod instagram;
 pub mod media;
 pub mod plan;

@@ -1,5 +1,6 @@
 //! Integration tests: the real binary on real fixture files.
 
+mod action;
 mod apply_e2e;
 mod apply_faults;
 mod auth;

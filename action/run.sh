@@ -1,0 +1,194 @@
+#!/usr/bin/env bash
+# Runs postwright for the action: validate, plan (with a sticky pull-request
+# comment) or apply (with an optional push of the state branch), and writes
+# the step outputs. Inputs arrive only through the environment (INPUT_*);
+# nothing here is run through eval, and `args` is split into words.
+set -euo pipefail
+
+command="${INPUT_COMMAND:-plan}"
+workdir="${INPUT_WORKING_DIRECTORY:-.}"
+out_dir="${RUNNER_TEMP:-$(mktemp -d)}/postwright"
+mkdir -p "$out_dir"
+extra=()
+read -r -a extra <<< "${INPUT_ARGS:-}" || true
+global=(--repo "$workdir")
+config_file="$workdir/postwright.toml"
+if [ -n "${INPUT_CONFIG:-}" ]; then
+  global+=(--config "$INPUT_CONFIG")
+  config_file="$INPUT_CONFIG"
+fi
+
+output() {
+  echo "$1=$2" >> "${GITHUB_OUTPUT:-/dev/null}"
+}
+
+# Secrets are masked by the runner; copies of them are not. Mask the values
+# of the token variables the config names, and the GitHub token.
+if [ -f "$config_file" ]; then
+  while IFS= read -r name; do
+    value="${!name:-}"
+    if [ -n "$value" ]; then echo "::add-mask::$value"; fi
+  done < <(sed -nE 's/^[[:space:]]*token_env[[:space:]]*=[[:space:]]*"([A-Za-z_][A-Za-z0-9_]*)".*/\1/p' "$config_file")
+fi
+if [ -n "${INPUT_GITHUB_TOKEN:-}" ]; then echo "::add-mask::$INPUT_GITHUB_TOKEN"; fi
+
+state_branch="$(sed -nE 's/^[[:space:]]*branch[[:space:]]*=[[:space:]]*"([^"]+)".*/\1/p' "$config_file" 2>/dev/null | head -n1)"
+state_branch="${state_branch:-postwright-state}"
+uses_git_state=false
+if grep -qE '^[[:space:]]*backend[[:space:]]*=[[:space:]]*"git"' "$config_file" 2>/dev/null; then
+  uses_git_state=true
+fi
+
+# The git backend's record lives on its own branch, which a checkout does not
+# fetch. Planning or applying without it would take every post for new, so
+# fetch it; a missing branch (first run) is fine, an unreachable remote is not.
+fetch_state() {
+  [ "$uses_git_state" = true ] || return 0
+  git -C "$workdir" remote get-url origin >/dev/null 2>&1 || return 0
+  set +e
+  git -C "$workdir" ls-remote --exit-code origin "refs/heads/$state_branch" >/dev/null 2>&1
+  found=$?
+  set -e
+  case "$found" in
+    0) git -C "$workdir" fetch --no-tags --quiet origin "+refs/heads/$state_branch:refs/heads/$state_branch" ;;
+    2) echo "no $state_branch branch on origin yet: starting with an empty state record" ;;
+    *)
+      # No credentials (a read-only plan job): the checkout's copy will do.
+      if git -C "$workdir" rev-parse --verify --quiet "refs/remotes/origin/$state_branch" >/dev/null; then
+        git -C "$workdir" update-ref "refs/heads/$state_branch" "refs/remotes/origin/$state_branch"
+        echo "using the checkout's copy of $state_branch (origin not reachable without credentials)"
+      else
+        echo "::error title=postwright::cannot reach origin to fetch the $state_branch branch; without it every post would look unpublished"
+        exit 1
+      fi
+      ;;
+  esac
+}
+
+sticky_comment() {
+  local plan_md="$1"
+  case "${GITHUB_EVENT_NAME:-}" in pull_request | pull_request_target) ;; *) return 0 ;; esac
+  [ "${INPUT_COMMENT:-true}" = "true" ] || return 0
+  [ -n "${INPUT_GITHUB_TOKEN:-}" ] && [ -f "${GITHUB_EVENT_PATH:-}" ] || return 0
+  local pr
+  pr="$(jq -r '.pull_request.number // empty' "$GITHUB_EVENT_PATH")"
+  [ -n "$pr" ] || return 0
+  local api="${GITHUB_API_URL:-https://api.github.com}"
+  local repo="$GITHUB_REPOSITORY"
+  local marker='<!-- postwright-plan -->'
+  # The token goes in a header file, not on curl's command line.
+  local headers="$out_dir/headers"
+  (umask 077; printf 'Authorization: Bearer %s\nAccept: application/vnd.github+json\nContent-Type: application/json\nX-GitHub-Api-Version: 2022-11-28\n' "$INPUT_GITHUB_TOKEN" > "$headers")
+  local id="" page list
+  for page in 1 2 3 4 5 6 7 8 9 10; do
+    list="$(curl -fsS -H @"$headers" "$api/repos/$repo/issues/$pr/comments?per_page=100&page=$page")" || {
+      echo "::warning title=postwright::cannot list the pull request's comments; the plan is in the job summary"
+      rm -f "$headers"
+      return 0
+    }
+    id="$(jq -r --arg m "$marker" 'map(select((.body // "") | startswith($m))) | .[0].id // empty' <<< "$list")"
+    if [ -n "$id" ] || [ "$(jq length <<< "$list")" -lt 100 ]; then break; fi
+  done
+  jq -n --arg body "$marker"$'\n'"$(cat "$plan_md")" '{body: $body}' > "$out_dir/comment.json"
+  if [ -n "$id" ]; then
+    curl -fsS -X PATCH -H @"$headers" --data-binary @"$out_dir/comment.json" \
+      "$api/repos/$repo/issues/comments/$id" > /dev/null \
+      && echo "updated the plan comment on #$pr" \
+      || echo "::warning title=postwright::cannot update the plan comment"
+  else
+    curl -fsS -X POST -H @"$headers" --data-binary @"$out_dir/comment.json" \
+      "$api/repos/$repo/issues/$pr/comments" > /dev/null \
+      && echo "commented the plan on #$pr" \
+      || echo "::warning title=postwright::cannot comment the plan (a fork's pull request has a read-only token)"
+  fi
+  rm -f "$headers"
+}
+
+case "$command" in
+  install)
+    # Only puts postwright on PATH (for steps that run it themselves).
+    output exit-code 0
+    exit 0
+    ;;
+  validate)
+    set +e
+    postwright "${global[@]}" --format github validate ${extra[@]+"${extra[@]}"}
+    code=$?
+    set -e
+    output exit-code "$code"
+    output has-changes false
+    output published 0
+    output plan-json ""
+    exit "$code"
+    ;;
+  plan)
+    fetch_state
+    plan_json="$out_dir/plan.json"
+    plan_md="$out_dir/plan.md"
+    set +e
+    postwright "${global[@]}" --format json plan --detailed-exitcode --out "$plan_json" ${extra[@]+"${extra[@]}"}
+    code=$?
+    set -e
+    output exit-code "$code"
+    output has-changes "$([ "$code" = 2 ] && echo true || echo false)"
+    output published 0
+    output plan-json "$plan_json"
+    # The listing and annotations for the log, the summary, the comment:
+    # the same plan again, without the token check.
+    postwright "${global[@]}" --format github plan --offline ${extra[@]+"${extra[@]}"} || true
+    postwright "${global[@]}" --format markdown plan --offline --out "$plan_md" ${extra[@]+"${extra[@]}"} || true
+    if [ -s "$plan_md" ]; then sticky_comment "$plan_md"; fi
+    if [ "$code" = 2 ]; then exit 0; fi
+    exit "$code"
+    ;;
+  apply)
+    fetch_state
+    report="$out_dir/apply.json"
+    set +e
+    postwright "${global[@]}" --format json apply --out "$report" ${extra[@]+"${extra[@]}"}
+    code=$?
+    set -e
+    published=0
+    changed=false
+    if [ -s "$report" ]; then
+      published="$(jq '[.results[] | select(.result == "published")] | length' "$report")"
+      if [ "$(jq '[.results[] | select(.result != "deferred" and .result != "failed")] | length' "$report")" != 0 ]; then
+        changed=true
+      fi
+      jq -r '
+        def data: gsub("%"; "%25") | gsub("\r"; "%0D") | gsub("\n"; "%0A");
+        def prop: data | gsub(":"; "%3A") | gsub(","; "%2C");
+        (.warnings[]? | "::warning title=postwright::" + data),
+        (.results[] | select(.result == "failed")
+          | "::error file=" + (.file | prop) + ",line=1,title=postwright apply failed::" + (.message | data))
+      ' "$report"
+      if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
+        {
+          echo "### postwright apply"
+          echo
+          echo "| result | post | permalink / message |"
+          echo "|---|---|---|"
+          jq -r '.results[] | "| \(.result) | `\(.file)` | \(.permalink // .message | gsub("\\|"; "\\|") | gsub("\n"; " ")) |"' "$report"
+          echo
+        } >> "$GITHUB_STEP_SUMMARY"
+      fi
+    fi
+    output exit-code "$code"
+    output has-changes "$changed"
+    output published "$published"
+    output plan-json ""
+    if [ "${INPUT_PUSH_STATE:-false}" = "true" ]; then
+      if git -C "$workdir" rev-parse --verify --quiet "refs/heads/$state_branch" >/dev/null; then
+        git -C "$workdir" push --quiet origin "refs/heads/$state_branch:refs/heads/$state_branch"
+        echo "pushed $state_branch"
+      else
+        echo "::warning title=postwright::push-state is on but there is no $state_branch branch (is [state] backend = \"git\"?)"
+      fi
+    fi
+    exit "$code"
+    ;;
+  *)
+    echo "::error title=postwright::unknown command '$command' (validate, plan or apply)"
+    exit 64
+    ;;
+esac

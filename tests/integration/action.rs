@@ -1,0 +1,452 @@
+//! The GitHub Action's scripts (action/install.sh, action/run.sh) end to end
+//! on this machine: the locally built binary, a simulated runner environment
+//! (GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, GITHUB_EVENT_PATH, GITHUB_PATH), a
+//! local stand-in for the GitHub REST API, the test Graph API server, and a
+//! bare git remote the state branch is pushed to. Also `postwright init`.
+
+use crate::apply_e2e::{account, Site, TOKEN};
+use crate::common::{fixtures, postwright, root};
+use crate::meta_server::{Login, ServerConfig};
+use axum::extract::{Path as UrlPath, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, patch};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+const GH_TOKEN: &str = "ghs_actiontesttoken123";
+
+/// The comments of pull requests, and every call made.
+#[derive(Default)]
+struct GitHub {
+    comments: BTreeMap<u64, (u64, String)>,
+    calls: Vec<String>,
+    next: u64,
+}
+
+type Shared = Arc<Mutex<GitHub>>;
+
+fn authorized(headers: &HeaderMap) -> bool {
+    headers.get("authorization").and_then(|v| v.to_str().ok())
+        == Some(&format!("Bearer {GH_TOKEN}"))
+}
+
+async fn list(
+    State(gh): State<Shared>,
+    UrlPath((_o, _r, pr)): UrlPath<(String, String, u64)>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, StatusCode> {
+    let mut gh = gh.lock().unwrap();
+    gh.calls.push(format!("GET {pr}"));
+    if !authorized(&headers) {
+        return Err(StatusCode::UNAUTHORIZED);
+    }
+    let list: Vec<Value> = gh
+        .comments
+        .iter()
+        .filter(|(_, (p, _))| *p == pr)
+        .map(|(id, (_, body))| json!({"id": id, "body": body}))
+        .collect();
+    Ok(Json(Value::Array(list)))
+}
+
+async fn create(
+    State(gh): State<Shared>,
+    UrlPath((_o, _r, pr)): UrlPath<(String, String, u64)>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Result<(StatusCode, Json<Value>), StatusCode> {
+    let mut gh = gh.lock().unwrap();
+    gh.calls.push(format!("POST {pr}"));
+    if !authorized(&headers) {
+        return Err(StatusCode::UNAUTHORIZED);
+    }
+    gh.next += 1;
+    let id = 9000 + gh.next;
+    let text = body["body"].as_str().unwrap_or_default().to_string();
+    gh.comments.insert(id, (pr, text));
+    Ok((StatusCode::CREATED, Json(json!({"id": id}))))
+}
+
+async fn update(
+    State(gh): State<Shared>,
+    UrlPath((_o, _r, id)): UrlPath<(String, String, u64)>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Result<Json<Value>, StatusCode> {
+    let mut gh = gh.lock().unwrap();
+    gh.calls.push(format!("PATCH {id}"));
+    if !authorized(&headers) {
+        return Err(StatusCode::UNAUTHORIZED);
+    }
+    let text = body["body"].as_str().unwrap_or_default().to_string();
+    match gh.comments.get_mut(&id) {
+        Some(c) => {
+            c.1 = text;
+            Ok(Json(json!({"id": id})))
+        }
+        None => Err(StatusCode::NOT_FOUND),
+    }
+}
+
+/// The stand-in for api.github.com, on its own thread.
+fn github() -> (String, Shared) {
+    let shared: Shared = Arc::default();
+    let app = Router::new()
+        .route(
+            "/repos/{o}/{r}/issues/{pr}/comments",
+            get(list).post(create),
+        )
+        .route("/repos/{o}/{r}/issues/comments/{id}", patch(update))
+        .with_state(shared.clone());
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            axum::serve(listener, app).await.unwrap();
+        });
+    });
+    (url, shared)
+}
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// A simulated runner: its files, and the PATH install.sh put postwright on.
+struct Runner {
+    temp: tempfile::TempDir,
+    path: String,
+    api: String,
+}
+
+impl Runner {
+    fn new(api: &str) -> Runner {
+        let temp = tempfile::tempdir().unwrap();
+        let github_path = temp.path().join("github_path");
+        fs::write(&github_path, "").unwrap();
+        let out = Command::new("bash")
+            .arg(root().join("action/install.sh"))
+            .env("INPUT_VERSION", "0.1.0")
+            .env("ACTION_PATH", root())
+            .env("POSTWRIGHT_BIN", assert_cmd::cargo::cargo_bin("postwright"))
+            .env("POSTWRIGHT_INSTALL_DIR", temp.path().join("bin"))
+            .env("GITHUB_PATH", &github_path)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(String::from_utf8_lossy(&out.stdout).contains("postwright 0.1.0"));
+        let added = fs::read_to_string(&github_path).unwrap();
+        assert_eq!(added.trim(), temp.path().join("bin").display().to_string());
+        let path = format!("{}:{}", added.trim(), std::env::var("PATH").unwrap());
+        Runner {
+            temp,
+            path,
+            api: api.to_string(),
+        }
+    }
+
+    fn file(&self, name: &str) -> PathBuf {
+        self.temp.path().join(name)
+    }
+
+    /// Runs action/run.sh; returns (exit code, stdout, outputs).
+    fn run(
+        &self,
+        workdir: &Path,
+        inputs: &[(&str, &str)],
+        env: &[(&str, &str)],
+    ) -> (i32, String, BTreeMap<String, String>) {
+        let output = self.file("github_output");
+        fs::write(&output, "").unwrap();
+        let event = self.file("event.json");
+        fs::write(&event, json!({"pull_request": {"number": 7}}).to_string()).unwrap();
+        let runner_temp = self.file("runner_temp");
+        fs::create_dir_all(&runner_temp).unwrap();
+        let mut cmd = Command::new("bash");
+        cmd.arg(root().join("action/run.sh"))
+            .env_clear()
+            .env("PATH", &self.path)
+            .env("HOME", self.temp.path())
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_OUTPUT", &output)
+            .env("GITHUB_STEP_SUMMARY", self.file("summary.md"))
+            .env("GITHUB_EVENT_PATH", &event)
+            .env("GITHUB_EVENT_NAME", "pull_request")
+            .env("GITHUB_REPOSITORY", "kiln/feed")
+            .env("GITHUB_SHA", "0123456789abcdef0123456789abcdef01234567")
+            .env("GITHUB_API_URL", &self.api)
+            .env("RUNNER_TEMP", &runner_temp)
+            .env("ACTION_PATH", root())
+            .env("INPUT_WORKING_DIRECTORY", workdir)
+            .env("INPUT_GITHUB_TOKEN", GH_TOKEN)
+            .env("INPUT_COMMENT", "true")
+            .env("INPUT_PUSH_STATE", "false")
+            .env("INPUT_ARGS", "");
+        for (k, v) in inputs {
+            cmd.env(format!("INPUT_{}", k.to_uppercase().replace('-', "_")), v);
+        }
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        let outputs = fs::read_to_string(&output)
+            .unwrap()
+            .lines()
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        (
+            out.status.code().unwrap_or(-1),
+            format!("{stdout}\n--- stderr ---\n{stderr}"),
+            outputs,
+        )
+    }
+}
+
+#[test]
+fn plan_comments_once_then_updates_and_apply_pushes_the_state_branch() {
+    let (api, gh) = github();
+    let runner = Runner::new(&api);
+    // The content repo: the publish fixture on the git state backend, cloned
+    // from a bare remote as actions/checkout would leave it.
+    let config = ServerConfig {
+        accounts: vec![account(Login::Facebook)],
+        video_processing: Duration::from_millis(200),
+        ..ServerConfig::default()
+    };
+    let site = Site::new(
+        &fixtures().join("publish"),
+        config,
+        Login::Facebook,
+        "\n[state]\nbackend = \"git\"\n",
+    );
+    let remote = tempfile::tempdir().unwrap();
+    git(remote.path(), &["init", "-q", "--bare", "-b", "main"]);
+    let work = site.path();
+    git(work, &["init", "-q", "-b", "main"]);
+    git(work, &["add", "-A"]);
+    git(work, &["commit", "-q", "-m", "posts"]);
+    git(
+        work,
+        &["remote", "add", "origin", remote.path().to_str().unwrap()],
+    );
+    git(work, &["push", "-q", "origin", "main"]);
+    let at = ["--at", "2026-12-02T00:00:00Z"].join(" ");
+
+    // 1. plan on a pull request: outputs, summary, one comment.
+    let (code, log, outputs) = runner.run(work, &[("command", "plan"), ("args", &at)], &[]);
+    assert_eq!(code, 0, "{log}");
+    assert_eq!(outputs["exit-code"], "2", "{outputs:?}");
+    assert_eq!(outputs["has-changes"], "true");
+    let plan: Value =
+        serde_json::from_str(&fs::read_to_string(&outputs["plan-json"]).unwrap()).unwrap();
+    assert_eq!(plan["summary"], json!({"publish": 5, "scheduled": 1}));
+    let summary = fs::read_to_string(runner.file("summary.md")).unwrap();
+    assert!(summary.contains("posts/1-image.md"), "{summary}");
+    assert!(log.contains(&format!("::add-mask::{GH_TOKEN}")), "{log}");
+    {
+        let gh = gh.lock().unwrap();
+        assert_eq!(gh.comments.len(), 1, "{:?}\n{log}", gh.calls);
+        let (pr, body) = gh.comments.values().next().unwrap();
+        assert_eq!(*pr, 7);
+        assert!(body.starts_with("<!-- postwright-plan -->\n"), "{body}");
+        assert!(body.contains("5 to publish"), "{body}");
+        assert_eq!(gh.calls, ["GET 7", "POST 7"]);
+    }
+
+    // 2. Another push to the pull request: the same comment, updated.
+    let post = work.join("posts/6-later.md");
+    fs::remove_file(&post).unwrap();
+    let (code, log, _) = runner.run(work, &[("command", "plan"), ("args", &at)], &[]);
+    assert_eq!(code, 0, "{log}");
+    {
+        let gh = gh.lock().unwrap();
+        assert_eq!(
+            gh.comments.len(),
+            1,
+            "never a second comment: {:?}",
+            gh.calls
+        );
+        let body = &gh.comments.values().next().unwrap().1;
+        assert!(!body.contains("6-later"), "updated in place: {body}");
+        assert_eq!(gh.calls, ["GET 7", "POST 7", "GET 7", "PATCH 9001"]);
+    }
+
+    // 3. apply with push-state: published, recorded, pushed.
+    let (code, log, outputs) = runner.run(
+        work,
+        &[("command", "apply"), ("args", &at), ("push-state", "true")],
+        &[("KILN_TOKEN", TOKEN)],
+    );
+    assert_eq!(code, 0, "{log}");
+    assert_eq!(outputs["published"], "5", "{outputs:?}\n{log}");
+    assert_eq!(outputs["has-changes"], "true");
+    assert!(log.contains("pushed postwright-state"), "{log}");
+    // The token is named to the runner once, to be masked; nowhere else.
+    assert!(log.contains(&format!("::add-mask::{TOKEN}")), "{log}");
+    assert!(
+        log.lines()
+            .filter(|l| l.contains(TOKEN))
+            .all(|l| l == format!("::add-mask::{TOKEN}")),
+        "the Instagram token stays out of the log: {log}"
+    );
+    let remote_state = git(remote.path(), &["show", "postwright-state:state.json"]);
+    let state: Value = serde_json::from_str(&remote_state).unwrap();
+    assert_eq!(
+        state["posts"]
+            .as_object()
+            .unwrap()
+            .values()
+            .filter(|e| e["status"] == "published")
+            .count(),
+        5
+    );
+    let summary = fs::read_to_string(runner.file("summary.md")).unwrap();
+    assert!(summary.contains("### postwright apply"), "{summary}");
+
+    // 4. A fresh checkout (no local state branch): plan fetches it from
+    // origin and sees everything published.
+    git(work, &["branch", "-D", "postwright-state"]);
+    let (code, log, outputs) = runner.run(work, &[("command", "plan"), ("args", &at)], &[]);
+    assert_eq!(code, 0, "{log}");
+    assert_eq!(outputs["has-changes"], "false", "{log}");
+    let plan: Value =
+        serde_json::from_str(&fs::read_to_string(&outputs["plan-json"]).unwrap()).unwrap();
+    assert_eq!(plan["summary"], json!({"published": 5}));
+}
+
+#[test]
+fn validate_reports_annotations_and_args_are_words_not_shell() {
+    let (api, _gh) = github();
+    let runner = Runner::new(&api);
+    let dir = tempfile::tempdir().unwrap();
+    crate::apply_e2e::copy_dir(&fixtures().join("publish"), dir.path());
+    let post = dir.path().join("posts/1-image.md");
+    let text = fs::read_to_string(&post).unwrap();
+    fs::write(&post, text.replace("location_id:", "locaton_id:")).unwrap();
+    let marker = dir.path().join("pwned");
+    let args = format!("posts/1-image.md;touch {}", marker.display());
+    let (code, log, outputs) =
+        runner.run(dir.path(), &[("command", "validate"), ("args", &args)], &[]);
+    assert_ne!(code, 0, "{log}");
+    assert!(!marker.exists(), "args must never reach a shell");
+    assert_eq!(outputs["exit-code"], code.to_string());
+    let (code, log, _) = runner.run(dir.path(), &[("command", "validate")], &[]);
+    assert_eq!(code, 1, "{log}");
+    assert!(
+        log.contains("::error file=posts/1-image.md,line=8,col=1,title=unknown-field::"),
+        "{log}"
+    );
+}
+
+#[test]
+fn init_scaffolds_a_repo_that_validates_and_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("feed");
+    let out = postwright(dir.path())
+        .args(["init"])
+        .arg(&repo)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for f in [
+        "postwright.toml",
+        "posts/welcome.md",
+        "media/welcome.jpg",
+        ".github/workflows/postwright-plan.yml",
+        ".github/workflows/postwright-apply.yml",
+        ".github/workflows/postwright-token-refresh.yml",
+        "README.md",
+    ] {
+        assert!(repo.join(f).is_file(), "{f}");
+    }
+    let out = postwright(&repo).args(["validate"]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    git(&repo, &["init", "-q", "-b", "main"]);
+    let out = postwright(&repo)
+        .args(["plan", "--offline", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(plan["summary"], json!({"draft": 1}));
+
+    // A second init writes nothing and names what is in the way.
+    let before = fs::read(repo.join("postwright.toml")).unwrap();
+    fs::remove_file(repo.join("posts/welcome.md")).unwrap();
+    let out = postwright(dir.path())
+        .args(["init"])
+        .arg(&repo)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("postwright.toml") && stderr.contains("already exist"),
+        "{stderr}"
+    );
+    assert!(!repo.join("posts/welcome.md").exists(), "nothing written");
+    assert_eq!(fs::read(repo.join("postwright.toml")).unwrap(), before);
+
+    // Into a repo with a README, the guide goes beside it.
+    let other = dir.path().join("other");
+    fs::create_dir_all(&other).unwrap();
+    fs::write(other.join("README.md"), "# ours\n").unwrap();
+    let out = postwright(dir.path())
+        .args(["init"])
+        .arg(&other)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        fs::read_to_string(other.join("README.md")).unwrap(),
+        "# ours\n"
+    );
+    assert!(other.join("POSTWRIGHT.md").is_file());
+}
