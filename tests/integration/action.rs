@@ -450,3 +450,82 @@ fn init_scaffolds_a_repo_that_validates_and_never_overwrites() {
     );
     assert!(other.join("POSTWRIGHT.md").is_file());
 }
+
+/// install.sh downloads the release asset for the runner, checks it against
+/// its .sha256, and refuses a tampered one.
+#[test]
+fn install_downloads_the_release_asset_and_checks_its_checksum() {
+    let releases = tempfile::tempdir().unwrap();
+    let dir = releases.path().join("v0.1.0");
+    fs::create_dir_all(&dir).unwrap();
+    let stage = tempfile::tempdir().unwrap();
+    fs::copy(
+        assert_cmd::cargo::cargo_bin("postwright"),
+        stage.path().join("postwright"),
+    )
+    .unwrap();
+    let asset = "postwright-v0.1.0-x86_64-unknown-linux-musl.tar.gz";
+    let ok = Command::new("tar")
+        .args(["-czf"])
+        .arg(dir.join(asset))
+        .args(["-C"])
+        .arg(stage.path())
+        .arg("postwright")
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let sum = Command::new("sha256sum")
+        .arg(dir.join(asset))
+        .output()
+        .unwrap();
+    let digest = String::from_utf8_lossy(&sum.stdout)
+        .split(' ')
+        .next()
+        .unwrap()
+        .to_string();
+    fs::write(
+        dir.join(format!("{asset}.sha256")),
+        format!("{digest}  {asset}\n"),
+    )
+    .unwrap();
+    let server = crate::meta_server::GraphServer::start_blocking(ServerConfig {
+        static_root: Some(releases.path().to_path_buf()),
+        ..ServerConfig::default()
+    });
+    let install = |home: &Path| {
+        Command::new("bash")
+            .arg(root().join("action/install.sh"))
+            .env_remove("POSTWRIGHT_BIN")
+            .env("INPUT_VERSION", "0.1.0")
+            .env("ACTION_PATH", root())
+            .env("RUNNER_OS", "Linux")
+            .env("RUNNER_ARCH", "X64")
+            .env("POSTWRIGHT_RELEASES", server.media_url())
+            .env("POSTWRIGHT_INSTALL_DIR", home.join("bin"))
+            .env("PATH", "/usr/bin:/bin")
+            .output()
+            .unwrap()
+    };
+    let home = tempfile::tempdir().unwrap();
+    let out = install(home.path());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(home.path().join("bin/postwright").is_file());
+    // A second run uses the cached binary.
+    let out = install(home.path());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("from the cache"));
+    // A tampered asset is refused.
+    fs::write(
+        dir.join(format!("{asset}.sha256")),
+        format!("{}  {asset}\n", "0".repeat(64)),
+    )
+    .unwrap();
+    let fresh = tempfile::tempdir().unwrap();
+    let out = install(fresh.path());
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("checksum mismatch"));
+    assert!(!fresh.path().join("bin/postwright").exists());
+}

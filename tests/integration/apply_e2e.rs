@@ -649,3 +649,135 @@ fn prune_with_instagram_login_says_it_is_not_supported() {
     );
     assert!(site.server.requests().iter().all(|r| r.method != "DELETE"));
 }
+
+/// Rewrites the `[media]` table of a site's config.
+fn set_media(site: &Site, media: &str) {
+    let path = site.path().join("postwright.toml");
+    let toml = fs::read_to_string(&path).unwrap();
+    let start = toml.find("[media]").unwrap();
+    fs::write(&path, format!("{}[media]\n{media}\n", &toml[..start])).unwrap();
+}
+
+#[test]
+fn upload_command_turns_each_file_into_the_url_it_prints() {
+    let site = Site::publish_fixture(Login::Facebook);
+    let log = site.path().join("uploads.log");
+    fs::write(
+        site.path().join("upload.sh"),
+        format!(
+            "#!/bin/sh\necho \"$1\" >> '{}'\necho \"uploading $1\" >&2\necho '{}/'\"$1\"\n",
+            log.display(),
+            site.server.media_url()
+        ),
+    )
+    .unwrap();
+    set_media(&site, "upload_command = \"sh upload.sh {path}\"");
+    let (code, report, run) = site.apply(&["--only", "1-image"]);
+    assert_eq!(code, 0, "{report:#}\n{}", run.stderr);
+    assert_eq!(fs::read_to_string(&log).unwrap(), "media/portrait.jpg\n");
+    let made = creations(&site.server);
+    assert_eq!(
+        params(&made[0]).get("image_url"),
+        Some(&site.url("media/portrait.jpg"))
+    );
+}
+
+#[test]
+fn media_meta_could_not_fetch_fails_before_any_container() {
+    let site = Site::publish_fixture(Login::Facebook);
+    set_media(
+        &site,
+        &format!("base_url = \"{}/not-pushed/\"", site.server.media_url()),
+    );
+    let (code, report, run) = site.apply(&[]);
+    assert_eq!(code, 1, "{report:#}\n{}", run.stderr);
+    assert_eq!(report["summary"], json!({"failed": 5}), "{report:#}");
+    let message = report["results"][0]["message"].as_str().unwrap();
+    assert!(message.contains("HTTP 404"), "{message}");
+    assert!(
+        creations(&site.server).is_empty(),
+        "nothing reached Instagram"
+    );
+}
+
+#[test]
+fn a_lost_state_record_does_not_publish_captioned_posts_again() {
+    let site = Site::publish_fixture(Login::Facebook);
+    let only = [
+        "--only",
+        "1-image",
+        "--only",
+        "2-carousel",
+        "--only",
+        "3-reel",
+    ];
+    let (code, _, run) = site.apply(&only);
+    assert_eq!(code, 0, "{}", run.stderr);
+    assert_eq!(site.server.published().len(), 3);
+    // The record is gone (a runner died before saving it, say).
+    fs::remove_file(site.path().join(".postwright/state.json")).unwrap();
+    let (code, report, run) = site.apply(&only);
+    assert_eq!(code, 0, "{report:#}\n{}", run.stderr);
+    assert_eq!(site.server.published().len(), 3, "nothing posted twice");
+    for r in report["results"].as_array().unwrap() {
+        assert!(
+            r["message"]
+                .as_str()
+                .unwrap()
+                .contains("adopted, not posted again"),
+            "{r:#}"
+        );
+    }
+    let state = site.state();
+    for (id, m) in ["1-image", "2-carousel", "3-reel"]
+        .iter()
+        .zip(site.server.published())
+    {
+        assert_eq!(state["posts"][id]["media_id"], m.id.as_str());
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_stops_new_work_records_the_step_in_flight_and_says_what_to_rerun() {
+    let config = ServerConfig {
+        accounts: vec![account(Login::Facebook)],
+        // Long enough to signal while containers are processing.
+        video_processing: Duration::from_secs(3),
+        ..ServerConfig::default()
+    };
+    let site = Site::new(&fixtures().join("publish"), config, Login::Facebook, "");
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("postwright"))
+        .arg("--repo")
+        .arg(site.path())
+        .args(["apply", "--at", AT, "--format", "json"])
+        .env("KILN_TOKEN", TOKEN)
+        .env_remove("GITHUB_ACTIONS")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until containers exist, then ask it to stop.
+    let start = std::time::Instant::now();
+    while creations(&site.server).len() < 8 {
+        assert!(start.elapsed() < Duration::from_secs(30), "no containers");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("Run `postwright apply` again"), "{stderr}");
+    // The record loads and knows the containers; the rerun finishes the job.
+    let state = site.state();
+    assert!(state["posts"].as_object().unwrap().len() >= 1, "{state:#}");
+    let (code, report, run) = site.apply(&[]);
+    assert_eq!(code, 0, "{report:#}\n{}", run.stderr);
+    assert_eq!(site.server.published().len(), 5);
+    let (_, report, _) = site.apply(&[]);
+    assert_eq!(report["summary"], json!({}));
+}
