@@ -774,7 +774,12 @@ fn sigterm_stops_new_work_records_the_step_in_flight_and_says_what_to_rerun() {
     assert!(stderr.contains("Run `postwright apply` again"), "{stderr}");
     // The record loads and knows the containers; the rerun finishes the job.
     let state = site.state();
-    assert!(state["posts"].as_object().unwrap().len() >= 1, "{state:#}");
+    let posts = state["posts"].as_object().unwrap();
+    assert_eq!(posts.len(), 5, "{state:#}");
+    assert!(
+        posts.values().all(|e| e["container_id"].is_string()),
+        "every container is journaled: {state:#}"
+    );
     let (code, report, run) = site.apply(&[]);
     assert_eq!(code, 0, "{report:#}\n{}", run.stderr);
     assert_eq!(site.server.published().len(), 5);
