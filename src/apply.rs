@@ -521,11 +521,10 @@ impl AccountRun<'_, '_> {
             .push(outcome(e, Verdict::Failed, &self.journal.state, message));
     }
 
-    /// Records that a post failed before anything went public.
-    fn record_failure(&mut self, e: &PlanEntry, message: &str) -> Result<(), StateError> {
-        let Some(post) = self.ctx.posts.get(&e.id) else {
-            return Ok(());
-        };
+    /// The post's state entry, made when the state does not know it yet,
+    /// set to `status`. `None` for a post not among the valid ones.
+    fn record(&mut self, e: &PlanEntry, status: Status) -> Option<&mut StateEntry> {
+        let post = self.ctx.posts.get(&e.id).copied()?;
         let entry = self
             .journal
             .state
@@ -533,14 +532,22 @@ impl AccountRun<'_, '_> {
             .entry(e.id.clone())
             .or_insert_with(|| {
                 StateEntry::new(
-                    Status::Failed,
+                    status,
                     &e.file,
                     &post.account,
                     post.kind,
                     e.content_hash.as_deref().unwrap_or_default(),
                 )
             });
-        entry.status = Status::Failed;
+        entry.status = status;
+        Some(entry)
+    }
+
+    /// Records that a post failed before anything went public.
+    fn record_failure(&mut self, e: &PlanEntry, message: &str) -> Result<(), StateError> {
+        let Some(entry) = self.record(e, Status::Failed) else {
+            return Ok(());
+        };
         entry.last_error = Some(message.to_string());
         self.journal.save(&format!("failed {}: {message}", e.id))
     }
@@ -628,24 +635,9 @@ impl AccountRun<'_, '_> {
         found: Option<MediaInfo>,
         message: &str,
     ) -> Result<(), StateError> {
-        let Some(post) = self.ctx.posts.get(&e.id).copied() else {
+        let Some(entry) = self.record(e, Status::Published) else {
             return Ok(());
         };
-        let entry = self
-            .journal
-            .state
-            .posts
-            .entry(e.id.clone())
-            .or_insert_with(|| {
-                StateEntry::new(
-                    Status::Published,
-                    &e.file,
-                    &post.account,
-                    post.kind,
-                    e.content_hash.as_deref().unwrap_or_default(),
-                )
-            });
-        entry.status = Status::Published;
         entry.last_error = None;
         if let Some(m) = &found {
             entry.media_id = Some(m.id.clone());
@@ -789,22 +781,9 @@ impl AccountRun<'_, '_> {
             };
             match result {
                 Ok(built) => {
-                    let post = self.ctx.posts[&id];
-                    let entry = self
-                        .journal
-                        .state
-                        .posts
-                        .entry(id.clone())
-                        .or_insert_with(|| {
-                            StateEntry::new(
-                                Status::Creating,
-                                &e.file,
-                                &post.account,
-                                post.kind,
-                                e.content_hash.as_deref().unwrap_or_default(),
-                            )
-                        });
-                    entry.status = Status::Creating;
+                    let Some(entry) = self.record(e, Status::Creating) else {
+                        continue;
+                    };
                     entry.file = e.file.clone();
                     entry.content_hash = e.content_hash.clone().unwrap_or_default();
                     entry.container_id = Some(built.container_id.clone());
