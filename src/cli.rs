@@ -17,7 +17,8 @@ pub const EXIT_ERROR: i32 = 1;
 pub const EXIT_USAGE: i32 = 64;
 
 const AFTER_HELP: &str = "\
-Exit codes: 0 success, 1 problems found (invalid posts, bad config), 64 usage error.
+Exit codes: 0 success; 1 problems (invalid posts, a failed publish, a bad config or token);
+2 plan --detailed-exitcode: apply has work to do; 64 usage error; 130 apply stopped by a signal.
 Docs: the README of the postwright repository lists every post field and rule id.";
 
 /// Publish Instagram posts kept as files in a git repository: validate them,
