@@ -70,10 +70,68 @@ impl Store for FileStore {
         if result.is_err() {
             let _ = std::fs::remove_file(&tmp);
         }
-        result.map_err(|e| self.write_err(e))
+        result.map_err(|e| self.write_err(e))?;
+        sweep(dir, &name);
+        Ok(())
     }
 
     fn location(&self) -> String {
         self.display.clone()
+    }
+}
+
+/// Removes temporary files a killed writer left beside the record. Only old
+/// ones: a file of a writer still at work is seconds old at most.
+fn sweep(dir: &Path, name: &str) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let prefix = format!(".{name}.");
+    for entry in entries.flatten() {
+        let file = entry.file_name().to_string_lossy().into_owned();
+        if !(file.starts_with(&prefix) && file.ends_with(".tmp")) {
+            continue;
+        }
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > std::time::Duration::from_secs(600));
+        if old {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::Store;
+
+    #[test]
+    fn a_save_sweeps_old_leftovers_of_killed_writers_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = dir.path().join(".state.json.4242.0.tmp");
+        let fresh = dir.path().join(".state.json.4243.0.tmp");
+        let other = dir.path().join("notes.tmp");
+        for p in [&old, &fresh, &other] {
+            std::fs::write(p, "{").unwrap();
+        }
+        let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        for p in [&old, &other] {
+            std::fs::File::options()
+                .write(true)
+                .open(p)
+                .unwrap()
+                .set_modified(hour_ago)
+                .unwrap();
+        }
+        let store = FileStore::new(dir.path().join("state.json"), "state.json");
+        store.save(&State::default(), "x").unwrap();
+        assert!(!old.exists());
+        assert!(fresh.exists(), "a live writer's file stays");
+        assert!(other.exists(), "not ours");
+        assert_eq!(store.load().unwrap(), State::default());
     }
 }
