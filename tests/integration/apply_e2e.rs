@@ -763,8 +763,9 @@ fn sigterm_stops_new_work_records_the_step_in_flight_and_says_what_to_rerun() {
         assert!(start.elapsed() < Duration::from_secs(30), "no containers");
         std::thread::sleep(Duration::from_millis(20));
     }
-    let status = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+    // The shell's own `kill`: no procps needed.
+    let status = std::process::Command::new("sh")
+        .args(["-c", &format!("kill -TERM {}", child.id())])
         .status()
         .unwrap();
     assert!(status.success());
