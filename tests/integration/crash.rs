@@ -63,7 +63,13 @@ struct Tally {
     runs: u64,
     kills_at_random: u64,
     kills_after_effect: u64,
-    faults: u64,
+    /// Graph API requests answered.
+    requests: u64,
+    /// Errors answered (injected faults, and what follows them: rate-limit
+    /// extensions, not-ready, …).
+    error_answers: u64,
+    /// Answers cut off after the server acted.
+    dropped_answers: u64,
     duplicates: u64,
     lost: u64,
 }
@@ -221,12 +227,10 @@ fn round(seed: u64, git_backend: bool, tally: &mut Tally) {
         }
     }
     tally.kills_after_effect += effect_kills.load(Ordering::SeqCst);
-    tally.faults += site
-        .server
-        .requests()
-        .iter()
-        .filter(|r| r.status >= 400 || r.status == 0)
-        .count() as u64;
+    let requests = site.server.requests();
+    tally.error_answers += requests.iter().filter(|r| r.status >= 400).count() as u64;
+    tally.dropped_answers += requests.iter().filter(|r| r.dropped).count() as u64;
+    tally.requests += requests.len() as u64;
     assert!(
         done,
         "seed {seed:#x}: not finished after {MAX_RUNS} runs; the last run said:\n{}\nplan: {:#}",
