@@ -262,12 +262,13 @@ impl Client {
                 // A throttled call was refused before it did anything, so
                 // even a publish may be sent again once the block lifts.
                 Err(ApiError::Meta(m)) if m.class() == ErrorClass::RateLimited && blocked < 2 => {
-                    let wait = m
-                        .regain
-                        .unwrap_or_else(|| backoff(self.inner.retry_base, blocked));
-                    if wait > self.inner.max_rate_wait {
+                    let Some(wait) = usage::rate_limit_wait(
+                        m.regain,
+                        backoff(self.inner.retry_base, blocked),
+                        self.inner.max_rate_wait,
+                    ) else {
                         return Err(ApiError::Meta(m));
-                    }
+                    };
                     tokio::time::sleep(wait).await;
                     // The wait is served: do not pace by the stale figure.
                     *self.inner.usage.lock().unwrap_or_else(|e| e.into_inner()) = Usage::default();

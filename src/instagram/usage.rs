@@ -68,6 +68,18 @@ impl Usage {
     }
 }
 
+/// How long to wait after a rate-limit error: as long as Meta says the
+/// block lasts (`regain`), else a backoff; `None` when that is longer than
+/// `max` — the caller stops calling for the account and defers its work.
+pub fn rate_limit_wait(
+    regain: Option<Duration>,
+    backoff: Duration,
+    max: Duration,
+) -> Option<Duration> {
+    let wait = regain.unwrap_or(backoff);
+    (wait <= max).then_some(wait)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,6 +113,21 @@ mod tests {
     fn unreadable_or_absent_headers_are_none() {
         assert_eq!(Usage::from_headers(None, None), None);
         assert_eq!(Usage::from_headers(Some("not json"), Some("[1]")), None);
+    }
+
+    #[test]
+    fn a_rate_limit_is_waited_out_as_the_header_says_or_deferred() {
+        let s = Duration::from_secs;
+        // Meta says 1 minute: wait exactly that, not the backoff.
+        assert_eq!(rate_limit_wait(Some(s(60)), s(1), s(120)), Some(s(60)));
+        // No estimate: the backoff.
+        assert_eq!(rate_limit_wait(None, s(1), s(120)), Some(s(1)));
+        // Longer than allowed: give up for now (defer).
+        assert_eq!(rate_limit_wait(Some(s(180)), s(1), s(120)), None);
+        let buc =
+            r#"{"1":[{"type":"instagram","call_count":100,"estimated_time_to_regain_access":2}]}"#;
+        let regain = Usage::from_headers(None, Some(buc)).unwrap().regain;
+        assert_eq!(rate_limit_wait(regain, s(1), s(300)), Some(s(120)));
     }
 
     #[test]
