@@ -7,6 +7,8 @@ mod auth;
 mod common;
 mod corpus;
 mod crash;
+mod graph;
+mod graph_server;
 mod loader_props;
 mod meta_server;
 mod plan;
