@@ -6,7 +6,7 @@
 
 use crate::apply_e2e::{account, Site, TOKEN};
 use crate::common::{fixtures, postwright, root};
-use crate::meta_server::{Login, ServerConfig};
+use crate::graph::{Login, ServerConfig};
 use axum::extract::{Path as UrlPath, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, patch};
@@ -488,7 +488,7 @@ fn install_downloads_the_release_asset_and_checks_its_checksum() {
         format!("{digest}  {asset}\n"),
     )
     .unwrap();
-    let server = crate::meta_server::GraphServer::start_blocking(ServerConfig {
+    let server = crate::graph::GraphServer::start_blocking(ServerConfig {
         static_root: Some(releases.path().to_path_buf()),
         ..ServerConfig::default()
     });

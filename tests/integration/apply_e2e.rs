@@ -4,7 +4,7 @@
 //! comment, and that a second run publishes nothing.
 
 use crate::common::{fixtures, postwright, root};
-use crate::meta_server::{GraphServer, Login, Recorded, ServerConfig, TestAccount};
+use crate::graph::{GraphServer, Login, Recorded, ServerConfig, TestAccount};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::fs;

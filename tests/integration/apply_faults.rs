@@ -4,7 +4,7 @@
 
 use crate::apply_e2e::{account, publish_calls, Site, USER};
 use crate::common::fixtures;
-use crate::meta_server::{Fault, Login, ServerConfig};
+use crate::graph::{Fault, Login, ServerConfig};
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -42,7 +42,7 @@ fn assert_all_published_once(site: &Site) {
 }
 
 /// Requests the server answered after the first one matching `pred`.
-fn after_first(site: &Site, pred: impl Fn(&crate::meta_server::Recorded) -> bool) -> usize {
+fn after_first(site: &Site, pred: impl Fn(&crate::graph::Recorded) -> bool) -> usize {
     let requests = site.server.requests();
     let first = requests.iter().position(pred).expect("the fault fired");
     requests.len() - first - 1

@@ -4,7 +4,7 @@
 
 use crate::apply_e2e::{account, assert_token_only_in_header, Site, AT, TOKEN, USER};
 use crate::common::fixtures;
-use crate::meta_server::{Login, ServerConfig, TestAccount};
+use crate::graph::{Login, ServerConfig, TestAccount};
 use serde_json::{json, Value};
 use std::fs;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -26,10 +26,39 @@ fn site_with(acct: TestAccount, login: Login) -> Site {
         accounts: vec![acct],
         app_id: Some(APP_ID.into()),
         app_secret: Some(APP_SECRET.into()),
+        // Meta asks for appsecret_proof only when the app requires it; these
+        // tests run with and without the secret in the environment.
+        require_appsecret_proof: false,
         video_processing: Duration::from_millis(200),
         ..ServerConfig::default()
     };
     Site::new(&fixtures().join("publish"), config, login, "")
+}
+
+#[test]
+fn with_the_app_secret_every_call_carries_a_correct_appsecret_proof() {
+    let config = ServerConfig {
+        accounts: vec![account(Login::Facebook)],
+        app_id: Some(APP_ID.into()),
+        app_secret: Some(APP_SECRET.into()),
+        require_appsecret_proof: true,
+        video_processing: Duration::from_millis(200),
+        ..ServerConfig::default()
+    };
+    let site = Site::new(&fixtures().join("publish"), config, Login::Facebook, "");
+    // Without the secret the server refuses the calls…
+    let run = site.run(&["auth", "inspect"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    // …with it, apply goes through: every proof was right.
+    let run = site.run_env(&["apply", "--at", AT, "--format", "json"], &with_app(&[]));
+    assert_eq!(
+        run.code, 0,
+        "{}
+{}",
+        run.stdout, run.stderr
+    );
+    assert_eq!(site.server.published().len(), 5);
+    assert_token_only_in_header_or_body(&site);
 }
 
 fn with_app<'a>(extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
@@ -413,7 +442,7 @@ fn the_token_never_leaks() {
         }
     }
     // Failure paths: a rejected token, and no server at all.
-    site.server.inject(crate::meta_server::Fault::MetaError {
+    site.server.inject(crate::graph::Fault::MetaError {
         path_contains: USER.into(),
         code: 190,
         subcode: Some(467),

@@ -15,7 +15,7 @@
 
 use crate::apply_e2e::{account, Site, AT, TOKEN};
 use crate::common::fixtures;
-use crate::meta_server::{Login, ServerConfig};
+use crate::graph::{Login, ServerConfig};
 use serde_json::Value;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};

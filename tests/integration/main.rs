@@ -10,7 +10,6 @@ mod crash;
 mod graph;
 mod graph_server;
 mod loader_props;
-mod meta_server;
 mod plan;
 mod state_backends;
 mod validate_cli;
