@@ -219,6 +219,7 @@ pub async fn apply(ctx: Context<'_>, progress: &mut dyn Progress) -> Result<Repo
         };
         // The token first: an expired token or a missing scope fails the
         // account's posts before any container exists.
+        let mut username = None;
         if let Some(account) = ctx.config.accounts.get(&name) {
             let needs = needs(&ctx, &entries);
             let inspected = crate::auth::inspect(
@@ -232,6 +233,7 @@ pub async fn apply(ctx: Context<'_>, progress: &mut dyn Progress) -> Result<Repo
             .await;
             match inspected {
                 Ok(i) => {
+                    username.clone_from(&i.username);
                     for w in &i.warnings {
                         progress.line(&format!("warning: account {name}: {w}"));
                         warnings.push(format!("account {name}: {w}"));
@@ -259,6 +261,7 @@ pub async fn apply(ctx: Context<'_>, progress: &mut dyn Progress) -> Result<Repo
             stopped: None,
             recent: HashMap::new(),
             held: None,
+            username,
         };
         run.run(&entries).await?;
     }
@@ -320,6 +323,8 @@ struct AccountRun<'c, 'j> {
     /// error, still processing, rate limit): no later post is published in
     /// this run, because publish order is grid order.
     held: Option<String>,
+    /// The account's username, from the token check (to know our comments).
+    username: Option<String>,
 }
 
 impl AccountRun<'_, '_> {
@@ -1084,7 +1089,15 @@ impl AccountRun<'_, '_> {
             let existing = match self.client.comments(&media_id).await {
                 Ok(list) => Ok(list
                     .into_iter()
-                    .find(|c| c.text.as_deref() == Some(text.as_str()))
+                    // Ours: the same text, by this account (when its
+                    // username is known) — not a follower's echo of it.
+                    .find(|c| {
+                        c.text.as_deref() == Some(text.as_str())
+                            && match (&self.username, &c.username) {
+                                (Some(ours), Some(theirs)) => ours == theirs,
+                                _ => true,
+                            }
+                    })
                     .map(|c| c.id)),
                 Err(err) => Err(err),
             };

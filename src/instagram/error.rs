@@ -88,6 +88,11 @@ impl MetaError {
             (-2, 2207003) => ErrorClass::Transient,
             (4, 2207051) | (368, _) | (25, 2207050) | (_, 2207050) => ErrorClass::Blocked,
             (4 | 17 | 32 | 613 | 80001 | 80002, _) => ErrorClass::RateLimited,
+            // Code 1 is also Meta's answer to a wrong client secret (HTTP
+            // 400, not transient): retrying that would only hide it.
+            (1, 0) if self.http_status < 500 && self.is_transient != Some(true) => {
+                ErrorClass::Other
+            }
             (1 | 2, 0) | (-1, 2207001 | 2207032) | (1 | 2, 2207001 | 2207032) => {
                 ErrorClass::Transient
             }
@@ -199,10 +204,25 @@ mod tests {
     }
 
     #[test]
+    fn code_1_is_transient_only_as_server_trouble() {
+        let mut e = err(1, None);
+        assert_eq!(
+            e.class(),
+            ErrorClass::Other,
+            "HTTP 400: e.g. a wrong client secret"
+        );
+        e.http_status = 500;
+        assert_eq!(e.class(), ErrorClass::Transient);
+        e.http_status = 400;
+        e.is_transient = Some(true);
+        assert_eq!(e.class(), ErrorClass::Transient);
+    }
+
+    #[test]
     fn classes_follow_metas_table() {
         use ErrorClass::*;
         for (code, sub, class) in [
-            (1, None, Transient),
+            (1, Some(2207001), Transient),
             (2, None, Transient),
             (-1, Some(2207001), Transient),
             (-1, Some(2207032), Transient),

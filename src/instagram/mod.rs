@@ -305,13 +305,26 @@ impl Client {
         }
         let status = response.status().as_u16();
         let body = response.bytes().await.map_err(|e| self.transport(&e))?;
-        let value: Value = serde_json::from_slice(&body).map_err(|_| ApiError::Decode {
-            host: self.inner.host.clone(),
-            message: format!(
-                "HTTP {status} with a body that is not JSON ({} bytes)",
-                body.len()
-            ),
-        })?;
+        let value: Value = match serde_json::from_slice(&body) {
+            Ok(v) => v,
+            // A proxy's or load balancer's error page: passing trouble
+            // before the Graph API answered, retried like a timeout.
+            Err(_) if status >= 500 => {
+                return Err(ApiError::Transport {
+                    host: self.inner.host.clone(),
+                    message: format!("HTTP {status} without a Graph API answer"),
+                })
+            }
+            Err(_) => {
+                return Err(ApiError::Decode {
+                    host: self.inner.host.clone(),
+                    message: format!(
+                        "HTTP {status} with a body that is not JSON ({} bytes)",
+                        body.len()
+                    ),
+                })
+            }
+        };
         if let Some(err) = value.get("error") {
             let mut meta: MetaError =
                 serde_json::from_value(err.clone()).map_err(|e| ApiError::Decode {
@@ -477,18 +490,33 @@ impl Client {
     }
 
     /// `GET /{media-id}/comments` (first page: a first comment is among the earliest).
+    /// Every page of them, up to 1,000: Meta lists newest first, and a
+    /// first comment on a busy post is soon far down the list.
     pub async fn comments(&self, media_id: &str) -> Result<Vec<CommentInfo>, ApiError> {
-        let v = self
-            .get(
-                &format!("{media_id}/comments"),
-                vec![
-                    ("fields", "id,text,username".into()),
-                    ("limit", "50".into()),
-                ],
-            )
-            .await?;
-        let data = v.get("data").cloned().unwrap_or(Value::Array(Vec::new()));
-        self.decode(data)
+        let mut all: Vec<CommentInfo> = Vec::new();
+        let mut after: Option<String> = None;
+        for _ in 0..10 {
+            let mut query = vec![
+                ("fields", "id,text,username".to_string()),
+                ("limit", "100".to_string()),
+            ];
+            if let Some(a) = &after {
+                query.push(("after", a.clone()));
+            }
+            let v = self.get(&format!("{media_id}/comments"), query).await?;
+            let data = v.get("data").cloned().unwrap_or(Value::Array(Vec::new()));
+            let page: Vec<CommentInfo> = self.decode(data)?;
+            let more = v.pointer("/paging/next").is_some() && !page.is_empty();
+            all.extend(page);
+            after = v
+                .pointer("/paging/cursors/after")
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            if !more || after.is_none() {
+                break;
+            }
+        }
+        Ok(all)
     }
 
     /// `POST /{media-id}` with `comment_enabled` (idempotent).
@@ -554,17 +582,58 @@ impl Client {
             .body(body)
             .send()
             .await
-            .map_err(|e| self.transport(&e))?;
+            .map_err(|e| match self.transport(&e) {
+                ApiError::Transport { message, .. } => ApiError::Transport {
+                    host: self.inner.upload.clone(),
+                    message,
+                },
+                other => other,
+            })?;
         let status = response.status().as_u16();
-        let value: Value = response.json().await.map_err(|e| self.transport(&e))?;
+        let host = self.inner.upload.clone();
+        let broken = |message: String| ApiError::Transport {
+            host: host.clone(),
+            message,
+        };
+        let body = response
+            .bytes()
+            .await
+            .map_err(|_| broken("the upload broke off".into()))?;
+        let value: Value = match serde_json::from_slice(&body) {
+            Ok(v) => v,
+            Err(_) if status >= 500 => return Err(broken(format!("HTTP {status}"))),
+            Err(_) => {
+                return Err(ApiError::Decode {
+                    host,
+                    message: format!("HTTP {status} with a body that is not JSON"),
+                })
+            }
+        };
         if let Some(err) = value.get("error") {
             let mut meta: MetaError = self.decode(err.clone())?;
             meta.http_status = status;
             return Err(ApiError::Meta(Box::new(meta)));
         }
+        // The upload host answers errors in a shape of its own.
+        if let Some(info) = value.get("debug_info") {
+            let message = info
+                .get("message")
+                .and_then(Value::as_str)
+                .unwrap_or("upload refused")
+                .to_string();
+            let retriable = info.get("retriable").and_then(Value::as_bool) == Some(true);
+            return Err(if retriable || status >= 500 {
+                broken(format!("HTTP {status}: {message}"))
+            } else {
+                ApiError::Decode {
+                    host,
+                    message: format!("HTTP {status}: {message}"),
+                }
+            });
+        }
         if value.get("success").and_then(Value::as_bool) != Some(true) {
             return Err(ApiError::Decode {
-                host: self.inner.host.clone(),
+                host,
                 message: format!("upload answered HTTP {status} without success"),
             });
         }

@@ -309,3 +309,74 @@ fn a_video_that_fails_processing_fails_its_post_only() {
     assert_eq!(results(&report, "failed").len(), 1, "{report:#}");
     assert_eq!(site.server.published().len(), 4);
 }
+
+/// A first comment whose answer was lost is found again among hundreds of
+/// newer comments (paged), and a follower's comment with the same text is
+/// not taken for ours.
+#[test]
+fn a_lost_first_comment_is_found_past_the_first_page_and_never_confused() {
+    let site = site();
+    site.server.inject(Fault::DropAfterEffect {
+        path_contains: "POST */comments".into(),
+    });
+    let (code, report, run) = site.apply(&["--only", "1-image"]);
+    assert_eq!(code, 0, "{report:#}\n{}", run.stderr);
+    let image = site.server.published()[0].id.clone();
+    // Busy post: a follower echoes the text, then 150 more comments.
+    site.server
+        .add_comment(&image, "a.follower", "#ceramics #handmade");
+    for i in 0..150 {
+        site.server
+            .add_comment(&image, "fan", &format!("lovely {i}"));
+    }
+    let (code, report, run) = site.apply(&["--only", "1-image"]);
+    assert_eq!(code, 0, "{report:#}\n{}", run.stderr);
+    assert_eq!(report["summary"], json!({"updated": 1}), "{report:#}");
+    let ours: Vec<_> = site
+        .server
+        .comments(&image)
+        .into_iter()
+        .filter(|c| c.text == "#ceramics #handmade" && c.username == "kiln.co")
+        .collect();
+    assert_eq!(ours.len(), 1, "not posted again");
+    assert_eq!(
+        site.state()["posts"]["1-image"]["first_comment_id"],
+        ours[0].id.as_str(),
+        "ours recorded, not the follower's"
+    );
+}
+
+/// The upload host failing mid-upload (its own error shape, or a proxy's
+/// HTML 502): the bytes are resumed from what it has, and the reel goes out.
+#[test]
+fn a_broken_resumable_upload_is_resumed() {
+    for fault in [
+        Fault::Http500BeforeEffect {
+            path_contains: "POST /ig-api-upload*".into(),
+        },
+        Fault::BareStatus {
+            path_contains: "POST /ig-api-upload*".into(),
+            status: 502,
+        },
+    ] {
+        let site = site();
+        let toml_path = site.path().join("postwright.toml");
+        let toml = std::fs::read_to_string(&toml_path).unwrap();
+        std::fs::write(
+            &toml_path,
+            toml.replace("[media]\n", "[media]\nvideo_upload = \"resumable\"\n"),
+        )
+        .unwrap();
+        site.server.inject(fault.clone());
+        let (code, report, run) = site.apply(&["--only", "3-reel"]);
+        assert_eq!(code, 0, "{fault:?}: {report:#}\n{}", run.stderr);
+        assert_eq!(site.server.published().len(), 1);
+        let uploads = site
+            .server
+            .requests()
+            .iter()
+            .filter(|r| r.path.contains("/ig-api-upload/"))
+            .count();
+        assert!(uploads >= 2, "{fault:?}: retried");
+    }
+}
