@@ -354,7 +354,7 @@ fn validate_reports_annotations_and_args_are_words_not_shell() {
     let (api, _gh) = github();
     let runner = Runner::new(&api);
     let dir = tempfile::tempdir().unwrap();
-    crate::apply_e2e::copy_dir(&fixtures().join("publish"), dir.path());
+    crate::common::copy_dir(&fixtures().join("publish"), dir.path());
     let post = dir.path().join("posts/1-image.md");
     let text = fs::read_to_string(&post).unwrap();
     fs::write(&post, text.replace("location_id:", "locaton_id:")).unwrap();

@@ -3,7 +3,7 @@
 //! Meta received, the publish order, the state afterwards, the first
 //! comment, and that a second run publishes nothing.
 
-use crate::common::{fixtures, postwright, root};
+use crate::common::{copy_dir, fixtures, postwright, root};
 use crate::graph::{GraphServer, Login, Recorded, ServerConfig, TestAccount};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -16,19 +16,6 @@ pub(crate) const USER: &str = "17841400000000001";
 pub(crate) const TOKEN: &str = "IGQWRtest-token-7f3a9c-SECRET";
 /// The five posts of tests/fixtures/publish are due; one is scheduled.
 pub(crate) const AT: &str = "2026-12-02T00:00:00Z";
-
-pub(crate) fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
 
 pub(crate) fn account(login: Login) -> TestAccount {
     TestAccount {
@@ -173,6 +160,27 @@ base_url = "{}/"
     pub fn url(&self, rel: &str) -> String {
         format!("{}/{rel}", self.server.media_url())
     }
+}
+
+/// `[media] video_upload = "resumable"`: local videos' bytes go to the
+/// upload host.
+pub(crate) fn send_videos_resumable(site: &Site) {
+    let path = site.path().join("postwright.toml");
+    let toml = fs::read_to_string(&path).unwrap();
+    fs::write(
+        &path,
+        toml.replace("[media]\n", "[media]\nvideo_upload = \"resumable\"\n"),
+    )
+    .unwrap();
+}
+
+/// The captions of the published media, in publish order.
+pub(crate) fn captions(site: &Site) -> Vec<String> {
+    site.server
+        .published()
+        .into_iter()
+        .map(|m| m.caption.unwrap_or_default())
+        .collect()
 }
 
 /// The form parameters of a request, without `appsecret_proof`.
@@ -477,12 +485,7 @@ fn instagram_login_publishes_too_and_only_picked_posts_with_only() {
     let (code, report, run) = site.apply(&["--only", "3-reel", "--only", "1-image"]);
     assert_eq!(code, 0, "{}", run.stderr);
     assert_eq!(report["summary"], json!({"published": 2}), "{report:#}");
-    let captions: Vec<_> = site
-        .server
-        .published()
-        .into_iter()
-        .map(|m| m.caption.unwrap_or_default())
-        .collect();
+    let captions = captions(&site);
     assert_eq!(
         captions,
         vec![
@@ -527,13 +530,7 @@ fn local_videos_go_through_the_resumable_upload_with_facebook_login() {
         ..ServerConfig::default()
     };
     let site = Site::new(&fixtures().join("publish"), config, Login::Facebook, "");
-    let toml_path = site.path().join("postwright.toml");
-    let toml = fs::read_to_string(&toml_path).unwrap();
-    fs::write(
-        &toml_path,
-        toml.replace("[media]\n", "[media]\nvideo_upload = \"resumable\"\n"),
-    )
-    .unwrap();
+    send_videos_resumable(&site);
     let (code, report, run) = site.apply(&["--only", "3-reel"]);
     assert_eq!(code, 0, "{report:#}\n{}", run.stderr);
     let reel = creations(&site.server)

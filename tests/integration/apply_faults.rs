@@ -284,12 +284,7 @@ fn posts_beyond_the_publishing_quota_are_deferred() {
         json!({"published": 2, "deferred": 3}),
         "{report:#}"
     );
-    let captions: Vec<_> = site
-        .server
-        .published()
-        .into_iter()
-        .map(|m| m.caption.unwrap_or_default())
-        .collect();
+    let captions = crate::apply_e2e::captions(&site);
     assert_eq!(
         captions,
         [
@@ -360,13 +355,7 @@ fn a_broken_resumable_upload_is_resumed() {
         },
     ] {
         let site = site();
-        let toml_path = site.path().join("postwright.toml");
-        let toml = std::fs::read_to_string(&toml_path).unwrap();
-        std::fs::write(
-            &toml_path,
-            toml.replace("[media]\n", "[media]\nvideo_upload = \"resumable\"\n"),
-        )
-        .unwrap();
+        crate::apply_e2e::send_videos_resumable(&site);
         site.server.inject(fault.clone());
         let (code, report, run) = site.apply(&["--only", "3-reel"]);
         assert_eq!(code, 0, "{fault:?}: {report:#}\n{}", run.stderr);

@@ -40,3 +40,17 @@ pub fn validate_json(repo: &Path, args: &[&str]) -> (i32, serde_json::Value) {
     });
     (out.status.code().expect("exited"), json)
 }
+
+/// Copies a folder tree (a fixture content repo into a temporary folder).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}

@@ -4,7 +4,7 @@
 //! per state backend. The output formats of one mid-life state are pinned by
 //! snapshots.
 
-use crate::common::{fixtures, postwright};
+use crate::common::{copy_dir, fixtures, postwright};
 use postwright::config::Config;
 use postwright::content::PostType;
 use postwright::state::{self, Entry, State, Status, Store};
@@ -57,19 +57,6 @@ pub(crate) fn git(dir: &Path, args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).expect("utf-8")
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 /// A temporary copy of the lifecycle content repo.
