@@ -2,10 +2,10 @@
 //! on this machine: the locally built binary, a simulated runner environment
 //! (GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, GITHUB_EVENT_PATH, GITHUB_PATH), a
 //! local stand-in for the GitHub REST API, the test Graph API server, and a
-//! bare git remote the state branch is pushed to. Also `postwright init`.
+//! bare git remote the state branch is pushed to.
 
 use crate::apply_e2e::{account, Site, TOKEN};
-use crate::common::{fixtures, postwright, root};
+use crate::common::{fixtures, root};
 use crate::graph::{Login, ServerConfig};
 use axum::extract::{Path as UrlPath, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -371,84 +371,6 @@ fn validate_reports_annotations_and_args_are_words_not_shell() {
         log.contains("::error file=posts/1-image.md,line=8,col=1,title=unknown-field::"),
         "{log}"
     );
-}
-
-#[test]
-fn init_scaffolds_a_repo_that_validates_and_never_overwrites() {
-    let dir = tempfile::tempdir().unwrap();
-    let repo = dir.path().join("feed");
-    let out = postwright(dir.path())
-        .args(["init"])
-        .arg(&repo)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    for f in [
-        "postwright.toml",
-        "posts/welcome.md",
-        "media/welcome.jpg",
-        ".github/workflows/postwright-plan.yml",
-        ".github/workflows/postwright-apply.yml",
-        ".github/workflows/postwright-token-refresh.yml",
-        "README.md",
-    ] {
-        assert!(repo.join(f).is_file(), "{f}");
-    }
-    let out = postwright(&repo).args(["validate"]).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    git(&repo, &["init", "-q", "-b", "main"]);
-    let out = postwright(&repo)
-        .args(["plan", "--offline", "--format", "json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(plan["summary"], json!({"draft": 1}));
-
-    // A second init writes nothing and names what is in the way.
-    let before = fs::read(repo.join("postwright.toml")).unwrap();
-    fs::remove_file(repo.join("posts/welcome.md")).unwrap();
-    let out = postwright(dir.path())
-        .args(["init"])
-        .arg(&repo)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("postwright.toml") && stderr.contains("already exist"),
-        "{stderr}"
-    );
-    assert!(!repo.join("posts/welcome.md").exists(), "nothing written");
-    assert_eq!(fs::read(repo.join("postwright.toml")).unwrap(), before);
-
-    // Into a repo with a README, the guide goes beside it.
-    let other = dir.path().join("other");
-    fs::create_dir_all(&other).unwrap();
-    fs::write(other.join("README.md"), "# ours\n").unwrap();
-    let out = postwright(dir.path())
-        .args(["init"])
-        .arg(&other)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    assert_eq!(
-        fs::read_to_string(other.join("README.md")).unwrap(),
-        "# ours\n"
-    );
-    assert!(other.join("POSTWRIGHT.md").is_file());
 }
 
 /// install.sh downloads the release asset for the runner, checks it against

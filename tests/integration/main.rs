@@ -9,6 +9,7 @@ mod corpus;
 mod crash;
 mod graph;
 mod graph_server;
+mod init;
 mod loader_props;
 mod plan;
 mod state_backends;
