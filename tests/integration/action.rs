@@ -451,3 +451,96 @@ fn install_downloads_the_release_asset_and_checks_its_checksum() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("checksum mismatch"));
     assert!(!fresh.path().join("bin/postwright").exists());
 }
+
+/// The `run:` block of the step named `step` in a workflow file, unindented.
+fn run_block(workflow: &str, step: &str) -> String {
+    let mut lines = workflow
+        .lines()
+        .skip_while(|l| !l.contains(&format!("name: {step}")));
+    let run = lines
+        .find(|l| l.trim_start().starts_with("run: |"))
+        .unwrap_or_else(|| panic!("no run block in step {step}"));
+    let indent = run.len() - run.trim_start().len() + 2;
+    lines
+        .take_while(|l| l.trim().is_empty() || l.len() - l.trim_start().len() >= indent)
+        .map(|l| l.get(indent..).unwrap_or("").to_string() + "\n")
+        .collect()
+}
+
+/// The token-refresh template's script, with stand-ins for postwright and
+/// gh on PATH: the new token is masked, stored as the secret exactly (no
+/// trailing newline), and its file is gone afterwards.
+#[test]
+fn token_refresh_workflow_masks_and_stores_the_new_token() {
+    let workflow =
+        fs::read_to_string(root().join("templates/workflows/postwright-token-refresh.yml"))
+            .unwrap();
+    let script = run_block(&workflow, "Refresh the token and store it");
+    assert!(script.contains("postwright auth refresh --account brand --out"));
+    let temp = tempfile::tempdir().unwrap();
+    let bin = temp.path().join("bin");
+    fs::create_dir_all(&bin).unwrap();
+    let runner_temp = temp.path().join("runner_temp");
+    fs::create_dir_all(&runner_temp).unwrap();
+    let new_token = "IGQnewtoken0987654321";
+    let fake = |name: &str, body: &str| {
+        let path = bin.join(name);
+        fs::write(
+            &path,
+            format!("#!/usr/bin/env bash\nset -euo pipefail\n{body}"),
+        )
+        .unwrap();
+        let ok = Command::new("chmod").arg("+x").arg(&path).status().unwrap();
+        assert!(ok.success());
+    };
+    fake(
+        "postwright",
+        &format!(
+            "echo \"$@\" > \"$LOG/postwright.args\"\n\
+             while [ $# -gt 0 ]; do if [ \"$1\" = --out ]; then out=\"$2\"; fi; shift; done\n\
+             printf '%s\\n' '{new_token}' > \"$out\"\n\
+             stat -c %a \"$out\" > \"$LOG/mode\"\n"
+        ),
+    );
+    fake(
+        "gh",
+        "echo \"$@\" > \"$LOG/gh.args\"\ncat > \"$LOG/gh.stdin\"\n",
+    );
+    let log = temp.path().join("log");
+    fs::create_dir_all(&log).unwrap();
+    let out = Command::new("bash")
+        .args(["-e", "-o", "pipefail", "-c", &script])
+        .env(
+            "PATH",
+            format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()),
+        )
+        .env("LOG", &log)
+        .env("RUNNER_TEMP", &runner_temp)
+        .env("GITHUB_REPOSITORY", "kiln/feed")
+        .env("GH_TOKEN", "github_pat_secretswriter")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l == format!("::add-mask::{new_token}")),
+        "{stdout}"
+    );
+    assert_eq!(
+        fs::read_to_string(log.join("gh.args")).unwrap().trim(),
+        "secret set INSTAGRAM_ACCESS_TOKEN --repo kiln/feed"
+    );
+    assert_eq!(fs::read_to_string(log.join("gh.stdin")).unwrap(), new_token);
+    assert_eq!(fs::read_to_string(log.join("mode")).unwrap().trim(), "600");
+    assert_eq!(
+        fs::read_dir(&runner_temp).unwrap().count(),
+        0,
+        "the token file is removed"
+    );
+}
