@@ -189,9 +189,7 @@ pub async fn apply(ctx: Context<'_>, progress: &mut dyn Progress) -> Result<Repo
     let app = crate::auth::app_from_env();
     let mut accounts: BTreeMap<String, Vec<&PlanEntry>> = BTreeMap::new();
     for e in &entries {
-        let acts = matches!(e.action, Action::Publish | Action::Resume | Action::Update)
-            || (e.action == Action::Removed && ctx.options.prune);
-        if acts {
+        if e.calls_meta(ctx.options.prune) {
             let account = e.account.clone().unwrap_or_default();
             accounts.entry(account).or_default().push(e);
         }
@@ -395,7 +393,7 @@ impl AccountRun<'_, '_> {
             }
         }
         // The quota goes to the earliest posts first.
-        queue.sort_by(|a, b| (a.publish_at, &a.id).cmp(&(b.publish_at, &b.id)));
+        queue.sort_by(|a, b| grid_order(a, b));
         let slots = room.saturating_sub(ready.len());
         if queue.len() > slots {
             for e in queue.split_off(slots) {
@@ -435,7 +433,7 @@ impl AccountRun<'_, '_> {
             .copied()
             .filter(|e| matches!(e.action, Action::Publish | Action::Resume))
             .collect();
-        due_order.sort_by(|a, b| (a.publish_at, &a.id).cmp(&(b.publish_at, &b.id)));
+        due_order.sort_by(|a, b| grid_order(a, b));
         for e in due_order {
             let Some(container) = ready.remove(&e.id) else {
                 continue;
@@ -927,6 +925,7 @@ impl AccountRun<'_, '_> {
                 Err(err) => err,
             };
             let class = err.class();
+            let mut expired = class == ErrorClass::Expired;
             if matches!(class, ErrorClass::Transient | ErrorClass::NotReady) && attempts < 3 {
                 // The call may have gone through, or the media is still
                 // processing: the container says which.
@@ -936,20 +935,11 @@ impl AccountRun<'_, '_> {
                         return self.adopt_published(e, &recorded).await;
                     }
                     Ok(s) if s.status_code == "FINISHED" => continue,
-                    Ok(s) if s.status_code == "EXPIRED" && !rebuilt => {
-                        rebuilt = true;
-                        match self.rebuild(e).await? {
-                            Some(c) => {
-                                container = c;
-                                continue;
-                            }
-                            None => return Ok(()),
-                        }
-                    }
+                    Ok(s) if s.status_code == "EXPIRED" => expired = true,
                     _ => {}
                 }
             }
-            if class == ErrorClass::Expired && !rebuilt {
+            if expired && !rebuilt {
                 rebuilt = true;
                 self.progress.line(&format!(
                     "↻ {}: container {container} expired, building a new one",
@@ -1018,25 +1008,16 @@ impl AccountRun<'_, '_> {
         Ok(())
     }
 
-    /// Polls a container until it is no longer `IN_PROGRESS` (or the
-    /// configured wait is over).
-    async fn settle(
-        &mut self,
-        container: &str,
-    ) -> Result<crate::instagram::ContainerStatus, ApiError> {
-        let start = Instant::now();
-        let mut delay = self.ctx.options.poll_interval;
-        loop {
-            let s = self.client.container_status(container).await?;
-            if s.status_code != "IN_PROGRESS"
-                || start.elapsed() >= self.ctx.options.max_wait
-                || self.halted()
-            {
-                return Ok(s);
-            }
-            tokio::time::sleep(delay).await;
-            delay = (delay * 2).min(Duration::from_secs(30));
-        }
+    async fn settle(&self, container: &str) -> Result<crate::instagram::ContainerStatus, ApiError> {
+        let options = &self.ctx.options;
+        settle(
+            &self.client,
+            container,
+            options.poll_interval,
+            options.max_wait,
+            || self.halted(),
+        )
+        .await
     }
 
     /// A new container for a post whose container expired, journaled and
@@ -1266,6 +1247,33 @@ impl AccountRun<'_, '_> {
         }
         Ok(())
     }
+}
+
+/// Polls a container with backoff until it is no longer `IN_PROGRESS`, the
+/// wait is over, or `stop` says so; the last status read. (Each read already
+/// retries passing failures.)
+async fn settle(
+    client: &Client,
+    container: &str,
+    poll_interval: Duration,
+    max_wait: Duration,
+    stop: impl Fn() -> bool,
+) -> Result<crate::instagram::ContainerStatus, ApiError> {
+    let start = Instant::now();
+    let mut delay = poll_interval;
+    loop {
+        let s = client.container_status(container).await?;
+        if s.status_code != "IN_PROGRESS" || start.elapsed() >= max_wait || stop() {
+            return Ok(s);
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(30));
+    }
+}
+
+/// Grid order: by `publish_at`, then id.
+fn grid_order(a: &PlanEntry, b: &PlanEntry) -> std::cmp::Ordering {
+    (a.publish_at, &a.id).cmp(&(b.publish_at, &b.id))
 }
 
 enum Resumed {
@@ -1516,38 +1524,27 @@ impl BuildJob {
         })
     }
 
-    /// Polls a container until FINISHED; processing errors and the time
-    /// limit become errors of the post.
+    /// Waits for a container to be FINISHED; processing errors and the
+    /// time limit become errors of the post.
     async fn wait_finished(&self, container: &str) -> Result<(), BuildError> {
-        let start = Instant::now();
-        let mut delay = self.poll_interval;
-        loop {
-            let s = match self.client.container_status(container).await {
-                Ok(s) => s,
-                Err(e) if e.class() == ErrorClass::Transient => {
-                    tokio::time::sleep(delay).await;
-                    continue;
-                }
-                Err(e) => return Err(e.into()),
-            };
-            match s.status_code.as_str() {
-                "FINISHED" => return Ok(()),
-                "IN_PROGRESS" if start.elapsed() < self.max_wait => {}
-                "IN_PROGRESS" => {
-                    return Err(BuildError::Media(format!(
-                        "Meta was still processing carousel item {container} after {} s; the next apply tries again",
-                        self.max_wait.as_secs()
-                    )))
-                }
-                other => {
-                    return Err(BuildError::Media(format!(
-                        "Meta could not process carousel item {container} ({other} {})",
-                        s.status.unwrap_or_default()
-                    )))
-                }
-            }
-            tokio::time::sleep(delay).await;
-            delay = (delay * 2).min(Duration::from_secs(30));
+        let s = settle(
+            &self.client,
+            container,
+            self.poll_interval,
+            self.max_wait,
+            || false,
+        )
+        .await?;
+        match s.status_code.as_str() {
+            "FINISHED" => Ok(()),
+            "IN_PROGRESS" => Err(BuildError::Media(format!(
+                "Meta was still processing carousel item {container} after {} s; the next apply tries again",
+                self.max_wait.as_secs()
+            ))),
+            other => Err(BuildError::Media(format!(
+                "Meta could not process carousel item {container} ({other} {})",
+                s.status.unwrap_or_default()
+            ))),
         }
     }
 

@@ -267,10 +267,7 @@ pub async fn refresh(
     let new = match account.login {
         Login::Instagram => client.refresh_instagram().await?,
         Login::Facebook => {
-            let app = app.ok_or_else(|| RenewError::NoApp {
-                what: "refreshing a Facebook Login token",
-                needs: format!("{APP_ID_ENV} and {APP_SECRET_ENV}"),
-            })?;
+            let app = require_app(app, "refreshing a Facebook Login token", account.login)?;
             client.exchange_facebook(app).await?
         }
     };
@@ -285,19 +282,28 @@ pub async fn exchange(
     app: Option<&App>,
     now: Timestamp,
 ) -> Result<Renewed, RenewError> {
-    let app = app.ok_or_else(|| RenewError::NoApp {
-        what: "exchanging a short-lived token",
-        needs: match account.login {
-            Login::Instagram => format!("{APP_ID_ENV} and {APP_SECRET_ENV} (the Instagram app's)"),
-            Login::Facebook => format!("{APP_ID_ENV} and {APP_SECRET_ENV}"),
-        },
-    })?;
+    let app = require_app(app, "exchanging a short-lived token", account.login)?;
     let client = Client::for_account(config, name, account)?;
     let new = match account.login {
         Login::Instagram => client.exchange_instagram(app).await?,
         Login::Facebook => client.exchange_facebook(app).await?,
     };
     Ok(renewed(new, now))
+}
+
+/// The app credentials, or an error naming the variables to set.
+fn require_app<'a>(
+    app: Option<&'a App>,
+    what: &'static str,
+    login: Login,
+) -> Result<&'a App, RenewError> {
+    app.ok_or_else(|| RenewError::NoApp {
+        what,
+        needs: match login {
+            Login::Instagram => format!("{APP_ID_ENV} and {APP_SECRET_ENV} (the Instagram app's)"),
+            Login::Facebook => format!("{APP_ID_ENV} and {APP_SECRET_ENV}"),
+        },
+    })
 }
 
 fn renewed(new: crate::instagram::NewToken, now: Timestamp) -> Renewed {

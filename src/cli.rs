@@ -251,27 +251,7 @@ fn execute(cli: &Cli, out: &mut dyn Write) -> Result<i32, Failure> {
         }
         Command::Status => crate::commands::status(cli, format, out),
         Command::Auth(command) => crate::commands::auth(cli, format, command, out),
-        Command::Init { dir } => {
-            let dir = dir.as_deref().unwrap_or(&cli.repo);
-            match crate::init::init(dir) {
-                Ok(written) => {
-                    for f in &written {
-                        let _ = writeln!(out, "created {}", dir.join(f).display());
-                    }
-                    let guide = written.last().map_or("README.md", String::as_str);
-                    let _ = writeln!(
-                        out,
-                        "\nNext: set user_id in postwright.toml, add the INSTAGRAM_ACCESS_TOKEN secret, and read {guide}.\nCheck it with: postwright --repo {} validate",
-                        dir.display()
-                    );
-                    Ok(EXIT_OK)
-                }
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    Ok(EXIT_ERROR)
-                }
-            }
-        }
+        Command::Init { dir } => crate::commands::init(dir.as_deref().unwrap_or(&cli.repo), out),
         Command::Apply {
             at,
             only,

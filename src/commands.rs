@@ -39,23 +39,19 @@ async fn wait_for_signal() {
     }
 }
 
+/// A plan and everything it was made from, each read once: apply needs the
+/// checked posts, the state and the hosting too, status the state.
+struct Planned {
+    plan: Plan,
+    config: crate::config::Config,
+    posts: Vec<validate::Checked>,
+    state: state::State,
+    hosting: Hosting,
+}
+
 /// Validates, reads the state and plans. `Err(code)` when something was
 /// already reported.
 fn make_plan(
-    cli: &Cli,
-    format: Format,
-    at: Option<&str>,
-    prune: bool,
-    out: &mut dyn Write,
-) -> Result<Result<(Plan, crate::config::Config), i32>, Failure> {
-    Ok(make_plan_with_posts(cli, format, at, prune, out)?.map(|(p, c, _)| (p, c)))
-}
-
-/// A plan, the config it was made with, and the checked posts.
-type Planned = (Plan, crate::config::Config, Vec<validate::Checked>);
-
-/// [`make_plan`], also returning the checked posts (apply needs them).
-fn make_plan_with_posts(
     cli: &Cli,
     format: Format,
     at: Option<&str>,
@@ -95,7 +91,13 @@ fn make_plan_with_posts(
         hosting: &hosting,
         prune,
     });
-    Ok(Ok((plan, config, validation.posts)))
+    Ok(Ok(Planned {
+        plan,
+        config,
+        posts: validation.posts,
+        state,
+        hosting,
+    }))
 }
 
 /// `postwright plan`.
@@ -105,7 +107,8 @@ pub fn plan(
     options: &PlanOptions<'_>,
     out: &mut dyn Write,
 ) -> Result<i32, Failure> {
-    let (plan, config) = match make_plan(cli, format, options.at, options.prune, out)? {
+    let Planned { plan, config, .. } = match make_plan(cli, format, options.at, options.prune, out)?
+    {
         Ok(p) => p,
         Err(code) => return Ok(code),
     };
@@ -152,16 +155,14 @@ pub fn plan(
 
 /// `postwright status`: the state record, and what is due next.
 pub fn status(cli: &Cli, format: Format, out: &mut dyn Write) -> Result<i32, Failure> {
-    let (plan, config) = match make_plan(cli, format, None, false, out)? {
+    let Planned {
+        plan,
+        config,
+        state,
+        ..
+    } = match make_plan(cli, format, None, false, out)? {
         Ok(p) => p,
         Err(code) => return Ok(code),
-    };
-    let state = match state::open(&cli.repo, &config).load() {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Ok(EXIT_ERROR);
-        }
     };
     let tz = &config.timezone;
     let mut published: Vec<_> = state
@@ -270,7 +271,13 @@ pub fn apply(
     out: &mut dyn Write,
 ) -> Result<i32, Failure> {
     let (at, only, prune) = (args.at, args.only, args.prune);
-    let (plan, config, posts) = match make_plan_with_posts(cli, format, at, prune, out)? {
+    let Planned {
+        plan,
+        config,
+        posts,
+        state,
+        hosting,
+    } = match make_plan(cli, format, at, prune, out)? {
         Ok(p) => p,
         Err(code) => return Ok(code),
     };
@@ -280,19 +287,11 @@ pub fn apply(
         }
     }
     let store = state::open(&cli.repo, &config);
-    let state = match store.load() {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Ok(EXIT_ERROR);
-        }
-    };
     let valid: std::collections::HashMap<String, &validate::ValidPost> = posts
         .iter()
         .filter_map(|c| c.valid.as_ref())
         .map(|v| (v.post.id.clone(), v))
         .collect();
-    let hosting = Hosting::discover(&cli.repo, &config);
     let selected = |id: &str| only.is_empty() || only.iter().any(|o| o == id);
     let invalid: Vec<&plan::Entry> = plan
         .entries
@@ -379,11 +378,7 @@ fn check_tokens(config: &crate::config::Config, plan: &Plan, format: Format) -> 
     let acting: std::collections::BTreeSet<&str> = plan
         .entries
         .iter()
-        .filter(|e| match e.action {
-            Action::Publish | Action::Resume | Action::Update => true,
-            Action::Removed => plan.prune,
-            _ => false,
-        })
+        .filter(|e| e.calls_meta(plan.prune))
         .filter_map(|e| e.account.as_deref())
         .collect();
     let accounts: Vec<_> = acting
@@ -394,11 +389,13 @@ fn check_tokens(config: &crate::config::Config, plan: &Plan, format: Format) -> 
     if accounts.is_empty() {
         return true;
     }
-    let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    else {
-        return true;
+    let runtime = match token_runtime() {
+        Ok(r) => r,
+        Err(e) => {
+            let Failure::Usage(why) = e;
+            eprintln!("warning: cannot check the tokens: {why}");
+            return true;
+        }
     };
     let app = crate::auth::app_from_env();
     let needs = crate::auth::Needs {
@@ -422,30 +419,21 @@ fn check_tokens(config: &crate::config::Config, plan: &Plan, format: Format) -> 
                 continue;
             }
         };
-        let github = format == Format::Github;
-        for e in &inspection.errors {
-            ok = false;
-            if github {
-                eprintln!(
-                    "::error title=postwright token::{}",
-                    crate::report::github::escape_data(&format!("account {name}: {e}"))
-                );
-            } else {
-                eprintln!("error: account {name}: {e}");
-            }
-        }
-        for w in &inspection.warnings {
-            if github {
-                eprintln!(
-                    "::warning title=postwright token::{}",
-                    crate::report::github::escape_data(&format!("account {name}: {w}"))
-                );
-            } else {
-                eprintln!("warning: account {name}: {w}");
-            }
-        }
+        ok &= inspection.usable();
+        eprint!(
+            "{}",
+            report::auth::findings(&inspection, format == Format::Github)
+        );
     }
     ok
+}
+
+/// The runtime of the token calls (a few sequential requests).
+fn token_runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Usage(format!("cannot start the async runtime: {e}")))
 }
 
 /// `postwright auth …`.
@@ -460,10 +448,7 @@ pub fn auth(
         Ok(c) => c,
         Err(code) => return Ok(code),
     };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::Usage(format!("cannot start the async runtime: {e}")))?;
+    let runtime = token_runtime()?;
     let app = crate::auth::app_from_env();
     let now = Timestamp::now();
     match command {
@@ -621,5 +606,27 @@ fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
         f.write_all(text.as_bytes())?;
         f.write_all(b"\n")?;
         f.sync_all()
+    }
+}
+
+/// `postwright init [DIR]`.
+pub fn init(dir: &std::path::Path, out: &mut dyn Write) -> Result<i32, Failure> {
+    match crate::init::init(dir) {
+        Ok(written) => {
+            for f in &written {
+                let _ = writeln!(out, "created {}", dir.join(f).display());
+            }
+            let guide = written.last().map_or("README.md", String::as_str);
+            let _ = writeln!(
+                out,
+                "\nNext: set user_id in postwright.toml, add the INSTAGRAM_ACCESS_TOKEN secret, and read {guide}.\nCheck it with: postwright --repo {} validate",
+                dir.display()
+            );
+            Ok(EXIT_OK)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Ok(EXIT_ERROR)
+        }
     }
 }

@@ -213,17 +213,7 @@ impl Client {
     }
 
     fn transport(&self, e: &reqwest::Error) -> ApiError {
-        // reqwest's message may hold the URL; ours never hold the token.
-        ApiError::Transport {
-            host: self.inner.host.clone(),
-            message: if e.is_timeout() {
-                "timed out".into()
-            } else if e.is_connect() {
-                "could not connect".into()
-            } else {
-                "connection broken".into()
-            },
-        }
+        transport_at(&self.inner.host, e)
     }
 
     /// The last usage Meta reported for this account.
@@ -305,40 +295,7 @@ impl Client {
         }
         let status = response.status().as_u16();
         let body = response.bytes().await.map_err(|e| self.transport(&e))?;
-        let value: Value = match serde_json::from_slice(&body) {
-            Ok(v) => v,
-            // A proxy's or load balancer's error page: passing trouble
-            // before the Graph API answered, retried like a timeout.
-            Err(_) if status >= 500 => {
-                return Err(ApiError::Transport {
-                    host: self.inner.host.clone(),
-                    message: format!("HTTP {status} without a Graph API answer"),
-                })
-            }
-            Err(_) => {
-                return Err(ApiError::Decode {
-                    host: self.inner.host.clone(),
-                    message: format!(
-                        "HTTP {status} with a body that is not JSON ({} bytes)",
-                        body.len()
-                    ),
-                })
-            }
-        };
-        if let Some(err) = value.get("error") {
-            let mut meta: MetaError =
-                serde_json::from_value(err.clone()).map_err(|e| ApiError::Decode {
-                    host: self.inner.host.clone(),
-                    message: format!(
-                        "HTTP {status} with an error object postwright cannot read: {e}"
-                    ),
-                })?;
-            meta.http_status = status;
-            if meta.class() == ErrorClass::RateLimited {
-                meta.regain = usage.and_then(|u| u.regain);
-            }
-            return Err(ApiError::Meta(Box::new(meta)));
-        }
+        let value = read_answer(&self.inner.host, status, &body, usage)?;
         if status >= 400 {
             return Err(ApiError::Decode {
                 host: self.inner.host.clone(),
@@ -582,13 +539,7 @@ impl Client {
             .body(body)
             .send()
             .await
-            .map_err(|e| match self.transport(&e) {
-                ApiError::Transport { message, .. } => ApiError::Transport {
-                    host: self.inner.upload.clone(),
-                    message,
-                },
-                other => other,
-            })?;
+            .map_err(|e| transport_at(&self.inner.upload, &e))?;
         let status = response.status().as_u16();
         let host = self.inner.upload.clone();
         let broken = |message: String| ApiError::Transport {
@@ -598,22 +549,8 @@ impl Client {
         let body = response
             .bytes()
             .await
-            .map_err(|_| broken("the upload broke off".into()))?;
-        let value: Value = match serde_json::from_slice(&body) {
-            Ok(v) => v,
-            Err(_) if status >= 500 => return Err(broken(format!("HTTP {status}"))),
-            Err(_) => {
-                return Err(ApiError::Decode {
-                    host,
-                    message: format!("HTTP {status} with a body that is not JSON"),
-                })
-            }
-        };
-        if let Some(err) = value.get("error") {
-            let mut meta: MetaError = self.decode(err.clone())?;
-            meta.http_status = status;
-            return Err(ApiError::Meta(Box::new(meta)));
-        }
+            .map_err(|e| transport_at(&host, &e))?;
+        let value = read_answer(&host, status, &body, None)?;
         // The upload host answers errors in a shape of its own.
         if let Some(info) = value.get("debug_info") {
             let message = info
@@ -639,6 +576,64 @@ impl Client {
         }
         Ok(())
     }
+}
+
+/// A transport failure of a call to `host`. reqwest's message may hold the
+/// URL; ours never hold the token.
+fn transport_at(host: &str, e: &reqwest::Error) -> ApiError {
+    ApiError::Transport {
+        host: host.to_string(),
+        message: if e.is_timeout() {
+            "timed out".into()
+        } else if e.is_connect() {
+            "could not connect".into()
+        } else {
+            "connection broken".into()
+        },
+    }
+}
+
+/// An answer's JSON, or the error it carries: Meta's error object (with the
+/// rate-limit estimate of the usage headers), a passing failure for a
+/// non-JSON 5xx (a proxy's or load balancer's error page, retried like a
+/// timeout), or an undecodable answer.
+fn read_answer(
+    host: &str,
+    status: u16,
+    body: &[u8],
+    usage: Option<Usage>,
+) -> Result<Value, ApiError> {
+    let value: Value = match serde_json::from_slice(body) {
+        Ok(v) => v,
+        Err(_) if status >= 500 => {
+            return Err(ApiError::Transport {
+                host: host.to_string(),
+                message: format!("HTTP {status} without a Graph API answer"),
+            })
+        }
+        Err(_) => {
+            return Err(ApiError::Decode {
+                host: host.to_string(),
+                message: format!(
+                    "HTTP {status} with a body that is not JSON ({} bytes)",
+                    body.len()
+                ),
+            })
+        }
+    };
+    if let Some(err) = value.get("error") {
+        let mut meta: MetaError =
+            serde_json::from_value(err.clone()).map_err(|e| ApiError::Decode {
+                host: host.to_string(),
+                message: format!("HTTP {status} with an error object postwright cannot read: {e}"),
+            })?;
+        meta.http_status = status;
+        if meta.class() == ErrorClass::RateLimited {
+            meta.regain = usage.and_then(|u| u.regain);
+        }
+        return Err(ApiError::Meta(Box::new(meta)));
+    }
+    Ok(value)
 }
 
 /// `base · 2^attempt` plus up to `base` of jitter, so many clients retrying

@@ -111,6 +111,18 @@ pub struct Entry {
     pub content_hash: Option<String>,
 }
 
+impl Entry {
+    /// Whether apply calls the Graph API for this entry (`removed` only
+    /// with `--prune`); `moved` touches only the state.
+    pub fn calls_meta(&self, prune: bool) -> bool {
+        match self.action {
+            Action::Publish | Action::Resume | Action::Update => true,
+            Action::Removed => prune,
+            _ => false,
+        }
+    }
+}
+
 /// The plan: entries in the order apply works through them.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Plan {
@@ -168,6 +180,17 @@ pub fn plan(inputs: &Inputs<'_>) -> Plan {
         .collect();
     let present =
         |id: &str, r: &state::Entry| file_ids.contains(id) || unreadable.contains(r.file.as_str());
+    // What the state recorded for those files, found in one pass.
+    let unreadable_records: HashMap<&str, &state::Entry> = if unreadable.is_empty() {
+        HashMap::new()
+    } else {
+        state
+            .posts
+            .values()
+            .filter(|r| unreadable.contains(r.file.as_str()))
+            .map(|r| (r.file.as_str(), r))
+            .collect()
+    };
 
     // Posts whose id no longer has a file: candidates for a move. A publish
     // in flight is one too, so a rename mid-publish resumes, never reposts.
@@ -187,11 +210,11 @@ pub fn plan(inputs: &Inputs<'_>) -> Plan {
             .unwrap_or_else(|| checked.file.default_id.clone());
         let Some(valid) = &checked.valid else {
             let recorded = state.posts.get(&id).or_else(|| {
-                let file = checked.file.rel.as_str();
-                state
-                    .posts
-                    .values()
-                    .find(|r| checked.id.is_none() && r.file == file)
+                checked
+                    .id
+                    .is_none()
+                    .then(|| unreadable_records.get(checked.file.rel.as_str()).copied())
+                    .flatten()
             });
             entries.push(invalid(checked, id, recorded));
             continue;

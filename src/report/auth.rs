@@ -68,26 +68,32 @@ pub fn json(inspections: &[Inspection]) -> String {
     s
 }
 
-pub fn github(inspections: &[Inspection]) -> String {
+/// A token check's errors and warnings, one line each: annotations for
+/// GitHub, else `error: account NAME: …`.
+pub fn findings(i: &Inspection, github: bool) -> String {
     let mut out = String::new();
-    for i in inspections {
-        for e in &i.errors {
-            let _ = writeln!(
+    let lines = i
+        .errors
+        .iter()
+        .map(|e| ("error", e))
+        .chain(i.warnings.iter().map(|w| ("warning", w)));
+    for (level, text) in lines {
+        let text = format!("account {}: {text}", i.account);
+        let _ = if github {
+            writeln!(
                 out,
-                "::error title=postwright token ({})::{}",
-                github::escape_property(&i.account),
-                github::escape_data(e)
-            );
-        }
-        for w in &i.warnings {
-            let _ = writeln!(
-                out,
-                "::warning title=postwright token ({})::{}",
-                github::escape_property(&i.account),
-                github::escape_data(w)
-            );
-        }
+                "::{level} title=postwright token::{}",
+                github::escape_data(&text)
+            )
+        } else {
+            writeln!(out, "{level}: {text}")
+        };
     }
+    out
+}
+
+pub fn github(inspections: &[Inspection]) -> String {
+    let mut out: String = inspections.iter().map(|i| findings(i, true)).collect();
     out.push_str(&human(inspections, Timestamp::now()));
     out
 }

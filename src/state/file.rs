@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 pub struct FileStore {
     path: PathBuf,
     display: String,
+    /// Leftovers of killed writers are swept once per store, not per save.
+    swept: std::sync::atomic::AtomicBool,
 }
 
 impl FileStore {
@@ -19,6 +21,7 @@ impl FileStore {
         FileStore {
             path,
             display: display.to_string(),
+            swept: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -71,7 +74,9 @@ impl Store for FileStore {
             let _ = std::fs::remove_file(&tmp);
         }
         result.map_err(|e| self.write_err(e))?;
-        sweep(dir, &name);
+        if !self.swept.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            sweep(dir, &name);
+        }
         Ok(())
     }
 
