@@ -5,7 +5,7 @@
 //! bare git remote the state branch is pushed to.
 
 use crate::apply_e2e::{account, Site, TOKEN};
-use crate::common::{fixtures, root};
+use crate::common::{fixtures, git, root};
 use crate::graph::{Login, ServerConfig};
 use axum::extract::{Path as UrlPath, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -118,23 +118,6 @@ fn github() -> (String, Shared) {
         });
     });
     (url, shared)
-}
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .current_dir(dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
 }
 
 /// A simulated runner: its files, and the PATH install.sh put postwright on.

@@ -12,6 +12,15 @@ use std::path::Path;
 use std::time::Duration;
 
 pub(crate) const USER: &str = "17841400000000001";
+/// The fixture's due posts as Instagram shows them, in publish order:
+/// (caption, media_product_type).
+pub(crate) const PUBLISH_ORDER: [(Option<&str>, &str); 5] = [
+    (Some("Meet the Harbour mug. ☕ @oakandpaper"), "FEED"),
+    (Some("A week at the wheel, in three pictures."), "FEED"),
+    (Some("How a glaze goes on: dip, shake, wait."), "REELS"),
+    (None, "STORY"),
+    (None, "STORY"),
+];
 /// Recognisable, so a leak anywhere is easy to find.
 pub(crate) const TOKEN: &str = "IGQWRtest-token-7f3a9c-SECRET";
 /// The five posts of tests/fixtures/publish are due; one is scheduled.
@@ -389,30 +398,11 @@ fn posts_go_out_in_plan_order_and_the_state_agrees_with_instagram() {
     assert_eq!(code, 0, "{}", run.stderr);
 
     let published = site.server.published();
-    let order: Vec<(Option<String>, String)> = published
+    let order: Vec<(Option<&str>, &str)> = published
         .iter()
-        .map(|m| (m.caption.clone(), m.media_product_type.clone()))
+        .map(|m| (m.caption.as_deref(), m.media_product_type.as_str()))
         .collect();
-    assert_eq!(
-        order,
-        vec![
-            (
-                Some("Meet the Harbour mug. ☕ @oakandpaper".into()),
-                "FEED".into()
-            ),
-            (
-                Some("A week at the wheel, in three pictures.".into()),
-                "FEED".into()
-            ),
-            (
-                Some("How a glaze goes on: dip, shake, wait.".into()),
-                "REELS".into()
-            ),
-            (None, "STORY".into()),
-            (None, "STORY".into()),
-        ],
-        "publish order is plan order"
-    );
+    assert_eq!(order, PUBLISH_ORDER, "publish order is plan order");
 
     let state = site.state();
     let ids = [

@@ -14,7 +14,7 @@
 //! ```
 
 use crate::apply_e2e::{account, Site, AT, TOKEN};
-use crate::common::fixtures;
+use crate::common::{fixtures, git};
 use crate::graph::{Login, ServerConfig};
 use serde_json::Value;
 use std::process::{Child, Command, Stdio};
@@ -85,19 +85,6 @@ fn kill(slot: &Slot) -> bool {
     }
 }
 
-fn git(dir: &std::path::Path, args: &[&str]) {
-    let ok = Command::new("git")
-        .current_dir(dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .args(args)
-        .output()
-        .expect("git runs")
-        .status
-        .success();
-    assert!(ok, "git {args:?}");
-}
-
 fn plan_json(site: &Site) -> Value {
     let run = site.run(&["plan", "--at", AT, "--format", "json", "--offline"]);
     assert_eq!(
@@ -124,23 +111,8 @@ fn round(seed: u64, git_backend: bool, tally: &mut Tally) {
     if git_backend {
         let p = site.path();
         git(p, &["init", "-q", "-b", "main"]);
-        git(
-            p,
-            &["-c", "user.name=t", "-c", "user.email=t@t", "add", "-A"],
-        );
-        git(
-            p,
-            &[
-                "-c",
-                "user.name=t",
-                "-c",
-                "user.email=t@t",
-                "commit",
-                "-q",
-                "-m",
-                "content",
-            ],
-        );
+        git(p, &["add", "-A"]);
+        git(p, &["commit", "-q", "-m", "content"]);
     }
     site.server.set_faults_seeded(rng.next(), 0.12);
 
@@ -240,13 +212,7 @@ fn round(seed: u64, git_backend: bool, tally: &mut Tally) {
 
     // Exactly once, in plan order, comments once, state agrees.
     let published = site.server.published();
-    let expected = [
-        (Some("Meet the Harbour mug. ☕ @oakandpaper"), "FEED"),
-        (Some("A week at the wheel, in three pictures."), "FEED"),
-        (Some("How a glaze goes on: dip, shake, wait."), "REELS"),
-        (None, "STORY"),
-        (None, "STORY"),
-    ];
+    let expected = crate::apply_e2e::PUBLISH_ORDER;
     let got: Vec<(Option<&str>, &str)> = published
         .iter()
         .map(|m| (m.caption.as_deref(), m.media_product_type.as_str()))

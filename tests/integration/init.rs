@@ -2,7 +2,7 @@
 //! the templates in templates/, and a second init (or any file in the way)
 //! is refused before anything is written.
 
-use crate::common::{postwright, root};
+use crate::common::{git, postwright, root};
 use serde_json::{json, Value};
 use std::fs;
 use std::path::Path;
@@ -40,14 +40,7 @@ fn tree(dir: &Path) -> Vec<String> {
 }
 
 fn git_init(dir: &Path) {
-    let ok = std::process::Command::new("git")
-        .current_dir(dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .args(["init", "-q", "-b", "main"])
-        .status()
-        .unwrap();
-    assert!(ok.success());
+    git(dir, &["init", "-q", "-b", "main"]);
 }
 
 fn init(cwd: &Path, dir: &Path) -> std::process::Output {

@@ -4,6 +4,7 @@
 //! per state backend. The output formats of one mid-life state are pinned by
 //! snapshots.
 
+pub(crate) use crate::common::git;
 use crate::common::{copy_dir, fixtures, postwright};
 use postwright::config::Config;
 use postwright::content::PostType;
@@ -38,25 +39,6 @@ pub(crate) struct Run {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
-}
-
-/// Runs `git` in `dir` without the user's or the system's git config.
-pub(crate) fn git(dir: &Path, args: &[&str]) -> String {
-    let out = std::process::Command::new("git")
-        .current_dir(dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        // `git status` must not refresh the index: tests compare its bytes.
-        .env("GIT_OPTIONAL_LOCKS", "0")
-        .args(args)
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8")
 }
 
 /// A temporary copy of the lifecycle content repo.
