@@ -75,11 +75,7 @@ pub fn apply(
             Ok(r) => r,
             Err(code) => return Ok(code),
         };
-        let again = report
-            .stopped
-            .as_ref()
-            .is_some_and(|s| !s.fails)
-            && !report.interrupted;
+        let again = report.stopped.as_ref().is_some_and(|s| !s.fails) && !report.interrupted;
         merged = Some(match merged {
             None => (report, invalid),
             Some((mut all, was_invalid)) => {

@@ -103,7 +103,8 @@ fn round(seed: u64, git_backend: bool, tally: &mut Tally) {
         ..ServerConfig::default()
     };
     let extra = if git_backend {
-        "max_rate_wait_secs = 1\n\n[state]\nbackend = \"git\"\n"
+        // A killed run's lease lapses after 1 s; the next run waits for it.
+        "max_rate_wait_secs = 1\n\n[state]\nbackend = \"git\"\nlease_secs = 1\n"
     } else {
         "max_rate_wait_secs = 1\n"
     };
@@ -145,7 +146,15 @@ fn round(seed: u64, git_backend: bool, tally: &mut Tally) {
         let child = Command::new(&bin)
             .arg("--repo")
             .arg(site.path())
-            .args(["apply", "--at", AT, "--format", "json"])
+            .args([
+                "apply",
+                "--at",
+                AT,
+                "--format",
+                "json",
+                "--lock-timeout",
+                "10s",
+            ])
             .env("KILN_TOKEN", TOKEN)
             .env_remove("GITHUB_ACTIONS")
             .env_remove("POSTWRIGHT_APP_ID")
