@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs postwright for the action: validate, plan (with a sticky pull-request
-# comment) or apply (with an optional push of the state branch), and writes
-# the step outputs. Inputs arrive only through the environment (INPUT_*);
-# nothing here is run through eval, and `args` is split into words.
+# comment) or apply, and writes the step outputs. postwright itself reads the
+# config, fetches and pushes the state branch, and masks the account tokens.
+# Inputs arrive only through the environment (INPUT_*); nothing here is run
+# through eval, and `args` is split into words.
 set -euo pipefail
 
 command="${INPUT_COMMAND:-plan}"
@@ -12,58 +13,21 @@ mkdir -p "$out_dir"
 extra=()
 read -r -a extra <<< "${INPUT_ARGS:-}" || true
 global=(--repo "$workdir")
-config_file="$workdir/postwright.toml"
-if [ -n "${INPUT_CONFIG:-}" ]; then
-  global+=(--config "$INPUT_CONFIG")
-  config_file="$INPUT_CONFIG"
-fi
+if [ -n "${INPUT_CONFIG:-}" ]; then global+=(--config "$INPUT_CONFIG"); fi
 
 output() {
   echo "$1=$2" >> "${GITHUB_OUTPUT:-/dev/null}"
 }
 
-# Secrets are masked by the runner; copies of them are not. Mask the values
-# of the token variables the config names, and the GitHub token.
-if [ -f "$config_file" ]; then
-  while IFS= read -r name; do
-    value="${!name:-}"
-    if [ -n "$value" ]; then echo "::add-mask::$value"; fi
-  done < <(sed -nE 's/^[[:space:]]*token_env[[:space:]]*=[[:space:]]*"([A-Za-z_][A-Za-z0-9_]*)".*/\1/p' "$config_file")
-fi
+# Secrets are masked by the runner; copies of them are not. postwright itself
+# names the values of the token variables its config lists (::add-mask:: on
+# stderr, before anything else); the GitHub token is masked here.
 if [ -n "${INPUT_GITHUB_TOKEN:-}" ]; then echo "::add-mask::$INPUT_GITHUB_TOKEN"; fi
 
-state_branch="$(sed -nE 's/^[[:space:]]*branch[[:space:]]*=[[:space:]]*"([^"]+)".*/\1/p' "$config_file" 2>/dev/null | head -n1)"
-state_branch="${state_branch:-postwright-state}"
-uses_git_state=false
-if grep -qE '^[[:space:]]*backend[[:space:]]*=[[:space:]]*"git"' "$config_file" 2>/dev/null; then
-  uses_git_state=true
+# The git backend's state branch is fetched and pushed by postwright itself.
+if [ "${INPUT_PUSH_STATE:-false}" = "true" ]; then
+  echo "::notice title=postwright::push-state is no longer needed: postwright pushes the state branch itself after every step ([state] remote in postwright.toml); remove the input"
 fi
-
-# The git backend's record lives on its own branch, which a checkout does not
-# fetch. Planning or applying without it would take every post for new, so
-# fetch it; a missing branch (first run) is fine, an unreachable remote is not.
-fetch_state() {
-  [ "$uses_git_state" = true ] || return 0
-  git -C "$workdir" remote get-url origin >/dev/null 2>&1 || return 0
-  set +e
-  git -C "$workdir" ls-remote --exit-code origin "refs/heads/$state_branch" >/dev/null 2>&1
-  found=$?
-  set -e
-  case "$found" in
-    0) git -C "$workdir" fetch --no-tags --quiet origin "+refs/heads/$state_branch:refs/heads/$state_branch" ;;
-    2) echo "no $state_branch branch on origin yet: starting with an empty state record" ;;
-    *)
-      # No credentials (a read-only plan job): the checkout's copy will do.
-      if git -C "$workdir" rev-parse --verify --quiet "refs/remotes/origin/$state_branch" >/dev/null; then
-        git -C "$workdir" update-ref "refs/heads/$state_branch" "refs/remotes/origin/$state_branch"
-        echo "using the checkout's copy of $state_branch (origin not reachable without credentials)"
-      else
-        echo "::error title=postwright::cannot reach origin to fetch the $state_branch branch; without it every post would look unpublished"
-        exit 1
-      fi
-      ;;
-  esac
-}
 
 sticky_comment() {
   local plan_md="$1"
@@ -122,7 +86,6 @@ case "$command" in
     exit "$code"
     ;;
   plan)
-    fetch_state
     plan_json="$out_dir/plan.json"
     plan_md="$out_dir/plan.md"
     set +e
@@ -142,7 +105,6 @@ case "$command" in
     exit "$code"
     ;;
   apply)
-    fetch_state
     report="$out_dir/apply.json"
     set +e
     postwright "${global[@]}" --format json apply --out "$report" ${extra[@]+"${extra[@]}"}
@@ -177,14 +139,6 @@ case "$command" in
     output has-changes "$changed"
     output published "$published"
     output plan-json ""
-    if [ "${INPUT_PUSH_STATE:-false}" = "true" ]; then
-      if git -C "$workdir" rev-parse --verify --quiet "refs/heads/$state_branch" >/dev/null; then
-        git -C "$workdir" push --quiet origin "refs/heads/$state_branch:refs/heads/$state_branch"
-        echo "pushed $state_branch"
-      else
-        echo "::warning title=postwright::push-state is on but there is no $state_branch branch (is [state] backend = \"git\"?)"
-      fi
-    fi
     exit "$code"
     ;;
   *)

@@ -356,7 +356,10 @@ pub fn load_config(
     let display =
         content::relative(repo, &config_path).unwrap_or_else(|| config_path.display().to_string());
     Ok(match Config::load(&config_path, &display) {
-        Ok(c) => Ok(c),
+        Ok(c) => {
+            report::mask::announce(&c);
+            Ok(c)
+        }
         Err(e) => {
             let problem = e.to_problem();
             emit(out, format, repo, &[&problem], 0);

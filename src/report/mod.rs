@@ -4,6 +4,7 @@
 pub mod apply;
 pub mod auth;
 pub mod github;
+pub mod mask;
 pub mod plan;
 
 use crate::diagnostic::{Problem, Severity};

@@ -2,7 +2,8 @@
 //! on this machine: the locally built binary, a simulated runner environment
 //! (GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, GITHUB_EVENT_PATH, GITHUB_PATH), a
 //! local stand-in for the GitHub REST API, the test Graph API server, and a
-//! bare git remote the state branch is pushed to.
+//! bare git remote. The state branch is postwright's business, not the
+//! scripts': run.sh never runs git, nor reads postwright.toml.
 
 use crate::apply_e2e::{account, Site, TOKEN};
 use crate::common::{fixtures, git, root};
@@ -221,7 +222,7 @@ impl Runner {
 }
 
 #[test]
-fn plan_comments_once_then_updates_and_apply_pushes_the_state_branch() {
+fn plan_comments_once_then_updates_and_apply_publishes() {
     let (api, gh) = github();
     let runner = Runner::new(&api);
     // The content repo: the publish fixture on the git state backend, cloned
@@ -289,47 +290,263 @@ fn plan_comments_once_then_updates_and_apply_pushes_the_state_branch() {
         assert_eq!(gh.calls, ["GET 7", "POST 7", "GET 7", "PATCH 9001"]);
     }
 
-    // 3. apply with push-state: published, recorded, pushed.
+    // 3. apply: published, and the token masked by postwright itself.
     let (code, log, outputs) = runner.run(
         work,
-        &[("command", "apply"), ("args", &at), ("push-state", "true")],
+        &[("command", "apply"), ("args", &at)],
         &[("KILN_TOKEN", TOKEN)],
     );
     assert_eq!(code, 0, "{log}");
     assert_eq!(outputs["published"], "5", "{outputs:?}\n{log}");
     assert_eq!(outputs["has-changes"], "true");
-    assert!(log.contains("pushed postwright-state"), "{log}");
-    // The token is named to the runner once, to be masked; nowhere else.
-    assert!(log.contains(&format!("::add-mask::{TOKEN}")), "{log}");
+    // The token is named to the runner, to be masked; nowhere else.
+    assert!(
+        stderr(&log).starts_with(&format!("::add-mask::{TOKEN}\n")),
+        "{log}"
+    );
     assert!(
         log.lines()
             .filter(|l| l.contains(TOKEN))
             .all(|l| l == format!("::add-mask::{TOKEN}")),
         "the Instagram token stays out of the log: {log}"
     );
-    let remote_state = git(remote.path(), &["show", "postwright-state:state.json"]);
-    let state: Value = serde_json::from_str(&remote_state).unwrap();
-    assert_eq!(
-        state["posts"]
-            .as_object()
-            .unwrap()
-            .values()
-            .filter(|e| e["status"] == "published")
-            .count(),
-        5
-    );
     let summary = fs::read_to_string(runner.file("summary.md")).unwrap();
     assert!(summary.contains("### postwright apply"), "{summary}");
+    assert!(summary.contains("| published |"), "{summary}");
+}
 
-    // 4. A fresh checkout (no local state branch): plan fetches it from
-    // origin and sees everything published.
-    git(work, &["branch", "-D", "postwright-state"]);
-    let (code, log, outputs) = runner.run(work, &[("command", "plan"), ("args", &at)], &[]);
+/// The stderr part of what `Runner::run` returns.
+fn stderr(log: &str) -> &str {
+    log.split_once("\n--- stderr ---\n").map_or("", |(_, e)| e)
+}
+
+/// The publish fixture with two accounts, one token variable each, and no
+/// servers (plan --offline needs none).
+fn two_accounts() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    crate::common::copy_dir(&fixtures().join("publish"), dir.path());
+    fs::write(
+        dir.path().join("postwright.toml"),
+        r#"content = ["posts"]
+timezone = "Europe/Berlin"
+default_account = "kiln"
+
+[accounts.kiln]
+user_id = "17841400000000001"
+token_env = "KILN_TOKEN"
+
+[accounts.shop]
+user_id = "17841400000000002"
+token_env = "SHOP_TOKEN"
+
+[media]
+base_url = "https://media.example.com/"
+"#,
+    )
+    .unwrap();
+    dir
+}
+
+/// Inside GitHub Actions the binary names the set token variables' values to
+/// the runner first, on stderr (stdout stays JSON); outside it, nothing.
+#[test]
+fn the_binary_masks_the_set_token_variables_first_on_stderr() {
+    let dir = two_accounts();
+    let plan = |github_actions: bool| {
+        let mut cmd = crate::common::postwright(dir.path());
+        cmd.args([
+            "plan",
+            "--format",
+            "json",
+            "--offline",
+            "--at",
+            "2026-12-02T00:00:00Z",
+        ])
+        .env("KILN_TOKEN", TOKEN)
+        .env_remove("SHOP_TOKEN");
+        if github_actions {
+            cmd.env("GITHUB_ACTIONS", "true");
+        }
+        let out = cmd.output().unwrap();
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        let plan: Value = serde_json::from_str(&stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {stdout}\n{stderr}"));
+        assert_eq!(plan["summary"], json!({"publish": 5, "scheduled": 1}));
+        assert!(!stdout.contains(TOKEN), "{stdout}");
+        (out.status.code(), stderr)
+    };
+    let (code, stderr) = plan(true);
+    assert_eq!(code, Some(0), "{stderr}");
+    let masks: Vec<&str> = stderr
+        .lines()
+        .take_while(|l| l.starts_with("::add-mask::"))
+        .collect();
+    assert_eq!(masks, [format!("::add-mask::{TOKEN}")], "{stderr}");
+    assert_eq!(stderr.matches("::add-mask::").count(), 1, "{stderr}");
+    let (code, stderr) = plan(false);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(!stderr.contains("::add-mask::"), "{stderr}");
+    assert!(!stderr.contains(TOKEN), "{stderr}");
+}
+
+/// A fake `git` first on PATH: it logs the name of the process that ran it
+/// (`bash` for run.sh) and its arguments, then runs the real git.
+fn git_spy(dir: &Path) -> (PathBuf, PathBuf) {
+    let real = Command::new("bash")
+        .args(["-c", "command -v git"])
+        .output()
+        .unwrap();
+    let real = String::from_utf8(real.stdout).unwrap().trim().to_string();
+    let bin = dir.join("spy");
+    fs::create_dir_all(&bin).unwrap();
+    let log = dir.join("git.log");
+    fs::write(&log, "").unwrap();
+    fs::write(
+        bin.join("git"),
+        format!(
+            "#!/usr/bin/env bash\n\
+             printf '%s %s\\n' \"$(cat /proc/$PPID/comm)\" \"$*\" >> '{}'\n\
+             exec '{real}' \"$@\"\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    let ok = Command::new("chmod")
+        .arg("+x")
+        .arg(bin.join("git"))
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    (bin, log)
+}
+
+/// push-state "true" is retired: one notice, and run.sh runs no git at all
+/// (the remote changes only if postwright itself pushes).
+#[test]
+fn push_state_is_retired_with_a_notice_and_run_sh_runs_no_git() {
+    let (api, _gh) = github();
+    let runner = Runner::new(&api);
+    let config = ServerConfig {
+        accounts: vec![account(Login::Facebook)],
+        video_processing: Duration::from_millis(200),
+        ..ServerConfig::default()
+    };
+    let site = Site::new(
+        &fixtures().join("publish"),
+        config,
+        Login::Facebook,
+        "\n[state]\nbackend = \"git\"\n",
+    );
+    let remote = tempfile::tempdir().unwrap();
+    git(remote.path(), &["init", "-q", "--bare", "-b", "main"]);
+    let work = site.path();
+    git(work, &["init", "-q", "-b", "main"]);
+    git(work, &["add", "-A"]);
+    git(work, &["commit", "-q", "-m", "posts"]);
+    git(
+        work,
+        &["remote", "add", "origin", remote.path().to_str().unwrap()],
+    );
+    git(work, &["push", "-q", "origin", "main"]);
+    let refs_before = git(remote.path(), &["for-each-ref"]);
+    let (spy, git_log) = git_spy(runner.temp.path());
+    let path = format!("{}:{}", spy.display(), runner.path);
+    let at = ["--at", "2026-12-02T00:00:00Z"].join(" ");
+    let (code, log, outputs) = runner.run(
+        work,
+        &[("command", "apply"), ("args", &at), ("push-state", "true")],
+        &[("KILN_TOKEN", TOKEN), ("PATH", &path)],
+    );
     assert_eq!(code, 0, "{log}");
-    assert_eq!(outputs["has-changes"], "false", "{log}");
-    let plan: Value =
-        serde_json::from_str(&fs::read_to_string(&outputs["plan-json"]).unwrap()).unwrap();
-    assert_eq!(plan["summary"], json!({"published": 5}));
+    assert_eq!(outputs["published"], "5", "{outputs:?}\n{log}");
+    let notice = "::notice title=postwright::push-state is no longer needed: postwright pushes \
+                  the state branch itself after every step ([state] remote in postwright.toml); \
+                  remove the input";
+    assert_eq!(
+        log.lines().filter(|l| *l == notice).count(),
+        1,
+        "one notice: {log}"
+    );
+    let calls = fs::read_to_string(&git_log).unwrap();
+    assert!(
+        calls
+            .lines()
+            .all(|l| l.starts_with("postwright ") || l.starts_with("git ")),
+        "git run by something other than postwright (or git itself): {calls}"
+    );
+    assert!(!log.contains("pushed postwright-state"), "{log}");
+    if !calls.lines().any(|l| l.contains(" push")) {
+        assert_eq!(
+            git(remote.path(), &["for-each-ref"]),
+            refs_before,
+            "nobody pushed, so the remote is as it was"
+        );
+    }
+    // Without the input, no notice.
+    let (code, log, _) = runner.run(work, &[("command", "validate")], &[]);
+    assert_eq!(code, 0, "{log}");
+    assert!(!log.contains("push-state"), "{log}");
+}
+
+/// run.sh no longer reads postwright.toml: a token variable named in a
+/// layout no line-based reader would find (an inline table, a quoted key, a
+/// literal string), in a config outside the working directory, and an
+/// account on the default variable are masked all the same, by postwright.
+#[test]
+fn tokens_are_masked_by_the_binary_whatever_the_config_layout() {
+    let script = fs::read_to_string(root().join("action/run.sh")).unwrap();
+    for reader in [
+        "sed -",
+        "grep -",
+        "awk ",
+        "/postwright.toml",
+        "git -C",
+        "git push",
+        "git fetch",
+    ] {
+        assert!(
+            !script.contains(reader),
+            "run.sh has `{reader}` again:\n{script}"
+        );
+    }
+    let (api, _gh) = github();
+    let runner = Runner::new(&api);
+    let dir = tempfile::tempdir().unwrap();
+    crate::common::copy_dir(&fixtures().join("publish"), dir.path());
+    fs::remove_file(dir.path().join("postwright.toml")).unwrap();
+    let config = runner.file("elsewhere.toml");
+    fs::write(
+        &config,
+        "content = [\"posts\"]\ntimezone = \"Europe/Berlin\"\ndefault_account = \"kiln\"\n\
+         media = { base_url = \"https://media.example.com/\" }\n\
+         accounts = { kiln = { user_id = \"17841400000000001\", \"token_env\" = 'ODD_TOKEN' }, \
+         shop = { user_id = \"17841400000000002\" } }\n",
+    )
+    .unwrap();
+    let (code, log, _) = runner.run(
+        dir.path(),
+        &[
+            ("command", "validate"),
+            ("config", config.to_str().unwrap()),
+        ],
+        &[
+            ("ODD_TOKEN", "IGQodd0ddtoken"),
+            ("INSTAGRAM_ACCESS_TOKEN", "EAAdefaulttoken"),
+        ],
+    );
+    assert_eq!(code, 0, "{log}");
+    let err = stderr(&log);
+    let masks: Vec<&str> = err
+        .lines()
+        .take_while(|l| l.starts_with("::add-mask::"))
+        .collect();
+    assert_eq!(
+        masks,
+        ["::add-mask::EAAdefaulttoken", "::add-mask::IGQodd0ddtoken"],
+        "{log}"
+    );
+    assert!(log.contains(&format!("::add-mask::{GH_TOKEN}")), "{log}");
 }
 
 #[test]
