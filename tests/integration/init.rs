@@ -1,7 +1,7 @@
 //! `postwright init`: the scaffold validates and plans as written, matches
 //! the templates in templates/ with postwright's action pinned to the commit
-//! the binary was built from, and a second init (or any file in the way) is
-//! refused before anything is written.
+//! the binary was built from, passes zizmor's default policy, and a second
+//! init (or any file in the way) is refused before anything is written.
 
 use crate::common::{git, postwright, root};
 use serde_json::{json, Value};
@@ -281,3 +281,55 @@ fn init_puts_the_guide_beside_an_existing_readme_and_defaults_to_repo() {
     assert!(!temp.path().join("postwright.toml").exists());
 }
 
+/// The path of `tool` when it is on PATH. Absent, the calling test is
+/// skipped (it says so), unless POSTWRIGHT_REQUIRE_TOOLS=1 (.ci/run sets it).
+fn tool(name: &str) -> Option<std::path::PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(name))
+            .find(|p| p.is_file())
+    });
+    if found.is_none() {
+        assert!(
+            std::env::var("POSTWRIGHT_REQUIRE_TOOLS").as_deref() != Ok("1"),
+            "{name} is not on PATH and POSTWRIGHT_REQUIRE_TOOLS=1"
+        );
+        eprintln!(
+            "skipped: {name} is not on PATH (set POSTWRIGHT_REQUIRE_TOOLS=1 to fail instead)"
+        );
+    }
+    found
+}
+
+#[test]
+fn init_workflows_pass_zizmor_default_policy() {
+    let Some(zizmor) = tool("zizmor") else {
+        return;
+    };
+    let temp = tempfile::tempdir().unwrap();
+    let repo = temp.path().join("feed");
+    assert!(init(temp.path(), &repo).status.success());
+    // No configuration (zizmor's default policy: every action pinned by
+    // hash), medium severity and up, as .ci/run lints.
+    let out = std::process::Command::new(zizmor)
+        .args(["--offline", "--no-config", "--min-severity", "medium"])
+        .arg(repo.join(".github/workflows"))
+        .output()
+        .unwrap();
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(0), "{report}");
+    for name in WORKFLOWS {
+        assert!(
+            report.contains(&format!(
+                "completed {}",
+                repo.join(".github/workflows").join(name).display()
+            )),
+            "{report}"
+        );
+    }
+    assert!(report.contains("No findings to report"), "{report}");
+}
