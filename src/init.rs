@@ -1,6 +1,15 @@
 //! `postwright init`: scaffolds a content repo — config, a first post and its
 //! image, the three GitHub workflows, and a page on how it all fits. It never
 //! overwrites: every target is checked before anything is written.
+//!
+//! The workflows use postwright's own action pinned by full commit SHA, with
+//! the version as a comment (`postwright/postwright@<40 hex> # v0.1.0`), the
+//! form zizmor's default policy and SHA-pinning organisations require. The
+//! commit is the one this binary was built from (build.rs: the release
+//! workflow's `github.sha`, a crates.io package's `.cargo_vcs_info.json`, or
+//! the source checkout's HEAD). A build that knows no commit writes the tag
+//! form (`@v0.1.0`) and says on stderr that it is not SHA-pinned and how to
+//! pin it. The templates keep the tag form, so they stay valid workflows.
 
 use std::path::{Path, PathBuf};
 
@@ -34,6 +43,57 @@ const FILES: &[(&str, &[u8])] = &[
 
 const GUIDE: &[u8] = include_bytes!("../templates/POSTWRIGHT.md");
 
+/// The action's repository, as the templates' `uses:` lines name it.
+const ACTION: &str = "postwright/postwright";
+
+/// The commit this binary was built from (40 lowercase hex), if known.
+pub fn commit() -> Option<&'static str> {
+    Some(env!("POSTWRIGHT_COMMIT")).filter(|c| !c.is_empty())
+}
+
+/// The reference init writes after `postwright/postwright@`: the commit with
+/// the version as a comment, or the version's tag (with the warning to print)
+/// when the commit is unknown.
+fn action_ref(commit: Option<&str>) -> (String, Option<String>) {
+    let tag = format!("v{}", env!("CARGO_PKG_VERSION"));
+    match commit {
+        Some(sha) => (format!("{sha} # {tag}"), None),
+        None => {
+            let warning = format!(
+                "warning: this postwright build does not know the commit it was built from, so the \
+                 workflows use {ACTION}@{tag}, a tag: the action is not SHA-pinned (zizmor's \
+                 unpinned-uses audit and SHA-pinning policies reject it). To pin it, replace \
+                 `@{tag}` in .github/workflows/postwright-*.yml with `@<commit> # {tag}`, where \
+                 <commit> is the full SHA that `git ls-remote https://github.com/{ACTION} \
+                 'refs/tags/{tag}*'` prints on the line ending in ^{{}} (the only line for a \
+                 lightweight tag); a release binary writes the pin itself."
+            );
+            (tag, Some(warning))
+        }
+    }
+}
+
+/// A template with every `uses: postwright/postwright@…` line's reference
+/// (and any comment after it) replaced by `reference`.
+fn pin_action(template: &[u8], reference: &str) -> Vec<u8> {
+    let text = std::str::from_utf8(template).expect("templates are UTF-8");
+    let prefix = format!("uses: {ACTION}@");
+    let mut out = String::with_capacity(text.len() + 64);
+    for line in text.split_inclusive('\n') {
+        let body = line.trim_end_matches(['\n', '\r']);
+        let content = body.trim_start().trim_start_matches("- ");
+        if content.starts_with(&prefix) {
+            let at = body.len() - content.len() + prefix.len();
+            out.push_str(&body[..at]);
+            out.push_str(reference);
+            out.push_str(&line[body.len()..]);
+        } else {
+            out.push_str(line);
+        }
+    }
+    out.into_bytes()
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum InitError {
     #[error("{} already exist{}; init writes nothing over existing files (move them away, or add postwright by hand)", .0.join(", "), if .0.len() == 1 { "s" } else { "" })]
@@ -47,16 +107,35 @@ pub enum InitError {
 
 /// Writes the scaffold into `dir` and returns the paths written (relative).
 /// The guide goes to README.md, or to POSTWRIGHT.md when a README exists.
+/// When this build knows no commit, prints on stderr that the action is not
+/// SHA-pinned and how to pin it.
 pub fn init(dir: &Path) -> Result<Vec<String>, InitError> {
+    let (written, warning) = init_with(dir, commit())?;
+    if let Some(warning) = warning {
+        eprintln!("{warning}");
+    }
+    Ok(written)
+}
+
+/// [`init`] for a given commit: the paths written, and the warning to print.
+fn init_with(dir: &Path, commit: Option<&str>) -> Result<(Vec<String>, Option<String>), InitError> {
+    let (reference, warning) = action_ref(commit);
     let guide = if dir.join("README.md").exists() {
         "POSTWRIGHT.md"
     } else {
         "README.md"
     };
-    let files: Vec<(&str, &[u8])> = FILES
+    let files: Vec<(&str, Vec<u8>)> = FILES
         .iter()
-        .copied()
-        .chain(std::iter::once((guide, GUIDE)))
+        .map(|&(rel, bytes)| {
+            let bytes = if rel.starts_with(".github/workflows/") {
+                pin_action(bytes, &reference)
+            } else {
+                bytes.to_vec()
+            };
+            (rel, bytes)
+        })
+        .chain(std::iter::once((guide, GUIDE.to_vec())))
         .collect();
     let existing: Vec<String> = files
         .iter()
@@ -78,12 +157,107 @@ pub fn init(dir: &Path) -> Result<Vec<String>, InitError> {
                     .create_new(true)
                     .open(&path)
             })
-            .and_then(|mut f| std::io::Write::write_all(&mut f, bytes));
+            .and_then(|mut f| std::io::Write::write_all(&mut f, &bytes));
         result.map_err(|source| InitError::Write {
             path: path.display().to_string(),
             source,
         })?;
         written.push(rel.to_string());
     }
-    Ok(written)
+    Ok((written, warning))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SHA: &str = "0123456789abcdef0123456789abcdef01234567";
+
+    fn workflows() -> impl Iterator<Item = (&'static str, &'static [u8])> {
+        FILES
+            .iter()
+            .copied()
+            .filter(|(rel, _)| rel.starts_with(".github/workflows/"))
+    }
+
+    #[test]
+    fn every_workflow_uses_the_action_and_gets_the_pin() {
+        let tag = format!("v{}", env!("CARGO_PKG_VERSION"));
+        for (rel, template) in workflows() {
+            let template = std::str::from_utf8(template).unwrap();
+            let uses = template.matches("uses: postwright/postwright@").count();
+            assert!(uses > 0, "{rel}");
+            let pinned =
+                String::from_utf8(pin_action(template.as_bytes(), &format!("{SHA} # {tag}")))
+                    .unwrap();
+            assert_eq!(
+                pinned
+                    .matches(&format!("uses: postwright/postwright@{SHA} # {tag}\n"))
+                    .count(),
+                uses,
+                "{rel}"
+            );
+            assert!(!pinned.contains("postwright/postwright@v"), "{rel}");
+            // Nothing else changes.
+            assert_eq!(pinned.lines().count(), template.lines().count(), "{rel}");
+            for (a, b) in pinned.lines().zip(template.lines()) {
+                if !b.contains("uses: postwright/postwright@") {
+                    assert_eq!(a, b, "{rel}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn pin_replaces_any_reference_and_its_comment_and_keeps_line_endings() {
+        let text = "steps:\r\n  - uses: postwright/postwright@main # old\r\n    uses: postwright/postwright@v9\n  - uses: actions/checkout@v4\n      - uses: postwright/postwright-other@v1\n";
+        assert_eq!(
+            String::from_utf8(pin_action(text.as_bytes(), "REF")).unwrap(),
+            "steps:\r\n  - uses: postwright/postwright@REF\r\n    uses: postwright/postwright@REF\n  - uses: actions/checkout@v4\n      - uses: postwright/postwright-other@v1\n"
+        );
+    }
+
+    #[test]
+    fn a_known_commit_is_pinned_without_a_warning() {
+        let dir = tempfile::tempdir().unwrap();
+        let (written, warning) = init_with(dir.path(), Some(SHA)).unwrap();
+        assert_eq!(warning, None);
+        assert!(written.contains(&".github/workflows/postwright-apply.yml".to_string()));
+        let apply =
+            std::fs::read_to_string(dir.path().join(".github/workflows/postwright-apply.yml"))
+                .unwrap();
+        let line = format!(
+            "uses: postwright/postwright@{SHA} # v{}\n",
+            env!("CARGO_PKG_VERSION")
+        );
+        assert!(apply.contains(&line), "{apply}");
+    }
+
+    #[test]
+    fn an_unknown_commit_writes_the_tag_and_warns_how_to_pin() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_, warning) = init_with(dir.path(), None).unwrap();
+        let tag = format!("v{}", env!("CARGO_PKG_VERSION"));
+        let warning = warning.expect("a warning");
+        assert!(warning.contains("not SHA-pinned"), "{warning}");
+        assert!(warning.contains(&format!("refs/tags/{tag}")), "{warning}");
+        for (rel, _) in workflows() {
+            let text = std::fs::read_to_string(dir.path().join(rel)).unwrap();
+            assert!(
+                text.contains(&format!("uses: postwright/postwright@{tag}\n")),
+                "{rel}: {text}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_commit_is_a_full_sha_when_known() {
+        if let Some(sha) = commit() {
+            assert_eq!(sha.len(), 40, "{sha}");
+            assert!(
+                sha.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')),
+                "{sha}"
+            );
+        }
+    }
 }

@@ -1,6 +1,7 @@
 //! `postwright init`: the scaffold validates and plans as written, matches
-//! the templates in templates/, and a second init (or any file in the way)
-//! is refused before anything is written.
+//! the templates in templates/ with postwright's action pinned to the commit
+//! the binary was built from, passes zizmor's default policy, and a second
+//! init (or any file in the way) is refused before anything is written.
 
 use crate::common::{git, postwright, root};
 use serde_json::{json, Value};
@@ -47,6 +48,52 @@ fn init(cwd: &Path, dir: &Path) -> std::process::Output {
     postwright(cwd).arg("init").arg(dir).output().unwrap()
 }
 
+/// The workflows init writes from templates/workflows.
+const WORKFLOWS: &[&str] = &[
+    "postwright-plan.yml",
+    "postwright-apply.yml",
+    "postwright-token-refresh.yml",
+];
+
+/// The source repository's HEAD, when the crate is built from a git checkout
+/// (the commit build.rs gives the binary).
+fn source_head() -> Option<String> {
+    if root().join(".git").symlink_metadata().is_err() {
+        return None;
+    }
+    let out = std::process::Command::new("git")
+        .current_dir(root())
+        .args(["rev-parse", "HEAD"])
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// The reference after `postwright/postwright@` in a `uses:` line.
+fn action_refs(workflow: &str) -> Vec<&str> {
+    workflow
+        .lines()
+        .filter_map(|l| l.split_once("uses: postwright/postwright@"))
+        .map(|(_, r)| r)
+        .collect()
+}
+
+/// The template with every `uses: postwright/postwright@…` line's reference
+/// replaced, as init does.
+fn substituted(template: &str, reference: &str) -> String {
+    template
+        .split_inclusive('\n')
+        .map(
+            |line| match line.split_once("uses: postwright/postwright@") {
+                Some((head, _)) => format!("{head}uses: postwright/postwright@{reference}\n"),
+                None => line.to_string(),
+            },
+        )
+        .collect()
+}
+
 #[test]
 fn init_scaffolds_a_repo_that_validates_and_plans() {
     let temp = tempfile::tempdir().unwrap();
@@ -67,17 +114,38 @@ fn init_scaffolds_a_repo_that_validates_and_plans() {
             "{f}: {stdout}"
         );
     }
-    // The workflows are the templates this repository lints, byte for byte.
-    for name in [
-        "postwright-plan.yml",
-        "postwright-apply.yml",
-        "postwright-token-refresh.yml",
-    ] {
-        assert_eq!(
-            fs::read(repo.join(".github/workflows").join(name)).unwrap(),
-            fs::read(root().join("templates/workflows").join(name)).unwrap(),
-            "{name}"
-        );
+    // The workflows are the templates with the action pinned by commit, the
+    // version as a comment: the commit the source checkout is at.
+    let version = env!("CARGO_PKG_VERSION");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let apply = fs::read_to_string(repo.join(".github/workflows/postwright-apply.yml")).unwrap();
+    let pinned = action_refs(&apply)[0].to_string();
+    let commit = pinned
+        .strip_suffix(&format!(" # v{version}"))
+        .filter(|c| c.len() == 40 && c.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')));
+    match (source_head(), commit) {
+        (Some(head), _) => assert_eq!(pinned, format!("{head} # v{version}"), "{stderr}"),
+        (None, Some(_)) => {}
+        // Built from neither a checkout nor a package that names its commit:
+        // the tag form, and a warning that says so.
+        (None, None) => {
+            assert_eq!(pinned, format!("v{version}"));
+            assert!(stderr.contains("not SHA-pinned"), "{stderr}");
+        }
+    }
+    if commit.is_some() {
+        assert!(!stderr.contains("warning"), "{stderr}");
+    }
+    for name in WORKFLOWS {
+        let written = fs::read_to_string(repo.join(".github/workflows").join(name)).unwrap();
+        let template = fs::read_to_string(root().join("templates/workflows").join(name)).unwrap();
+        assert_eq!(written, substituted(&template, &pinned), "{name}");
+        let refs = action_refs(&written);
+        assert!(!refs.is_empty(), "{name} uses the action");
+        assert!(refs.iter().all(|r| *r == pinned), "{name}: {refs:?}");
+        if commit.is_some() {
+            assert!(!written.contains("postwright/postwright@v"), "{name}");
+        }
     }
 
     // validate, from elsewhere, with --repo.
@@ -211,4 +279,57 @@ fn init_puts_the_guide_beside_an_existing_readme_and_defaults_to_repo() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("POSTWRIGHT.md"));
     assert!(repo.join("postwright.toml").is_file());
     assert!(!temp.path().join("postwright.toml").exists());
+}
+
+/// The path of `tool` when it is on PATH. Absent, the calling test is
+/// skipped (it says so), unless POSTWRIGHT_REQUIRE_TOOLS=1 (.ci/run sets it).
+fn tool(name: &str) -> Option<std::path::PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(name))
+            .find(|p| p.is_file())
+    });
+    if found.is_none() {
+        assert!(
+            std::env::var("POSTWRIGHT_REQUIRE_TOOLS").as_deref() != Ok("1"),
+            "{name} is not on PATH and POSTWRIGHT_REQUIRE_TOOLS=1"
+        );
+        eprintln!(
+            "skipped: {name} is not on PATH (set POSTWRIGHT_REQUIRE_TOOLS=1 to fail instead)"
+        );
+    }
+    found
+}
+
+#[test]
+fn init_workflows_pass_zizmor_default_policy() {
+    let Some(zizmor) = tool("zizmor") else {
+        return;
+    };
+    let temp = tempfile::tempdir().unwrap();
+    let repo = temp.path().join("feed");
+    assert!(init(temp.path(), &repo).status.success());
+    // No configuration (zizmor's default policy: every action pinned by
+    // hash), medium severity and up, as .ci/run lints.
+    let out = std::process::Command::new(zizmor)
+        .args(["--offline", "--no-config", "--min-severity", "medium"])
+        .arg(repo.join(".github/workflows"))
+        .output()
+        .unwrap();
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(0), "{report}");
+    for name in WORKFLOWS {
+        assert!(
+            report.contains(&format!(
+                "completed {}",
+                repo.join(".github/workflows").join(name).display()
+            )),
+            "{report}"
+        );
+    }
+    assert!(report.contains("No findings to report"), "{report}");
 }
