@@ -14,4 +14,5 @@ mod loader_props;
 mod plan;
 mod push_cost;
 mod state_backends;
+mod state_remote;
 mod validate_cli;
