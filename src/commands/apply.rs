@@ -138,9 +138,16 @@ fn round(
         match store.lock() {
             Ok(Locked::Acquired { took_over }) => {
                 if let Some(old) = took_over {
+                    let how = if old.live(jiff::Timestamp::now()) {
+                        "the lease of"
+                    } else {
+                        "the expired lease of"
+                    };
                     eprintln!(
-                        "took over the expired lease of {} (lease {}); the record says what it left in flight",
-                        old.holder, old.id
+                        "took over {how} {} (lease {}; {}); the record says what it left in flight",
+                        old.holder,
+                        old.id,
+                        old.ended()
                     );
                 }
                 break (planned, true);

@@ -469,7 +469,9 @@ impl Store for GitStore {
             return Ok(Locked::Acquired { took_over: None });
         }
         let took_over = match self.read_lease(&repo)? {
-            Some(l) if l.live(jiff::Timestamp::now()) => return Ok(Locked::Held(l)),
+            Some(l) if l.live(jiff::Timestamp::now()) && !l.holder_gone() => {
+                return Ok(Locked::Held(l))
+            }
             other => other,
         };
         let mine = Lease::mine(Some(self.ttl));

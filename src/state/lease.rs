@@ -10,6 +10,7 @@
 
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
+use std::path::Path;
 use std::time::Duration;
 
 /// Who holds the record, since when, and until when.
@@ -28,6 +29,11 @@ pub struct Lease {
     /// `None` for an OS lock: it lasts as long as its process.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub until: Option<Timestamp>,
+    /// Which running system `pid` belongs to (Linux: boot id and pid
+    /// namespace), so that a later run on the same one can tell that the
+    /// holder's process has ended without waiting for `until`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine: Option<String>,
 }
 
 impl Lease {
@@ -54,6 +60,7 @@ impl Lease {
             run_url,
             since: now,
             until: None,
+            machine: machine(),
         };
         if let Some(ttl) = ttl {
             lease.renew(ttl);
@@ -70,6 +77,31 @@ impl Lease {
     /// Still in force at `now` (an OS lock always is while it is held).
     pub fn live(&self, now: Timestamp) -> bool {
         self.until.is_none_or(|u| u > now)
+    }
+
+    /// The holder ran on this very system (same boot, same pid namespace)
+    /// and its process is gone: a crash or a kill here, so the lease need
+    /// not be waited out. Anywhere else (another runner, another
+    /// container) only `until` can tell.
+    pub fn holder_gone(&self) -> bool {
+        match (&self.machine, machine()) {
+            (Some(theirs), Some(ours)) => {
+                *theirs == ours
+                    && self.host == hostname()
+                    && self.pid != std::process::id()
+                    && !Path::new(&format!("/proc/{}", self.pid)).exists()
+            }
+            _ => false,
+        }
+    }
+
+    /// Why a lease taken over was free: `expired`, or its process ended.
+    pub fn ended(&self) -> &'static str {
+        if self.live(Timestamp::now()) {
+            "its process has ended"
+        } else {
+            "expired"
+        }
     }
 
     /// `HOLDER until TIME (lease ID)`, for messages.
@@ -117,6 +149,13 @@ fn new_id(host: &str, pid: u32, now: Timestamp) -> String {
     digest[..6].iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// `BOOT-ID/pid:[NS]` on Linux; `None` where that cannot be known.
+fn machine() -> Option<String> {
+    let boot = std::fs::read_to_string("/proc/sys/kernel/random/boot_id").ok()?;
+    let ns = std::fs::read_link("/proc/self/ns/pid").ok()?;
+    Some(format!("{}/{}", boot.trim(), ns.display()))
+}
+
 fn hostname() -> String {
     std::env::var("HOSTNAME")
         .ok()
@@ -161,6 +200,18 @@ mod tests {
         assert!(os.live(now + SignedDuration::from_hours(1000)));
         assert!(os.describe().contains("OS lock"));
         assert_ne!(Lease::mine(None).id, Lease::mine(None).id);
+        // Our own process is not gone; a pid that is not running here is,
+        // but only when the lease is from this very system.
+        assert!(!l.holder_gone());
+        if l.machine.is_some() {
+            let mut dead = l.clone();
+            dead.pid = u32::MAX - 7;
+            assert!(dead.holder_gone());
+            dead.machine = Some("another-boot/pid:[1]".into());
+            assert!(!dead.holder_gone());
+            dead.machine = None;
+            assert!(!dead.holder_gone());
+        }
         let text = serde_json::to_string(&l).unwrap();
         assert_eq!(serde_json::from_str::<Lease>(&text).unwrap(), l);
     }
