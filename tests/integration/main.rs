@@ -12,5 +12,6 @@ mod graph_server;
 mod init;
 mod loader_props;
 mod plan;
+mod remote;
 mod state_backends;
 mod validate_cli;
