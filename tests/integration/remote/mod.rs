@@ -17,5 +17,8 @@
 //! Tests that need `git daemon` say on stderr that they are skipped when it
 //! is missing, or fail with `POSTWRIGHT_REQUIRE_TOOLS=1`.
 
+mod concurrent;
 mod harness;
+mod killed;
+mod lease;
 mod selftest;
