@@ -18,7 +18,7 @@ use crate::content::PostType;
 use crate::hosting::{self, Hosting};
 use crate::instagram::{ApiError, Client, ErrorClass, MediaInfo};
 use crate::plan::{Action, Entry as PlanEntry, Plan};
-use crate::state::{Entry as StateEntry, State, StateError, Status, Store};
+use crate::state::{Entry as StateEntry, Reach, State, StateError, Status, Store};
 use crate::validate::preflight::{Resolved, Source};
 use crate::validate::ValidPost;
 use jiff::Timestamp;
@@ -94,11 +94,24 @@ pub struct Report {
     pub interrupted: bool,
     /// Things to fix soon (a token about to expire).
     pub warnings: Vec<String>,
+    /// Why the run stopped starting new work before the end, if it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<Stopped>,
+}
+
+/// A run that stopped early because of its record.
+#[derive(Debug, Clone, Serialize)]
+pub struct Stopped {
+    pub message: String,
+    /// Someone must fix something (the remote refused or was unreachable);
+    /// false when another apply simply took over.
+    pub fails: bool,
 }
 
 impl Report {
     pub fn failed(&self) -> bool {
         self.outcomes.iter().any(|o| o.result == Verdict::Failed)
+            || self.stopped.as_ref().is_some_and(|s| s.fails)
     }
 }
 
@@ -124,8 +137,16 @@ struct Journal<'a> {
 }
 
 impl Journal<'_> {
+    /// A change the next run could also find out by reading Instagram: it
+    /// may stay on this machine until the next [`Journal::checkpoint`].
     fn save(&mut self, message: &str) -> Result<(), StateError> {
-        self.store.save(&self.state, message)
+        self.store.save(&self.state, message, Reach::Local)
+    }
+
+    /// A change that must be where the next run reads it (the remote)
+    /// before the next step: just before `media_publish`, and right after.
+    fn checkpoint(&mut self, message: &str) -> Result<(), StateError> {
+        self.store.save(&self.state, message, Reach::Shared)
     }
 
     fn entry(&mut self, id: &str) -> Option<&mut StateEntry> {
@@ -186,6 +207,7 @@ pub async fn apply(ctx: Context<'_>, progress: &mut dyn Progress) -> Result<Repo
 
     // The rest, account by account.
     let mut warnings = Vec::new();
+    let mut stopped: Option<StateError> = None;
     let app = crate::auth::app_from_env();
     let mut accounts: BTreeMap<String, Vec<&PlanEntry>> = BTreeMap::new();
     for e in &entries {
@@ -261,7 +283,32 @@ pub async fn apply(ctx: Context<'_>, progress: &mut dyn Progress) -> Result<Repo
             held: None,
             username,
         };
-        run.run(&entries).await?;
+        if let Err(err) = run.run(&entries).await {
+            if !err.stops_run() {
+                return Err(err);
+            }
+            stopped = Some(err);
+            break;
+        }
+    }
+
+    // The record could not reach the remote, or another writer took over:
+    // whatever was not done is left for the next run, and said so.
+    if let Some(err) = &stopped {
+        let why = err.to_string();
+        progress.line(&format!("⏸ {why}"));
+        for e in &entries {
+            let has_work = e.calls_meta(ctx.options.prune);
+            if has_work && !outcomes.iter().any(|o| o.id == e.id) {
+                progress.line(&format!("⏸ {}: not attempted", e.file));
+                outcomes.push(outcome(
+                    e,
+                    Verdict::Deferred,
+                    &journal.state,
+                    format!("not attempted: {why}"),
+                ));
+            }
+        }
     }
 
     // Outcomes in plan order.
@@ -277,7 +324,39 @@ pub async fn apply(ctx: Context<'_>, progress: &mut dyn Progress) -> Result<Repo
         outcomes,
         interrupted: ctx.options.interrupted.load(Ordering::SeqCst),
         warnings,
+        stopped: stopped.map(|e| Stopped {
+            fails: !matches!(e, StateError::Conflict { .. }),
+            message: e.to_string(),
+        }),
     })
+}
+
+/// The report of a run that did nothing because `why` (another apply holds
+/// the record): every entry with work is deferred.
+pub fn deferred(plan: &Plan, only: &[String], prune: bool, why: &str) -> Report {
+    let wanted = |id: &str| only.is_empty() || only.iter().any(|o| o == id);
+    let state = State::default();
+    Report {
+        at: Timestamp::now(),
+        outcomes: plan
+            .entries
+            .iter()
+            .filter(|e| wanted(&e.id) && (e.calls_meta(prune) || e.moved_from.is_some()))
+            .map(|e| {
+                let mut o = outcome(
+                    e,
+                    Verdict::Deferred,
+                    &state,
+                    format!("not attempted: {why}"),
+                );
+                o.media_id.clone_from(&e.media_id);
+                o
+            })
+            .collect(),
+        interrupted: false,
+        warnings: Vec::new(),
+        stopped: None,
+    }
 }
 
 /// What the account's work asks of its token beyond publishing.
@@ -918,7 +997,7 @@ impl AccountRun<'_, '_> {
             entry.container_id = Some(container.clone());
             entry.journaled_at.get_or_insert_with(Timestamp::now);
             self.journal
-                .save(&format!("publishing {} (container {container})", e.id))?;
+                .checkpoint(&format!("publishing {} (container {container})", e.id))?;
 
             let err = match self.client.publish(&container).await {
                 Ok(id) => break id,
@@ -990,8 +1069,18 @@ impl AccountRun<'_, '_> {
         entry.media_id = Some(media_id.clone());
         entry.published_at = Some(Timestamp::now());
         entry.last_error = None;
-        self.journal
-            .save(&format!("published {} as {media_id}", e.id))?;
+        if let Err(err) = self
+            .journal
+            .checkpoint(&format!("published {} as {media_id}", e.id))
+        {
+            // It is live; the record on the remote says `publishing`, which
+            // the next run settles by asking the container.
+            let message = format!("published, but not yet recorded on the remote ({err})");
+            self.progress.line(&format!("✓ {}: {message}", e.file));
+            self.outcomes
+                .push(outcome(e, Verdict::Published, &self.journal.state, message));
+            return Err(err);
+        }
         self.after_publish(e).await?;
         let permalink = self.journal.state.posts[&e.id].permalink.clone();
         self.progress.line(&format!(

@@ -106,7 +106,21 @@ pub enum Command {
         /// Write the report to FILE instead of stdout (progress stays on stderr).
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// When another apply holds the record's lease, wait up to this long
+        /// for it (`90s`, `5m`, `1h`; a bare number is seconds). Default 0:
+        /// defer at once, exit 0, and make no call to Instagram.
+        #[arg(long, value_name = "DURATION", default_value = "0", value_parser = parse_duration)]
+        lock_timeout: std::time::Duration,
     },
+    /// The state record and its lease: print them, or break the lease of an
+    /// apply that died.
+    ///
+    /// An apply holds a lease on the record while it works (the git
+    /// backend: `lease.json` on the state branch, renewed as it goes; the
+    /// file backend: an OS lock). Another apply meanwhile defers. A lease
+    /// whose holder died expires by itself after `[state] lease_secs`.
+    #[command(subcommand)]
+    State(StateCommand),
     /// What is published (with permalinks), what is half-way, what failed last
     /// time, and what is scheduled next. No network.
     Status,
@@ -131,6 +145,44 @@ pub enum Command {
         #[arg(value_enum, default_value = "post")]
         which: SchemaKind,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StateCommand {
+    /// Print the record (fetched from the remote, for the git backend) and
+    /// the lease: who holds it and until when.
+    #[command(
+        after_help = "Examples:\n  postwright state show\n  postwright state show --format json"
+    )]
+    Show,
+    /// Break the lease LEASE-ID (shown by `state show` and by a deferred
+    /// apply), when you know its apply is dead and cannot wait for it to
+    /// expire. Like `terraform force-unlock`: an apply that is in fact still
+    /// running stops at its next write, and nothing is published twice.
+    #[command(after_help = "Examples:\n  postwright state unlock 3f9a1c0b2d4e")]
+    Unlock {
+        #[arg(value_name = "LEASE-ID")]
+        lease_id: String,
+    },
+}
+
+/// `90s`, `5m`, `2h`, or plain seconds.
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => text.split_at(i),
+        None => (text, "s"),
+    };
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration: write it like 90s, 5m or 1h"))?;
+    let secs = match unit.trim() {
+        "s" | "sec" | "secs" => n,
+        "m" | "min" | "mins" => n.saturating_mul(60),
+        "h" => n.saturating_mul(3600),
+        other => return Err(format!("unknown unit `{other}` in `{text}`: use s, m or h")),
+    };
+    Ok(std::time::Duration::from_secs(secs))
 }
 
 #[derive(Debug, Subcommand)]
@@ -257,6 +309,7 @@ fn execute(cli: &Cli, out: &mut dyn Write) -> Result<i32, Failure> {
             only,
             prune,
             out: out_file,
+            lock_timeout,
         } => crate::commands::apply(
             cli,
             format,
@@ -265,9 +318,14 @@ fn execute(cli: &Cli, out: &mut dyn Write) -> Result<i32, Failure> {
                 only,
                 prune: *prune,
                 out: out_file.as_deref(),
+                lock_timeout: *lock_timeout,
             },
             out,
         ),
+        Command::State(StateCommand::Show) => crate::commands::state_show(cli, format, out),
+        Command::State(StateCommand::Unlock { lease_id }) => {
+            crate::commands::state_unlock(cli, format, lease_id, out)
+        }
     }
 }
 

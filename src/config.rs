@@ -161,6 +161,18 @@ pub struct State {
     pub path: String,
     #[serde(default = "default_state_branch")]
     pub branch: String,
+    /// Git backend: the remote holding the record. Unset: `origin` when the
+    /// repository has one (a CI checkout always does), else local only.
+    /// `""`: local only.
+    #[serde(default)]
+    pub remote: Option<String>,
+    /// Git backend: how long an apply's lease lives without renewal.
+    #[serde(default = "default_lease_secs")]
+    pub lease_secs: u64,
+}
+
+fn default_lease_secs() -> u64 {
+    600
 }
 
 #[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
@@ -185,6 +197,8 @@ impl Default for State {
             backend: Backend::File,
             path: default_state_path(),
             branch: default_state_branch(),
+            remote: None,
+            lease_secs: default_lease_secs(),
         }
     }
 }

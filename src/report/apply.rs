@@ -95,6 +95,9 @@ pub fn human(report: &Report, markdown: bool) -> String {
     for w in &report.warnings {
         let _ = writeln!(out, "warning: {w}");
     }
+    if let Some(s) = &report.stopped {
+        let _ = writeln!(out, "stopped early: {}", s.message);
+    }
     out.push_str(&summary_line(report));
     out.push('\n');
     out
@@ -108,12 +111,15 @@ pub fn json(report: &Report) -> String {
             .or_insert(serde_json::json!(0));
         *n = serde_json::json!(n.as_u64().unwrap_or(0) + 1);
     }
-    let value = serde_json::json!({
+    let mut value = serde_json::json!({
         "at": report.at,
         "summary": summary,
         "results": report.outcomes,
         "warnings": report.warnings,
     });
+    if let Some(s) = &report.stopped {
+        value["stopped"] = serde_json::json!(s);
+    }
     let mut s = serde_json::to_string_pretty(&value).unwrap_or_default();
     s.push('\n');
     s
@@ -144,6 +150,13 @@ pub fn github(report: &Report, prefix: &str) -> String {
             out,
             "::warning title=postwright::{}",
             github::escape_data(w)
+        );
+    }
+    if let Some(s) = report.stopped.as_ref().filter(|s| s.fails) {
+        let _ = writeln!(
+            out,
+            "::error title=postwright state record::{}",
+            github::escape_data(&s.message)
         );
     }
     out.push_str(&human(report, false));

@@ -3,16 +3,26 @@
 //! Every save writes a temporary file beside the record, fsyncs it, renames
 //! it over the record and fsyncs the folder, so a crash at any instant leaves
 //! either the old record or the new one, never a torn one.
+//!
+//! One writer at a time: apply holds an OS lock on `<record>.lock` beside
+//! the record (the kernel drops it when the process dies, so a killed run
+//! never leaves it stuck), with who holds it written inside for whoever
+//! finds it taken.
 
-use super::{parse, render, State, StateError, Store};
-use std::io::Write;
+use super::{parse, render, Lease, Locked, Reach, State, StateError, Store};
+use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 pub struct FileStore {
     path: PathBuf,
     display: String,
     /// Leftovers of killed writers are swept once per store, not per save.
     swept: std::sync::atomic::AtomicBool,
+    /// The record's text as last loaded or saved (`None`: there was none).
+    seen: Mutex<Option<String>>,
+    /// The lock file and our lease, while we hold it.
+    held: Mutex<Option<(std::fs::File, Lease)>>,
 }
 
 impl FileStore {
@@ -22,6 +32,29 @@ impl FileStore {
             path,
             display: display.to_string(),
             swept: std::sync::atomic::AtomicBool::new(false),
+            seen: Mutex::new(None),
+            held: Mutex::new(None),
+        }
+    }
+
+    fn lock_path(&self) -> PathBuf {
+        let mut name = self
+            .path
+            .file_name()
+            .map(|n| n.to_os_string())
+            .unwrap_or_else(|| "state.json".into());
+        name.push(".lock");
+        self.path.with_file_name(name)
+    }
+
+    fn read_text(&self) -> Result<Option<String>, StateError> {
+        match std::fs::read_to_string(&self.path) {
+            Ok(text) => Ok(Some(text)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(StateError::Read {
+                at: self.display.clone(),
+                source,
+            }),
         }
     }
 
@@ -35,17 +68,16 @@ impl FileStore {
 
 impl Store for FileStore {
     fn load(&self) -> Result<State, StateError> {
-        match std::fs::read_to_string(&self.path) {
-            Ok(text) => parse(&text, &self.display),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(State::default()),
-            Err(source) => Err(StateError::Read {
-                at: self.display.clone(),
-                source,
-            }),
-        }
+        let text = self.read_text()?;
+        let state = match &text {
+            Some(t) => parse(t, &self.display)?,
+            None => State::default(),
+        };
+        *self.seen.lock().unwrap_or_else(|e| e.into_inner()) = text;
+        Ok(state)
     }
 
-    fn save(&self, state: &State, _message: &str) -> Result<(), StateError> {
+    fn save(&self, state: &State, _message: &str, _reach: Reach) -> Result<(), StateError> {
         let dir = self.path.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir).map_err(|e| self.write_err(e))?;
         let name = self
@@ -58,9 +90,10 @@ impl Store for FileStore {
         static SAVES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let n = SAVES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let tmp = dir.join(format!(".{name}.{}.{n}.tmp", std::process::id()));
+        let text = render(state);
         let result = (|| {
             let mut f = std::fs::File::create(&tmp)?;
-            f.write_all(render(state).as_bytes())?;
+            f.write_all(text.as_bytes())?;
             f.sync_all()?;
             drop(f);
             std::fs::rename(&tmp, &self.path)?;
@@ -74,6 +107,7 @@ impl Store for FileStore {
             let _ = std::fs::remove_file(&tmp);
         }
         result.map_err(|e| self.write_err(e))?;
+        *self.seen.lock().unwrap_or_else(|e| e.into_inner()) = Some(text);
         if !self.swept.swap(true, std::sync::atomic::Ordering::Relaxed) {
             sweep(dir, &name);
         }
@@ -82,6 +116,104 @@ impl Store for FileStore {
 
     fn location(&self) -> String {
         self.display.clone()
+    }
+
+    fn lock(&self) -> Result<Locked, StateError> {
+        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        if held.is_none() {
+            let path = self.lock_path();
+            let lock_err = |source| StateError::Write {
+                at: path.display().to_string(),
+                source,
+            };
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).map_err(lock_err)?;
+            }
+            let mut file = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(&path)
+                .map_err(lock_err)?;
+            match file.try_lock() {
+                Ok(()) => {}
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    let mut text = String::new();
+                    let _ = file.read_to_string(&mut text);
+                    let holder = serde_json::from_str(&text).unwrap_or_else(|_| Lease {
+                        holder: "another postwright process".into(),
+                        ..Lease::mine(None)
+                    });
+                    return Ok(Locked::Held(holder));
+                }
+                Err(std::fs::TryLockError::Error(e)) => return Err(lock_err(e)),
+            }
+            // Who holds it, for whoever finds it taken.
+            let lease = Lease::mine(None);
+            let text = serde_json::to_string(&lease).expect("a lease serialises");
+            let written = file
+                .set_len(0)
+                .and_then(|()| file.rewind())
+                .and_then(|()| file.write_all(text.as_bytes()));
+            written.map_err(lock_err)?;
+            *held = Some((file, lease));
+        }
+        // Another process may have written between our read and our lock.
+        let now = self.read_text()?;
+        let seen = self.seen.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        Ok(if now == seen {
+            Locked::Acquired { took_over: None }
+        } else {
+            Locked::Moved
+        })
+    }
+
+    fn renew(&self) -> Result<(), StateError> {
+        Ok(())
+    }
+
+    fn release(&self) -> Result<(), StateError> {
+        if let Some((file, _)) = self.held.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            let _ = file.set_len(0);
+            let _ = file.unlock();
+        }
+        Ok(())
+    }
+
+    fn lease(&self) -> Result<Option<Lease>, StateError> {
+        if let Some((_, lease)) = &*self.held.lock().unwrap_or_else(|e| e.into_inner()) {
+            return Ok(Some(lease.clone()));
+        }
+        let Ok(file) = std::fs::File::open(self.lock_path()) else {
+            return Ok(None);
+        };
+        match file.try_lock_shared() {
+            Ok(()) => {
+                let _ = file.unlock();
+                Ok(None)
+            }
+            Err(_) => {
+                let text = std::fs::read_to_string(self.lock_path()).unwrap_or_default();
+                Ok(Some(serde_json::from_str(&text).unwrap_or_else(|_| {
+                    Lease {
+                        holder: "another postwright process".into(),
+                        ..Lease::mine(None)
+                    }
+                })))
+            }
+        }
+    }
+
+    fn unlock(&self, _id: &str) -> Result<Lease, StateError> {
+        Err(StateError::Unlock(match self.lease()? {
+            Some(l) => format!(
+                "{} is locked by {}: the file backend's lock is an OS lock, released when that process ends; stop it instead (nothing was changed)",
+                self.display,
+                l.describe()
+            ),
+            None => format!("{} is not locked; nothing to unlock", self.display),
+        }))
     }
 }
 
@@ -133,7 +265,7 @@ mod tests {
                 .unwrap();
         }
         let store = FileStore::new(dir.path().join("state.json"), "state.json");
-        store.save(&State::default(), "x").unwrap();
+        store.save(&State::default(), "x", Reach::Local).unwrap();
         assert!(!old.exists());
         assert!(fresh.exists(), "a live writer's file stays");
         assert!(other.exists(), "not ours");

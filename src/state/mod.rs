@@ -9,9 +9,12 @@
 
 mod file;
 mod git;
+mod git_cli;
+mod lease;
 
 pub use file::FileStore;
 pub use git::GitStore;
+pub use lease::{Lease, Locked};
 
 use crate::config::{Backend, Config};
 use crate::content::PostType;
@@ -153,6 +156,33 @@ pub enum StateError {
     TooNew { at: String, found: u64 },
     #[error("git state backend ({at}): {detail}")]
     Git { at: String, detail: String },
+    /// The remote could not be read or written (unreachable, no
+    /// permission, a protected branch): nothing further may be published.
+    #[error("the state record {at} could not be {doing} remote `{remote}`: {detail}. Nothing more is published until it can: {fix}")]
+    Remote {
+        at: String,
+        remote: String,
+        doing: &'static str,
+        detail: String,
+        fix: String,
+    },
+    /// Another writer changed the record (it took the lease over, or
+    /// `state unlock` broke ours): stop, and leave the work to it.
+    #[error("another apply changed the state record {at} ({detail}); this run starts nothing more and leaves the rest to it")]
+    Conflict { at: String, detail: String },
+    #[error("{0}")]
+    Unlock(String),
+}
+
+impl StateError {
+    /// A problem with the remote copy or another writer, where the run
+    /// stops starting new work but keeps (and reports) what it did.
+    pub fn stops_run(&self) -> bool {
+        matches!(
+            self,
+            StateError::Remote { .. } | StateError::Conflict { .. }
+        )
+    }
 }
 
 /// Parses a record, refusing corrupt and newer ones.
@@ -187,25 +217,60 @@ pub fn render(state: &State) -> String {
     s
 }
 
+/// How far a save must reach before the next step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// This machine is enough: losing it loses nothing the next run cannot
+    /// find out by reading (containers, a permalink, a first comment's id).
+    Local,
+    /// Where the next run reads it — the remote, for the git backend —
+    /// because an effect on Instagram follows or just happened.
+    Shared,
+}
+
 /// A place the record is kept.
-pub trait Store {
-    /// The current record; an empty one when none was ever written.
+pub trait Store: Send + Sync {
+    /// The current record (fetched first when it lives on a remote); an
+    /// empty one when none was ever written.
     fn load(&self) -> Result<State, StateError>;
+    /// Said before an apply whose record stays on this machine although
+    /// the config did not ask for that.
+    fn local_only_note(&self) -> Option<String> {
+        None
+    }
     /// Replaces the record durably; `message` says what changed (the git
     /// backend makes it the commit message).
-    fn save(&self, state: &State, message: &str) -> Result<(), StateError>;
+    fn save(&self, state: &State, message: &str, reach: Reach) -> Result<(), StateError>;
     /// Where the record lives, for messages.
     fn location(&self) -> String;
+    /// Takes the writer's lease (or lock) on the record as last loaded.
+    /// Taking it again while held is a no-op.
+    fn lock(&self) -> Result<Locked, StateError>;
+    /// Renews a lease that is held (nothing otherwise); also sends saves
+    /// that are still local.
+    fn renew(&self) -> Result<(), StateError>;
+    /// Releases the lease after sending what is still local.
+    fn release(&self) -> Result<(), StateError>;
+    /// The lease in force on the record as last loaded, anyone's.
+    fn lease(&self) -> Result<Option<Lease>, StateError>;
+    /// Breaks the lease `id` (a person knows its holder is dead).
+    fn unlock(&self, id: &str) -> Result<Lease, StateError>;
 }
 
 /// The store the config asks for.
 pub fn open(repo: &Path, config: &Config) -> Box<dyn Store> {
+    let ttl = std::time::Duration::from_secs(config.state.lease_secs.max(1));
     match config.state.backend {
         Backend::File => Box::new(FileStore::new(
             repo.join(&config.state.path),
             &config.state.path,
         )),
-        Backend::Git => Box::new(GitStore::new(repo, &config.state.branch)),
+        Backend::Git => Box::new(GitStore::new(
+            repo,
+            &config.state.branch,
+            config.state.remote.as_deref(),
+            ttl,
+        )),
     }
 }
 

@@ -8,7 +8,7 @@ pub(crate) use crate::common::git;
 use crate::common::{copy_dir, fixtures, postwright};
 use postwright::config::Config;
 use postwright::content::PostType;
-use postwright::state::{self, Entry, State, Status, Store};
+use postwright::state::{self, Entry, Reach, State, Status, Store};
 use serde_json::{json, Value};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -151,7 +151,7 @@ impl Content {
     }
 
     pub fn save(&self, state: &State, message: &str) {
-        self.store().save(state, message).unwrap();
+        self.store().save(state, message, Reach::Shared).unwrap();
     }
 
     /// Changes the record as a step of apply would.

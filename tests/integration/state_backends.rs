@@ -4,7 +4,7 @@
 
 use crate::plan::{git, Backend, Content, EARLY};
 use postwright::content::PostType;
-use postwright::state::{self, Entry, FileStore, State, StateError, Status, Store};
+use postwright::state::{self, Entry, FileStore, Reach, State, StateError, Status, Store};
 use std::fs;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -120,7 +120,7 @@ fn git_backend_writes_only_its_branch() {
     ];
     for (i, message) in messages.iter().enumerate() {
         let s = record(i + 1);
-        store.save(&s, message).unwrap();
+        store.save(&s, message, Reach::Shared).unwrap();
         assert_eq!(store.load().unwrap(), s, "save {i}");
         assert_eq!(
             git(dir, &["rev-list", "--count", "postwright-state"]),
@@ -287,7 +287,9 @@ fn file_backend_record_is_readable_json_and_leaves_no_temp_files() {
     let store = c.store();
     assert_eq!(store.location(), ".postwright/state.json");
     for n in [1, 3, 2] {
-        store.save(&record(n), &format!("{n} posts")).unwrap();
+        store
+            .save(&record(n), &format!("{n} posts"), Reach::Shared)
+            .unwrap();
     }
     let names: Vec<String> = fs::read_dir(c.file(".postwright"))
         .unwrap()
@@ -316,7 +318,7 @@ fn file_backend_record_is_readable_json_and_leaves_no_temp_files() {
     let store = c.store();
     assert_eq!(store.location(), "records/kiln/state.json");
     assert_eq!(store.load().unwrap(), State::default());
-    store.save(&record(1), "first").unwrap();
+    store.save(&record(1), "first", Reach::Shared).unwrap();
     let names: Vec<String> = fs::read_dir(c.file("records/kiln"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -331,7 +333,7 @@ fn file_backend_readers_never_see_a_partial_record() {
     let store = Arc::new(FileStore::new(path.clone(), "state.json"));
     let small = record(1);
     let big = record(1500);
-    store.save(&small, "first").unwrap();
+    store.save(&small, "first", Reach::Shared).unwrap();
 
     let done = Arc::new(AtomicBool::new(false));
     let reader = {
@@ -350,7 +352,7 @@ fn file_backend_readers_never_see_a_partial_record() {
     };
     for i in 0..150 {
         let s = if i % 2 == 0 { &big } else { &small };
-        store.save(s, "again").unwrap();
+        store.save(s, "again", Reach::Shared).unwrap();
     }
     done.store(true, Ordering::SeqCst);
     let reads = reader.join().expect("the reader saw only whole records");
@@ -379,11 +381,11 @@ fn git_backend_recovers_from_a_killed_writers_ref_lock() {
             "sha256:x",
         ),
     );
-    store.save(&state, "first").unwrap();
+    store.save(&state, "first", Reach::Shared).unwrap();
     let lock = c.path().join(".git/refs/heads/postwright-state.lock");
     std::fs::write(&lock, "0000000000000000000000000000000000000000\n").unwrap();
     state.posts.get_mut("a").unwrap().status = Status::Published;
-    store.save(&state, "second").unwrap();
+    store.save(&state, "second", Reach::Shared).unwrap();
     assert!(!lock.exists());
     assert_eq!(store.load().unwrap(), state);
     let log = git(c.path(), &["log", "--format=%s", "postwright-state"]);

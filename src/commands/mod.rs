@@ -12,32 +12,16 @@ use crate::validate;
 use jiff::Timestamp;
 use std::io::Write;
 
+mod apply;
+mod state_cmd;
+
+pub use apply::{apply, ApplyArgs};
+pub use state_cmd::{state_show, state_unlock};
+
 /// Exit code of `plan --detailed-exitcode` when apply has work to do.
 pub const EXIT_PENDING: i32 = 2;
 /// Exit code of an apply stopped by SIGINT/SIGTERM (128 + SIGINT).
 pub const EXIT_INTERRUPTED: i32 = 130;
-
-async fn wait_for_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        let mut term = match signal(SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-                return;
-            }
-        };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
-}
 
 /// A plan and everything it was made from, each read once: apply needs the
 /// checked posts, the state and the hosting too, status the state.
@@ -49,19 +33,31 @@ struct Planned {
     hosting: Hosting,
 }
 
-/// Validates, reads the state and plans. `Err(code)` when something was
-/// already reported.
-fn make_plan(
-    cli: &Cli,
-    format: Format,
-    at: Option<&str>,
-    prune: bool,
-    out: &mut dyn Write,
-) -> Result<Result<Planned, i32>, Failure> {
+/// A content repo's config and state store.
+type Opened = (crate::config::Config, Box<dyn state::Store>);
+
+/// The config and the state store of the content repo. `Err(code)` when
+/// something was already reported.
+fn open(cli: &Cli, format: Format, out: &mut dyn Write) -> Result<Result<Opened, i32>, Failure> {
     let config = match load_config(cli, format, out)? {
         Ok(c) => c,
         Err(code) => return Ok(Err(code)),
     };
+    let store = state::open(&cli.repo, &config);
+    Ok(Ok((config, store)))
+}
+
+/// Validates, reads the state (from the remote, for the git backend) and
+/// plans. `Err(code)` when something was already reported.
+fn make_plan(
+    cli: &Cli,
+    format: Format,
+    config: crate::config::Config,
+    store: &dyn state::Store,
+    at: Option<&str>,
+    prune: bool,
+    out: &mut dyn Write,
+) -> Result<Result<Planned, i32>, Failure> {
     let at = match at {
         Some(text) => crate::time::parse_at(text, &config.timezone)
             .map_err(|e| Failure::Usage(format!("--at: {e}")))?,
@@ -74,7 +70,6 @@ fn make_plan(
         emit(out, format, repo, &problems, validation.posts.len());
         return Ok(Err(EXIT_ERROR));
     }
-    let store = state::open(repo, &config);
     let state = match store.load() {
         Ok(s) => s,
         Err(e) => {
@@ -107,11 +102,28 @@ pub fn plan(
     options: &PlanOptions<'_>,
     out: &mut dyn Write,
 ) -> Result<i32, Failure> {
-    let Planned { plan, config, .. } = match make_plan(cli, format, options.at, options.prune, out)?
-    {
+    let (config, store) = match open(cli, format, out)? {
+        Ok(o) => o,
+        Err(code) => return Ok(code),
+    };
+    let planned = make_plan(
+        cli,
+        format,
+        config,
+        store.as_ref(),
+        options.at,
+        options.prune,
+        out,
+    )?;
+    let Planned { plan, config, .. } = match planned {
         Ok(p) => p,
         Err(code) => return Ok(code),
     };
+    if let Ok(Some(lease)) = store.lease() {
+        if lease.live(Timestamp::now()) {
+            eprintln!("note: an apply is running: {}", lease.describe());
+        }
+    }
     let tz = &config.timezone;
     let text = match format {
         Format::Human => report::plan::human(&plan, tz),
@@ -155,12 +167,16 @@ pub fn plan(
 
 /// `postwright status`: the state record, and what is due next.
 pub fn status(cli: &Cli, format: Format, out: &mut dyn Write) -> Result<i32, Failure> {
+    let (config, store) = match open(cli, format, out)? {
+        Ok(o) => o,
+        Err(code) => return Ok(code),
+    };
     let Planned {
         plan,
         config,
         state,
         ..
-    } = match make_plan(cli, format, None, false, out)? {
+    } = match make_plan(cli, format, config, store.as_ref(), None, false, out)? {
         Ok(p) => p,
         Err(code) => return Ok(code),
     };
@@ -253,121 +269,6 @@ pub fn status(cli: &Cli, format: Format, out: &mut dyn Write) -> Result<i32, Fai
     }
     let _ = out.write_all(text.as_bytes());
     Ok(EXIT_OK)
-}
-
-/// Options of `apply`.
-pub struct ApplyArgs<'a> {
-    pub at: Option<&'a str>,
-    pub only: &'a [String],
-    pub prune: bool,
-    pub out: Option<&'a std::path::Path>,
-}
-
-/// `postwright apply`.
-pub fn apply(
-    cli: &Cli,
-    format: Format,
-    args: &ApplyArgs<'_>,
-    out: &mut dyn Write,
-) -> Result<i32, Failure> {
-    let (at, only, prune) = (args.at, args.only, args.prune);
-    let Planned {
-        plan,
-        config,
-        posts,
-        state,
-        hosting,
-    } = match make_plan(cli, format, at, prune, out)? {
-        Ok(p) => p,
-        Err(code) => return Ok(code),
-    };
-    for id in only {
-        if !plan.entries.iter().any(|e| &e.id == id) {
-            return Err(Failure::Usage(format!("--only {id}: no post has this id")));
-        }
-    }
-    let store = state::open(&cli.repo, &config);
-    let valid: std::collections::HashMap<String, &validate::ValidPost> = posts
-        .iter()
-        .filter_map(|c| c.valid.as_ref())
-        .map(|v| (v.post.id.clone(), v))
-        .collect();
-    let selected = |id: &str| only.is_empty() || only.iter().any(|o| o == id);
-    let invalid: Vec<&plan::Entry> = plan
-        .entries
-        .iter()
-        .filter(|e| e.action == Action::Invalid && selected(&e.id))
-        .collect();
-    for e in &invalid {
-        eprintln!("✗ {}: invalid, skipped ({})", e.file, e.reason);
-    }
-    let context = crate::apply::Context {
-        repo: &cli.repo,
-        config: &config,
-        plan: &plan,
-        posts: valid,
-        hosting: &hosting,
-        store: store.as_ref(),
-        state,
-        options: crate::apply::Options::from_config(&config, only.to_vec(), prune),
-    };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return Ok(EXIT_ERROR);
-        }
-    };
-    // SIGINT/SIGTERM: no new step starts; the one in flight finishes and is
-    // journaled; then the run ends with a word on what to rerun.
-    let interrupted = context.options.interrupted.clone();
-    runtime.spawn(async move {
-        wait_for_signal().await;
-        interrupted.store(true, std::sync::atomic::Ordering::SeqCst);
-        eprintln!("interrupted: finishing the step in flight, then stopping (a second signal does not speed this up)");
-    });
-    let mut progress = crate::apply::Stderr;
-    let report = match runtime.block_on(crate::apply::apply(context, &mut progress)) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: {e}\nThe run stopped to avoid publishing without a record; fix the state record, then run apply again.");
-            return Ok(EXIT_ERROR);
-        }
-    };
-    let text = match format {
-        Format::Json => report::apply::json(&report),
-        Format::Github => report::apply::github(&report, &workspace_prefix(&cli.repo)),
-        Format::Human | Format::Markdown => {
-            report::apply::human(&report, format == Format::Markdown)
-        }
-    };
-    match args.out {
-        // Everything is recorded already: a report that cannot be written
-        // is an error, but never a reason to redo anything.
-        Some(path) => {
-            if let Err(e) = std::fs::write(path, &text) {
-                eprintln!("error: --out {}: {e}", path.display());
-                return Ok(EXIT_ERROR);
-            }
-            eprintln!("{}", report::apply::summary_line(&report));
-        }
-        None => {
-            let _ = out.write_all(text.as_bytes());
-        }
-    }
-    if report.interrupted {
-        eprintln!("apply was interrupted; everything done so far is recorded. Run `postwright apply` again to finish.");
-        return Ok(EXIT_INTERRUPTED);
-    }
-    Ok(if report.failed() || !invalid.is_empty() {
-        EXIT_ERROR
-    } else {
-        EXIT_OK
-    })
 }
 
 /// Before apply is asked to act: the tokens of the accounts with work, where

@@ -1,0 +1,322 @@
+//! `postwright apply`: plan, take the record's lease, run the plan while
+//! renewing the lease, release it, report.
+
+use super::{make_plan, open, Planned, EXIT_INTERRUPTED};
+use crate::cli::{workspace_prefix, Cli, Failure, EXIT_ERROR, EXIT_OK};
+use crate::plan::{self, Action};
+use crate::report::{self, Format};
+use crate::state::{Locked, Store};
+use crate::validate;
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// Options of `apply`.
+pub struct ApplyArgs<'a> {
+    pub at: Option<&'a str>,
+    pub only: &'a [String],
+    pub prune: bool,
+    pub out: Option<&'a std::path::Path>,
+    /// How long to wait for another apply's lease to end.
+    pub lock_timeout: Duration,
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = match signal(SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// How many times the record may move under us before apply gives up for
+/// this run (each time means another writer got there first).
+const MAX_REPLANS: usize = 20;
+
+/// Runs of the plan after another writer took the record over mid-run
+/// (the first run included).
+const MAX_ROUNDS: usize = 3;
+
+/// `postwright apply`.
+pub fn apply(
+    cli: &Cli,
+    format: Format,
+    args: &ApplyArgs<'_>,
+    out: &mut dyn Write,
+) -> Result<i32, Failure> {
+    let (config, store) = match open(cli, format, out)? {
+        Ok(o) => o,
+        Err(code) => return Ok(code),
+    };
+    let store = store.as_ref();
+    if let Some(note) = store.local_only_note() {
+        eprintln!("warning: {note}");
+    }
+    // A push rejected mid-run means another writer: this run stopped
+    // starting new work. Read the record again, plan again, and go on only
+    // where the fresh record (and its lease) allows.
+    let mut merged: Option<(crate::apply::Report, bool)> = None;
+    for _ in 0..MAX_ROUNDS {
+        let (report, invalid) = match round(cli, format, &config, store, args, out)? {
+            Ok(r) => r,
+            Err(code) => return Ok(code),
+        };
+        let again = report
+            .stopped
+            .as_ref()
+            .is_some_and(|s| !s.fails)
+            && !report.interrupted;
+        merged = Some(match merged {
+            None => (report, invalid),
+            Some((mut all, was_invalid)) => {
+                for o in report.outcomes {
+                    match all.outcomes.iter_mut().find(|x| x.id == o.id) {
+                        Some(x) => *x = o,
+                        None => all.outcomes.push(o),
+                    }
+                }
+                all.warnings.extend(report.warnings);
+                all.stopped = report.stopped;
+                all.interrupted |= report.interrupted;
+                (all, was_invalid || invalid)
+            }
+        });
+        if !again {
+            break;
+        }
+        eprintln!("reading the state record again after another writer changed it");
+    }
+    let (report, invalid) = merged.expect("at least one round");
+    Ok(finish(cli, format, args, &report, invalid, out))
+}
+
+/// Plan, lease, run once. `Err(code)`: already reported, nothing done.
+fn round(
+    cli: &Cli,
+    format: Format,
+    config: &crate::config::Config,
+    store: &dyn Store,
+    args: &ApplyArgs<'_>,
+    out: &mut dyn Write,
+) -> Result<Result<(crate::apply::Report, bool), i32>, Failure> {
+    let (at, only, prune) = (args.at, args.only, args.prune);
+    let selected = |id: &str| only.is_empty() || only.iter().any(|o| o == id);
+    let deadline = Instant::now() + args.lock_timeout;
+    let mut waiting_said = false;
+    let mut replans = 0;
+    // Plan from the record as read; take the lease on exactly that record
+    // (the git backend's push is a compare-and-swap on it). When the record
+    // moved meanwhile, read it again and plan again.
+    let (planned, locked) = loop {
+        let planned = match make_plan(cli, format, config.clone(), store, at, prune, out)? {
+            Ok(p) => p,
+            Err(code) => return Ok(Err(code)),
+        };
+        for id in only {
+            if !planned.plan.entries.iter().any(|e| &e.id == id) {
+                return Err(Failure::Usage(format!("--only {id}: no post has this id")));
+            }
+        }
+        let writes = planned
+            .plan
+            .entries
+            .iter()
+            .any(|e| selected(&e.id) && (e.calls_meta(prune) || e.moved_from.is_some()));
+        if !writes {
+            break (planned, false);
+        }
+        match store.lock() {
+            Ok(Locked::Acquired { took_over }) => {
+                if let Some(old) = took_over {
+                    eprintln!(
+                        "took over the expired lease of {} (lease {}); the record says what it left in flight",
+                        old.holder, old.id
+                    );
+                }
+                break (planned, true);
+            }
+            Ok(Locked::Moved) => {
+                replans += 1;
+                if replans > MAX_REPLANS {
+                    eprintln!("error: the state record kept changing while this apply tried to take its lease; nothing was done. Run apply again.");
+                    return Ok(Err(EXIT_ERROR));
+                }
+            }
+            Ok(Locked::Held(lease)) => {
+                let now = Instant::now();
+                if now < deadline {
+                    if !waiting_said {
+                        eprintln!(
+                            "waiting up to {}s: apply is held by {}",
+                            args.lock_timeout.as_secs(),
+                            lease.describe()
+                        );
+                        waiting_said = true;
+                    }
+                    std::thread::sleep((deadline - now).min(Duration::from_millis(500)));
+                    continue;
+                }
+                let why = format!("apply is held by {}", lease.describe());
+                eprintln!("deferred: {why}. Nothing was sent to Instagram; the next apply goes on from the record.");
+                let report = crate::apply::deferred(&planned.plan, only, prune, &why);
+                return Ok(Ok((report, false)));
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Ok(Err(EXIT_ERROR));
+            }
+        }
+    };
+    let Planned {
+        plan,
+        config,
+        posts,
+        state,
+        hosting,
+    } = planned;
+    let valid: std::collections::HashMap<String, &validate::ValidPost> = posts
+        .iter()
+        .filter_map(|c| c.valid.as_ref())
+        .map(|v| (v.post.id.clone(), v))
+        .collect();
+    let invalid: Vec<&plan::Entry> = plan
+        .entries
+        .iter()
+        .filter(|e| e.action == Action::Invalid && selected(&e.id))
+        .collect();
+    for e in &invalid {
+        eprintln!("✗ {}: invalid, skipped ({})", e.file, e.reason);
+    }
+    let context = crate::apply::Context {
+        repo: &cli.repo,
+        config: &config,
+        plan: &plan,
+        posts: valid,
+        hosting: &hosting,
+        store,
+        state,
+        options: crate::apply::Options::from_config(&config, only.to_vec(), prune),
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            release(store, locked);
+            return Ok(Err(EXIT_ERROR));
+        }
+    };
+    // SIGINT/SIGTERM: no new step starts; the one in flight finishes and is
+    // journaled; then the run ends with a word on what to rerun.
+    let interrupted = context.options.interrupted.clone();
+    runtime.spawn(async move {
+        wait_for_signal().await;
+        interrupted.store(true, std::sync::atomic::Ordering::SeqCst);
+        eprintln!("interrupted: finishing the step in flight, then stopping (a second signal does not speed this up)");
+    });
+    let mut progress = crate::apply::Stderr;
+    let done = AtomicBool::new(false);
+    let result = std::thread::scope(|scope| {
+        if locked {
+            // Long waits (Meta processing a video, a rate limit) write
+            // nothing; the lease must not lapse meanwhile.
+            let every = Duration::from_secs(config.state.lease_secs.max(1)) / 3;
+            let done = &done;
+            scope.spawn(move || {
+                let mut last = Instant::now();
+                while !done.load(Ordering::SeqCst) {
+                    std::thread::sleep(Duration::from_millis(50));
+                    if last.elapsed() >= every {
+                        last = Instant::now();
+                        if let Err(e) = store.renew() {
+                            eprintln!("warning: cannot renew the lease: {e}");
+                        }
+                    }
+                }
+            });
+        }
+        let result = runtime.block_on(crate::apply::apply(context, &mut progress));
+        done.store(true, Ordering::SeqCst);
+        result
+    });
+    release(store, locked);
+    let report = match result {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}\nThe run stopped to avoid publishing without a record; fix the state record, then run apply again.");
+            return Ok(Err(EXIT_ERROR));
+        }
+    };
+    Ok(Ok((report, !invalid.is_empty())))
+}
+
+/// Sends what is still local and gives the lease up; a failure only
+/// delays the next run until the lease expires.
+fn release(store: &dyn Store, locked: bool) {
+    if !locked {
+        return;
+    }
+    if let Err(e) = store.release() {
+        eprintln!(
+            "warning: the lease could not be released ({e}); the next apply waits until it expires"
+        );
+    }
+}
+
+/// Writes the report and returns the exit code.
+fn finish(
+    cli: &Cli,
+    format: Format,
+    args: &ApplyArgs<'_>,
+    report: &crate::apply::Report,
+    invalid: bool,
+    out: &mut dyn Write,
+) -> i32 {
+    let text = match format {
+        Format::Json => report::apply::json(report),
+        Format::Github => report::apply::github(report, &workspace_prefix(&cli.repo)),
+        Format::Human | Format::Markdown => {
+            report::apply::human(report, format == Format::Markdown)
+        }
+    };
+    match args.out {
+        // Everything is recorded already: a report that cannot be written
+        // is an error, but never a reason to redo anything.
+        Some(path) => {
+            if let Err(e) = std::fs::write(path, &text) {
+                eprintln!("error: --out {}: {e}", path.display());
+                return EXIT_ERROR;
+            }
+            eprintln!("{}", report::apply::summary_line(report));
+        }
+        None => {
+            let _ = out.write_all(text.as_bytes());
+        }
+    }
+    if report.interrupted {
+        eprintln!("apply was interrupted; everything done so far is recorded. Run `postwright apply` again to finish.");
+        return EXIT_INTERRUPTED;
+    }
+    if report.failed() || invalid {
+        EXIT_ERROR
+    } else {
+        EXIT_OK
+    }
+}

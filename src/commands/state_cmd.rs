@@ -1,0 +1,103 @@
+//! `postwright state show|unlock`: the record and its lease, for people.
+
+use super::open;
+use crate::cli::{Cli, Failure, EXIT_ERROR, EXIT_OK};
+use crate::report::Format;
+use jiff::Timestamp;
+use std::io::Write;
+
+/// `postwright state show`: the record (fetched, for the git backend) and
+/// the lease in force.
+pub fn state_show(cli: &Cli, format: Format, out: &mut dyn Write) -> Result<i32, Failure> {
+    let (_, store) = match open(cli, format, out)? {
+        Ok(o) => o,
+        Err(code) => return Ok(code),
+    };
+    let loaded = store.load().and_then(|s| Ok((s, store.lease()?)));
+    let (state, lease) = match loaded {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(EXIT_ERROR);
+        }
+    };
+    if format == Format::Json {
+        let value = serde_json::json!({
+            "location": store.location(),
+            "lease": lease,
+            "state": state,
+        });
+        let _ = writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&value).unwrap_or_default()
+        );
+        return Ok(EXIT_OK);
+    }
+    let mut text = format!("State record: {}\n", store.location());
+    match &lease {
+        Some(l) if l.live(Timestamp::now()) => {
+            text.push_str(&format!("Lease: held by {}\n", l.describe()));
+        }
+        Some(l) => text.push_str(&format!(
+            "Lease: expired, of {} (the next apply takes it over)\n",
+            l.describe()
+        )),
+        None => text.push_str("Lease: none (no apply is running)\n"),
+    }
+    text.push_str(&format!("\nPosts ({}):\n", state.posts.len()));
+    let width = state
+        .posts
+        .keys()
+        .map(|k| k.chars().count())
+        .max()
+        .unwrap_or(0);
+    for (id, e) in &state.posts {
+        let detail = match (&e.media_id, &e.container_id) {
+            (Some(m), _) => format!(
+                "media {m}{}",
+                e.permalink
+                    .as_deref()
+                    .map(|p| format!("  {p}"))
+                    .unwrap_or_default()
+            ),
+            (None, Some(c)) => format!("container {c}"),
+            (None, None) => e.last_error.clone().unwrap_or_default(),
+        };
+        text.push_str(&format!(
+            "  {:<10} {id:<width$}  {detail}\n",
+            e.status.name()
+        ));
+    }
+    let _ = out.write_all(text.as_bytes());
+    Ok(EXIT_OK)
+}
+
+/// `postwright state unlock LEASE-ID`: breaks the lease of an apply a
+/// person knows is dead, like `terraform force-unlock`.
+pub fn state_unlock(
+    cli: &Cli,
+    format: Format,
+    id: &str,
+    out: &mut dyn Write,
+) -> Result<i32, Failure> {
+    let (_, store) = match open(cli, format, out)? {
+        Ok(o) => o,
+        Err(code) => return Ok(code),
+    };
+    match store.unlock(id) {
+        Ok(lease) => {
+            eprintln!(
+                "released lease {} of {} on {}. If that apply is in fact still running, it stops at its next write; the next apply settles whatever it left in flight.",
+                lease.id,
+                lease.holder,
+                store.location()
+            );
+            Ok(EXIT_OK)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Ok(EXIT_ERROR)
+        }
+    }
+}
