@@ -13,6 +13,7 @@ mod init;
 mod loader_props;
 mod plan;
 mod push_cost;
+mod remote;
 mod state_backends;
 mod state_remote;
 mod validate_cli;

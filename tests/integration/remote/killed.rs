@@ -1,0 +1,192 @@
+//! The job killed: `apply` from a fresh clone each time, run by a shell in
+//! a process group of its own (the action's shell and the binary), the
+//! whole group SIGKILLed at random moments and right after the Graph server
+//! acted on a publish or a comment, with seeded faults; rerun from a fresh
+//! clone until a run succeeds and nothing is pending. Every due post must
+//! then be on the server exactly once, its first comment once, and the
+//! remote's record must say so.
+//!
+//! `POSTWRIGHT_REMOTE_ROUNDS` (default 30) and `POSTWRIGHT_REMOTE_SEED`.
+//! Most rounds reach the remote as file://, every 5th over git://.
+
+use super::harness::{
+    check_lease_history, daemon_available, kill_group, pending, RemoteSite, Runner, Transport,
+    POST_IDS, WAIT,
+};
+use crate::apply_e2e::AT;
+use crate::crash::{env_u64, Rng};
+use crate::graph::Effect;
+use std::process::{Child, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const DEFAULT_SEED: u64 = 0x0bad_c10e_5eed_0001;
+/// Runs per round before the round counts as stuck.
+const MAX_RUNS: usize = 40;
+
+#[derive(Default, Debug)]
+struct Tally {
+    rounds: u64,
+    git_daemon_rounds: u64,
+    runs: u64,
+    kills_at_random: u64,
+    kills_after_effect: u64,
+    /// Leases taken over the rounds (a new lease id on the state branch).
+    leases: u64,
+    duplicates: u64,
+    lost: u64,
+}
+
+/// The job being run (its shell, the leader of its process group).
+type Slot = Arc<Mutex<Option<Child>>>;
+
+/// SIGKILLs the job's whole process group, if it still runs.
+fn kill(slot: &Slot) -> bool {
+    let mut guard = slot.lock().unwrap_or_else(|e| e.into_inner());
+    match guard.as_mut() {
+        // Not reaped yet, so the group id cannot have been reused.
+        Some(child) => matches!(child.try_wait(), Ok(None)) && kill_group(child.id()),
+        None => false,
+    }
+}
+
+/// A fresh clone. Over file:// the remote's receive-pack would otherwise be
+/// a child of the runner's `git push`, in the job's process group, and die
+/// with it; on a real remote the server side lives on. `setsid` keeps it
+/// out of the group.
+fn runner(rs: &RemoteSite) -> Runner {
+    match rs.transport {
+        Transport::File => Runner::clone_with(
+            &rs.url(),
+            &["remote.origin.receivepack=setsid -w git receive-pack"],
+        ),
+        Transport::Daemon => rs.runner(),
+    }
+}
+
+fn round(seed: u64, transport: Transport, tally: &mut Tally) {
+    let mut rng = Rng(seed);
+    let rs = RemoteSite::quick(transport);
+    rs.site.server.set_faults_seeded(rng.next(), 0.12);
+
+    let slot: Slot = Arc::new(Mutex::new(None));
+    let effect_kills = Arc::new(AtomicU64::new(0));
+    let hook_rng = Arc::new(Mutex::new(Rng(rng.next())));
+    {
+        let slot = slot.clone();
+        let effect_kills = effect_kills.clone();
+        rs.site.server.set_after_effect_hook(move |effect| {
+            // Published but not told; comment made but not recorded.
+            let narrow = matches!(
+                effect,
+                Effect::Published { .. } | Effect::CommentCreated { .. }
+            );
+            let p = if narrow { 0.35 } else { 0.1 };
+            if hook_rng.lock().unwrap().chance(p) && kill(&slot) {
+                effect_kills.fetch_add(1, Ordering::SeqCst);
+            }
+        });
+    }
+
+    let logs = tempfile::tempdir().unwrap();
+    let mut last_log = logs.path().join("none");
+    let mut done = false;
+    let mut args = vec!["apply", "--at", AT, "--format", "json"];
+    args.extend_from_slice(&WAIT);
+    for run in 0..MAX_RUNS {
+        tally.runs += 1;
+        let job_runner = runner(&rs);
+        let log = logs.path().join(format!("run-{run}.log"));
+        last_log = log.clone();
+        let child = job_runner.spawn_job(
+            &args,
+            Stdio::null(),
+            Stdio::from(std::fs::File::create(&log).unwrap()),
+        );
+        *slot.lock().unwrap() = Some(child);
+        // Half the runs also get a kill at a random moment; the last runs
+        // are left alone so the round can finish.
+        let random_kill = run < MAX_RUNS - 5 && rng.chance(0.5);
+        let delay = Duration::from_millis(rng.below(2000));
+        let start = Instant::now();
+        let mut killed_at_random = false;
+        let status = loop {
+            if random_kill && !killed_at_random && start.elapsed() >= delay {
+                killed_at_random = kill(&slot);
+            }
+            let mut guard = slot.lock().unwrap();
+            if let Some(status) = guard.as_mut().unwrap().try_wait().unwrap() {
+                break status;
+            }
+            drop(guard);
+            assert!(
+                start.elapsed() < Duration::from_secs(90),
+                "seed {seed:#x}: apply hangs; it said:\n{}",
+                std::fs::read_to_string(&log).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(3));
+        };
+        if killed_at_random {
+            tally.kills_at_random += 1;
+        }
+        slot.lock().unwrap().take();
+        // Whatever happened, the next runner's record loads.
+        let plan = rs.plan();
+        // Time passes between scheduled runs: rate limits lift.
+        rs.site
+            .server
+            .advance(Duration::from_secs(60 + rng.below(15) * 60));
+        if status.code() == Some(0) && !pending(&plan) {
+            done = true;
+            break;
+        }
+    }
+    tally.kills_after_effect += effect_kills.load(Ordering::SeqCst);
+    let published = rs.site.server.published();
+    let expected = POST_IDS.len();
+    tally.duplicates += published.len().saturating_sub(expected) as u64;
+    tally.lost += expected.saturating_sub(published.len()) as u64;
+    assert!(
+        done,
+        "seed {seed:#x} ({transport:?}): not finished after {MAX_RUNS} runs; the last run said:\n{}\nplan: {:#}",
+        std::fs::read_to_string(&last_log).unwrap_or_default(),
+        rs.plan()["entries"]
+    );
+    rs.assert_exactly_once(&format!("seed {seed:#x} ({transport:?})"));
+    tally.leases += check_lease_history(&rs.remote.history()) as u64;
+    tally.rounds += 1;
+    if transport == Transport::Daemon {
+        tally.git_daemon_rounds += 1;
+    }
+}
+
+#[test]
+fn runner_killed_at_random() {
+    let rounds = env_u64("POSTWRIGHT_REMOTE_ROUNDS", 30);
+    let seed = env_u64("POSTWRIGHT_REMOTE_SEED", DEFAULT_SEED);
+    let daemon =
+        daemon_available("runner_killed_at_random's git:// rounds (run over file:// instead)");
+    let started = Instant::now();
+    let mut tally = Tally::default();
+    let mut rng = Rng(seed);
+    for i in 0..rounds {
+        let round_seed = rng.next();
+        let transport = if daemon && i % 5 == 4 {
+            Transport::Daemon
+        } else {
+            Transport::File
+        };
+        round(round_seed, transport, &mut tally);
+    }
+    eprintln!(
+        "runner_killed_at_random (seed {seed:#x}, {:.1} s): {tally:?}",
+        started.elapsed().as_secs_f64()
+    );
+    assert_eq!(tally.rounds, rounds);
+    assert!(
+        tally.kills_at_random + tally.kills_after_effect > 0,
+        "the test must kill: {tally:?}"
+    );
+    assert_eq!((tally.duplicates, tally.lost), (0, 0), "{tally:?}");
+}
