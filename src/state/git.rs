@@ -478,8 +478,10 @@ impl Store for GitStore {
         let mut message = format!("lease: taken by {} ({})", mine.holder, mine.id);
         if let Some(old) = &took_over {
             message.push_str(&format!(
-                "\n\nTook over the expired lease {} of {}.",
-                old.id, old.holder
+                "\n\nTook over the lease {} of {} ({}).",
+                old.id,
+                old.holder,
+                old.ended()
             ));
         }
         let (_, previous) = self.commit(&repo, None, LeaseChange::Set(&mine), &message)?;

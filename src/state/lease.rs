@@ -89,7 +89,7 @@ impl Lease {
                 *theirs == ours
                     && self.host == hostname()
                     && self.pid != std::process::id()
-                    && !Path::new(&format!("/proc/{}", self.pid)).exists()
+                    && !running(self.pid)
             }
             _ => false,
         }
@@ -147,6 +147,20 @@ fn new_id(host: &str, pid: u32, now: Timestamp) -> String {
     );
     let digest = h.finalize();
     digest[..6].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A process `pid` of this pid namespace that has not ended (a zombie,
+/// killed and waiting for its parent to reap it, has).
+fn running(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // `PID (COMM) STATE …`; COMM may hold spaces and parentheses.
+        Ok(stat) => !matches!(
+            stat.rsplit_once(')')
+                .map(|(_, rest)| rest.trim_start().chars().next()),
+            Some(Some('Z' | 'X'))
+        ),
+        Err(_) => Path::new(&format!("/proc/{pid}")).exists(),
+    }
 }
 
 /// `BOOT-ID/pid:[NS]` on Linux; `None` where that cannot be known.

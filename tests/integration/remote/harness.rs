@@ -33,7 +33,9 @@ pub const POST_IDS: [&str; 5] = [
 pub const WAIT: [&str; 2] = ["--lock-timeout", "20s"];
 /// What the content's postwright.toml gets appended: the git backend on the
 /// remote `origin`, short leases.
-pub const STATE_TABLE: &str = "\n[state]\nbackend = \"git\"\nlease_secs = 3\n";
+pub const STATE_TABLE: &str = "\n[state]\nbackend = \"git\"\n";
+/// The lease of these tests' applies, unless a test asks for another.
+pub const LEASE_SECS: u64 = 3;
 
 /// Sets the environment every git and postwright process of these tests
 /// runs with.
@@ -299,6 +301,8 @@ impl GitRemote {
             .lines()
             .map(|oid| Snapshot {
                 oid: oid.to_string(),
+                message: String::from_utf8(self.git(&["log", "-1", "--format=%B", oid]).stdout)
+                    .unwrap(),
                 state: self
                     .file_at(oid, "state.json")
                     .map(|t| serde_json::from_str(&t).expect("state.json is JSON")),
@@ -320,6 +324,8 @@ impl Drop for GitRemote {
 #[derive(Debug)]
 pub struct Snapshot {
     pub oid: String,
+    /// The commit message.
+    pub message: String,
     pub state: Option<Value>,
     pub lease: Option<Value>,
 }
@@ -353,13 +359,37 @@ pub fn check_lease_history(history: &[Snapshot]) -> usize {
             let before = previous.and_then(|p| p.lease.as_ref());
             match before {
                 Some(prev) if prev["id"] == lease["id"] => {}
+                // A holder that died on this very machine (same boot,
+                // pid namespace and host, its process gone) is taken
+                // over before its lease runs out; the commit says so.
+                Some(prev)
+                    if prev["machine"].is_string()
+                        && prev["machine"] == lease["machine"]
+                        && prev["host"] == lease["host"]
+                        && snap.message.contains("its process has ended") =>
+                {
+                    let pid = prev["pid"].as_u64().unwrap_or_default();
+                    // Gone, or a zombie waiting to be reaped.
+                    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"));
+                    let ended = stat.map_or(true, |t| {
+                        t.rsplit_once(')')
+                            .is_some_and(|(_, rest)| rest.trim_start().starts_with(['Z', 'X']))
+                    });
+                    assert!(
+                        ended || pid == u64::from(std::process::id()),
+                        "{at}: took over lease {} of pid {pid}, which still runs",
+                        prev["id"]
+                    );
+                    taken += 1;
+                }
                 Some(prev) => {
                     let prev_until = timestamp(prev, "until", &at);
                     assert!(
                         since >= prev_until,
-                        "{at}: lease {} taken while lease {} was live (since {since} < until {prev_until})\nprevious: {prev}\nnew: {lease}",
+                        "{at}: lease {} taken while lease {} was live (since {since} < until {prev_until})\nprevious: {prev}\nnew: {lease}\nmessage: {}",
                         lease["id"],
-                        prev["id"]
+                        prev["id"],
+                        snap.message
                     );
                     taken += 1;
                 }
@@ -480,6 +510,11 @@ pub struct RemoteSite {
 
 impl RemoteSite {
     pub fn new(config: ServerConfig, transport: Transport) -> RemoteSite {
+        RemoteSite::with_lease(config, transport, LEASE_SECS)
+    }
+
+    /// A site whose applies hold leases of `lease_secs`.
+    pub fn with_lease(config: ServerConfig, transport: Transport, lease_secs: u64) -> RemoteSite {
         let remote = Arc::new(match transport {
             Transport::File => GitRemote::new(),
             Transport::Daemon => GitRemote::served(),
@@ -497,6 +532,7 @@ impl RemoteSite {
         let toml = site.path().join("postwright.toml");
         let mut text = std::fs::read_to_string(&toml).unwrap();
         text.push_str(STATE_TABLE);
+        text.push_str(&format!("lease_secs = {lease_secs}\n"));
         std::fs::write(&toml, text).unwrap();
         let rs = RemoteSite {
             site,
@@ -650,7 +686,14 @@ impl Runner {
     /// The apply started in a process group of its own, as a job's shell
     /// and the binary: `sh -c 'postwright "$@"; …' sh ARGS`. The shell
     /// reports the binary's exit code on stderr and exits with it.
-    pub fn spawn_job(&self, args: &[&str], stdout: Stdio, stderr: Stdio) -> Child {
+    /// `env` is set on top of the runner's environment.
+    pub fn spawn_job(
+        &self,
+        args: &[&str],
+        env: &[(&str, &str)],
+        stdout: Stdio,
+        stderr: Stdio,
+    ) -> Child {
         let bin = assert_cmd::cargo::cargo_bin("postwright");
         let mut cmd = Command::new("sh");
         cmd.arg("-c")
@@ -664,6 +707,9 @@ impl Runner {
             .stdout(stdout)
             .stderr(stderr)
             .process_group(0);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         cmd.spawn().expect("sh spawns")
     }
 }

@@ -7,7 +7,11 @@
 //! remote's record must say so.
 //!
 //! `POSTWRIGHT_REMOTE_ROUNDS` (default 30) and `POSTWRIGHT_REMOTE_SEED`.
-//! Most rounds reach the remote as file://, every 5th over git://.
+//! Most rounds reach the remote as file://, every 5th over git://. Every
+//! third round gives each run a host name of its own, as runners on
+//! separate machines: a killed run's lease must then be waited out
+//! (`lease_secs`); in the others the runs share this machine, where a lease
+//! whose process has ended is taken over at once.
 
 use super::harness::{
     check_lease_history, daemon_available, kill_group, pending, RemoteSite, Runner, Transport,
@@ -15,7 +19,7 @@ use super::harness::{
 };
 use crate::apply_e2e::AT;
 use crate::crash::{env_u64, Rng};
-use crate::graph::Effect;
+use crate::graph::{Effect, ServerConfig};
 use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -25,10 +29,15 @@ const DEFAULT_SEED: u64 = 0x0bad_c10e_5eed_0001;
 /// Runs per round before the round counts as stuck.
 const MAX_RUNS: usize = 40;
 
-#[derive(Default, Debug)]
+#[derive(Default, Debug, Clone, Copy)]
 struct Tally {
     rounds: u64,
     git_daemon_rounds: u64,
+    /// Rounds whose runs each had a machine (host name) of their own.
+    separate_machine_rounds: u64,
+    /// Runs that took over a killed run's lease: expired, or its process gone.
+    took_over_expired: u64,
+    took_over_gone: u64,
     runs: u64,
     kills_at_random: u64,
     kills_after_effect: u64,
@@ -65,9 +74,18 @@ fn runner(rs: &RemoteSite) -> Runner {
     }
 }
 
-fn round(seed: u64, transport: Transport, tally: &mut Tally) {
+fn round(seed: u64, transport: Transport, separate_machines: bool, tally: &mut Tally) {
     let mut rng = Rng(seed);
-    let rs = RemoteSite::quick(transport);
+    // A killed run on another machine leaves a lease that must run out:
+    // one second of it.
+    let rs = RemoteSite::with_lease(
+        ServerConfig {
+            video_processing: Duration::from_millis(200),
+            ..ServerConfig::default()
+        },
+        transport,
+        1,
+    );
     rs.site.server.set_faults_seeded(rng.next(), 0.12);
 
     let slot: Slot = Arc::new(Mutex::new(None));
@@ -99,8 +117,15 @@ fn round(seed: u64, transport: Transport, tally: &mut Tally) {
         let job_runner = runner(&rs);
         let log = logs.path().join(format!("run-{run}.log"));
         last_log = log.clone();
+        let host = format!("runner-{run}");
+        let env: &[(&str, &str)] = if separate_machines {
+            &[("HOSTNAME", &host)]
+        } else {
+            &[]
+        };
         let child = job_runner.spawn_job(
             &args,
+            env,
             Stdio::null(),
             Stdio::from(std::fs::File::create(&log).unwrap()),
         );
@@ -131,6 +156,17 @@ fn round(seed: u64, transport: Transport, tally: &mut Tally) {
             tally.kills_at_random += 1;
         }
         slot.lock().unwrap().take();
+        let said = std::fs::read_to_string(&log).unwrap_or_default();
+        if said.contains("took over the expired lease") {
+            tally.took_over_expired += 1;
+        }
+        if said.contains("its process has ended") {
+            tally.took_over_gone += 1;
+            assert!(
+                !separate_machines,
+                "seed {seed:#x}: another machine's lease is waited out: {said}"
+            );
+        }
         // Whatever happened, the next runner's record loads.
         let plan = rs.plan();
         // Time passes between scheduled runs: rate limits lift.
@@ -159,6 +195,9 @@ fn round(seed: u64, transport: Transport, tally: &mut Tally) {
     if transport == Transport::Daemon {
         tally.git_daemon_rounds += 1;
     }
+    if separate_machines {
+        tally.separate_machine_rounds += 1;
+    }
 }
 
 #[test]
@@ -168,16 +207,47 @@ fn runner_killed_at_random() {
     let daemon =
         daemon_available("runner_killed_at_random's git:// rounds (run over file:// instead)");
     let started = Instant::now();
-    let mut tally = Tally::default();
     let mut rng = Rng(seed);
-    for i in 0..rounds {
-        let round_seed = rng.next();
-        let transport = if daemon && i % 5 == 4 {
-            Transport::Daemon
-        } else {
-            Transport::File
-        };
-        round(round_seed, transport, &mut tally);
+    let plan: Vec<(u64, Transport, bool)> = (0..rounds)
+        .map(|i| {
+            let transport = if daemon && i % 5 == 4 {
+                Transport::Daemon
+            } else {
+                Transport::File
+            };
+            (rng.next(), transport, i % 3 == 1)
+        })
+        .collect();
+    // Rounds are independent (each its own server, remote and clones) and
+    // mostly wait (for Meta's processing, for leases): three at a time.
+    let next = AtomicU64::new(0);
+    let tallies = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..3 {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::SeqCst) as usize;
+                let Some(&(round_seed, transport, separate)) = plan.get(i) else {
+                    break;
+                };
+                let mut t = Tally::default();
+                round(round_seed, transport, separate, &mut t);
+                tallies.lock().unwrap().push(t);
+            });
+        }
+    });
+    let mut tally = Tally::default();
+    for t in tallies.into_inner().unwrap() {
+        tally.rounds += t.rounds;
+        tally.git_daemon_rounds += t.git_daemon_rounds;
+        tally.separate_machine_rounds += t.separate_machine_rounds;
+        tally.took_over_expired += t.took_over_expired;
+        tally.took_over_gone += t.took_over_gone;
+        tally.runs += t.runs;
+        tally.kills_at_random += t.kills_at_random;
+        tally.kills_after_effect += t.kills_after_effect;
+        tally.leases += t.leases;
+        tally.duplicates += t.duplicates;
+        tally.lost += t.lost;
     }
     eprintln!(
         "runner_killed_at_random (seed {seed:#x}, {:.1} s): {tally:?}",
@@ -189,4 +259,10 @@ fn runner_killed_at_random() {
         "the test must kill: {tally:?}"
     );
     assert_eq!((tally.duplicates, tally.lost), (0, 0), "{tally:?}");
+    if rounds >= 3 {
+        assert!(
+            tally.took_over_expired > 0 && tally.took_over_gone > 0,
+            "both ways of taking over a dead run's lease happen: {tally:?}"
+        );
+    }
 }

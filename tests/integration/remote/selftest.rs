@@ -57,6 +57,7 @@ fn git_daemon_serves_stops_and_restarts_on_its_port() {
 fn snap(n: usize, posts: serde_json::Value, lease: Option<serde_json::Value>) -> Snapshot {
     Snapshot {
         oid: format!("{n:040}"),
+        message: String::new(),
         state: Some(json!({ "format_version": 1, "posts": posts })),
         lease,
     }
