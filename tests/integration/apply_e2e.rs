@@ -51,6 +51,31 @@ pub(crate) fn account(login: Login) -> TestAccount {
     }
 }
 
+/// What a run of the binary left; a panic fails the test.
+pub(crate) fn to_run(args: &[&str], out: std::process::Output) -> Run {
+    let run = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).expect("utf-8"),
+        stderr: String::from_utf8(out.stderr).expect("utf-8"),
+    };
+    assert!(!run.stderr.contains("panicked"), "{args:?}: {}", run.stderr);
+    run
+}
+
+/// `apply --at AT --format json EXTRA` through `run`: (exit code, report, run).
+pub(crate) fn apply_with(extra: &[&str], run: impl Fn(&[&str]) -> Run) -> (i32, Value, Run) {
+    let mut args = vec!["apply", "--at", AT, "--format", "json"];
+    args.extend_from_slice(extra);
+    let run = run(&args);
+    let report = serde_json::from_str(&run.stdout).unwrap_or_else(|e| {
+        panic!(
+            "apply printed no JSON ({e}), exit {}: {}\nstderr: {}",
+            run.code, run.stdout, run.stderr
+        )
+    });
+    (run.code, report, run)
+}
+
 /// A copy of a content repo served by a test Graph API server.
 pub(crate) struct Site {
     pub server: GraphServer,
@@ -136,28 +161,12 @@ base_url = "{}/"
         for (k, v) in env {
             cmd.env(k, v);
         }
-        let out = cmd.output().expect("runs");
-        let run = Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8(out.stdout).expect("utf-8"),
-            stderr: String::from_utf8(out.stderr).expect("utf-8"),
-        };
-        assert!(!run.stderr.contains("panicked"), "{args:?}: {}", run.stderr);
-        run
+        to_run(args, cmd.output().expect("runs"))
     }
 
     /// `apply --at AT --format json`: (exit code, report).
     pub fn apply(&self, extra: &[&str]) -> (i32, Value, Run) {
-        let mut args = vec!["apply", "--at", AT, "--format", "json"];
-        args.extend_from_slice(extra);
-        let run = self.run(&args);
-        let report = serde_json::from_str(&run.stdout).unwrap_or_else(|e| {
-            panic!(
-                "apply printed no JSON ({e}): {}\nstderr: {}",
-                run.stdout, run.stderr
-            )
-        });
-        (run.code, report, run)
+        apply_with(extra, |args| self.run(args))
     }
 
     pub fn state(&self) -> Value {

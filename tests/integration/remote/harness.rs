@@ -653,27 +653,12 @@ impl Runner {
             .timeout(Duration::from_secs(120))
             .output()
             .expect("runs");
-        let run = Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8(out.stdout).expect("utf-8"),
-            stderr: String::from_utf8(out.stderr).expect("utf-8"),
-        };
-        assert!(!run.stderr.contains("panicked"), "{args:?}: {}", run.stderr);
-        run
+        crate::apply_e2e::to_run(args, out)
     }
 
     /// `apply --at AT --format json EXTRA`: (exit code, report, run).
     pub fn apply(&self, extra: &[&str]) -> (i32, Value, Run) {
-        let mut args = vec!["apply", "--at", AT, "--format", "json"];
-        args.extend_from_slice(extra);
-        let run = self.run(&args);
-        let report = serde_json::from_str(&run.stdout).unwrap_or_else(|e| {
-            panic!(
-                "apply printed no JSON ({e}), exit {}: {}\nstderr: {}",
-                run.code, run.stdout, run.stderr
-            )
-        });
-        (run.code, report, run)
+        crate::apply_e2e::apply_with(extra, |args| self.run(args))
     }
 
     /// `plan --at AT --offline --format json`, which must load the record.
