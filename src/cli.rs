@@ -89,9 +89,15 @@ pub enum Command {
     /// due posts, waits for Meta to process them and publishes them in
     /// publish_at order; then posts first comments, applies comment settings,
     /// re-keys renamed posts and (with --prune) deletes posts whose file was
-    /// deleted. The state record is saved after every step.
+    /// deleted. The state record is saved after every step; with the git
+    /// backend it is pushed to the remote before and after every publish.
+    ///
+    /// One apply at a time: before its first call to Instagram, apply takes
+    /// a lease on the record (see `postwright state`). When another apply
+    /// holds it, this one defers (exit 0, nothing sent) or waits
+    /// (--lock-timeout).
     #[command(
-        after_help = "Tokens come from the environment variable each account names (token_env); they are sent in the Authorization header only.\n\nExit codes: 0 everything due was published or deferred; 1 a post failed, an invalid post, or an error.\n\nExamples:\n  postwright apply\n  postwright apply --only 2026-12-01-studio\n  postwright apply --prune --format json"
+        after_help = "Tokens come from the environment variable each account names (token_env); they are sent in the Authorization header only.\n\nExit codes: 0 everything due was published or deferred (also: another apply holds the lease); 1 a post failed, an invalid post, the record could not be pushed, or an error.\n\nExamples:\n  postwright apply\n  postwright apply --only 2026-12-01-studio\n  postwright apply --prune --format json"
     )]
     Apply {
         /// Act as if it were this time (RFC 3339, or local time in the config's timezone).
@@ -118,7 +124,8 @@ pub enum Command {
     /// An apply holds a lease on the record while it works (the git
     /// backend: `lease.json` on the state branch, renewed as it goes; the
     /// file backend: an OS lock). Another apply meanwhile defers. A lease
-    /// whose holder died expires by itself after `[state] lease_secs`.
+    /// whose holder died expires by itself after `[state] lease_secs` (at
+    /// once, when it died on this same machine).
     #[command(subcommand)]
     State(StateCommand),
     /// What is published (with permalinks), what is half-way, what failed last
