@@ -249,8 +249,10 @@ mod tests {
     #[test]
     fn a_save_sweeps_old_leftovers_of_killed_writers_only() {
         let dir = tempfile::tempdir().unwrap();
-        let old = dir.path().join(".state.json.4242.0.tmp");
-        let fresh = dir.path().join(".state.json.4243.0.tmp");
+        // Pids above any this system hands out (pid_max is at most 2^22),
+        // so this test's own save never writes one of these names.
+        let old = dir.path().join(".state.json.4294967290.0.tmp");
+        let fresh = dir.path().join(".state.json.4294967291.0.tmp");
         let other = dir.path().join("notes.tmp");
         for p in [&old, &fresh, &other] {
             std::fs::write(p, "{").unwrap();
