@@ -372,7 +372,17 @@ impl GitStore {
             "--force-with-lease={refname}:{}",
             inner.seen.map(|o| o.to_string()).unwrap_or_default()
         );
-        let ran = self.git(&["push", "--quiet", "--porcelain", remote, &spec, &expect])?;
+        // `--no-verify`: the content repo's own pre-push hooks (tests,
+        // linters) are for its code, not for the record.
+        let ran = self.git(&[
+            "push",
+            "--quiet",
+            "--porcelain",
+            "--no-verify",
+            remote,
+            &spec,
+            &expect,
+        ])?;
         let landed = if ran.ok() {
             true
         } else {
