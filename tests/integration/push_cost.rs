@@ -1,7 +1,8 @@
 //! What the record on the remote costs: 20 image posts applied against the
-//! test Graph API server with the git backend, once with the record kept in
-//! the clone (`remote = ""`) and once pushed to a bare remote over file://
-//! before and after every publish. A measurement, not a check of speed:
+//! test Graph API server with the git backend, with the record kept in the
+//! clone (`remote = ""`), and pushed before and after every publish to a
+//! bare remote over file:// and over git:// (`git daemon` on 127.0.0.1). A
+//! measurement, not a check of speed:
 //!
 //! ```sh
 //! cargo test --release --test integration push_cost -- --ignored --nocapture
@@ -13,12 +14,21 @@
 use crate::apply_e2e::{account, Site, AT, TOKEN};
 use crate::common::git;
 use crate::graph::{Login, ServerConfig};
+use crate::remote::harness::{daemon_available, GitRemote};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Where {
+    Local,
+    File,
+    Daemon,
+}
+
 const POSTS: usize = 20;
 
-fn site(remote: bool) -> (Site, tempfile::TempDir) {
+fn site(place: Where) -> (Site, GitRemote) {
+    let remote = place != Where::Local;
     let fixture = tempfile::tempdir().unwrap();
     let posts = fixture.path().join("posts");
     std::fs::create_dir_all(&posts).unwrap();
@@ -53,14 +63,20 @@ fn site(remote: bool) -> (Site, tempfile::TempDir) {
     git(p, &["init", "-q", "-b", "main"]);
     git(p, &["add", "-A"]);
     git(p, &["commit", "-q", "-m", "content"]);
-    let bare = tempfile::tempdir().unwrap();
-    git(bare.path(), &["init", "-q", "--bare"]);
+    let bare = match place {
+        Where::Daemon => GitRemote::served(),
+        _ => GitRemote::new(),
+    };
     // Counts the pushes the remote receives.
-    let hook = bare.path().join("hooks/post-receive");
+    let hook = bare.bare().join("hooks/post-receive");
     std::fs::write(&hook, "#!/bin/sh\necho push >> \"$GIT_DIR/pushes\"\n").unwrap();
     make_executable(&hook);
-    if remote {
-        let url = format!("file://{}", bare.path().display());
+    let url = match place {
+        Where::Local => None,
+        Where::File => Some(bare.file_url()),
+        Where::Daemon => Some(bare.url()),
+    };
+    if let Some(url) = url {
         git(p, &["remote", "add", "origin", &url]);
     }
     (site, bare)
@@ -82,11 +98,16 @@ fn pushes(bare: &Path) -> usize {
 #[ignore = "a measurement: cargo test --release --test integration push_cost -- --ignored --nocapture"]
 fn push_cost() {
     let mut times = Vec::new();
-    for remote in [false, true] {
+    let mut places = vec![Where::Local, Where::File];
+    if daemon_available("push_cost over git://") {
+        places.push(Where::Daemon);
+    }
+    for place in places {
+        let remote = place != Where::Local;
         let mut best = Duration::MAX;
         let mut counted = 0;
         for _ in 0..3 {
-            let (site, bare) = site(remote);
+            let (site, bare) = site(place);
             let start = Instant::now();
             let run = site.run_env(
                 &["apply", "--at", AT, "--format", "json"],
@@ -96,12 +117,12 @@ fn push_cost() {
             assert_eq!(run.code, 0, "{}", run.stderr);
             assert_eq!(site.server.published().len(), POSTS);
             best = best.min(took);
-            counted = pushes(bare.path());
+            counted = pushes(&bare.bare());
         }
-        let what = if remote {
-            "pushed to file:// remote"
-        } else {
-            "local only"
+        let what = match place {
+            Where::Local => "local only",
+            Where::File => "pushed to a file:// remote",
+            Where::Daemon => "pushed to a git:// remote (git daemon on 127.0.0.1)",
         };
         eprintln!(
             "{POSTS} posts, {what}: best of 3 {:.2} s, {counted} pushes ({:.2} per post)",
@@ -115,11 +136,14 @@ fn push_cost() {
         } else {
             assert_eq!(counted, 0);
         }
-        times.push(best);
+        times.push((what, best));
     }
-    eprintln!(
-        "the remote adds {:.2} s to {POSTS} posts ({:.0} ms per post)",
-        (times[1].as_secs_f64() - times[0].as_secs_f64()),
-        (times[1].as_secs_f64() - times[0].as_secs_f64()) * 1000.0 / POSTS as f64
-    );
+    let local = times[0].1.as_secs_f64();
+    for (what, t) in &times[1..] {
+        let extra = t.as_secs_f64() - local;
+        eprintln!(
+            "{what}: adds {extra:.2} s to {POSTS} posts ({:.0} ms per post)",
+            extra * 1000.0 / POSTS as f64
+        );
+    }
 }

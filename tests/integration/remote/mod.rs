@@ -18,7 +18,7 @@
 //! is missing, or fail with `POSTWRIGHT_REQUIRE_TOOLS=1`.
 
 mod concurrent;
-mod harness;
+pub(crate) mod harness;
 mod killed;
 mod lease;
 mod selftest;
