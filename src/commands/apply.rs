@@ -1,7 +1,7 @@
 //! `postwright apply`: plan, take the record's lease, run the plan while
 //! renewing the lease, release it, report.
 
-use super::{make_plan, open, Planned, EXIT_INTERRUPTED};
+use super::{make_plan, open, Ask, Planned, EXIT_INTERRUPTED};
 use crate::cli::{workspace_prefix, Cli, Failure, EXIT_ERROR, EXIT_OK};
 use crate::plan::{self, Action};
 use crate::report::{self, Format};
@@ -118,7 +118,18 @@ fn round(
     // (the git backend's push is a compare-and-swap on it). When the record
     // moved meanwhile, read it again and plan again.
     let (planned, locked) = loop {
-        let planned = match make_plan(cli, format, config.clone(), store, at, prune, out)? {
+        let planned = match make_plan(
+            cli,
+            format,
+            config.clone(),
+            store,
+            Ask {
+                at,
+                prune,
+                read_only: false,
+            },
+            out,
+        )? {
             Ok(p) => p,
             Err(code) => return Ok(Err(code)),
         };

@@ -47,6 +47,17 @@ fn open(cli: &Cli, format: Format, out: &mut dyn Write) -> Result<Result<Opened,
     Ok(Ok((config, store)))
 }
 
+/// What a plan is asked for.
+#[derive(Clone, Copy)]
+struct Ask<'a> {
+    /// `--at`.
+    at: Option<&'a str>,
+    prune: bool,
+    /// Nothing will be written (plan, status): a copy of the record the
+    /// checkout fetched will do when the remote cannot be read.
+    read_only: bool,
+}
+
 /// Validates, reads the state (from the remote, for the git backend) and
 /// plans. `Err(code)` when something was already reported.
 fn make_plan(
@@ -54,10 +65,14 @@ fn make_plan(
     format: Format,
     config: crate::config::Config,
     store: &dyn state::Store,
-    at: Option<&str>,
-    prune: bool,
+    ask: Ask<'_>,
     out: &mut dyn Write,
 ) -> Result<Result<Planned, i32>, Failure> {
+    let Ask {
+        at,
+        prune,
+        read_only,
+    } = ask;
     let at = match at {
         Some(text) => crate::time::parse_at(text, &config.timezone)
             .map_err(|e| Failure::Usage(format!("--at: {e}")))?,
@@ -72,6 +87,19 @@ fn make_plan(
     }
     let state = match store.load() {
         Ok(s) => s,
+        // A pull request's plan in a private repository runs without
+        // credentials; the branch its checkout fetched will do for a plan.
+        // Apply never gets here without the remote: it must push.
+        Err(e @ state::StateError::Remote { .. }) if read_only => match store.checkout_copy() {
+            Ok(Some((s, from))) => {
+                eprintln!("warning: {e}\nwarning: planning from the copy this checkout fetched ({from}); it may be behind");
+                s
+            }
+            _ => {
+                eprintln!("error: {e}");
+                return Ok(Err(EXIT_ERROR));
+            }
+        },
         Err(e) => {
             eprintln!("error: {e}");
             return Ok(Err(EXIT_ERROR));
@@ -111,8 +139,11 @@ pub fn plan(
         format,
         config,
         store.as_ref(),
-        options.at,
-        options.prune,
+        Ask {
+            at: options.at,
+            prune: options.prune,
+            read_only: true,
+        },
         out,
     )?;
     let Planned { plan, config, .. } = match planned {
@@ -176,7 +207,18 @@ pub fn status(cli: &Cli, format: Format, out: &mut dyn Write) -> Result<i32, Fai
         config,
         state,
         ..
-    } = match make_plan(cli, format, config, store.as_ref(), None, false, out)? {
+    } = match make_plan(
+        cli,
+        format,
+        config,
+        store.as_ref(),
+        Ask {
+            at: None,
+            prune: false,
+            read_only: true,
+        },
+        out,
+    )? {
         Ok(p) => p,
         Err(code) => return Ok(code),
     };

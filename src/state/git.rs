@@ -434,6 +434,19 @@ impl Store for GitStore {
         self.read_state(&repo)
     }
 
+    fn checkout_copy(&self) -> Result<Option<(State, String)>, StateError> {
+        let repo = self.open()?;
+        let Some(remote) = self.remote(&repo)? else {
+            return Ok(None);
+        };
+        let tracking = format!("refs/remotes/{remote}/{}", self.branch);
+        let Ok(tip) = repo.refname_to_id(&tracking) else {
+            return Ok(None);
+        };
+        self.set_local(&repo, tip, "postwright: the checkout's copy")?;
+        Ok(Some((self.read_state(&repo)?, tracking)))
+    }
+
     fn local_only_note(&self) -> Option<String> {
         let repo = self.open().ok()?;
         match (self.remote_setting.as_deref(), self.remote(&repo)) {

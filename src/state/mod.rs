@@ -233,6 +233,13 @@ pub trait Store: Send + Sync {
     /// The current record (fetched first when it lives on a remote); an
     /// empty one when none was ever written.
     fn load(&self) -> Result<State, StateError>;
+    /// For a read-only plan when the remote cannot be read (a private
+    /// repository's pull-request job without credentials): the copy the
+    /// checkout fetched, and where it came from. `None` when there is none.
+    fn checkout_copy(&self) -> Result<Option<(State, String)>, StateError> {
+        Ok(None)
+    }
+
     /// Said before an apply whose record stays on this machine although
     /// the config did not ask for that.
     fn local_only_note(&self) -> Option<String> {

@@ -309,3 +309,84 @@ fn a_configured_remote_that_does_not_exist_is_an_error_and_no_origin_is_local_on
     other.load().unwrap();
     assert!(matches!(other.lock().unwrap(), Locked::Held(_)));
 }
+
+#[test]
+fn a_plan_without_the_remote_uses_the_checkouts_copy_and_apply_refuses() {
+    let remote = Remote::new();
+    let dir = tempfile::tempdir().unwrap();
+    crate::common::copy_dir(&crate::common::root().join("example-content"), dir.path());
+    let toml = dir.path().join("postwright.toml");
+    let mut text = std::fs::read_to_string(&toml).unwrap();
+    text.push_str("\n[state]\nbackend = \"git\"\n");
+    std::fs::write(&toml, text).unwrap();
+    let p = dir.path();
+    git(p, &["init", "-q", "-b", "main"]);
+    git(p, &["add", "-A"]);
+    git(p, &["commit", "-q", "-m", "content"]);
+    git(p, &["remote", "add", "origin", &remote.url()]);
+    // A record on the remote, as an earlier apply left it; this checkout
+    // has fetched it (refs/remotes/origin/postwright-state).
+    let s = store(p, HOUR);
+    s.load().unwrap();
+    s.lock().unwrap();
+    let mut record = State::default();
+    let mut e = Entry::new(
+        Status::Published,
+        "posts/2026-12-01-studio.md",
+        "kilnandco",
+        PostType::Image,
+        "sha256:0",
+    );
+    e.media_id = Some("17900000001".into());
+    record.posts.insert("2026-12-01-studio".into(), e);
+    s.save(&record, "published 2026-12-01-studio", Reach::Shared)
+        .unwrap();
+    s.release().unwrap();
+    // The remote cannot be read now (a private repository's pull-request
+    // job has no credentials).
+    let away = remote.bare.path().with_extension("away");
+    std::fs::rename(remote.bare.path(), &away).unwrap();
+    let out = crate::common::postwright(p)
+        .args([
+            "plan",
+            "--at",
+            "2026-12-02T00:00:00Z",
+            "--offline",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains(
+            "planning from the copy this checkout fetched (refs/remotes/origin/postwright-state)"
+        ),
+        "{stderr}"
+    );
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let entry = plan["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == "2026-12-01-studio")
+        .unwrap();
+    assert_ne!(
+        entry["action"], "publish",
+        "the copy's record counts: {entry:#}"
+    );
+    // Apply needs the remote itself: it must be able to push.
+    let out = crate::common::postwright(p)
+        .args(["apply", "--at", "2026-12-02T00:00:00Z"])
+        .env("INSTAGRAM_ACCESS_TOKEN", "x")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("could not be read from remote `origin`"),
+        "{stderr}"
+    );
+    std::fs::rename(&away, remote.bare.path()).unwrap();
+}
