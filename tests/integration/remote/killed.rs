@@ -77,14 +77,15 @@ fn runner(rs: &RemoteSite) -> Runner {
 fn round(seed: u64, transport: Transport, separate_machines: bool, tally: &mut Tally) {
     let mut rng = Rng(seed);
     // A killed run on another machine leaves a lease that must run out:
-    // one second of it.
+    // one second of it. On this machine a lease of a process that has ended
+    // is taken over at once: a long lease shows that nothing waits for it.
     let rs = RemoteSite::with_lease(
         ServerConfig {
             video_processing: Duration::from_millis(200),
             ..ServerConfig::default()
         },
         transport,
-        1,
+        if separate_machines { 1 } else { 30 },
     );
     rs.site.server.set_faults_seeded(rng.next(), 0.12);
 
@@ -165,6 +166,14 @@ fn round(seed: u64, transport: Transport, separate_machines: bool, tally: &mut T
             assert!(
                 !separate_machines,
                 "seed {seed:#x}: another machine's lease is waited out: {said}"
+            );
+        }
+        if !separate_machines {
+            // The runs before this one have all ended: no lease of theirs
+            // may hold this one up.
+            assert!(
+                !said.contains("held by"),
+                "seed {seed:#x}: a lease of a process that has ended held a run up: {said}"
             );
         }
         // Whatever happened, the next runner's record loads.
