@@ -513,7 +513,7 @@ fn mark_duplicates(
                     i,
                     o.id.clone(),
                     format!(
-                        "the same media and caption as `{}` ({}), which this plan publishes first: only that one is published; set `allow_duplicate: true` if both are meant",
+                        "the same media and caption as `{}` ({}), which comes first in this plan: only that one is published; set `allow_duplicate: true` if both are meant",
                         o.id, o.file
                     ),
                 ));
