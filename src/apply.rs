@@ -191,6 +191,14 @@ pub async fn apply(ctx: Context<'_>, progress: &mut dyn Progress) -> Result<Repo
         let Some(from) = &e.moved_from else { continue };
         if let Some(mut old) = journal.state.posts.remove(from) {
             old.file = e.file.clone();
+            // The same content hash, so the same media: a record from before
+            // postwright kept media hashes gets them here.
+            if old.media_hash.is_none()
+                && Some(old.content_hash.as_str()) == e.content_hash.as_deref()
+            {
+                old.media_hash = e.media_hash.clone();
+                old.caption_hash = e.caption_hash.clone();
+            }
             journal.state.posts.insert(e.id.clone(), old);
             journal.save(&format!("moved {from} → {} ({})", e.id, e.file))?;
             progress.line(&format!("→ {}: re-keyed from `{from}`", e.file));
@@ -622,6 +630,10 @@ impl AccountRun<'_, '_> {
                 )
             });
         entry.status = status;
+        if e.media_hash.is_some() {
+            entry.media_hash = e.media_hash.clone();
+            entry.caption_hash = e.caption_hash.clone();
+        }
         Some(entry)
     }
 

@@ -111,6 +111,12 @@ pub struct PostFields {
     pub thumb_offset: Option<u64>,
     pub share_to_feed: Option<bool>,
     pub audio_name: Option<String>,
+    /// true: publish even when the media and caption equal those of another
+    /// post already published (or in flight); without it such a post is
+    /// planned as `duplicate` and left alone. Not part of the content hash:
+    /// it does not reach Instagram.
+    #[serde(default)]
+    pub allow_duplicate: bool,
 }
 
 /// A post file whose fields have the right shape (it passed the schema).

@@ -6,6 +6,12 @@
 //! YAML layout and comments) and `comments`, which can be changed after
 //! publishing (that is an `update`, not a change). So reformatting a file is
 //! not a change, and swapping a photo for another of the same name is.
+//! `allow_duplicate` is left out too: it only tells plan that a copy is meant.
+//!
+//! Two smaller fingerprints find copies of a post under another id (see
+//! [`crate::plan`]'s duplicate guard): the media hash (the post type and the
+//! bytes or URL of every media item and the cover, in order) and the caption
+//! hash.
 
 use crate::validate::preflight::Source;
 use crate::validate::ValidPost;
@@ -90,6 +96,25 @@ impl Hasher {
         format!("sha256:{}", hex(&Sha256::digest(&json)))
     }
 
+    /// `sha256:<hex>` of the post type and its media (bytes or URLs, in
+    /// order, and the cover): equal for copies of the same photos or video,
+    /// whatever their file names and whatever else the post says.
+    pub fn media(&mut self, post: &ValidPost) -> String {
+        #[derive(Serialize)]
+        struct Media {
+            kind: String,
+            media: Vec<String>,
+            cover: Option<String>,
+        }
+        let doc = Media {
+            kind: post.kind.to_string(),
+            media: post.media.iter().map(|m| self.source(&m.source)).collect(),
+            cover: post.cover.as_ref().map(|c| self.source(&c.source)),
+        };
+        let json = serde_json::to_vec(&doc).expect("serialises");
+        format!("sha256:{}", hex(&Sha256::digest(&json)))
+    }
+
     fn source(&mut self, source: &Source) -> String {
         match source {
             Source::Url(url) => format!("url:{url}"),
@@ -108,6 +133,12 @@ impl Hasher {
             }
         }
     }
+}
+
+/// `sha256:<hex>` of a caption (absent and empty differ).
+pub fn caption(caption: Option<&str>) -> String {
+    let json = serde_json::to_vec(&caption).expect("serialises");
+    format!("sha256:{}", hex(&Sha256::digest(&json)))
 }
 
 fn hash_file(path: &Path) -> std::io::Result<String> {

@@ -1,5 +1,28 @@
 //! Posts + state + time → a plan: for every post, what `apply` would do now,
 //! and why. A pure function: no network, no writes.
+//!
+//! # The duplicate guard
+//!
+//! A post that would be published (`publish`, or `scheduled` to be) whose
+//! media and caption equal those of a post the state records as published or
+//! in flight (`published`, `publishing`, `creating`) under another id, on the
+//! same account, is planned as `duplicate` and apply leaves it alone: a copy
+//! of a live post's file under a new name is never posted again by mistake.
+//! So is one whose media equal a recorded post's while its caption differs,
+//! when that post's file is gone from the repo: a rename with an edit (with
+//! no edit it is `moved`). Two new posts in one plan with the same media and
+//! caption: the first in apply's order is planned as usual, the others are
+//! duplicates of it. `allow_duplicate: true` in a post's file turns the guard
+//! off for that post. Media are compared by bytes (or URL), with the post
+//! type and cover; a different account is never a duplicate.
+//!
+//! Records written before postwright kept a media hash have none: a post is
+//! then a duplicate of such a record only when its whole content hash is the
+//! record's (the same media, caption and every other field that reaches
+//! Instagram). Not caught for those records: a copy that also changed
+//! anything else that is hashed (alt text, first comment, location, …), and
+//! a rename with an edit. Apply keeps the media hash in every record it
+//! writes from now on (and adds it when it re-keys a moved post).
 
 pub mod hash;
 
@@ -35,6 +58,9 @@ pub enum Action {
     Removed,
     /// Published, then edited in a way Instagram cannot edit: nothing.
     Changed,
+    /// The same media and caption as another post, published or in flight
+    /// (or earlier in this plan): nothing, unless `allow_duplicate: true`.
+    Duplicate,
     /// Fails validation: nothing; exit 1.
     Invalid,
     /// Not due yet.
@@ -46,13 +72,14 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 10] = [
+    pub const ALL: [Action; 11] = [
         Action::Resume,
         Action::Publish,
         Action::Update,
         Action::Moved,
         Action::Removed,
         Action::Changed,
+        Action::Duplicate,
         Action::Invalid,
         Action::Scheduled,
         Action::Draft,
@@ -67,6 +94,7 @@ impl Action {
             Action::Moved => "moved",
             Action::Removed => "removed",
             Action::Changed => "changed",
+            Action::Duplicate => "duplicate",
             Action::Invalid => "invalid",
             Action::Scheduled => "scheduled",
             Action::Draft => "draft",
@@ -109,6 +137,16 @@ pub struct Entry {
     /// Hash of what would be published (absent for invalid and removed posts).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content_hash: Option<String>,
+    /// `duplicate`: the id of the post this one copies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duplicate_of: Option<String>,
+    /// Hash of the type and media alone, for apply to record (not in the
+    /// JSON plan).
+    #[serde(skip)]
+    pub media_hash: Option<String>,
+    /// Hash of the caption alone, for apply to record.
+    #[serde(skip)]
+    pub caption_hash: Option<String>,
 }
 
 impl Entry {
@@ -201,6 +239,7 @@ pub fn plan(inputs: &Inputs<'_>) -> Plan {
         }
     }
     let mut adopted: HashSet<String> = HashSet::new();
+    let mut allowed: HashSet<String> = HashSet::new();
 
     let mut entries = Vec::with_capacity(inputs.posts.len() + state.posts.len());
     for checked in inputs.posts {
@@ -221,6 +260,11 @@ pub fn plan(inputs: &Inputs<'_>) -> Plan {
         };
         let content_hash = hasher.post(valid);
         let mut entry = base_entry(valid, inputs.hosting, &content_hash);
+        entry.media_hash = Some(hasher.media(valid));
+        entry.caption_hash = Some(hash::caption(valid.post.fields.caption.as_deref()));
+        if valid.post.fields.allow_duplicate {
+            allowed.insert(valid.post.id.clone());
+        }
         let recorded = state.posts.get(&valid.post.id);
         match recorded {
             Some(r) => judge_recorded(&mut entry, valid, r, inputs.at),
@@ -295,19 +339,15 @@ pub fn plan(inputs: &Inputs<'_>) -> Plan {
             comments_enabled: None,
             caption_preview: None,
             content_hash: None,
+            duplicate_of: None,
+            media_hash: None,
+            caption_hash: None,
         });
     }
 
-    // Apply's order: resumes first, then due posts by publish_at (the grid
-    // order), then the rest; ties by id.
-    entries.sort_by(|a, b| {
-        (a.action, a.publish_at.is_some(), a.publish_at, &a.id).cmp(&(
-            b.action,
-            b.publish_at.is_some(),
-            b.publish_at,
-            &b.id,
-        ))
-    });
+    entries.sort_by(apply_order);
+    mark_duplicates(&mut entries, state, &present, &allowed);
+    entries.sort_by(apply_order);
     let mut summary = BTreeMap::new();
     for e in &entries {
         *summary.entry(e.action.name()).or_insert(0) += 1;
@@ -318,6 +358,178 @@ pub fn plan(inputs: &Inputs<'_>) -> Plan {
         summary,
         entries,
         prune: inputs.prune,
+    }
+}
+
+/// Apply's order: resumes first, then due posts by publish_at (the grid
+/// order), then the rest; ties by id.
+fn apply_order(a: &Entry, b: &Entry) -> std::cmp::Ordering {
+    (a.action, a.publish_at.is_some(), a.publish_at, &a.id).cmp(&(
+        b.action,
+        b.publish_at.is_some(),
+        b.publish_at,
+        &b.id,
+    ))
+}
+
+/// A post the state records as live or on its way, that another post could copy.
+struct Original<'a> {
+    /// Its id and file now (those of the post that adopted it, after a move).
+    id: &'a str,
+    file: &'a str,
+    /// Whether its file is still in the repo.
+    present: bool,
+    record: &'a state::Entry,
+}
+
+impl Original<'_> {
+    /// `published, https://…` / `being published`.
+    fn standing(&self) -> String {
+        match (self.record.status, &self.record.permalink) {
+            (Status::Published, Some(p)) => format!("published, {p}"),
+            (Status::Published, None) => "published".into(),
+            _ => "being published by an interrupted apply".into(),
+        }
+    }
+}
+
+/// How a would-be publish matches an original.
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+enum Likeness {
+    /// The same media and caption.
+    Copy,
+    /// The same media, another caption, and the original's file is gone.
+    RenamedAndEdited,
+}
+
+fn likeness(e: &Entry, o: &Original<'_>) -> Option<Likeness> {
+    let r = o.record;
+    if e.account.as_deref() != Some(r.account.as_str()) || e.id == o.id {
+        return None;
+    }
+    let (same_media, same_caption) = match &r.media_hash {
+        Some(media) => {
+            let same_media = e.media_hash.as_ref() == Some(media);
+            let same_caption = match &r.caption_hash {
+                Some(c) => e.caption_hash.as_ref() == Some(c),
+                None => e.content_hash.as_ref() == Some(&r.content_hash),
+            };
+            (same_media, same_caption)
+        }
+        // An older record: only the whole content can be compared.
+        None => {
+            let same = e.content_hash.as_ref() == Some(&r.content_hash);
+            (same, same)
+        }
+    };
+    match (same_media, same_caption) {
+        (true, true) => Some(Likeness::Copy),
+        (true, false) if !o.present => Some(Likeness::RenamedAndEdited),
+        _ => None,
+    }
+}
+
+/// The duplicate guard (see the module docs): marks would-be publishes that
+/// copy a recorded post, or an earlier post of this plan, as `duplicate`.
+/// `entries` are in apply's order.
+fn mark_duplicates(
+    entries: &mut [Entry],
+    state: &State,
+    present: &dyn Fn(&str, &state::Entry) -> bool,
+    allowed: &HashSet<String>,
+) {
+    let adopters: HashMap<&str, (&str, &str)> = entries
+        .iter()
+        .filter_map(|e| Some((e.moved_from.as_deref()?, (e.id.as_str(), e.file.as_str()))))
+        .collect();
+    let originals: Vec<Original<'_>> = state
+        .posts
+        .iter()
+        .filter(|(_, r)| r.status != Status::Failed)
+        .map(|(id, r)| match adopters.get(id.as_str()) {
+            Some((new_id, file)) => Original {
+                id: new_id,
+                file,
+                present: true,
+                record: r,
+            },
+            None => Original {
+                id,
+                file: &r.file,
+                present: present(id, r),
+                record: r,
+            },
+        })
+        .collect();
+    let candidate = |e: &Entry| {
+        matches!(e.action, Action::Publish | Action::Scheduled) && e.media_hash.is_some()
+    };
+
+    let mut verdicts: Vec<(usize, String, String)> = Vec::new();
+    for (i, e) in entries.iter().enumerate() {
+        if !candidate(e) || allowed.contains(&e.id) {
+            continue;
+        }
+        let best = originals
+            .iter()
+            .filter_map(|o| Some((likeness(e, o)?, o)))
+            .min_by(|a, b| a.0.cmp(&b.0));
+        let Some((how, o)) = best else { continue };
+        let reason = if how == Likeness::RenamedAndEdited || !o.present {
+            format!(
+                "looks like {} renamed and edited ({}): set `id: {}` to keep it as that post, or set `allow_duplicate: true` to publish it as a new one",
+                o.file,
+                o.standing(),
+                o.id
+            )
+        } else {
+            format!(
+                "the same media and caption as `{}` ({}, {}): not published again; set `allow_duplicate: true` if a second copy is meant",
+                o.id,
+                o.file,
+                o.standing()
+            )
+        };
+        verdicts.push((i, o.id.to_string(), reason));
+    }
+
+    // Copies among the posts of this plan: the first in apply's order stays.
+    let mut first: HashMap<(&str, &str, &str), usize> = HashMap::new();
+    for (i, e) in entries.iter().enumerate() {
+        if !candidate(e) || verdicts.iter().any(|(j, _, _)| *j == i) {
+            continue;
+        }
+        let (Some(account), Some(media), Some(caption)) = (
+            e.account.as_deref(),
+            e.media_hash.as_deref(),
+            e.caption_hash.as_deref(),
+        ) else {
+            continue;
+        };
+        match first.get(&(account, media, caption)) {
+            Some(&f) if !allowed.contains(&e.id) => {
+                let o = &entries[f];
+                verdicts.push((
+                    i,
+                    o.id.clone(),
+                    format!(
+                        "the same media and caption as `{}` ({}), which comes first in this plan: only that one is published; set `allow_duplicate: true` if both are meant",
+                        o.id, o.file
+                    ),
+                ));
+            }
+            Some(_) => {}
+            None => {
+                first.insert((account, media, caption), i);
+            }
+        }
+    }
+
+    for (i, of, reason) in verdicts {
+        let e = &mut entries[i];
+        e.action = Action::Duplicate;
+        e.duplicate_of = Some(of);
+        e.reason = reason;
     }
 }
 
@@ -354,6 +566,9 @@ fn invalid(checked: &Checked, id: String, recorded: Option<&state::Entry>) -> En
         comments_enabled: None,
         caption_preview: None,
         content_hash: None,
+        duplicate_of: None,
+        media_hash: None,
+        caption_hash: None,
     }
 }
 
@@ -388,6 +603,9 @@ fn base_entry(valid: &ValidPost, hosting: &Hosting, content_hash: &str) -> Entry
             .and_then(|c| c.lines().find(|l| !l.trim().is_empty()))
             .map(|l| l.trim().to_string()),
         content_hash: Some(content_hash.to_string()),
+        duplicate_of: None,
+        media_hash: None,
+        caption_hash: None,
     }
 }
 

@@ -18,6 +18,7 @@ fn symbol(action: Action) -> &'static str {
         Action::Moved => "→",
         Action::Removed => "-",
         Action::Changed => "!",
+        Action::Duplicate => "⧉",
         Action::Invalid => "✗",
         Action::Scheduled => "⏲",
         Action::Draft => "·",
@@ -228,12 +229,16 @@ pub fn markdown(plan: &Plan, tz: &TimeZone) -> String {
     out
 }
 
-/// Annotations for problems (errors) and edited published posts (warnings),
-/// then the human listing for the log.
+/// Annotations for problems (errors), edited published posts and duplicates
+/// (warnings), then the human listing for the log.
 pub fn github_output(plan: &Plan, tz: &TimeZone, prefix: &str) -> String {
     let problems: Vec<&Problem> = plan.entries.iter().flat_map(|e| &e.problems).collect();
     let mut out = github::annotations(&problems, prefix);
-    for e in plan.entries.iter().filter(|e| e.action == Action::Changed) {
+    for e in plan
+        .entries
+        .iter()
+        .filter(|e| matches!(e.action, Action::Changed | Action::Duplicate))
+    {
         let file = if prefix.is_empty() {
             e.file.clone()
         } else {
@@ -241,8 +246,9 @@ pub fn github_output(plan: &Plan, tz: &TimeZone, prefix: &str) -> String {
         };
         let _ = writeln!(
             out,
-            "::warning file={},line=1,title=changed::{}",
+            "::warning file={},line=1,title={}::{}",
             github::escape_property(&file),
+            e.action.name(),
             github::escape_data(&e.reason)
         );
     }

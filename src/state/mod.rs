@@ -105,6 +105,15 @@ pub struct Entry {
     /// What went wrong last time (status `failed`), for `status` and `plan`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
+    /// Hash of the post type and media alone (see [`crate::plan::hash`]), so
+    /// that plan can tell a copy of this post under another id. Absent in
+    /// records written before postwright kept it: plan then matches copies by
+    /// `content_hash` only (see [`crate::plan`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_hash: Option<String>,
+    /// Hash of the caption alone; kept with `media_hash`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caption_hash: Option<String>,
 }
 
 impl Entry {
@@ -131,6 +140,8 @@ impl Entry {
             comments_enabled: None,
             first_comment_id: None,
             last_error: None,
+            media_hash: None,
+            caption_hash: None,
         }
     }
 }

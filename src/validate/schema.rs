@@ -252,6 +252,7 @@ mod tests {
         let known = POST_FIELDS.clone();
         assert_eq!(closest("captoin", &known), Some("caption"));
         assert_eq!(closest("publishat", &known), Some("publish_at"));
+        assert_eq!(closest("allow_duplicates", &known), Some("allow_duplicate"));
         assert_eq!(closest("zzzzzzzz", &known), None);
     }
 

@@ -741,14 +741,18 @@ fn lifecycle_with_the_git_backend() {
 }
 
 /// One state of each kind, at SNAPSHOT_AT: a resume, a retried failure, a
-/// comments update, a move, a deleted file, an edit after publishing, an
-/// invalid file, a scheduled post, a draft and an unchanged published post.
+/// comments update, a move, a deleted file, an edit after publishing, a copy
+/// of a published post, an invalid file, a scheduled post, a draft and an
+/// unchanged published post.
 pub(crate) fn mid_life(backend: Backend) -> Content {
     let c = Content::new(backend);
     c.write(
         "posts/broken.md",
         "---\ncaptoin: typo\npublish_at: 2027-02-30 09:00\nmedia: [../media/square.jpg]\n---\nBroken on purpose.\n",
     );
+    // A copy of the published holiday post under a new name (its record is
+    // as older postwrights wrote it, with no media hash).
+    c.write("posts/holiday-copy.yaml", &c.read("posts/holiday.yaml"));
     let (_, p) = c.plan(SNAPSHOT_AT, &[]);
     let mut s = State::default();
 
@@ -821,13 +825,14 @@ fn mid_life_plan_has_one_of_each_action() {
             ("behind", "moved"),
             ("retired", "removed"),
             ("launch", "changed"),
+            ("holiday-copy", "duplicate"),
             ("broken", "invalid"),
             ("summer", "scheduled"),
             ("drafts/idea", "draft"),
             ("holiday", "published"),
         ],
         json!({
-            "changed": 1, "draft": 1, "invalid": 1, "moved": 1, "publish": 1,
+            "changed": 1, "draft": 1, "duplicate": 1, "invalid": 1, "moved": 1, "publish": 1,
             "published": 1, "removed": 1, "resume": 1, "scheduled": 1, "update": 1
         }),
     );
@@ -835,6 +840,9 @@ fn mid_life_plan_has_one_of_each_action() {
     assert_eq!(entry(&p, "behind")["moved_from"], "behind-old");
     assert_eq!(entry(&p, "behind")["permalink"], permalink("behind-old"));
     assert_eq!(entry(&p, "broken")["problems"].as_array().unwrap().len(), 2);
+    let copy = entry(&p, "holiday-copy");
+    assert_eq!(copy["duplicate_of"], "holiday");
+    assert_eq!(copy["permalink"], Value::Null, "the copy is not live");
 }
 
 #[test]
@@ -951,7 +959,7 @@ fn github_format_annotates_and_writes_the_job_summary() {
     );
     assert_eq!(run.code, 1, "{}", run.stderr);
     let annotations: Vec<&str> = run.stdout.lines().filter(|l| l.starts_with("::")).collect();
-    assert_eq!(annotations.len(), 3, "{}", run.stdout);
+    assert_eq!(annotations.len(), 4, "{}", run.stdout);
     assert!(
         annotations[0]
             .starts_with("::error file=posts/broken.md,line=2,col=1,title=unknown-field::"),
@@ -967,6 +975,13 @@ fn github_format_annotates_and_writes_the_job_summary() {
     assert!(
         annotations[2].starts_with(
             "::warning file=posts/launch.md,line=1,title=changed::edited after publishing"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        annotations[3].starts_with(
+            "::warning file=posts/holiday-copy.yaml,line=1,title=duplicate::the same media and caption as `holiday`"
         ),
         "{}",
         run.stdout
@@ -1154,4 +1169,104 @@ fn problems_of_a_post_are_listed_by_position() {
         "{}",
         run.stdout
     );
+}
+
+/// The duplicate guard with records as older postwrights wrote them (no
+/// media hash: copies are found by content hash): a copy of a published post,
+/// two copies of one new post in one plan, and `allow_duplicate: true`.
+fn duplicates(backend: Backend) {
+    let c = Content::new(backend);
+    let (_, p) = c.plan(EARLY, &[]);
+    c.update("published the due posts", |s| {
+        for id in ["zz-teaser", "behind", "launch"] {
+            s.posts.insert(id.into(), published(entry(&p, id)));
+        }
+    });
+    c.write("posts/launch-again.md", &c.read("posts/launch.md"));
+    c.write("posts/summer-2.md", &c.read("posts/summer.md"));
+
+    let (code, p) = c.plan(EARLY, &[]);
+    assert_eq!(code, 0);
+    expect(
+        &p,
+        &[
+            ("launch-again", "duplicate"),
+            ("summer-2", "duplicate"),
+            ("reel", "scheduled"),
+            ("holiday", "scheduled"),
+            ("spring", "scheduled"),
+            ("summer", "scheduled"),
+            ("drafts/idea", "draft"),
+            ("zz-teaser", "published"),
+            ("behind", "published"),
+            ("launch", "published"),
+        ],
+        json!({"draft": 1, "duplicate": 2, "published": 3, "scheduled": 4}),
+    );
+    let again = entry(&p, "launch-again");
+    assert_eq!(again["duplicate_of"], "launch");
+    let reason = again["reason"].as_str().unwrap();
+    for needle in [
+        "`launch`",
+        "posts/launch.md",
+        &permalink("launch"),
+        "set `allow_duplicate: true`",
+    ] {
+        assert!(reason.contains(needle), "{needle}: {reason}");
+    }
+    let second = entry(&p, "summer-2");
+    assert_eq!(second["duplicate_of"], "summer");
+    assert!(
+        second["reason"]
+            .as_str()
+            .unwrap()
+            .contains("as `summer` (posts/summer.md), which comes first in this plan"),
+        "{second:#}"
+    );
+    assert_eq!(c.exit_code(EARLY, &["--detailed-exitcode"]), 0, "no work");
+
+    let human = c.run(&["plan", "--at", EARLY]).stdout;
+    assert!(
+        human.contains("⧉ duplicate posts/launch-again.md"),
+        "{human}"
+    );
+    assert!(human.contains("2 duplicate"), "{human}");
+    assert!(human.contains(reason), "{human}");
+    let markdown = c
+        .run(&["plan", "--at", EARLY, "--format", "markdown"])
+        .stdout;
+    assert!(
+        markdown
+            .lines()
+            .any(|l| l.starts_with("| ⧉ duplicate |") && l.contains("`posts/launch-again.md`")),
+        "{markdown}"
+    );
+    let github = c.run(&["plan", "--at", EARLY, "--format", "github"]).stdout;
+    for file in ["posts/launch-again.md", "posts/summer-2.md"] {
+        assert!(
+            github.contains(&format!("::warning file={file},line=1,title=duplicate::")),
+            "{github}"
+        );
+    }
+
+    // Meant: both are planned as usual.
+    for file in ["posts/launch-again.md", "posts/summer-2.md"] {
+        c.edit(file, "---\n", "---\nallow_duplicate: true\n");
+    }
+    let (code, p) = c.plan(EARLY, &[]);
+    assert_eq!(code, 0);
+    assert_eq!(entry(&p, "launch-again")["action"], "publish", "{p:#}");
+    assert_eq!(entry(&p, "summer-2")["action"], "scheduled", "{p:#}");
+    assert_eq!(p["summary"].get("duplicate"), None);
+    assert_eq!(c.exit_code(EARLY, &["--detailed-exitcode"]), 2);
+}
+
+#[test]
+fn duplicates_with_the_file_backend() {
+    duplicates(Backend::File);
+}
+
+#[test]
+fn duplicates_with_the_git_backend() {
+    duplicates(Backend::Git);
 }
