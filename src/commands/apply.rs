@@ -190,6 +190,7 @@ fn round(
         posts,
         state,
         hosting,
+        ..
     } = planned;
     let valid: std::collections::HashMap<String, &validate::ValidPost> = posts
         .iter()
