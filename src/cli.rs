@@ -362,6 +362,25 @@ pub fn load_config(
     let config_path = config::path(repo, cli.config.as_deref());
     let display =
         content::relative(repo, &config_path).unwrap_or_else(|| config_path.display().to_string());
+    // The config found in the repo is content too: read it only when it is
+    // a regular file inside the repo (`--config FILE` is the user's choice).
+    if cli.config.is_none() {
+        use content::safe::{canonical_repo, inspect, Refused};
+        match inspect(repo, &canonical_repo(repo), config::FILE_NAME) {
+            Ok(_) | Err(Refused::Missing) => {}
+            Err(refused) => {
+                let problem = crate::diagnostic::Problem::new(
+                    crate::diagnostic::Rule::Config,
+                    config::FILE_NAME,
+                    crate::diagnostic::Pos::START,
+                    refused.describe(),
+                )
+                .with_help("postwright.toml must be a regular file inside the repository");
+                emit(out, format, repo, &[&problem], 0, &[]);
+                return Ok(Err(EXIT_ERROR));
+            }
+        }
+    }
     Ok(match Config::load(&config_path, &display) {
         Ok(c) => {
             report::mask::announce(&c);

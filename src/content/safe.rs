@@ -197,3 +197,51 @@ pub fn read_quotable(repo: &Path, rel: &str, limit: u64) -> Option<Vec<u8>> {
     let regular = inspect(repo, &canonical_repo(repo), rel).ok()?;
     read_bounded(&regular, limit).ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_are_bounded_whatever_the_metadata_says() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("big"), vec![b'a'; 5000]).unwrap();
+        let mut regular = inspect(dir.path(), &canonical_repo(dir.path()), "big").unwrap();
+        regular.len = 0; // metadata that lies (a /proc file, a file that grows)
+        assert!(matches!(
+            read_bounded(&regular, 4096),
+            Err(ReadError::TooLarge(4097))
+        ));
+        assert_eq!(read_bounded(&regular, 5000).unwrap().len(), 5000);
+    }
+
+    #[test]
+    fn symlinks_out_dangling_and_looping_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = dir.path().join("repo");
+        std::fs::create_dir(&repo).unwrap();
+        std::fs::write(dir.path().join("secret"), "x").unwrap();
+        std::fs::write(repo.join("real"), "x").unwrap();
+        let link = |name: &str, to: &str| std::os::unix::fs::symlink(to, repo.join(name)).unwrap();
+        link("out", "../secret");
+        link("gone", "nothing");
+        link("a", "b");
+        link("b", "a");
+        link("in", "real");
+        let canon = canonical_repo(&repo);
+        assert_eq!(inspect(&repo, &canon, "out").unwrap_err(), Refused::Outside);
+        assert_eq!(
+            inspect(&repo, &canon, "gone").unwrap_err(),
+            Refused::Dangling
+        );
+        assert!(matches!(
+            inspect(&repo, &canon, "a").unwrap_err(),
+            Refused::Unresolvable(_)
+        ));
+        assert_eq!(
+            inspect(&repo, &canon, "missing").unwrap_err(),
+            Refused::Missing
+        );
+        assert!(inspect(&repo, &canon, "in").unwrap().symlink);
+    }
+}

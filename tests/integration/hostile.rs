@@ -407,7 +407,6 @@ fn no_output_in_any_format_contains_outside_content() {
     mkfifo(&h.repo.join("posts/fifo.md"));
     h.link("posts/out-dir", &h.outside);
     h.link("media/leak.jpg", h.outside.join("secret.jpg"));
-    h.link("postwright-evil.toml", h.outside.join(".env"));
     h.post("posts/m.md", "---\nmedia: [/media/leak.jpg]\n---\nx\n");
     h.post(
         "posts/ok.md",
@@ -428,5 +427,25 @@ fn no_output_in_any_format_contains_outside_content() {
         assert_eq!(code, 1, "{args:?}: {text}");
         assert_no_marker(&text, &format!("{args:?}"));
         assert!(took < BOUND);
+    }
+}
+
+#[test]
+fn config_symlinked_outside_is_refused_unread() {
+    let h = hostile();
+    fs::remove_file(h.repo.join("postwright.toml")).unwrap();
+    fs::write(h.outside.join("cfg.toml"), format!("{MARKER}_KEY = 1\n")).unwrap();
+    h.link("postwright.toml", h.outside.join("cfg.toml"));
+    for format in FORMATS {
+        for args in [
+            &["validate", "--format", format][..],
+            &["plan", "--format", format, "--offline"],
+        ] {
+            let (code, text, _) = run(&h.repo, args);
+            assert_eq!(code, 1, "{args:?}: {text}");
+            assert!(text.contains("postwright.toml"), "{args:?}: {text}");
+            assert!(text.contains("outside the repository"), "{args:?}: {text}");
+            assert_no_marker(&text, &format!("{args:?}"));
+        }
     }
 }
