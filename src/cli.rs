@@ -362,6 +362,25 @@ pub fn load_config(
     let config_path = config::path(repo, cli.config.as_deref());
     let display =
         content::relative(repo, &config_path).unwrap_or_else(|| config_path.display().to_string());
+    // The config found in the repo is content too: read it only when it is
+    // a regular file inside the repo (`--config FILE` is the user's choice).
+    if cli.config.is_none() {
+        use content::safe::{canonical_repo, inspect, Refused};
+        match inspect(repo, &canonical_repo(repo), config::FILE_NAME) {
+            Ok(_) | Err(Refused::Missing) => {}
+            Err(refused) => {
+                let problem = crate::diagnostic::Problem::new(
+                    crate::diagnostic::Rule::Config,
+                    config::FILE_NAME,
+                    crate::diagnostic::Pos::START,
+                    refused.describe(),
+                )
+                .with_help("postwright.toml must be a regular file inside the repository");
+                emit(out, format, repo, &[&problem], 0, &[]);
+                return Ok(Err(EXIT_ERROR));
+            }
+        }
+    }
     Ok(match Config::load(&config_path, &display) {
         Ok(c) => {
             report::mask::announce(&c);
@@ -369,7 +388,7 @@ pub fn load_config(
         }
         Err(e) => {
             let problem = e.to_problem();
-            emit(out, format, repo, &[&problem], 0);
+            emit(out, format, repo, &[&problem], 0, &[]);
             Err(EXIT_ERROR)
         }
     })
@@ -393,7 +412,14 @@ fn validate_cmd(
     };
     let result = validate::validate_repo(repo, &config, only.as_deref());
     let problems = result.problems();
-    emit(out, format, repo, &problems, result.posts.len());
+    emit(
+        out,
+        format,
+        repo,
+        &problems,
+        result.posts.len(),
+        &result.scanned,
+    );
     Ok(if result.has_errors() {
         EXIT_ERROR
     } else {
@@ -408,13 +434,18 @@ pub fn emit(
     repo: &Path,
     problems: &[&crate::diagnostic::Problem],
     files: usize,
+    scanned: &[validate::FolderScan],
 ) {
     let text = match format {
-        Format::Human => report::human(repo, problems, files),
-        Format::Json => report::json(problems, files),
-        Format::Markdown => report::markdown(problems, files),
+        Format::Human => report::human(repo, problems, files, scanned),
+        Format::Json => report::json(problems, files, scanned),
+        Format::Markdown => report::markdown(problems, files, scanned),
         Format::Github => {
             let mut s = report::github::annotations(problems, &workspace_prefix(repo));
+            for f in scanned {
+                s.push_str(&f.line());
+                s.push('\n');
+            }
             s.push_str(&report::summary_line(
                 files,
                 report::Tally::of(problems.iter().copied()),
@@ -445,9 +476,21 @@ fn select(repo: &Path, config: &Config, paths: &[PathBuf]) -> Result<Vec<PostFil
         .map_err(|e| Failure::Usage(format!("--repo {}: {e}", repo.display())))?;
     let mut files = Vec::new();
     for path in paths {
-        let abs = path
-            .canonicalize()
-            .map_err(|_| Failure::Usage(format!("{}: no such file or folder", path.display())))?;
+        let no_such = || Failure::Usage(format!("{}: no such file or folder", path.display()));
+        // A symlink is named by itself (its folder resolved, not its
+        // target): validation then says why it is not followed.
+        let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+        let abs = match (is_link, path.parent(), path.file_name()) {
+            (true, Some(parent), Some(name)) => {
+                let parent = if parent.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    parent
+                };
+                parent.canonicalize().map_err(|_| no_such())?.join(name)
+            }
+            _ => path.canonicalize().map_err(|_| no_such())?,
+        };
         let Some(rel) = content::relative(&repo_abs, &abs) else {
             return Err(Failure::Usage(format!(
                 "{} is outside the content repo {}",
@@ -455,7 +498,7 @@ fn select(repo: &Path, config: &Config, paths: &[PathBuf]) -> Result<Vec<PostFil
                 repo.display()
             )));
         };
-        if abs.is_dir() {
+        if !is_link && abs.is_dir() {
             let (found, _) = content::discover(&repo_abs, std::slice::from_ref(&rel));
             files.extend(found.into_iter().map(|f| PostFile {
                 named: false,

@@ -107,8 +107,10 @@ rules! {
     UserTagPosition = "user-tag-position", Error;
     /// Alt text over 1000 characters.
     AltTextTooLong = "alt-text-too-long", Error;
-    /// A file named on the command line that postwright will not treat as a post.
+    /// A file that looks like a post (or is named on the command line) but is not read as one.
     NotAPost = "not-a-post", Warning;
+    /// A post file that is not a regular file inside the repo (a symlink out, dangling or looping; a FIFO, socket or device).
+    FileNotRegular = "file-not-regular", Error;
 }
 
 impl fmt::Display for Rule {
@@ -162,13 +164,13 @@ impl Problem {
             file: file.into(),
             line: pos.line,
             column: pos.column,
-            message: message.into(),
+            message: short(message.into()),
             help: None,
         }
     }
 
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
-        self.help = Some(help.into());
+        self.help = Some(short(help.into()));
         self
     }
 
@@ -179,6 +181,17 @@ impl Problem {
     /// Sort key: file, then position, then rule, so output is stable.
     pub fn sort_key(&self) -> (&str, usize, usize, Rule) {
         (&self.file, self.line, self.column, self.rule)
+    }
+}
+
+/// Longest message or help kept, in characters: whatever a message quotes
+/// from a file (a key, a value) stays a short quote.
+pub const MAX_MESSAGE_CHARS: usize = 400;
+
+fn short(text: String) -> String {
+    match text.char_indices().nth(MAX_MESSAGE_CHARS) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text,
     }
 }
 

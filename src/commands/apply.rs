@@ -201,6 +201,7 @@ fn round(
         posts,
         state,
         hosting,
+        ..
     } = planned;
     let valid: std::collections::HashMap<String, &validate::ValidPost> = posts
         .iter()

@@ -31,6 +31,9 @@ struct Planned {
     posts: Vec<validate::Checked>,
     state: state::State,
     hosting: Hosting,
+    /// What the scan of the content folders left out, and its warnings.
+    scanned: Vec<validate::FolderScan>,
+    general: Vec<crate::diagnostic::Problem>,
 }
 
 /// A content repo's config and state store.
@@ -82,7 +85,14 @@ fn make_plan(
     let validation = validate::validate_repo(repo, &config, None);
     if validation.general.iter().any(|p| p.is_error()) {
         let problems: Vec<_> = validation.general.iter().collect();
-        emit(out, format, repo, &problems, validation.posts.len());
+        emit(
+            out,
+            format,
+            repo,
+            &problems,
+            validation.posts.len(),
+            &validation.scanned,
+        );
         return Ok(Err(EXIT_ERROR));
     }
     let state = match store.load() {
@@ -120,7 +130,75 @@ fn make_plan(
         posts: validation.posts,
         state,
         hosting,
+        scanned: validation.scanned,
+        general: validation.general,
     }))
+}
+
+/// The plan's output with what the scan left out: the warnings for files
+/// that look like posts but are not read, and one line per folder scanned
+/// (a `scanned` array and a `left_out` list in JSON), so no file is skipped
+/// without a word.
+fn scan_notes(
+    format: Format,
+    text: String,
+    general: &[crate::diagnostic::Problem],
+    scanned: &[validate::FolderScan],
+    prefix: &str,
+) -> String {
+    let lines: Vec<String> = scanned.iter().map(validate::FolderScan::line).collect();
+    match format {
+        Format::Json => {
+            let Ok(serde_json::Value::Object(mut map)) = serde_json::from_str(&text) else {
+                return text;
+            };
+            map.insert("scanned".into(), serde_json::json!(scanned));
+            map.insert("left_out".into(), serde_json::json!(general));
+            let mut s = serde_json::to_string_pretty(&map).unwrap_or(text);
+            s.push('\n');
+            s
+        }
+        Format::Human => {
+            let mut s = text;
+            for p in general {
+                s.push_str(&format!(
+                    "{}:{}:{}: {}[{}]: {}\n",
+                    p.file, p.line, p.column, p.severity, p.rule, p.message
+                ));
+                if let Some(h) = &p.help {
+                    s.push_str(&format!("  = help: {h}\n"));
+                }
+            }
+            for l in lines {
+                s.push_str(&l);
+                s.push('\n');
+            }
+            s
+        }
+        Format::Markdown => {
+            let mut s = text;
+            s.push('\n');
+            for p in general {
+                s.push_str(&format!(
+                    "- ⚠️ `{}` **{}**: {}\n",
+                    report::md_cell(&p.file),
+                    p.rule,
+                    report::md_cell(&p.message)
+                ));
+            }
+            for l in lines {
+                s.push_str(&format!("{}  \n", report::md_cell(&l)));
+            }
+            s
+        }
+        Format::Github => {
+            // Annotations first, then the log ends as the human output does.
+            let refs: Vec<&crate::diagnostic::Problem> = general.iter().collect();
+            let mut s = report::github::annotations(&refs, prefix);
+            s.push_str(&scan_notes(Format::Human, text, general, scanned, prefix));
+            s
+        }
+    }
 }
 
 /// `postwright plan`.
@@ -146,7 +224,13 @@ pub fn plan(
         },
         out,
     )?;
-    let Planned { plan, config, .. } = match planned {
+    let Planned {
+        plan,
+        config,
+        scanned,
+        general,
+        ..
+    } = match planned {
         Ok(p) => p,
         Err(code) => return Ok(code),
     };
@@ -162,7 +246,13 @@ pub fn plan(
         Format::Markdown => report::plan::markdown(&plan, tz),
         Format::Github => {
             if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY") {
-                let summary = report::plan::markdown(&plan, tz);
+                let summary = scan_notes(
+                    Format::Markdown,
+                    report::plan::markdown(&plan, tz),
+                    &general,
+                    &scanned,
+                    "",
+                );
                 let written = std::fs::OpenOptions::new()
                     .append(true)
                     .create(true)
@@ -175,6 +265,13 @@ pub fn plan(
             report::plan::github_output(&plan, tz, &workspace_prefix(&cli.repo))
         }
     };
+    let text = scan_notes(
+        format,
+        text,
+        &general,
+        &scanned,
+        &workspace_prefix(&cli.repo),
+    );
     match options.out {
         Some(path) => {
             if let Err(e) = std::fs::write(path, &text) {

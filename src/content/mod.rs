@@ -11,6 +11,7 @@
 
 pub mod frontmatter;
 pub mod post;
+pub mod safe;
 pub mod yaml;
 
 use crate::diagnostic::{Pos, Problem, Rule};
@@ -59,15 +60,112 @@ pub struct PostFile {
 /// Lists candidate post files under the content folders, sorted by path.
 /// Missing content folders are reported, not fatal.
 pub fn discover(repo: &Path, content: &[String]) -> (Vec<PostFile>, Vec<String>) {
+    let scan = scan(repo, content);
+    (scan.files, scan.missing)
+}
+
+/// Why a file in a content folder is not read as a post.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Skip {
+    /// An image or a video (by its extension): quiet, counted.
+    Media,
+    /// A Markdown file without front matter, such as a README: quiet, counted.
+    NoFrontMatter,
+    /// Any other file that does not look like a post: quiet, counted.
+    Other,
+    /// A symlinked folder: not followed (it can loop or leave the repo).
+    SymlinkedFolder,
+    /// Looks like a post but is not read as one: a warning says what to do.
+    LooksLikePost { message: String, help: String },
+    /// A FIFO, socket or device: an error (git cannot hold one).
+    NotRegular(&'static str),
+}
+
+impl Skip {
+    /// The reason as counted in the scan summary.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Skip::Media => "media",
+            Skip::NoFrontMatter => "Markdown without front matter",
+            Skip::Other => "other",
+            Skip::SymlinkedFolder => "symlinked folder",
+            Skip::LooksLikePost { .. } => "looks like a post",
+            Skip::NotRegular(_) => "not a regular file",
+        }
+    }
+
+    /// The problem to report for it, if it deserves one.
+    pub fn problem(&self, rel: &str) -> Option<Problem> {
+        match self {
+            Skip::LooksLikePost { message, help } => {
+                Some(Problem::new(Rule::NotAPost, rel, Pos::START, message.clone()).with_help(help.clone()))
+            }
+            Skip::SymlinkedFolder => Some(
+                Problem::new(
+                    Rule::NotAPost,
+                    rel,
+                    Pos::START,
+                    "this is a symlink to a folder; symlinked folders are not followed, so no post in it is read",
+                )
+                .with_help("move the posts into the content folder itself"),
+            ),
+            Skip::NotRegular(kind) => Some(
+                Problem::new(
+                    Rule::FileNotRegular,
+                    rel,
+                    Pos::START,
+                    format!("this is {kind}, not a regular file; it is not read"),
+                )
+                .with_help("remove it: a content folder holds regular files only"),
+            ),
+            _ => None,
+        }
+    }
+}
+
+/// What the walk of the content folders found.
+#[derive(Debug, Clone, Default)]
+pub struct Scan {
+    /// Candidate post files, sorted by path.
+    pub files: Vec<PostFile>,
+    /// Content folders that do not exist.
+    pub missing: Vec<String>,
+    /// The folders scanned, in config order, with how many files each holds.
+    pub folders: Vec<(String, usize)>,
+    /// Files that are not candidates, with why.
+    pub left_out: Vec<(String, Skip)>,
+}
+
+impl Scan {
+    /// The content folder a file found by the walk belongs to.
+    pub fn folder_of(&self, rel: &str) -> Option<&str> {
+        self.folders
+            .iter()
+            .map(|(f, _)| f.as_str())
+            .find(|f| rel.strip_prefix(f).is_some_and(|r| r.starts_with('/')))
+    }
+}
+
+const MEDIA_EXTENSIONS: &[&str] = &[
+    "jpg", "jpeg", "png", "gif", "webp", "heic", "heif", "avif", "tif", "tiff", "bmp", "svg",
+    "mpo", "mp4", "mov", "m4v", "webm", "avi", "mkv",
+];
+
+/// Walks the content folders. Symlinked folders are not followed; FIFOs,
+/// sockets and devices are never opened.
+pub fn scan(repo: &Path, content: &[String]) -> Scan {
     let mut found = BTreeMap::new();
-    let mut missing = Vec::new();
+    let mut left_out = BTreeMap::new();
+    let mut scan = Scan::default();
+    let repo_canonical = safe::canonical_repo(repo);
     for folder in content {
         let folder = folder.trim_matches('/');
         let dir = repo.join(folder);
         if !dir.is_dir() {
-            missing.push(folder.to_string());
+            scan.missing.push(folder.to_string());
             continue;
         }
+        let mut count = 0;
         let mut stack = vec![dir];
         while let Some(dir) = stack.pop() {
             let Ok(entries) = std::fs::read_dir(&dir) else {
@@ -85,21 +183,138 @@ pub fn discover(repo: &Path, content: &[String]) -> (Vec<PostFile>, Vec<String>)
                 };
                 if kind.is_dir() {
                     stack.push(path);
+                    continue;
+                }
+                let Some(rel) = relative(repo, &path) else {
+                    continue;
+                };
+                if found.contains_key(&rel) || left_out.contains_key(&rel) {
+                    continue;
+                }
+                count += 1;
+                if !kind.is_file() && !kind.is_symlink() {
+                    left_out.insert(rel, Skip::NotRegular(safe::kind_name(&kind)));
                 } else if Syntax::of(&path).is_some() {
-                    if let Some(rel) = relative(repo, &path) {
-                        let default_id = default_id(&rel, folder);
-                        found.entry(rel.clone()).or_insert(PostFile {
+                    let default_id = default_id(&rel, folder);
+                    found.insert(
+                        rel.clone(),
+                        PostFile {
                             rel,
                             default_id,
                             in_content: true,
                             named: false,
-                        });
-                    }
+                        },
+                    );
+                } else {
+                    let skip = classify(repo, &repo_canonical, &rel, kind.is_symlink());
+                    left_out.insert(rel, skip);
                 }
             }
         }
+        scan.folders.push((folder.to_string(), count));
     }
-    (found.into_values().collect(), missing)
+    scan.files = found.into_values().collect();
+    scan.left_out = left_out.into_iter().collect();
+    scan
+}
+
+/// Why a file whose extension is not read is left out; files that are not
+/// media are sniffed (a few bytes, regular files inside the repo only) for
+/// front matter.
+fn classify(repo: &Path, repo_canonical: &Path, rel: &str, symlink: bool) -> Skip {
+    let ext = Path::new(rel)
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    // Stat (no open) through the link: a symlinked folder is worth a word.
+    if symlink && std::fs::metadata(repo.join(rel)).is_ok_and(|m| m.is_dir()) {
+        return Skip::SymlinkedFolder;
+    }
+    if ext
+        .as_deref()
+        .is_some_and(|e| MEDIA_EXTENSIONS.contains(&e))
+    {
+        return Skip::Media;
+    }
+    let Ok(regular) = safe::inspect(repo, repo_canonical, rel) else {
+        return Skip::Other;
+    };
+    let Ok(head) = safe::read_head(&regular, 256) else {
+        return Skip::Other;
+    };
+    let text = decode_head(&head);
+    let first = text.split(['\n', '\r']).next().unwrap_or("").trim_end();
+    let shown = ext.map_or_else(|| "without an extension".to_string(), |e| format!("`.{e}`"));
+    if first == "---" || first == "+++" {
+        let what = if first == "+++" {
+            "TOML front matter (`+++`)"
+        } else {
+            "front matter (`---`)"
+        };
+        return Skip::LooksLikePost {
+            message: format!(
+                "this file opens with {what} but files {shown} are not read as posts"
+            ),
+            help: "posts are `.md`/`.markdown` with YAML front matter between `---` lines, or `.yaml`/`.yml`; rename it, or move it out of the content folder".into(),
+        };
+    }
+    Skip::Other
+}
+
+/// The start of a file as text, whatever its Unicode encoding (lossy).
+fn decode_head(head: &[u8]) -> String {
+    match bom(head) {
+        Some((Bom::Utf16Le, n)) => utf16(&head[n..], u16::from_le_bytes),
+        Some((Bom::Utf16Be, n)) => utf16(&head[n..], u16::from_be_bytes),
+        Some((Bom::Utf32Le | Bom::Utf32Be, _)) => String::new(),
+        Some((Bom::Utf8, n)) => String::from_utf8_lossy(&head[n..]).into_owned(),
+        None => String::from_utf8_lossy(head).into_owned(),
+    }
+}
+
+fn utf16(bytes: &[u8], word: fn([u8; 2]) -> u16) -> String {
+    let words = bytes.chunks_exact(2).map(|c| word([c[0], c[1]]));
+    char::decode_utf16(words)
+        .map(|c| c.unwrap_or('\u{fffd}'))
+        .collect()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Bom {
+    Utf8,
+    Utf16Le,
+    Utf16Be,
+    Utf32Le,
+    Utf32Be,
+}
+
+impl Bom {
+    fn name(self) -> &'static str {
+        match self {
+            Bom::Utf8 => "UTF-8",
+            Bom::Utf16Le => "UTF-16 (little-endian)",
+            Bom::Utf16Be => "UTF-16 (big-endian)",
+            Bom::Utf32Le => "UTF-32 (little-endian)",
+            Bom::Utf32Be => "UTF-32 (big-endian)",
+        }
+    }
+}
+
+/// The byte-order mark a file starts with, and its length.
+fn bom(bytes: &[u8]) -> Option<(Bom, usize)> {
+    if bytes.starts_with(b"\x00\x00\xFE\xFF") {
+        Some((Bom::Utf32Be, 4))
+    } else if bytes.starts_with(b"\xFF\xFE\x00\x00") {
+        Some((Bom::Utf32Le, 4))
+    } else if bytes.starts_with(b"\xEF\xBB\xBF") {
+        Some((Bom::Utf8, 3))
+    } else if bytes.starts_with(b"\xFF\xFE") {
+        Some((Bom::Utf16Le, 2))
+    } else if bytes.starts_with(b"\xFE\xFF") {
+        Some((Bom::Utf16Be, 2))
+    } else {
+        None
+    }
 }
 
 /// The post file for a path named on the command line (relative to the repo).
@@ -155,37 +370,63 @@ pub struct Loaded {
 /// The outcome of reading one candidate file.
 #[derive(Debug)]
 pub enum Load {
-    /// A Markdown file without front matter: not a post.
-    NotAPost,
+    /// Not a post (a Markdown file without front matter); says why.
+    NotAPost(Skip),
     Post(Box<Loaded>),
-    /// A post that cannot be parsed; the problem says why.
+    /// A post that cannot be parsed, or a file that may not be read; the
+    /// problem says why.
     Broken(Problem),
 }
 
-/// Reads and parses one candidate post file.
+/// Reads and parses one candidate post file: only a regular file inside
+/// the repo (a symlink only when it resolves inside), and at most
+/// [`MAX_POST_BYTES`] of it whatever its metadata says.
 pub fn load(repo: &Path, file: &PostFile) -> Load {
-    let path = repo.join(&file.rel);
     let broken = |rule, pos, msg: String| Load::Broken(Problem::new(rule, &file.rel, pos, msg));
-    let size = match std::fs::metadata(&path) {
-        Ok(m) => m.len(),
-        Err(e) => {
-            return broken(
-                Rule::YamlSyntax,
-                Pos::START,
-                format!("cannot read the file: {e}"),
-            )
-        }
-    };
-    if size > MAX_POST_BYTES {
-        return broken(
+    let regular =
+        match safe::inspect(repo, &safe::canonical_repo(repo), &file.rel) {
+            Ok(r) => r,
+            Err(safe::Refused::Unreadable(e)) => {
+                return broken(
+                    Rule::YamlSyntax,
+                    Pos::START,
+                    format!("cannot read the file: {e}"),
+                )
+            }
+            Err(refused) => return Load::Broken(
+                Problem::new(
+                    Rule::FileNotRegular,
+                    &file.rel,
+                    Pos::START,
+                    refused.describe(),
+                )
+                .with_help(
+                    "a post must be a regular file inside the repository (a symlink only to one)",
+                ),
+            ),
+        };
+    let too_large = |size: String| {
+        broken(
             Rule::FileTooLarge,
             Pos::START,
             format!("the file is {size} bytes; a post file may be at most {MAX_POST_BYTES} bytes"),
-        );
+        )
+    };
+    if regular.len > MAX_POST_BYTES {
+        return too_large(regular.len.to_string());
     }
-    let bytes = match std::fs::read(&path) {
+    let bytes = match safe::read_bounded(&regular, MAX_POST_BYTES) {
         Ok(b) => b,
-        Err(e) => {
+        Err(safe::ReadError::TooLarge(_)) => return too_large("more than".into()),
+        Err(safe::ReadError::NotRegular(kind)) => {
+            return Load::Broken(Problem::new(
+                Rule::FileNotRegular,
+                &file.rel,
+                Pos::START,
+                format!("it is {kind}, not a regular file, so it is not read"),
+            ))
+        }
+        Err(safe::ReadError::Io(e)) => {
             return broken(
                 Rule::YamlSyntax,
                 Pos::START,
@@ -193,19 +434,91 @@ pub fn load(repo: &Path, file: &PostFile) -> Load {
             )
         }
     };
-    let syntax = Syntax::of(&path).unwrap_or(Syntax::Yaml);
+    let syntax = Syntax::of(Path::new(&file.rel)).unwrap_or(Syntax::Yaml);
     load_bytes(file.clone(), syntax, &bytes)
+}
+
+/// Text with every line end made `\n`: CRLF, and lone CR (old Mac files),
+/// which YAML and Markdown both count as line breaks.
+pub fn normalize_line_ends(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains('\r') {
+        std::borrow::Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
+/// Why a Markdown file without front matter is not a post: quiet when it
+/// looks like a README, a warning when it looks like a post gone wrong.
+fn markdown_skip(text: &str) -> Skip {
+    let first = text.split('\n').next().unwrap_or("").trim_end();
+    let looks = |message: &str, help: &str| Skip::LooksLikePost {
+        message: message.into(),
+        help: help.into(),
+    };
+    if first.trim_start() == "+++" {
+        return looks(
+            "this Markdown file opens with TOML front matter (`+++`), which postwright does not read, so it is not a post",
+            "write the front matter in YAML between `---` lines",
+        );
+    }
+    let first_filled = text.split('\n').map(str::trim).find(|l| !l.is_empty());
+    if first_filled == Some("---") {
+        return looks(
+            "this Markdown file has a `---` line, but not as its very first line, so it is not a post",
+            "front matter must start on line 1 with `---`: remove what comes before it (blank lines, spaces)",
+        );
+    }
+    // Only a file that opens with fields: a README may mention them later.
+    let post_key = first_filled.is_some_and(|l| {
+        [
+            "media:",
+            "caption:",
+            "publish_at:",
+            "cover:",
+            "id:",
+            "type:",
+        ]
+        .iter()
+        .any(|k| l.starts_with(k))
+    });
+    if post_key {
+        return looks(
+            "this Markdown file has lines like post fields (`media:`, `caption:`) but no front matter, so it is not a post",
+            "put the fields between a first line `---` and a closing `---`",
+        );
+    }
+    Skip::NoFrontMatter
 }
 
 /// Parses the bytes of a post file; never panics, whatever the bytes.
 pub fn load_bytes(file: PostFile, syntax: Syntax, bytes: &[u8]) -> Load {
     let problem = |rule, pos, msg: String| Problem::new(rule, &file.rel, pos, msg);
+    match bom(bytes) {
+        Some((b, _)) if b != Bom::Utf8 => {
+            let message = format!(
+                "this file is {} text; postwright reads UTF-8 only, so it is not read as a post",
+                b.name()
+            );
+            let help = "save it as UTF-8 (without a byte-order mark)";
+            return match syntax {
+                Syntax::Markdown => Load::NotAPost(Skip::LooksLikePost {
+                    message,
+                    help: help.into(),
+                }),
+                Syntax::Yaml => {
+                    Load::Broken(problem(Rule::Encoding, Pos::START, message).with_help(help))
+                }
+            };
+        }
+        _ => {}
+    }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
             if syntax == Syntax::Markdown && !bytes.starts_with(b"---") {
-                return Load::NotAPost;
+                return Load::NotAPost(Skip::Other);
             }
             let valid = &bytes[..e.valid_up_to()];
             let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
@@ -226,13 +539,8 @@ pub fn load_bytes(file: PostFile, syntax: Syntax, bytes: &[u8]) -> Load {
             );
         }
     };
-    let normalized;
-    let text = if text.contains('\r') {
-        normalized = text.replace("\r\n", "\n");
-        normalized.as_str()
-    } else {
-        text
-    };
+    let normalized = normalize_line_ends(text);
+    let text = normalized.as_ref();
     if text.contains('\0') {
         let offset = text.find('\0').unwrap_or(0);
         return Load::Broken(problem(
@@ -245,7 +553,7 @@ pub fn load_bytes(file: PostFile, syntax: Syntax, bytes: &[u8]) -> Load {
     let (yaml, offset, body) = match syntax {
         Syntax::Yaml => (text, 0, None),
         Syntax::Markdown => match frontmatter::split(text) {
-            Ok(None) => return Load::NotAPost,
+            Ok(None) => return Load::NotAPost(markdown_skip(text)),
             Ok(Some(s)) => (s.yaml, s.yaml_line_offset, Some((s.body, s.body_line))),
             Err(u) => {
                 return Load::Broken(
@@ -383,11 +691,11 @@ mod tests {
     fn markdown_without_front_matter_is_not_a_post() {
         assert!(matches!(
             load_bytes(file("posts/README.md"), Syntax::Markdown, b"# Notes\n"),
-            Load::NotAPost
+            Load::NotAPost(Skip::NoFrontMatter)
         ));
         assert!(matches!(
-            load_bytes(file("posts/README.md"), Syntax::Markdown, b"\xff\xfe junk"),
-            Load::NotAPost
+            load_bytes(file("posts/README.md"), Syntax::Markdown, b"\xff junk"),
+            Load::NotAPost(Skip::Other)
         ));
     }
 

@@ -8,6 +8,7 @@ pub mod mask;
 pub mod plan;
 
 use crate::diagnostic::{Problem, Severity};
+use crate::validate::FolderScan;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -75,10 +76,13 @@ pub fn summary_line(files: usize, tally: Tally) -> String {
     }
 }
 
+/// Longest source line quoted in a snippet, in characters.
+pub const QUOTE_CHARS: usize = 120;
+
 /// Human diagnostics: `FILE:LINE:COL: error[RULE]: MESSAGE`, a snippet of the
 /// line, and the help. Source lines are read again only for files with
 /// problems.
-pub fn human(repo: &Path, problems: &[&Problem], files: usize) -> String {
+pub fn human(repo: &Path, problems: &[&Problem], files: usize, scanned: &[FolderScan]) -> String {
     let mut sources: HashMap<&str, Option<Vec<String>>> = HashMap::new();
     let mut out = String::new();
     for p in problems {
@@ -89,10 +93,13 @@ pub fn human(repo: &Path, problems: &[&Problem], files: usize) -> String {
         );
         let lines = sources
             .entry(p.file.as_str())
-            .or_insert_with(|| read_lines(&repo.join(&p.file)));
+            .or_insert_with(|| read_lines(repo, &p.file));
         if let Some(text) = lines.as_ref().and_then(|l| l.get(p.line.saturating_sub(1))) {
             let gutter = p.line.to_string().len();
-            let shown: String = text.chars().take(120).collect();
+            let mut shown: String = text.chars().take(QUOTE_CHARS).collect();
+            if text.chars().count() > QUOTE_CHARS {
+                shown.push('…');
+            }
             let pad = " ".repeat(gutter);
             let caret = " ".repeat(p.column.saturating_sub(1).min(shown.chars().count()));
             let _ = writeln!(out, "{pad} |");
@@ -104,33 +111,40 @@ pub fn human(repo: &Path, problems: &[&Problem], files: usize) -> String {
         }
         out.push('\n');
     }
+    for f in scanned {
+        out.push_str(&f.line());
+        out.push('\n');
+    }
     out.push_str(&summary_line(files, Tally::of(problems.iter().copied())));
     out.push('\n');
     out
 }
 
-/// The file's lines as postwright numbers them (BOM and CR removed); None
-/// for binary or unreadable files.
-fn read_lines(path: &Path) -> Option<Vec<String>> {
-    let meta = std::fs::metadata(path).ok()?;
-    if meta.len() > crate::content::MAX_POST_BYTES || meta.is_dir() {
-        return None;
-    }
-    let bytes = std::fs::read(path).ok()?;
+/// The file's lines as postwright numbers them (BOM removed, CRLF and lone
+/// CR as line ends); None for binary or unreadable files, and for anything
+/// that is not a regular file inside the repo: no byte of a file outside it
+/// (a symlink's target), of a device or of a FIFO is ever quoted. A path
+/// given absolute (`--config FILE`, named by the user) is only checked to be
+/// a regular file.
+fn read_lines(repo: &Path, file: &str) -> Option<Vec<String>> {
+    let limit = crate::content::MAX_POST_BYTES;
+    let bytes = if Path::new(file).is_absolute() {
+        crate::content::safe::read_quotable(Path::new("/"), file, limit)?
+    } else {
+        crate::content::safe::read_quotable(repo, file, limit)?
+    };
     let text = String::from_utf8(bytes).ok()?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    Some(
-        text.split('\n')
-            .map(|l| l.trim_end_matches('\r').replace('\t', "    "))
-            .collect(),
-    )
+    let text = crate::content::normalize_line_ends(text);
+    Some(text.split('\n').map(|l| l.replace('\t', "    ")).collect())
 }
 
 /// `{"files": N, "errors": E, "warnings": W, "problems": [...]}`.
-pub fn json(problems: &[&Problem], files: usize) -> String {
+pub fn json(problems: &[&Problem], files: usize, scanned: &[FolderScan]) -> String {
     let tally = Tally::of(problems.iter().copied());
     let value = serde_json::json!({
         "files": files,
+        "scanned": scanned,
         "errors": tally.errors,
         "warnings": tally.warnings,
         "problems": problems,
@@ -141,7 +155,7 @@ pub fn json(problems: &[&Problem], files: usize) -> String {
 }
 
 /// A Markdown table of problems.
-pub fn markdown(problems: &[&Problem], files: usize) -> String {
+pub fn markdown(problems: &[&Problem], files: usize, scanned: &[FolderScan]) -> String {
     let mut out = String::from("### postwright validate\n\n");
     if !problems.is_empty() {
         out.push_str("| | file | rule | problem |\n|---|---|---|---|\n");
@@ -160,6 +174,9 @@ pub fn markdown(problems: &[&Problem], files: usize) -> String {
             );
         }
         out.push('\n');
+    }
+    for f in scanned {
+        let _ = writeln!(out, "{}  ", md_cell(&f.line()));
     }
     out.push_str(&summary_line(files, Tally::of(problems.iter().copied())));
     out.push('\n');

@@ -42,8 +42,45 @@ pub struct Checked {
 pub struct Validation {
     /// Post files checked (files that turned out not to be posts excluded).
     pub posts: Vec<Checked>,
-    /// Problems not tied to one post (a missing content folder).
+    /// Problems not tied to one post (a missing content folder, a file left out).
     pub general: Vec<Problem>,
+    /// What the walk of the content folders found, per folder.
+    pub scanned: Vec<FolderScan>,
+}
+
+/// One content folder as scanned: how many files, how many read as posts,
+/// how many left out and why.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct FolderScan {
+    pub folder: String,
+    pub files: usize,
+    pub posts: usize,
+    /// Reason → number of files left out for it.
+    pub left_out: std::collections::BTreeMap<&'static str, usize>,
+}
+
+impl FolderScan {
+    /// `scanned posts/ (12 files): 9 posts, 3 left out: 2 media, 1 other`.
+    pub fn line(&self) -> String {
+        let n: usize = self.left_out.values().sum();
+        let mut line = format!(
+            "scanned {}/ ({} {}): {} {}",
+            self.folder,
+            self.files,
+            if self.files == 1 { "file" } else { "files" },
+            self.posts,
+            if self.posts == 1 { "post" } else { "posts" },
+        );
+        if n > 0 {
+            let why: Vec<String> = self
+                .left_out
+                .iter()
+                .map(|(reason, k)| format!("{k} {reason}"))
+                .collect();
+            line.push_str(&format!(", {n} left out: {}", why.join(", ")));
+        }
+        line
+    }
 }
 
 impl Validation {
@@ -67,9 +104,38 @@ impl Validation {
 /// the command line); ids are still compared across the whole repo so a
 /// duplicate of a file not named is found.
 pub fn validate_repo(repo: &Path, config: &Config, only: Option<&[PostFile]>) -> Validation {
-    let (discovered, missing) = content::discover(repo, &config.content);
+    let scan = content::scan(repo, &config.content);
+    let mut scanned: Vec<FolderScan> = scan
+        .folders
+        .iter()
+        .map(|(folder, files)| FolderScan {
+            folder: folder.clone(),
+            files: *files,
+            ..FolderScan::default()
+        })
+        .collect();
+    let mut tally = |rel: &str, skip: Option<&content::Skip>| {
+        let Some(folder) = scan.folder_of(rel) else {
+            return;
+        };
+        if let Some(f) = scanned.iter_mut().find(|f| f.folder == folder) {
+            match skip {
+                Some(s) => *f.left_out.entry(s.label()).or_default() += 1,
+                None => f.posts += 1,
+            }
+        }
+    };
     let mut general = Vec::new();
-    for folder in &missing {
+    for (rel, skip) in &scan.left_out {
+        tally(rel, Some(skip));
+        let selected = only.is_none_or(|o| o.iter().any(|w| w.rel == *rel));
+        if let (true, Some(p)) = (selected, skip.problem(rel)) {
+            general.push(p);
+        }
+    }
+    let missing = &scan.missing;
+    let discovered = scan.files.clone();
+    for folder in missing {
         general.push(
             Problem::new(
                 Rule::Config,
@@ -92,9 +158,19 @@ pub fn validate_repo(repo: &Path, config: &Config, only: Option<&[PostFile]>) ->
     let wanted = |f: &PostFile| only.is_none_or(|o| o.iter().any(|w| w.rel == f.rel));
     for file in files {
         let selected = wanted(&file);
-        match content::load(repo, &file) {
-            Load::NotAPost => {
-                if file.named && selected {
+        let loaded = content::load(repo, &file);
+        if !file.named {
+            let skip = match &loaded {
+                Load::NotAPost(skip) => Some(skip),
+                _ => None,
+            };
+            tally(&file.rel, skip);
+        }
+        match loaded {
+            Load::NotAPost(skip) => {
+                if let (true, Some(p)) = (selected, skip.problem(&file.rel)) {
+                    general.push(p);
+                } else if file.named && selected {
                     general.push(Problem::new(
                         Rule::NotAPost,
                         &file.rel,
@@ -149,7 +225,15 @@ pub fn validate_repo(repo: &Path, config: &Config, only: Option<&[PostFile]>) ->
     for c in &mut posts {
         c.problems.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     }
-    Validation { posts, general }
+    if only.is_some() {
+        // The summary is of the whole scan: for named files it would mislead.
+        scanned.clear();
+    }
+    Validation {
+        posts,
+        general,
+        scanned,
+    }
 }
 
 /// Where a post's `id:` key is, or line 1 when the id is the default.

@@ -2,7 +2,7 @@
 //! checked against what Instagram accepts for the post type, before anything
 //! is uploaded. Reads headers only, once per file per run.
 
-use crate::content::{relative, resolve_media_path, PostType};
+use crate::content::{resolve_media_path, PostType};
 use crate::diagnostic::{Pos, Problem, Rule};
 use crate::media::{self, Format, MediaInfo};
 use std::collections::HashMap;
@@ -128,9 +128,16 @@ impl Preflight {
             )),
             Err(Unusable::Outside) => Err(problem(
                 Rule::MediaOutsideRepo,
-                format!("`{rel}` is a symlink to a file outside the repository"),
+                format!("`{rel}` is a symlink leading outside the repository; it is not read"),
             )
             .with_help("commit the file itself: Meta can only fetch what the repo serves")),
+            Err(Unusable::NotRegular(why)) => Err(problem(
+                Rule::FileNotRegular,
+                format!("media file `{rel}`: {why}"),
+            )
+            .with_help(
+                "a media file must be a regular file inside the repository (a symlink only to one)",
+            )),
             Err(Unusable::Unreadable(e)) => {
                 Err(problem(Rule::MediaFormat, format!("`{rel}`: {e}")))
             }
@@ -144,26 +151,36 @@ enum Unusable {
     Missing,
     Folder,
     Outside,
+    NotRegular(String),
     Unreadable(String),
 }
 
-/// Stats, confines and inspects one repo file: the only I/O of the preflight.
+/// Stats, confines and inspects one repo file: the only I/O of the
+/// preflight. Only a regular file inside the repo is opened (a symlink only
+/// when it resolves inside); a FIFO or device is refused from its metadata.
 fn look(repo: &Path, repo_canonical: &Path, rel: &str) -> Result<MediaInfo, Unusable> {
-    let abs = repo.join(rel);
-    let meta = std::fs::metadata(&abs).map_err(|_| Unusable::Missing)?;
-    if meta.is_dir() {
-        return Err(Unusable::Folder);
-    }
-    // A symlink inside the repo may still lead out of it.
-    let inside = abs
-        .canonicalize()
-        .ok()
-        .and_then(|c| relative(repo_canonical, &c))
-        .is_some();
-    if !inside {
-        return Err(Unusable::Outside);
-    }
-    media::inspect(&abs).map_err(|e| Unusable::Unreadable(e.to_string()))
+    use crate::content::safe::{self, Refused};
+    let regular = match safe::inspect(repo, repo_canonical, rel) {
+        Ok(r) => r,
+        Err(Refused::Missing) => return Err(Unusable::Missing),
+        Err(Refused::Kind {
+            kind: "a folder", ..
+        }) => return Err(Unusable::Folder),
+        Err(Refused::Outside) => return Err(Unusable::Outside),
+        Err(other) => return Err(Unusable::NotRegular(other.describe())),
+    };
+    let file = safe::open(&regular).map_err(|e| match e {
+        safe::ReadError::NotRegular(kind) => {
+            Unusable::NotRegular(format!("it is {kind}, not a regular file"))
+        }
+        safe::ReadError::Io(e) => Unusable::Unreadable(e.to_string()),
+        safe::ReadError::TooLarge(_) => Unusable::Unreadable("too large".into()),
+    })?;
+    let len = file
+        .metadata()
+        .map_err(|e| Unusable::Unreadable(e.to_string()))?
+        .len();
+    media::inspect_reader(file, len).map_err(|e| Unusable::Unreadable(e.to_string()))
 }
 
 /// The checks of one media file for its role; `at` is where it is named.

@@ -9,6 +9,7 @@ mod corpus;
 mod crash;
 mod graph;
 mod graph_server;
+mod hostile;
 mod init;
 mod loader_props;
 mod plan;

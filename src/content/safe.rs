@@ -1,0 +1,247 @@
+//! Reading repo files safely: only regular files inside the repo, and never
+//! more than a bound.
+//!
+//! A content repo may come from an unknown contributor's pull request. A
+//! file in it may be a symlink leading out of the repo (to a `.env`), to a
+//! device (`/dev/zero`), to nothing, or around in a loop; it may be a FIFO
+//! that blocks whoever opens it. Every such file is refused from its
+//! metadata, before it is opened, and the file named is the link itself.
+
+use std::fs::{File, FileType};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// A repo file checked to be a regular file inside the repo.
+#[derive(Debug, Clone)]
+pub struct Regular {
+    /// The resolved path (no symlinks left in it).
+    pub path: PathBuf,
+    /// Whether the repo path was a symlink (to a file inside the repo).
+    pub symlink: bool,
+    /// The size metadata gives (a hint only: reads are bounded anyway).
+    pub len: u64,
+}
+
+/// Why a repo path is not a regular file inside the repo.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refused {
+    /// Nothing at that path (and it is no symlink).
+    Missing,
+    /// A symlink (or a symlinked folder on the way) leading out of the repo.
+    Outside,
+    /// A symlink to nothing.
+    Dangling,
+    /// A symlink that cannot be resolved: a loop, or a chain too long.
+    Unresolvable(String),
+    /// A folder, FIFO, socket or device; `symlink` when reached through one.
+    Kind { kind: &'static str, symlink: bool },
+    /// The metadata cannot be read.
+    Unreadable(String),
+}
+
+impl Refused {
+    /// What is wrong, for a message that names the file (never its target).
+    pub fn describe(&self) -> String {
+        match self {
+            Refused::Missing => "the file does not exist".into(),
+            Refused::Outside => {
+                "it is a symlink leading outside the repository, so it is not read".into()
+            }
+            Refused::Dangling => "it is a dangling symlink: its target does not exist".into(),
+            Refused::Unresolvable(e) => {
+                format!("it is a symlink that cannot be resolved (a loop?): {e}")
+            }
+            Refused::Kind {
+                kind,
+                symlink: true,
+            } => format!("it is a symlink to {kind}, not to a regular file, so it is not read"),
+            Refused::Kind {
+                kind,
+                symlink: false,
+            } => format!("it is {kind}, not a regular file, so it is not read"),
+            Refused::Unreadable(e) => format!("cannot read the file: {e}"),
+        }
+    }
+}
+
+/// A name for a file type that is not a regular file.
+pub fn kind_name(ft: &FileType) -> &'static str {
+    if ft.is_dir() {
+        return "a folder";
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if ft.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if ft.is_socket() {
+            return "a socket";
+        }
+        if ft.is_char_device() {
+            return "a character device";
+        }
+        if ft.is_block_device() {
+            return "a block device";
+        }
+    }
+    "a special file"
+}
+
+/// Checks, from metadata only (nothing is opened), that `rel` is a regular
+/// file inside the repo; a symlink is followed only when it resolves inside.
+/// `repo_canonical` is the repo's canonical path.
+pub fn inspect(repo: &Path, repo_canonical: &Path, rel: &str) -> Result<Regular, Refused> {
+    let path = repo.join(rel);
+    let lmeta = std::fs::symlink_metadata(&path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Refused::Missing,
+        _ => Refused::Unreadable(e.to_string()),
+    })?;
+    let symlink = lmeta.file_type().is_symlink();
+    // Canonicalizing stats every component; it opens nothing.
+    let canonical = match path.canonicalize() {
+        Ok(c) => c,
+        Err(e) if symlink && e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(Refused::Dangling)
+        }
+        Err(e) if symlink => return Err(Refused::Unresolvable(e.to_string())),
+        Err(e) => return Err(Refused::Unreadable(e.to_string())),
+    };
+    // Also catches a symlinked folder on the way that leads out.
+    if !canonical.starts_with(repo_canonical) {
+        return Err(Refused::Outside);
+    }
+    let meta = if symlink {
+        std::fs::metadata(&canonical).map_err(|e| Refused::Unreadable(e.to_string()))?
+    } else {
+        lmeta
+    };
+    if !meta.is_file() {
+        return Err(Refused::Kind {
+            kind: kind_name(&meta.file_type()),
+            symlink,
+        });
+    }
+    Ok(Regular {
+        path: canonical,
+        symlink,
+        len: meta.len(),
+    })
+}
+
+/// Why a bounded read failed.
+#[derive(Debug)]
+pub enum ReadError {
+    /// More than the limit: the file holds at least this many bytes.
+    TooLarge(u64),
+    /// It stopped being a regular file between the check and the open.
+    NotRegular(&'static str),
+    Io(std::io::Error),
+}
+
+/// Opens a checked file without ever blocking (a FIFO swapped in after the
+/// check does not block the open) and verifies again it is a regular file.
+pub fn open(regular: &Regular) -> Result<File, ReadError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(O_NONBLOCK);
+    }
+    let file = options.open(&regular.path).map_err(ReadError::Io)?;
+    let meta = file.metadata().map_err(ReadError::Io)?;
+    if !meta.is_file() {
+        return Err(ReadError::NotRegular(kind_name(&meta.file_type())));
+    }
+    Ok(file)
+}
+
+#[cfg(target_os = "linux")]
+const O_NONBLOCK: i32 = 0o4000;
+#[cfg(all(unix, not(target_os = "linux")))]
+const O_NONBLOCK: i32 = 0x0004;
+
+/// Reads at most `limit` bytes; more is an error however small metadata
+/// said the file was (a file that grows, a size of 0 that lies).
+pub fn read_bounded(regular: &Regular, limit: u64) -> Result<Vec<u8>, ReadError> {
+    let file = open(regular)?;
+    let mut bytes = Vec::with_capacity(regular.len.min(limit) as usize + 1);
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(ReadError::Io)?;
+    if bytes.len() as u64 > limit {
+        return Err(ReadError::TooLarge(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
+/// Reads the first `n` bytes (or fewer) of a checked file.
+pub fn read_head(regular: &Regular, n: u64) -> Result<Vec<u8>, ReadError> {
+    let file = open(regular)?;
+    let mut bytes = Vec::with_capacity(n as usize);
+    file.take(n)
+        .read_to_end(&mut bytes)
+        .map_err(ReadError::Io)?;
+    Ok(bytes)
+}
+
+/// The canonical path of the repo (itself when it cannot be resolved).
+pub fn canonical_repo(repo: &Path) -> PathBuf {
+    repo.canonicalize().unwrap_or_else(|_| repo.to_path_buf())
+}
+
+/// A regular file inside the repo read with a bound, or None: what may be
+/// quoted in output.
+pub fn read_quotable(repo: &Path, rel: &str, limit: u64) -> Option<Vec<u8>> {
+    let regular = inspect(repo, &canonical_repo(repo), rel).ok()?;
+    read_bounded(&regular, limit).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_are_bounded_whatever_the_metadata_says() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("big"), vec![b'a'; 5000]).unwrap();
+        let mut regular = inspect(dir.path(), &canonical_repo(dir.path()), "big").unwrap();
+        regular.len = 0; // metadata that lies (a /proc file, a file that grows)
+        assert!(matches!(
+            read_bounded(&regular, 4096),
+            Err(ReadError::TooLarge(4097))
+        ));
+        assert_eq!(read_bounded(&regular, 5000).unwrap().len(), 5000);
+    }
+
+    #[test]
+    fn symlinks_out_dangling_and_looping_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = dir.path().join("repo");
+        std::fs::create_dir(&repo).unwrap();
+        std::fs::write(dir.path().join("secret"), "x").unwrap();
+        std::fs::write(repo.join("real"), "x").unwrap();
+        let link = |name: &str, to: &str| std::os::unix::fs::symlink(to, repo.join(name)).unwrap();
+        link("out", "../secret");
+        link("gone", "nothing");
+        link("a", "b");
+        link("b", "a");
+        link("in", "real");
+        let canon = canonical_repo(&repo);
+        assert_eq!(inspect(&repo, &canon, "out").unwrap_err(), Refused::Outside);
+        assert_eq!(
+            inspect(&repo, &canon, "gone").unwrap_err(),
+            Refused::Dangling
+        );
+        assert!(matches!(
+            inspect(&repo, &canon, "a").unwrap_err(),
+            Refused::Unresolvable(_)
+        ));
+        assert_eq!(
+            inspect(&repo, &canon, "missing").unwrap_err(),
+            Refused::Missing
+        );
+        assert!(inspect(&repo, &canon, "in").unwrap().symlink);
+    }
+}
