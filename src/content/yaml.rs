@@ -16,6 +16,16 @@ use std::collections::HashMap;
 pub const MAX_DEPTH: usize = 32;
 /// Most nodes accepted, alias expansions included; real posts have < 200.
 pub const MAX_NODES: usize = 20_000;
+/// Most scalar bytes (keys and values) that aliases may produce, all alias
+/// uses of a document together. A node count alone does not bound memory:
+/// one 900 KB scalar aliased 20,000 times is 20,000 values but 18 GB.
+///
+/// Why 4 MiB: a post file is at most 1 MiB (`MAX_POST_BYTES`), so the text
+/// a post writes out itself is at most 1 MiB; aliases in real posts repeat a
+/// hashtag block or an alt text, a few KB. Four times the largest possible
+/// file is far beyond any real post, yet keeps the expanded document (and
+/// the copies validation makes of it) to tens of MB at worst.
+pub const MAX_ALIAS_BYTES: usize = 4 * 1024 * 1024;
 
 /// Where a value sits in the source: the key that introduced it (for map
 /// values) and the value itself.
@@ -159,12 +169,16 @@ enum Frame {
         pointer: String,
         anchor: usize,
         size: usize,
+        /// Scalar bytes inside, keys included (for alias expansion).
+        bytes: usize,
     },
     Map {
         map: Map<String, Value>,
         pointer: String,
         anchor: usize,
         size: usize,
+        /// Scalar bytes inside, keys included (for alias expansion).
+        bytes: usize,
         /// The key read, waiting for its value.
         pending_key: Option<(String, Pos)>,
         /// Where each key was first seen, for duplicate-key errors.
@@ -172,13 +186,22 @@ enum Frame {
     },
 }
 
+/// An anchored value with what one alias to it adds: nodes and scalar bytes.
+struct Anchored {
+    value: Value,
+    nodes: usize,
+    bytes: usize,
+}
+
 #[derive(Default)]
 struct Builder {
     stack: Vec<Frame>,
     spans: Spans,
-    /// Anchored values with their node counts, for alias expansion.
-    anchors: HashMap<usize, (Value, usize)>,
+    /// Anchored values, for alias expansion.
+    anchors: HashMap<usize, Anchored>,
     nodes: usize,
+    /// Scalar bytes produced by alias expansion so far.
+    alias_bytes: usize,
     root: Option<Value>,
     documents: usize,
     /// Lines before the YAML in its file, for line numbers inside messages.
@@ -198,7 +221,7 @@ impl Builder {
                 pos: Pos::new(e.marker().line(), e.marker().col() + 1),
                 message: e.info().to_string(),
             })?;
-            self.event(event, &span)?;
+            self.event(event, &span, text)?;
         }
         Ok(self.root.take().unwrap_or(Value::Null))
     }
@@ -242,7 +265,36 @@ impl Builder {
         Ok(())
     }
 
-    fn event(&mut self, event: Event<'_>, span: &Span) -> Result<(), YamlError> {
+    /// Counts the scalar bytes an alias is about to produce, before they are
+    /// copied: past `MAX_ALIAS_BYTES` it is an error naming the alias.
+    fn count_alias_bytes(
+        &mut self,
+        bytes: usize,
+        span: &Span,
+        text: &str,
+    ) -> Result<(), YamlError> {
+        let total = self.alias_bytes.saturating_add(bytes);
+        if total > MAX_ALIAS_BYTES {
+            let at = pos(span);
+            return Err(Self::error(
+                YamlErrorKind::TooLarge,
+                span,
+                format!(
+                    "the alias `*{}` at line {}, column {} repeats {bytes} bytes, taking the text \
+                     produced by aliases past {} MiB; write large values out once instead of \
+                     repeating them through aliases",
+                    alias_name(text, span),
+                    at.line + self.line_offset,
+                    at.column,
+                    MAX_ALIAS_BYTES / (1024 * 1024),
+                ),
+            ));
+        }
+        self.alias_bytes = total;
+        Ok(())
+    }
+
+    fn event(&mut self, event: Event<'_>, span: &Span, text: &str) -> Result<(), YamlError> {
         match event {
             Event::DocumentStart(_) => {
                 self.documents += 1;
@@ -265,11 +317,18 @@ impl Builder {
                 );
                 if is_key {
                     if anchor != 0 {
-                        self.anchors
-                            .insert(anchor, (Value::String(text.to_string()), 1));
+                        self.anchors.insert(
+                            anchor,
+                            Anchored {
+                                value: Value::String(text.to_string()),
+                                nodes: 1,
+                                bytes: text.len(),
+                            },
+                        );
                     }
                     return self.key(text.into_owned(), span);
                 }
+                let bytes = text.len();
                 let forced_string = tag
                     .as_ref()
                     .is_some_and(|t| t.is_yaml_core_schema() && t.suffix == "str");
@@ -279,7 +338,14 @@ impl Builder {
                     Value::String(text.into_owned())
                 };
                 if anchor != 0 {
-                    self.anchors.insert(anchor, (value.clone(), 1));
+                    self.anchors.insert(
+                        anchor,
+                        Anchored {
+                            value: value.clone(),
+                            nodes: 1,
+                            bytes,
+                        },
+                    );
                 }
                 let (pointer, key) = self.next_pointer();
                 self.spans.map.insert(
@@ -289,7 +355,7 @@ impl Builder {
                         value: pos(span),
                     },
                 );
-                self.push_value(value, 1, span)?;
+                self.push_value(value, 1, bytes);
             }
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
                 self.count(1, span)?;
@@ -328,6 +394,7 @@ impl Builder {
                             pointer,
                             anchor,
                             size: 1,
+                            bytes: 0,
                         }
                     } else {
                         Frame::Map {
@@ -335,38 +402,57 @@ impl Builder {
                             pointer,
                             anchor,
                             size: 1,
+                            bytes: 0,
                             pending_key: None,
                             key_lines: HashMap::new(),
                         }
                     });
             }
             Event::SequenceEnd | Event::MappingEnd => {
-                let (value, anchor, size) = match self.stack.pop() {
+                let (value, anchor, size, bytes) = match self.stack.pop() {
                     Some(Frame::Seq {
                         items,
                         anchor,
                         size,
+                        bytes,
                         ..
-                    }) => (Value::Array(items), anchor, size),
+                    }) => (Value::Array(items), anchor, size, bytes),
                     Some(Frame::Map {
-                        map, anchor, size, ..
-                    }) => (Value::Object(map), anchor, size),
+                        map,
+                        anchor,
+                        size,
+                        bytes,
+                        ..
+                    }) => (Value::Object(map), anchor, size, bytes),
                     None => return Ok(()),
                 };
                 if anchor != 0 {
-                    self.anchors.insert(anchor, (value.clone(), size));
+                    self.anchors.insert(
+                        anchor,
+                        Anchored {
+                            value: value.clone(),
+                            nodes: size,
+                            bytes,
+                        },
+                    );
                 }
-                self.push_value(value, size, span)?;
+                self.push_value(value, size, bytes);
             }
             Event::Alias(id) => {
-                let Some((value, size)) = self.anchors.get(&id).cloned() else {
+                let Some(&Anchored {
+                    nodes: size, bytes, ..
+                }) = self.anchors.get(&id)
+                else {
                     return Err(Self::error(
                         YamlErrorKind::Syntax,
                         span,
                         "alias to an unknown anchor",
                     ));
                 };
+                // Both limits are checked before the value is copied.
                 self.count(size, span)?;
+                self.count_alias_bytes(bytes, span, text)?;
+                let value = self.anchors[&id].value.clone();
                 if let Some(Frame::Map {
                     pending_key: None, ..
                 }) = self.stack.last()
@@ -388,7 +474,7 @@ impl Builder {
                         value: pos(span),
                     },
                 );
-                self.push_value(value, size, span)?;
+                self.push_value(value, size, bytes);
             }
             Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => {}
         }
@@ -400,9 +486,11 @@ impl Builder {
         if let Some(Frame::Map {
             pending_key,
             key_lines,
+            bytes,
             ..
         }) = self.stack.last_mut()
         {
+            *bytes = bytes.saturating_add(key.len());
             let here = pos(span);
             if let Some(first) = key_lines.get(&key) {
                 return Err(YamlError {
@@ -420,29 +508,46 @@ impl Builder {
         Ok(())
     }
 
-    fn push_value(&mut self, value: Value, size: usize, _span: &Span) -> Result<(), YamlError> {
+    /// Adds a finished value, `size` nodes holding `bytes` scalar bytes, to its parent.
+    fn push_value(&mut self, value: Value, size: usize, bytes: usize) {
         match self.stack.last_mut() {
             None => self.root = Some(value),
             Some(Frame::Seq {
-                items, size: total, ..
+                items,
+                size: total,
+                bytes: total_bytes,
+                ..
             }) => {
                 items.push(value);
                 *total = total.saturating_add(size);
+                *total_bytes = total_bytes.saturating_add(bytes);
             }
             Some(Frame::Map {
                 map,
                 pending_key,
                 size: total,
+                bytes: total_bytes,
                 ..
             }) => {
                 if let Some((k, _)) = pending_key.take() {
                     map.insert(k, value);
                     *total = total.saturating_add(size);
+                    *total_bytes = total_bytes.saturating_add(bytes);
                 }
             }
         }
-        Ok(())
     }
+}
+
+/// The name of the alias whose `*` is at the start of `span`, for messages;
+/// only called on the error path (it walks the text from the start).
+fn alias_name(text: &str, span: &Span) -> String {
+    text.chars()
+        .skip(span.start.index())
+        .skip_while(|&c| c == '*')
+        .take_while(|&c| !c.is_whitespace() && !matches!(c, ',' | '[' | ']' | '{' | '}'))
+        .take(64)
+        .collect()
 }
 
 /// YAML 1.2 core schema resolution of a plain scalar.
@@ -555,6 +660,100 @@ mod tests {
         }
         let err = parse(&text, 0).unwrap_err();
         assert_eq!(err.kind, YamlErrorKind::TooLarge);
+    }
+
+    /// `key: [*name, *name, …]` with `n` aliases, each 4 + name bytes wide.
+    fn alias_list(key: &str, name: &str, n: usize) -> String {
+        format!("{key}: [{}]\n", vec![format!("*{name}"); n].join(", "))
+    }
+
+    #[test]
+    fn alias_bomb_by_bytes_names_the_alias() {
+        // 100 KB anchored once, aliased 200 times: 200 values, 20 MB.
+        let big = "c".repeat(100_000);
+        let text = format!(
+            "media: [a.jpg]\nbig: &big \"{big}\"\n{}",
+            alias_list("l", "big", 200)
+        );
+        let err = parse(&text, 3).unwrap_err();
+        assert_eq!(err.kind, YamlErrorKind::TooLarge);
+        // The first alias over the limit: 41 fit in 4 MiB, the 42nd does not.
+        let n = MAX_ALIAS_BYTES / big.len() + 1;
+        let column = "l: [".len() + 1 + (n - 1) * "*big, ".len();
+        assert_eq!(err.pos, Pos::new(3 + 3, column));
+        let want = format!("the alias `*big` at line 6, column {column} repeats 100000 bytes");
+        assert!(err.message.starts_with(&want), "{}", err.message);
+        assert!(err.message.contains("4 MiB"), "{}", err.message);
+        assert!(
+            err.message.contains("write large values out once"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn alias_bytes_count_nested_and_key_aliases() {
+        // A mapping anchored with keys and values of about 1 KB, aliased twice
+        // in a list that is itself aliased: keys count, and nested aliases too.
+        let kb = "k".repeat(1024);
+        let mut text = format!("m: &m {{{kb}a: {kb}, {kb}b: {kb}}}\nl: &l [*m, *m]\n");
+        let per_l = 2 * (2 * 1025 + 2 * 1024);
+        let fits = MAX_ALIAS_BYTES / per_l;
+        // `*m` twice (one `*l`'s worth), then `fits - 1` times `*l`: at most the limit.
+        text.push_str(&alias_list("ok", "l", fits - 1));
+        let doc = parse(&text, 0).unwrap();
+        assert_eq!(doc.value["ok"].as_array().unwrap().len(), fits - 1);
+        // One more `*l` passes it.
+        text.push_str("over: *l\n");
+        let err = parse(&text, 0).unwrap_err();
+        assert!(
+            err.message
+                .starts_with("the alias `*l` at line 4, column 7"),
+            "{}",
+            err.message
+        );
+        // An alias used as a key counts too.
+        // 1 MB each: the fifth passes 4 MiB.
+        let maps: String = (0..5).map(|i| format!("m{i}: {{*k : 1}}\n")).collect();
+        let text = format!("k: &k {}\n{maps}", "x".repeat(1_000_000));
+        let err = parse(&text, 0).unwrap_err();
+        assert!(
+            err.message
+                .starts_with("the alias `*k` at line 6, column 6"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn alias_bomb_by_count_is_still_the_count_error() {
+        // 30,000 aliases of one byte each: 30 KB, far under the byte limit.
+        let text = format!("s: &s x\n{}", alias_list("l", "s", 30_000));
+        let err = parse(&text, 0).unwrap_err();
+        assert_eq!(err.kind, YamlErrorKind::TooLarge);
+        assert!(
+            err.message
+                .starts_with(&format!("more than {MAX_NODES} values")),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn a_post_with_a_few_aliases_parses() {
+        let text = "\
+tags: &tags \"#bread #bakery #sourdough\"
+alt: &alt A loaf on a board
+media:
+  - {src: a.jpg, alt_text: *alt}
+  - {src: b.jpg, alt_text: *alt}
+caption: *tags
+first_comment: *tags
+";
+        let doc = parse(text, 0).unwrap();
+        assert_eq!(doc.value["media"][1]["alt_text"], "A loaf on a board");
+        assert_eq!(doc.value["first_comment"], "#bread #bakery #sourdough");
+        assert_eq!(doc.spans.value("/caption"), Pos::new(6, 10));
     }
 
     #[test]

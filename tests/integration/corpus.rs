@@ -8,8 +8,9 @@
 //! - `tests/fixtures/valid/`: posts at the edges of the rules (BOM + CRLF,
 //!   exact aspect-ratio limits, ten carousel items, every reel field, …)
 //!   that must validate with no problem at all.
-//! - Hostile input (huge, deep, self-expanding, binary) and media over the
-//!   size limits are generated at test time into a temporary repo.
+//! - Hostile input (huge, deep, self-expanding, binary, alias bombs by bytes
+//!   and by count) and media over the size limits are generated at test time
+//!   into a temporary repo.
 
 use crate::common::{fixtures, postwright, validate_json};
 use postwright::diagnostic::Rule;
@@ -503,6 +504,72 @@ fn hostile_input_is_rejected_fast_without_panic() {
         elapsed < Duration::from_secs(5),
         "hostile input took {elapsed:?} to validate"
     );
+}
+
+/// The alias bombs of issue 12: one scalar anchored once and aliased 20,000
+/// times, so the node limit (20,000 values) is never reached but the bytes
+/// are — 900 KB × 20,000 = 18 GB in a 980 KB file, 40 KB × 20,000 = 800 MB
+/// in a 120 KB one — and, for contrast, 30,000 one-byte aliases, which stay
+/// the node-count error.
+#[test]
+fn alias_bombs_by_bytes_and_by_count() {
+    use postwright::content::yaml::{MAX_ALIAS_BYTES, MAX_NODES};
+    let media = "media: [https://cdn.example.com/a.jpg]\n";
+    // `first_comment: [*a, *a, …]`: alias k (1-based) starts at this column.
+    let column = |k: usize| "first_comment: [".len() + 1 + (k - 1) * "*a, ".len();
+    let bomb = |name: &str, scalar: usize, aliases: usize| {
+        let refs = vec![format!("*{name}"); aliases].join(", ");
+        format!(
+            "{media}big: &{name} {}\nfirst_comment: [{refs}]\n",
+            "c".repeat(scalar)
+        )
+    };
+    let cases = [
+        (
+            "bytes-980k.yaml",
+            bomb("a", 900_000, 20_000),
+            980_000..1_000_000,
+        ),
+        (
+            "bytes-120k.yaml",
+            bomb("z", 40_000, 20_000),
+            120_000..130_000,
+        ),
+        ("count.yaml", bomb("n", 1, 30_000), 90_000..130_000),
+    ];
+    for (name, text, size) in &cases {
+        assert!(size.contains(&text.len()), "{name} is {} bytes", text.len());
+        let repo = tiny_repo();
+        fs::write(repo.path().join("posts").join(name), text).expect("write bomb");
+        let start = Instant::now();
+        let (code, json, _) = run_validate(repo.path(), &[]);
+        let elapsed = start.elapsed();
+        eprintln!("{name} ({} bytes) validated in {elapsed:?}", text.len());
+        assert_eq!(code, 1, "{json:#}");
+        let file = format!("posts/{name}");
+        let all = problems(&json);
+        assert_eq!(all.len(), 1, "{json:#}");
+        let p = problem_of(&json, &file, "file-too-large");
+        let message = p["message"].as_str().expect("message");
+        let want = match *name {
+            // The first alias that takes the expanded text past the limit.
+            "bytes-980k.yaml" => format!(
+                "the alias `*a` at line 3, column {} repeats 900000 bytes",
+                column(MAX_ALIAS_BYTES / 900_000 + 1)
+            ),
+            "bytes-120k.yaml" => format!(
+                "the alias `*z` at line 3, column {} repeats 40000 bytes",
+                column(MAX_ALIAS_BYTES / 40_000 + 1)
+            ),
+            _ => format!("more than {MAX_NODES} values"),
+        };
+        assert!(message.starts_with(&want), "want {want:?}, got {message:?}");
+        // Generous: a release build takes milliseconds, a debug build well under 1 s.
+        assert!(
+            elapsed < Duration::from_secs(10),
+            "{name} took {elapsed:?} to validate"
+        );
+    }
 }
 
 #[test]
