@@ -449,3 +449,110 @@ fn config_symlinked_outside_is_refused_unread() {
         }
     }
 }
+
+/// One hostile thing a pull request can put in a content folder.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    PostOut,
+    EnvOut,
+    TextOut,
+    Zero,
+    Dangling,
+    Loop,
+    Fifo,
+    DirOut,
+    MediaOut,
+}
+
+const KINDS: [Kind; 9] = [
+    Kind::PostOut,
+    Kind::EnvOut,
+    Kind::TextOut,
+    Kind::Zero,
+    Kind::Dangling,
+    Kind::Loop,
+    Kind::Fifo,
+    Kind::DirOut,
+    Kind::MediaOut,
+];
+
+impl Hostile {
+    /// Plants `kind` under a name made of `name` and `i`; returns the post
+    /// file it planted (for a command line naming it).
+    fn plant(&self, kind: Kind, name: &str, i: usize) -> String {
+        let n = format!("{name}{i}");
+        let rel = match kind {
+            Kind::PostOut => format!("posts/{n}.md"),
+            Kind::EnvOut => format!("posts/{n}.yaml"),
+            Kind::TextOut => format!("posts/{n}.txt"),
+            Kind::Zero | Kind::Dangling | Kind::Fifo => format!("posts/{n}.md"),
+            Kind::Loop => format!("posts/{n}-a.yaml"),
+            Kind::DirOut => format!("posts/{n}-dir"),
+            Kind::MediaOut => format!("posts/{n}-uses.md"),
+        };
+        match kind {
+            Kind::PostOut => self.link(&rel, self.outside.join("post.md")),
+            Kind::EnvOut | Kind::TextOut => self.link(&rel, self.outside.join(".env")),
+            Kind::Zero => self.link(&rel, "/dev/zero"),
+            Kind::Dangling => self.link(&rel, self.outside.join("missing.md")),
+            Kind::Loop => {
+                self.link(&rel, format!("{n}-b.yaml"));
+                self.link(&format!("posts/{n}-b.yaml"), format!("{n}-a.yaml"));
+            }
+            Kind::Fifo => mkfifo(&self.repo.join(&rel)),
+            Kind::DirOut => self.link(&rel, &self.outside),
+            Kind::MediaOut => {
+                self.link(&format!("media/{n}.jpg"), self.outside.join("secret.jpg"));
+                self.post(&rel, &format!("---\nmedia: [/media/{n}.jpg]\n---\nx\n"));
+            }
+        }
+        rel
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 24, ..Default::default() })]
+
+    /// Whatever mix of hostile files, names, command and format: no byte
+    /// from outside the repo reaches the output, and the run ends fast.
+    #[test]
+    fn no_mix_of_hostile_files_leaks_outside_content(
+        kinds in proptest::collection::vec(0usize..KINDS.len(), 1..5),
+        name in "[a-z]{1,8}",
+        format in 0usize..FORMATS.len(),
+        command in 0usize..3,
+    ) {
+        let h = hostile();
+        h.post("posts/ok.md", "---\nmedia: [/media/portrait.jpg]\n---\nHi\n");
+        let planted: Vec<String> = kinds
+            .iter()
+            .enumerate()
+            .map(|(i, k)| h.plant(KINDS[*k], &name, i))
+            .collect();
+        let f = FORMATS[format];
+        let mut args = match command {
+            0 => vec!["validate", "--format", f],
+            1 => vec!["plan", "--format", f, "--offline"],
+            _ => vec!["validate", "--format", f],
+        };
+        if command == 2 {
+            args.extend(planted.iter().map(String::as_str));
+        }
+        let (code, text, took) = run(&h.repo, &args);
+        assert_no_marker(&text, &format!("{kinds:?} {args:?}"));
+        // The run did look at what was planted: validate names every file
+        // (plan stops at the first files that cannot be read as posts).
+        // A `.txt` is not a post file: it is only counted, never opened.
+        let planted: Vec<&String> = planted.iter().filter(|r| !r.ends_with(".txt")).collect();
+        let named = |rel: &&String| text.contains(rel.strip_prefix("posts/").unwrap_or(rel));
+        if command == 1 && !planted.is_empty() {
+            proptest::prop_assert!(planted.iter().any(named), "{args:?} names none of {planted:?}: {text}");
+        } else {
+            for rel in &planted {
+                proptest::prop_assert!(named(rel), "{args:?} does not name {rel}: {text}");
+            }
+        }
+        proptest::prop_assert!(took < BOUND, "{args:?} took {took:?}");
+        proptest::prop_assert!(code == 0 || code == 1 || code == 64, "{args:?}: exit {code}: {text}");
+    }
+}
