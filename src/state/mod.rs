@@ -23,8 +23,12 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-/// The record format this postwright writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+/// The record format this postwright writes; it reads this one and every
+/// earlier one. 2 added the media and caption hashes of the duplicate guard:
+/// a postwright that knows only 1 then says "upgrade" instead of calling the
+/// record corrupt (whose advice, restoring an older record, could publish
+/// posts again).
+pub const FORMAT_VERSION: u32 = 2;
 
 /// The whole record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -215,10 +219,13 @@ pub fn parse(text: &str, at: &str) -> Result<State, StateError> {
             found: version,
         });
     }
-    serde_json::from_value(value).map_err(|e| StateError::Corrupt {
+    let mut state: State = serde_json::from_value(value).map_err(|e| StateError::Corrupt {
         at: at.to_string(),
         detail: e.to_string(),
-    })
+    })?;
+    // Read as this version; the next save writes it so.
+    state.format_version = FORMAT_VERSION;
+    Ok(state)
 }
 
 /// The record as written: pretty JSON a person can read and diff.
@@ -316,9 +323,13 @@ mod tests {
         assert!(matches!(parse("{", "x"), Err(StateError::Corrupt { .. })));
         assert!(matches!(parse("{}", "x"), Err(StateError::Corrupt { .. })));
         assert!(matches!(
-            parse(r#"{"format_version": 2, "posts": {}}"#, "x"),
-            Err(StateError::TooNew { found: 2, .. })
+            parse(r#"{"format_version": 3, "posts": {}}"#, "x"),
+            Err(StateError::TooNew { found: 3, .. })
         ));
+        // A record of format 1 (before the duplicate guard) reads, as 2.
+        let old = parse(r#"{"format_version": 1, "posts": {}}"#, "x").unwrap();
+        assert_eq!(old.format_version, FORMAT_VERSION);
+        assert!(render(&old).contains("\"format_version\": 2"));
         assert!(matches!(
             parse(
                 r#"{"format_version": 1, "posts": {"a": {"status": "weird"}}}"#,
