@@ -1,7 +1,9 @@
 //! Meta's rate-limit headers, and how fast to call because of them.
 //!
 //! Every Graph answer carries `X-App-Usage` (`{"call_count":…,
-//! "total_cputime":…,"total_time":…}`, percent of the app's limit) and, for
+//! "total_cputime":…,"total_time":…}`, percent of the app's limit; under
+//! Instagram Login the same header reads `{"call_volume":…,"cpu_time":…}`,
+//! as reported against the live API in restfb issue #1571, 2025) and, for
 //! Instagram calls, `X-Business-Use-Case-Usage` (`{"<id>":[{"type",
 //! "call_count","total_cputime","total_time",
 //! "estimated_time_to_regain_access"}]}`, the last in minutes). Meta counts
@@ -26,7 +28,14 @@ impl Usage {
         let mut usage = Usage::default();
         let mut seen = false;
         let take = |v: &Value, usage: &mut Usage| {
-            for key in ["call_count", "total_cputime", "total_time"] {
+            // Facebook Login's names, then Instagram Login's.
+            for key in [
+                "call_count",
+                "total_cputime",
+                "total_time",
+                "call_volume",
+                "cpu_time",
+            ] {
                 if let Some(p) = v.get(key).and_then(Value::as_f64) {
                     usage.percent = usage.percent.max(p.clamp(0.0, 10_000.0) as u32);
                 }
@@ -97,6 +106,18 @@ mod tests {
         assert_eq!(u.regain, None);
         let u = Usage::from_headers(Some(r#"{"call_count":81}"#), None).unwrap();
         assert_eq!(u.percent, 81);
+    }
+
+    #[test]
+    fn instagram_logins_usage_names_count_too() {
+        let u = Usage::from_headers(Some(r#"{"call_volume":95,"cpu_time":10}"#), None).unwrap();
+        assert_eq!(u.percent, 95);
+        assert!(
+            u.pace(Duration::from_millis(100)) > Duration::ZERO,
+            "95 % paces"
+        );
+        let u = Usage::from_headers(Some(r#"{"call_volume":3,"cpu_time":77}"#), None).unwrap();
+        assert_eq!(u.percent, 77);
     }
 
     #[test]
