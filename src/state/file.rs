@@ -141,11 +141,7 @@ impl Store for FileStore {
                 Err(std::fs::TryLockError::WouldBlock) => {
                     let mut text = String::new();
                     let _ = file.read_to_string(&mut text);
-                    let holder = serde_json::from_str(&text).unwrap_or_else(|_| Lease {
-                        holder: "another postwright process".into(),
-                        ..Lease::mine(None)
-                    });
-                    return Ok(Locked::Held(holder));
+                    return Ok(Locked::Held(holder_in(&text)));
                 }
                 Err(std::fs::TryLockError::Error(e)) => return Err(lock_err(e)),
             }
@@ -195,12 +191,7 @@ impl Store for FileStore {
             }
             Err(_) => {
                 let text = std::fs::read_to_string(self.lock_path()).unwrap_or_default();
-                Ok(Some(serde_json::from_str(&text).unwrap_or_else(|_| {
-                    Lease {
-                        holder: "another postwright process".into(),
-                        ..Lease::mine(None)
-                    }
-                })))
+                Ok(Some(holder_in(&text)))
             }
         }
     }
@@ -215,6 +206,16 @@ impl Store for FileStore {
             None => format!("{} is not locked; nothing to unlock", self.display),
         }))
     }
+}
+
+/// Who holds the lock, as its holder wrote it in the lock file (a holder
+/// that has not written it yet, or wrote something else, is just "another
+/// process").
+fn holder_in(text: &str) -> Lease {
+    serde_json::from_str(text).unwrap_or_else(|_| Lease {
+        holder: "another postwright process".into(),
+        ..Lease::mine(None)
+    })
 }
 
 /// Removes temporary files a killed writer left beside the record. Only old

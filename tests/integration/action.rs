@@ -221,12 +221,9 @@ impl Runner {
     }
 }
 
-#[test]
-fn plan_comments_once_then_updates_and_apply_publishes() {
-    let (api, gh) = github();
-    let runner = Runner::new(&api);
-    // The content repo: the publish fixture on the git state backend, cloned
-    // from a bare remote as actions/checkout would leave it.
+/// The publish fixture on the git state backend, pushed to a bare remote
+/// (`origin`) as actions/checkout would leave it.
+fn git_site() -> (Site, tempfile::TempDir) {
     let config = ServerConfig {
         accounts: vec![account(Login::Facebook)],
         video_processing: Duration::from_millis(200),
@@ -249,6 +246,17 @@ fn plan_comments_once_then_updates_and_apply_publishes() {
         &["remote", "add", "origin", remote.path().to_str().unwrap()],
     );
     git(work, &["push", "-q", "origin", "main"]);
+    (site, remote)
+}
+
+#[test]
+fn plan_comments_once_then_updates_and_apply_publishes() {
+    let (api, gh) = github();
+    let runner = Runner::new(&api);
+    // The content repo: the publish fixture on the git state backend, cloned
+    // from a bare remote as actions/checkout would leave it.
+    let (site, _remote) = git_site();
+    let work = site.path();
     let at = ["--at", "2026-12-02T00:00:00Z"].join(" ");
 
     // 1. plan on a pull request: outputs, summary, one comment.
@@ -427,28 +435,8 @@ fn git_spy(dir: &Path) -> (PathBuf, PathBuf) {
 fn push_state_is_retired_with_a_notice_and_run_sh_runs_no_git() {
     let (api, _gh) = github();
     let runner = Runner::new(&api);
-    let config = ServerConfig {
-        accounts: vec![account(Login::Facebook)],
-        video_processing: Duration::from_millis(200),
-        ..ServerConfig::default()
-    };
-    let site = Site::new(
-        &fixtures().join("publish"),
-        config,
-        Login::Facebook,
-        "\n[state]\nbackend = \"git\"\n",
-    );
-    let remote = tempfile::tempdir().unwrap();
-    git(remote.path(), &["init", "-q", "--bare", "-b", "main"]);
+    let (site, remote) = git_site();
     let work = site.path();
-    git(work, &["init", "-q", "-b", "main"]);
-    git(work, &["add", "-A"]);
-    git(work, &["commit", "-q", "-m", "posts"]);
-    git(
-        work,
-        &["remote", "add", "origin", remote.path().to_str().unwrap()],
-    );
-    git(work, &["push", "-q", "origin", "main"]);
     let refs_before = git(remote.path(), &["for-each-ref"]);
     let (spy, git_log) = git_spy(runner.temp.path());
     let path = format!("{}:{}", spy.display(), runner.path);

@@ -791,15 +791,6 @@ fn site_plan(site: &Site) -> Value {
         .unwrap_or_else(|e| panic!("plan printed no JSON ({e}): {}\n{}", run.stdout, run.stderr))
 }
 
-fn plan_entry<'a>(plan: &'a Value, id: &str) -> &'a Value {
-    plan["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["id"] == id)
-        .unwrap_or_else(|| panic!("no entry {id}: {plan:#}"))
-}
-
 #[test]
 fn a_copy_of_a_live_post_is_never_published_without_allow_duplicate() {
     let site = Site::publish_fixture(Login::Facebook);
@@ -826,14 +817,14 @@ fn a_copy_of_a_live_post_is_never_published_without_allow_duplicate() {
     )
     .unwrap();
     let plan = site_plan(&site);
-    let copy = plan_entry(&plan, "1-image-copy");
+    let copy = crate::plan::entry(&plan, "1-image-copy");
     assert_eq!(copy["action"], "duplicate", "{plan:#}");
     assert_eq!(copy["duplicate_of"], "1-image");
     let reason = copy["reason"].as_str().unwrap();
     assert!(reason.contains("posts/1-image.md"), "{reason}");
     assert!(reason.contains(&image_link), "{reason}");
     assert!(reason.contains("allow_duplicate: true"), "{reason}");
-    let renamed = plan_entry(&plan, "2-carousel-new");
+    let renamed = crate::plan::entry(&plan, "2-carousel-new");
     assert_eq!(renamed["action"], "duplicate", "{plan:#}");
     assert_eq!(renamed["duplicate_of"], "2-carousel");
     assert!(
@@ -873,8 +864,14 @@ fn a_copy_of_a_live_post_is_never_published_without_allow_duplicate() {
     }
     fs::write(&path, serde_json::to_string_pretty(&old).unwrap()).unwrap();
     let plan = site_plan(&site);
-    assert_eq!(plan_entry(&plan, "1-image-copy")["action"], "duplicate");
-    assert_eq!(plan_entry(&plan, "1-image-copy")["duplicate_of"], "1-image");
+    assert_eq!(
+        crate::plan::entry(&plan, "1-image-copy")["action"],
+        "duplicate"
+    );
+    assert_eq!(
+        crate::plan::entry(&plan, "1-image-copy")["duplicate_of"],
+        "1-image"
+    );
     fs::remove_file(posts.join("2-carousel-new.md")).unwrap();
     fs::write(posts.join("2-carousel.md"), carousel).unwrap();
     let (code, report, run) = site.apply(&[]);
@@ -889,7 +886,7 @@ fn a_copy_of_a_live_post_is_never_published_without_allow_duplicate() {
     )
     .unwrap();
     assert_eq!(
-        plan_entry(&site_plan(&site), "1-image-copy")["action"],
+        crate::plan::entry(&site_plan(&site), "1-image-copy")["action"],
         "publish"
     );
     let (code, report, run) = site.apply(&[]);

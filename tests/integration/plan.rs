@@ -163,7 +163,7 @@ impl Content {
 }
 
 /// The plan entry of post `id`.
-fn entry<'a>(plan: &'a Value, id: &str) -> &'a Value {
+pub(crate) fn entry<'a>(plan: &'a Value, id: &str) -> &'a Value {
     plan["entries"]
         .as_array()
         .unwrap()
