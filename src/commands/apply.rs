@@ -181,7 +181,12 @@ fn round(
                         );
                         waiting_said = true;
                     }
-                    std::thread::sleep((deadline - now).min(Duration::from_millis(500)));
+                    // Watch the lease alone; validate and plan again only
+                    // once it is free (or the wait is over).
+                    if let Err(e) = wait_for_lease(store, deadline) {
+                        eprintln!("error: {e}");
+                        return Ok(Err(EXIT_ERROR));
+                    }
                     continue;
                 }
                 let why = format!("apply is held by {}", lease.describe());
@@ -280,6 +285,23 @@ fn round(
         }
     };
     Ok(Ok((report, !invalid.is_empty())))
+}
+
+/// Re-reads the record (fetching it, for the git backend) every half
+/// second until no live lease of another apply is on it, or `deadline`.
+fn wait_for_lease(store: &dyn Store, deadline: Instant) -> Result<(), crate::state::StateError> {
+    loop {
+        let now = Instant::now();
+        if now >= deadline {
+            return Ok(());
+        }
+        std::thread::sleep((deadline - now).min(Duration::from_millis(500)));
+        store.load()?;
+        match store.lease()? {
+            Some(l) if l.live(jiff::Timestamp::now()) && !l.holder_gone() => {}
+            _ => return Ok(()),
+        }
+    }
 }
 
 /// Sends what is still local and gives the lease up; a failure only
