@@ -1,0 +1,159 @@
+//! Building a post's containers: offering each media item to Meta (a URL
+//! checked for reachability, or a resumable upload), creating carousel
+//! items, then the post's own container.
+
+use super::params::{container_params, Offer};
+use crate::content::PostType;
+use crate::hosting::{self, Hosting};
+use crate::instagram::{ApiError, Client, ErrorClass};
+use crate::validate::preflight::{Resolved, Source};
+use crate::validate::ValidPost;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// What a container-creation task needs (owned: it runs on its own task).
+pub(super) struct BuildJob {
+    pub(super) id: String,
+    pub(super) post: ValidPost,
+    pub(super) client: Client,
+    pub(super) repo: PathBuf,
+    pub(super) hosting: Hosting,
+    pub(super) upload_command: Option<String>,
+    pub(super) resumable: bool,
+    pub(super) poll_interval: Duration,
+    pub(super) max_wait: Duration,
+}
+
+pub(super) struct Built {
+    pub(super) container_id: String,
+    pub(super) children: Vec<String>,
+}
+
+pub(super) enum BuildError {
+    /// The media cannot be offered to Meta (no URL, unreachable).
+    Media(String),
+    Api(ApiError),
+}
+
+impl From<ApiError> for BuildError {
+    fn from(e: ApiError) -> Self {
+        BuildError::Api(e)
+    }
+}
+
+impl BuildJob {
+    async fn offer(&self, media: &Resolved, http: &reqwest::Client) -> Result<Offer, BuildError> {
+        match &media.source {
+            Source::Url(u) => Ok(Offer::Url(u.clone())),
+            Source::File { path, info } => {
+                if media.is_video && self.resumable {
+                    return Ok(Offer::Upload(self.repo.join(path)));
+                }
+                let url = match &self.upload_command {
+                    Some(cmd) => hosting::run_upload_command(&self.repo, cmd, path).await,
+                    None => self.hosting.url(path),
+                }
+                .map_err(|e| BuildError::Media(format!("{path}: {e}")))?;
+                hosting::check_reachable(http, &url, info.bytes)
+                    .await
+                    .map_err(|e| BuildError::Media(format!("{path}: {e}")))?;
+                Ok(Offer::Url(url))
+            }
+        }
+    }
+
+    /// Every media URL checked first, so a post whose media Meta cannot
+    /// fetch fails before it touches Instagram; then children, then parent.
+    pub(super) async fn build(&self) -> Result<Built, BuildError> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .map_err(|e| BuildError::Media(format!("HTTP client: {e}")))?;
+        let mut offers = Vec::with_capacity(self.post.media.len());
+        for m in &self.post.media {
+            offers.push(self.offer(m, &http).await?);
+        }
+        let cover = match &self.post.cover {
+            Some(c) => match self.offer(c, &http).await? {
+                Offer::Url(u) => Some(u),
+                Offer::Upload(_) => None,
+            },
+            None => None,
+        };
+        let mut plan = container_params(&self.post, &offers, cover);
+        let mut children = Vec::with_capacity(plan.items.len());
+        for (params, offer) in plan.items.into_iter().zip(&offers) {
+            let created = self.client.create_container(params).await?;
+            if let Offer::Upload(path) = offer {
+                self.send_bytes(&created.id, path).await?;
+            }
+            children.push(created.id);
+        }
+        if !children.is_empty() {
+            // Meta builds the album from finished items only: video items
+            // must be processed before the parent is created.
+            for (child, media) in children.iter().zip(&self.post.media) {
+                if media.is_video {
+                    self.wait_finished(child).await?;
+                }
+            }
+            plan.parent.insert(1, ("children", children.join(",")));
+        }
+        let created = self.client.create_container(plan.parent).await?;
+        if let (PostType::Image | PostType::Reel | PostType::Story, Some(Offer::Upload(path))) =
+            (self.post.kind, offers.first())
+        {
+            self.send_bytes(&created.id, path).await?;
+        }
+        Ok(Built {
+            container_id: created.id,
+            children,
+        })
+    }
+
+    /// Waits for a container to be FINISHED; processing errors and the
+    /// time limit become errors of the post.
+    async fn wait_finished(&self, container: &str) -> Result<(), BuildError> {
+        let s = super::settle(
+            &self.client,
+            container,
+            self.poll_interval,
+            self.max_wait,
+            || false,
+        )
+        .await?;
+        match s.status_code.as_str() {
+            "FINISHED" => Ok(()),
+            "IN_PROGRESS" => Err(BuildError::Media(format!(
+                "Meta was still processing carousel item {container} after {} s; the next apply tries again",
+                self.max_wait.as_secs()
+            ))),
+            other => Err(BuildError::Media(format!(
+                "Meta could not process carousel item {container} ({other} {})",
+                s.status.unwrap_or_default()
+            ))),
+        }
+    }
+
+    /// Resumable upload: send the bytes, and after a break continue from
+    /// what the upload host says it has.
+    async fn send_bytes(&self, container: &str, path: &Path) -> Result<(), BuildError> {
+        let bytes = tokio::fs::read(path)
+            .await
+            .map_err(|e| BuildError::Media(format!("{}: {e}", path.display())))?;
+        let mut offset = 0;
+        for _ in 0..3 {
+            match self.client.upload(container, bytes.clone(), offset).await {
+                Ok(()) => return Ok(()),
+                Err(err) if err.class() == ErrorClass::Transient => {
+                    offset = self.client.uploaded_bytes(container).await.unwrap_or(0);
+                }
+                Err(err) => return Err(err.into()),
+            }
+        }
+        Err(BuildError::Media(format!(
+            "{}: the upload kept breaking off",
+            path.display()
+        )))
+    }
+}
