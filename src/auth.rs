@@ -3,7 +3,7 @@
 //! fails the run at once instead of post by post (or, worse, silently).
 
 use crate::config::{Account, Config, Login};
-use crate::instagram::{ApiError, App, Client, ErrorClass, Identity, Secret, TokenDebug};
+use crate::instagram::{ApiError, App, Client, ErrorClass, Secret, TokenDebug};
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
@@ -151,7 +151,8 @@ pub async fn inspect(
         account.token_env
     );
     match client.identity().await {
-        Ok(Identity { id, username }) => {
+        Ok(me) => {
+            let id = me.account_id().to_string();
             if id != account.user_id {
                 out.errors.push(format!(
                     "the token in {} acts for Instagram account {id}, not {} as postwright.toml says",
@@ -159,7 +160,13 @@ pub async fn inspect(
                 ));
             }
             out.user_id = Some(id);
-            out.username = username;
+            out.username = me.username;
+            if let Some(served) = client.upgraded_to() {
+                out.warnings.push(format!(
+                    "Meta answered with API {served} although postwright.toml asks for {}: Meta no longer serves {} and upgraded the call; set `[api] version = \"{served}\"` (and read Meta's changelog for what changed)",
+                    config.api.version, config.api.version
+                ));
+            }
         }
         Err(e) if e.class().stops_account() && e.class() != ErrorClass::RateLimited => {
             out.errors.push(format!(
@@ -210,6 +217,31 @@ pub async fn inspect(
         } else if left < WARN_BEFORE {
             out.warnings.push(format!(
                 "the token in {} expires {at} (in {}); {refresh}",
+                account.token_env,
+                crate::plan::until(now, at)
+            ));
+        }
+    }
+    // Data access lapses about 90 days after the user last used the app,
+    // even for a token that never expires: then every call fails.
+    if let Some(at) = debug
+        .data_access_expires_at
+        .filter(|s| *s > 0)
+        .and_then(|s| Timestamp::from_second(s).ok())
+    {
+        let left = at.duration_since(now);
+        let relogin = format!(
+            "the account's owner must log in to the app again (re-authorize), then update {}",
+            account.token_env
+        );
+        if left <= SignedDuration::ZERO {
+            out.errors.push(format!(
+                "data access for the token in {} ended {at}; {relogin}",
+                account.token_env
+            ));
+        } else if left < WARN_BEFORE {
+            out.warnings.push(format!(
+                "data access for the token in {} ends {at} (in {}); {relogin}",
                 account.token_env,
                 crate::plan::until(now, at)
             ));

@@ -128,9 +128,9 @@ impl BuildJob {
                 "Meta was still processing carousel item {container} after {} s; the next apply tries again",
                 self.max_wait.as_secs()
             ))),
-            other => Err(BuildError::Media(format!(
-                "Meta could not process carousel item {container} ({other} {})",
-                s.status.unwrap_or_default()
+            _ => Err(BuildError::Media(format!(
+                "carousel item: {}",
+                s.explain(container).0
             ))),
         }
     }

@@ -86,6 +86,10 @@ pub struct Outcome {
     pub media_id: Option<String>,
     pub permalink: Option<String>,
     pub message: String,
+    /// What a published post still lacks, each with the reason (a first
+    /// comment a passing failure kept out): the next apply finishes it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pending: Vec<String>,
 }
 
 /// The whole run.
@@ -392,6 +396,7 @@ fn outcome(e: &PlanEntry, result: Verdict, state: &State, message: String) -> Ou
         media_id: recorded.and_then(|r| r.media_id.clone()),
         permalink: recorded.and_then(|r| r.permalink.clone()),
         message,
+        pending: Vec::new(),
     }
 }
 
@@ -661,7 +666,10 @@ impl AccountRun<'_, '_> {
             Ok(s) => s,
             Err(err) => {
                 self.account_error(&err);
-                if err.class() == ErrorClass::Expired {
+                if matches!(
+                    err.class(),
+                    ErrorClass::Expired | ErrorClass::Rebuild | ErrorClass::ContainerMissing
+                ) {
                     return Ok(Resumed::Rebuild);
                 }
                 // Cannot tell whether it went live: leave the journal as it is.
@@ -748,15 +756,19 @@ impl AccountRun<'_, '_> {
         }
         self.journal.save(&format!("adopted {}: {message}", e.id))?;
         self.progress.line(&format!("✓ {}: {message}", e.file));
-        if found.is_some() {
-            self.after_publish(e).await?;
-        }
-        self.outcomes.push(outcome(
+        let pending = if found.is_some() {
+            self.after_publish(e).await?
+        } else {
+            Vec::new()
+        };
+        let mut done = outcome(
             e,
             Verdict::Published,
             &self.journal.state,
             message.to_string(),
-        ));
+        );
+        done.pending = pending;
+        self.outcomes.push(done);
         Ok(())
     }
 
@@ -901,6 +913,8 @@ impl AccountRun<'_, '_> {
                             | ErrorClass::RateLimited
                             | ErrorClass::NotReady
                             | ErrorClass::Expired
+                            | ErrorClass::Rebuild
+                            | ErrorClass::ContainerMissing
                             | ErrorClass::Other
                     ) {
                         self.hold(e);
@@ -938,14 +952,18 @@ impl AccountRun<'_, '_> {
                     Ok(s) if s.status_code == "FINISHED" => *finished = true,
                     Ok(s) if s.status_code == "IN_PROGRESS" => waiting += 1,
                     Ok(s) => {
-                        let text = s.status.unwrap_or_default();
-                        let message = format!(
-                            "Meta could not process the media (container {}: {} {text})",
-                            s.status_code, r.container_id
-                        );
+                        let (message, class) = s.explain(&r.container_id);
                         r.container_id.clear();
                         *finished = true;
                         if let Some(e) = entries.iter().find(|e| e.id == r.id) {
+                            // A passing failure keeps the grid's order: the
+                            // posts after it wait for the next run with it.
+                            if matches!(
+                                class,
+                                ErrorClass::Transient | ErrorClass::Rebuild | ErrorClass::Expired
+                            ) {
+                                self.hold(e);
+                            }
                             self.record_failure(e, &message)?;
                             self.fail(e, message);
                         }
@@ -996,14 +1014,25 @@ impl AccountRun<'_, '_> {
     ///
     /// Before every `media_publish` the journal says "publishing" with the
     /// container id, so a crash or a lost answer is resolved by asking the
-    /// container, never by repeating. Not ready (9007): wait for the
-    /// container, then try again. Expired: build a new container, once.
+    /// container, never by repeating. An error answer means nothing was
+    /// published, and Meta's subcode says what to try (docs/instagram.md,
+    /// "Errors"):
+    /// - not ready (9007/2207027), even while the container reads FINISHED:
+    ///   wait, doubling from two poll intervals, and try again (bounded);
+    /// - container missing (24/2207008): the same container again after 30
+    ///   poll intervals, twice, then a new container;
+    /// - expired, or "make a new container" (2207006, 2207053): a new
+    ///   container, once per run. 2207006 may also mean a bad token: when
+    ///   the new container fails the same way, the token is checked.
     async fn publish(&mut self, e: &PlanEntry, container: &str) -> Result<(), StateError> {
         let mut container = container.to_string();
         let mut rebuilt = false;
-        let mut attempts = 0;
+        let mut passing = 0;
+        let mut not_ready = 0;
+        let mut missing = 0;
+        let waited = Instant::now();
+        let poll = self.ctx.options.poll_interval;
         let media_id = loop {
-            attempts += 1;
             let entry = self
                 .journal
                 .entry(&e.id)
@@ -1019,25 +1048,69 @@ impl AccountRun<'_, '_> {
                 Err(err) => err,
             };
             let class = err.class();
-            let mut expired = class == ErrorClass::Expired;
-            if matches!(class, ErrorClass::Transient | ErrorClass::NotReady) && attempts < 3 {
-                // The call may have gone through, or the media is still
-                // processing: the container says which.
+            let mut rebuild = matches!(class, ErrorClass::Expired | ErrorClass::Rebuild);
+            let ask = match class {
+                ErrorClass::Transient => {
+                    passing += 1;
+                    passing < 3
+                }
+                ErrorClass::NotReady => {
+                    not_ready += 1;
+                    not_ready <= MAX_NOT_READY_WAITS && waited.elapsed() < self.ctx.options.max_wait
+                }
+                ErrorClass::ContainerMissing => {
+                    missing += 1;
+                    rebuild = missing > 2;
+                    !rebuild
+                }
+                _ => false,
+            };
+            if ask {
+                // The call may have gone through (a lost answer), or the
+                // media is still processing: the container says which.
                 match self.settle(&container).await {
                     Ok(s) if s.status_code == "PUBLISHED" => {
                         let recorded = self.journal.state.posts[&e.id].clone();
                         return self.adopt_published(e, &recorded).await;
                     }
-                    Ok(s) if s.status_code == "FINISHED" => continue,
-                    Ok(s) if s.status_code == "EXPIRED" => expired = true,
+                    Ok(s) if s.status_code == "FINISHED" => {
+                        let pause = match class {
+                            // Meta: seconds, not milliseconds.
+                            ErrorClass::NotReady => {
+                                (poll * 2u32.pow(not_ready)).min(Duration::from_secs(30))
+                            }
+                            ErrorClass::ContainerMissing => poll * 30,
+                            _ => Duration::ZERO,
+                        };
+                        if !pause.is_zero() {
+                            let what = if class == ErrorClass::NotReady {
+                                "Meta says the media is not ready"
+                            } else {
+                                "Meta cannot find the container yet"
+                            };
+                            self.progress.line(&format!(
+                                "… {}: {what} ({}); publishing again in {:.1} s",
+                                e.file,
+                                short(&err),
+                                pause.as_secs_f64()
+                            ));
+                            tokio::time::sleep(pause).await;
+                        }
+                        continue;
+                    }
+                    Ok(s) if s.status_code == "EXPIRED" => rebuild = true,
+                    Ok(s) if class == ErrorClass::ContainerMissing && s.status_code == "ERROR" => {
+                        rebuild = true
+                    }
                     _ => {}
                 }
             }
-            if expired && !rebuilt {
+            if rebuild && !rebuilt {
                 rebuilt = true;
                 self.progress.line(&format!(
-                    "↻ {}: container {container} expired, building a new one",
-                    e.file
+                    "↻ {}: container {container} cannot be published ({}), building a new one",
+                    e.file,
+                    short(&err)
                 ));
                 match self.rebuild(e).await? {
                     Some(c) => {
@@ -1045,6 +1118,13 @@ impl AccountRun<'_, '_> {
                         continue;
                     }
                     None => return Ok(()),
+                }
+            }
+            // 2207006 again on a new container: Meta's other reading is a
+            // bad token. Ask who the token is; a dead one stops the account.
+            if rebuilt && err_subcode(&err) == Some(2207006) {
+                if let Err(token) = self.client.identity().await {
+                    self.account_error(&token);
                 }
             }
             self.account_error(&err);
@@ -1096,19 +1176,21 @@ impl AccountRun<'_, '_> {
                 .push(outcome(e, Verdict::Published, &self.journal.state, message));
             return Err(err);
         }
-        self.after_publish(e).await?;
+        let pending = self.after_publish(e).await?;
         let permalink = self.journal.state.posts[&e.id].permalink.clone();
         self.progress.line(&format!(
             "✓ {}: published {}",
             e.file,
             permalink.as_deref().unwrap_or(&media_id)
         ));
-        self.outcomes.push(outcome(
-            e,
-            Verdict::Published,
-            &self.journal.state,
-            "published".into(),
-        ));
+        let mut message = String::from("published");
+        for p in &pending {
+            message.push_str("; pending: ");
+            message.push_str(p);
+        }
+        let mut done = outcome(e, Verdict::Published, &self.journal.state, message);
+        done.pending = pending;
+        self.outcomes.push(done);
         Ok(())
     }
 
@@ -1140,9 +1222,11 @@ impl AccountRun<'_, '_> {
 
     /// After publishing: permalink, first comment, comments setting. Each
     /// step is recorded; a failure here never unpublishes or fails the post.
-    async fn after_publish(&mut self, e: &PlanEntry) -> Result<(), StateError> {
+    /// Returns what is left for the next apply, with the reason.
+    async fn after_publish(&mut self, e: &PlanEntry) -> Result<Vec<String>, StateError> {
+        let mut pending = Vec::new();
         let Some(media_id) = self.journal.state.posts[&e.id].media_id.clone() else {
-            return Ok(());
+            return Ok(pending);
         };
         if self.journal.state.posts[&e.id].permalink.is_none() {
             match self.client.media(&media_id).await {
@@ -1163,58 +1247,25 @@ impl AccountRun<'_, '_> {
             }
         }
         let Some(post) = self.ctx.posts.get(&e.id).copied() else {
-            return Ok(());
+            return Ok(pending);
         };
         if let (Some(text), None) = (
             &post.post.fields.first_comment,
             &self.journal.state.posts[&e.id].first_comment_id,
         ) {
-            // Look before posting: an earlier run may have posted it and
-            // died before recording it.
-            let existing = match self.client.comments(&media_id).await {
-                Ok(list) => Ok(list
-                    .into_iter()
-                    // Ours: the same text, by this account (when its
-                    // username is known) — not a follower's echo of it.
-                    .find(|c| {
-                        c.text.as_deref() == Some(text.as_str())
-                            && match (&self.username, &c.username) {
-                                (Some(ours), Some(theirs)) => ours == theirs,
-                                _ => true,
-                            }
-                    })
-                    .map(|c| c.id)),
-                Err(err) => Err(err),
-            };
-            let id = match existing {
-                Ok(Some(id)) => Some(id),
-                // Unknown whether an earlier run posted it: never guess.
-                Err(err) => {
-                    self.progress.line(&format!(
-                        "! {}: cannot read the comments, so the first comment waits for the next apply: {}",
-                        e.file,
-                        err.explain()
-                    ));
-                    None
+            match self.first_comment(e, &media_id, text).await {
+                Ok(id) => {
+                    self.journal
+                        .entry(&e.id)
+                        .expect("recorded")
+                        .first_comment_id = Some(id);
+                    self.journal.save(&format!("first comment on {}", e.id))?;
                 }
-                Ok(None) => match self.client.comment(&media_id, text).await {
-                    Ok(id) => Some(id),
-                    Err(err) => {
-                        self.progress.line(&format!(
-                            "! {}: the first comment failed: {}",
-                            e.file,
-                            err.explain()
-                        ));
-                        None
-                    }
-                },
-            };
-            if let Some(id) = id {
-                self.journal
-                    .entry(&e.id)
-                    .expect("recorded")
-                    .first_comment_id = Some(id);
-                self.journal.save(&format!("first comment on {}", e.id))?;
+                Err(why) => {
+                    self.progress
+                        .line(&format!("! {}: first comment pending: {why}", e.file));
+                    pending.push(format!("first comment: {why}; the next apply posts it"));
+                }
             }
         }
         if post.post.fields.comments == Some(false)
@@ -1241,7 +1292,66 @@ impl AccountRun<'_, '_> {
                 .comments_enabled = Some(true);
             self.journal.save(&format!("comments on {}", e.id))?;
         }
-        Ok(())
+        Ok(pending)
+    }
+
+    /// Posts the first comment, at most once: before every attempt the
+    /// media's comments are read, since an earlier attempt (or run) may
+    /// have posted it and lost the answer. A passing failure is tried
+    /// again, a few times with a pause; `Err` says why it is still missing.
+    async fn first_comment(
+        &mut self,
+        e: &PlanEntry,
+        media_id: &str,
+        text: &str,
+    ) -> Result<String, String> {
+        let passing =
+            |err: &ApiError| matches!(err.class(), ErrorClass::Transient | ErrorClass::NotReady);
+        let mut why = String::new();
+        for attempt in 0..FIRST_COMMENT_TRIES {
+            if attempt > 0 {
+                let pause = self.ctx.options.poll_interval * 2u32.pow(attempt);
+                self.progress.line(&format!(
+                    "… {}: {why}; trying the first comment again in {:.1} s",
+                    e.file,
+                    pause.as_secs_f64()
+                ));
+                tokio::time::sleep(pause).await;
+            }
+            match self.client.comments(media_id).await {
+                // Ours: the same text, by this account (when its username
+                // is known) — not a follower's echo of it.
+                Ok(list) => {
+                    if let Some(c) = list.into_iter().find(|c| {
+                        c.text.as_deref() == Some(text)
+                            && match (&self.username, &c.username) {
+                                (Some(ours), Some(theirs)) => ours == theirs,
+                                _ => true,
+                            }
+                    }) {
+                        return Ok(c.id);
+                    }
+                }
+                // Unknown whether it is there: never post without knowing.
+                Err(err) => {
+                    why = format!("cannot read the comments: {}", err.explain());
+                    if passing(&err) {
+                        continue;
+                    }
+                    return Err(why);
+                }
+            }
+            match self.client.comment(media_id, text).await {
+                Ok(id) => return Ok(id),
+                Err(err) => {
+                    why = format!("posting it failed: {}", err.explain());
+                    if !passing(&err) {
+                        return Err(why);
+                    }
+                }
+            }
+        }
+        Err(why)
     }
 
     /// `update`: turn comments on or off, and finish a first comment an
@@ -1284,12 +1394,14 @@ impl AccountRun<'_, '_> {
                 .is_some_and(|r| r.first_comment_id.is_some())
         };
         if wants_comment && !recorded(self) {
-            self.after_publish(e).await?;
+            let pending = self.after_publish(e).await?;
             if !recorded(self) {
                 self.fail(
                     e,
-                    "the first comment is still not posted (see above); the next apply tries again"
-                        .into(),
+                    format!(
+                        "the first comment is still not posted ({}); the next apply tries again",
+                        pending.join("; ")
+                    ),
                 );
                 return Ok(());
             }
@@ -1372,6 +1484,31 @@ async fn settle(
         }
         tokio::time::sleep(delay).await;
         delay = (delay * 2).min(Duration::from_secs(30));
+    }
+}
+
+/// Attempts at a first comment in one run (each after reading the comments).
+const FIRST_COMMENT_TRIES: u32 = 3;
+
+/// Publishing a container Meta calls not ready (9007/2207027) is tried
+/// again at most this many times in one run (and within `max_wait`).
+const MAX_NOT_READY_WAITS: u32 = 5;
+
+fn err_subcode(err: &ApiError) -> Option<i64> {
+    match err {
+        ApiError::Meta(m) => m.error_subcode,
+        _ => None,
+    }
+}
+
+/// "code/subcode" of a Meta error, or the error itself, for progress lines.
+fn short(err: &ApiError) -> String {
+    match err {
+        ApiError::Meta(m) => match m.error_subcode {
+            Some(s) => format!("{}/{s}", m.code),
+            None => m.code.to_string(),
+        },
+        other => other.to_string(),
     }
 }
 

@@ -67,6 +67,11 @@ struct Inner {
     /// What Meta's usage headers said last.
     usage: std::sync::Mutex<Usage>,
     max_rate_wait: Duration,
+    /// The version asked for (`[api] version`).
+    version: String,
+    /// `facebook-api-version` of an answer, when it differs from `version`:
+    /// Meta upgraded a call made to a retired version.
+    served_version: std::sync::Mutex<Option<String>>,
 }
 
 /// Whether a call may be repeated after a transient failure.
@@ -98,6 +103,37 @@ pub struct ContainerStatus {
     pub status_code: String,
     #[serde(default)]
     pub status: Option<String>,
+}
+
+impl ContainerStatus {
+    /// Why a container that ended ERROR or EXPIRED failed, for people, and
+    /// the class of its subcode (read from the `status` text).
+    pub fn explain(&self, container: &str) -> (String, ErrorClass) {
+        let text = self.status.as_deref().unwrap_or("").trim();
+        let known = error::subcode_in_status(text).and_then(|c| error::subcode(c).map(|k| (c, k)));
+        match known {
+            Some((code, k)) => (
+                format!(
+                    "Meta could not process the media (container {container} is {}, subcode {code}: {}); {}",
+                    self.status_code,
+                    k.meaning,
+                    k.advice.unwrap_or_else(|| k.class.advice())
+                ),
+                k.class,
+            ),
+            None if self.status_code == "EXPIRED" => (
+                format!("container {container} expired before it was published; the next apply builds a new one"),
+                ErrorClass::Expired,
+            ),
+            None => (
+                format!(
+                    "Meta could not process the media (container {container}: {} {text})",
+                    self.status_code
+                ),
+                ErrorClass::Other,
+            ),
+        }
+    }
 }
 
 /// A published media as the API lists it.
@@ -200,6 +236,8 @@ impl Client {
                 retry_base: Duration::from_millis(config.api.retry_base_ms.max(1)),
                 usage: std::sync::Mutex::new(Usage::default()),
                 max_rate_wait: Duration::from_secs(config.api.max_rate_wait_secs),
+                version: version.clone(),
+                served_version: std::sync::Mutex::new(None),
             }),
         }
     }
@@ -214,6 +252,16 @@ impl Client {
 
     fn transport(&self, e: &reqwest::Error) -> ApiError {
         transport_at(&self.inner.host, e)
+    }
+
+    /// The version Meta answered with, when it is not the one asked for:
+    /// Meta serves calls to a retired version with the oldest live one.
+    pub fn upgraded_to(&self) -> Option<String> {
+        self.inner
+            .served_version
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// The last usage Meta reported for this account.
@@ -243,7 +291,17 @@ impl Client {
         let mut attempt = 0;
         let mut blocked = 0;
         loop {
-            let pause = self.usage().pace(self.inner.retry_base);
+            let usage = self.usage();
+            // Blocked for longer than the run may wait: every call now
+            // would only extend the block, so the account stops at once.
+            if let Some(regain) = usage.blocked_beyond(self.inner.max_rate_wait) {
+                return Err(ApiError::Throttled {
+                    percent: usage.percent,
+                    regain,
+                    max: self.inner.max_rate_wait,
+                });
+            }
+            let pause = usage.pace(self.inner.retry_base);
             if !pause.is_zero() {
                 tokio::time::sleep(pause.min(self.inner.max_rate_wait)).await;
             }
@@ -292,6 +350,13 @@ impl Client {
         );
         if let Some(u) = usage {
             *self.inner.usage.lock().unwrap_or_else(|e| e.into_inner()) = u;
+        }
+        if let Some(v) = header("facebook-api-version").filter(|v| *v != self.inner.version) {
+            *self
+                .inner
+                .served_version
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()) = Some(v);
         }
         let status = response.status().as_u16();
         let body = response.bytes().await.map_err(|e| self.transport(&e))?;

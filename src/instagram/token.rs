@@ -15,15 +15,52 @@ use serde_json::Value;
 /// The account a token acts for.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Identity {
+    /// Facebook Login: the professional account's id. Instagram Login: the
+    /// Instagram-scoped user id, which can differ from the account's id.
+    #[serde(deserialize_with = "id_text")]
     pub id: String,
+    /// Instagram Login: the professional account's id (17841…), the one
+    /// publishing uses and `user_id` in postwright.toml holds.
+    #[serde(default, deserialize_with = "opt_id_text")]
+    pub user_id: Option<String>,
     #[serde(default)]
     pub username: Option<String>,
+}
+
+impl Identity {
+    /// The professional account's id under either login.
+    pub fn account_id(&self) -> &str {
+        self.user_id.as_deref().unwrap_or(&self.id)
+    }
+}
+
+/// Meta sends ids as strings today; older answers (and some SDKs' test
+/// data) have numbers. Both are ids.
+fn id_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    match Value::deserialize(d)? {
+        Value::String(s) => Ok(s),
+        Value::Number(n) => Ok(n.to_string()),
+        other => Err(serde::de::Error::custom(format!(
+            "expected an id, found {other}"
+        ))),
+    }
+}
+
+fn opt_id_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    match Value::deserialize(d)? {
+        Value::Null => Ok(None),
+        Value::String(s) => Ok(Some(s)),
+        Value::Number(n) => Ok(Some(n.to_string())),
+        other => Err(serde::de::Error::custom(format!(
+            "expected an id, found {other}"
+        ))),
+    }
 }
 
 /// What `debug_token` says of a token.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct TokenDebug {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_id_text")]
     pub app_id: Option<String>,
     #[serde(default, rename = "type")]
     pub kind: Option<String>,
@@ -36,7 +73,7 @@ pub struct TokenDebug {
     pub data_access_expires_at: Option<i64>,
     #[serde(default)]
     pub scopes: Vec<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_id_text")]
     pub user_id: Option<String>,
 }
 
@@ -57,14 +94,17 @@ pub struct App {
 }
 
 impl Client {
-    /// `GET /{ig-user-id}?fields=id,username`: also proves the token works.
+    /// Who the token acts for; also proves the token works. Facebook
+    /// Login: `GET /{ig-user-id}?fields=id,username`. Instagram Login:
+    /// `GET /me?fields=user_id,username`, as Meta documents for that login
+    /// (`id` there is Instagram-scoped and may differ from the account id;
+    /// docs/instagram.md, "Tokens and identity").
     pub async fn identity(&self) -> Result<Identity, ApiError> {
-        let v = self
-            .get(
-                &self.inner.user_id.clone(),
-                vec![("fields", "id,username".into())],
-            )
-            .await?;
+        let (node, fields) = match self.inner.login {
+            crate::config::Login::Facebook => (self.inner.user_id.clone(), "id,username"),
+            crate::config::Login::Instagram => ("me".to_string(), "id,user_id,username"),
+        };
+        let v = self.get(&node, vec![("fields", fields.into())]).await?;
         self.decode(v)
     }
 
@@ -147,5 +187,40 @@ impl Client {
                     .or_else(|| e.as_str().and_then(|s| s.parse().ok()))
             }),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_token_reads_numeric_and_text_ids() {
+        let numeric: TokenDebug = serde_json::from_str(
+            r#"{"app_id":1000000000000001,"type":"USER","is_valid":true,"expires_at":1767225600,"data_access_expires_at":1775001600,"scopes":["instagram_basic"],"user_id":10200000000000001}"#,
+        )
+        .unwrap();
+        assert_eq!(numeric.app_id.as_deref(), Some("1000000000000001"));
+        assert_eq!(numeric.user_id.as_deref(), Some("10200000000000001"));
+        assert_eq!(numeric.expires_at, Some(1767225600));
+        assert_eq!(numeric.data_access_expires_at, Some(1775001600));
+        let text: TokenDebug =
+            serde_json::from_str(r#"{"app_id":"7","is_valid":true,"user_id":"8"}"#).unwrap();
+        assert_eq!(
+            (text.app_id.as_deref(), text.user_id.as_deref()),
+            (Some("7"), Some("8"))
+        );
+        assert!(serde_json::from_str::<TokenDebug>(r#"{"app_id":[1]}"#).is_err());
+    }
+
+    #[test]
+    fn instagram_logins_identity_is_the_user_id_not_the_scoped_id() {
+        let me: Identity = serde_json::from_str(
+            r#"{"id":"26011112222333344","user_id":"17841400000000001","username":"studio"}"#,
+        )
+        .unwrap();
+        assert_eq!(me.account_id(), "17841400000000001");
+        let fb: Identity = serde_json::from_str(r#"{"id":17841400000000001}"#).unwrap();
+        assert_eq!(fb.account_id(), "17841400000000001");
     }
 }

@@ -64,6 +64,12 @@ impl Usage {
         seen.then_some(usage)
     }
 
+    /// At or past the limit with access back later than `max`: `Some`
+    /// with the time Meta says until access returns.
+    pub fn blocked_beyond(&self, max: Duration) -> Option<Duration> {
+        self.regain.filter(|r| self.percent >= 100 && *r > max)
+    }
+
     /// The pause before the next call: none below 75 %, then longer the
     /// closer the account is to its limit, so it never hits 100 % by
     /// running flat out.
@@ -128,6 +134,20 @@ mod tests {
         assert_eq!(u.percent, 100);
         assert_eq!(u.regain, Some(Duration::from_secs(180)));
         assert_eq!(u.pace(Duration::from_millis(10)), Duration::from_secs(180));
+    }
+
+    #[test]
+    fn a_block_longer_than_the_run_may_wait_is_known_before_calling() {
+        let buc =
+            r#"{"1":[{"type":"instagram","call_count":100,"estimated_time_to_regain_access":10}]}"#;
+        let u = Usage::from_headers(None, Some(buc)).unwrap();
+        assert_eq!(
+            u.blocked_beyond(Duration::from_secs(120)),
+            Some(Duration::from_secs(600))
+        );
+        assert_eq!(u.blocked_beyond(Duration::from_secs(600)), None);
+        let busy = Usage::from_headers(Some(r#"{"call_volume":99}"#), None).unwrap();
+        assert_eq!(busy.blocked_beyond(Duration::ZERO), None, "below 100 %");
     }
 
     #[test]

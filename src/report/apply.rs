@@ -87,6 +87,9 @@ pub fn human(report: &Report, markdown: bool) -> String {
                 name(o.result),
                 o.file
             );
+            for p in &o.pending {
+                let _ = writeln!(out, "  {:<9} {:<width$}  pending: {p}", "", "");
+            }
         }
         if !report.outcomes.is_empty() {
             out.push('\n');
