@@ -47,7 +47,9 @@ pub(crate) fn account(login: Login) -> TestAccount {
             ],
         },
         token_expires_at: None,
-        token_issued_at: 0,
+        // A month old: refreshable, and its data access (90 days from the
+        // last login) far off.
+        token_issued_at: crate::graph::unix_now() - 30 * 86_400,
     }
 }
 

@@ -1860,7 +1860,11 @@ fn start_blocking_serves_sync_tests_from_its_own_thread() {
             .unwrap()
     });
     let v: Value = serde_json::from_str(&body).unwrap();
-    assert_eq!(v, serde_json::json!({"id": IG_USER, "username": "igbrand"}));
+    // Instagram Login: `id` is the Instagram-scoped id, not the account's.
+    assert_eq!(
+        v,
+        serde_json::json!({"id": crate::graph::scoped_id(IG_USER), "username": "igbrand"})
+    );
     // It stops when the last handle goes.
     let url = s.base_url();
     drop(s);

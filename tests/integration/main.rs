@@ -1,6 +1,7 @@
 //! Integration tests: the real binary on real fixture files.
 
 mod action;
+mod api_quirks;
 mod apply_e2e;
 mod apply_faults;
 mod auth;

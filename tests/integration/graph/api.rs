@@ -573,9 +573,10 @@ async fn create_container(shared: &Shared, req: &Req, me: &TokenInfo) -> Res<Out
     }
     let now = st.now();
     let mut error = video.as_ref().and_then(|v| video_outcome(plan.kind, v));
-    if plan.kind.is_video() && !plan.resumable && st.processing_errors > 0 {
-        st.processing_errors -= 1;
-        error = Some(error_status(2207001));
+    if plan.kind.is_video() && !plan.resumable {
+        if let Some(sub) = st.processing_errors.pop_front() {
+            error = Some(error_status(sub));
+        }
     }
     let delay = if plan.kind.is_video() {
         st.cfg.video_processing
@@ -1079,6 +1080,7 @@ fn read_node(shared: &Shared, req: &Req, me: &TokenInfo, id: &str) -> Res<Out> {
             .count();
         let v = select(fields, &["id"], allowed, node, |f| {
             Some(match f {
+                "id" if me.login == Login::Instagram => json!(super::scoped_id(&me.user_id)),
                 "id" | "user_id" => json!(me.user_id),
                 "ig_id" => json!(me.user_id.trim_start_matches("1784")),
                 "username" => json!(username),
@@ -1557,7 +1559,7 @@ async fn upload_inner(shared: &Shared, req: &Req) -> Res<Out> {
     let mut st = shared.lock();
     let now = st.now();
     let processing = st.cfg.video_processing.as_secs_f64();
-    let pending_error = st.processing_errors > 0;
+    let pending_error = st.processing_errors.front().copied();
     let Some(c) = st.containers.iter_mut().find(|c| c.id == **id) else {
         return Err(upload_error(
             404,
@@ -1613,15 +1615,15 @@ async fn upload_inner(shared: &Shared, req: &Req) -> Res<Out> {
         let data = std::mem::take(&mut up.bytes);
         let mut error = video_outcome(kind, &Ok(data.clone()));
         up.bytes = data;
-        if pending_error {
-            error = Some(error_status(2207001));
+        if let Some(sub) = pending_error {
+            error = Some(error_status(sub));
             used_error = true;
         }
         c.error = error;
         c.ready_at = Some(now + processing);
     }
     if used_error {
-        st.processing_errors -= 1;
+        st.processing_errors.pop_front();
     }
     Ok(ok_with(
         json!({"success": true, "message": "Upload successful."}),

@@ -35,7 +35,14 @@
 //!   stories' `/stories/<username>/<id>/`;
 //! - the upload host answers errors as rupload does,
 //!   `{"debug_info":{"retriable","type","message"}}`, not Graph errors;
-//! - `paging.next` carries `access_token` in its URL, as Meta's does.
+//! - `paging.next` carries `access_token` in its URL, as Meta's does;
+//! - under Instagram Login the usage header is `X-App-Usage` in that
+//!   login's own names (`{"call_volume","cpu_time"}`, restfb #1571) and no
+//!   `X-Business-Use-Case-Usage` comes with it, so a client must read those
+//!   names to pace at all; Facebook Login sends both headers;
+//! - under Instagram Login `id` of `/me` (and of the account's own node) is
+//!   the Instagram-scoped id, different from the professional account id in
+//!   `user_id` ([`scoped_id`]).
 //!
 //! Test tool only, never part of the crate.
 
@@ -167,6 +174,13 @@ pub struct ServerConfig {
     pub throttle_extension: Duration,
     /// Username Meta reports for comments made by others (`add_comment`).
     pub app_name: String,
+    /// `debug_token` answers with numbers for `app_id` and `user_id`, as
+    /// older API versions (and public SDKs' recorded answers) do.
+    pub numeric_debug_ids: bool,
+    /// `(retired, served)`: calls to the retired version are answered as
+    /// the served one, and `facebook-api-version` says so (Meta upgrades
+    /// calls made to a version past its end of life).
+    pub upgrade: Option<(String, String)>,
 }
 
 impl Default for ServerConfig {
@@ -185,6 +199,8 @@ impl Default for ServerConfig {
             throttle_at_limit: false,
             throttle_extension: Duration::from_secs(30),
             app_name: "postwright-test".into(),
+            numeric_debug_ids: false,
+            upgrade: None,
         }
     }
 }
@@ -229,8 +245,19 @@ pub enum Fault {
     /// A status with a non-JSON body, like an edge proxy's 502 page.
     BareStatus { path_contains: String, status: u16 },
     /// The next video container (or completed resumable upload) processes
-    /// into ERROR.
+    /// into ERROR (2207001, "Instagram server error").
     ProcessingError,
+    /// The same with this subcode in the `status` text ("Error: Media
+    /// upload has failed with error code 2207076").
+    ProcessingFails { subcode: i64 },
+    /// The call succeeds, but the usage headers report `usage_pct` and
+    /// `estimated_time_to_regain_access` = `regain_minutes`: the account is
+    /// at its limit after this call (a block is set for that long).
+    HighUsage {
+        path_contains: String,
+        usage_pct: u32,
+        regain_minutes: u32,
+    },
     /// Every container not yet published is EXPIRED now.
     ExpireContainers,
 }
@@ -317,6 +344,9 @@ pub struct Recorded {
     pub fault: Option<String>,
     /// Virtual unix time of arrival.
     pub at: i64,
+    /// Real milliseconds since the server started, at arrival: for pauses
+    /// the client makes between calls.
+    pub at_ms: u64,
 }
 
 /// A container as it stands now.
@@ -512,7 +542,7 @@ impl GraphServer {
         let mut st = self.shared.lock();
         st.seeded = None;
         st.faults.clear();
-        st.processing_errors = 0;
+        st.processing_errors.clear();
     }
 
     /// Another valid token for an account (a short-lived one, a narrower
@@ -533,6 +563,11 @@ impl GraphServer {
     /// The token is no longer valid (190/467 from now on).
     pub fn revoke_token(&self, token: &str) {
         self.shared.lock().tokens.remove(token);
+    }
+
+    /// A handle for hooks, which must not keep the server alive.
+    pub fn handle(&self) -> Handle {
+        Handle(Arc::downgrade(&self.shared))
     }
 
     pub fn token_info(&self, token: &str) -> Option<TokenInfo> {
@@ -581,4 +616,39 @@ pub(crate) fn unix_now() -> i64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0)
+}
+
+/// The Instagram-scoped id Instagram Login reports as `id` for an account
+/// (a different number from the professional account id, as Meta's
+/// Instagram Login answers have).
+pub fn scoped_id(user_id: &str) -> String {
+    let tail: String = user_id
+        .chars()
+        .rev()
+        .take(12)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    format!("2600{tail}")
+}
+
+/// What a hook may do to the server it runs in (a weak reference: the hook
+/// lives in the server).
+#[derive(Clone)]
+pub struct Handle(std::sync::Weak<Shared>);
+
+impl Handle {
+    pub fn revoke_token(&self, token: &str) {
+        if let Some(shared) = self.0.upgrade() {
+            shared.lock().tokens.remove(token);
+        }
+    }
+
+    /// See [`GraphServer::add_comment`].
+    pub fn add_comment(&self, media_id: &str, username: &str, text: &str) {
+        if let Some(shared) = self.0.upgrade() {
+            shared.lock().add_comment(media_id, "0", username, text);
+        }
+    }
 }

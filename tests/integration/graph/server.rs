@@ -4,7 +4,7 @@
 
 use super::errors::{bare, meta, upload_error, Body, Out};
 use super::state::{splitmix, unit, State, Throttle};
-use super::{api, statics, Effect, Fault, Host, Recorded, ServerConfig};
+use super::{api, statics, Effect, Fault, Host, Login, Recorded, ServerConfig};
 use axum::body::Bytes;
 use axum::extract::connect_info::Connected;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, State as AxState};
@@ -410,8 +410,9 @@ fn fault_pattern(f: &Fault) -> Option<&str> {
         | Fault::RateLimit { path_contains, .. }
         | Fault::Latency { path_contains, .. }
         | Fault::MetaError { path_contains, .. }
-        | Fault::BareStatus { path_contains, .. } => Some(path_contains),
-        Fault::ProcessingError | Fault::ExpireContainers => None,
+        | Fault::BareStatus { path_contains, .. }
+        | Fault::HighUsage { path_contains, .. } => Some(path_contains),
+        Fault::ProcessingError | Fault::ProcessingFails { .. } | Fault::ExpireContainers => None,
     }
 }
 
@@ -425,6 +426,8 @@ fn fault_name(f: &Fault) -> String {
         Fault::MetaError { code, subcode, .. } => format!("MetaError({code}/{subcode:?})"),
         Fault::BareStatus { status, .. } => format!("BareStatus({status})"),
         Fault::ProcessingError => "ProcessingError".into(),
+        Fault::ProcessingFails { subcode } => format!("ProcessingFails({subcode})"),
+        Fault::HighUsage { usage_pct, .. } => format!("HighUsage({usage_pct})"),
         Fault::ExpireContainers => "ExpireContainers".into(),
     }
 }
@@ -496,6 +499,7 @@ pub(super) fn rate_limit_error(code: i64) -> Out {
 fn usage_headers(
     st: &mut State,
     user: Option<&str>,
+    login: Login,
     over: Option<(u32, u32)>,
 ) -> Vec<(&'static str, String)> {
     let now = st.now();
@@ -538,6 +542,20 @@ fn usage_headers(
     } else if let Some((p, _)) = over {
         app_pct = app_pct.max(p);
     }
+    if login == Login::Instagram {
+        // Instagram Login's own names, and the account's figure in the one
+        // header there is.
+        let pct = buc
+            .values()
+            .filter_map(|v| v[0]["call_count"].as_u64())
+            .max()
+            .map_or(app_pct, |p| app_pct.max(p as u32));
+        out.push((
+            "x-app-usage",
+            json!({"call_volume": pct, "cpu_time": pct / 2}).to_string(),
+        ));
+        return out;
+    }
     out.push((
         "x-app-usage",
         json!({"call_count": app_pct, "total_cputime": app_pct / 2, "total_time": app_pct * 3 / 4})
@@ -565,6 +583,7 @@ async fn media_handler(
     let now = st.now();
     let req = parse(Host::Media, &method, &uri, &headers, Bytes::new(), now);
     let seq = st.media_requests.len() as u64 + 1;
+    let at_ms = st.started.elapsed().as_millis() as u64;
     st.media_requests.push(Recorded {
         seq,
         host: Host::Media,
@@ -583,6 +602,7 @@ async fn media_handler(
         dropped: false,
         fault: None,
         at: now as i64,
+        at_ms,
     });
     resp
 }
@@ -598,17 +618,15 @@ async fn api_handler(
     let shared = app.shared.clone();
     let now = shared.lock().now();
     let req = parse(app.host, &method, &uri, &headers, body, now);
-    let (seq, fault, user) = {
+    let (seq, fault, user, login) = {
         let mut st = shared.lock();
         st.seq += 1;
         let seq = st.seq;
         let fault = pick_fault(&mut st, &req, seq);
-        let user = req
-            .token
-            .as_ref()
-            .and_then(|t| st.tokens.get(t))
-            .map(|t| t.user_id.clone());
-        (seq, fault, user)
+        let token = req.token.as_ref().and_then(|t| st.tokens.get(t));
+        let user = token.map(|t| t.user_id.clone());
+        let login = token.map_or(Login::Facebook, |t| t.login);
+        (seq, fault, user, login)
     };
     if let Some(Fault::Latency { ms, .. }) = &fault {
         tokio::time::sleep(Duration::from_millis(*ms)).await;
@@ -673,6 +691,27 @@ async fn api_handler(
             rate_limit_error(*code)
         }
         Some(Fault::BareStatus { status, .. }) => bare(*status),
+        Some(Fault::HighUsage {
+            usage_pct,
+            regain_minutes,
+            ..
+        }) => {
+            over = Some((*usage_pct, *regain_minutes));
+            let out = api::route(&shared, &req).await;
+            if let (Some(u), true) = (&user, *regain_minutes > 0) {
+                let mut st = shared.lock();
+                let until = st.now() + f64::from(*regain_minutes) * 60.0;
+                st.throttled.insert(
+                    u.clone(),
+                    Throttle {
+                        until,
+                        code: 4,
+                        usage_pct: *usage_pct,
+                    },
+                );
+            }
+            out
+        }
         _ => match app.host {
             Host::Upload => api::upload(&shared, &req).await,
             _ => api::route(&shared, &req).await,
@@ -688,11 +727,12 @@ async fn api_handler(
     let usage = {
         let mut st = shared.lock();
         let usage = if app.host == Host::Graph && out.status != 0 {
-            usage_headers(&mut st, user.as_deref(), over)
+            usage_headers(&mut st, user.as_deref(), login, over)
         } else {
             Vec::new()
         };
         let at = st.now() as i64;
+        let at_ms = st.started.elapsed().as_millis() as u64;
         st.requests.push(Recorded {
             seq,
             host: app.host,
@@ -711,6 +751,7 @@ async fn api_handler(
             dropped: out.drop,
             fault: fault.as_ref().map(fault_name),
             at,
+            at_ms,
         });
         usage
     };
@@ -735,10 +776,12 @@ async fn api_handler(
     }
     let mut b = Response::builder().status(out.status);
     if app.host == Host::Graph {
-        b = b.header(
-            "facebook-api-version",
-            req.version.clone().unwrap_or_else(|| "v24.0".into()),
-        );
+        let asked = req.version.clone().unwrap_or_else(|| "v24.0".into());
+        let served = match &shared.lock().cfg.upgrade {
+            Some((retired, served)) if *retired == asked => served.clone(),
+            _ => asked,
+        };
+        b = b.header("facebook-api-version", served);
         b = b.header("x-fb-request-id", format!("A{seq:08}"));
     }
     for (k, v) in usage.into_iter().chain(out.headers.drain(..)) {

@@ -122,7 +122,10 @@ pub(crate) struct State {
     pub requests: Vec<Recorded>,
     pub media_requests: Vec<Recorded>,
     pub faults: VecDeque<Armed>,
-    pub processing_errors: u32,
+    /// Subcodes the next video containers process into (ERROR).
+    /// Real time the server started (for `Recorded::at_ms`).
+    pub started: std::time::Instant,
+    pub processing_errors: std::collections::VecDeque<i64>,
     pub seeded: Option<(u64, f64)>,
     pub quota_extra: HashMap<String, u32>,
     pub throttled: HashMap<String, Throttle>,
@@ -164,7 +167,7 @@ impl State {
             requests: Vec::new(),
             media_requests: Vec::new(),
             faults: VecDeque::new(),
-            processing_errors: 0,
+            processing_errors: std::collections::VecDeque::new(),
             seeded: None,
             quota_extra: HashMap::new(),
             throttled: HashMap::new(),
@@ -172,6 +175,7 @@ impl State {
             app_calls: Vec::new(),
             seq: 0,
             next_id: 0,
+            started: std::time::Instant::now(),
         }
     }
 
@@ -207,7 +211,12 @@ impl State {
 
     pub(super) fn inject(&mut self, fault: Fault, times: u32) {
         match fault {
-            Fault::ProcessingError => self.processing_errors += times,
+            Fault::ProcessingError => self
+                .processing_errors
+                .extend(std::iter::repeat_n(2207001, times as usize)),
+            Fault::ProcessingFails { subcode } => self
+                .processing_errors
+                .extend(std::iter::repeat_n(subcode, times as usize)),
             Fault::ExpireContainers => {
                 for c in &mut self.containers {
                     if c.published_media.is_none() {

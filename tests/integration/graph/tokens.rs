@@ -350,6 +350,13 @@ pub(super) fn debug_token(shared: &Shared, req: &Req) -> Res<Out> {
         }).collect::<Vec<_>>(),
         "user_id": user_id,
     });
+    if st.cfg.numeric_debug_ids {
+        for key in ["app_id", "user_id"] {
+            if let Some(n) = data[key].as_str().and_then(|s| s.parse::<u64>().ok()) {
+                data[key] = json!(n);
+            }
+        }
+    }
     if expired {
         data["error"] = json!({
             "code": 190,
