@@ -1,6 +1,6 @@
 //! Meta's errors, typed and classified by what a client should do about them.
 //!
-//! The classes follow Meta's error reference (see instagram-api.md, "Errors"):
+//! The classes follow Meta's error reference (docs/instagram.md, "Errors and container status"):
 //! a content error is the post's fault and fails that post; a transient one
 //! is retried; rate limits and account-level problems stop calls for the
 //! account. Messages never contain the token.
@@ -365,6 +365,25 @@ mod tests {
             (25, Some(2207050), Blocked),
         ] {
             assert_eq!(err(code, sub).class(), class, "{code}/{sub:?}");
+        }
+    }
+
+    /// The README's error table is the user's copy of `SUBCODES`.
+    #[test]
+    fn the_readme_lists_every_subcode_with_its_class() {
+        let readme = include_str!("../../README.md");
+        for s in SUBCODES {
+            let class = serde_json::to_value(s.class).unwrap();
+            let class = class.as_str().unwrap();
+            let row = readme
+                .lines()
+                .find(|l| l.starts_with(&format!("| {} |", s.subcode)))
+                .unwrap_or_else(|| panic!("README has no row for {}", s.subcode));
+            assert!(
+                row.contains(&format!("| {class} |")),
+                "README's row for {} should say {class}: {row}",
+                s.subcode
+            );
         }
     }
 

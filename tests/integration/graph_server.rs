@@ -1,5 +1,5 @@
 //! Self-tests of the test Graph API server (`graph`): plain HTTP against it,
-//! checking that it behaves as instagram-api.md says Meta does. Time is
+//! checking that it behaves as docs/instagram.md says Meta does. Time is
 //! virtual (`advance`), so nothing here sleeps.
 
 use crate::common::fixtures;

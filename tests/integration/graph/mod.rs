@@ -1,5 +1,5 @@
 //! A test Graph API server that behaves as Meta documents the Instagram
-//! content publishing API (see `instagram-api.md` in the shared docs).
+//! content publishing API (see docs/instagram.md).
 //!
 //! Three listeners on 127.0.0.1, each on its own port, like Meta's three
 //! hosts:
@@ -93,7 +93,7 @@ impl Login {
         s.iter().map(|s| s.to_string()).collect()
     }
 
-    /// Only what publishing needs (instagram-api.md, "Hosts, logins").
+    /// Only what publishing needs (docs/instagram.md, "Hosts, logins, versions").
     pub fn publish_scopes(self) -> Vec<String> {
         let s: &[&str] = match self {
             Login::Instagram => &[
