@@ -88,8 +88,16 @@ case "$command" in
   plan)
     plan_json="$out_dir/plan.json"
     plan_md="$out_dir/plan.md"
+    # On a pull request the plan leads with the posts it touches, compared
+    # with the base commit (postwright warns and lists every post when the
+    # checkout lacks it: fetch-depth: 0).
+    base=()
+    if [ -f "${GITHUB_EVENT_PATH:-}" ]; then
+      base_sha="$(jq -r '.pull_request.base.sha // empty' "$GITHUB_EVENT_PATH")"
+      if [[ "$base_sha" =~ ^[0-9a-f]{40}$ ]]; then base=(--base "$base_sha"); fi
+    fi
     set +e
-    postwright "${global[@]}" --format json plan --detailed-exitcode --out "$plan_json" ${extra[@]+"${extra[@]}"}
+    postwright "${global[@]}" --format json plan --detailed-exitcode --out "$plan_json" ${base[@]+"${base[@]}"} ${extra[@]+"${extra[@]}"}
     code=$?
     set -e
     output exit-code "$code"
@@ -99,8 +107,17 @@ case "$command" in
     # The listing and annotations for the log, the summary, the comment:
     # the same plan again, without the token check.
     postwright "${global[@]}" --format github plan --offline ${extra[@]+"${extra[@]}"} || true
-    postwright "${global[@]}" --format markdown plan --offline --out "$plan_md" ${extra[@]+"${extra[@]}"} || true
-    if [ -s "$plan_md" ]; then sticky_comment "$plan_md"; fi
+    rm -f "$plan_md"
+    postwright "${global[@]}" --format markdown plan --offline --out "$plan_md" ${base[@]+"${base[@]}"} ${extra[@]+"${extra[@]}"} || true
+    # No plan (a broken postwright.toml, say): the comment says why instead
+    # of keeping the previous push's plan.
+    if [ ! -s "$plan_md" ]; then
+      {
+        printf '### postwright plan\n\n**No plan: postwright stopped with exit code %s.** Fix these first:\n\n' "$code"
+        postwright "${global[@]}" --format markdown validate 2>&1 || true
+      } > "$plan_md"
+    fi
+    sticky_comment "$plan_md"
     if [ "$code" = 2 ]; then exit 0; fi
     exit "$code"
     ;;

@@ -76,6 +76,11 @@ pub enum Command {
         /// Write the output to FILE instead of stdout.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// Compare with this git ref (a pull request's base, e.g. origin/main):
+        /// the posts it adds, edits, renames or removes (or whose media it
+        /// changes) come first, marked, and Markdown folds the rest.
+        #[arg(long, value_name = "REF")]
+        base: Option<String>,
         /// Do not check tokens. By default, when apply has work for an account
         /// whose token variable is set, plan asks Meta about that token:
         /// expired, invalid or missing a scope is an error, expiring within 7
@@ -297,6 +302,7 @@ fn execute(cli: &Cli, out: &mut dyn Write) -> Result<i32, Failure> {
             detailed_exitcode,
             prune,
             out: out_file,
+            base,
             offline,
         } => {
             let options = PlanOptions {
@@ -304,6 +310,7 @@ fn execute(cli: &Cli, out: &mut dyn Write) -> Result<i32, Failure> {
                 detailed_exitcode: *detailed_exitcode,
                 prune: *prune,
                 out: out_file.as_deref(),
+                base: base.as_deref(),
                 offline: *offline,
             };
             crate::commands::plan(cli, format, &options, out)
@@ -342,6 +349,7 @@ pub struct PlanOptions<'a> {
     pub detailed_exitcode: bool,
     pub prune: bool,
     pub out: Option<&'a Path>,
+    pub base: Option<&'a str>,
     pub offline: bool,
 }
 

@@ -225,15 +225,30 @@ pub fn plan(
         out,
     )?;
     let Planned {
-        plan,
+        mut plan,
         config,
         scanned,
         general,
+        posts,
         ..
     } = match planned {
         Ok(p) => p,
         Err(code) => return Ok(code),
     };
+    if let Some(base) = options.base {
+        match plan::base::touched(&cli.repo, base) {
+            Ok(touched) => plan.mark_touched(base, &touched, &media_paths(&posts), &config.content),
+            // Not a commit here: a local typo, or a shallow checkout in CI.
+            // The plan is still right, only not split.
+            Err(e @ plan::base::BaseError::UnknownRef { .. }) => {
+                eprintln!("warning: {e}; every post is listed");
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Ok(EXIT_ERROR);
+            }
+        }
+    }
     if let Ok(Some(lease)) = store.lease() {
         if lease.live(Timestamp::now()) {
             eprintln!("note: an apply is running: {}", lease.describe());
@@ -291,6 +306,27 @@ pub fn plan(
     } else {
         EXIT_OK
     })
+}
+
+/// The repo paths of each valid post's media (and reel cover), by id: a
+/// pull request that edits one of them edits the post.
+fn media_paths(posts: &[validate::Checked]) -> std::collections::HashMap<String, Vec<String>> {
+    posts
+        .iter()
+        .filter_map(|c| Some((c.id.clone()?, c.valid.as_ref()?)))
+        .map(|(id, v)| {
+            let paths = v
+                .media
+                .iter()
+                .chain(&v.cover)
+                .filter_map(|m| match &m.source {
+                    validate::preflight::Source::File { path, .. } => Some(path.clone()),
+                    validate::preflight::Source::Url(_) => None,
+                })
+                .collect();
+            (id, paths)
+        })
+        .collect()
 }
 
 /// `postwright status`: the state record, and what is due next.

@@ -24,6 +24,7 @@
 //! a rename with an edit. Apply keeps the media hash in every record it
 //! writes from now on (and adds it when it re-keys a moved post).
 
+pub mod base;
 pub mod hash;
 
 use crate::content::PostType;
@@ -147,6 +148,10 @@ pub struct Entry {
     /// Hash of the caption alone, for apply to record.
     #[serde(skip)]
     pub caption_hash: Option<String>,
+    /// With `plan --base`: how the pull request touches this post (its
+    /// file, or a media file it uses).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pr: Option<base::Touch>,
 }
 
 impl Entry {
@@ -171,6 +176,19 @@ pub struct Plan {
     /// Whether `removed` entries are to be deleted (`--prune`).
     #[serde(skip)]
     pub prune: bool,
+    /// With `plan --base`: what the pull request changes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pull_request: Option<PullRequest>,
+}
+
+/// What a pull request changes, beside the entries it touches.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PullRequest {
+    /// The ref the pull request is compared with.
+    pub base: String,
+    /// Post files it deletes that were never published (no entry: nothing
+    /// for apply to do).
+    pub deleted: Vec<String>,
 }
 
 impl Plan {
@@ -185,6 +203,50 @@ impl Plan {
 
     pub fn has_invalid(&self) -> bool {
         self.entries.iter().any(|e| e.action == Action::Invalid)
+    }
+
+    /// Marks the entries a pull request touches: its post file, or a media
+    /// file the post uses (`media`: repo paths by post id). Deleted post
+    /// files (under a `content` folder) without an entry are listed apart.
+    pub fn mark_touched(
+        &mut self,
+        base: &str,
+        touched: &base::Touched,
+        media: &HashMap<String, Vec<String>>,
+        content: &[String],
+    ) {
+        let mut claimed: HashSet<&str> = HashSet::new();
+        for e in &mut self.entries {
+            if let Some(t) = touched.files.get(&e.file) {
+                e.pr = Some(t.clone());
+                claimed.insert(e.file.as_str());
+                continue;
+            }
+            let edited_media = media
+                .get(&e.id)
+                .is_some_and(|paths| paths.iter().any(|p| touched.files.contains_key(p)));
+            if edited_media {
+                e.pr = Some(base::Touch::Modified);
+            }
+        }
+        let deleted = touched
+            .files
+            .iter()
+            .filter(|(path, t)| {
+                **t == base::Touch::Deleted
+                    && !claimed.contains(path.as_str())
+                    && crate::content::Syntax::of(Path::new(path.as_str())).is_some()
+                    && content.iter().any(|dir| {
+                        let dir = dir.trim_matches('/');
+                        dir.is_empty() || dir == "." || path.starts_with(&format!("{dir}/"))
+                    })
+            })
+            .map(|(path, _)| path.clone())
+            .collect();
+        self.pull_request = Some(PullRequest {
+            base: base.to_string(),
+            deleted,
+        });
     }
 
     pub fn count(&self, action: Action) -> usize {
@@ -342,6 +404,7 @@ pub fn plan(inputs: &Inputs<'_>) -> Plan {
             duplicate_of: None,
             media_hash: None,
             caption_hash: None,
+            pr: None,
         });
     }
 
@@ -358,6 +421,7 @@ pub fn plan(inputs: &Inputs<'_>) -> Plan {
         summary,
         entries,
         prune: inputs.prune,
+        pull_request: None,
     }
 }
 
@@ -569,6 +633,7 @@ fn invalid(checked: &Checked, id: String, recorded: Option<&state::Entry>) -> En
         duplicate_of: None,
         media_hash: None,
         caption_hash: None,
+        pr: None,
     }
 }
 
@@ -606,6 +671,7 @@ fn base_entry(valid: &ValidPost, hosting: &Hosting, content_hash: &str) -> Entry
         duplicate_of: None,
         media_hash: None,
         caption_hash: None,
+        pr: None,
     }
 }
 

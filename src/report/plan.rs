@@ -35,10 +35,14 @@ fn shape(e: &Entry) -> String {
     }
 }
 
-/// The closing line: `Plan: 2 to publish, 1 to update, 5 scheduled.` or `No changes. …`.
+/// The closing line: `Plan: 2 to publish, 1 to update, 5 scheduled.`,
+/// `Nothing to apply; 1 invalid, 1 changed.` when only problems are left,
+/// or `No changes. …`. Invalid posts come first: they block a merge.
 pub fn summary_line(plan: &Plan) -> String {
     let mut parts = Vec::new();
-    for action in Action::ALL {
+    let order = std::iter::once(Action::Invalid)
+        .chain(Action::ALL.into_iter().filter(|a| *a != Action::Invalid));
+    for action in order {
         let n = plan.count(action);
         if n == 0 {
             continue;
@@ -56,8 +60,13 @@ pub fn summary_line(plan: &Plan) -> String {
     } else {
         parts.join(", ")
     };
+    let attention = [Action::Invalid, Action::Changed, Action::Duplicate]
+        .into_iter()
+        .any(|a| plan.count(a) > 0);
     if plan.needs_apply() {
         format!("Plan: {list}.")
+    } else if attention {
+        format!("Nothing to apply; {list}.")
     } else {
         format!("No changes. {list}.")
     }
@@ -97,6 +106,15 @@ pub fn human(plan: &Plan, tz: &TimeZone) -> String {
         );
         let _ = writeln!(out, "{}", line.trim_end());
         let _ = writeln!(out, "      {}", e.reason);
+        match &e.pr {
+            Some(crate::plan::base::Touch::Renamed { from }) => {
+                let _ = writeln!(out, "      this pull request renamed it from {from}");
+            }
+            Some(t) => {
+                let _ = writeln!(out, "      this pull request {} it", t.word());
+            }
+            None => {}
+        }
         if let Some(p) = &e.permalink {
             let _ = writeln!(out, "      {p}");
         }
@@ -127,7 +145,9 @@ fn is_image_url(url: &str) -> bool {
     lower.starts_with("https://") && (path.ends_with(".jpg") || path.ends_with(".jpeg"))
 }
 
-fn markdown_row(e: &Entry, tz: &TimeZone) -> String {
+/// One table row. `inline_problems`: the post's errors in its row (the
+/// pull request's own posts), else they are listed under the table.
+fn markdown_row(e: &Entry, tz: &TimeZone, inline_problems: bool) -> String {
     let thumb = e
         .media
         .iter()
@@ -154,37 +174,44 @@ fn markdown_row(e: &Entry, tz: &TimeZone) -> String {
         Some(p) => format!(" [↗]({p})"),
         None => String::new(),
     };
+    let mut why = md_cell(&e.reason);
+    if inline_problems {
+        for p in e.problems.iter().filter(|p| p.is_error()).take(5) {
+            let _ = write!(
+                why,
+                "<br>✗ `{}:{}` **{}**: {}",
+                md_cell(&p.file),
+                p.line,
+                p.rule,
+                md_cell(&p.message)
+            );
+        }
+    }
+    let change = match &e.pr {
+        Some(t) => format!("{} · ", t.word()),
+        None => String::new(),
+    };
     format!(
-        "| {} {} | {thumb}`{}`{link} | {} | {} | {} | {} |\n",
+        "| {} {change}{} | {thumb}`{}`{link} | {} | {} | {} | {why} |\n",
         symbol(e.action),
         e.action.name(),
         md_cell(&e.file),
         shape(e),
         md_cell(&when),
         md_cell(&caption),
-        md_cell(&e.reason)
     )
 }
 
-/// A table for a pull-request comment or the job summary, under
-/// [`MARKDOWN_LIMIT`] characters however many posts: rows past the limit are
-/// counted, not shown.
-pub fn markdown(plan: &Plan, tz: &TimeZone) -> String {
-    let mut out = format!(
-        "### postwright plan\n\n**{}** (at {})\n\n",
-        summary_line(plan),
-        local(plan.at, tz)
-    );
-    if plan.entries.is_empty() {
-        return out;
-    }
-    out.push_str(
-        "| action | post | type | publish at | caption | why |\n|---|---|---|---|---|---|\n",
-    );
+const TABLE_HEAD: &str =
+    "| action | post | type | publish at | caption | why |\n|---|---|---|---|---|---|\n";
+
+/// Rows for `entries` while they fit under the limit; the rest counted.
+fn table(out: &mut String, entries: &[&Entry], tz: &TimeZone, inline_problems: bool) {
+    out.push_str(TABLE_HEAD);
     let footer_room = 300;
     let mut left_out: Vec<Action> = Vec::new();
-    for e in &plan.entries {
-        let row = markdown_row(e, tz);
+    for e in entries {
+        let row = markdown_row(e, tz, inline_problems);
         if left_out.is_empty() && out.len() + row.len() + footer_room < MARKDOWN_LIMIT {
             out.push_str(&row);
         } else {
@@ -192,21 +219,107 @@ pub fn markdown(plan: &Plan, tz: &TimeZone) -> String {
         }
     }
     if !left_out.is_empty() {
-        let mut counts: Vec<String> = Vec::new();
-        for action in Action::ALL {
-            let n = left_out.iter().filter(|a| **a == action).count();
-            if n > 0 {
-                counts.push(format!("{n} {}", action.name()));
-            }
-        }
         let _ = write!(
             out,
             "\n… and {} more posts not shown ({}). The full plan: `postwright plan --format json`.\n",
             left_out.len(),
-            counts.join(", ")
+            counts(&left_out)
         );
     }
-    let problems: Vec<&Problem> = plan.entries.iter().flat_map(|e| &e.problems).collect();
+}
+
+/// `2 published, 1 scheduled`.
+fn counts(actions: &[Action]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for action in Action::ALL {
+        let n = actions.iter().filter(|a| **a == action).count();
+        if n > 0 {
+            parts.push(format!("{n} {}", action.name()));
+        }
+    }
+    parts.join(", ")
+}
+
+/// A table for a pull-request comment or the job summary, under
+/// [`MARKDOWN_LIMIT`] characters however many posts: rows past the limit are
+/// counted, not shown.
+/// The comment's headline: with `--base`, what the pull request changes
+/// first, and never "No changes" beside its changes.
+fn headline(plan: &Plan) -> String {
+    let summary = summary_line(plan);
+    let Some(pr) = &plan.pull_request else {
+        return summary;
+    };
+    let mut words: Vec<&str> = plan
+        .entries
+        .iter()
+        .filter_map(|e| e.pr.as_ref().map(|t| t.word()))
+        .collect();
+    words.extend(pr.deleted.iter().map(|_| "removed"));
+    if words.is_empty() {
+        return format!("This pull request changes no post. {summary}");
+    }
+    let mut parts = Vec::new();
+    for word in ["added", "edited", "renamed", "removed"] {
+        let n = words.iter().filter(|w| **w == word).count();
+        if n > 0 {
+            parts.push(format!("{n} {word}"));
+        }
+    }
+    let summary = summary.replacen("No changes.", "Nothing for apply now:", 1);
+    format!("This pull request: {}. {summary}", parts.join(", "))
+}
+
+pub fn markdown(plan: &Plan, tz: &TimeZone) -> String {
+    let mut out = format!(
+        "### postwright plan\n\n**{}** (at {})\n\n",
+        headline(plan),
+        local(plan.at, tz)
+    );
+    let all: Vec<&Entry> = plan.entries.iter().collect();
+    let Some(pr) = &plan.pull_request else {
+        if !all.is_empty() {
+            table(&mut out, &all, tz, false);
+        }
+        return with_problems(out, &all);
+    };
+    // The pull request's own posts first, problems in their rows; then
+    // the rest of the calendar, folded.
+    let (mine, rest): (Vec<&Entry>, Vec<&Entry>) = all.iter().partition(|e| e.pr.is_some());
+    let _ = writeln!(
+        out,
+        "#### This pull request (against `{}`)\n",
+        md_cell(&pr.base)
+    );
+    if mine.is_empty() && pr.deleted.is_empty() {
+        out.push_str("No post changes.\n");
+    } else if !mine.is_empty() {
+        table(&mut out, &mine, tz, true);
+    }
+    for file in &pr.deleted {
+        let _ = writeln!(
+            out,
+            "- removed `{}`: never published, nothing to do",
+            md_cell(file)
+        );
+    }
+    if !rest.is_empty() && out.len() < MARKDOWN_LIMIT - 2_000 {
+        let actions: Vec<Action> = rest.iter().map(|e| e.action).collect();
+        let _ = write!(
+            out,
+            "\n<details><summary>The other {} posts: {}</summary>\n\n",
+            rest.len(),
+            counts(&actions)
+        );
+        table(&mut out, &rest, tz, false);
+        out.push_str("\n</details>\n");
+    }
+    with_problems(out, &rest)
+}
+
+/// The problems of `entries` (those not shown in their rows), folded.
+fn with_problems(mut out: String, entries: &[&Entry]) -> String {
+    let problems: Vec<&Problem> = entries.iter().flat_map(|e| &e.problems).collect();
     if !problems.is_empty() && out.len() < MARKDOWN_LIMIT - 2_000 {
         out.push_str("\n<details><summary>Problems</summary>\n\n");
         for p in problems {

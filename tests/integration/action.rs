@@ -169,10 +169,21 @@ impl Runner {
         inputs: &[(&str, &str)],
         env: &[(&str, &str)],
     ) -> (i32, String, BTreeMap<String, String>) {
+        self.run_on(workdir, inputs, env, json!({"pull_request": {"number": 7}}))
+    }
+
+    /// `run` for this pull-request event.
+    fn run_on(
+        &self,
+        workdir: &Path,
+        inputs: &[(&str, &str)],
+        env: &[(&str, &str)],
+        event_json: Value,
+    ) -> (i32, String, BTreeMap<String, String>) {
         let output = self.file("github_output");
         fs::write(&output, "").unwrap();
         let event = self.file("event.json");
-        fs::write(&event, json!({"pull_request": {"number": 7}}).to_string()).unwrap();
+        fs::write(&event, event_json.to_string()).unwrap();
         let runner_temp = self.file("runner_temp");
         fs::create_dir_all(&runner_temp).unwrap();
         let mut cmd = Command::new("bash");
@@ -321,6 +332,88 @@ fn plan_comments_once_then_updates_and_apply_publishes() {
     let summary = fs::read_to_string(runner.file("summary.md")).unwrap();
     assert!(summary.contains("### postwright apply"), "{summary}");
     assert!(summary.contains("| published |"), "{summary}");
+}
+
+/// A pull request that edits one post and adds another: the comment leads
+/// with those two, the rest is folded; a broken config on the next push
+/// replaces the comment instead of leaving the old plan.
+#[test]
+fn the_comment_is_about_the_pull_request_and_never_stale() {
+    let (api, gh) = github();
+    let runner = Runner::new(&api);
+    let (site, _remote) = git_site();
+    let work = site.path();
+    let base = git(work, &["rev-parse", "HEAD"]).trim().to_string();
+    git(work, &["checkout", "-q", "-b", "new-posts"]);
+    let image = work.join("posts/1-image.md");
+    let text = fs::read_to_string(&image).unwrap();
+    fs::write(&image, format!("{text} Now in green.")).unwrap();
+    fs::write(
+        work.join("posts/7-new.md"),
+        "---\ntype: image\nmedia: [../media/square.jpg]\ncaption: A new one\nfirst_comment: #ceramics\n---\n",
+    )
+    .unwrap();
+    git(work, &["add", "-A"]);
+    git(work, &["commit", "-q", "-m", "edit and add"]);
+    let event = json!({"pull_request": {"number": 7, "base": {"sha": base}}});
+    let at = ["--at", "2026-12-02T00:00:00Z"].join(" ");
+    let (_, log, _) = runner.run_on(
+        work,
+        &[("command", "plan"), ("args", &at)],
+        &[],
+        event.clone(),
+    );
+    let body = {
+        let gh = gh.lock().unwrap();
+        assert_eq!(gh.comments.len(), 1, "{log}");
+        gh.comments.values().next().unwrap().1.clone()
+    };
+    let (mine, rest) = body
+        .split_once("<details>")
+        .unwrap_or_else(|| panic!("the rest is folded: {body}"));
+    assert!(
+        mine.contains(&format!("#### This pull request (against `{base}`)")),
+        "{body}"
+    );
+    assert!(
+        mine.contains("edited · ") && mine.contains("posts/1-image.md"),
+        "{body}"
+    );
+    assert!(
+        mine.contains("added · ") && mine.contains("posts/7-new.md"),
+        "{body}"
+    );
+    assert!(
+        !mine.contains("posts/3-reel.md"),
+        "only the pull request's posts: {body}"
+    );
+    assert!(
+        rest.contains("The other 5 posts") && rest.contains("posts/3-reel.md"),
+        "{body}"
+    );
+    // The invalid new post's problem is in its own row.
+    let new_row = mine.lines().find(|l| l.contains("posts/7-new.md")).unwrap();
+    assert!(new_row.contains("✗ `posts/7-new.md:"), "{new_row}");
+    assert!(
+        body.contains("**This pull request: 1 added, 1 edited. Plan: 1 invalid,"),
+        "invalid first: {body}"
+    );
+
+    // Next push breaks the config: the comment says so.
+    fs::write(work.join("postwright.toml"), "content = [\n").unwrap();
+    let (_, log, _) = runner.run_on(work, &[("command", "plan"), ("args", &at)], &[], event);
+    let gh = gh.lock().unwrap();
+    assert_eq!(gh.comments.len(), 1, "{log}");
+    let body = &gh.comments.values().next().unwrap().1;
+    assert!(
+        body.contains("No plan: postwright stopped with exit code 1"),
+        "{body}"
+    );
+    assert!(body.contains("postwright.toml"), "{body}");
+    assert!(
+        !body.contains("posts/1-image.md"),
+        "the old plan is gone: {body}"
+    );
 }
 
 /// The stderr part of what `Runner::run` returns.

@@ -14,6 +14,7 @@ mod hostile;
 mod init;
 mod loader_props;
 mod plan;
+mod pr_plan;
 mod push_cost;
 mod remote;
 mod state_backends;

@@ -1,0 +1,155 @@
+//! `plan --base REF`: the plan about a pull request. A calendar of 30
+//! posts, a branch that edits one post's caption and replaces another's
+//! image, renames a third and deletes a draft: those lead the Markdown
+//! comment, the rest is folded, and the JSON plan marks them.
+
+use crate::common::{fixtures, git, postwright};
+use serde_json::Value;
+use std::fs;
+use std::path::Path;
+
+const AT: &str = "2026-12-01T12:00:00Z";
+
+fn post(day: u32) -> String {
+    format!(
+        "---\npublish_at: 2027-01-{day:02} 09:00\nmedia: [../media/p{day:02}.jpg]\n---\nDay {day} at the studio.\n"
+    )
+}
+
+/// A content repo of 30 scheduled image posts (and a draft), committed on
+/// `main`, then a branch with the pull request's changes.
+fn calendar() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    fs::create_dir_all(root.join("posts")).unwrap();
+    fs::create_dir_all(root.join("media")).unwrap();
+    fs::write(
+        root.join("postwright.toml"),
+        "timezone = \"Europe/Berlin\"\n\n[accounts.kiln]\nuser_id = \"17841400000000001\"\ntoken_env = \"KILN_TOKEN\"\n",
+    )
+    .unwrap();
+    let jpeg = fs::read(fixtures().join("media/square.jpg")).unwrap();
+    for day in 1..=30 {
+        fs::write(root.join(format!("media/p{day:02}.jpg")), &jpeg).unwrap();
+        fs::write(root.join(format!("posts/2027-01-{day:02}.md")), post(day)).unwrap();
+    }
+    fs::write(
+        root.join("posts/idea.md"),
+        "---\ndraft: true\nmedia: [../media/p01.jpg]\n---\nSomeday.\n",
+    )
+    .unwrap();
+    git(root, &["init", "-q", "-b", "main"]);
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-q", "-m", "calendar"]);
+    git(root, &["checkout", "-q", "-b", "january-edits"]);
+    // Edit a caption, replace an image, rename a file, drop the draft.
+    let p5 = root.join("posts/2027-01-05.md");
+    fs::write(&p5, post(5).replace("at the studio", "in the glaze room")).unwrap();
+    fs::write(
+        root.join("media/p20.jpg"),
+        fs::read(fixtures().join("media/portrait.jpg")).unwrap(),
+    )
+    .unwrap();
+    git(
+        root,
+        &["mv", "posts/2027-01-12.md", "posts/2027-01-12-kiln.md"],
+    );
+    fs::remove_file(root.join("posts/idea.md")).unwrap();
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-q", "-m", "january edits"]);
+    dir
+}
+
+fn plan(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = postwright(dir)
+        .arg("--repo")
+        .arg(dir)
+        .args(["plan", "--at", AT, "--offline"])
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn the_markdown_plan_leads_with_the_pull_requests_posts() {
+    let dir = calendar();
+    let (code, md, err) = plan(dir.path(), &["--base", "main", "--format", "markdown"]);
+    assert_eq!(code, 0, "{err}");
+    let (mine, rest) = md.split_once("<details>").expect("the rest is folded");
+    for touched in [
+        "edited · scheduled | `posts/2027-01-05.md`",
+        "edited · scheduled | `posts/2027-01-20.md`",
+        "renamed · scheduled | `posts/2027-01-12-kiln.md`",
+        "- removed `posts/idea.md`: never published, nothing to do",
+    ] {
+        assert!(mine.contains(touched), "{touched}:\n{md}");
+    }
+    assert_eq!(mine.matches("| ⏲ ").count(), 3, "{mine}");
+    assert!(
+        rest.starts_with("<summary>The other 27 posts: 27 scheduled</summary>"),
+        "{rest}"
+    );
+    insta::assert_snapshot!("pr_plan_markdown", md);
+}
+
+#[test]
+fn the_json_plan_marks_what_the_pull_request_touches() {
+    let dir = calendar();
+    let (code, out, err) = plan(dir.path(), &["--base", "main", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let marked: Vec<(String, Value)> = v["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| !e["pr"].is_null())
+        .map(|e| (e["file"].as_str().unwrap().to_string(), e["pr"].clone()))
+        .collect();
+    assert_eq!(marked.len(), 3, "{marked:?}");
+    let renamed = marked
+        .iter()
+        .find(|(f, _)| f == "posts/2027-01-12-kiln.md")
+        .unwrap();
+    assert_eq!(renamed.1["change"], "renamed");
+    assert_eq!(renamed.1["from"], "posts/2027-01-12.md");
+    assert_eq!(v["pull_request"]["base"], "main");
+    assert_eq!(v["pull_request"]["deleted"][0], "posts/idea.md");
+    // Without --base: no marks, no pull_request.
+    let (_, out, _) = plan(dir.path(), &["--format", "json"]);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert!(v.get("pull_request").is_none());
+    assert!(v["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e.get("pr").is_none()));
+}
+
+#[test]
+fn an_unknown_base_warns_and_lists_every_post() {
+    let dir = calendar();
+    let (code, md, err) = plan(
+        dir.path(),
+        &["--base", "no-such-branch", "--format", "markdown"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("warning: --base no-such-branch: not a commit"),
+        "{err}"
+    );
+    assert!(!md.contains("This pull request"), "{md}");
+    assert!(md.contains("posts/2027-01-30.md"), "{md}");
+    // A ref that reads as an option is never passed to git as one.
+    let (code, _, err) = plan(
+        dir.path(),
+        &["--base=--output=/tmp/pwned", "--format", "json"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("cannot be empty or start with `-`"), "{err}");
+    assert!(!Path::new("/tmp/pwned").exists());
+}
