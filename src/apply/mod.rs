@@ -15,6 +15,7 @@
 
 mod build;
 pub mod params;
+mod poll;
 
 use crate::config::{Config, Login, VideoUpload};
 use crate::content::PostType;
@@ -124,7 +125,11 @@ impl Report {
 
 /// Where progress lines go (stderr in the CLI; captured in tests).
 pub trait Progress: Send {
+    /// A step, printed as it happens.
     fn line(&mut self, text: &str);
+    /// What the run is waiting for now, for a terminal to show in place
+    /// (`None`: nothing). Logs get `line`s every ~10 s instead.
+    fn status(&mut self, _text: Option<&str>) {}
 }
 
 /// Progress on stderr.
@@ -940,7 +945,9 @@ impl AccountRun<'_, '_> {
         entries: &[&PlanEntry],
     ) -> Result<Vec<Ready>, StateError> {
         let start = Instant::now();
-        let mut delay = self.ctx.options.poll_interval;
+        let poll_interval = self.ctx.options.poll_interval;
+        let report_every = poll_interval * poll::REPORT_EVERY;
+        let mut reported = Instant::now();
         let mut pending: Vec<(Ready, bool)> = ready.into_iter().map(|r| (r, false)).collect();
         loop {
             let mut waiting = 0;
@@ -1000,9 +1007,33 @@ impl AccountRun<'_, '_> {
                 }
                 break;
             }
-            tokio::time::sleep(delay).await;
-            delay = (delay * 2).min(Duration::from_secs(30));
+            let processing: Vec<&PlanEntry> = pending
+                .iter()
+                .filter(|(_, f)| !*f)
+                .filter_map(|(r, _)| entries.iter().copied().find(|e| e.id == r.id))
+                .collect();
+            let waited = start.elapsed().as_secs();
+            if reported.elapsed() >= report_every {
+                reported = Instant::now();
+                for e in &processing {
+                    self.progress.line(&format!(
+                        "… {}: Meta is processing the {} ({waited} s)",
+                        e.file,
+                        what_meta_processes(e)
+                    ));
+                }
+            }
+            self.progress.status(Some(&match processing.as_slice() {
+                [one] => format!(
+                    "Meta is processing {}'s {}",
+                    one.file,
+                    what_meta_processes(one)
+                ),
+                many => format!("Meta is processing the media of {} posts", many.len()),
+            }));
+            tokio::time::sleep(poll::delay(start.elapsed(), poll_interval)).await;
         }
+        self.progress.status(None);
         Ok(pending
             .into_iter()
             .map(|(r, _)| r)
@@ -1255,6 +1286,8 @@ impl AccountRun<'_, '_> {
         ) {
             match self.first_comment(e, &media_id, text).await {
                 Ok(id) => {
+                    self.progress
+                        .line(&format!("✓ {}: first comment {id}", e.file));
                     self.journal
                         .entry(&e.id)
                         .expect("recorded")
@@ -1476,14 +1509,12 @@ async fn settle(
     stop: impl Fn() -> bool,
 ) -> Result<crate::instagram::ContainerStatus, ApiError> {
     let start = Instant::now();
-    let mut delay = poll_interval;
     loop {
         let s = client.container_status(container).await?;
         if s.status_code != "IN_PROGRESS" || start.elapsed() >= max_wait || stop() {
             return Ok(s);
         }
-        tokio::time::sleep(delay).await;
-        delay = (delay * 2).min(Duration::from_secs(30));
+        tokio::time::sleep(poll::delay(start.elapsed(), poll_interval)).await;
     }
 }
 
@@ -1509,6 +1540,14 @@ fn short(err: &ApiError) -> String {
             None => m.code.to_string(),
         },
         other => other.to_string(),
+    }
+}
+
+/// "video" for reels, "media" for the rest (a carousel may mix).
+fn what_meta_processes(e: &PlanEntry) -> &'static str {
+    match e.kind {
+        Some(PostType::Reel) => "video",
+        _ => "media",
     }
 }
 

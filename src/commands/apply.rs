@@ -251,7 +251,7 @@ fn round(
         interrupted.store(true, std::sync::atomic::Ordering::SeqCst);
         eprintln!("interrupted: finishing the step in flight, then stopping (a second signal does not speed this up)");
     });
-    let mut progress = crate::apply::Stderr;
+    let mut progress = crate::report::progress::stderr();
     let done = AtomicBool::new(false);
     let result = std::thread::scope(|scope| {
         if locked {
@@ -272,7 +272,7 @@ fn round(
                 }
             });
         }
-        let result = runtime.block_on(crate::apply::apply(context, &mut progress));
+        let result = runtime.block_on(crate::apply::apply(context, progress.as_mut()));
         done.store(true, Ordering::SeqCst);
         result
     });

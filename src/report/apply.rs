@@ -67,13 +67,22 @@ pub fn human(report: &Report, markdown: bool) -> String {
         }
         out.push('\n');
     } else {
-        let width = report
+        // Each post's result was printed on stderr as it happened; the end
+        // repeats only what needs someone (failed, deferred, pending), then
+        // the counts — as Terraform ends an apply.
+        let attention: Vec<_> = report
             .outcomes
+            .iter()
+            .filter(|o| {
+                matches!(o.result, Verdict::Failed | Verdict::Deferred) || !o.pending.is_empty()
+            })
+            .collect();
+        let width = attention
             .iter()
             .map(|o| o.file.chars().count())
             .max()
             .unwrap_or(0);
-        for o in &report.outcomes {
+        for o in &attention {
             let detail = match (o.result, &o.permalink) {
                 (Verdict::Published | Verdict::Updated | Verdict::Moved, Some(p)) => {
                     format!("{}  {p}", o.media_id.as_deref().unwrap_or(""))
@@ -91,7 +100,7 @@ pub fn human(report: &Report, markdown: bool) -> String {
                 let _ = writeln!(out, "  {:<9} {:<width$}  pending: {p}", "", "");
             }
         }
-        if !report.outcomes.is_empty() {
+        if !attention.is_empty() {
             out.push('\n');
         }
     }

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod github;
 pub mod mask;
 pub mod plan;
+pub mod progress;
 
 use crate::diagnostic::{Problem, Severity};
 use crate::validate::FolderScan;

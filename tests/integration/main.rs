@@ -15,6 +15,7 @@ mod init;
 mod loader_props;
 mod plan;
 mod pr_plan;
+mod progress;
 mod push_cost;
 mod remote;
 mod state_backends;
