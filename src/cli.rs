@@ -285,8 +285,47 @@ pub enum Failure {
     Usage(String),
 }
 
+/// The formats a command prints, the first its fallback. `--format` with
+/// another is a usage error rather than quietly ignored.
+fn formats(command: &Command) -> (&'static str, &'static [Format]) {
+    use Format::{Github, Human, Json, Markdown};
+    match command {
+        Command::Validate { .. } => ("validate", &[Human, Json, Markdown, Github]),
+        Command::Plan { .. } => ("plan", &[Human, Json, Markdown, Github]),
+        Command::Apply { .. } => ("apply", &[Human, Json, Markdown, Github]),
+        Command::Status => ("status", &[Human, Json, Markdown]),
+        Command::Auth(_) => ("auth", &[Human, Json, Github]),
+        Command::State(_) => ("state", &[Human, Json]),
+        Command::Init { .. } => ("init", &[Human]),
+        // The schemas are JSON documents.
+        Command::Schema { .. } => ("schema", &[Json]),
+    }
+}
+
+fn format_name(f: Format) -> String {
+    f.to_possible_value()
+        .map(|v| v.get_name().to_string())
+        .unwrap_or_default()
+}
+
 fn execute(cli: &Cli, out: &mut dyn Write) -> Result<i32, Failure> {
-    let format = cli.format.unwrap_or_else(Format::default_for_env);
+    let (name, supported) = formats(&cli.command);
+    let format = match cli.format {
+        Some(f) if !supported.contains(&f) => {
+            let list: Vec<String> = supported.iter().map(|f| format_name(*f)).collect();
+            return Err(Failure::Usage(format!(
+                "`{name}` has no --format {}: it prints {}",
+                format_name(f),
+                list.join(", ")
+            )));
+        }
+        Some(f) => f,
+        // GitHub's format where the command has it (in Actions), else the
+        // command's own.
+        None => Some(Format::default_for_env())
+            .filter(|f| supported.contains(f))
+            .unwrap_or(supported[0]),
+    };
     match &cli.command {
         Command::Schema { which } => {
             let text = match which {

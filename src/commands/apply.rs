@@ -328,7 +328,10 @@ fn finish(
 ) -> i32 {
     let text = match format {
         Format::Json => report::apply::json(report),
-        Format::Github => report::apply::github(report, &workspace_prefix(&cli.repo)),
+        Format::Github => {
+            report::github::append_step_summary(&report::apply::human(report, true));
+            report::apply::github(report, &workspace_prefix(&cli.repo))
+        }
         Format::Human | Format::Markdown => {
             report::apply::human(report, format == Format::Markdown)
         }

@@ -260,22 +260,14 @@ pub fn plan(
         Format::Json => report::plan::json(&plan),
         Format::Markdown => report::plan::markdown(&plan, tz),
         Format::Github => {
-            if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY") {
-                let summary = scan_notes(
+            if std::env::var_os("GITHUB_STEP_SUMMARY").is_some() {
+                report::github::append_step_summary(&scan_notes(
                     Format::Markdown,
                     report::plan::markdown(&plan, tz),
                     &general,
                     &scanned,
                     "",
-                );
-                let written = std::fs::OpenOptions::new()
-                    .append(true)
-                    .create(true)
-                    .open(&path)
-                    .and_then(|mut f| f.write_all(summary.as_bytes()));
-                if let Err(e) = written {
-                    eprintln!("warning: cannot write the job summary: {e}");
-                }
+                ));
             }
             report::plan::github_output(&plan, tz, &workspace_prefix(&cli.repo))
         }
@@ -380,6 +372,7 @@ pub fn status(cli: &Cli, format: Format, out: &mut dyn Write) -> Result<i32, Fai
 
     if format == Format::Json {
         let value = serde_json::json!({
+            "format_version": report::JSON_FORMAT_VERSION,
             "published": published.iter().map(|(id, e)| serde_json::json!({
                 "id": id, "file": e.file, "account": e.account, "type": e.kind,
                 "media_id": e.media_id, "permalink": e.permalink, "published_at": e.published_at,
@@ -402,46 +395,84 @@ pub fn status(cli: &Cli, format: Format, out: &mut dyn Write) -> Result<i32, Fai
         return Ok(EXIT_OK);
     }
 
-    let mut text = String::new();
-    text.push_str(&format!("Published ({}):\n", published.len()));
-    for (id, e) in &published {
-        let when = e
-            .published_at
-            .map(|t| local(t, tz))
-            .unwrap_or_else(|| "?".into());
-        let link = e.permalink.as_deref().unwrap_or("(no permalink recorded)");
-        text.push_str(&format!("  {when}  {id}  {link}\n"));
-    }
+    let mut sections: Vec<report::status::Section> = Vec::new();
+    sections.push(report::status::Section {
+        title: format!("Published ({})", published.len()),
+        rows: published
+            .iter()
+            .map(|(id, e)| {
+                vec![
+                    e.published_at
+                        .map(|t| local(t, tz))
+                        .unwrap_or_else(|| "?".into()),
+                    id.to_string(),
+                    e.permalink
+                        .clone()
+                        .unwrap_or_else(|| "(no permalink recorded)".into()),
+                ]
+            })
+            .collect(),
+        more: 0,
+    });
     if !in_flight.is_empty() {
-        text.push_str(&format!(
-            "\nInterrupted, to resume at the next apply ({}):\n",
-            in_flight.len()
-        ));
-        for (id, e) in &in_flight {
-            text.push_str(&format!("  {id}  {}  ({})\n", e.file, e.status.name()));
-        }
+        sections.push(report::status::Section {
+            title: format!(
+                "Interrupted, to resume at the next apply ({})",
+                in_flight.len()
+            ),
+            rows: in_flight
+                .iter()
+                .map(|(id, e)| {
+                    vec![
+                        id.to_string(),
+                        e.file.clone(),
+                        format!("({})", e.status.name()),
+                    ]
+                })
+                .collect(),
+            more: 0,
+        });
     }
     if !failed.is_empty() {
-        text.push_str(&format!("\nFailed last time ({}):\n", failed.len()));
-        for (id, e) in &failed {
-            text.push_str(&format!(
-                "  {id}  {}: {}\n",
-                e.file,
-                e.last_error.as_deref().unwrap_or("unknown error")
-            ));
-        }
+        sections.push(report::status::Section {
+            title: format!("Failed last time ({})", failed.len()),
+            rows: failed
+                .iter()
+                .map(|(id, e)| {
+                    vec![
+                        id.to_string(),
+                        e.file.clone(),
+                        e.last_error
+                            .clone()
+                            .unwrap_or_else(|| "unknown error".into()),
+                    ]
+                })
+                .collect(),
+            more: 0,
+        });
     }
-    text.push_str(&format!("\nNext ({} due or scheduled):\n", upcoming.len()));
-    for e in upcoming.iter().take(10) {
-        let when = e
-            .publish_at
-            .map(|t| local(t, tz))
-            .unwrap_or_else(|| "at the next apply".into());
-        text.push_str(&format!("  {when}  {}  {}\n", e.id, e.action));
-    }
-    if upcoming.len() > 10 {
-        text.push_str(&format!("  … and {} more\n", upcoming.len() - 10));
-    }
+    sections.push(report::status::Section {
+        title: format!("Next ({} due or scheduled)", upcoming.len()),
+        rows: upcoming
+            .iter()
+            .take(10)
+            .map(|e| {
+                vec![
+                    e.publish_at
+                        .map(|t| local(t, tz))
+                        .unwrap_or_else(|| "at the next apply".into()),
+                    e.id.clone(),
+                    e.action.to_string(),
+                ]
+            })
+            .collect(),
+        more: upcoming.len().saturating_sub(10),
+    });
+    let text = if format == Format::Markdown {
+        report::status::markdown(&sections)
+    } else {
+        report::status::human(&sections)
+    };
     let _ = out.write_all(text.as_bytes());
     Ok(EXIT_OK)
 }

@@ -23,6 +23,7 @@ pub fn state_show(cli: &Cli, format: Format, out: &mut dyn Write) -> Result<i32,
     };
     if format == Format::Json {
         let value = serde_json::json!({
+            "format_version": crate::report::JSON_FORMAT_VERSION,
             "location": store.location(),
             "lease": lease,
             "state": state,

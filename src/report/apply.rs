@@ -124,6 +124,7 @@ pub fn json(report: &Report) -> String {
         *n = serde_json::json!(n.as_u64().unwrap_or(0) + 1);
     }
     let mut value = serde_json::json!({
+        "format_version": super::JSON_FORMAT_VERSION,
         "at": report.at,
         "summary": summary,
         "results": report.outcomes,

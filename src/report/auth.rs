@@ -62,7 +62,10 @@ pub fn human(inspections: &[Inspection], now: Timestamp) -> String {
 }
 
 pub fn json(inspections: &[Inspection]) -> String {
-    let value = serde_json::json!({ "accounts": inspections });
+    let value = serde_json::json!({
+        "format_version": super::JSON_FORMAT_VERSION,
+        "accounts": inspections,
+    });
     let mut s = serde_json::to_string_pretty(&value).unwrap_or_default();
     s.push('\n');
     s

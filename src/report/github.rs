@@ -7,6 +7,22 @@
 use crate::diagnostic::{Problem, Severity};
 
 /// Escapes the message part of a workflow command.
+/// Appends Markdown to the job summary (`$GITHUB_STEP_SUMMARY`) when the
+/// runner set one; a summary that cannot be written is a warning.
+pub fn append_step_summary(markdown: &str) {
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY") else {
+        return;
+    };
+    let written = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(&path)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, markdown.as_bytes()));
+    if let Err(e) = written {
+        eprintln!("warning: cannot write the job summary: {e}");
+    }
+}
+
 pub fn escape_data(s: &str) -> String {
     s.replace('%', "%25")
         .replace('\r', "%0D")

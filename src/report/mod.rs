@@ -7,12 +7,18 @@ pub mod github;
 pub mod mask;
 pub mod plan;
 pub mod progress;
+pub mod status;
 
 use crate::diagnostic::{Problem, Severity};
 use crate::validate::FolderScan;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::Path;
+
+/// The `format_version` of every JSON document postwright prints (plan,
+/// validate, apply, status, auth, state): fields are only added within a
+/// version.
+pub const JSON_FORMAT_VERSION: u32 = 1;
 
 /// How results are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -144,6 +150,7 @@ fn read_lines(repo: &Path, file: &str) -> Option<Vec<String>> {
 pub fn json(problems: &[&Problem], files: usize, scanned: &[FolderScan]) -> String {
     let tally = Tally::of(problems.iter().copied());
     let value = serde_json::json!({
+        "format_version": JSON_FORMAT_VERSION,
         "files": files,
         "scanned": scanned,
         "errors": tally.errors,

@@ -8,6 +8,7 @@ mod auth;
 mod common;
 mod corpus;
 mod crash;
+mod formats;
 mod graph;
 mod graph_server;
 mod hostile;
