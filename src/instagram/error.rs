@@ -76,11 +76,23 @@ pub struct MetaError {
     pub regain: Option<std::time::Duration>,
 }
 
+/// Trial reels: the account has shared as many trial reels as Instagram
+/// allows for now. Not in Meta's error table; seen with code 10 (see
+/// docs/instagram.md, "Trial reels").
+pub const TRIAL_REEL_LIMIT: i64 = 2207078;
+/// Trial reels: the account is not (yet) eligible for trial reels; code 10.
+pub const TRIAL_REELS_INELIGIBLE: i64 = 2207081;
+
 impl MetaError {
     /// The class by code and subcode (Meta's tables), then `is_transient`.
     pub fn class(&self) -> ErrorClass {
         let sub = self.error_subcode.unwrap_or(0);
         match (self.code, sub) {
+            // Trial reels come with code 10, which alone reads as a missing
+            // permission and would stop the account: they concern this
+            // post only.
+            (_, TRIAL_REEL_LIMIT) => ErrorClass::QuotaReached,
+            (_, TRIAL_REELS_INELIGIBLE) => ErrorClass::Content,
             (9, 2207042) => ErrorClass::QuotaReached,
             (9007, _) | (_, 2207027) => ErrorClass::NotReady,
             (-2, 2207020) | (24, 2207008) => ErrorClass::Expired,
@@ -108,6 +120,11 @@ impl MetaError {
 
     /// What the person running postwright should do.
     pub fn advice(&self) -> &'static str {
+        match self.error_subcode {
+            Some(TRIAL_REEL_LIMIT) => return "the account has shared as many trial reels as Instagram allows for now; the post goes out on a later run (or remove `trial` to publish it as a normal reel)",
+            Some(TRIAL_REELS_INELIGIBLE) => return "Instagram does not offer trial reels to this account (yet): remove `trial` from the post to publish it as a normal reel",
+            _ => {}
+        }
         match self.class() {
             ErrorClass::Transient => "Instagram had a passing problem; run apply again",
             ErrorClass::RateLimited => "the account hit Meta's rate limit; wait and run apply again (the next scheduled run will)",
@@ -251,5 +268,21 @@ mod tests {
         ] {
             assert_eq!(err(code, sub).class(), class, "{code}/{sub:?}");
         }
+    }
+
+    #[test]
+    fn trial_reel_refusals_concern_the_post_not_the_account() {
+        use ErrorClass::*;
+        for (code, sub, class, advice) in [
+            (10, TRIAL_REEL_LIMIT, QuotaReached, "later run"),
+            (10, TRIAL_REELS_INELIGIBLE, Content, "remove `trial`"),
+            (100, TRIAL_REELS_INELIGIBLE, Content, "remove `trial`"),
+        ] {
+            let e = err(code, Some(sub));
+            assert_eq!(e.class(), class, "{code}/{sub}");
+            assert!(!e.class().stops_account(), "{code}/{sub}");
+            assert!(e.advice().contains(advice), "{code}/{sub}: {}", e.advice());
+        }
+        assert_eq!(err(10, None).class(), Permission, "code 10 alone still is");
     }
 }
