@@ -8,6 +8,7 @@ mod common;
 mod corpus;
 mod crash;
 mod graph;
+mod graph_features;
 mod graph_server;
 mod hostile;
 mod init;

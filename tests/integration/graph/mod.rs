@@ -44,6 +44,7 @@
 mod api;
 mod checks;
 mod errors;
+mod features;
 mod server;
 mod state;
 mod statics;
