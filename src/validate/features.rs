@@ -56,12 +56,15 @@ pub fn check(
             ),
         ] {
             if present {
-                out.push(Problem::new(
-                    Rule::FieldNotAllowed,
-                    file,
-                    key(&format!("/{field}")),
-                    format!("`{field}` is not allowed on a story: {why}"),
-                ));
+                out.push(
+                    Problem::new(
+                        Rule::FieldNotAllowed,
+                        file,
+                        key(&format!("/{field}")),
+                        format!("`{field}` is not allowed on a story: {why}"),
+                    )
+                    .with_help(format!("remove `{field}`, or publish a feed post or reel")),
+                );
             }
         }
     }

@@ -93,7 +93,14 @@ pub fn check(post: &Post, kind: PostType, video_items: &[bool]) -> Vec<Problem> 
             ("trial", f.trial.is_some()),
         ] {
             if present {
-                out.push(not_allowed(field, "it applies to reels only"));
+                let p = not_allowed(field, "it applies to reels only");
+                out.push(if field == "trial" {
+                    p.with_help(
+                        "a trial reel is a reel: one video with `type: reel`, or remove `trial`",
+                    )
+                } else {
+                    p
+                });
             }
         }
     }
