@@ -7,6 +7,7 @@ mod auth;
 mod common;
 mod corpus;
 mod crash;
+mod features_e2e;
 mod graph;
 mod graph_features;
 mod graph_server;

@@ -339,6 +339,7 @@ fn plan_container(st: &State, me: &TokenInfo, params: &BTreeMap<String, String>)
     }
     if let Some(t) = p("trial_params") {
         features::trial_params(t)?;
+        features::trial_allowed(st, me)?;
     }
     if let Some(t) = p("product_tags") {
         features::product_tags(t, kind, me.login)?;

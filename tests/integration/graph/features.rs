@@ -4,8 +4,8 @@
 //! `is_paid_partnership`). Which kinds may carry them is `api::allowed`.
 
 use super::errors::{meta, param, Res};
-use super::state::Kind;
-use super::Login;
+use super::state::{Kind, State, DAY};
+use super::{Login, TokenInfo};
 use serde_json::Value;
 
 /// `trial_params`: a JSON object whose one field `graduation_strategy`
@@ -131,6 +131,45 @@ pub(super) fn sponsors(v: &str, own_id: &str, login: Login) -> Res<()> {
         .any(|i| i.as_u64().map(|n| n.to_string()).as_deref() == Some(own_id))
     {
         return Err(invalid("Cannot tag yourself as a sponsor."));
+    }
+    Ok(())
+}
+
+/// Whether the account may create one more trial reel now (see the module
+/// docs of `graph` for what Meta leaves unsaid).
+pub(super) fn trial_allowed(st: &State, me: &TokenInfo) -> Res<()> {
+    if st.cfg.trial_ineligible.contains(&me.user_id) {
+        return Err(
+            meta(10, "(#10) The user is not eligible to create trial reels.")
+                .sub(2207081)
+                .user(
+                    "Trial reels unavailable",
+                    "This account cannot share trial reels yet.",
+                )
+                .out(),
+        );
+    }
+    let Some(limit) = st.cfg.trial_reels_per_day else {
+        return Ok(());
+    };
+    let now = st.now();
+    let recent = st
+        .containers
+        .iter()
+        .filter(|c| {
+            c.user_id == me.user_id
+                && c.params.contains_key("trial_params")
+                && now - c.created_at < DAY
+        })
+        .count();
+    if recent >= limit as usize {
+        return Err(meta(10, "(#10) The trial reels limit has been reached.")
+            .sub(2207078)
+            .user(
+                "Trial reels limit reached",
+                "You've shared the maximum number of trial reels allowed. Try again later.",
+            )
+            .out());
     }
     Ok(())
 }

@@ -35,7 +35,11 @@
 //!   stories' `/stories/<username>/<id>/`;
 //! - the upload host answers errors as rupload does,
 //!   `{"debug_info":{"retriable","type","message"}}`, not Graph errors;
-//! - `paging.next` carries `access_token` in its URL, as Meta's does.
+//! - `paging.next` carries `access_token` in its URL, as Meta's does;
+//! - trial reels: Meta publishes no number for the trial-reel limit nor an
+//!   eligibility list; both are settings here (`trial_reels_per_day`,
+//!   `trial_ineligible`) and answer code 10 with subcodes 2207078 and
+//!   2207081 at container creation, as clients report them.
 //!
 //! Test tool only, never part of the crate.
 
@@ -168,6 +172,11 @@ pub struct ServerConfig {
     pub throttle_extension: Duration,
     /// Username Meta reports for comments made by others (`add_comment`).
     pub app_name: String,
+    /// Trial reels an account may create per rolling 24 h before Meta
+    /// answers 10/2207078; `None`: no limit.
+    pub trial_reels_per_day: Option<u32>,
+    /// Accounts (user ids) Instagram offers no trial reels: 10/2207081.
+    pub trial_ineligible: Vec<String>,
 }
 
 impl Default for ServerConfig {
@@ -186,6 +195,8 @@ impl Default for ServerConfig {
             throttle_at_limit: false,
             throttle_extension: Duration::from_secs(30),
             app_name: "postwright-test".into(),
+            trial_reels_per_day: None,
+            trial_ineligible: Vec::new(),
         }
     }
 }
