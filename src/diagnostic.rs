@@ -107,7 +107,7 @@ rules! {
     UserTagPosition = "user-tag-position", Error;
     /// More than 5 product tags on a media item, a product tagged twice, x or y outside 0–1 or on a video.
     ProductTags = "product-tags", Error;
-    /// More than 2 sponsors, or sponsors with `paid_partnership: false`.
+    /// More than 2 sponsors, the account as its own sponsor, or sponsors with `paid_partnership: false`.
     PaidPartnership = "paid-partnership", Error;
     /// A field only Facebook Login can publish (product tags, paid partnership) on an Instagram Login account.
     NeedsFacebookLogin = "needs-facebook-login", Error;

@@ -4,7 +4,7 @@
 //! reels-only field like `cover` (see rules.rs). The facts and their links
 //! are in docs/instagram.md, "Container parameters by post type".
 
-use crate::config::Login;
+use crate::config::{Account, Login};
 use crate::content::{Post, PostType, ProductTag};
 use crate::diagnostic::{Problem, Rule};
 
@@ -18,17 +18,18 @@ pub const MAX_SPONSORS: usize = 2;
 
 const NO_STORY_PRODUCTS: &str = "Instagram tags products on feed posts and reels only";
 
-/// The rules of the newer fields for a post of type `kind` published by an
-/// account of `login` (None when the account is unknown: the login rules
-/// are left out, the rest still runs). `video_items[i]` says whether media
-/// item `i` is a video.
+/// The rules of the newer fields for a post of type `kind` published by
+/// `account` (None when it is unknown: the account rules are left out, the
+/// rest still runs). `video_items[i]` says whether media item `i` is a
+/// video.
 pub fn check(
     post: &Post,
     kind: PostType,
     video_items: &[bool],
-    login: Option<Login>,
+    account: Option<&Account>,
 ) -> Vec<Problem> {
     let mut out = Vec::new();
+    let login = account.map(|a| a.login);
     let file = post.file.rel.as_str();
     let f = &post.fields;
     let key = |pointer: &str| post.spans.key(pointer);
@@ -127,6 +128,24 @@ pub fn check(
                     ),
                 )
                 .with_help("keep the two main brands"),
+            );
+        }
+        let own = account.and_then(|a| {
+            let i = ids.iter().position(|id| id.to_string() == a.user_id)?;
+            Some((a, i))
+        });
+        if let Some((own, i)) = own {
+            out.push(
+                Problem::new(
+                    Rule::PaidPartnership,
+                    file,
+                    post.spans.value(&format!("/sponsor_ids/{i}")),
+                    format!(
+                        "sponsor {} is this post's own account: Instagram cannot tag an account as its own sponsor",
+                        own.user_id
+                    ),
+                )
+                .with_help("name the brand's Instagram user id"),
             );
         }
         if f.paid_partnership == Some(false) && !ids.is_empty() {

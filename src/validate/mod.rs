@@ -401,8 +401,8 @@ pub fn check_post(loaded: content::Loaded, config: &Config, preflight: &mut Pref
         _ => None,
     };
     problems.extend(rules::check(&post, kind, &video_items));
-    let login = account.as_ref().map(|a| config.accounts[a].login);
-    problems.extend(features::check(&post, kind, &video_items, login));
+    let publisher = account.as_ref().map(|a| &config.accounts[a]);
+    problems.extend(features::check(&post, kind, &video_items, publisher));
 
     let has_errors = problems.iter().any(Problem::is_error);
     let valid = match (has_errors, account) {
