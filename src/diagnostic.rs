@@ -103,8 +103,14 @@ rules! {
     Collaborators = "collaborators", Error;
     /// A field the post type cannot carry.
     FieldNotAllowed = "field-not-allowed", Error;
-    /// A user tag with x or y outside 0–1.
+    /// A user tag with x or y outside 0–1, or without them on an image.
     UserTagPosition = "user-tag-position", Error;
+    /// More than 5 product tags on a media item, a product tagged twice, x or y outside 0–1 or on a video.
+    ProductTags = "product-tags", Error;
+    /// More than 2 sponsors, the account as its own sponsor, or sponsors with `paid_partnership: false`.
+    PaidPartnership = "paid-partnership", Error;
+    /// A field only Facebook Login can publish (product tags, paid partnership) on an Instagram Login account.
+    NeedsFacebookLogin = "needs-facebook-login", Error;
     /// Alt text over 1000 characters.
     AltTextTooLong = "alt-text-too-long", Error;
     /// A file that looks like a post (or is named on the command line) but is not read as one.

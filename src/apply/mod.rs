@@ -244,10 +244,20 @@ pub async fn apply(ctx: Context<'_>, progress: &mut dyn Progress) -> Result<Repo
                 account: name.clone(),
             }),
         };
+        // Said once for the account, then one short line per post.
         let fail_all = |why: &str, progress: &mut dyn Progress, outcomes: &mut Vec<Outcome>| {
+            progress.line(&format!("✗ account {name}: {why}"));
             for e in &entries {
-                progress.line(&format!("✗ {}: {why}", e.file));
-                outcomes.push(outcome(e, Verdict::Failed, &journal.state, why.to_string()));
+                progress.line(&format!(
+                    "✗ {}: not attempted (account {name}, see above)",
+                    e.file
+                ));
+                outcomes.push(outcome(
+                    e,
+                    Verdict::Failed,
+                    &journal.state,
+                    format!("account {name}: {why}"),
+                ));
             }
         };
         let client = match client {
@@ -279,9 +289,7 @@ pub async fn apply(ctx: Context<'_>, progress: &mut dyn Progress) -> Result<Repo
                         warnings.push(format!("account {name}: {w}"));
                     }
                     if !i.usable() {
-                        let why = format!("account {name}: {}", i.errors.join("; "));
-                        progress.line(&format!("✗ {why}"));
-                        fail_all(&why, progress, &mut outcomes);
+                        fail_all(&i.errors.join("; "), progress, &mut outcomes);
                         continue;
                     }
                 }

@@ -8,6 +8,7 @@ use crate::report::{self, Format};
 use crate::state::{Locked, Store};
 use crate::validate;
 use std::io::Write;
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -109,15 +110,14 @@ fn round(
     args: &ApplyArgs<'_>,
     out: &mut dyn Write,
 ) -> Result<Result<(crate::apply::Report, bool), i32>, Failure> {
-    let (at, only, prune) = (args.at, args.only, args.prune);
-    let selected = |id: &str| only.is_empty() || only.iter().any(|o| o == id);
+    let (at, prune) = (args.at, args.prune);
     let deadline = Instant::now() + args.lock_timeout;
     let mut waiting_said = false;
     let mut replans = 0;
     // Plan from the record as read; take the lease on exactly that record
     // (the git backend's push is a compare-and-swap on it). When the record
     // moved meanwhile, read it again and plan again.
-    let (planned, locked) = loop {
+    let (planned, locked, only) = loop {
         let planned = match make_plan(
             cli,
             format,
@@ -133,18 +133,16 @@ fn round(
             Ok(p) => p,
             Err(code) => return Ok(Err(code)),
         };
-        for id in only {
-            if !planned.plan.entries.iter().any(|e| &e.id == id) {
-                return Err(Failure::Usage(format!("--only {id}: no post has this id")));
-            }
-        }
+        let only = resolve_only(&planned.plan, args.only, &cli.repo)?;
+        let selected = |id: &str| only.is_empty() || only.iter().any(|o| o == id);
         let writes = planned
             .plan
             .entries
             .iter()
             .any(|e| selected(&e.id) && (e.calls_meta(prune) || e.moved_from.is_some()));
         if !writes {
-            break (planned, false);
+            say_why_nothing(&planned.plan, &only);
+            break (planned, false, only);
         }
         match store.lock() {
             Ok(Locked::Acquired { took_over }) => {
@@ -161,7 +159,7 @@ fn round(
                         old.ended()
                     );
                 }
-                break (planned, true);
+                break (planned, true, only);
             }
             Ok(Locked::Moved) => {
                 replans += 1;
@@ -191,7 +189,7 @@ fn round(
                 }
                 let why = format!("apply is held by {}", lease.describe());
                 eprintln!("deferred: {why}. Nothing was sent to Instagram; the next apply goes on from the record.");
-                let report = crate::apply::deferred(&planned.plan, only, prune, &why);
+                let report = crate::apply::deferred(&planned.plan, &only, prune, &why);
                 return Ok(Ok((report, false)));
             }
             Err(e) => {
@@ -213,6 +211,7 @@ fn round(
         .filter_map(|c| c.valid.as_ref())
         .map(|v| (v.post.id.clone(), v))
         .collect();
+    let selected = |id: &str| only.is_empty() || only.iter().any(|o| o == id);
     let invalid: Vec<&plan::Entry> = plan
         .entries
         .iter()
@@ -229,7 +228,7 @@ fn round(
         hosting: &hosting,
         store,
         state,
-        options: crate::apply::Options::from_config(&config, only.to_vec(), prune),
+        options: crate::apply::Options::from_config(&config, only.clone(), prune),
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -358,5 +357,44 @@ fn finish(
         EXIT_ERROR
     } else {
         EXIT_OK
+    }
+}
+
+/// `--only` names posts by id or by file (as shells complete them:
+/// `posts/x.md`, `./posts/x.md`, or a path under `--repo`); each becomes
+/// its id. A name that is neither is a usage error with the closest id.
+fn resolve_only(plan: &plan::Plan, only: &[String], repo: &Path) -> Result<Vec<String>, Failure> {
+    let ids: Vec<String> = plan.entries.iter().map(|e| e.id.clone()).collect();
+    only.iter()
+        .map(|name| {
+            if ids.iter().any(|id| id == name) {
+                return Ok(name.clone());
+            }
+            let path = Path::new(name);
+            let rel = path
+                .strip_prefix(repo)
+                .unwrap_or(path)
+                .to_string_lossy()
+                .trim_start_matches("./")
+                .replace('\\', "/");
+            if let Some(e) = plan.entries.iter().find(|e| e.file == rel) {
+                return Ok(e.id.clone());
+            }
+            let hint = match validate::schema::closest(name, &ids) {
+                Some(id) => format!("; did you mean `{id}`?"),
+                None => String::new(),
+            };
+            Err(Failure::Usage(format!(
+                "--only {name}: no post has this id or file{hint} (`postwright plan` lists them)"
+            )))
+        })
+        .collect()
+}
+
+/// With `--only`, a post that needs nothing now says why (scheduled, a
+/// draft, published, invalid) instead of a bare "nothing to do".
+fn say_why_nothing(plan: &plan::Plan, only: &[String]) {
+    for e in plan.entries.iter().filter(|e| only.contains(&e.id)) {
+        eprintln!("{}: {} — {}", e.file, e.action, e.reason);
     }
 }

@@ -18,7 +18,9 @@ use crate::diagnostic::{Pos, Problem, Rule};
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
-pub use post::{MediaEntry, Post, PostFields, PostType, UserTag};
+pub use post::{
+    Graduation, IdValue, MediaEntry, Post, PostFields, PostType, ProductTag, Trial, UserTag,
+};
 pub use yaml::{Document, Spans};
 
 /// Post files larger than this are refused unread: no post needs 1 MiB of text.

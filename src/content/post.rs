@@ -35,6 +35,33 @@ pub struct UserTag {
     pub y: Option<f64>,
 }
 
+/// A product from the account's catalog tagged on an image or a reel.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct ProductTag {
+    pub product_id: IdValue,
+    /// From the left edge, 0 to 1; images only, optional.
+    pub x: Option<f64>,
+    /// From the top edge, 0 to 1.
+    pub y: Option<f64>,
+}
+
+/// How a trial reel (shown to non-followers first) graduates to a reel
+/// shown to followers too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Graduation {
+    /// Only when the account shares it in the Instagram app.
+    Manual,
+    /// Instagram shares it by itself if it performs well.
+    Performance,
+}
+
+/// `trial:` of a reel.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct Trial {
+    pub graduation: Graduation,
+}
+
 /// One item of `media`: a path or URL, or an object with per-item fields.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(untagged)]
@@ -44,6 +71,7 @@ pub enum MediaEntry {
         src: String,
         alt_text: Option<String>,
         user_tags: Option<Vec<UserTag>>,
+        product_tags: Option<Vec<ProductTag>>,
     },
 }
 
@@ -69,10 +97,20 @@ impl MediaEntry {
             _ => &[],
         }
     }
+
+    pub fn product_tags(&self) -> &[ProductTag] {
+        match self {
+            MediaEntry::Item {
+                product_tags: Some(t),
+                ..
+            } => t,
+            _ => &[],
+        }
+    }
 }
 
 /// `location_id` may be written as a number or a string; it is an id either way.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(untagged)]
 pub enum IdValue {
     Text(String),
@@ -111,6 +149,16 @@ pub struct PostFields {
     pub thumb_offset: Option<u64>,
     pub share_to_feed: Option<bool>,
     pub audio_name: Option<String>,
+    /// Reels: publish as a trial reel.
+    pub trial: Option<Trial>,
+    /// Shorthand for the product tags of a single image or a reel.
+    pub product_tags: Option<Vec<ProductTag>>,
+    /// true: the "Paid partnership" label.
+    pub paid_partnership: Option<bool>,
+    /// Instagram user ids of the brands named in the label (at most 2).
+    pub sponsor_ids: Option<Vec<IdValue>>,
+    /// true: the "AI info" label (self-disclosure of AI-generated media).
+    pub ai_generated: Option<bool>,
     /// true: publish even when the media and caption equal those of another
     /// post already published (or in flight); without it such a post is
     /// planned as `duplicate` and left alone. Not part of the content hash:

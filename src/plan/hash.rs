@@ -6,7 +6,8 @@
 //! YAML layout and comments) and `comments`, which can be changed after
 //! publishing (that is an `update`, not a change). So reformatting a file is
 //! not a change, and swapping a photo for another of the same name is.
-//! `allow_duplicate` is left out too: it only tells plan that a copy is meant.
+//! The fields added in 2026 (`trial`, `product_tags`, the labels) count
+//! only when present. `allow_duplicate` is left out too: it only tells plan that a copy is meant.
 //!
 //! Two smaller fingerprints find copies of a post under another id (see
 //! [`crate::plan`]'s duplicate guard): the media hash (the post type and the
@@ -42,6 +43,18 @@ struct Publishable<'a> {
     thumb_offset: Option<u64>,
     share_to_feed: Option<bool>,
     audio_name: Option<&'a str>,
+    // Fields added later are left out when absent, so the hashes of posts
+    // published before them stay what they were.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    trial: Option<&'a crate::content::Trial>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    product_tags: Option<&'a [crate::content::ProductTag]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    paid_partnership: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sponsor_ids: Option<&'a [crate::content::IdValue]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ai_generated: Option<bool>,
 }
 
 #[derive(Serialize)]
@@ -49,6 +62,8 @@ struct MediaPart<'a> {
     content: String,
     alt_text: Option<&'a str>,
     user_tags: serde_json::Value,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    product_tags: &'a [crate::content::ProductTag],
 }
 
 impl Hasher {
@@ -74,6 +89,7 @@ impl Hasher {
                 content: self.source(&resolved.source),
                 alt_text: entry.alt_text(),
                 user_tags: serde_json::to_value(entry.user_tags()).unwrap_or_default(),
+                product_tags: entry.product_tags(),
             })
             .collect();
         let cover = post.cover.as_ref().map(|c| self.source(&c.source));
@@ -91,6 +107,11 @@ impl Hasher {
             thumb_offset: f.thumb_offset,
             share_to_feed: f.share_to_feed,
             audio_name: f.audio_name.as_deref(),
+            trial: f.trial.as_ref(),
+            product_tags: f.product_tags.as_deref(),
+            paid_partnership: f.paid_partnership,
+            sponsor_ids: f.sponsor_ids.as_deref(),
+            ai_generated: f.ai_generated,
         };
         let json = serde_json::to_vec(&doc).expect("serialises");
         format!("sha256:{}", hex(&Sha256::digest(&json)))

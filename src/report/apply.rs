@@ -82,12 +82,19 @@ pub fn human(report: &Report, markdown: bool) -> String {
             .map(|o| o.file.chars().count())
             .max()
             .unwrap_or(0);
+        let mut said: Vec<&str> = Vec::new();
         for o in &attention {
             let detail = match (o.result, &o.permalink) {
                 (Verdict::Published | Verdict::Updated | Verdict::Moved, Some(p)) => {
                     format!("{}  {p}", o.media_id.as_deref().unwrap_or(""))
                 }
-                _ => o.message.clone(),
+                // The same reason for several posts (an account without a
+                // token): said at its first post, pointed to after.
+                _ if said.contains(&o.message.as_str()) => "the same as above".to_string(),
+                _ => {
+                    said.push(&o.message);
+                    o.message.clone()
+                }
             };
             let _ = writeln!(
                 out,

@@ -1,6 +1,7 @@
 //! Checks every post: the JSON Schema, Instagram's rules, and a media
 //! preflight. One pass over the files; one header read per media file.
 
+pub mod features;
 pub mod preflight;
 pub mod rules;
 pub mod schema;
@@ -400,6 +401,8 @@ pub fn check_post(loaded: content::Loaded, config: &Config, preflight: &mut Pref
         _ => None,
     };
     problems.extend(rules::check(&post, kind, &video_items));
+    let publisher = account.as_ref().map(|a| &config.accounts[a]);
+    problems.extend(features::check(&post, kind, &video_items, publisher));
 
     let has_errors = problems.iter().any(Problem::is_error);
     let valid = match (has_errors, account) {

@@ -6,6 +6,12 @@ use crate::diagnostic::{Problem, Rule};
 pub const MAX_CAPTION_CHARS: usize = 2200;
 pub const MAX_HASHTAGS: usize = 30;
 pub const MAX_MENTIONS: usize = 20;
+/// Meta's pages disagree: the IG Media `collaborators` edge (a read
+/// endpoint, updated 2025-08-18) says "up to 5 Instagram accounts", but the
+/// reference of the parameter postwright sends, `collaborators` on
+/// `POST /{ig-user-id}/media`, says "A list of up to 3 instagram usernames"
+/// (https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-user/media,
+/// as read in 2026-09). The parameter's own reference wins.
 pub const MAX_COLLABORATORS: usize = 3;
 pub const MAX_ALT_TEXT_CHARS: usize = 1000;
 pub const CAROUSEL_ITEMS: std::ops::RangeInclusive<usize> = 2..=10;
@@ -84,9 +90,17 @@ pub fn check(post: &Post, kind: PostType, video_items: &[bool]) -> Vec<Problem> 
             ("share_to_feed", f.share_to_feed.is_some()),
             ("thumb_offset", f.thumb_offset.is_some()),
             ("audio_name", f.audio_name.is_some()),
+            ("trial", f.trial.is_some()),
         ] {
             if present {
-                out.push(not_allowed(field, "it applies to reels only"));
+                let p = not_allowed(field, "it applies to reels only");
+                out.push(if field == "trial" {
+                    p.with_help(
+                        "a trial reel is a reel: one video with `type: reel`, or remove `trial`",
+                    )
+                } else {
+                    p
+                });
             }
         }
     }
@@ -94,6 +108,7 @@ pub fn check(post: &Post, kind: PostType, video_items: &[bool]) -> Vec<Problem> 
         for (field, present) in [
             ("alt_text", f.alt_text.is_some()),
             ("user_tags", f.user_tags.is_some()),
+            ("product_tags", f.product_tags.is_some()),
         ] {
             if present {
                 out.push(
@@ -251,7 +266,8 @@ pub fn check(post: &Post, kind: PostType, video_items: &[bool]) -> Vec<Problem> 
         }
     }
 
-    // User tags: positions on images; reels take usernames only.
+    // User tags: positions on images (optional on stories); reels take
+    // usernames only.
     let tag_lists = f
         .user_tags
         .iter()
@@ -281,6 +297,9 @@ fn check_tag(
     if kind == PostType::Reel {
         return out;
     }
+    // Stories take a tag without a place (a mention), since 2025-07-09: "x —
+    // Required for images, optional for stories" (IG User Media reference).
+    let optional = kind == PostType::Story;
     for (axis, v) in [("x", tag.x), ("y", tag.y)] {
         match v {
             Some(v) if !(0.0..=1.0).contains(&v) => out.push(
@@ -295,7 +314,7 @@ fn check_tag(
                 )
                 .with_help("0 is the left (x) or top (y) edge, 1 the right or bottom"),
             ),
-            None => out.push(Problem::new(
+            None if !optional => out.push(Problem::new(
                 Rule::UserTagPosition,
                 file,
                 post.spans.value(pointer),

@@ -30,8 +30,10 @@ static POST_FIELDS: LazyLock<Vec<String>> = LazyLock::new(|| {
         .unwrap_or_default()
 });
 
-const MEDIA_ITEM_FIELDS: &[&str] = &["src", "alt_text", "user_tags"];
+const MEDIA_ITEM_FIELDS: &[&str] = &["src", "alt_text", "user_tags", "product_tags"];
 const USER_TAG_FIELDS: &[&str] = &["username", "x", "y"];
+const PRODUCT_TAG_FIELDS: &[&str] = &["product_id", "x", "y"];
+const TRIAL_FIELDS: &[&str] = &["graduation"];
 
 /// Checks a post document against the post schema.
 pub fn check_post(file: &str, value: &Value, spans: &Spans) -> Vec<Problem> {
@@ -148,10 +150,16 @@ fn known_fields(pointer: &str) -> Vec<String> {
     let segments: Vec<&str> = pointer.split('/').skip(1).collect();
     match segments.as_slice() {
         [] => POST_FIELDS.clone(),
-        [.., "user_tags", _] => USER_TAG_FIELDS.iter().map(|s| s.to_string()).collect(),
-        ["media", _] => MEDIA_ITEM_FIELDS.iter().map(|s| s.to_string()).collect(),
+        [.., "user_tags", _] => names(USER_TAG_FIELDS),
+        [.., "product_tags", _] => names(PRODUCT_TAG_FIELDS),
+        ["media", _] => names(MEDIA_ITEM_FIELDS),
+        ["trial"] => names(TRIAL_FIELDS),
         _ => Vec::new(),
     }
+}
+
+fn names(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
 }
 
 /// `/media/1/alt_text` → `media[1].alt_text`, in backticks; the root is "the post".
@@ -253,6 +261,16 @@ mod tests {
         assert_eq!(closest("captoin", &known), Some("caption"));
         assert_eq!(closest("publishat", &known), Some("publish_at"));
         assert_eq!(closest("allow_duplicates", &known), Some("allow_duplicate"));
+        assert_eq!(closest("product_tag", &known), Some("product_tags"));
+        assert_eq!(closest("sponsors_ids", &known), Some("sponsor_ids"));
+        assert_eq!(
+            closest("graduaton", &known_fields("/trial")),
+            Some("graduation")
+        );
+        assert_eq!(
+            closest("produkt_id", &known_fields("/media/0/product_tags/1")),
+            Some("product_id")
+        );
         assert_eq!(closest("zzzzzzzz", &known), None);
     }
 

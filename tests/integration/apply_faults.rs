@@ -12,7 +12,7 @@ fn site() -> Site {
     Site::publish_fixture(Login::Facebook)
 }
 
-fn results<'a>(report: &'a Value, verdict: &str) -> Vec<&'a Value> {
+pub(crate) fn results<'a>(report: &'a Value, verdict: &str) -> Vec<&'a Value> {
     report["results"]
         .as_array()
         .unwrap()

@@ -8,14 +8,14 @@ use serde_json::Value;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-const FB_USER: &str = "17841400000000011";
-const IG_USER: &str = "17841400000000022";
+pub(crate) const FB_USER: &str = "17841400000000011";
+pub(crate) const IG_USER: &str = "17841400000000022";
 const OTHER_USER: &str = "17841400000000033";
-const FB_TOKEN: &str = "EAAB-test-facebook-token";
-const IG_TOKEN: &str = "IGAA-test-instagram-token";
+pub(crate) const FB_TOKEN: &str = "EAAB-test-facebook-token";
+pub(crate) const IG_TOKEN: &str = "IGAA-test-instagram-token";
 const OTHER_TOKEN: &str = "EAAB-test-other-token";
 
-fn config() -> ServerConfig {
+pub(crate) fn config() -> ServerConfig {
     ServerConfig {
         accounts: vec![
             TestAccount::new(Login::Facebook, FB_USER, "brand", FB_TOKEN),
@@ -27,23 +27,23 @@ fn config() -> ServerConfig {
     }
 }
 
-struct T {
-    s: GraphServer,
+pub(crate) struct T {
+    pub(crate) s: GraphServer,
     http: reqwest::Client,
 }
 
 #[derive(Debug)]
-struct Resp {
-    status: u16,
-    body: Value,
+pub(crate) struct Resp {
+    pub(crate) status: u16,
+    pub(crate) body: Value,
     headers: reqwest::header::HeaderMap,
 }
 
 impl Resp {
-    fn code(&self) -> Option<i64> {
+    pub(crate) fn code(&self) -> Option<i64> {
         self.body.pointer("/error/code").and_then(Value::as_i64)
     }
-    fn sub(&self) -> Option<i64> {
+    pub(crate) fn sub(&self) -> Option<i64> {
         self.body
             .pointer("/error/error_subcode")
             .and_then(Value::as_i64)
@@ -51,7 +51,7 @@ impl Resp {
     fn err(&self) -> (u16, Option<i64>, Option<i64>) {
         (self.status, self.code(), self.sub())
     }
-    fn message(&self) -> String {
+    pub(crate) fn message(&self) -> String {
         format!(
             "{} {}",
             self.body
@@ -83,14 +83,14 @@ fn client() -> reqwest::Client {
 }
 
 impl T {
-    async fn new(cfg: ServerConfig) -> T {
+    pub(crate) async fn new(cfg: ServerConfig) -> T {
         T {
             s: GraphServer::start(cfg).await,
             http: client(),
         }
     }
 
-    fn media(&self, name: &str) -> String {
+    pub(crate) fn media(&self, name: &str) -> String {
         format!("{}/{name}", self.s.media_url())
     }
 
@@ -132,7 +132,7 @@ impl T {
         self.call("POST", path, Some(token), params).await
     }
 
-    async fn create(&self, user: &str, token: &str, params: &[(&str, &str)]) -> Resp {
+    pub(crate) async fn create(&self, user: &str, token: &str, params: &[(&str, &str)]) -> Resp {
         self.post(&format!("{user}/media"), token, params).await
     }
 

@@ -76,3 +76,49 @@ fn each_result_is_printed_once_and_the_first_comment_is_reported() {
     assert!(!run.stdout.contains("posts/1-image.md"), "{}", run.stdout);
     assert_eq!(run.stdout.trim(), "Apply: 5 published.", "{}", run.stdout);
 }
+
+#[test]
+fn a_missing_token_is_said_once_for_the_account() {
+    let site = slow_site(Duration::from_millis(100));
+    let run = site.run_env(&["apply", "--at", AT], &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let said = run
+        .stderr
+        .matches("the token variable KILN_TOKEN is not set")
+        .count();
+    assert_eq!(said, 1, "once on stderr: {}", run.stderr);
+    assert_eq!(
+        run.stdout.matches("the token variable KILN_TOKEN").count(),
+        1,
+        "once at the end: {}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("the same as above"), "{}", run.stdout);
+}
+
+#[test]
+fn only_takes_files_suggests_ids_and_says_why_a_post_waits() {
+    let site = slow_site(Duration::from_millis(100));
+    // A path, as a shell completes it.
+    let (code, report, run) = site.apply(&["--only", "./posts/1-image.md"]);
+    assert_eq!(code, 0, "{}", run.stderr);
+    assert_eq!(report["summary"], serde_json::json!({"published": 1}));
+    // A typo: the closest id.
+    let run = site.run(&["apply", "--at", AT, "--only", "1-imgae"]);
+    assert_eq!(run.code, 64, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("--only 1-imgae: no post has this id or file; did you mean `1-image`?"),
+        "{}",
+        run.stderr
+    );
+    // Not due yet: said, with when.
+    let run = site.run(&["apply", "--at", AT, "--only", "6-later"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("posts/6-later.md: scheduled — publish_at is"),
+        "{}",
+        run.stderr
+    );
+}

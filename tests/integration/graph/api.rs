@@ -1,10 +1,11 @@
 //! The Graph endpoints: containers, publishing, quota, reading, comments,
 //! deletes, and the resumable upload host.
 
-use super::checks::{self, field_names, MAX_IMAGE};
+use super::checks::{self, field_names, Positions, MAX_IMAGE};
 use super::errors::{
     meta, missing, ok, ok_with, param, required, unknown_path, upload_error, Out, Res,
 };
+use super::features;
 use super::server::{check_throttle, Req, Shared};
 use super::state::{cursor, meta_time, shortcode, uncursor, CState, Kind, State, Upload, DAY};
 use super::statics::{fetch, FetchError};
@@ -298,19 +299,11 @@ fn plan_container(st: &State, me: &TokenInfo, params: &BTreeMap<String, String>)
     }
     if let Some(t) = p("user_tags") {
         let positions = match kind {
-            Kind::Image | Kind::ItemImage | Kind::StoryImage => Some(true),
-            Kind::Reel => Some(false),
-            _ => None,
+            Kind::Image | Kind::ItemImage => Positions::Required,
+            Kind::StoryImage | Kind::StoryVideo => Positions::Optional,
+            _ => Positions::Refused,
         };
-        match positions {
-            Some(pos) => checks::user_tags(t, pos)?,
-            None => {
-                // Video stories: either form.
-                if checks::user_tags(t, true).is_err() {
-                    checks::user_tags(t, false)?;
-                }
-            }
-        }
+        checks::user_tags(t, positions)?;
     }
     if let Some(c) = p("collaborators") {
         checks::collaborators(c)?;
@@ -345,25 +338,17 @@ fn plan_container(st: &State, me: &TokenInfo, params: &BTreeMap<String, String>)
         return Err(param("audio_name", "must not be empty"));
     }
     if let Some(t) = p("trial_params") {
-        let ok = serde_json::from_str::<Value>(t).ok().is_some_and(|v| {
-            matches!(
-                v.get("graduation_strategy").and_then(Value::as_str),
-                Some("MANUAL" | "SS_PERFORMANCE")
-            )
-        });
-        if !ok {
-            return Err(param(
-                "trial_params",
-                "must be JSON with graduation_strategy MANUAL or SS_PERFORMANCE",
-            ));
-        }
+        features::trial_params(t)?;
+        features::trial_allowed(st, me)?;
     }
-    for j in ["product_tags", "branded_content_sponsor_ids"] {
-        if let Some(v) = p(j) {
-            if !matches!(serde_json::from_str::<Value>(v), Ok(Value::Array(_))) {
-                return Err(param(j, "must be a JSON-encoded array"));
-            }
-        }
+    if let Some(t) = p("product_tags") {
+        features::product_tags(t, kind, me.login)?;
+    }
+    if let Some(v) = p("branded_content_sponsor_ids") {
+        features::sponsors(v, &me.user_id, me.login)?;
+    }
+    if p("is_paid_partnership").is_some() {
+        features::facebook_only("is_paid_partnership", me.login)?;
     }
     if kind == Kind::Carousel {
         carousel_children(st, me, p("children").unwrap_or(""))?;

@@ -57,9 +57,21 @@ fn marked(text: &str, mark: char) -> usize {
         .count()
 }
 
+/// Where a kind of container wants the x and y of its user tags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Positions {
+    /// Images: both, in 0.0–1.0.
+    Required,
+    /// Stories (image and video, since 2025-07-09): either, in 0.0–1.0
+    /// when given.
+    Optional,
+    /// Reels: usernames only.
+    Refused,
+}
+
 /// `user_tags`: a JSON array of `{"username", "x", "y"}`; images need x and
-/// y in 0.0–1.0, reels take usernames only.
-pub(super) fn user_tags(v: &str, positions: bool) -> Res<()> {
+/// y in 0.0–1.0, stories may place them, reels take usernames only.
+pub(super) fn user_tags(v: &str, positions: Positions) -> Res<()> {
     let Ok(Value::Array(tags)) = serde_json::from_str::<Value>(v) else {
         return Err(param("user_tags", "must be a JSON-encoded array"));
     };
@@ -89,10 +101,11 @@ pub(super) fn user_tags(v: &str, positions: bool) -> Res<()> {
         }
         for k in ["x", "y"] {
             match (positions, obj.get(k)) {
-                (true, None) => {
+                (Positions::Required, None) => {
                     return Err(param("user_tags", &format!("needs {k} for tags on images")))
                 }
-                (true, Some(p)) => match p.as_f64() {
+                (Positions::Optional, None) => {}
+                (Positions::Required | Positions::Optional, Some(p)) => match p.as_f64() {
                     Some(p) if (0.0..=1.0).contains(&p) => {}
                     _ => {
                         return Err(param(
@@ -101,13 +114,13 @@ pub(super) fn user_tags(v: &str, positions: bool) -> Res<()> {
                         ))
                     }
                 },
-                (false, Some(_)) => {
+                (Positions::Refused, Some(_)) => {
                     return Err(param(
                         "user_tags",
                         "takes usernames only on reels (no x, y)",
                     ))
                 }
-                (false, None) => {}
+                (Positions::Refused, None) => {}
             }
         }
     }

@@ -43,6 +43,10 @@
 //! - under Instagram Login `id` of `/me` (and of the account's own node) is
 //!   the Instagram-scoped id, different from the professional account id in
 //!   `user_id` ([`scoped_id`]).
+//! - trial reels: Meta publishes no number for the trial-reel limit nor an
+//!   eligibility list; both are settings here (`trial_reels_per_day`,
+//!   `trial_ineligible`) and answer code 10 with subcodes 2207078 and
+//!   2207081 at container creation, as clients report them.
 //!
 //! Test tool only, never part of the crate.
 
@@ -51,6 +55,7 @@
 mod api;
 mod checks;
 mod errors;
+mod features;
 mod server;
 mod state;
 mod statics;
@@ -181,6 +186,11 @@ pub struct ServerConfig {
     /// the served one, and `facebook-api-version` says so (Meta upgrades
     /// calls made to a version past its end of life).
     pub upgrade: Option<(String, String)>,
+    /// Trial reels an account may create per rolling 24 h before Meta
+    /// answers 10/2207078; `None`: no limit.
+    pub trial_reels_per_day: Option<u32>,
+    /// Accounts (user ids) Instagram offers no trial reels: 10/2207081.
+    pub trial_ineligible: Vec<String>,
 }
 
 impl Default for ServerConfig {
@@ -201,6 +211,8 @@ impl Default for ServerConfig {
             app_name: "postwright-test".into(),
             numeric_debug_ids: false,
             upgrade: None,
+            trial_reels_per_day: None,
+            trial_ineligible: Vec::new(),
         }
     }
 }
