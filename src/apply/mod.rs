@@ -176,6 +176,10 @@ pub struct Context<'a> {
     pub store: &'a dyn Store,
     pub state: State,
     pub options: Options,
+    /// The commit the post files come from, with the files that differ
+    /// from it (see [`crate::plan::base::head`]); recorded with each post
+    /// published.
+    pub source: Option<crate::plan::base::Head>,
 }
 
 /// A post ready to be published: its container and what went into it.
@@ -581,6 +585,12 @@ impl AccountRun<'_, '_> {
     }
 
     /// No new step starts once the account is stopped or a signal came.
+    /// The commit the post's file is as in, when it has no edits since.
+    fn source_commit(&self, e: &PlanEntry) -> Option<String> {
+        let head = self.ctx.source.as_ref()?;
+        (!head.dirty.contains(&e.file)).then(|| head.commit.clone())
+    }
+
     fn halted(&self) -> bool {
         self.stopped.is_some() || self.ctx.options.interrupted.load(Ordering::SeqCst)
     }
@@ -753,10 +763,12 @@ impl AccountRun<'_, '_> {
         found: Option<MediaInfo>,
         message: &str,
     ) -> Result<(), StateError> {
+        let commit = self.source_commit(e);
         let Some(entry) = self.record(e, Status::Published) else {
             return Ok(());
         };
         entry.last_error = None;
+        entry.commit = commit;
         if let Some(m) = &found {
             entry.media_id = Some(m.id.clone());
             entry.permalink = m.permalink.clone();
@@ -1198,8 +1210,10 @@ impl AccountRun<'_, '_> {
             }
             return Ok(());
         };
+        let commit = self.source_commit(e);
         let entry = self.journal.entry(&e.id).expect("recorded");
         entry.status = Status::Published;
+        entry.commit = commit;
         entry.media_id = Some(media_id.clone());
         entry.published_at = Some(Timestamp::now());
         entry.last_error = None;

@@ -229,6 +229,7 @@ fn round(
         store,
         state,
         options: crate::apply::Options::from_config(&config, only.clone(), prune),
+        source: plan::base::head(&cli.repo),
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -13,6 +13,7 @@ use jiff::Timestamp;
 use std::io::Write;
 
 mod apply;
+mod changes;
 mod state_cmd;
 
 pub use apply::{apply, ApplyArgs};
@@ -230,6 +231,7 @@ pub fn plan(
         scanned,
         general,
         posts,
+        state,
         ..
     } = match planned {
         Ok(p) => p,
@@ -249,6 +251,15 @@ pub fn plan(
             }
         }
     }
+    let pr_base = plan.pull_request.as_ref().map(|p| p.base.clone());
+    changes::explain(
+        &mut plan,
+        &cli.repo,
+        &state,
+        &posts,
+        &config.content,
+        pr_base.as_deref(),
+    );
     if let Ok(Some(lease)) = store.lease() {
         if lease.live(Timestamp::now()) {
             eprintln!("note: an apply is running: {}", lease.describe());

@@ -63,7 +63,7 @@ pub struct Trial {
 }
 
 /// One item of `media`: a path or URL, or an object with per-item fields.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(untagged)]
 pub enum MediaEntry {
     Src(String),
@@ -128,7 +128,7 @@ impl fmt::Display for IdValue {
 
 /// The fields of a post, as the schema defines them. Unknown fields never
 /// reach here: the schema check reports them first.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 pub struct PostFields {
     pub id: Option<String>,
     pub account: Option<String>,

@@ -127,6 +127,89 @@ pub fn touched(repo: &Path, base: &str) -> Result<Touched, BaseError> {
     Ok(touched)
 }
 
+/// The commit the working tree is at, and the files (relative to the
+/// content repo) that differ from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Head {
+    pub commit: String,
+    pub dirty: std::collections::HashSet<String>,
+}
+
+/// `None` outside a git repository or before its first commit.
+pub fn head(repo: &Path) -> Option<Head> {
+    let (ok, commit, _) = git(repo, &["rev-parse", "--verify", "--quiet", "HEAD"]).ok()?;
+    if !ok {
+        return None;
+    }
+    let (ok, status, _) = git(
+        repo,
+        &[
+            "status",
+            "--porcelain=v1",
+            "-z",
+            "--untracked-files=all",
+            "--no-renames",
+            ".",
+        ],
+    )
+    .ok()?;
+    if !ok {
+        return None;
+    }
+    // `git status` paths are relative to the repository's top; ask where
+    // the content repo sits in it.
+    let (_, prefix, _) = git(repo, &["rev-parse", "--show-prefix"]).ok()?;
+    let prefix = prefix.trim();
+    let dirty = status
+        .split('\0')
+        .filter(|l| l.len() > 3)
+        .map(|l| l[3..].strip_prefix(prefix).unwrap_or(&l[3..]).to_string())
+        .collect();
+    Some(Head {
+        commit: commit.trim().to_string(),
+        dirty,
+    })
+}
+
+/// A file as it was in `rev` (`git show REV:./PATH`, relative to the
+/// content repo); `None` when it was not there.
+pub fn show(repo: &Path, rev: &str, path: &str) -> Option<Vec<u8>> {
+    if rev.starts_with('-') {
+        return None;
+    }
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(repo)
+        .args(["show", "--no-textconv", &format!("{rev}:./{path}")])
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .output()
+        .ok()?;
+    out.status.success().then_some(out.stdout)
+}
+
+/// The blob id of a file in `rev`, and of the working tree's copy: equal
+/// when the bytes are the same.
+pub fn same_bytes(repo: &Path, rev: &str, path: &str) -> Option<bool> {
+    if rev.starts_with('-') {
+        return None;
+    }
+    let (ok, old, _) = git(
+        repo,
+        &[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("{rev}:./{path}"),
+        ],
+    )
+    .ok()?;
+    if !ok {
+        return Some(false);
+    }
+    let (ok, new, _) = git(repo, &["hash-object", "--", path]).ok()?;
+    ok.then(|| old.trim() == new.trim())
+}
+
 /// `git diff --name-status -z`: `M\0path\0`, `R087\0old\0new\0`, …
 fn parse_name_status(out: &str) -> Touched {
     let mut files = BTreeMap::new();

@@ -25,6 +25,7 @@
 //! writes from now on (and adds it when it re-keys a moved post).
 
 pub mod base;
+pub mod diff;
 pub mod hash;
 
 use crate::content::PostType;
@@ -152,6 +153,10 @@ pub struct Entry {
     /// file, or a media file it uses).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pr: Option<base::Touch>,
+    /// Field by field, what changed: since the commit a `changed` post was
+    /// published from, or in the pull request against its base.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<diff::Change>,
 }
 
 impl Entry {
@@ -405,6 +410,7 @@ pub fn plan(inputs: &Inputs<'_>) -> Plan {
             media_hash: None,
             caption_hash: None,
             pr: None,
+            changes: Vec::new(),
         });
     }
 
@@ -634,6 +640,7 @@ fn invalid(checked: &Checked, id: String, recorded: Option<&state::Entry>) -> En
         media_hash: None,
         caption_hash: None,
         pr: None,
+        changes: Vec::new(),
     }
 }
 
@@ -672,6 +679,7 @@ fn base_entry(valid: &ValidPost, hosting: &Hosting, content_hash: &str) -> Entry
         media_hash: None,
         caption_hash: None,
         pr: None,
+        changes: Vec::new(),
     }
 }
 

@@ -106,6 +106,9 @@ pub fn human(plan: &Plan, tz: &TimeZone) -> String {
         );
         let _ = writeln!(out, "{}", line.trim_end());
         let _ = writeln!(out, "      {}", e.reason);
+        for c in &e.changes {
+            let _ = writeln!(out, "      ~ {}: {}", c.field, c.diff);
+        }
         match &e.pr {
             Some(crate::plan::base::Touch::Renamed { from }) => {
                 let _ = writeln!(out, "      this pull request renamed it from {from}");
@@ -175,6 +178,9 @@ fn markdown_row(e: &Entry, tz: &TimeZone, inline_problems: bool) -> String {
         None => String::new(),
     };
     let mut why = md_cell(&e.reason);
+    for c in e.changes.iter().take(8) {
+        let _ = write!(why, "<br>~ **{}**: {}", md_cell(&c.field), md_cell(&c.diff));
+    }
     if inline_problems {
         for p in e.problems.iter().filter(|p| p.is_error()).take(5) {
             let _ = write!(

@@ -118,6 +118,12 @@ pub struct Entry {
     /// Hash of the caption alone; kept with `media_hash`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caption_hash: Option<String>,
+    /// The commit the post was published from (its file as in that commit),
+    /// so plan can show what changed since (`git show COMMIT:FILE`). Absent
+    /// when the repository had no commit or the file had edits not yet
+    /// committed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
 }
 
 impl Entry {
@@ -146,6 +152,7 @@ impl Entry {
             last_error: None,
             media_hash: None,
             caption_hash: None,
+            commit: None,
         }
     }
 }

@@ -153,3 +153,78 @@ fn an_unknown_base_warns_and_lists_every_post() {
     assert!(err.contains("cannot be empty or start with `-`"), "{err}");
     assert!(!Path::new("/tmp/pwned").exists());
 }
+
+/// A published post edited afterwards: `changed`, with what changed since
+/// the commit it was published from, word by word.
+#[test]
+fn a_changed_post_shows_its_field_diffs_since_it_was_published() {
+    use crate::apply_e2e::{Site, AT as APPLY_AT};
+    let site = Site::publish_fixture(crate::graph::Login::Facebook);
+    let root = site.path();
+    git(root, &["init", "-q", "-b", "main"]);
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-q", "-m", "posts"]);
+    let (code, report, run) = site.apply(&["--only", "1-image"]);
+    assert_eq!(code, 0, "{report:#}\n{}", run.stderr);
+    let head = git(root, &["rev-parse", "HEAD"]).trim().to_string();
+    assert_eq!(site.state()["posts"]["1-image"]["commit"], head.as_str());
+    // Edited after publishing: caption, the alt text, and the photo's bytes.
+    let post = root.join("posts/1-image.md");
+    let text = fs::read_to_string(&post).unwrap();
+    let text = text
+        .replace("Meet the Harbour mug.", "Meet the Coast mug.")
+        .replace("A speckled blue mug", "A speckled green mug");
+    fs::write(&post, text).unwrap();
+    fs::copy(
+        fixtures().join("media/square.jpg"),
+        root.join("media/portrait.jpg"),
+    )
+    .unwrap();
+    let run = site.run(&["plan", "--at", APPLY_AT, "--offline", "--format", "json"]);
+    let v: Value = serde_json::from_str(&run.stdout).unwrap();
+    let e = v["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == "1-image")
+        .unwrap();
+    assert_eq!(e["action"], "changed", "{e:#}");
+    let changes: Vec<(String, String)> = e["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["field"].as_str().unwrap().to_string(),
+                c["diff"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        changes.contains(&(
+            "caption".into(),
+            "Meet the [-Harbour-] {+Coast+} mug. ☕ @oakandpaper".into()
+        )),
+        "{changes:#?}"
+    );
+    assert!(
+        changes
+            .iter()
+            .any(|(f, d)| f == "media[1]" && d.contains("the file was replaced")),
+        "{changes:#?}"
+    );
+    assert!(
+        changes
+            .iter()
+            .any(|(f, d)| f == "media[1].alt_text" && d.contains("blue") && d.contains("green")),
+        "{changes:#?}"
+    );
+    let human = site.run(&["plan", "--at", APPLY_AT, "--offline"]);
+    assert!(
+        human
+            .stdout
+            .contains("      ~ caption: Meet the [-Harbour-] {+Coast+} mug. ☕ @oakandpaper"),
+        "{}",
+        human.stdout
+    );
+}
