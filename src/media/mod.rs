@@ -42,10 +42,13 @@ pub enum Format {
         height: u32,
         /// EXIF Orientation, 1..=8.
         orientation: u8,
+        /// What the file holds besides its picture (MPF images, a gain map).
+        extra: JpegExtra,
     },
-    /// A JPEG file carrying an MPO (multi-picture, APP2 "MPF\0") or JPS stereo
-    /// image: Instagram rejects these.
-    Mpo,
+    /// A multi-picture JPEG whose pictures are views of one scene (an MPO
+    /// of 3D and panorama cameras) or a JPS stereo pair: Instagram rejects
+    /// these ("Extended JPEG formats such as MPO and JPS are not supported").
+    Mpo(MultiPicture),
     /// An image in a format Instagram does not accept: "PNG", "GIF", "WebP",
     /// "HEIC", "AVIF", "BMP", "TIFF".
     OtherImage(&'static str),
@@ -56,6 +59,53 @@ pub enum Format {
     OtherVideo(&'static str),
     /// Not recognised as any image or video.
     Unknown,
+}
+
+/// What a JPEG holds besides its primary picture, from its MPF index (CIPA
+/// DC-007, APP2 "MPF\0") and its metadata. All of these are JPEGs: a reader
+/// that knows nothing of MPF decodes the primary picture and ignores the
+/// images appended after it, as libjpeg does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JpegExtra {
+    /// Nothing: a plain JPEG (or an MPF index listing only the primary).
+    None,
+    /// MPF lists only large thumbnails of the primary (MP types 0x010001
+    /// VGA, 0x010002 Full HD), as many cameras write into ordinary JPEGs.
+    Previews,
+    /// An HDR gain map: Ultra HDR (Google, v1: XMP `hdrgm:` metadata plus
+    /// an MPF image of type 0x000000) or ISO 21496-1 (APP2
+    /// "urn:iso:std:iso:ts:21496:-1"), as Pixel, Samsung and recent iPhone
+    /// cameras write. Viewers without HDR show the primary picture.
+    GainMap,
+    /// MPF lists images of undefined (0x000000) or unknown type and there is
+    /// no gain-map metadata: a depth map, a vendor's own gain map, ...
+    Auxiliary,
+}
+
+/// The kinds of multi-picture file Instagram rejects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MultiPicture {
+    /// MP type 0x020002 (multi-frame, disparity): a stereo pair or
+    /// multi-view set from a 3D camera, the classic `.mpo`.
+    Disparity,
+    /// MP type 0x020001 (multi-frame, panorama): the frames of a panorama.
+    Panorama,
+    /// MP type 0x020003 (multi-frame, multi-angle): one subject from several angles.
+    MultiAngle,
+    /// A JPS stereo pair (APP3 "_JPSJPS_"): both views side by side in one picture.
+    Jps,
+}
+
+impl MultiPicture {
+    /// What it is, for messages: "stereo (3D) MPO", ...
+    pub fn name(self) -> &'static str {
+        match self {
+            MultiPicture::Disparity => "stereo (3D) MPO",
+            MultiPicture::Panorama => "panorama MPO",
+            MultiPicture::MultiAngle => "multi-angle MPO",
+            MultiPicture::Jps => "JPS stereo",
+        }
+    }
 }
 
 /// What the `moov` box of an MP4/MOV file says.
@@ -75,6 +125,9 @@ pub struct VideoInfo {
     pub has_video_track: bool,
     /// "Faststart": the moov box precedes the first mdat box, as Instagram asks.
     pub moov_before_mdat: bool,
+    /// Fragmented MP4: moov has an mvex box and the samples are in moof
+    /// fragments; `duration_ms` then comes from mehd or the fragments.
+    pub fragmented: bool,
 }
 
 /// The ISO-BMFF flavour of a video file.
@@ -110,28 +163,42 @@ impl Format {
                 width,
                 height,
                 orientation,
+                extra,
             } => {
                 let (dw, dh) = self.display_size().unwrap_or((*width, *height));
+                let extra = match extra {
+                    JpegExtra::None => "",
+                    JpegExtra::Previews => " with MPF previews",
+                    JpegExtra::GainMap => " with an HDR gain map (Ultra HDR)",
+                    JpegExtra::Auxiliary => " with auxiliary MPF images",
+                };
                 if *orientation == 1 {
-                    format!("JPEG {dw}×{dh}")
+                    format!("JPEG {dw}×{dh}{extra}")
                 } else {
                     format!(
-                        "JPEG {dw}×{dh} (stored {width}×{height}, EXIF orientation {orientation})"
+                        "JPEG {dw}×{dh}{extra} (stored {width}×{height}, EXIF orientation {orientation})"
                     )
                 }
             }
-            Format::Mpo => "MPO (multi-picture JPEG)".to_string(),
+            Format::Mpo(kind) => format!("{} image (multi-picture JPEG)", kind.name()),
             Format::OtherImage(name) => format!("{name} image"),
             Format::Video(v) => {
                 let secs = format_seconds(v.duration_ms);
+                let fragmented = if v.fragmented { "fragmented " } else { "" };
                 match self.display_size() {
                     Some((w, h)) if v.rotation != 0 => format!(
-                        "{} video {w}×{h} (rotated {}°), {secs}",
+                        "{}{} video {w}×{h} (rotated {}°), {secs}",
+                        fragmented,
                         v.container.name(),
                         v.rotation
                     ),
-                    Some((w, h)) => format!("{} video {w}×{h}, {secs}", v.container.name()),
-                    None => format!("{} file without a video track, {secs}", v.container.name()),
+                    Some((w, h)) => {
+                        format!("{fragmented}{} video {w}×{h}, {secs}", v.container.name())
+                    }
+                    None => format!(
+                        "{fragmented}{} file without a video track, {secs}",
+                        v.container.name()
+                    ),
                 }
             }
             Format::OtherVideo(name) => format!("{name} video"),
@@ -148,6 +215,7 @@ impl Format {
                 width,
                 height,
                 orientation,
+                ..
             } => Some(if (5..=8).contains(orientation) {
                 (*height, *width)
             } else {
@@ -563,6 +631,7 @@ mod tests {
             width,
             height,
             orientation,
+            extra: JpegExtra::None,
         }
     }
 
@@ -589,7 +658,42 @@ mod tests {
         );
         assert_eq!(fixture("png-named.jpg").format, Format::OtherImage("PNG"));
         assert_eq!(fixture("image.png").format, Format::OtherImage("PNG"));
-        assert_eq!(fixture("mpo.jpg").format, Format::Mpo);
+        assert_eq!(
+            fixture("mpo.jpg").format,
+            Format::Mpo(MultiPicture::Disparity)
+        );
+    }
+
+    // The real-world quirks of issue 13 (see scripts/make-media-fixtures.sh);
+    // the figures are those of libjpeg-turbo, Pillow and ffprobe.
+    #[test]
+    fn fixture_quirks_images() {
+        let with = |w, h, o, extra| Format::Jpeg {
+            width: w,
+            height: h,
+            orientation: o,
+            extra,
+        };
+        // djpeg: "9 extraneous bytes before marker 0xdb", "3 ... before marker 0xc0".
+        assert_eq!(fixture("junk.jpg").format, jpeg_fmt(1080, 1080, 1));
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/media/junk.jpg");
+        let bytes = std::fs::read(path).unwrap();
+        let mut src = Source::new(std::io::Cursor::new(&bytes), bytes.len() as u64).unwrap();
+        assert_eq!(jpeg::scan(&mut src).unwrap().extraneous, 9 + 3);
+        // Pillow: orientation 6 from the APP1 after SOF.
+        let f = fixture("exif-after-sof.jpg").format;
+        assert_eq!(f, jpeg_fmt(1920, 1080, 6));
+        assert_eq!(f.display_size(), Some((1080, 1920)));
+        // Pillow 13: format JPEG (Ultra HDR is not an MPO), 1 frame.
+        assert_eq!(
+            fixture("ultrahdr.jpg").format,
+            with(1080, 1080, 1, JpegExtra::GainMap)
+        );
+        // Pillow: MPO with 2 frames; its second picture is a preview.
+        assert_eq!(
+            fixture("mpf-preview.jpg").format,
+            with(1080, 1080, 1, JpegExtra::Previews)
+        );
     }
 
     // Durations come from ffmpeg, whose AAC priming can add a few tens of
@@ -628,6 +732,32 @@ mod tests {
             fixture("clip.webm").format,
             Format::OtherVideo("WebM/Matroska")
         );
+    }
+
+    #[test]
+    fn fixture_quirks_videos() {
+        // ffprobe: displaymatrix -1 65535 / -65535 1, "rotation=-90" (90° clockwise).
+        let noisy = fixture("rotated-noisy.mp4");
+        assert_video(&noisy, Container::Mp4, 1280, 720, 90, 3);
+        assert_eq!(noisy.format.display_size(), Some((720, 1280)));
+        // ffprobe: format duration 5.200 s (audio 5.2 s, video 5.0 s).
+        let frag = fixture("fragmented.mp4");
+        let Format::Video(v) = &frag.format else {
+            panic!("{:?}", frag.format)
+        };
+        assert!(v.fragmented && v.moov_before_mdat && v.has_video_track);
+        assert_eq!((v.width, v.height, v.rotation), (720, 1280, 0));
+        assert_eq!(v.duration_ms, 5200);
+        assert_eq!(
+            frag.format.describe(),
+            "fragmented MP4 video 720×1280, 5.2 s"
+        );
+        for name in ["reel.mp4", "clip.mov", "rotated.mp4"] {
+            let Format::Video(v) = fixture(name).format else {
+                panic!()
+            };
+            assert!(!v.fragmented, "{name}");
+        }
     }
 
     #[test]
