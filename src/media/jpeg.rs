@@ -866,4 +866,71 @@ pub(super) mod tests {
         // EOI before a frame.
         assert_malformed(&[0xFF, 0xD8, 0xFF, 0xD9], "JPEG");
     }
+
+    // kamadak-exif (a maintained EXIF parser) reads the same orientation as
+    // we do, on every fixture JPEG and on synthetic EXIF before and after
+    // the frame header, in both byte orders. It also scans all segments up
+    // to SOS, so EXIF after SOF is found by both.
+    fn kamadak_orientation(bytes: &[u8]) -> u8 {
+        let mut r = std::io::BufReader::new(std::io::Cursor::new(bytes));
+        exif::Reader::new()
+            .read_from_container(&mut r)
+            .ok()
+            .and_then(|e| {
+                e.get_field(exif::Tag::Orientation, exif::In::PRIMARY)
+                    .and_then(|f| f.value.get_uint(0))
+            })
+            .and_then(|v| u8::try_from(v).ok())
+            .filter(|v| (1..=8).contains(v))
+            .unwrap_or(1)
+    }
+
+    fn our_orientation(bytes: &[u8]) -> u8 {
+        match format_of(bytes) {
+            Format::Jpeg { orientation, .. } => orientation,
+            Format::Mpo(_) => scan_of(bytes).unwrap().orientation.unwrap_or(1),
+            other => panic!("not a JPEG: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn orientation_agrees_with_kamadak_exif() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut checked = 0;
+        for dir in ["tests/fixtures/media", "example-content/media"] {
+            for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+                let path = entry.unwrap().path();
+                if path.extension().and_then(|e| e.to_str()) != Some("jpg") || path.is_symlink() {
+                    continue;
+                }
+                let bytes = std::fs::read(&path).unwrap();
+                if !bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+                    continue; // png-named.jpg
+                }
+                assert_eq!(
+                    our_orientation(&bytes),
+                    kamadak_orientation(&bytes),
+                    "{}",
+                    path.display()
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked >= 15, "{checked}");
+        let dht = segment(0xC4, &[0x00; 17]);
+        for o in 0..=9 {
+            for be in [true, false] {
+                for file in [
+                    jpeg(&[jfif(), exif(be, o), dqt(), sof(0xC0, 30, 20)]),
+                    jpeg(&[jfif(), dqt(), sof(0xC2, 30, 20), dht.clone(), exif(be, o)]),
+                ] {
+                    assert_eq!(
+                        our_orientation(&file),
+                        kamadak_orientation(&file),
+                        "orientation {o}"
+                    );
+                }
+            }
+        }
+    }
 }
