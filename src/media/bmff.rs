@@ -194,7 +194,9 @@ fn sum_fragments<R: Read + Seek>(
     fmt: &'static str,
 ) -> Result<(), MediaError> {
     let mut count = 0u32;
-    while let Some(b) = top_box(src, pos, fmt)? {
+    // A damaged tail (a recording cut short mid-fragment) ends the sum: the
+    // fragments before it play, which is the point of fragmenting.
+    while let Ok(Some(b)) = top_box(src, pos, fmt) {
         pos = b.pos + b.size;
         if &b.kind != b"moof" {
             continue;

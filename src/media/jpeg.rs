@@ -91,7 +91,7 @@ pub(super) fn scan<R: Read + Seek>(src: &mut Source<R>) -> Result<Scan, MediaErr
         match segment(src, &mut scan, &mut skipped) {
             Ok(true) => {}
             Ok(false) => return Ok(scan),
-            Err(_) if scan.frame.is_some() => return Ok(scan),
+            Err(MediaError::Malformed { .. }) if scan.frame.is_some() => return Ok(scan),
             Err(e) => return Err(e),
         }
     }

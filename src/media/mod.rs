@@ -17,6 +17,9 @@ mod bmff;
 mod jpeg;
 mod sniff;
 
+pub use bmff::{MAX_FRAGMENTS, MAX_MOOF};
+pub use jpeg::MAX_STRAY;
+
 use bmff::inspect_bmff;
 use jpeg::inspect_jpeg;
 use sniff::{sniff, Sniffed};
@@ -270,8 +273,11 @@ pub fn inspect(path: &Path) -> Result<MediaInfo, MediaError> {
 }
 
 /// Inspect any seekable reader of known length. Never panics, never sizes a
-/// buffer from an unchecked length field (EXIF is bounded by the 64 KiB JPEG
-/// segment limit, moov by [`MAX_MOOV`]) and terminates on any input.
+/// buffer from an unchecked length field (EXIF, MPF and XMP are bounded by
+/// the 64 KiB JPEG segment limit, moov by [`MAX_MOOV`], each moof by
+/// [`MAX_MOOF`]), never scans unboundedly (at most [`MAX_STRAY`] junk bytes
+/// between JPEG segments, [`MAX_FRAGMENTS`] fragments) and terminates on any
+/// input.
 pub fn inspect_reader<R: Read + Seek>(reader: R, len: u64) -> Result<MediaInfo, MediaError> {
     let mut src = Source::new(reader, len)?;
     let mut head = [0u8; SNIFF_LEN];
@@ -777,6 +783,19 @@ mod tests {
             frag.format.describe(),
             "fragmented MP4 video 720×1280, 5.2 s"
         );
+        // Cut short (a recording that crashed): the complete fragments
+        // count. ffprobe: video 4.000 s, audio 4.040 s (cut before the last
+        // moof); video 5.0 s, audio 5.2 s (cut inside the last mdat).
+        let path =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/media/fragmented.mp4");
+        let bytes = std::fs::read(path).unwrap();
+        for (cut, ms) in [(11_658, 4040), (12_500, 5200)] {
+            let info = inspect_reader(std::io::Cursor::new(&bytes[..cut]), cut as u64).unwrap();
+            let Format::Video(v) = info.format else {
+                panic!()
+            };
+            assert_eq!(v.duration_ms, ms, "cut at {cut}");
+        }
         for name in ["reel.mp4", "clip.mov", "rotated.mp4"] {
             let Format::Video(v) = fixture(name).format else {
                 panic!()
