@@ -114,8 +114,8 @@ fn next_marker<R: Read + Seek>(
             Err(malformed(
                 "JPEG",
                 format!(
-                    "more than {MAX_STRAY} stray bytes between segments (from byte {from}); \
-                     this is not a damaged header but not a JPEG header at all"
+                    "more than {MAX_STRAY} stray bytes between segments (the last run from \
+                     byte {from}): too many for a damaged header"
                 ),
             ))
         } else {
