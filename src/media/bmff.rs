@@ -20,10 +20,11 @@
 //! one public report of a refused ffmpeg MP4 that pointed at
 //! `frag_keyframe+empty_moov` (pankod/canvas2video#20) was fixed by choosing
 //! libx264 (pankod/canvas2video#22), not by un-fragmenting. Refusing them
-//! would block files that may well publish; `describe()` says "fragmented"
-//! so that a failure at Meta can be traced, and `ffmpeg -i in.mp4 -c copy
-//! -movflags +faststart out.mp4` turns one into a plain MP4 (see
-//! docs/instagram.md, Media).
+//! would block files that may well publish. [`VideoInfo::fragmented`]
+//! records it (and `Format::describe` says "fragmented") so that a caller
+//! can tell a failure at Meta apart; `ffmpeg -i in.mp4 -c copy -movflags
+//! +faststart out.mp4` turns one into a plain MP4 (see docs/instagram.md,
+//! Media).
 
 use super::{malformed, Container, MediaError, Source, VideoInfo, MAX_MOOV};
 use std::io::{Read, Seek};
