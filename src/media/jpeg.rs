@@ -19,6 +19,12 @@ use std::io::{Read, Seek};
 /// KiB is a whole segment's worth.
 pub const MAX_STRAY: u64 = 64 * 1024;
 
+/// How far into a file the segments before the first scan may reach. Real
+/// headers are kilobytes (an EXIF block, an ICC profile, XMP; a few MB for a
+/// huge chunked ICC profile); past this, a file of endless tiny segments is
+/// refused instead of walked to its end.
+pub const MAX_HEADER: u64 = 16 * 1024 * 1024;
+
 // Longest segment identifier we look at: "http://ns.adobe.com/xap/1.0/\0" (29
 // bytes) and "urn:iso:std:iso:ts:21496:-1\0" (28).
 const ID_LEN: u64 = 32;
@@ -148,6 +154,12 @@ fn segment<R: Read + Seek>(
     scan: &mut Scan,
     skipped: &mut u64,
 ) -> Result<bool, MediaError> {
+    if src.pos > MAX_HEADER {
+        return Err(malformed(
+            "JPEG",
+            format!("no scan (SOS) in the first {MAX_HEADER} bytes"),
+        ));
+    }
     let marker = next_marker(src, scan, skipped)?;
     match marker {
         // Standalone markers: no length field.
@@ -812,6 +824,23 @@ pub(super) mod tests {
         v.extend_from_slice(&sof(0xC0, 3, 3)[1..]);
         let e = run(&v).unwrap_err().to_string();
         assert!(e.contains("stray bytes between segments"), "{e}");
+    }
+
+    #[test]
+    fn jpeg_header_area_is_bounded() {
+        // Endless empty APP0 segments: refused once past MAX_HEADER, whether
+        // the frame header came before them (then the frame is kept) or not.
+        let empty = [0xFF, 0xE0, 0x00, 0x02];
+        let n = (MAX_HEADER / 4 + 2) as usize;
+        let mut v = vec![0xFF, 0xD8];
+        v.extend(empty.iter().copied().cycle().take(4 * n));
+        v.extend_from_slice(&sof(0xC0, 9, 9));
+        let e = run(&v).unwrap_err().to_string();
+        assert!(e.contains("no scan (SOS) in the first"), "{e}");
+        let mut v = vec![0xFF, 0xD8];
+        v.extend_from_slice(&sof(0xC0, 9, 9));
+        v.extend(empty.iter().copied().cycle().take(4 * n));
+        assert!(matches!(format_of(&v), Format::Jpeg { width: 9, .. }));
     }
 
     #[test]

@@ -18,7 +18,7 @@ mod jpeg;
 mod sniff;
 
 pub use bmff::{MAX_FRAGMENTS, MAX_MOOF};
-pub use jpeg::MAX_STRAY;
+pub use jpeg::{MAX_HEADER, MAX_STRAY};
 
 use bmff::inspect_bmff;
 use jpeg::inspect_jpeg;
@@ -275,8 +275,9 @@ pub fn inspect(path: &Path) -> Result<MediaInfo, MediaError> {
 /// Inspect any seekable reader of known length. Never panics, never sizes a
 /// buffer from an unchecked length field (EXIF, MPF and XMP are bounded by
 /// the 64 KiB JPEG segment limit, moov by [`MAX_MOOV`], each moof by
-/// [`MAX_MOOF`]), never scans unboundedly (at most [`MAX_STRAY`] junk bytes
-/// between JPEG segments, [`MAX_FRAGMENTS`] fragments) and terminates on any
+/// [`MAX_MOOF`]), never scans unboundedly (JPEG segments up to [`MAX_HEADER`], at most
+/// [`MAX_STRAY`] junk bytes between them; at most [`MAX_FRAGMENTS`] MP4
+/// fragments) and terminates on any
 /// input.
 pub fn inspect_reader<R: Read + Seek>(reader: R, len: u64) -> Result<MediaInfo, MediaError> {
     let mut src = Source::new(reader, len)?;
