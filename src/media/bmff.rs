@@ -571,7 +571,7 @@ fn rotation(a: i32, b: i32) -> u16 {
 #[cfg(test)]
 pub(super) mod tests {
     use super::*;
-    use crate::media::tests::{assert_malformed, format_of, run};
+    use crate::media::tests::{assert_malformed, format_of, run, Sparse};
     use crate::media::{inspect_reader, Format, MediaError};
     use std::io::Cursor;
 
@@ -1129,6 +1129,34 @@ pub(super) mod tests {
         let len = (bad.len() as u32).to_be_bytes();
         bad[..4].copy_from_slice(&len);
         assert_malformed(&[ftyp(b"isom", &[]), moov, bad].concat(), "MP4");
+    }
+
+    #[test]
+    fn fragmented_mp4_reads_headers_only() {
+        // 20 fragments of 100 MB of mdat each: 2 GB, of which the reader
+        // may touch the moov, the moofs and the buffer around each header.
+        let moov = frag_moov(&[frag_trak(1, 1000, 0, b"vide")], &[trex(1, 0)]);
+        let head = [ftyp(b"isom", &[]), moov].concat();
+        let mut parts = vec![(0u64, head.clone())];
+        let mut pos = head.len() as u64;
+        let mdat_len: u64 = 100 * 1000 * 1000;
+        for _ in 0..20 {
+            let m = moof(&[traf(1, None, None, &[trun(&[500, 500], 0)])]);
+            let mut mdat = (mdat_len as u32).to_be_bytes().to_vec();
+            mdat.extend_from_slice(b"mdat");
+            let at = pos;
+            pos += m.len() as u64 + mdat_len;
+            parts.push((at, [m, mdat].concat()));
+        }
+        let (file, read) = Sparse::new(parts, pos);
+        let info = inspect_reader(file, pos).unwrap();
+        let Format::Video(v) = info.format else {
+            panic!()
+        };
+        assert!(v.fragmented);
+        assert_eq!(v.duration_ms, 20_000);
+        // One 8 KiB buffer fill per fragment at most, not 2 GB.
+        assert!(read.get() < 21 * 8 * 1024, "read {} bytes", read.get());
     }
 
     #[test]

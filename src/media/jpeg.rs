@@ -369,7 +369,7 @@ fn mpf_index(tiff: &[u8]) -> Option<Mpf> {
 #[cfg(test)]
 pub(super) mod tests {
     use super::*;
-    use crate::media::tests::{assert_malformed, format_of, run};
+    use crate::media::tests::{assert_malformed, format_of, run, Sparse};
 
     pub(crate) fn segment(marker: u8, payload: &[u8]) -> Vec<u8> {
         let mut v = vec![0xFF, marker];
@@ -824,6 +824,17 @@ pub(super) mod tests {
         v.extend_from_slice(&sof(0xC0, 3, 3)[1..]);
         let e = run(&v).unwrap_err().to_string();
         assert!(e.contains("stray bytes between segments"), "{e}");
+    }
+
+    #[test]
+    fn jpeg_reads_headers_only() {
+        // A 500 MB JPEG: the reader stops at SOS, one buffer fill in.
+        let head = jpeg(&[jfif(), exif(false, 6), dqt(), sof(0xC0, 8000, 6000)]);
+        let len = 500 * 1000 * 1000;
+        let (file, read) = Sparse::new(vec![(0, head)], len);
+        let f = crate::media::inspect_reader(file, len).unwrap().format;
+        assert_eq!(f.display_size(), Some((6000, 8000)));
+        assert!(read.get() <= 8 * 1024, "read {} bytes", read.get());
     }
 
     #[test]

@@ -471,6 +471,60 @@ mod tests {
         assert!(e.to_string().starts_with("cannot read: "));
     }
 
+    // A file of `len` bytes that holds `parts` at their offsets and zeros
+    // elsewhere, counting the bytes read from it: gigabytes of mdat cost no
+    // memory, and the count shows what the reader touched.
+    pub(crate) struct Sparse {
+        parts: Vec<(u64, Vec<u8>)>,
+        len: u64,
+        pos: u64,
+        read: std::rc::Rc<std::cell::Cell<u64>>,
+    }
+
+    impl Sparse {
+        pub(crate) fn new(
+            parts: Vec<(u64, Vec<u8>)>,
+            len: u64,
+        ) -> (Sparse, std::rc::Rc<std::cell::Cell<u64>>) {
+            let read = std::rc::Rc::new(std::cell::Cell::new(0));
+            let file = Sparse {
+                parts,
+                len,
+                pos: 0,
+                read: read.clone(),
+            };
+            (file, read)
+        }
+    }
+
+    impl std::io::Read for Sparse {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = (buf.len() as u64).min(self.len.saturating_sub(self.pos)) as usize;
+            for (i, b) in buf[..n].iter_mut().enumerate() {
+                let at = self.pos + i as u64;
+                *b = self
+                    .parts
+                    .iter()
+                    .find(|(o, p)| at >= *o && at < o + p.len() as u64)
+                    .map_or(0, |(o, p)| p[(at - o) as usize]);
+            }
+            self.pos += n as u64;
+            self.read.set(self.read.get() + n as u64);
+            Ok(n)
+        }
+    }
+
+    impl std::io::Seek for Sparse {
+        fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+            self.pos = match to {
+                std::io::SeekFrom::Start(p) => p,
+                std::io::SeekFrom::End(d) => self.len.saturating_add_signed(d),
+                std::io::SeekFrom::Current(d) => self.pos.saturating_add_signed(d),
+            };
+            Ok(self.pos)
+        }
+    }
+
     // ---- Robustness (proptest: random and mutated inputs, lying lengths)
 
     // Synthetic seeds reach every branch the builders know; real encoder
