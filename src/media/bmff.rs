@@ -206,7 +206,10 @@ fn sum_fragments<R: Read + Seek>(
         if count > MAX_FRAGMENTS {
             return Err(malformed(
                 fmt,
-                format!("more than {MAX_FRAGMENTS} movie fragments (moof boxes)"),
+                format!(
+                    "more than {MAX_FRAGMENTS} movie fragments (moof boxes); re-mux it as a \
+                     plain MP4: ffmpeg -i in.mp4 -c copy -movflags +faststart out.mp4"
+                ),
             ));
         }
         let moof = read_body(src, &b, MAX_MOOF, fmt)?;
