@@ -98,20 +98,6 @@ ff -f lavfi -i "$(gradient 320 320 0x90be6d 0x277da1),$(drawtext 'PNG' 64 '(h-th
    -frames:v 1 -pix_fmt rgb24 "${bitexact[@]}" image.png
 cp image.png png-named.jpg
 
-# An MPO: the JPEG of square.jpg with an APP2 "MPF" segment right after SOI.
-# Payload: "MPF\0", a big-endian TIFF header and an MP Index IFD holding only
-# MPFVersion "0100". Segment length 0x0020 = 2 (length) + 30 (payload).
-{
-  head -c 2 square.jpg
-  printf '\xff\xe2\x00\x20'
-  printf 'MPF\x00'
-  printf 'MM\x00\x2a\x00\x00\x00\x08'
-  printf '\x00\x01'
-  printf '\xb0\x00\x00\x07\x00\x00\x00\x040100'
-  printf '\x00\x00\x00\x00'
-  tail -c +3 square.jpg
-} >mpo.jpg
-
 video reel.mp4 5 10 "$(counter 720 1280 0x2a6f97 reel)"
 video reel-short.mp4 1 10 "$(counter 720 1280 0x8338ec 'short reel')"
 # 16 min 5 s: one unchanging frame per second at 144x256 keeps it tiny.
@@ -128,9 +114,165 @@ video clip.mov 4 10 "$(counter 720 1280 0x6d597a 'QuickTime')" -f mov
 video rotated.mp4 3 10 "$(counter 720 1280 0xbc4749 rotated),transpose=2"
 exiftool -q -overwrite_original -Rotation=90 rotated.mp4
 
+# Fragmented MP4 as screen recorders and live muxers write it: an empty moov
+# (mvex, no samples), then a moof+mdat pair per keyframe (one a second).
+video fragmented.mp4 5 10 "$(counter 720 1280 0x6a4c93 fragmented)" -g 10 -movflags frag_keyframe+empty_moov
+
+# rotated.mp4 with rounding noise in the tkhd matrix, as some editors write
+# it: a = -1/65536, b = 0x0000FFFF, c = 0xFFFF0001, d = 1/65536 (16.16 fixed
+# point) instead of 0 1 / -1 0. Still a 90° turn.
+python3 - <<'PY'
+import struct
+data = bytearray(open("rotated.mp4", "rb").read())
+
+def boxes(start, end):
+    pos = start
+    while pos + 8 <= end:
+        size, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        yield kind, pos + 8, pos + size
+        pos += size
+
+moov = next((b, e) for k, b, e in boxes(0, len(data)) if k == b"moov")
+for kind, body, end in boxes(*moov):
+    if kind != b"trak":
+        continue
+    children = {k: (b, e) for k, b, e in boxes(body, end)}
+    mdia = children[b"mdia"]
+    hdlr = next(b for k, b, e in boxes(*mdia) if k == b"hdlr")
+    if data[hdlr + 8:hdlr + 12] != b"vide":
+        continue
+    tkhd = children[b"tkhd"][0]
+    matrix = tkhd + (52 if data[tkhd] == 1 else 40)
+    for i, v in enumerate([-1, 0xFFFF, 0, -0xFFFF, 1, 0]):
+        struct.pack_into(">i", data, matrix + 4 * i, v)
+open("rotated-noisy.mp4", "wb").write(data)
+PY
+
 ff -f lavfi -i "$(counter 640 360 0x588157 WebM),fps=10" -t 2 \
    -c:v libvpx-vp9 -b:v 40k -deadline good -cpu-used 4 -threads 1 -row-mt 0 \
    "${bitexact[@]}" clip.webm
+
+# ---- Real-world quirks (issue 13). The JPEG variants are assembled from the
+# stills above by python3 (no randomness, no timestamps: byte-identical on
+# every run); the MP4 variants are ffmpeg output, one of them patched.
+
+still mpo-right.tmp.jpg "$(gradient 1080 1080 0x4f86c6 0x1b3a5c),$(drawtext 'right eye' 72 '(h-th)/2+8')"
+still gain-map.tmp.jpg "color=c=0x808080:s=270x270,format=gray"
+still preview.tmp.jpg "$(gradient 320 320 0x4f86c6 0x1b3a5c)"
+
+python3 - <<'PY'
+import struct
+
+def read(name):
+    with open(name, "rb") as f:
+        return f.read()
+
+def segments(jpeg):
+    """(marker, start, end) of every segment from SOI's end up to SOS (end None)."""
+    out, pos = [], 2
+    while True:
+        marker = jpeg[pos + 1]
+        if marker == 0xDA:
+            out.append((marker, pos, None))
+            return out
+        end = pos + 2 + struct.unpack(">H", jpeg[pos + 2:pos + 4])[0]
+        out.append((marker, pos, end))
+        pos = end
+
+def segment(marker, payload):
+    return bytes([0xFF, marker]) + struct.pack(">H", len(payload) + 2) + payload
+
+def mpf(entries, tiff_pos):
+    """APP2 'MPF\\0' with a big-endian MP Index IFD: MPFVersion, NumberOfImages,
+    MPEntry. entries = [(attribute, size, file_offset)]; offsets are stored
+    relative to the MPF TIFF header at file position tiff_pos (the first
+    image's offset is 0 by definition)."""
+    n = len(entries)
+    ifd = struct.pack(">H", 3)
+    ifd += struct.pack(">HHI4s", 0xB000, 7, 4, b"0100")
+    ifd += struct.pack(">HHII", 0xB001, 4, 1, n)
+    entries_at = 8 + 2 + 3 * 12 + 4
+    ifd += struct.pack(">HHII", 0xB002, 7, 16 * n, entries_at)
+    ifd += struct.pack(">I", 0)  # no MP Attribute IFD
+    body = b""
+    for i, (attr, size, off) in enumerate(entries):
+        body += struct.pack(">IIIHH", attr, size, 0 if i == 0 else off - tiff_pos, 0, 0)
+    return segment(0xE2, b"MPF\0" + b"MM\0\x2a" + struct.pack(">I", 8) + ifd + body)
+
+def multi_picture(first, others, first_extra=b"", attrs=()):
+    """first (with first_extra segments after SOI and an MPF) followed by others."""
+    mpf_len = len(mpf([(0, 0, 0)] * (1 + len(others)), 0))
+    head = first[:2] + first_extra
+    tiff_pos = len(head) + 4 + 4  # FF E2 + length, then "MPF\0"
+    total_first = len(head) + mpf_len + len(first) - 2
+    entries, off = [(attrs[0], total_first, 0)], total_first
+    for attr, o in zip(attrs[1:], others):
+        entries.append((attr, len(o), off))
+        off += len(o)
+    out = head + mpf(entries, tiff_pos) + first[2:]
+    assert len(out) == total_first
+    return out + b"".join(others)
+
+def xmp(description_attrs, inner=""):
+    packet = (
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+        'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        '<rdf:Description rdf:about="" ' + description_attrs + ">" + inner +
+        "</rdf:Description></rdf:RDF></x:xmpmeta>"
+    )
+    return segment(0xE1, b"http://ns.adobe.com/xap/1.0/\0" + packet.encode())
+
+square = read("square.jpg")
+
+# Junk between segments: 7 stray bytes and a stuffed FF 00 pair after APP0,
+# 3 stray bytes and FF fill bytes before SOF. libjpeg decodes it with
+# "Corrupt JPEG data: N extraneous bytes before marker" warnings.
+segs = segments(square)
+app0_end = segs[0][2]
+sof_start = next(s for m, s, e in segs if m == 0xC0)
+junk = (square[:app0_end] + b"\x00\x13\x37junk" + b"\xff\x00"
+        + square[app0_end:sof_start] + b"abc" + b"\xff\xff\xff" + square[sof_start:])
+open("junk.jpg", "wb").write(junk)
+
+# EXIF after the frame header: rotated-tall.jpg (orientation 6) with its
+# APP1 moved from after APP0 to just before SOS (after SOF and DHT).
+tall = read("rotated-tall.jpg")
+segs = segments(tall)
+m, s, e = next(x for x in segs if x[0] == 0xE1)
+sos = segs[-1][1]
+open("exif-after-sof.jpg", "wb").write(tall[:s] + tall[e:sos] + tall[s:e] + tall[sos:])
+
+# A true MPO: a stereo pair, both MP entries of type 0x020002 (multi-frame,
+# disparity), the first flagged representative (0x20000000), as 3D cameras write.
+right = read("mpo-right.tmp.jpg")
+open("mpo.jpg", "wb").write(multi_picture(square, [right], attrs=(0x20020002, 0x00020002)))
+
+# An Ultra HDR-like JPEG (Google's Ultra HDR v1 layout): primary with XMP
+# (hdrgm:Version + GContainer directory) and MPF (primary 0x030000, gain map
+# 0x000000), then a grey gain-map JPEG with its own hdrgm XMP.
+gain = read("gain-map.tmp.jpg")
+gain = gain[:2] + xmp(
+    'xmlns:hdrgm="http://ns.adobe.com/hdr-gain-map/1.0/" hdrgm:Version="1.0" '
+    'hdrgm:GainMapMin="0" hdrgm:GainMapMax="2" hdrgm:Gamma="1" hdrgm:OffsetSDR="0.015625" '
+    'hdrgm:OffsetHDR="0.015625" hdrgm:HDRCapacityMin="0" hdrgm:HDRCapacityMax="2" '
+    'hdrgm:BaseRenditionIsHDR="False"') + gain[2:]
+primary_xmp = xmp(
+    'xmlns:Container="http://ns.google.com/photos/1.0/container/" '
+    'xmlns:Item="http://ns.google.com/photos/1.0/container/item/" '
+    'xmlns:hdrgm="http://ns.adobe.com/hdr-gain-map/1.0/" hdrgm:Version="1.0"',
+    '<Container:Directory><rdf:Seq>'
+    '<rdf:li rdf:parseType="Resource"><Container:Item Item:Semantic="Primary" Item:Mime="image/jpeg"/></rdf:li>'
+    '<rdf:li rdf:parseType="Resource"><Container:Item Item:Semantic="GainMap" Item:Mime="image/jpeg" '
+    'Item:Length="%d"/></rdf:li></rdf:Seq></Container:Directory>' % len(gain))
+open("ultrahdr.jpg", "wb").write(
+    multi_picture(square, [gain], first_extra=primary_xmp, attrs=(0x030000, 0x000000)))
+
+# A plain JPEG whose MPF lists only a large thumbnail (0x010001, VGA class):
+# the primary (0x030000) is the picture, the second image a preview of it.
+preview = read("preview.tmp.jpg")
+open("mpf-preview.jpg", "wb").write(multi_picture(square, [preview], attrs=(0x030000, 0x010001)))
+PY
+rm -f mpo-right.tmp.jpg gain-map.tmp.jpg preview.tmp.jpg
 
 echo "== example content in $example"
 cd "$example"

@@ -4,7 +4,7 @@
 
 use crate::content::{resolve_media_path, PostType};
 use crate::diagnostic::{Pos, Problem, Rule};
-use crate::media::{self, Format, MediaInfo};
+use crate::media::{self, Format, MediaInfo, MultiPicture};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -200,7 +200,7 @@ pub fn check(file: &str, role: Role, media: &Resolved, at: Pos) -> Vec<Problem> 
     let image_only = matches!(role, Role::Item(PostType::Image) | Role::Cover);
     let video_only = matches!(role, Role::Item(PostType::Reel));
     match &info.format {
-        Format::Jpeg { .. } | Format::Mpo | Format::OtherImage(_) if video_only => {
+        Format::Jpeg { .. } | Format::Mpo(_) | Format::OtherImage(_) if video_only => {
             out.push(
                 problem(Rule::MediaFormat, format!("`{path}` is an image, but a reel is a video"))
                     .with_help("use `type: image` for a single photo"),
@@ -209,10 +209,7 @@ pub fn check(file: &str, role: Role, media: &Resolved, at: Pos) -> Vec<Problem> 
         Format::Video(_) | Format::OtherVideo(_) if image_only => {
             out.push(video_where_image_goes(file, role, at));
         }
-        Format::Mpo => out.push(
-            problem(Rule::MediaFormat, format!("`{path}` is a multi-picture (MPO) JPEG, which Instagram rejects"))
-                .with_help("re-save it as a plain JPEG"),
-        ),
+        Format::Mpo(kind) => out.push(mpo_problem(file, path, *kind, at)),
         Format::OtherImage(kind) => out.push(
             problem(Rule::MediaFormat, format!("`{path}` is a {kind} image; Instagram takes JPEG only"))
                 .with_help("convert it to JPEG (the file extension alone does not make it one)"),
@@ -290,6 +287,33 @@ pub fn check(file: &str, role: Role, media: &Resolved, at: Pos) -> Vec<Problem> 
         }
     }
     out
+}
+
+// A multi-picture JPEG Meta refuses: "Extended JPEG formats such as MPO and
+// JPS are not supported". Ultra HDR gain maps and MPF previews are not MPOs
+// in this sense: their first picture is the image (see media::JpegExtra).
+fn mpo_problem(file: &str, path: &str, kind: MultiPicture, at: Pos) -> Problem {
+    let (what, help) = match kind {
+        MultiPicture::Jps => (
+            "a JPS stereo pair (both views side by side)",
+            "keep one half as a plain JPEG, e.g. ffmpeg -i in.jpg -vf crop=iw/2:ih:0:0 -q:v 2 out.jpg",
+        ),
+        MultiPicture::Disparity | MultiPicture::Panorama | MultiPicture::MultiAngle => (
+            match kind {
+                MultiPicture::Disparity => "a stereo (3D) MPO: its MPF index lists views of type 0x020002 (disparity)",
+                MultiPicture::Panorama => "a panorama MPO: its MPF index lists frames of type 0x020001 (panorama)",
+                _ => "a multi-angle MPO: its MPF index lists views of type 0x020003 (multi-angle)",
+            },
+            "keep its first picture as a plain JPEG, losslessly: exiftool -MPF:all= -trailer:all= -o out.jpg in.jpg",
+        ),
+    };
+    Problem::new(
+        Rule::MediaFormat,
+        file,
+        at,
+        format!("`{path}` is {what}; Instagram rejects multi-picture JPEGs (MPO, JPS)"),
+    )
+    .with_help(help)
 }
 
 fn video_where_image_goes(file: &str, role: Role, at: Pos) -> Problem {

@@ -292,9 +292,9 @@ fn valid_folder_validates_cleanly() {
     // PATH arguments are relative to the current folder, which is the repo.
     let (code, json) = validate_json(&fixtures(), &["valid/"]);
     assert_eq!(json["problems"], serde_json::json!([]), "{json:#}");
-    // Ten posts; README.md (no front matter), notes.txt and the dotfiles
+    // Fourteen posts; README.md (no front matter), notes.txt and the dotfiles
     // are not posts and must not be counted or reported.
-    assert_eq!(json["files"], 10, "{json:#}");
+    assert_eq!(json["files"], 14, "{json:#}");
     assert_eq!(code, 0, "{json:#}");
 }
 

@@ -236,3 +236,23 @@ fn readme_documents_every_rule_and_the_schema_every_field() {
         );
     }
 }
+
+#[test]
+fn a_true_mpo_is_named_with_its_mp_type_and_a_lossless_fix() {
+    let (code, json) = validate_json(&fixtures(), &["corpus/media-format-2.yaml"]);
+    assert_eq!(code, 1, "{json:#}");
+    let problem = &json["problems"][0];
+    assert_eq!(problem["rule"], "media-format", "{json:#}");
+    let message = problem["message"].as_str().unwrap();
+    assert!(
+        message.contains("stereo (3D) MPO") && message.contains("0x020002"),
+        "{message}"
+    );
+    assert!(
+        problem["help"]
+            .as_str()
+            .unwrap()
+            .contains("exiftool -MPF:all= -trailer:all= -o out.jpg in.jpg"),
+        "{json:#}"
+    );
+}
