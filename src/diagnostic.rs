@@ -115,6 +115,8 @@ rules! {
     AltTextTooLong = "alt-text-too-long", Error;
     /// A file that looks like a post (or is named on the command line) but is not read as one.
     NotAPost = "not-a-post", Warning;
+    /// An account id that is still the placeholder `postwright init` wrote.
+    PlaceholderId = "placeholder-id", Warning;
     /// A post file that is not a regular file inside the repo (a symlink out, dangling or looping; a FIFO, socket or device).
     FileNotRegular = "file-not-regular", Error;
 }
@@ -227,6 +229,6 @@ mod tests {
             .filter(|r| r.severity() == Severity::Warning)
             .map(|r| r.id())
             .collect();
-        assert_eq!(warnings, ["image-width", "not-a-post"]);
+        assert_eq!(warnings, ["image-width", "not-a-post", "placeholder-id"]);
     }
 }

@@ -43,6 +43,25 @@ const FILES: &[(&str, &[u8])] = &[
 
 const GUIDE: &[u8] = include_bytes!("../templates/POSTWRIGHT.md");
 
+/// Editor support, written only where no such file exists yet (a team's
+/// own `.vscode/settings.json` is never replaced): the post schema, and VS
+/// Code's YAML extension told which files it describes.
+const EDITOR_FILES: &[(&str, &[u8])] = &[
+    (
+        ".postwright/post.schema.json",
+        include_bytes!("../schema/post.schema.json"),
+    ),
+    (
+        ".vscode/settings.json",
+        br#"{
+  "yaml.schemas": {
+    "./.postwright/post.schema.json": ["posts/**/*.yaml", "posts/**/*.yml"]
+  }
+}
+"#,
+    ),
+];
+
 /// The action's repository, as the templates' `uses:` lines name it.
 const ACTION: &str = "postwright/postwright";
 
@@ -94,6 +113,30 @@ fn pin_action(template: &[u8], reference: &str) -> Vec<u8> {
     out.into_bytes()
 }
 
+/// The files init would write that exist already (init then writes none).
+pub fn in_the_way(dir: &Path) -> Vec<String> {
+    let guide = if dir.join("README.md").exists() {
+        "POSTWRIGHT.md"
+    } else {
+        "README.md"
+    };
+    FILES
+        .iter()
+        .map(|(rel, _)| *rel)
+        .chain(std::iter::once(guide))
+        .filter(|rel| dir.join(rel).symlink_metadata().is_ok())
+        .map(str::to_string)
+        .collect()
+}
+
+/// The templates publish from `main`; a repository whose default branch is
+/// another gets its own name.
+fn on_branch(template: &[u8], branch: &str) -> Vec<u8> {
+    let text = std::str::from_utf8(template).expect("templates are UTF-8");
+    text.replace("branches: [main]", &format!("branches: [{branch}]"))
+        .into_bytes()
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum InitError {
     #[error("{} already exist{}; init writes nothing over existing files (move them away, or add postwright by hand)", .0.join(", "), if .0.len() == 1 { "s" } else { "" })]
@@ -109,8 +152,8 @@ pub enum InitError {
 /// The guide goes to README.md, or to POSTWRIGHT.md when a README exists.
 /// When this build knows no commit, prints on stderr that the action is not
 /// SHA-pinned and how to pin it.
-pub fn init(dir: &Path) -> Result<Vec<String>, InitError> {
-    let (written, warning) = init_with(dir, commit())?;
+pub fn init(dir: &Path, branch: &str) -> Result<Vec<String>, InitError> {
+    let (written, warning) = init_with(dir, commit(), branch)?;
     if let Some(warning) = warning {
         eprintln!("{warning}");
     }
@@ -118,7 +161,13 @@ pub fn init(dir: &Path) -> Result<Vec<String>, InitError> {
 }
 
 /// [`init`] for a given commit: the paths written, and the warning to print.
-fn init_with(dir: &Path, commit: Option<&str>) -> Result<(Vec<String>, Option<String>), InitError> {
+/// `branch`: the repository's default branch, which the apply workflow
+/// publishes from.
+fn init_with(
+    dir: &Path,
+    commit: Option<&str>,
+    branch: &str,
+) -> Result<(Vec<String>, Option<String>), InitError> {
     let (reference, warning) = action_ref(commit);
     let guide = if dir.join("README.md").exists() {
         "POSTWRIGHT.md"
@@ -129,19 +178,21 @@ fn init_with(dir: &Path, commit: Option<&str>) -> Result<(Vec<String>, Option<St
         .iter()
         .map(|&(rel, bytes)| {
             let bytes = if rel.starts_with(".github/workflows/") {
-                pin_action(bytes, &reference)
+                on_branch(&pin_action(bytes, &reference), branch)
             } else {
                 bytes.to_vec()
             };
             (rel, bytes)
         })
         .chain(std::iter::once((guide, GUIDE.to_vec())))
+        .chain(
+            EDITOR_FILES
+                .iter()
+                .filter(|(rel, _)| dir.join(rel).symlink_metadata().is_err())
+                .map(|&(rel, bytes)| (rel, bytes.to_vec())),
+        )
         .collect();
-    let existing: Vec<String> = files
-        .iter()
-        .filter(|(rel, _)| dir.join(rel).symlink_metadata().is_ok())
-        .map(|(rel, _)| rel.to_string())
-        .collect();
+    let existing = in_the_way(dir);
     if !existing.is_empty() {
         return Err(InitError::Exists(existing));
     }
@@ -220,7 +271,7 @@ mod tests {
     #[test]
     fn a_known_commit_is_pinned_without_a_warning() {
         let dir = tempfile::tempdir().unwrap();
-        let (written, warning) = init_with(dir.path(), Some(SHA)).unwrap();
+        let (written, warning) = init_with(dir.path(), Some(SHA), "main").unwrap();
         assert_eq!(warning, None);
         assert!(written.contains(&".github/workflows/postwright-apply.yml".to_string()));
         let apply =
@@ -236,7 +287,7 @@ mod tests {
     #[test]
     fn an_unknown_commit_writes_the_tag_and_warns_how_to_pin() {
         let dir = tempfile::tempdir().unwrap();
-        let (_, warning) = init_with(dir.path(), None).unwrap();
+        let (_, warning) = init_with(dir.path(), None, "main").unwrap();
         let tag = format!("v{}", env!("CARGO_PKG_VERSION"));
         let warning = warning.expect("a warning");
         assert!(warning.contains("not SHA-pinned"), "{warning}");

@@ -147,6 +147,26 @@ pub fn validate_repo(repo: &Path, config: &Config, only: Option<&[PostFile]>) ->
             .with_help("create it, or fix `content` in postwright.toml"),
         );
     }
+    // The id `init` writes is a valid number: say it is a placeholder
+    // before a run asks Meta about it.
+    for (name, account) in &config.accounts {
+        let digits = account.user_id.trim();
+        // `1784140` then only zeros: the shape of init's placeholder (real
+        // professional account ids are 17841… with nonzero digits after).
+        if digits.len() > 7 && digits[7..].bytes().all(|b| b == b'0') {
+            general.push(
+                Problem::new(
+                    Rule::PlaceholderId,
+                    crate::config::FILE_NAME,
+                    Pos::START,
+                    format!(
+                        "accounts.{name}.user_id `{digits}` is a placeholder, not an Instagram account id"
+                    ),
+                )
+                .with_help("set it to your professional account's id (`postwright auth inspect` shows the id a token acts for)"),
+            );
+        }
+    }
     let mut files = discovered;
     if let Some(only) = only {
         // A named file replaces its discovered twin: it carries `named`.

@@ -17,6 +17,8 @@ const SCAFFOLD: &[&str] = &[
     ".github/workflows/postwright-apply.yml",
     ".github/workflows/postwright-token-refresh.yml",
     "README.md",
+    ".postwright/post.schema.json",
+    ".vscode/settings.json",
 ];
 
 /// Every file below `dir`, relative, sorted.
@@ -24,6 +26,10 @@ fn tree(dir: &Path) -> Vec<String> {
     fn walk(base: &Path, dir: &Path, into: &mut Vec<String>) {
         for entry in fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
+            // `git init` made it; not part of the scaffold.
+            if path.file_name().is_some_and(|n| n == ".git") {
+                continue;
+            }
             if path.is_dir() {
                 walk(base, &path, into);
             } else {
@@ -332,4 +338,78 @@ fn init_workflows_pass_zizmor_default_policy() {
         );
     }
     assert!(report.contains("No findings to report"), "{report}");
+}
+
+/// In a folder that is no git repository, init makes one (on `main`, the
+/// branch the apply workflow then publishes from) and plan works at once.
+#[test]
+fn init_in_a_plain_folder_makes_a_repository_that_plans() {
+    let temp = tempfile::tempdir().unwrap();
+    let repo = temp.path().join("feed");
+    let out = postwright(temp.path())
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .arg("init")
+        .arg(&repo)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(repo.join(".git").is_dir());
+    assert!(stdout.contains("initialized a git repository"), "{stdout}");
+    let apply = fs::read_to_string(repo.join(".github/workflows/postwright-apply.yml")).unwrap();
+    assert!(apply.contains("branches: [main]"), "{apply}");
+    assert!(apply.contains("environment: instagram"), "{apply}");
+    let settings: Value =
+        serde_json::from_str(&fs::read_to_string(repo.join(".vscode/settings.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        settings["yaml.schemas"]["./.postwright/post.schema.json"],
+        json!(["posts/**/*.yaml", "posts/**/*.yml"])
+    );
+    let schema = fs::read_to_string(repo.join(".postwright/post.schema.json")).unwrap();
+    assert_eq!(
+        schema,
+        fs::read_to_string(root().join("schema/post.schema.json")).unwrap()
+    );
+    // Plan works right away; validate says the account id is a placeholder.
+    let run = postwright(temp.path())
+        .arg("--repo")
+        .arg(&repo)
+        .args(["--format", "json", "validate"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&run.stdout).unwrap();
+    let rules: Vec<&str> = v["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["rule"].as_str())
+        .collect();
+    assert!(rules.contains(&"placeholder-id"), "{v:#}");
+    assert_eq!(v["errors"], 0, "{v:#}");
+    let run = postwright(temp.path())
+        .arg("--repo")
+        .arg(&repo)
+        .args(["plan", "--offline"])
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    // A team's own editor settings are kept.
+    let other = temp.path().join("other");
+    fs::create_dir_all(other.join(".vscode")).unwrap();
+    fs::write(other.join(".vscode/settings.json"), "{\"ours\": true}\n").unwrap();
+    assert!(init(temp.path(), &other).status.success());
+    assert_eq!(
+        fs::read_to_string(other.join(".vscode/settings.json")).unwrap(),
+        "{\"ours\": true}\n"
+    );
 }
