@@ -38,6 +38,31 @@ pub fn parse_publish_at(text: &str, tz: &TimeZone) -> Result<Timestamp, String> 
     }
 }
 
+/// A `publish_at` written with its own zone or offset, as that zone's wall
+/// clock (`2026-12-05 18:00 EST`, `2026-12-05 18:00 -05:00`); `None` for a
+/// wall-clock time in the config's zone, or text that does not parse.
+pub fn own_zone(text: &str) -> Option<String> {
+    let text = text.trim();
+    if text.contains('[') {
+        return text
+            .parse::<ZonedDateTime>()
+            .ok()
+            .map(|z| z.strftime("%Y-%m-%d %H:%M %Z").to_string());
+    }
+    if text.parse::<Timestamp>().is_err() {
+        return None;
+    }
+    // RFC 3339: the clock as written, and its offset.
+    let (clock, offset) = if let Some(c) = text.strip_suffix(['Z', 'z']) {
+        (c, "UTC")
+    } else {
+        let at = text.rfind(['+', '-']).filter(|at| *at > 10)?;
+        (&text[..at], &text[at..])
+    };
+    let clock = clock.parse::<DateTime>().ok()?;
+    Some(format!("{} {offset}", clock.strftime("%Y-%m-%d %H:%M")))
+}
+
 /// The help line for an unreadable `publish_at`.
 pub const PUBLISH_AT_HELP: &str = "write it like 2026-12-01 09:00 (config timezone), 2026-12-01T09:00:00+01:00, or 2026-12-01T09:00[Europe/Berlin]";
 
@@ -101,5 +126,23 @@ mod tests {
             parse_publish_at("2026-10-25 02:30", &tz),
             Ok(ts("2026-10-25T00:30:00Z"))
         );
+    }
+
+    #[test]
+    fn a_publish_at_with_its_own_zone_is_shown_on_its_own_clock() {
+        assert_eq!(
+            own_zone("2026-12-05T18:00:00-05:00").as_deref(),
+            Some("2026-12-05 18:00 -05:00")
+        );
+        assert_eq!(
+            own_zone("2026-12-05T23:00:00Z").as_deref(),
+            Some("2026-12-05 23:00 UTC")
+        );
+        assert_eq!(
+            own_zone("2026-12-05T18:00[America/New_York]").as_deref(),
+            Some("2026-12-05 18:00 EST")
+        );
+        assert_eq!(own_zone("2026-12-05 18:00"), None, "the config's zone");
+        assert_eq!(own_zone("not a time"), None);
     }
 }

@@ -118,6 +118,7 @@ fn make_plan(
     };
     let hosting = Hosting::discover(repo, &config);
     let plan = plan::plan(&plan::Inputs {
+        tz: &config.timezone,
         repo,
         posts: &validation.posts,
         state: &state,

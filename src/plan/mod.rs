@@ -157,6 +157,10 @@ pub struct Entry {
     /// published from, or in the pull request against its base.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<diff::Change>,
+    /// `publish_at` on the post's own clock when it was written with a zone
+    /// or offset of its own (shown beside the config's zone).
+    #[serde(skip)]
+    pub publish_at_own: Option<String>,
 }
 
 impl Entry {
@@ -267,6 +271,8 @@ pub struct Inputs<'a> {
     pub at: Timestamp,
     pub hosting: &'a Hosting,
     pub prune: bool,
+    /// The config's zone, for times in reasons.
+    pub tz: &'a TimeZone,
 }
 
 /// Builds the plan.
@@ -334,7 +340,7 @@ pub fn plan(inputs: &Inputs<'_>) -> Plan {
         }
         let recorded = state.posts.get(&valid.post.id);
         match recorded {
-            Some(r) => judge_recorded(&mut entry, valid, r, inputs.at),
+            Some(r) => judge_recorded(&mut entry, valid, r, inputs.at, inputs.tz),
             None => {
                 let moved = orphans.get_mut(content_hash.as_str()).and_then(|ids| {
                     let from = ids
@@ -411,6 +417,7 @@ pub fn plan(inputs: &Inputs<'_>) -> Plan {
             caption_hash: None,
             pr: None,
             changes: Vec::new(),
+            publish_at_own: None,
         });
     }
 
@@ -641,6 +648,7 @@ fn invalid(checked: &Checked, id: String, recorded: Option<&state::Entry>) -> En
         caption_hash: None,
         pr: None,
         changes: Vec::new(),
+        publish_at_own: None,
     }
 }
 
@@ -660,6 +668,12 @@ fn base_entry(valid: &ValidPost, hosting: &Hosting, content_hash: &str) -> Entry
         action: Action::Publish,
         kind: Some(valid.kind),
         publish_at: valid.publish_at,
+        publish_at_own: valid
+            .post
+            .fields
+            .publish_at
+            .as_deref()
+            .and_then(crate::time::own_zone),
         media,
         problems: Vec::new(),
         media_id: None,
@@ -708,7 +722,13 @@ fn judge_new(entry: &mut Entry, valid: &ValidPost, at: Timestamp, last_error: Op
 }
 
 /// A post the state knows.
-fn judge_recorded(entry: &mut Entry, valid: &ValidPost, r: &state::Entry, at: Timestamp) {
+fn judge_recorded(
+    entry: &mut Entry,
+    valid: &ValidPost,
+    r: &state::Entry,
+    at: Timestamp,
+    tz: &TimeZone,
+) {
     entry.media_id = r.media_id.clone();
     entry.permalink = r.permalink.clone();
     match r.status {
@@ -751,7 +771,7 @@ fn judge_recorded(entry: &mut Entry, valid: &ValidPost, r: &state::Entry, at: Ti
             } else {
                 entry.action = Action::Published;
                 entry.reason = match r.published_at {
-                    Some(t) => format!("published {}", t.strftime("%Y-%m-%d %H:%M UTC")),
+                    Some(t) => format!("published {}", local(t, tz)),
                     None => "published".into(),
                 };
             }

@@ -26,6 +26,18 @@ fn symbol(action: Action) -> &'static str {
     }
 }
 
+/// When a post goes out, in the config's zone; a post written with a zone
+/// of its own shows its own clock first: `2026-12-05 18:00 -05:00 (2026-12-06
+/// 00:00 CET)`.
+fn when(e: &Entry, t: jiff::Timestamp, tz: &TimeZone) -> String {
+    let config = local(t, tz);
+    match &e.publish_at_own {
+        // The same wall clock (an offset equal to the config's): once.
+        Some(own) if own.get(..16) != config.get(..16) => format!("{own} ({config})"),
+        _ => config,
+    }
+}
+
 /// `carousel, 3 items` / `reel` / `image`.
 fn shape(e: &Entry) -> String {
     match (e.kind, e.media.len()) {
@@ -95,7 +107,7 @@ pub fn human(plan: &Plan, tz: &TimeZone) -> String {
         }
         let when = e
             .publish_at
-            .map(|t| format!("  {}", local(t, tz)))
+            .map(|t| format!("  {}", when(e, t, tz)))
             .unwrap_or_default();
         let line = format!(
             "{} {:<9} {:<width$}  {:<shape_width$}{when}",
@@ -159,7 +171,7 @@ fn markdown_row(e: &Entry, tz: &TimeZone, inline_problems: bool) -> String {
         .unwrap_or_default();
     let when = e
         .publish_at
-        .map(|t| local(t, tz))
+        .map(|t| when(e, t, tz))
         .unwrap_or_else(|| "—".into());
     let caption = e
         .caption_preview

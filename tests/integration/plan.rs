@@ -335,7 +335,7 @@ fn lifecycle(backend: Backend) {
     }
     assert_eq!(
         entry(&p, "zz-teaser")["reason"],
-        "published 2026-11-15 08:00 UTC"
+        "published 2026-11-15 09:00 CET"
     );
 
     // 3. Later the reel is due.

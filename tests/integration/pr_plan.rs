@@ -228,3 +228,23 @@ fn a_changed_post_shows_its_field_diffs_since_it_was_published() {
         human.stdout
     );
 }
+
+/// A post written with a zone of its own shows its own clock, then the
+/// config's; published times are in the config's zone, not UTC.
+#[test]
+fn times_show_the_posts_own_zone_and_the_configs() {
+    let dir = calendar();
+    fs::write(
+        dir.path().join("posts/2027-01-07.md"),
+        "---\npublish_at: 2027-01-07T09:00:00-05:00\nmedia: [../media/p07.jpg]\n---\nNew York morning.\n",
+    )
+    .unwrap();
+    let (code, out, err) = plan(dir.path(), &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("2027-01-07 09:00 -05:00 (2027-01-07 15:00 CET)"),
+        "{out}"
+    );
+    assert!(out.contains("2027-01-08 09:00 CET"), "{out}");
+    assert!(!out.contains("UTC"), "{out}");
+}
