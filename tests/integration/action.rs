@@ -757,7 +757,7 @@ fn token_refresh_workflow_masks_and_stores_the_new_token() {
         fs::read_to_string(root().join("templates/workflows/postwright-token-refresh.yml"))
             .unwrap();
     let script = run_block(&workflow, "Refresh the token and store it");
-    assert!(script.contains("postwright auth refresh --account brand --out"));
+    assert!(script.contains("postwright auth refresh --out"));
     let temp = tempfile::tempdir().unwrap();
     let bin = temp.path().join("bin");
     fs::create_dir_all(&bin).unwrap();
