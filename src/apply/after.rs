@@ -1,0 +1,256 @@
+//! After publishing: the permalink, the first comment (looked for before
+//! it is posted), the comments setting; and the `update` and `delete`
+//! actions on posts already live.
+
+use super::*;
+
+impl AccountRun<'_, '_> {
+    /// After publishing: permalink, first comment, comments setting. Each
+    /// step is recorded; a failure here never unpublishes or fails the post.
+    /// Returns what is left for the next apply, with the reason.
+    pub(super) async fn after_publish(&mut self, e: &PlanEntry) -> Result<Vec<String>, StateError> {
+        let mut pending = Vec::new();
+        let Some(media_id) = self.journal.state.posts[&e.id].media_id.clone() else {
+            return Ok(pending);
+        };
+        if self.journal.state.posts[&e.id].permalink.is_none() {
+            match self.client.media(&media_id).await {
+                Ok(m) => {
+                    let entry = self.journal.entry(&e.id).expect("recorded");
+                    entry.permalink = m.permalink;
+                    if let Some(t) = m.timestamp.as_deref().and_then(parse_meta_time) {
+                        entry.published_at = Some(t);
+                    }
+                    entry.comments_enabled = m.is_comment_enabled.or(entry.comments_enabled);
+                    self.journal.save(&format!("permalink of {}", e.id))?;
+                }
+                Err(err) => self.progress.line(&format!(
+                    "! {}: cannot read the permalink: {}",
+                    e.file,
+                    err.explain()
+                )),
+            }
+        }
+        let Some(post) = self.ctx.posts.get(&e.id).copied() else {
+            return Ok(pending);
+        };
+        if let (Some(text), None) = (
+            &post.post.fields.first_comment,
+            &self.journal.state.posts[&e.id].first_comment_id,
+        ) {
+            match self.first_comment(e, &media_id, text).await {
+                Ok(id) => {
+                    self.progress
+                        .line(&format!("✓ {}: first comment {id}", e.file));
+                    self.journal
+                        .entry(&e.id)
+                        .expect("recorded")
+                        .first_comment_id = Some(id);
+                    self.journal.save(&format!("first comment on {}", e.id))?;
+                }
+                Err(why) => {
+                    self.progress
+                        .line(&format!("! {}: first comment pending: {why}", e.file));
+                    pending.push(format!("first comment: {why}; the next apply posts it"));
+                }
+            }
+        }
+        if post.post.fields.comments == Some(false)
+            && self.journal.state.posts[&e.id].comments_enabled != Some(false)
+        {
+            match self.client.set_comments(&media_id, false).await {
+                Ok(()) => {
+                    self.journal
+                        .entry(&e.id)
+                        .expect("recorded")
+                        .comments_enabled = Some(false);
+                    self.journal.save(&format!("comments off on {}", e.id))?;
+                }
+                Err(err) => self.progress.line(&format!(
+                    "! {}: turning comments off failed: {}",
+                    e.file,
+                    err.explain()
+                )),
+            }
+        } else if self.journal.state.posts[&e.id].comments_enabled.is_none() {
+            self.journal
+                .entry(&e.id)
+                .expect("recorded")
+                .comments_enabled = Some(true);
+            self.journal.save(&format!("comments on {}", e.id))?;
+        }
+        Ok(pending)
+    }
+
+    /// Posts the first comment, at most once: before every attempt the
+    /// media's comments are read, since an earlier attempt (or run) may
+    /// have posted it and lost the answer. A passing failure is tried
+    /// again, a few times with a pause; `Err` says why it is still missing.
+    pub(super) async fn first_comment(
+        &mut self,
+        e: &PlanEntry,
+        media_id: &str,
+        text: &str,
+    ) -> Result<String, String> {
+        let passing =
+            |err: &ApiError| matches!(err.class(), ErrorClass::Transient | ErrorClass::NotReady);
+        let mut why = String::new();
+        for attempt in 0..FIRST_COMMENT_TRIES {
+            if attempt > 0 {
+                let pause = self.ctx.options.poll_interval * 2u32.pow(attempt);
+                self.progress.line(&format!(
+                    "… {}: {why}; trying the first comment again in {:.1} s",
+                    e.file,
+                    pause.as_secs_f64()
+                ));
+                tokio::time::sleep(pause).await;
+            }
+            match self.client.comments(media_id).await {
+                // Ours: the same text, by this account (when its username
+                // is known) — not a follower's echo of it.
+                Ok(list) => {
+                    if let Some(c) = list.into_iter().find(|c| {
+                        c.text.as_deref() == Some(text)
+                            && match (&self.username, &c.username) {
+                                (Some(ours), Some(theirs)) => ours == theirs,
+                                _ => true,
+                            }
+                    }) {
+                        return Ok(c.id);
+                    }
+                }
+                // Unknown whether it is there: never post without knowing.
+                Err(err) => {
+                    why = format!("cannot read the comments: {}", err.explain());
+                    if passing(&err) {
+                        continue;
+                    }
+                    return Err(why);
+                }
+            }
+            match self.client.comment(media_id, text).await {
+                Ok(id) => return Ok(id),
+                Err(err) => {
+                    why = format!("posting it failed: {}", err.explain());
+                    if !passing(&err) {
+                        return Err(why);
+                    }
+                }
+            }
+        }
+        Err(why)
+    }
+
+    /// `update`: turn comments on or off, and finish a first comment an
+    /// earlier run did not record.
+    pub(super) async fn update(&mut self, e: &PlanEntry) -> Result<(), StateError> {
+        let mut done = Vec::new();
+        if let (Some(enabled), Some(media_id)) = (e.comments_enabled, e.media_id.clone()) {
+            match self.client.set_comments(&media_id, enabled).await {
+                Ok(()) => {
+                    if let Some(entry) = self.journal.entry(&e.id) {
+                        entry.comments_enabled = Some(enabled);
+                    }
+                    self.journal.save(&format!(
+                        "comments {} on {}",
+                        if enabled { "on" } else { "off" },
+                        e.id
+                    ))?;
+                    done.push(format!(
+                        "comments turned {}",
+                        if enabled { "on" } else { "off" }
+                    ));
+                }
+                Err(err) => {
+                    self.account_error(&err);
+                    self.fail(e, err.explain());
+                    return Ok(());
+                }
+            }
+        }
+        let wants_comment = self
+            .ctx
+            .posts
+            .get(&e.id)
+            .is_some_and(|p| p.post.fields.first_comment.is_some());
+        let recorded = |s: &Self| {
+            s.journal
+                .state
+                .posts
+                .get(&e.id)
+                .is_some_and(|r| r.first_comment_id.is_some())
+        };
+        if wants_comment && !recorded(self) {
+            let pending = self.after_publish(e).await?;
+            if !recorded(self) {
+                self.fail(
+                    e,
+                    format!(
+                        "the first comment is still not posted ({}); the next apply tries again",
+                        pending.join("; ")
+                    ),
+                );
+                return Ok(());
+            }
+            done.push("first comment recorded".into());
+        }
+        let what = done.join(", ");
+        self.progress.line(&format!("~ {}: {what}", e.file));
+        self.outcomes
+            .push(outcome(e, Verdict::Updated, &self.journal.state, what));
+        Ok(())
+    }
+
+    pub(super) async fn delete(&mut self, e: &PlanEntry) -> Result<(), StateError> {
+        if self.client.login() == Login::Instagram {
+            self.fail(
+                e,
+                "deleting posts is not supported with Instagram Login; delete it in the Instagram app, or use Facebook Login".into(),
+            );
+            return Ok(());
+        }
+        let Some(media_id) = e.media_id.clone() else {
+            // Never went live (or unknown): nothing to delete on Instagram.
+            self.journal.state.posts.remove(&e.id);
+            self.journal
+                .save(&format!("forget {} (file deleted, never published)", e.id))?;
+            self.outcomes.push(outcome(
+                e,
+                Verdict::Deleted,
+                &self.journal.state,
+                "forgotten: it was never published".into(),
+            ));
+            return Ok(());
+        };
+        let result = match self.client.delete(&media_id).await {
+            // Deleting twice is fine: a media that is gone is what we want.
+            Err(ApiError::Meta(m)) if m.code == 100 && m.error_subcode == Some(33) => Ok(()),
+            other => other,
+        };
+        match result {
+            Ok(()) => {
+                let mut o = outcome(
+                    e,
+                    Verdict::Deleted,
+                    &self.journal.state,
+                    format!("media {media_id} deleted"),
+                );
+                o.permalink = None;
+                self.journal.state.posts.remove(&e.id);
+                self.journal
+                    .save(&format!("deleted {} (media {media_id})", e.id))?;
+                self.progress
+                    .line(&format!("- {}: deleted media {media_id}", e.file));
+                self.outcomes.push(o);
+            }
+            Err(err) => {
+                self.account_error(&err);
+                self.fail(e, err.explain());
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Attempts at a first comment in one run (each after reading the comments).
+pub(super) const FIRST_COMMENT_TRIES: u32 = 3;

@@ -1,0 +1,249 @@
+//! Containers: created for every due post (concurrently, bounded), then
+//! polled until Meta has processed them, with a line every ten polls.
+
+use super::*;
+
+impl AccountRun<'_, '_> {
+    /// Creates containers for every post in `queue`, bounded concurrency,
+    /// journaling each post's containers as they are made.
+    pub(super) async fn build_all(
+        &mut self,
+        queue: &[&PlanEntry],
+    ) -> Result<Vec<Ready>, StateError> {
+        let semaphore = Arc::new(Semaphore::new(self.ctx.options.concurrency));
+        let mut tasks = JoinSet::new();
+        for e in queue {
+            if self.halted() {
+                self.defer(e);
+                continue;
+            }
+            let Some(post) = self.ctx.posts.get(&e.id) else {
+                self.fail(e, "the post is not in the plan's valid posts".into());
+                continue;
+            };
+            self.progress
+                .line(&format!("… {}: creating containers", e.file));
+            let job = BuildJob {
+                id: e.id.clone(),
+                post: (*post).clone(),
+                client: self.client.clone(),
+                repo: self.ctx.repo.to_path_buf(),
+                hosting: self.ctx.hosting.clone(),
+                upload_command: self.ctx.config.media.upload_command.clone(),
+                resumable: self.ctx.config.media.video_upload == VideoUpload::Resumable
+                    && self.client.login() == Login::Facebook,
+                poll_interval: self.ctx.options.poll_interval,
+                max_wait: self.ctx.options.max_wait,
+            };
+            let semaphore = semaphore.clone();
+            tasks.spawn(async move {
+                let _permit = semaphore.acquire_owned().await;
+                let result = job.build().await;
+                (job.id, result)
+            });
+        }
+        let mut ready = Vec::new();
+        while let Some(joined) = tasks.join_next().await {
+            let Ok((id, result)) = joined else { continue };
+            let Some(e) = queue.iter().find(|e| e.id == id) else {
+                continue;
+            };
+            match result {
+                Ok(built) => {
+                    let Some(entry) = self.record(e, Status::Creating) else {
+                        continue;
+                    };
+                    entry.file = e.file.clone();
+                    entry.content_hash = e.content_hash.clone().unwrap_or_default();
+                    entry.container_id = Some(built.container_id.clone());
+                    entry.children = built.children;
+                    entry.last_error = None;
+                    entry.journaled_at.get_or_insert_with(Timestamp::now);
+                    self.journal.save(&format!("containers for {id}"))?;
+                    ready.push(Ready {
+                        id,
+                        container_id: built.container_id,
+                    });
+                }
+                Err(BuildError::Api(err)) => {
+                    self.account_error(&err);
+                    if matches!(
+                        err.class(),
+                        ErrorClass::Transient
+                            | ErrorClass::RateLimited
+                            | ErrorClass::NotReady
+                            | ErrorClass::Expired
+                            | ErrorClass::Rebuild
+                            | ErrorClass::ContainerMissing
+                            | ErrorClass::Other
+                    ) {
+                        self.hold(e);
+                    }
+                    let message = err.explain();
+                    self.record_failure(e, &message)?;
+                    self.fail(e, message);
+                }
+                Err(BuildError::Media(message)) => {
+                    self.record_failure(e, &message)?;
+                    self.fail(e, message);
+                }
+            }
+        }
+        Ok(ready)
+    }
+
+    /// Polls every container until FINISHED (or a failure, or the time
+    /// limit); returns those ready to publish, in the given order.
+    pub(super) async fn wait_all(
+        &mut self,
+        ready: Vec<Ready>,
+        entries: &[&PlanEntry],
+    ) -> Result<Vec<Ready>, StateError> {
+        let start = Instant::now();
+        let poll_interval = self.ctx.options.poll_interval;
+        let report_every = poll_interval * poll::REPORT_EVERY;
+        let mut reported = Instant::now();
+        let mut pending: Vec<(Ready, bool)> = ready.into_iter().map(|r| (r, false)).collect();
+        loop {
+            let mut waiting = 0;
+            for (r, finished) in pending.iter_mut().filter(|(_, f)| !*f) {
+                if self.halted() {
+                    break;
+                }
+                match self.client.container_status(&r.container_id).await {
+                    Ok(s) if s.status_code == "FINISHED" => *finished = true,
+                    Ok(s) if s.status_code == "IN_PROGRESS" => waiting += 1,
+                    Ok(s) => {
+                        let (message, class) = s.explain(&r.container_id);
+                        r.container_id.clear();
+                        *finished = true;
+                        if let Some(e) = entries.iter().find(|e| e.id == r.id) {
+                            // A passing failure keeps the grid's order: the
+                            // posts after it wait for the next run with it.
+                            if matches!(
+                                class,
+                                ErrorClass::Transient | ErrorClass::Rebuild | ErrorClass::Expired
+                            ) {
+                                self.hold(e);
+                            }
+                            self.record_failure(e, &message)?;
+                            self.fail(e, message);
+                        }
+                    }
+                    Err(err) if err.class() == ErrorClass::Transient => waiting += 1,
+                    Err(err) => {
+                        self.account_error(&err);
+                        let message = err.explain();
+                        r.container_id.clear();
+                        *finished = true;
+                        if let Some(e) = entries.iter().find(|e| e.id == r.id) {
+                            self.fail(e, message);
+                        }
+                    }
+                }
+            }
+            if waiting == 0 || self.halted() {
+                break;
+            }
+            if start.elapsed() >= self.ctx.options.max_wait {
+                for (r, finished) in pending.iter_mut().filter(|(_, f)| !*f) {
+                    *finished = true;
+                    let id = std::mem::take(&mut r.id);
+                    if let Some(e) = entries.iter().find(|e| e.id == id) {
+                        self.hold(e);
+                        self.fail(
+                            e,
+                            format!(
+                                "Meta was still processing the media after {} s; the next apply picks it up",
+                                self.ctx.options.max_wait.as_secs()
+                            ),
+                        );
+                    }
+                }
+                break;
+            }
+            let processing: Vec<&PlanEntry> = pending
+                .iter()
+                .filter(|(_, f)| !*f)
+                .filter_map(|(r, _)| entries.iter().copied().find(|e| e.id == r.id))
+                .collect();
+            let waited = start.elapsed().as_secs();
+            if reported.elapsed() >= report_every {
+                reported = Instant::now();
+                for e in &processing {
+                    self.progress.line(&format!(
+                        "… {}: Meta is processing the {} ({waited} s)",
+                        e.file,
+                        what_meta_processes(e)
+                    ));
+                }
+            }
+            self.progress.status(Some(&match processing.as_slice() {
+                [one] => format!(
+                    "Meta is processing {}'s {}",
+                    one.file,
+                    what_meta_processes(one)
+                ),
+                many => format!("Meta is processing the media of {} posts", many.len()),
+            }));
+            tokio::time::sleep(poll::delay(start.elapsed(), poll_interval)).await;
+        }
+        self.progress.status(None);
+        Ok(pending
+            .into_iter()
+            .map(|(r, _)| r)
+            .filter(|r| !r.container_id.is_empty() && !r.id.is_empty())
+            .collect())
+    }
+
+    pub(super) async fn settle(
+        &self,
+        container: &str,
+    ) -> Result<crate::instagram::ContainerStatus, ApiError> {
+        let options = &self.ctx.options;
+        settle(
+            &self.client,
+            container,
+            options.poll_interval,
+            options.max_wait,
+            || self.halted(),
+        )
+        .await
+    }
+
+    /// A new container for a post whose container expired, journaled and
+    /// waited for. `None` when it failed (already reported).
+    pub(super) async fn rebuild(&mut self, e: &PlanEntry) -> Result<Option<String>, StateError> {
+        let built = self.build_all(&[e]).await?;
+        let ready = self.wait_all(built, &[e]).await?;
+        Ok(ready.into_iter().next().map(|r| r.container_id))
+    }
+}
+
+/// Polls a container with backoff until it is no longer `IN_PROGRESS`, the
+/// wait is over, or `stop` says so; the last status read. (Each read already
+/// retries passing failures.)
+pub(super) async fn settle(
+    client: &Client,
+    container: &str,
+    poll_interval: Duration,
+    max_wait: Duration,
+    stop: impl Fn() -> bool,
+) -> Result<crate::instagram::ContainerStatus, ApiError> {
+    let start = Instant::now();
+    loop {
+        let s = client.container_status(container).await?;
+        if s.status_code != "IN_PROGRESS" || start.elapsed() >= max_wait || stop() {
+            return Ok(s);
+        }
+        tokio::time::sleep(poll::delay(start.elapsed(), poll_interval)).await;
+    }
+}
+
+/// "video" for reels, "media" for the rest (a carousel may mix).
+pub(super) fn what_meta_processes(e: &PlanEntry) -> &'static str {
+    match e.kind {
+        Some(PostType::Reel) => "video",
+        _ => "media",
+    }
+}

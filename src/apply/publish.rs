@@ -1,0 +1,218 @@
+//! Publishing one container, exactly once, and what Meta's subcodes say
+//! to do when it refuses (docs/instagram.md, "Errors and container status").
+
+use super::*;
+
+impl AccountRun<'_, '_> {
+    /// Publishes one container, exactly once.
+    ///
+    /// Before every `media_publish` the journal says "publishing" with the
+    /// container id, so a crash or a lost answer is resolved by asking the
+    /// container, never by repeating. An error answer means nothing was
+    /// published, and Meta's subcode says what to try (docs/instagram.md,
+    /// "Errors"):
+    /// - not ready (9007/2207027), even while the container reads FINISHED:
+    ///   wait, doubling from two poll intervals, and try again (bounded);
+    /// - container missing (24/2207008): the same container again after 30
+    ///   poll intervals, twice, then a new container;
+    /// - expired, or "make a new container" (2207006, 2207053): a new
+    ///   container, once per run. 2207006 may also mean a bad token: when
+    ///   the new container fails the same way, the token is checked.
+    pub(super) async fn publish(
+        &mut self,
+        e: &PlanEntry,
+        container: &str,
+    ) -> Result<(), StateError> {
+        let mut container = container.to_string();
+        let mut rebuilt = false;
+        let mut passing = 0;
+        let mut not_ready = 0;
+        let mut missing = 0;
+        let waited = Instant::now();
+        let poll = self.ctx.options.poll_interval;
+        let media_id = loop {
+            let entry = self
+                .journal
+                .entry(&e.id)
+                .expect("built or resumed entries are recorded");
+            entry.status = Status::Publishing;
+            entry.container_id = Some(container.clone());
+            entry.journaled_at.get_or_insert_with(Timestamp::now);
+            self.journal
+                .checkpoint(&format!("publishing {} (container {container})", e.id))?;
+
+            let err = match self.client.publish(&container).await {
+                Ok(id) => break id,
+                Err(err) => err,
+            };
+            let class = err.class();
+            let mut rebuild = matches!(class, ErrorClass::Expired | ErrorClass::Rebuild);
+            let ask = match class {
+                ErrorClass::Transient => {
+                    passing += 1;
+                    passing < 3
+                }
+                ErrorClass::NotReady => {
+                    not_ready += 1;
+                    not_ready <= MAX_NOT_READY_WAITS && waited.elapsed() < self.ctx.options.max_wait
+                }
+                ErrorClass::ContainerMissing => {
+                    missing += 1;
+                    rebuild = missing > 2;
+                    !rebuild
+                }
+                _ => false,
+            };
+            if ask {
+                // The call may have gone through (a lost answer), or the
+                // media is still processing: the container says which.
+                match self.settle(&container).await {
+                    Ok(s) if s.status_code == "PUBLISHED" => {
+                        let recorded = self.journal.state.posts[&e.id].clone();
+                        return self.adopt_published(e, &recorded).await;
+                    }
+                    Ok(s) if s.status_code == "FINISHED" => {
+                        let pause = match class {
+                            // Meta: seconds, not milliseconds.
+                            ErrorClass::NotReady => {
+                                (poll * 2u32.pow(not_ready)).min(Duration::from_secs(30))
+                            }
+                            ErrorClass::ContainerMissing => poll * 30,
+                            _ => Duration::ZERO,
+                        };
+                        if !pause.is_zero() {
+                            let what = if class == ErrorClass::NotReady {
+                                "Meta says the media is not ready"
+                            } else {
+                                "Meta cannot find the container yet"
+                            };
+                            self.progress.line(&format!(
+                                "… {}: {what} ({}); publishing again in {:.1} s",
+                                e.file,
+                                short(&err),
+                                pause.as_secs_f64()
+                            ));
+                            tokio::time::sleep(pause).await;
+                        }
+                        continue;
+                    }
+                    Ok(s) if s.status_code == "EXPIRED" => rebuild = true,
+                    Ok(s) if class == ErrorClass::ContainerMissing && s.status_code == "ERROR" => {
+                        rebuild = true
+                    }
+                    _ => {}
+                }
+            }
+            if rebuild && !rebuilt {
+                rebuilt = true;
+                self.progress.line(&format!(
+                    "↻ {}: container {container} cannot be published ({}), building a new one",
+                    e.file,
+                    short(&err)
+                ));
+                match self.rebuild(e).await? {
+                    Some(c) => {
+                        container = c;
+                        continue;
+                    }
+                    None => return Ok(()),
+                }
+            }
+            // 2207006 again on a new container: Meta's other reading is a
+            // bad token. Ask who the token is; a dead one stops the account.
+            if rebuilt && err_subcode(&err) == Some(2207006) {
+                if let Err(token) = self.client.identity().await {
+                    self.account_error(&token);
+                }
+            }
+            self.account_error(&err);
+            let message = err.explain();
+            match class {
+                ErrorClass::QuotaReached | ErrorClass::RateLimited => {
+                    // Refused before acting: not published, nothing to check.
+                    let entry = self.journal.entry(&e.id).expect("recorded");
+                    entry.status = Status::Failed;
+                    entry.last_error = Some(format!("deferred: {message}"));
+                    self.journal
+                        .save(&format!("deferred {}: {message}", e.id))?;
+                    self.progress
+                        .line(&format!("⏸ {}: deferred ({message})", e.file));
+                    self.hold(e);
+                    self.outcomes
+                        .push(outcome(e, Verdict::Deferred, &self.journal.state, message));
+                }
+                ErrorClass::Transient | ErrorClass::NotReady => {
+                    // Unknown whether it went live: keep "publishing" so
+                    // the next run asks the container.
+                    self.hold(e);
+                    self.fail(
+                        e,
+                        format!("{message} (the next apply checks whether it went live)"),
+                    );
+                }
+                _ => {
+                    self.record_failure(e, &message)?;
+                    self.fail(e, message);
+                }
+            }
+            return Ok(());
+        };
+        let commit = self.source_commit(e);
+        let entry = self.journal.entry(&e.id).expect("recorded");
+        entry.status = Status::Published;
+        entry.commit = commit;
+        entry.media_id = Some(media_id.clone());
+        entry.published_at = Some(Timestamp::now());
+        entry.last_error = None;
+        if let Err(err) = self
+            .journal
+            .checkpoint(&format!("published {} as {media_id}", e.id))
+        {
+            // It is live; the record on the remote says `publishing`, which
+            // the next run settles by asking the container.
+            let message = format!("published, but not yet recorded on the remote ({err})");
+            self.progress.line(&format!("✓ {}: {message}", e.file));
+            self.outcomes
+                .push(outcome(e, Verdict::Published, &self.journal.state, message));
+            return Err(err);
+        }
+        let pending = self.after_publish(e).await?;
+        let permalink = self.journal.state.posts[&e.id].permalink.clone();
+        self.progress.line(&format!(
+            "✓ {}: published {}",
+            e.file,
+            permalink.as_deref().unwrap_or(&media_id)
+        ));
+        let mut message = String::from("published");
+        for p in &pending {
+            message.push_str("; pending: ");
+            message.push_str(p);
+        }
+        let mut done = outcome(e, Verdict::Published, &self.journal.state, message);
+        done.pending = pending;
+        self.outcomes.push(done);
+        Ok(())
+    }
+}
+
+/// Publishing a container Meta calls not ready (9007/2207027) is tried
+/// again at most this many times in one run (and within `max_wait`).
+pub(super) const MAX_NOT_READY_WAITS: u32 = 5;
+
+pub(super) fn err_subcode(err: &ApiError) -> Option<i64> {
+    match err {
+        ApiError::Meta(m) => m.error_subcode,
+        _ => None,
+    }
+}
+
+/// "code/subcode" of a Meta error, or the error itself, for progress lines.
+pub(super) fn short(err: &ApiError) -> String {
+    match err {
+        ApiError::Meta(m) => match m.error_subcode {
+            Some(s) => format!("{}/{s}", m.code),
+            None => m.code.to_string(),
+        },
+        other => other.to_string(),
+    }
+}
