@@ -35,6 +35,11 @@ pub struct Cli {
     /// Output format [default: github when GITHUB_ACTIONS=true, else human].
     #[arg(long, global = true, value_enum)]
     pub format: Option<Format>,
+    /// Colour human output: auto (on a terminal, unless NO_COLOR is set;
+    /// CLICOLOR_FORCE=1 forces it), always, never. Files (--out) and the
+    /// json, markdown and github formats are never coloured.
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -244,6 +249,24 @@ Examples:
     },
 }
 
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorWhen {
+    fn choice(self) -> anstream::ColorChoice {
+        match self {
+            ColorWhen::Auto => anstream::ColorChoice::Auto,
+            ColorWhen::Always => anstream::ColorChoice::Always,
+            ColorWhen::Never => anstream::ColorChoice::Never,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SchemaKind {
     Post,
@@ -264,11 +287,17 @@ where
             return if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
         }
     };
-    let mut stdout = std::io::stdout().lock();
+    // The one gate for colour on stdout and stderr: anstream passes the
+    // codes human output carries through to a terminal, and drops them for
+    // pipes and files, with NO_COLOR, or with --color never.
+    let choice = cli.color.choice();
+    choice.write_global();
+    let mut stdout = anstream::AutoStream::new(std::io::stdout().lock(), choice);
     match execute(&cli, &mut stdout) {
         Ok(code) => code,
         Err(Failure::Usage(msg)) => {
-            eprintln!("error: {msg}");
+            let error = report::style::paint(report::style::ERROR, "error");
+            anstream::eprintln!("{error}: {msg}");
             EXIT_USAGE
         }
     }
