@@ -7,6 +7,7 @@
 //! on nesting and alias expansion (a hostile post must fail fast, not eat
 //! memory). Scalars resolve by the YAML 1.2 core schema: `no` stays a string.
 
+use super::yaml_hints::EmptyValue;
 use crate::diagnostic::Pos;
 use saphyr_parser::{Event, Parser, ScalarStyle, Span};
 use serde_json::{Map, Number, Value};
@@ -39,6 +40,11 @@ pub struct Loc {
 #[derive(Debug, Clone, Default)]
 pub struct Spans {
     map: HashMap<String, Loc>,
+    /// Start → just past the end, for every key and scalar value and every
+    /// flow (`[…]`, `{…}`) collection: how far a caret line reaches.
+    ends: HashMap<Pos, Pos>,
+    /// Empty values that look meant (`key: #tags`), by the value's position.
+    empties: HashMap<Pos, EmptyValue>,
 }
 
 impl Spans {
@@ -61,6 +67,17 @@ impl Spans {
 
     pub fn get(&self, pointer: &str) -> Option<Loc> {
         self.map.get(pointer).copied()
+    }
+
+    /// Where the key or value starting at `start` ends, if one starts there.
+    pub fn end_of(&self, start: Pos) -> Option<Pos> {
+        self.ends.get(&start).copied()
+    }
+
+    /// The empty value at `at`, when YAML made it empty against the
+    /// author's evident intent (`first_comment: #tags`).
+    pub fn empty_at(&self, at: Pos) -> Option<&EmptyValue> {
+        self.empties.get(&at)
     }
 
     fn lookup(&self, pointer: &str) -> Loc {
@@ -89,6 +106,21 @@ impl Spans {
                 k.line += lines;
             }
         }
+        let shift = |p: Pos| Pos::new(p.line + lines, p.column);
+        self.ends = self
+            .ends
+            .drain()
+            .map(|(s, e)| (shift(s), shift(e)))
+            .collect();
+        self.empties = self
+            .empties
+            .drain()
+            .map(|(at, mut v)| {
+                v.start = shift(v.start);
+                v.end = shift(v.end);
+                (shift(at), v)
+            })
+            .collect();
     }
 }
 
@@ -112,7 +144,10 @@ pub fn pointer_join(base: &str, segment: &str) -> String {
 pub struct YamlError {
     pub kind: YamlErrorKind,
     pub pos: Pos,
+    /// Just past the offending text, when it is more than one character.
+    pub end: Option<Pos>,
     pub message: String,
+    pub help: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,17 +174,11 @@ pub fn parse(text: &str, line_offset: usize) -> Result<Document, YamlError> {
     };
     let result = builder.run(text);
     let shift = |mut e: YamlError| {
-        // The scanner reports a tab used as indentation just after it; point at the tab.
-        if e.message.contains("tab") && e.pos.column > 1 {
-            let line = text
-                .split('\n')
-                .nth(e.pos.line.saturating_sub(1))
-                .unwrap_or("");
-            if line.chars().nth(e.pos.column - 2) == Some('\t') {
-                e.pos.column -= 1;
-            }
-        }
+        super::yaml_hints::explain(text, &mut e);
         e.pos.line += line_offset;
+        if let Some(end) = &mut e.end {
+            end.line += line_offset;
+        }
         e
     };
     let value = result.map_err(shift)?;
@@ -160,6 +189,11 @@ pub fn parse(text: &str, line_offset: usize) -> Result<Document, YamlError> {
 
 fn pos(span: &Span) -> Pos {
     Pos::new(span.start.line(), span.start.col() + 1)
+}
+
+/// Just past the last character of `span`.
+fn end(span: &Span) -> Pos {
+    Pos::new(span.end.line(), span.end.col() + 1)
 }
 
 /// A node under construction.
@@ -206,6 +240,10 @@ struct Builder {
     documents: usize,
     /// Lines before the YAML in its file, for line numbers inside messages.
     line_offset: usize,
+    /// For each open collection, its start when it is a flow one.
+    flow_starts: Vec<Option<Pos>>,
+    /// Empty values looked at so far (each reads its line: bounded).
+    empties_seen: usize,
 }
 
 impl Builder {
@@ -219,7 +257,9 @@ impl Builder {
                     YamlErrorKind::Syntax
                 },
                 pos: Pos::new(e.marker().line(), e.marker().col() + 1),
+                end: None,
                 message: e.info().to_string(),
+                help: None,
             })?;
             self.event(event, &span, text)?;
         }
@@ -230,7 +270,9 @@ impl Builder {
         YamlError {
             kind,
             pos: pos(span),
+            end: None,
             message: message.into(),
+            help: None,
         }
     }
 
@@ -294,7 +336,7 @@ impl Builder {
         Ok(())
     }
 
-    fn event(&mut self, event: Event<'_>, span: &Span, text: &str) -> Result<(), YamlError> {
+    fn event(&mut self, event: Event<'_>, span: &Span, source: &str) -> Result<(), YamlError> {
         match event {
             Event::DocumentStart(_) => {
                 self.documents += 1;
@@ -337,6 +379,9 @@ impl Builder {
                 } else {
                     Value::String(text.into_owned())
                 };
+                if style == ScalarStyle::Plain && bytes == 0 {
+                    self.note_empty(span, source);
+                }
                 if anchor != 0 {
                     self.anchors.insert(
                         anchor,
@@ -355,6 +400,7 @@ impl Builder {
                         value: pos(span),
                     },
                 );
+                self.spans.ends.insert(pos(span), end(span));
                 self.push_value(value, 1, bytes);
             }
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
@@ -387,6 +433,10 @@ impl Builder {
                         value: pos(span),
                     },
                 );
+                // A flow collection's start token is its `[` or `{`; a block
+                // one's is empty. Only flow ones get an end (on `]`, `}`).
+                let flow = span.end.index() > span.start.index();
+                self.flow_starts.push(flow.then(|| pos(span)));
                 self.stack
                     .push(if matches!(event, Event::SequenceStart(..)) {
                         Frame::Seq {
@@ -409,6 +459,9 @@ impl Builder {
                     });
             }
             Event::SequenceEnd | Event::MappingEnd => {
+                if let Some(Some(start)) = self.flow_starts.pop() {
+                    self.spans.ends.insert(start, end(span));
+                }
                 let (value, anchor, size, bytes) = match self.stack.pop() {
                     Some(Frame::Seq {
                         items,
@@ -451,7 +504,7 @@ impl Builder {
                 };
                 // Both limits are checked before the value is copied.
                 self.count(size, span)?;
-                self.count_alias_bytes(bytes, span, text)?;
+                self.count_alias_bytes(bytes, span, source)?;
                 let value = self.anchors[&id].value.clone();
                 if let Some(Frame::Map {
                     pending_key: None, ..
@@ -474,11 +527,44 @@ impl Builder {
                         value: pos(span),
                     },
                 );
+                self.spans.ends.insert(pos(span), end(span));
                 self.push_value(value, size, bytes);
             }
             Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => {}
         }
         Ok(())
+    }
+
+    /// Records why the empty map value at `span` is empty, when its line
+    /// says the author meant a value (`key: #tags`, `key: &text`).
+    fn note_empty(&mut self, span: &Span, source: &str) {
+        // Real posts have a handful of empty values; a hostile one may have
+        // thousands, and each look reads a line.
+        const MOST: usize = 64;
+        let Some(Frame::Map {
+            pending_key: Some((key, at)),
+            ..
+        }) = self.stack.last()
+        else {
+            return;
+        };
+        if self.empties_seen >= MOST {
+            return;
+        }
+        self.empties_seen += 1;
+        let Some(key_end) = self.spans.end_of(*at) else {
+            return;
+        };
+        let line = source.split('\n').nth(key_end.line - 1).unwrap_or("");
+        let mut rest = line.chars().skip(key_end.column - 1);
+        if rest.next() != Some(':') {
+            return;
+        }
+        let rest: String = rest.collect();
+        let found = super::yaml_hints::empty_value(key, &rest, key_end.line, key_end.column + 1);
+        if let Some(v) = found {
+            self.spans.empties.insert(pos(span), v);
+        }
     }
 
     fn key(&mut self, key: String, span: &Span) -> Result<(), YamlError> {
@@ -496,13 +582,16 @@ impl Builder {
                 return Err(YamlError {
                     kind: YamlErrorKind::Syntax,
                     pos: here,
+                    end: Some(end(span)),
                     message: format!(
                         "duplicate key `{key}` (first given on line {}); keep one",
                         first.line + line_offset
                     ),
+                    help: None,
                 });
             }
             key_lines.insert(key.clone(), here);
+            self.spans.ends.insert(here, end(span));
             *pending_key = Some((key, here));
         }
         Ok(())

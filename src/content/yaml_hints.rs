@@ -1,0 +1,285 @@
+//! The YAML mistakes people make, said in plain words with the fix.
+//!
+//! The parser's own messages ("mapping values are not allowed in this
+//! context") name the grammar, not the mistake. Almost every YAML error in a
+//! post is one of a few slips: a tab as indentation, a `: ` inside a value,
+//! a value starting with a character YAML reserves (`#`, `@`, `` ` ``, `*`,
+//! `&`). Each is recognised from the line it is on and explained with the
+//! quoted form of the value, which is nearly always the fix.
+
+use super::yaml::{YamlError, YamlErrorKind};
+use crate::diagnostic::{Pos, Problem, Rule};
+
+/// Why a value the file seems to give is empty to YAML.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EmptyCause {
+    /// `key: #text`: `#` after a space starts a comment.
+    Comment,
+    /// `key: &text`: `&` names an anchor, the value after it is empty.
+    Anchor,
+}
+
+/// A value that is empty (null) only because of how it starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmptyValue {
+    pub key: String,
+    /// What the author meant as the value: the rest of the line.
+    pub text: String,
+    pub cause: EmptyCause,
+    pub start: Pos,
+    pub end: Pos,
+}
+
+/// How `key: <line after the key>` reads when the rest of the line starts
+/// with `#` or `&`: what the value would have been. `rest` is the line from
+/// just after the `:`; `column` is where it starts (1-based).
+pub fn empty_value(key: &str, rest: &str, line: usize, column: usize) -> Option<EmptyValue> {
+    let lead = rest.chars().take_while(|c| *c == ' ' || *c == '\t').count();
+    let text = rest.trim().to_string();
+    let cause = match text.chars().next()? {
+        '#' => EmptyCause::Comment,
+        '&' => EmptyCause::Anchor,
+        _ => return None,
+    };
+    let start = Pos::new(line, column + lead);
+    let end = Pos::new(line, start.column + text.chars().count());
+    Some(EmptyValue {
+        key: key.to_string(),
+        text,
+        cause,
+        start,
+        end,
+    })
+}
+
+impl EmptyValue {
+    /// The problem to report instead of the schema's "empty value".
+    pub fn problem(&self, file: &str, rule: Rule) -> Problem {
+        let (message, why) = match self.cause {
+            EmptyCause::Comment => (
+                format!(
+                    "`{}` is empty: YAML reads `{}` as a comment, because `#` after a space starts one",
+                    self.key,
+                    clip(&self.text)
+                ),
+                "hashtags",
+            ),
+            EmptyCause::Anchor => (
+                format!(
+                    "`{}` is empty: YAML reads `{}` as an anchor name (`&` starts one), not as text",
+                    self.key,
+                    clip(&self.text)
+                ),
+                "text starting with `&`",
+            ),
+        };
+        Problem::new(rule, file, self.start, message)
+            .with_end(self.end)
+            .with_help(format!(
+                "quote {why}: `{}: {}`",
+                self.key,
+                quoted(&self.text)
+            ))
+    }
+}
+
+/// Rewrites a syntax error of `text` (positions still relative to `text`)
+/// in plain words with the fix, when it is one of the known slips.
+pub fn explain(text: &str, e: &mut YamlError) {
+    if e.kind != YamlErrorKind::Syntax {
+        return;
+    }
+    let line_text = |n: usize| text.split('\n').nth(n.saturating_sub(1)).unwrap_or("");
+    if e.message.contains("tab") {
+        explain_tab(text, e);
+    } else if e.message.contains("mapping values are not allowed") {
+        let line = line_text(e.pos.line);
+        let Some((key, start, value)) = key_and_value(line).filter(|(_, s, _)| e.pos.column > *s)
+        else {
+            // The `:` of the line's own key: the key is not where a key can be.
+            e.message = "a key cannot start here: this line's indentation does not line up with the keys above it".into();
+            e.help = Some("indent it exactly like the other keys of its mapping (or quote the value if the `:` is part of it)".into());
+            return;
+        };
+        e.message = format!(
+            "the value of `{key}` holds `: `, which YAML reads as the start of another key"
+        );
+        e.help = Some(format!(
+            "put the value in quotes: `{key}: {}`",
+            quoted(value)
+        ));
+        e.pos.column = start;
+        e.end = Some(Pos::new(e.pos.line, start + value.chars().count()));
+    } else if let Some(c) = reserved(&e.message) {
+        let line = line_text(e.pos.line);
+        e.message = format!("a value cannot start with `{c}`: YAML reserves it");
+        e.help = Some(quote_help(line, e.pos.column, "put the value in quotes"));
+        e.end = value_end(line, e.pos);
+    } else if e.message.contains("unknown anchor") {
+        let line = line_text(e.pos.line);
+        let name: String = line
+            .chars()
+            .skip(e.pos.column)
+            .take_while(|c| !c.is_whitespace() && !matches!(c, ',' | ']' | '}'))
+            .collect();
+        e.message = format!(
+            "`*` starts a YAML alias (a reference to a value marked `&name`), and no anchor `{name}` is defined"
+        );
+        e.help = Some(quote_help(
+            line,
+            e.pos.column,
+            "to write text starting with `*`, quote it",
+        ));
+        e.end = value_end(line, e.pos);
+    }
+}
+
+/// Points a tab error at the tab itself, with the fix. The scanner reports
+/// some tabs at the start of the scalar before them (a line or more up).
+fn explain_tab(text: &str, e: &mut YamlError) {
+    let lines: Vec<&str> = text.split('\n').collect();
+    let from = e.pos.line.max(1);
+    // The first tab in an indentation at or below the reported line.
+    let found = lines.iter().enumerate().skip(from - 1).find_map(|(i, l)| {
+        let indent = l.len() - l.trim_start_matches([' ', '\t']).len();
+        l[..indent]
+            .chars()
+            .position(|c| c == '\t')
+            .map(|col| Pos::new(i + 1, col + 1))
+    });
+    if let Some(at) = found {
+        e.pos = at;
+        e.message = "a tab indents this line; YAML indents with spaces only".into();
+    } else {
+        // A tab elsewhere on the reported line (after a `:` or a `-`).
+        let line = lines.get(from - 1).copied().unwrap_or("");
+        if let Some(col) = line.chars().position(|c| c == '\t') {
+            e.pos = Pos::new(from, col + 1);
+        }
+        e.message = "a tab here; YAML does not allow tabs in this place".into();
+    }
+    e.end = None;
+    e.help = Some("indent with spaces".into());
+}
+
+/// The character the scanner calls unexpected, when YAML reserves it.
+fn reserved(message: &str) -> Option<char> {
+    let c = message
+        .strip_prefix("unexpected character: `")?
+        .chars()
+        .next()?;
+    matches!(c, '@' | '`' | '%').then_some(c)
+}
+
+/// `key`, the column where its value starts, and the value, of a line
+/// `  - key: value`; None when the line is not one.
+fn key_and_value(line: &str) -> Option<(&str, usize, &str)> {
+    let body = line.trim_start_matches(' ');
+    let body = body.strip_prefix("- ").unwrap_or(body);
+    let split = body.find(": ")?;
+    let key = body[..split].trim();
+    if key.is_empty() || key.starts_with(['"', '\'', '[', '{', '#']) {
+        return None;
+    }
+    let after = &body[split + 1..];
+    let value = after.trim_start_matches(' ').trim_end();
+    if value.is_empty() {
+        return None;
+    }
+    let value_byte = line.len() - after.len() + (after.len() - after.trim_start_matches(' ').len());
+    Some((key, line[..value_byte].chars().count() + 1, value))
+}
+
+/// Just past the value starting at `at` (to the end of its line).
+fn value_end(line: &str, at: Pos) -> Option<Pos> {
+    let len = line.trim_end().chars().count();
+    (len + 1 > at.column).then(|| Pos::new(at.line, len + 1))
+}
+
+/// `lead: `key: "value"``, or `lead` alone when the value is not after a key.
+fn quote_help(line: &str, column: usize, lead: &str) -> String {
+    match key_and_value(line) {
+        Some((key, start, value)) if start == column => {
+            format!("{lead}: `{key}: {}`", quoted(value))
+        }
+        _ => lead.to_string(),
+    }
+}
+
+/// The value as a YAML string: double quotes, or single quotes when it
+/// holds `"` or `\` (which double quotes would escape).
+pub fn quoted(value: &str) -> String {
+    if value.contains(['"', '\\']) {
+        format!("'{}'", value.replace('\'', "''"))
+    } else {
+        format!("\"{value}\"")
+    }
+}
+
+/// A value quoted inside a message, kept short.
+fn clip(text: &str) -> String {
+    const MAX: usize = 60;
+    match text.char_indices().nth(MAX) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(text: &str) -> YamlError {
+        super::super::yaml::parse(text, 0).unwrap_err()
+    }
+
+    #[test]
+    fn a_colon_in_a_value_says_to_quote_it() {
+        let e = error("media: [a.jpg]\nalt_text: Note: a blue mug\n");
+        assert_eq!(e.pos, Pos::new(2, 11));
+        assert_eq!(e.end, Some(Pos::new(2, 27)));
+        assert!(e.message.contains("holds `: `"), "{}", e.message);
+        assert_eq!(
+            e.help.as_deref(),
+            Some("put the value in quotes: `alt_text: \"Note: a blue mug\"`")
+        );
+    }
+
+    #[test]
+    fn a_tab_is_pointed_at_on_its_own_line() {
+        // The scanner blames the scalar of line 2; the tab is on line 3.
+        let e = error("media:\n  - src: a.jpg\n\t alt_text: x\n");
+        assert_eq!(e.pos, Pos::new(3, 1), "{e:?}");
+        assert_eq!(e.help.as_deref(), Some("indent with spaces"));
+    }
+
+    #[test]
+    fn reserved_first_characters_say_to_quote() {
+        let e = error("media: [a.jpg]\ncaption: @studio opens\n");
+        assert_eq!(e.pos, Pos::new(2, 10));
+        assert!(e.message.contains("`@`"), "{}", e.message);
+        assert_eq!(
+            e.help.as_deref(),
+            Some("put the value in quotes: `caption: \"@studio opens\"`")
+        );
+        let e = error("media: [a.jpg]\ncaption: *new* mugs\n");
+        assert!(e.message.contains("alias"), "{}", e.message);
+        assert_eq!(
+            e.help.as_deref(),
+            Some("to write text starting with `*`, quote it: `caption: \"*new* mugs\"`")
+        );
+    }
+
+    #[test]
+    fn empty_values_know_why() {
+        let v = empty_value("first_comment", " #ceramics #mug", 3, 15).unwrap();
+        assert_eq!((v.start, v.end), (Pos::new(3, 16), Pos::new(3, 30)));
+        let p = v.problem("posts/a.md", Rule::Schema);
+        assert_eq!(
+            p.help.as_deref(),
+            Some("quote hashtags: `first_comment: \"#ceramics #mug\"`")
+        );
+        assert!(empty_value("caption", " plain", 1, 9).is_none());
+        assert_eq!(quoted("say \"hi\""), "'say \"hi\"'");
+    }
+}
