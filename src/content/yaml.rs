@@ -7,11 +7,16 @@
 //! on nesting and alias expansion (a hostile post must fail fast, not eat
 //! memory). Scalars resolve by the YAML 1.2 core schema: `no` stays a string.
 
-use super::yaml_hints::EmptyValue;
 use crate::diagnostic::Pos;
 use saphyr_parser::{Event, Parser, ScalarStyle, Span};
-use serde_json::{Map, Number, Value};
+use scalar::resolve_plain;
+use serde_json::{Map, Value};
 use std::collections::HashMap;
+
+mod scalar;
+mod spans;
+
+pub use spans::{Loc, Spans};
 
 /// Deepest nesting accepted; real posts use 4 levels.
 pub const MAX_DEPTH: usize = 32;
@@ -27,102 +32,6 @@ pub const MAX_NODES: usize = 20_000;
 /// file is far beyond any real post, yet keeps the expanded document (and
 /// the copies validation makes of it) to tens of MB at worst.
 pub const MAX_ALIAS_BYTES: usize = 4 * 1024 * 1024;
-
-/// Where a value sits in the source: the key that introduced it (for map
-/// values) and the value itself.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Loc {
-    pub key: Option<Pos>,
-    pub value: Pos,
-}
-
-/// JSON pointer (RFC 6901) → location, for every node of a document.
-#[derive(Debug, Clone, Default)]
-pub struct Spans {
-    map: HashMap<String, Loc>,
-    /// Start → just past the end, for every key and scalar value and every
-    /// flow (`[…]`, `{…}`) collection: how far a caret line reaches.
-    ends: HashMap<Pos, Pos>,
-    /// Empty values that look meant (`key: #tags`), by the value's position.
-    empties: HashMap<Pos, EmptyValue>,
-}
-
-impl Spans {
-    /// The location of the value at `pointer`, or of its nearest ancestor.
-    pub fn value(&self, pointer: &str) -> Pos {
-        self.lookup(pointer).value
-    }
-
-    /// The key of `pointer` when it has one (map entries), else its value.
-    pub fn key(&self, pointer: &str) -> Pos {
-        let loc = self.lookup(pointer);
-        loc.key.unwrap_or(loc.value)
-    }
-
-    /// Records a value that did not come from the YAML (a Markdown body caption).
-    pub fn insert(&mut self, pointer: &str, value: Pos) {
-        self.map
-            .insert(pointer.to_string(), Loc { key: None, value });
-    }
-
-    pub fn get(&self, pointer: &str) -> Option<Loc> {
-        self.map.get(pointer).copied()
-    }
-
-    /// Where the key or value starting at `start` ends, if one starts there.
-    pub fn end_of(&self, start: Pos) -> Option<Pos> {
-        self.ends.get(&start).copied()
-    }
-
-    /// The empty value at `at`, when YAML made it empty against the
-    /// author's evident intent (`first_comment: #tags`).
-    pub fn empty_at(&self, at: Pos) -> Option<&EmptyValue> {
-        self.empties.get(&at)
-    }
-
-    fn lookup(&self, pointer: &str) -> Loc {
-        let mut p = pointer;
-        loop {
-            if let Some(loc) = self.map.get(p) {
-                return *loc;
-            }
-            match p.rfind('/') {
-                Some(i) => p = &p[..i],
-                None => {
-                    return Loc {
-                        key: None,
-                        value: Pos::START,
-                    }
-                }
-            }
-        }
-    }
-
-    /// Shift every line by `lines` (front matter starts below the `---`).
-    fn offset_lines(&mut self, lines: usize) {
-        for loc in self.map.values_mut() {
-            loc.value.line += lines;
-            if let Some(k) = &mut loc.key {
-                k.line += lines;
-            }
-        }
-        let shift = |p: Pos| Pos::new(p.line + lines, p.column);
-        self.ends = self
-            .ends
-            .drain()
-            .map(|(s, e)| (shift(s), shift(e)))
-            .collect();
-        self.empties = self
-            .empties
-            .drain()
-            .map(|(at, mut v)| {
-                v.start = shift(v.start);
-                v.end = shift(v.end);
-                (shift(at), v)
-            })
-            .collect();
-    }
-}
 
 /// Appends one JSON pointer segment, escaped per RFC 6901.
 pub fn pointer_join(base: &str, segment: &str) -> String {
@@ -552,16 +461,10 @@ impl Builder {
             return;
         }
         self.empties_seen += 1;
-        let Some(key_end) = self.spans.end_of(*at) else {
-            return;
-        };
-        let line = source.split('\n').nth(key_end.line - 1).unwrap_or("");
-        let mut rest = line.chars().skip(key_end.column - 1);
-        if rest.next() != Some(':') {
-            return;
-        }
-        let rest: String = rest.collect();
-        let found = super::yaml_hints::empty_value(key, &rest, key_end.line, key_end.column + 1);
+        let found = self
+            .spans
+            .end_of(*at)
+            .and_then(|key_end| super::yaml_hints::empty_value(source, key, key_end));
         if let Some(v) = found {
             self.spans.empties.insert(pos(span), v);
         }
@@ -639,80 +542,10 @@ fn alias_name(text: &str, span: &Span) -> String {
         .collect()
 }
 
-/// YAML 1.2 core schema resolution of a plain scalar.
-fn resolve_plain(s: &str) -> Value {
-    match s {
-        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
-        "true" | "True" | "TRUE" => return Value::Bool(true),
-        "false" | "False" | "FALSE" => return Value::Bool(false),
-        _ => {}
-    }
-    if let Some(n) = parse_int(s) {
-        return Value::Number(n.into());
-    }
-    if is_float(s) {
-        if let Some(n) = s.parse::<f64>().ok().and_then(Number::from_f64) {
-            return Value::Number(n);
-        }
-    }
-    Value::String(s.to_string())
-}
-
-fn parse_int(s: &str) -> Option<i64> {
-    if let Some(hex) = s.strip_prefix("0x") {
-        return i64::from_str_radix(hex, 16).ok();
-    }
-    if let Some(oct) = s.strip_prefix("0o") {
-        return i64::from_str_radix(oct, 8).ok();
-    }
-    let digits = s.strip_prefix(['-', '+']).unwrap_or(s);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    s.parse().ok()
-}
-
-fn is_float(s: &str) -> bool {
-    let body = s.strip_prefix(['-', '+']).unwrap_or(s);
-    if matches!(body, ".inf" | ".Inf" | ".INF" | ".nan" | ".NaN" | ".NAN") {
-        // JSON has no infinity or NaN: they stay strings and fail the schema.
-        return false;
-    }
-    let (mantissa, exponent) = match body.find(['e', 'E']) {
-        Some(i) => (&body[..i], Some(&body[i + 1..])),
-        None => (body, None),
-    };
-    let mut parts = mantissa.splitn(2, '.');
-    let int = parts.next().unwrap_or("");
-    let frac = parts.next();
-    let int_ok = int.bytes().all(|b| b.is_ascii_digit());
-    let frac_ok = frac.is_none_or(|f| f.bytes().all(|b| b.is_ascii_digit()));
-    let has_digits = !int.is_empty() || frac.is_some_and(|f| !f.is_empty());
-    let exp_ok = exponent.is_none_or(|e| {
-        let e = e.strip_prefix(['-', '+']).unwrap_or(e);
-        !e.is_empty() && e.bytes().all(|b| b.is_ascii_digit())
-    });
-    int_ok && frac_ok && has_digits && exp_ok && (frac.is_some() || exponent.is_some())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn core_schema_scalars() {
-        let doc = parse(
-            "a: no\nb: true\nc: 12\nd: 1.5\ne: ~\nf: '12'\ng: 2026-12-01T09:00:00+01:00\nh: 0x1F\ni: 1e3\nj: .inf\n",
-            0,
-        )
-        .unwrap();
-        assert_eq!(
-            doc.value,
-            json!({"a":"no","b":true,"c":12,"d":1.5,"e":null,"f":"12",
-                   "g":"2026-12-01T09:00:00+01:00","h":31,"i":1000.0,"j":".inf"})
-        );
-    }
 
     #[test]
     fn spans_point_at_keys_and_values() {

@@ -30,10 +30,22 @@ pub struct EmptyValue {
     pub end: Pos,
 }
 
-/// How `key: <line after the key>` reads when the rest of the line starts
-/// with `#` or `&`: what the value would have been. `rest` is the line from
-/// just after the `:`; `column` is where it starts (1-based).
-pub fn empty_value(key: &str, rest: &str, line: usize, column: usize) -> Option<EmptyValue> {
+/// Why the empty value of `key`, which ends just before `key_end` in
+/// `source`, is empty, when the rest of its line says a value was meant
+/// (`key: #tags`, `key: &text`).
+pub fn empty_value(source: &str, key: &str, key_end: Pos) -> Option<EmptyValue> {
+    let line = source.split('\n').nth(key_end.line.checked_sub(1)?)?;
+    let mut rest = line.chars().skip(key_end.column.checked_sub(1)?);
+    if rest.next() != Some(':') {
+        return None;
+    }
+    let rest: String = rest.collect();
+    meant_value(key, &rest, key_end.line, key_end.column + 1)
+}
+
+/// How `key: <rest>` reads when `rest` (the line after the `:`, starting
+/// at `column`) starts with `#` or `&`: what the value would have been.
+fn meant_value(key: &str, rest: &str, line: usize, column: usize) -> Option<EmptyValue> {
     let lead = rest.chars().take_while(|c| *c == ' ' || *c == '\t').count();
     let text = rest.trim().to_string();
     let cause = match text.chars().next()? {
@@ -272,14 +284,15 @@ mod tests {
 
     #[test]
     fn empty_values_know_why() {
-        let v = empty_value("first_comment", " #ceramics #mug", 3, 15).unwrap();
+        let source = "media: [a.jpg]\ncaption: hi\nfirst_comment: #ceramics #mug\n";
+        let v = empty_value(source, "first_comment", Pos::new(3, 14)).unwrap();
         assert_eq!((v.start, v.end), (Pos::new(3, 16), Pos::new(3, 30)));
         let p = v.problem("posts/a.md", Rule::Schema);
         assert_eq!(
             p.help.as_deref(),
             Some("quote hashtags: `first_comment: \"#ceramics #mug\"`")
         );
-        assert!(empty_value("caption", " plain", 1, 9).is_none());
+        assert!(empty_value("caption: plain\n", "caption", Pos::new(1, 8)).is_none());
         assert_eq!(quoted("say \"hi\""), "'say \"hi\"'");
     }
 }
