@@ -280,7 +280,14 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let cli = match Cli::try_parse_from(args) {
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    // clap prints --help and usage errors itself, before --color is parsed:
+    // it is told the flag's value up front.
+    let command = <Cli as clap::CommandFactory>::command().color(clap_color(&args));
+    let parsed = command
+        .try_get_matches_from(&args)
+        .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
@@ -300,6 +307,29 @@ where
             anstream::eprintln!("{error}: {msg}");
             EXIT_USAGE
         }
+    }
+}
+
+/// The `--color` of raw arguments, for clap's own output (help, usage
+/// errors); auto when absent or not a known value.
+fn clap_color(args: &[OsString]) -> clap::ColorChoice {
+    let mut value = None;
+    for (i, arg) in args.iter().enumerate() {
+        match arg.to_str() {
+            Some("--") => break,
+            Some("--color") => value = args.get(i + 1).and_then(|v| v.to_str()),
+            Some(a) => {
+                if let Some(v) = a.strip_prefix("--color=") {
+                    value = Some(v);
+                }
+            }
+            None => {}
+        }
+    }
+    match value {
+        Some("always") => clap::ColorChoice::Always,
+        Some("never") => clap::ColorChoice::Never,
+        _ => clap::ColorChoice::Auto,
     }
 }
 

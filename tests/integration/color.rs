@@ -145,10 +145,27 @@ fn plan_colours_actions_but_never_its_out_file() {
 }
 
 #[test]
-fn a_bad_color_value_is_a_usage_error() {
+fn usage_errors_and_help_follow_color_too() {
     let out = postwright(&mistakes())
         .args(["--color", "sometimes", "validate"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(64));
+    // clap's own messages are told --color before it parses the rest.
+    let out = postwright(&mistakes())
+        .args(["--color", "always", "frobnicate"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&format!("{RED}error:")), "{stderr:?}");
+    let out = on_a_terminal(&["--color=never", "frobnicate"], &[]);
+    assert!(out.contains("error:") && !out.contains(ESC), "{out:?}");
+    // Our own usage errors too.
+    let out = postwright(&mistakes())
+        .args(["--color", "always", "validate", "posts/nope.md"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(64));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&format!("{RED}error")), "{stderr:?}");
 }
