@@ -172,6 +172,24 @@ mod tests {
     }
 
     #[test]
+    fn any_span_of_any_text_is_safe() {
+        let text = "timezone = Zürich/Ost # é\n[accounts.ü]\nuser_id = 17\nlogin = ig\n";
+        let messages = [
+            "unknown field `x`, expected `a` or `b`",
+            "unknown variant `x`",
+            "invalid type: integer `17`, expected a string",
+            "string values must be quoted",
+        ];
+        for start in 0..=text.len() + 2 {
+            for end in start..=(start + 3) {
+                for m in messages {
+                    let _ = explain(text, m, start..end);
+                }
+            }
+        }
+    }
+
+    #[test]
     fn ids_given_as_numbers_need_quotes() {
         let text = "user_id = 1784\n";
         let at = text.find('1').unwrap();

@@ -283,6 +283,33 @@ mod tests {
     }
 
     #[test]
+    fn any_position_of_any_text_is_safe() {
+        let text = "média:\n\t- é: x: y\n  - \t@z\ncaption: *ü\n";
+        for message in [
+            "found a tab",
+            "mapping values are not allowed in this context",
+            "unexpected character: `@'",
+            "unknown anchor",
+        ] {
+            for line in 0..7 {
+                for column in 0..25 {
+                    let mut e = YamlError {
+                        kind: YamlErrorKind::Syntax,
+                        pos: Pos::new(line, column),
+                        end: None,
+                        message: message.into(),
+                        help: None,
+                    };
+                    explain(text, &mut e);
+                }
+            }
+        }
+        for (line, column) in [(0, 0), (1, 0), (2, 99), (9, 1)] {
+            let _ = empty_value(text, "k", Pos::new(line, column));
+        }
+    }
+
+    #[test]
     fn empty_values_know_why() {
         let source = "media: [a.jpg]\ncaption: hi\nfirst_comment: #ceramics #mug\n";
         let v = empty_value(source, "first_comment", Pos::new(3, 14)).unwrap();
