@@ -67,6 +67,8 @@ fn meant_value(key: &str, rest: &str, line: usize, column: usize) -> Option<Empt
 impl EmptyValue {
     /// The problem to report instead of the schema's "empty value".
     pub fn problem(&self, file: &str, rule: Rule) -> Problem {
+        // The fields that hold hashtags are where `#` is the usual slip.
+        let hashtags = matches!(self.key.as_str(), "caption" | "first_comment");
         let (message, why) = match self.cause {
             EmptyCause::Comment => (
                 format!(
@@ -74,7 +76,7 @@ impl EmptyValue {
                     self.key,
                     clip(&self.text)
                 ),
-                "hashtags",
+                if hashtags { "hashtags" } else { "the value" },
             ),
             EmptyCause::Anchor => (
                 format!(
@@ -102,8 +104,66 @@ pub fn explain(text: &str, e: &mut YamlError) {
         return;
     }
     let line_text = |n: usize| text.split('\n').nth(n.saturating_sub(1)).unwrap_or("");
-    if e.message.contains("tab") {
+    let before = |line: &str, column: usize| line.chars().nth(column.checked_sub(2)?);
+    if e.message
+        .contains("must be followed by a valid YAML whitespace")
+        && before(line_text(e.pos.line), e.pos.column) == Some('\t')
+    {
+        e.pos.column -= 1;
+        e.message = "a tab after `:`; YAML separates a key from its value with a space".into();
+        e.help = Some("replace the tab with a space".into());
+    } else if e.message.contains("tab") {
         explain_tab(text, e);
+    } else if e.message.contains("quoted scalar") && e.message.contains("end of stream") {
+        let quote = line_text(e.pos.line)
+            .chars()
+            .nth(e.pos.column - 1)
+            .unwrap_or('"');
+        e.message = "this quoted value is never closed".into();
+        e.help = Some(format!("end it with a matching `{quote}`"));
+    } else if e.message.contains("invalid trailing content after") {
+        explain_inner_quote(line_text(e.pos.line), e);
+    } else if e.message.contains("illegal placement of ':'")
+        || e.message.contains("expected ',' or ']'")
+        || e.message.contains("expected ',' or '}'")
+        || e.message.contains("invalid indentation in flow construct")
+    {
+        let end = Pos::new(usize::MAX, usize::MAX);
+        let open_before = unclosed(text, e.pos);
+        // Open before the error and still open at the end of the text.
+        if let Some((at, open)) = open_before.filter(|o| unclosed(text, end) == Some(*o)) {
+            let close = if open == '[' { ']' } else { '}' };
+            e.pos = at;
+            e.message = format!("this `{open}` is never closed");
+            e.help = Some(format!(
+                "end the list with `{close}` (on the same line is clearest)"
+            ));
+        } else if open_before.is_some() {
+            e.message = "a `[…]` or `{…}` that goes on to the next line must indent that line more than its key".into();
+            e.help = Some("indent the continued line, or keep the list on one line".into());
+        }
+    } else if e.message.contains("block sequence entries are not allowed") {
+        e.message = "a list item (`- `) cannot start on the line of its key".into();
+        e.help = Some(
+            "put each `- item` on its own line, indented under the key, or write `key: [item, item]`"
+                .into(),
+        );
+    } else if e.message.contains("did not find expected key") {
+        e.message =
+            "a key is expected here: this line is indented differently from the keys above it"
+                .into();
+        e.help = Some("indent it exactly like the other keys of its mapping".into());
+    } else if e.message.contains("simple key expect ':'") {
+        // Reported where the next token starts: the key is on a line above.
+        let lines: Vec<&str> = text.split('\n').collect();
+        let upto = e.pos.line.min(lines.len());
+        if let Some(i) = (0..upto).rev().find(|&i| !lines[i].trim().is_empty()) {
+            let indent = lines[i].chars().take_while(|c| *c == ' ').count();
+            e.pos = Pos::new(i + 1, indent + 1);
+            e.end = Some(Pos::new(i + 1, lines[i].trim_end().chars().count() + 1));
+        }
+        e.message = "this line has no `:`; a field is written `key: value`".into();
+        e.help = None;
     } else if e.message.contains("mapping values are not allowed") {
         let line = line_text(e.pos.line);
         let Some((key, start, value)) = key_and_value(line).filter(|(_, s, _)| e.pos.column > *s)
@@ -144,6 +204,66 @@ pub fn explain(text: &str, e: &mut YamlError) {
         ));
         e.end = value_end(line, e.pos);
     }
+}
+
+/// A quoted value with more text after its closing quote: almost always a
+/// quote inside the value (`"He said "hi""`, `'it's'`).
+fn explain_inner_quote(line: &str, e: &mut YamlError) {
+    let Some((key, start, value)) = key_and_value(line) else {
+        e.message = "the quoted value ends at a quote, and more text follows it".into();
+        return;
+    };
+    let quote = value.chars().next().unwrap_or('"');
+    let inner = value.strip_prefix(quote).unwrap_or(value);
+    let inner = inner.strip_suffix(quote).unwrap_or(inner);
+    let (fix, how) = if quote == '\'' {
+        let fixed = if inner.contains(['"', '\\']) {
+            format!("'{}'", inner.replace('\'', "''"))
+        } else {
+            format!("\"{inner}\"")
+        };
+        (fixed, "for a `'` inside, quote with `\"` or write `''`")
+    } else {
+        (
+            format!("'{}'", inner.replace('\'', "''")),
+            "for a `\"` inside, quote with `'` instead",
+        )
+    };
+    e.message = format!(
+        "the value of `{key}` ends at its second `{quote}`, and more text follows: a `{quote}` inside a value quoted with `{quote}` ends it"
+    );
+    e.help = Some(format!("{how}: `{key}: {fix}`"));
+    e.pos.column = start;
+    e.end = Some(Pos::new(e.pos.line, start + value.chars().count()));
+}
+
+/// The last `[` or `{` before `at` left open (quotes skipped), if any.
+fn unclosed(text: &str, at: Pos) -> Option<(Pos, char)> {
+    let mut open: Vec<(Pos, char)> = Vec::new();
+    for (i, line) in text.split('\n').enumerate().take(at.line) {
+        let mut quote = None;
+        let mut previous = ' ';
+        for (j, c) in line.chars().enumerate() {
+            if i + 1 == at.line && j + 1 >= at.column {
+                break;
+            }
+            let after_space = previous == ' ';
+            previous = c;
+            match (quote, c) {
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), _) => {}
+                (None, '"' | '\'') => quote = Some(c),
+                // A comment runs to the end of the line.
+                (None, '#') if after_space => break,
+                (None, '[' | '{') => open.push((Pos::new(i + 1, j + 1), c)),
+                (None, ']' | '}') => {
+                    open.pop();
+                }
+                _ => {}
+            }
+        }
+    }
+    open.pop()
 }
 
 /// Points a tab error at the tab itself, with the fix. The scanner reports
@@ -202,19 +322,38 @@ fn key_and_value(line: &str) -> Option<(&str, usize, &str)> {
     Some((key, line[..value_byte].chars().count() + 1, value))
 }
 
-/// Just past the value starting at `at` (to the end of its line).
-fn value_end(line: &str, at: Pos) -> Option<Pos> {
-    let len = line.trim_end().chars().count();
-    (len + 1 > at.column).then(|| Pos::new(at.line, len + 1))
+/// The value starting at `at`: to the end of its line, or inside a flow
+/// list (`[a, @b]`) to the next `,`, `]` or `}`.
+fn token(line: &str, at: Pos) -> &str {
+    let Some((byte, _)) = line.char_indices().nth(at.column.saturating_sub(1)) else {
+        return "";
+    };
+    let in_flow = line[..byte].trim_end().ends_with(['[', '{', ',']);
+    let rest = &line[byte..];
+    let len = if in_flow {
+        rest.find([',', ']', '}']).unwrap_or(rest.len())
+    } else {
+        rest.len()
+    };
+    rest[..len].trim_end()
 }
 
-/// `lead: `key: "value"``, or `lead` alone when the value is not after a key.
+/// Just past the value starting at `at`.
+fn value_end(line: &str, at: Pos) -> Option<Pos> {
+    let len = token(line, at).chars().count();
+    (len > 1).then(|| Pos::new(at.line, at.column + len))
+}
+
+/// `lead: `key: "value"``, or `lead: `"value"`` for a value not after a key.
 fn quote_help(line: &str, column: usize, lead: &str) -> String {
     match key_and_value(line) {
         Some((key, start, value)) if start == column => {
             format!("{lead}: `{key}: {}`", quoted(value))
         }
-        _ => lead.to_string(),
+        _ => match token(line, Pos::new(1, column)) {
+            "" => lead.to_string(),
+            value => format!("{lead}: `{}`", quoted(value)),
+        },
     }
 }
 
@@ -307,6 +446,35 @@ mod tests {
         for (line, column) in [(0, 0), (1, 0), (2, 99), (9, 1)] {
             let _ = empty_value(text, "k", Pos::new(line, column));
         }
+    }
+
+    #[test]
+    fn quotes_brackets_and_missing_colons() {
+        let e = error("media: [a.jpg]\ncaption: \"He said \"hi\" today\"\n");
+        assert_eq!((e.pos, e.end), (Pos::new(2, 10), Some(Pos::new(2, 30))));
+        assert_eq!(
+            e.help.as_deref(),
+            Some("for a `\"` inside, quote with `'` instead: `caption: 'He said \"hi\" today'`")
+        );
+        let e = error("media: [a.jpg]\ncaption: 'it's'\n");
+        assert!(
+            e.help.as_deref().unwrap().ends_with("`caption: \"it's\"`"),
+            "{e:?}"
+        );
+        let e = error("caption: x\nmedia: [a.jpg, # the list\nfirst_comment: y\n");
+        assert_eq!(e.pos, Pos::new(2, 8), "{e:?}");
+        assert_eq!(e.message, "this `[` is never closed");
+        let e = error("media: [a.jpg]\ncaption x\n");
+        assert_eq!((e.pos, e.end), (Pos::new(2, 1), Some(Pos::new(2, 10))));
+        let e = error("media: [a.jpg]\ncaption:\tHello\n");
+        assert_eq!(e.pos, Pos::new(2, 9));
+        assert_eq!(e.help.as_deref(), Some("replace the tab with a space"));
+        let e = error("media: [a.jpg]\ncollaborators: [@ben]\n");
+        assert_eq!((e.pos, e.end), (Pos::new(2, 17), Some(Pos::new(2, 21))));
+        assert_eq!(
+            e.help.as_deref(),
+            Some("put the value in quotes: `\"@ben\"`")
+        );
     }
 
     #[test]

@@ -50,17 +50,31 @@ fn hashtags_after_a_colon_are_a_comment() {
     insta::assert_snapshot!(validate(&["posts/hashtags.md"]));
 }
 
+/// `validate FILE` for each file, the outputs joined by `---` lines.
+fn validate_each(files: &[&str]) -> String {
+    let out: Vec<String> = files.iter().map(|f| validate(&[f])).collect();
+    out.join("---\n")
+}
+
 #[test]
 fn values_starting_with_reserved_characters() {
-    let out: Vec<String> = [
+    insta::assert_snapshot!(validate_each(&[
         "posts/mention.yaml",
         "posts/alias.yaml",
         "posts/anchor.yaml",
-    ]
-    .iter()
-    .map(|p| validate(&[p]))
-    .collect();
-    insta::assert_snapshot!(out.join("---\n"));
+    ]));
+}
+
+#[test]
+fn quotes_brackets_colons_and_tabs() {
+    insta::assert_snapshot!(validate_each(&[
+        "posts/inner-quote.yaml",
+        "posts/inner-apostrophe.yaml",
+        "posts/unclosed.yaml",
+        "posts/no-colon.yaml",
+        "posts/tab-after-colon.yaml",
+        "posts/item-on-key-line.yaml",
+    ]));
 }
 
 #[test]
