@@ -35,6 +35,11 @@ pub struct Cli {
     /// Output format [default: github when GITHUB_ACTIONS=true, else human].
     #[arg(long, global = true, value_enum)]
     pub format: Option<Format>,
+    /// Colour human output: auto (on a terminal, unless NO_COLOR is set;
+    /// CLICOLOR_FORCE=1 forces it), always, never. Files (--out) and the
+    /// json, markdown and github formats are never coloured.
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -249,6 +254,24 @@ Examples:
     },
 }
 
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorWhen {
+    fn choice(self) -> anstream::ColorChoice {
+        match self {
+            ColorWhen::Auto => anstream::ColorChoice::Auto,
+            ColorWhen::Always => anstream::ColorChoice::Always,
+            ColorWhen::Never => anstream::ColorChoice::Never,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SchemaKind {
     Post,
@@ -262,20 +285,56 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let cli = match Cli::try_parse_from(args) {
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    // clap prints --help and usage errors itself, before --color is parsed:
+    // it is told the flag's value up front.
+    let command = <Cli as clap::CommandFactory>::command().color(clap_color(&args));
+    let parsed = command
+        .try_get_matches_from(&args)
+        .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
             return if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
         }
     };
-    let mut stdout = std::io::stdout().lock();
+    // The one gate for colour on stdout and stderr: anstream passes the
+    // codes human output carries through to a terminal, and drops them for
+    // pipes and files, with NO_COLOR, or with --color never.
+    let choice = cli.color.choice();
+    choice.write_global();
+    let mut stdout = anstream::AutoStream::new(std::io::stdout().lock(), choice);
     match execute(&cli, &mut stdout) {
         Ok(code) => code,
         Err(Failure::Usage(msg)) => {
-            eprintln!("error: {msg}");
+            let error = report::style::paint(report::style::ERROR, "error");
+            anstream::eprintln!("{error}: {msg}");
             EXIT_USAGE
         }
+    }
+}
+
+/// The `--color` of raw arguments, for clap's own output (help, usage
+/// errors); auto when absent or not a known value.
+fn clap_color(args: &[OsString]) -> clap::ColorChoice {
+    let mut value = None;
+    for (i, arg) in args.iter().enumerate() {
+        match arg.to_str() {
+            Some("--") => break,
+            Some("--color") => value = args.get(i + 1).and_then(|v| v.to_str()),
+            Some(a) => {
+                if let Some(v) = a.strip_prefix("--color=") {
+                    value = Some(v);
+                }
+            }
+            None => {}
+        }
+    }
+    match value {
+        Some("always") => clap::ColorChoice::Always,
+        Some("never") => clap::ColorChoice::Never,
+        _ => clap::ColorChoice::Auto,
     }
 }
 

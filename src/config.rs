@@ -10,14 +10,21 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
 
+mod hints;
+
 /// The file name looked for at the repo root.
 pub const FILE_NAME: &str = "postwright.toml";
 
 /// A loaded and checked configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
+    /// How the config file is named in messages (`postwright.toml`).
+    pub file: String,
     /// Folders (relative to the repo root) holding post files.
     pub content: Vec<String>,
+    /// Where each folder of `content` is written (start, just past the end);
+    /// empty when `content` is not given.
+    pub content_at: Vec<(Pos, Pos)>,
     /// Zone for `publish_at` values without an offset.
     pub timezone: TimeZone,
     pub timezone_name: String,
@@ -207,7 +214,7 @@ impl Default for State {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
-    content: Option<Spanned<Vec<String>>>,
+    content: Option<Spanned<Vec<Spanned<String>>>>,
     timezone: Option<Spanned<String>>,
     default_account: Option<Spanned<String>>,
     #[serde(default)]
@@ -226,6 +233,8 @@ struct RawConfig {
 pub struct ConfigError {
     pub file: String,
     pub pos: Pos,
+    /// Just past the offending text, when known.
+    pub end: Option<Pos>,
     pub message: String,
     pub help: Option<String>,
 }
@@ -233,7 +242,10 @@ pub struct ConfigError {
 impl ConfigError {
     /// The error as a problem of rule `config`, for the report formats.
     pub fn to_problem(&self) -> Problem {
-        let p = Problem::new(Rule::Config, &self.file, self.pos, &self.message);
+        let mut p = Problem::new(Rule::Config, &self.file, self.pos, &self.message);
+        if let Some(end) = self.end {
+            p = p.with_end(end);
+        }
         match &self.help {
             Some(h) => p.with_help(h),
             None => p,
@@ -247,6 +259,7 @@ impl Config {
         let err = |pos: Pos, message: String, help: Option<&str>| ConfigError {
             file: display.to_string(),
             pos,
+            end: None,
             message,
             help: help.map(str::to_string),
         };
@@ -271,13 +284,28 @@ impl Config {
         let err = |pos: Pos, message: String, help: Option<String>| ConfigError {
             file: display.to_string(),
             pos,
+            end: None,
             message,
             help,
         };
         let raw: RawConfig = toml::from_str(text).map_err(|e| {
-            let pos = e.span().map_or(Pos::START, |s| at(s.start));
             let message = e.message().trim().replace('\n', " ");
-            err(pos, message, None)
+            let Some(span) = e.span() else {
+                return err(Pos::START, message, None);
+            };
+            match hints::explain(text, &message, span.clone()) {
+                Some(h) => {
+                    let span = h.span.unwrap_or(span);
+                    ConfigError {
+                        end: Some(at(span.end)),
+                        ..err(at(span.start), h.message, h.help)
+                    }
+                }
+                None => ConfigError {
+                    end: Some(at(span.end)),
+                    ..err(at(span.start), message, None)
+                },
+            }
         })?;
 
         let timezone_name = raw
@@ -289,14 +317,22 @@ impl Config {
                 .timezone
                 .as_ref()
                 .map_or(Pos::START, |t| at(t.span().start));
-            err(
-                pos,
-                format!("unknown time zone `{timezone_name}`"),
-                Some(
+            let names: Vec<String> = jiff::tz::db().available().map(|n| n.to_string()).collect();
+            let help = match crate::validate::schema::closest(&timezone_name, &names) {
+                Some(near) => format!("did you mean \"{near}\"?"),
+                None => {
                     "use an IANA name such as \"Europe/Berlin\", \"America/New_York\" or \"UTC\""
-                        .into(),
-                ),
-            )
+                        .into()
+                }
+            };
+            ConfigError {
+                end: raw.timezone.as_ref().map(|t| at(t.span().end)),
+                ..err(
+                    pos,
+                    format!("unknown time zone `{timezone_name}`"),
+                    Some(help),
+                )
+            }
         })?;
 
         if raw.accounts.is_empty() {
@@ -335,7 +371,7 @@ impl Config {
             None if raw.accounts.len() == 1 => raw.accounts.keys().next().cloned(),
             None => None,
         };
-        let content = match raw.content {
+        let (content, content_at) = match raw.content {
             Some(c) => {
                 let start = at(c.span().start);
                 let folders = c.into_inner();
@@ -343,20 +379,31 @@ impl Config {
                     return Err(err(start, "content names no folder".into(), None));
                 }
                 for f in &folders {
+                    let f_at = at(f.span().start);
+                    let f = f.get_ref();
                     if Path::new(f).is_absolute() || f.split('/').any(|part| part == "..") {
                         return Err(err(
-                            start,
+                            f_at,
                             format!("content folder `{f}` must be a path inside the repo"),
                             None,
                         ));
                     }
                 }
-                folders
+                let spans = folders
+                    .iter()
+                    .map(|f| (at(f.span().start), at(f.span().end)))
+                    .collect();
+                (
+                    folders.into_iter().map(Spanned::into_inner).collect(),
+                    spans,
+                )
             }
-            None => vec!["posts".to_string()],
+            None => (vec!["posts".to_string()], Vec::new()),
         };
         Ok(Config {
+            file: display.to_string(),
             content,
+            content_at,
             timezone,
             timezone_name,
             default_account,

@@ -158,10 +158,51 @@ pub struct Problem {
     pub file: String,
     pub line: usize,
     pub column: usize,
+    /// Just past the last character of what is wrong (a whole value, a
+    /// key), when known: the human format underlines `column..end`. Set
+    /// with [`Problem::with_end`], read with [`Problem::end`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end: Option<End>,
     pub message: String,
     /// What to do about it, when there is something better to say than the message.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
+    /// Other places involved (the other file of a duplicate id). A boxed
+    /// slice, not a Vec: the same small-problem reason as [`End`].
+    #[serde(skip_serializing_if = "<[Note]>::is_empty")]
+    pub notes: Box<[Note]>,
+}
+
+/// Where a problem's text ends: a [`Pos`] in half the space, because a
+/// problem travels by value in `Result`s and should stay small.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+struct End {
+    line: u32,
+    column: u32,
+}
+
+/// Another place a problem involves, shown below it with its own snippet.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Note {
+    /// Path relative to the repo root, `/`-separated.
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end: Option<Pos>,
+    pub message: String,
+}
+
+impl Note {
+    pub fn new(file: impl Into<String>, pos: Pos, message: impl Into<String>) -> Note {
+        Note {
+            file: file.into(),
+            line: pos.line,
+            column: pos.column,
+            end: None,
+            message: short(message.into()),
+        }
+    }
 }
 
 impl Problem {
@@ -172,9 +213,41 @@ impl Problem {
             file: file.into(),
             line: pos.line,
             column: pos.column,
+            end: None,
             message: short(message.into()),
             help: None,
+            notes: Box::default(),
         }
+    }
+
+    /// Where the problem starts.
+    pub fn pos(&self) -> Pos {
+        Pos::new(self.line, self.column)
+    }
+
+    /// Underlines up to `end` (just past the last character); an end not
+    /// after the start is ignored.
+    pub fn with_end(mut self, end: Pos) -> Self {
+        let narrow = |n: usize| u32::try_from(n).ok();
+        if end > self.pos() {
+            if let (Some(line), Some(column)) = (narrow(end.line), narrow(end.column)) {
+                self.end = Some(End { line, column });
+            }
+        }
+        self
+    }
+
+    /// Just past the last character of what is wrong, when known.
+    pub fn end(&self) -> Option<Pos> {
+        self.end
+            .map(|e| Pos::new(e.line as usize, e.column as usize))
+    }
+
+    pub fn with_note(mut self, note: Note) -> Self {
+        let mut notes = std::mem::take(&mut self.notes).into_vec();
+        notes.push(note);
+        self.notes = notes.into_boxed_slice();
+        self
     }
 
     pub fn with_help(mut self, help: impl Into<String>) -> Self {

@@ -20,5 +20,6 @@ pub mod media;
 pub mod plan;
 pub mod report;
 pub mod state;
+pub mod suggest;
 pub mod time;
 pub mod validate;

@@ -340,7 +340,8 @@ fn finish(
         // Everything is recorded already: a report that cannot be written
         // is an error, but never a reason to redo anything.
         Some(path) => {
-            if let Err(e) = std::fs::write(path, &text) {
+            // A file is never coloured.
+            if let Err(e) = std::fs::write(path, report::style::strip(&text)) {
                 eprintln!("error: --out {}: {e}", path.display());
                 return EXIT_ERROR;
             }

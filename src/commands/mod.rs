@@ -293,7 +293,8 @@ pub fn plan(
     );
     match options.out {
         Some(path) => {
-            if let Err(e) = std::fs::write(path, &text) {
+            // A file is never coloured.
+            if let Err(e) = std::fs::write(path, report::style::strip(&text)) {
                 return Err(Failure::Usage(format!("--out {}: {e}", path.display())));
             }
             eprintln!("{}", report::plan::summary_line(&plan));

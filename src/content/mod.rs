@@ -13,6 +13,7 @@ pub mod frontmatter;
 pub mod post;
 pub mod safe;
 pub mod yaml;
+pub mod yaml_hints;
 
 use crate::diagnostic::{Pos, Problem, Rule};
 use std::collections::BTreeMap;
@@ -573,7 +574,16 @@ pub fn load_bytes(file: PostFile, syntax: Syntax, bytes: &[u8]) -> Load {
         Ok(d) => d,
         Err(e) => {
             return Load::Broken(match e.kind {
-                yaml::YamlErrorKind::Syntax => problem(Rule::YamlSyntax, e.pos, e.message),
+                yaml::YamlErrorKind::Syntax => {
+                    let mut p = problem(Rule::YamlSyntax, e.pos, e.message);
+                    if let Some(end) = e.end {
+                        p = p.with_end(end);
+                    }
+                    if let Some(help) = e.help {
+                        p = p.with_help(help);
+                    }
+                    p
+                }
                 // A limit is a property of the whole file; say where it was hit.
                 yaml::YamlErrorKind::TooLarge => problem(
                     Rule::FileTooLarge,

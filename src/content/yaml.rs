@@ -9,8 +9,14 @@
 
 use crate::diagnostic::Pos;
 use saphyr_parser::{Event, Parser, ScalarStyle, Span};
-use serde_json::{Map, Number, Value};
+use scalar::resolve_plain;
+use serde_json::{Map, Value};
 use std::collections::HashMap;
+
+mod scalar;
+mod spans;
+
+pub use spans::{Loc, Spans};
 
 /// Deepest nesting accepted; real posts use 4 levels.
 pub const MAX_DEPTH: usize = 32;
@@ -26,71 +32,6 @@ pub const MAX_NODES: usize = 20_000;
 /// file is far beyond any real post, yet keeps the expanded document (and
 /// the copies validation makes of it) to tens of MB at worst.
 pub const MAX_ALIAS_BYTES: usize = 4 * 1024 * 1024;
-
-/// Where a value sits in the source: the key that introduced it (for map
-/// values) and the value itself.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Loc {
-    pub key: Option<Pos>,
-    pub value: Pos,
-}
-
-/// JSON pointer (RFC 6901) → location, for every node of a document.
-#[derive(Debug, Clone, Default)]
-pub struct Spans {
-    map: HashMap<String, Loc>,
-}
-
-impl Spans {
-    /// The location of the value at `pointer`, or of its nearest ancestor.
-    pub fn value(&self, pointer: &str) -> Pos {
-        self.lookup(pointer).value
-    }
-
-    /// The key of `pointer` when it has one (map entries), else its value.
-    pub fn key(&self, pointer: &str) -> Pos {
-        let loc = self.lookup(pointer);
-        loc.key.unwrap_or(loc.value)
-    }
-
-    /// Records a value that did not come from the YAML (a Markdown body caption).
-    pub fn insert(&mut self, pointer: &str, value: Pos) {
-        self.map
-            .insert(pointer.to_string(), Loc { key: None, value });
-    }
-
-    pub fn get(&self, pointer: &str) -> Option<Loc> {
-        self.map.get(pointer).copied()
-    }
-
-    fn lookup(&self, pointer: &str) -> Loc {
-        let mut p = pointer;
-        loop {
-            if let Some(loc) = self.map.get(p) {
-                return *loc;
-            }
-            match p.rfind('/') {
-                Some(i) => p = &p[..i],
-                None => {
-                    return Loc {
-                        key: None,
-                        value: Pos::START,
-                    }
-                }
-            }
-        }
-    }
-
-    /// Shift every line by `lines` (front matter starts below the `---`).
-    fn offset_lines(&mut self, lines: usize) {
-        for loc in self.map.values_mut() {
-            loc.value.line += lines;
-            if let Some(k) = &mut loc.key {
-                k.line += lines;
-            }
-        }
-    }
-}
 
 /// Appends one JSON pointer segment, escaped per RFC 6901.
 pub fn pointer_join(base: &str, segment: &str) -> String {
@@ -112,7 +53,10 @@ pub fn pointer_join(base: &str, segment: &str) -> String {
 pub struct YamlError {
     pub kind: YamlErrorKind,
     pub pos: Pos,
+    /// Just past the offending text, when it is more than one character.
+    pub end: Option<Pos>,
     pub message: String,
+    pub help: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,17 +83,11 @@ pub fn parse(text: &str, line_offset: usize) -> Result<Document, YamlError> {
     };
     let result = builder.run(text);
     let shift = |mut e: YamlError| {
-        // The scanner reports a tab used as indentation just after it; point at the tab.
-        if e.message.contains("tab") && e.pos.column > 1 {
-            let line = text
-                .split('\n')
-                .nth(e.pos.line.saturating_sub(1))
-                .unwrap_or("");
-            if line.chars().nth(e.pos.column - 2) == Some('\t') {
-                e.pos.column -= 1;
-            }
-        }
+        super::yaml_hints::explain(text, &mut e);
         e.pos.line += line_offset;
+        if let Some(end) = &mut e.end {
+            end.line += line_offset;
+        }
         e
     };
     let value = result.map_err(shift)?;
@@ -160,6 +98,11 @@ pub fn parse(text: &str, line_offset: usize) -> Result<Document, YamlError> {
 
 fn pos(span: &Span) -> Pos {
     Pos::new(span.start.line(), span.start.col() + 1)
+}
+
+/// Just past the last character of `span`.
+fn end(span: &Span) -> Pos {
+    Pos::new(span.end.line(), span.end.col() + 1)
 }
 
 /// A node under construction.
@@ -206,6 +149,10 @@ struct Builder {
     documents: usize,
     /// Lines before the YAML in its file, for line numbers inside messages.
     line_offset: usize,
+    /// For each open collection, its start when it is a flow one.
+    flow_starts: Vec<Option<Pos>>,
+    /// Empty values looked at so far (each reads its line: bounded).
+    empties_seen: usize,
 }
 
 impl Builder {
@@ -219,7 +166,9 @@ impl Builder {
                     YamlErrorKind::Syntax
                 },
                 pos: Pos::new(e.marker().line(), e.marker().col() + 1),
+                end: None,
                 message: e.info().to_string(),
+                help: None,
             })?;
             self.event(event, &span, text)?;
         }
@@ -230,7 +179,9 @@ impl Builder {
         YamlError {
             kind,
             pos: pos(span),
+            end: None,
             message: message.into(),
+            help: None,
         }
     }
 
@@ -294,7 +245,7 @@ impl Builder {
         Ok(())
     }
 
-    fn event(&mut self, event: Event<'_>, span: &Span, text: &str) -> Result<(), YamlError> {
+    fn event(&mut self, event: Event<'_>, span: &Span, source: &str) -> Result<(), YamlError> {
         match event {
             Event::DocumentStart(_) => {
                 self.documents += 1;
@@ -337,6 +288,9 @@ impl Builder {
                 } else {
                     Value::String(text.into_owned())
                 };
+                if style == ScalarStyle::Plain && bytes == 0 {
+                    self.note_empty(span, source);
+                }
                 if anchor != 0 {
                     self.anchors.insert(
                         anchor,
@@ -355,6 +309,7 @@ impl Builder {
                         value: pos(span),
                     },
                 );
+                self.spans.ends.insert(pos(span), end(span));
                 self.push_value(value, 1, bytes);
             }
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
@@ -387,6 +342,10 @@ impl Builder {
                         value: pos(span),
                     },
                 );
+                // A flow collection's start token is its `[` or `{`; a block
+                // one's is empty. Only flow ones get an end (on `]`, `}`).
+                let flow = span.end.index() > span.start.index();
+                self.flow_starts.push(flow.then(|| pos(span)));
                 self.stack
                     .push(if matches!(event, Event::SequenceStart(..)) {
                         Frame::Seq {
@@ -409,6 +368,9 @@ impl Builder {
                     });
             }
             Event::SequenceEnd | Event::MappingEnd => {
+                if let Some(Some(start)) = self.flow_starts.pop() {
+                    self.spans.ends.insert(start, end(span));
+                }
                 let (value, anchor, size, bytes) = match self.stack.pop() {
                     Some(Frame::Seq {
                         items,
@@ -451,7 +413,7 @@ impl Builder {
                 };
                 // Both limits are checked before the value is copied.
                 self.count(size, span)?;
-                self.count_alias_bytes(bytes, span, text)?;
+                self.count_alias_bytes(bytes, span, source)?;
                 let value = self.anchors[&id].value.clone();
                 if let Some(Frame::Map {
                     pending_key: None, ..
@@ -474,11 +436,38 @@ impl Builder {
                         value: pos(span),
                     },
                 );
+                self.spans.ends.insert(pos(span), end(span));
                 self.push_value(value, size, bytes);
             }
             Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => {}
         }
         Ok(())
+    }
+
+    /// Records why the empty map value at `span` is empty, when its line
+    /// says the author meant a value (`key: #tags`, `key: &text`).
+    fn note_empty(&mut self, span: &Span, source: &str) {
+        // Real posts have a handful of empty values; a hostile one may have
+        // thousands, and each look reads a line.
+        const MOST: usize = 64;
+        let Some(Frame::Map {
+            pending_key: Some((key, at)),
+            ..
+        }) = self.stack.last()
+        else {
+            return;
+        };
+        if self.empties_seen >= MOST {
+            return;
+        }
+        self.empties_seen += 1;
+        let found = self
+            .spans
+            .end_of(*at)
+            .and_then(|key_end| super::yaml_hints::empty_value(source, key, key_end));
+        if let Some(v) = found {
+            self.spans.empties.insert(pos(span), v);
+        }
     }
 
     fn key(&mut self, key: String, span: &Span) -> Result<(), YamlError> {
@@ -496,13 +485,16 @@ impl Builder {
                 return Err(YamlError {
                     kind: YamlErrorKind::Syntax,
                     pos: here,
+                    end: Some(end(span)),
                     message: format!(
                         "duplicate key `{key}` (first given on line {}); keep one",
                         first.line + line_offset
                     ),
+                    help: None,
                 });
             }
             key_lines.insert(key.clone(), here);
+            self.spans.ends.insert(here, end(span));
             *pending_key = Some((key, here));
         }
         Ok(())
@@ -550,80 +542,10 @@ fn alias_name(text: &str, span: &Span) -> String {
         .collect()
 }
 
-/// YAML 1.2 core schema resolution of a plain scalar.
-fn resolve_plain(s: &str) -> Value {
-    match s {
-        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
-        "true" | "True" | "TRUE" => return Value::Bool(true),
-        "false" | "False" | "FALSE" => return Value::Bool(false),
-        _ => {}
-    }
-    if let Some(n) = parse_int(s) {
-        return Value::Number(n.into());
-    }
-    if is_float(s) {
-        if let Some(n) = s.parse::<f64>().ok().and_then(Number::from_f64) {
-            return Value::Number(n);
-        }
-    }
-    Value::String(s.to_string())
-}
-
-fn parse_int(s: &str) -> Option<i64> {
-    if let Some(hex) = s.strip_prefix("0x") {
-        return i64::from_str_radix(hex, 16).ok();
-    }
-    if let Some(oct) = s.strip_prefix("0o") {
-        return i64::from_str_radix(oct, 8).ok();
-    }
-    let digits = s.strip_prefix(['-', '+']).unwrap_or(s);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    s.parse().ok()
-}
-
-fn is_float(s: &str) -> bool {
-    let body = s.strip_prefix(['-', '+']).unwrap_or(s);
-    if matches!(body, ".inf" | ".Inf" | ".INF" | ".nan" | ".NaN" | ".NAN") {
-        // JSON has no infinity or NaN: they stay strings and fail the schema.
-        return false;
-    }
-    let (mantissa, exponent) = match body.find(['e', 'E']) {
-        Some(i) => (&body[..i], Some(&body[i + 1..])),
-        None => (body, None),
-    };
-    let mut parts = mantissa.splitn(2, '.');
-    let int = parts.next().unwrap_or("");
-    let frac = parts.next();
-    let int_ok = int.bytes().all(|b| b.is_ascii_digit());
-    let frac_ok = frac.is_none_or(|f| f.bytes().all(|b| b.is_ascii_digit()));
-    let has_digits = !int.is_empty() || frac.is_some_and(|f| !f.is_empty());
-    let exp_ok = exponent.is_none_or(|e| {
-        let e = e.strip_prefix(['-', '+']).unwrap_or(e);
-        !e.is_empty() && e.bytes().all(|b| b.is_ascii_digit())
-    });
-    int_ok && frac_ok && has_digits && exp_ok && (frac.is_some() || exponent.is_some())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn core_schema_scalars() {
-        let doc = parse(
-            "a: no\nb: true\nc: 12\nd: 1.5\ne: ~\nf: '12'\ng: 2026-12-01T09:00:00+01:00\nh: 0x1F\ni: 1e3\nj: .inf\n",
-            0,
-        )
-        .unwrap();
-        assert_eq!(
-            doc.value,
-            json!({"a":"no","b":true,"c":12,"d":1.5,"e":null,"f":"12",
-                   "g":"2026-12-01T09:00:00+01:00","h":31,"i":1000.0,"j":".inf"})
-        );
-    }
 
     #[test]
     fn spans_point_at_keys_and_values() {

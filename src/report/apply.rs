@@ -1,6 +1,6 @@
 //! The result of `apply`: a table for people, JSON, GitHub annotations.
 
-use super::{github, md_cell};
+use super::{github, md_cell, style};
 use crate::apply::{Report, Verdict};
 use std::fmt::Write as _;
 
@@ -12,6 +12,15 @@ fn symbol(v: Verdict) -> &'static str {
         Verdict::Deleted => "-",
         Verdict::Deferred => "⏸",
         Verdict::Failed => "✗",
+    }
+}
+
+/// The colour of a result on a terminal.
+fn verdict_style(v: Verdict) -> anstyle::Style {
+    match v {
+        Verdict::Published => style::ADD,
+        Verdict::Updated | Verdict::Moved | Verdict::Deferred => style::CHANGE,
+        Verdict::Deleted | Verdict::Failed => style::REMOVE,
     }
 }
 
@@ -96,11 +105,11 @@ pub fn human(report: &Report, markdown: bool) -> String {
                     o.message.clone()
                 }
             };
+            let head = format!("{} {:<9}", symbol(o.result), name(o.result));
             let _ = writeln!(
                 out,
-                "{} {:<9} {:<width$}  {detail}",
-                symbol(o.result),
-                name(o.result),
+                "{} {:<width$}  {detail}",
+                style::paint(verdict_style(o.result), &head),
                 o.file
             );
             for p in &o.pending {
@@ -112,13 +121,17 @@ pub fn human(report: &Report, markdown: bool) -> String {
         }
     }
     for w in &report.warnings {
-        let _ = writeln!(out, "warning: {w}");
+        let _ = writeln!(out, "{}: {w}", style::paint(style::WARNING, "warning"));
     }
     if let Some(s) = &report.stopped {
         let _ = writeln!(out, "stopped early: {}", s.message);
     }
     out.push_str(&summary_line(report));
     out.push('\n');
+    if markdown {
+        // Markdown is read on GitHub, not on a terminal.
+        return style::strip(&out);
+    }
     out
 }
 
@@ -179,6 +192,7 @@ pub fn github(report: &Report, prefix: &str) -> String {
             github::escape_data(&s.message)
         );
     }
-    out.push_str(&human(report, false));
+    // The log is not a terminal: no colour.
+    out.push_str(&style::strip(&human(report, false)));
     out
 }

@@ -49,10 +49,16 @@ pub fn annotations(problems: &[&Problem], prefix: &str) -> String {
         } else {
             format!("{}/{}", prefix.trim_end_matches('/'), p.file)
         };
-        let message = match &p.help {
+        let mut message = match &p.help {
             Some(h) => format!("{}\n{h}", p.message),
             None => p.message.clone(),
         };
+        for n in &p.notes {
+            message.push_str(&format!(
+                "\nnote: {}:{}:{}: {}",
+                n.file, n.line, n.column, n.message
+            ));
+        }
         out.push_str(&format!(
             "::{level} file={},line={},col={},title={}::{}\n",
             escape_property(&file),

@@ -8,8 +8,9 @@ pub mod mask;
 pub mod plan;
 pub mod progress;
 pub mod status;
+pub mod style;
 
-use crate::diagnostic::{Problem, Severity};
+use crate::diagnostic::{Pos, Problem, Severity};
 use crate::validate::FolderScan;
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -87,34 +88,60 @@ pub fn summary_line(files: usize, tally: Tally) -> String {
 pub const QUOTE_CHARS: usize = 120;
 
 /// Human diagnostics: `FILE:LINE:COL: error[RULE]: MESSAGE`, a snippet of the
-/// line, and the help. Source lines are read again only for files with
-/// problems.
+/// line underlining what is wrong, the help, and notes at other places,
+/// styled for a terminal (see [`style`]). Source lines are read again only
+/// for files with problems.
 pub fn human(repo: &Path, problems: &[&Problem], files: usize, scanned: &[FolderScan]) -> String {
     let mut sources: HashMap<&str, Option<Vec<String>>> = HashMap::new();
     let mut out = String::new();
     for p in problems {
+        let level = style::paint(
+            style::severity(p.severity),
+            &format!("{}[{}]", p.severity, p.rule),
+        );
         let _ = writeln!(
             out,
-            "{}:{}:{}: {}[{}]: {}",
-            p.file, p.line, p.column, p.severity, p.rule, p.message
+            "{}:{}:{}: {level}: {}",
+            p.file,
+            p.line,
+            p.column,
+            style::paint(style::STRONG, &p.message)
         );
         let lines = sources
             .entry(p.file.as_str())
             .or_insert_with(|| read_lines(repo, &p.file));
-        if let Some(text) = lines.as_ref().and_then(|l| l.get(p.line.saturating_sub(1))) {
-            let gutter = p.line.to_string().len();
-            let mut shown: String = text.chars().take(QUOTE_CHARS).collect();
-            if text.chars().count() > QUOTE_CHARS {
-                shown.push('…');
-            }
-            let pad = " ".repeat(gutter);
-            let caret = " ".repeat(p.column.saturating_sub(1).min(shown.chars().count()));
-            let _ = writeln!(out, "{pad} |");
-            let _ = writeln!(out, "{} | {}", p.line, shown);
-            let _ = writeln!(out, "{pad} | {caret}^");
-        }
+        snippet(
+            &mut out,
+            lines.as_deref(),
+            p.pos(),
+            p.end(),
+            '^',
+            style::severity(p.severity),
+        );
         if let Some(help) = &p.help {
-            let _ = writeln!(out, "  = help: {help}");
+            let _ = writeln!(out, "  = {}: {help}", style::paint(style::HELP, "help"));
+        }
+        for n in &p.notes {
+            let _ = writeln!(
+                out,
+                "{}:{}:{}: {}: {}",
+                n.file,
+                n.line,
+                n.column,
+                style::paint(style::HELP, "note"),
+                style::paint(style::STRONG, &n.message)
+            );
+            let lines = sources
+                .entry(n.file.as_str())
+                .or_insert_with(|| read_lines(repo, &n.file));
+            snippet(
+                &mut out,
+                lines.as_deref(),
+                Pos::new(n.line, n.column),
+                n.end,
+                '-',
+                style::HELP,
+            );
         }
         out.push('\n');
     }
@@ -125,6 +152,59 @@ pub fn human(repo: &Path, problems: &[&Problem], files: usize, scanned: &[Folder
     out.push_str(&summary_line(files, Tally::of(problems.iter().copied())));
     out.push('\n');
     out
+}
+
+/// Columns a tab takes in a quoted line.
+const TAB_WIDTH: usize = 4;
+
+/// The quoted source line at `at` with `mark` under `at..end` (one mark
+/// when the end is unknown; to the end of the line when it is on a later
+/// one). Nothing for a line that cannot be quoted.
+fn snippet(
+    out: &mut String,
+    lines: Option<&[String]>,
+    at: Pos,
+    end: Option<Pos>,
+    mark: char,
+    mark_style: anstyle::Style,
+) {
+    let Some(text) = lines.and_then(|l| l.get(at.line.saturating_sub(1))) else {
+        return;
+    };
+    let chars: Vec<char> = text.chars().take(QUOTE_CHARS).collect();
+    let width = |c: &char| if *c == '\t' { TAB_WIDTH } else { 1 };
+    let start = at.column.saturating_sub(1).min(chars.len());
+    let stop = match end {
+        Some(e) if e.line == at.line => e.column.saturating_sub(1),
+        Some(e) if e.line > at.line => chars.len(),
+        _ => start + 1,
+    }
+    .min(chars.len())
+    .max(start + 1);
+    let mut shown: String = chars
+        .iter()
+        .map(|c| {
+            if *c == '\t' {
+                " ".repeat(TAB_WIDTH)
+            } else {
+                c.to_string()
+            }
+        })
+        .collect();
+    if text.chars().count() > QUOTE_CHARS {
+        shown.push('…');
+    }
+    let pad: usize = chars[..start].iter().map(width).sum();
+    let marks: usize = chars
+        .get(start..stop)
+        .map_or(1, |s| s.iter().map(width).sum::<usize>().max(1));
+    let gutter = " ".repeat(at.line.to_string().len());
+    let bar = style::paint(style::GUTTER, "|");
+    let _ = writeln!(out, "{gutter} {bar}");
+    let number = style::paint(style::GUTTER, &at.line.to_string());
+    let _ = writeln!(out, "{number} {bar} {shown}");
+    let marks = style::paint(mark_style, &mark.to_string().repeat(marks));
+    let _ = writeln!(out, "{gutter} {bar} {}{marks}", " ".repeat(pad));
 }
 
 /// The file's lines as postwright numbers them (BOM removed, CRLF and lone
@@ -143,7 +223,7 @@ fn read_lines(repo: &Path, file: &str) -> Option<Vec<String>> {
     let text = String::from_utf8(bytes).ok()?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let text = crate::content::normalize_line_ends(text);
-    Some(text.split('\n').map(|l| l.replace('\t', "    ")).collect())
+    Some(text.split('\n').map(str::to_string).collect())
 }
 
 /// `{"files": N, "errors": E, "warnings": W, "problems": [...]}`.

@@ -1,7 +1,7 @@
 //! The plan for people (a Terraform-like listing), for machines (JSON), for
 //! pull requests (Markdown) and for GitHub Actions (annotations).
 
-use super::{github, md_cell};
+use super::{github, md_cell, style};
 use crate::diagnostic::Problem;
 use crate::plan::{local, Action, Entry, Plan};
 use jiff::tz::TimeZone;
@@ -9,6 +9,17 @@ use std::fmt::Write as _;
 
 /// GitHub refuses comments over 65,536 characters; stay clear of it.
 pub const MARKDOWN_LIMIT: usize = 65_000;
+
+/// The colour of an action on a terminal: what apply adds green, changes
+/// yellow, removes or refuses red; the rest plain.
+fn action_style(action: Action) -> anstyle::Style {
+    match action {
+        Action::Resume | Action::Publish => style::ADD,
+        Action::Update | Action::Moved | Action::Changed | Action::Duplicate => style::CHANGE,
+        Action::Removed | Action::Invalid => style::REMOVE,
+        Action::Scheduled | Action::Draft | Action::Published => anstyle::Style::new(),
+    }
+}
 
 fn symbol(action: Action) -> &'static str {
     match action {
@@ -109,10 +120,10 @@ pub fn human(plan: &Plan, tz: &TimeZone) -> String {
             .publish_at
             .map(|t| format!("  {}", when(e, t, tz)))
             .unwrap_or_default();
+        let head = format!("{} {:<9}", symbol(e.action), e.action.name());
         let line = format!(
-            "{} {:<9} {:<width$}  {:<shape_width$}{when}",
-            symbol(e.action),
-            e.action.name(),
+            "{} {:<width$}  {:<shape_width$}{when}",
+            style::paint(action_style(e.action), &head),
             e.file,
             shape(e)
         );
@@ -134,10 +145,11 @@ pub fn human(plan: &Plan, tz: &TimeZone) -> String {
             let _ = writeln!(out, "      {p}");
         }
         for p in e.problems.iter().filter(|p| p.is_error()) {
+            let level = style::paint(style::ERROR, &format!("error[{}]", p.rule));
             let _ = writeln!(
                 out,
-                "      {}:{}:{}: error[{}]: {}",
-                p.file, p.line, p.column, p.rule, p.message
+                "      {}:{}:{}: {level}: {}",
+                p.file, p.line, p.column, p.message
             );
         }
     }
@@ -383,6 +395,7 @@ pub fn github_output(plan: &Plan, tz: &TimeZone, prefix: &str) -> String {
             github::escape_data(&e.reason)
         );
     }
-    out.push_str(&human(plan, tz));
+    // The log is not a terminal: no colour.
+    out.push_str(&style::strip(&human(plan, tz)));
     out
 }

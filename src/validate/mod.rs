@@ -8,7 +8,7 @@ pub mod schema;
 
 use crate::config::Config;
 use crate::content::{self, Load, Post, PostFile, PostType};
-use crate::diagnostic::{Pos, Problem, Rule};
+use crate::diagnostic::{Note, Pos, Problem, Rule};
 use jiff::Timestamp;
 use preflight::{Preflight, Resolved, Role};
 use std::collections::HashMap;
@@ -85,7 +85,9 @@ impl FolderScan {
 }
 
 impl Validation {
-    /// Every problem, sorted by file and position.
+    /// Every problem, sorted by file and position. An id shared by several
+    /// files is one problem (on the last of them, with notes at the
+    /// others), though each file's own list has it: each file is invalid.
     pub fn problems(&self) -> Vec<&Problem> {
         let mut all: Vec<&Problem> = self
             .general
@@ -93,7 +95,14 @@ impl Validation {
             .chain(self.posts.iter().flat_map(|c| &c.problems))
             .collect();
         all.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-        all
+        let mut groups = std::collections::HashSet::new();
+        let mut kept: Vec<&Problem> = all
+            .into_iter()
+            .rev()
+            .filter(|p| p.rule != Rule::DuplicateId || groups.insert(duplicate_group(p)))
+            .collect();
+        kept.reverse();
+        kept
     }
 
     pub fn has_errors(&self) -> bool {
@@ -137,15 +146,23 @@ pub fn validate_repo(repo: &Path, config: &Config, only: Option<&[PostFile]>) ->
     let missing = &scan.missing;
     let discovered = scan.files.clone();
     for folder in missing {
-        general.push(
-            Problem::new(
-                Rule::Config,
-                crate::config::FILE_NAME,
-                Pos::START,
-                format!("content folder `{folder}` does not exist"),
-            )
-            .with_help("create it, or fix `content` in postwright.toml"),
-        );
+        // At the folder's name in `content`; at line 1 when it is the default.
+        let at = config
+            .content
+            .iter()
+            .position(|f| f.trim_matches('/') == folder)
+            .and_then(|i| config.content_at.get(i));
+        let mut problem = Problem::new(
+            Rule::Config,
+            &config.file,
+            at.map_or(Pos::START, |a| a.0),
+            format!("content folder `{folder}` does not exist"),
+        )
+        .with_help(format!("create it, or fix `content` in {}", config.file));
+        if let Some((_, end)) = at {
+            problem = problem.with_end(*end);
+        }
+        general.push(problem);
     }
     // The id `init` writes is a valid number: say it is a placeholder
     // before a run asks Meta about it.
@@ -157,7 +174,7 @@ pub fn validate_repo(repo: &Path, config: &Config, only: Option<&[PostFile]>) ->
             general.push(
                 Problem::new(
                     Rule::PlaceholderId,
-                    crate::config::FILE_NAME,
+                    &config.file,
                     Pos::START,
                     format!(
                         "accounts.{name}.user_id `{digits}` is a placeholder, not an Instagram account id"
@@ -257,6 +274,19 @@ pub fn validate_repo(repo: &Path, config: &Config, only: Option<&[PostFile]>) ->
     }
 }
 
+/// Just past the `id` of the post's `id:` key; its start when the id comes
+/// from the file name (at line 1, column 1: the file, no underline). An
+/// `id:` written on line 1 with the default id counts as from the name:
+/// the same id either way.
+fn id_key_end(c: &Checked) -> Pos {
+    let at = c.id_pos;
+    if at == Pos::START && c.id.as_deref() == Some(c.file.default_id.as_str()) {
+        at
+    } else {
+        Pos::new(at.line, at.column + "id".len())
+    }
+}
+
 /// Where a post's `id:` key is, or line 1 when the id is the default.
 fn id_pos(spans: &content::Spans) -> Pos {
     spans
@@ -264,8 +294,17 @@ fn id_pos(spans: &content::Spans) -> Pos {
         .map_or(Pos::START, |l| l.key.unwrap_or(l.value))
 }
 
+/// The files of a duplicate-id problem: its own and its notes', sorted.
+fn duplicate_group(p: &Problem) -> Vec<&str> {
+    let mut files: Vec<&str> = p.notes.iter().map(|n| n.file.as_str()).collect();
+    files.push(&p.file);
+    files.sort_unstable();
+    files
+}
+
 /// Every file of an id shared by several gets the problem, naming the
-/// others, so validating any one of them alone finds it.
+/// others (with a note at each), so validating any one of them alone finds
+/// it; [`Validation::problems`] reports it once.
 fn duplicate_ids(posts: &mut [Checked]) {
     let mut by_id: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, c) in posts.iter().enumerate() {
@@ -285,13 +324,25 @@ fn duplicate_ids(posts: &mut [Checked]) {
                 .filter(|&&j| j != i)
                 .map(|&j| posts[j].file.rel.as_str())
                 .collect();
-            let problem = Problem::new(
+            let mut problem = Problem::new(
                 Rule::DuplicateId,
                 &posts[i].file.rel,
                 posts[i].id_pos,
                 format!("id `{id}` is also the id of {}", others.join(", ")),
             )
+            .with_end(id_key_end(&posts[i]))
             .with_help("give one of them its own `id:`, or remove the copy");
+            for &j in files.iter().filter(|&&j| j != i) {
+                let other = &posts[j];
+                let said = if id_key_end(other) == other.id_pos {
+                    format!("`{id}` is the id this file gets from its name")
+                } else {
+                    format!("`{id}` is also given here")
+                };
+                let mut note = Note::new(&other.file.rel, other.id_pos, said);
+                note.end = Some(id_key_end(other)).filter(|e| *e > other.id_pos);
+                problem = problem.with_note(note);
+            }
             posts[i].problems.push(problem);
             posts[i].valid = None;
         }
@@ -303,6 +354,7 @@ pub fn check_post(loaded: content::Loaded, config: &Config, preflight: &mut Pref
     let file = loaded.file.clone();
     let rel = file.rel.clone();
     let mut problems = schema::check_post(&rel, &loaded.doc.value, &loaded.doc.spans);
+    refine(&mut problems, &loaded.doc.spans);
     let default_id = loaded.file.default_id.clone();
     let id_at = id_pos(&loaded.doc.spans);
     let id_field = loaded
@@ -423,6 +475,7 @@ pub fn check_post(loaded: content::Loaded, config: &Config, preflight: &mut Pref
     problems.extend(rules::check(&post, kind, &video_items));
     let publisher = account.as_ref().map(|a| &config.accounts[a]);
     problems.extend(features::check(&post, kind, &video_items, publisher));
+    refine(&mut problems, &post.spans);
 
     let has_errors = problems.iter().any(Problem::is_error);
     let valid = match (has_errors, account) {
@@ -442,6 +495,25 @@ pub fn check_post(loaded: content::Loaded, config: &Config, preflight: &mut Pref
         id_pos: id_at,
         valid,
         problems,
+    }
+}
+
+/// Adds what the YAML knows to a post's problems: where the key or value a
+/// problem starts at ends (so the caret spans it), and why a value the
+/// schema finds empty is empty (`first_comment: #tags` is a comment).
+fn refine(problems: &mut [Problem], spans: &content::Spans) {
+    for p in problems.iter_mut() {
+        if p.rule == Rule::Schema {
+            if let Some(empty) = spans.empty_at(p.pos()) {
+                *p = empty.problem(&p.file, p.rule);
+                continue;
+            }
+        }
+        if p.end().is_none() {
+            if let Some(end) = spans.end_of(p.pos()) {
+                *p = p.clone().with_end(end);
+            }
+        }
     }
 }
 

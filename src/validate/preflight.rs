@@ -118,9 +118,15 @@ impl Preflight {
             }),
             Err(Unusable::Missing) => {
                 let base = file.rsplit_once('/').map_or("", |(d, _)| d);
-                Err(problem(Rule::MediaMissing, format!("media file `{rel}` does not exist")).with_help(format!(
-                    "paths are relative to the post's folder (`{base}/`); start with / for the repo root"
-                )))
+                let help = match crate::suggest::media_path(repo, repo_canonical, src, &rel) {
+                    Some(g) => format!("did you mean `{}`? (`{}` exists)", g.write, g.rel),
+                    None => format!("paths are relative to the post's folder (`{base}/`); start with / for the repo root"),
+                };
+                Err(problem(
+                    Rule::MediaMissing,
+                    format!("media file `{rel}` does not exist"),
+                )
+                .with_help(help))
             }
             Err(Unusable::Folder) => Err(problem(
                 Rule::MediaMissing,

@@ -42,8 +42,17 @@ pub fn check(post: &Post, kind: PostType, video_items: &[bool]) -> Vec<Problem> 
             Problem::new(
                 Rule::CarouselSize,
                 file,
-                key("/media"),
-                format!("a carousel has 2 to 10 items; this one has {n}"),
+                // Too many: the first item past the limit, where the cut goes.
+                if n > *CAROUSEL_ITEMS.end() {
+                    value(&format!("/media/{}", CAROUSEL_ITEMS.end()))
+                } else {
+                    key("/media")
+                },
+                if n > *CAROUSEL_ITEMS.end() {
+                    format!("a carousel has 2 to 10 items; this one has {n}, and this is item 11")
+                } else {
+                    format!("a carousel has 2 to 10 items; this one has {n}")
+                },
             )
             .with_help(if n < 2 {
                 "add an item, or drop `type: carousel`"

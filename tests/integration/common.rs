@@ -20,7 +20,11 @@ pub fn postwright(dir: &Path) -> Command {
     cmd.current_dir(dir)
         .env_remove("GITHUB_ACTIONS")
         .env_remove("GITHUB_WORKSPACE")
-        .env_remove("GITHUB_STEP_SUMMARY");
+        .env_remove("GITHUB_STEP_SUMMARY")
+        // Colour is asked for by tests that test it, never by the caller's shell.
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR")
+        .env_remove("CLICOLOR_FORCE");
     cmd
 }
 

@@ -149,7 +149,8 @@ fn schema_command_prints_the_published_schemas() {
     }
 }
 
-fn repo_with_config(config: &str) -> tempfile::TempDir {
+/// A repo holding `config` as postwright.toml and an empty posts/.
+pub(crate) fn repo_with_config(config: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     fs::write(dir.path().join("postwright.toml"), config).unwrap();
     fs::create_dir(dir.path().join("posts")).unwrap();

@@ -1,0 +1,102 @@
+//! Where each part of a parsed document came from: for every JSON pointer
+//! the key and value positions, for every key and scalar where it ends.
+
+use crate::content::yaml_hints::EmptyValue;
+use crate::diagnostic::Pos;
+use std::collections::HashMap;
+
+/// Where a value sits in the source: the key that introduced it (for map
+/// values) and the value itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Loc {
+    pub key: Option<Pos>,
+    pub value: Pos,
+}
+
+/// JSON pointer (RFC 6901) → location, for every node of a document.
+#[derive(Debug, Clone, Default)]
+pub struct Spans {
+    pub(super) map: HashMap<String, Loc>,
+    /// Start → just past the end, for every key and scalar value and every
+    /// flow (`[…]`, `{…}`) collection: how far a caret line reaches.
+    pub(super) ends: HashMap<Pos, Pos>,
+    /// Empty values that look meant (`key: #tags`), by the value's position.
+    pub(super) empties: HashMap<Pos, EmptyValue>,
+}
+
+impl Spans {
+    /// The location of the value at `pointer`, or of its nearest ancestor.
+    pub fn value(&self, pointer: &str) -> Pos {
+        self.lookup(pointer).value
+    }
+
+    /// The key of `pointer` when it has one (map entries), else its value.
+    pub fn key(&self, pointer: &str) -> Pos {
+        let loc = self.lookup(pointer);
+        loc.key.unwrap_or(loc.value)
+    }
+
+    /// Records a value that did not come from the YAML (a Markdown body caption).
+    pub fn insert(&mut self, pointer: &str, value: Pos) {
+        self.map
+            .insert(pointer.to_string(), Loc { key: None, value });
+    }
+
+    pub fn get(&self, pointer: &str) -> Option<Loc> {
+        self.map.get(pointer).copied()
+    }
+
+    /// Where the key or value starting at `start` ends, if one starts there.
+    pub fn end_of(&self, start: Pos) -> Option<Pos> {
+        self.ends.get(&start).copied()
+    }
+
+    /// The empty value at `at`, when YAML made it empty against the
+    /// author's evident intent (`first_comment: #tags`).
+    pub fn empty_at(&self, at: Pos) -> Option<&EmptyValue> {
+        self.empties.get(&at)
+    }
+
+    fn lookup(&self, pointer: &str) -> Loc {
+        let mut p = pointer;
+        loop {
+            if let Some(loc) = self.map.get(p) {
+                return *loc;
+            }
+            match p.rfind('/') {
+                Some(i) => p = &p[..i],
+                None => {
+                    return Loc {
+                        key: None,
+                        value: Pos::START,
+                    }
+                }
+            }
+        }
+    }
+
+    /// Shift every line by `lines` (front matter starts below the `---`).
+    pub(super) fn offset_lines(&mut self, lines: usize) {
+        for loc in self.map.values_mut() {
+            loc.value.line += lines;
+            if let Some(k) = &mut loc.key {
+                k.line += lines;
+            }
+        }
+        let shift = |p: Pos| Pos::new(p.line + lines, p.column);
+        self.ends = self
+            .ends
+            .drain()
+            .map(|(s, e)| (shift(s), shift(e)))
+            .collect();
+        self.empties = self
+            .empties
+            .drain()
+            .map(|(at, mut v)| {
+                v.start = shift(v.start);
+                v.end = shift(v.end);
+                (shift(at), v)
+            })
+            .collect();
+    }
+}
