@@ -29,7 +29,9 @@ fn piped(args: &[&str], env: &[(&str, &str)]) -> String {
 
 /// stdout of postwright ARGS in the mistakes repo on a pseudo-terminal
 /// (util-linux `script`), with ENV.
-fn on_a_terminal(args: &[&str], env: &[(&str, &str)]) -> String {
+/// `None` (the test says it is skipped) without `script` on PATH.
+fn on_a_terminal(args: &[&str], env: &[(&str, &str)]) -> Option<String> {
+    crate::common::tool("script")?;
     let bin = assert_cmd::cargo::cargo_bin("postwright");
     let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
     let line: Vec<String> = std::iter::once(bin.to_string_lossy().into_owned())
@@ -48,26 +50,31 @@ fn on_a_terminal(args: &[&str], env: &[(&str, &str)]) -> String {
         cmd.env(k, v);
     }
     let out = cmd.output().expect("script(1) runs");
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 #[test]
 fn a_terminal_gets_colour_unless_no_color() {
-    let out = on_a_terminal(&["validate", "posts/colon.md"], &[]);
+    let Some(out) = on_a_terminal(&["validate", "posts/colon.md"], &[]) else {
+        return;
+    };
     assert!(out.contains(&format!("{RED}error[yaml-syntax]")), "{out:?}");
     assert!(out.contains("help"), "{out:?}");
-    let out = on_a_terminal(&["validate", "posts/colon.md"], &[("NO_COLOR", "1")]);
+    let out =
+        on_a_terminal(&["validate", "posts/colon.md"], &[("NO_COLOR", "1")]).unwrap_or_default();
     assert!(
         out.contains("error[yaml-syntax]") && !out.contains(ESC),
         "{out:?}"
     );
-    let out = on_a_terminal(&["--color", "never", "validate", "posts/colon.md"], &[]);
+    let out =
+        on_a_terminal(&["--color", "never", "validate", "posts/colon.md"], &[]).unwrap_or_default();
     assert!(
         out.contains("error[yaml-syntax]") && !out.contains(ESC),
         "{out:?}"
     );
     // Machine formats stay plain on a terminal too.
-    let out = on_a_terminal(&["validate", "--format", "json", "posts/colon.md"], &[]);
+    let out =
+        on_a_terminal(&["validate", "--format", "json", "posts/colon.md"], &[]).unwrap_or_default();
     assert!(
         out.contains("\"yaml-syntax\"") && !out.contains(ESC),
         "{out:?}"
@@ -158,8 +165,9 @@ fn usage_errors_and_help_follow_color_too() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains(&format!("{RED}error:")), "{stderr:?}");
-    let out = on_a_terminal(&["--color=never", "frobnicate"], &[]);
-    assert!(out.contains("error:") && !out.contains(ESC), "{out:?}");
+    if let Some(out) = on_a_terminal(&["--color=never", "frobnicate"], &[]) {
+        assert!(out.contains("error:") && !out.contains(ESC), "{out:?}");
+    }
     // Our own usage errors too.
     let out = postwright(&mistakes())
         .args(["--color", "always", "validate", "posts/nope.md"])

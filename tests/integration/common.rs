@@ -84,3 +84,23 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
     );
     String::from_utf8(out.stdout).expect("utf-8")
 }
+
+/// The path of `tool` when it is on PATH. Absent, the calling test is
+/// skipped (it says so), unless POSTWRIGHT_REQUIRE_TOOLS=1 (.ci/run sets it).
+pub(crate) fn tool(name: &str) -> Option<std::path::PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(name))
+            .find(|p| p.is_file())
+    });
+    if found.is_none() {
+        assert!(
+            std::env::var("POSTWRIGHT_REQUIRE_TOOLS").as_deref() != Ok("1"),
+            "{name} is not on PATH and POSTWRIGHT_REQUIRE_TOOLS=1"
+        );
+        eprintln!(
+            "skipped: {name} is not on PATH (set POSTWRIGHT_REQUIRE_TOOLS=1 to fail instead)"
+        );
+    }
+    found
+}

@@ -3,7 +3,7 @@
 //! the binary was built from, passes zizmor's default policy, and a second
 //! init (or any file in the way) is refused before anything is written.
 
-use crate::common::{git, postwright, root};
+use crate::common::{git, postwright, root, tool};
 use serde_json::{json, Value};
 use std::fs;
 use std::path::Path;
@@ -285,26 +285,6 @@ fn init_puts_the_guide_beside_an_existing_readme_and_defaults_to_repo() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("POSTWRIGHT.md"));
     assert!(repo.join("postwright.toml").is_file());
     assert!(!temp.path().join("postwright.toml").exists());
-}
-
-/// The path of `tool` when it is on PATH. Absent, the calling test is
-/// skipped (it says so), unless POSTWRIGHT_REQUIRE_TOOLS=1 (.ci/run sets it).
-fn tool(name: &str) -> Option<std::path::PathBuf> {
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join(name))
-            .find(|p| p.is_file())
-    });
-    if found.is_none() {
-        assert!(
-            std::env::var("POSTWRIGHT_REQUIRE_TOOLS").as_deref() != Ok("1"),
-            "{name} is not on PATH and POSTWRIGHT_REQUIRE_TOOLS=1"
-        );
-        eprintln!(
-            "skipped: {name} is not on PATH (set POSTWRIGHT_REQUIRE_TOOLS=1 to fail instead)"
-        );
-    }
-    found
 }
 
 #[test]
