@@ -1,20 +1,12 @@
 //! The command line: parse arguments, run a command, return an exit code.
 
-use crate::config::{self, Config};
-use crate::content::{self, PostFile};
+use crate::commands::{self, AuthAction, Exit, Failure, Globals, PlanOptions};
 use crate::report::{self, Format};
 use crate::validate;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::ffi::OsString;
 use std::io::Write;
-use std::path::{Path, PathBuf};
-
-/// Everything went as asked.
-pub const EXIT_OK: i32 = 0;
-/// Invalid content, a failed publish, or a bad config.
-pub const EXIT_ERROR: i32 = 1;
-/// The command line itself is wrong (EX_USAGE).
-pub const EXIT_USAGE: i32 = 64;
+use std::path::PathBuf;
 
 const AFTER_HELP: &str = "\
 Exit codes: 0 success; 1 problems (invalid posts, a failed publish, a bad config or token);
@@ -296,7 +288,12 @@ where
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
+            return if e.use_stderr() {
+                Exit::Usage
+            } else {
+                Exit::Ok
+            }
+            .code();
         }
     };
     // The one gate for colour on stdout and stderr: anstream passes the
@@ -306,11 +303,11 @@ where
     choice.write_global();
     let mut stdout = anstream::AutoStream::new(std::io::stdout().lock(), choice);
     match execute(&cli, &mut stdout) {
-        Ok(code) => code,
+        Ok(exit) => exit.code(),
         Err(Failure::Usage(msg)) => {
             let error = report::style::paint(report::style::ERROR, "error");
             anstream::eprintln!("{error}: {msg}");
-            EXIT_USAGE
+            Exit::Usage.code()
         }
     }
 }
@@ -338,12 +335,6 @@ fn clap_color(args: &[OsString]) -> clap::ColorChoice {
     }
 }
 
-/// Why a command could not run at all.
-#[derive(Debug)]
-pub enum Failure {
-    Usage(String),
-}
-
 /// The formats a command prints, the first its fallback. `--format` with
 /// another is a usage error rather than quietly ignored.
 fn formats(command: &Command) -> (&'static str, &'static [Format]) {
@@ -367,7 +358,11 @@ fn format_name(f: Format) -> String {
         .unwrap_or_default()
 }
 
-fn execute(cli: &Cli, out: &mut dyn Write) -> Result<i32, Failure> {
+fn execute(cli: &Cli, out: &mut dyn Write) -> Result<Exit, Failure> {
+    let g = Globals {
+        repo: cli.repo.clone(),
+        config: cli.config.clone(),
+    };
     let (name, supported) = formats(&cli.command);
     let format = match cli.format {
         Some(f) if !supported.contains(&f) => {
@@ -392,9 +387,9 @@ fn execute(cli: &Cli, out: &mut dyn Write) -> Result<i32, Failure> {
                 SchemaKind::Config => validate::schema::CONFIG_SCHEMA,
             };
             let _ = out.write_all(text.as_bytes());
-            Ok(EXIT_OK)
+            Ok(Exit::Ok)
         }
-        Command::Validate { paths } => validate_cmd(cli, format, paths, out),
+        Command::Validate { paths } => commands::validate(&g, format, paths, out),
         Command::Plan {
             at,
             detailed_exitcode,
@@ -411,21 +406,36 @@ fn execute(cli: &Cli, out: &mut dyn Write) -> Result<i32, Failure> {
                 base: base.as_deref(),
                 offline: *offline,
             };
-            crate::commands::plan(cli, format, &options, out)
+            commands::plan(&g, format, &options, out)
         }
-        Command::Status => crate::commands::status(cli, format, out),
-        Command::Auth(command) => crate::commands::auth(cli, format, command, out),
-        Command::Init { dir } => crate::commands::init(dir.as_deref().unwrap_or(&cli.repo), out),
+        Command::Status => commands::status(&g, format, out),
+        Command::Auth(command) => {
+            let action = match command {
+                AuthCommand::Inspect { account } => AuthAction::Inspect {
+                    account: account.as_deref(),
+                },
+                AuthCommand::Refresh { account, out } => AuthAction::Refresh {
+                    account: account.as_deref(),
+                    out: out.as_deref(),
+                },
+                AuthCommand::Exchange { account, out } => AuthAction::Exchange {
+                    account: account.as_deref(),
+                    out: out.as_deref(),
+                },
+            };
+            commands::auth(&g, format, action, out)
+        }
+        Command::Init { dir } => commands::init(dir.as_deref().unwrap_or(&cli.repo), out),
         Command::Apply {
             at,
             only,
             prune,
             out: out_file,
             lock_timeout,
-        } => crate::commands::apply(
-            cli,
+        } => commands::apply(
+            &g,
             format,
-            &crate::commands::ApplyArgs {
+            &commands::ApplyArgs {
                 at: at.as_deref(),
                 only,
                 prune: *prune,
@@ -434,187 +444,9 @@ fn execute(cli: &Cli, out: &mut dyn Write) -> Result<i32, Failure> {
             },
             out,
         ),
-        Command::State(StateCommand::Show) => crate::commands::state_show(cli, format, out),
+        Command::State(StateCommand::Show) => commands::state_show(&g, format, out),
         Command::State(StateCommand::Unlock { lease_id }) => {
-            crate::commands::state_unlock(cli, format, lease_id, out)
+            commands::state_unlock(&g, format, lease_id, out)
         }
     }
-}
-
-/// Options of `plan`.
-pub struct PlanOptions<'a> {
-    pub at: Option<&'a str>,
-    pub detailed_exitcode: bool,
-    pub prune: bool,
-    pub out: Option<&'a Path>,
-    pub base: Option<&'a str>,
-    pub offline: bool,
-}
-
-/// Checks `--repo` and loads the config; a bad config is reported in the
-/// chosen format and becomes exit code 1 (`Ok(Err(1))`).
-pub fn load_config(
-    cli: &Cli,
-    format: Format,
-    out: &mut dyn Write,
-) -> Result<Result<Config, i32>, Failure> {
-    let repo = &cli.repo;
-    if !repo.is_dir() {
-        return Err(Failure::Usage(format!(
-            "--repo {}: no such folder",
-            repo.display()
-        )));
-    }
-    let config_path = config::path(repo, cli.config.as_deref());
-    let display =
-        content::relative(repo, &config_path).unwrap_or_else(|| config_path.display().to_string());
-    // The config found in the repo is content too: read it only when it is
-    // a regular file inside the repo (`--config FILE` is the user's choice).
-    if cli.config.is_none() {
-        use content::safe::{canonical_repo, inspect, Refused};
-        match inspect(repo, &canonical_repo(repo), config::FILE_NAME) {
-            Ok(_) | Err(Refused::Missing) => {}
-            Err(refused) => {
-                let problem = crate::diagnostic::Problem::new(
-                    crate::diagnostic::Rule::Config,
-                    config::FILE_NAME,
-                    crate::diagnostic::Pos::START,
-                    refused.describe(),
-                )
-                .with_help("postwright.toml must be a regular file inside the repository");
-                emit(out, format, repo, &[&problem], 0, &[]);
-                return Ok(Err(EXIT_ERROR));
-            }
-        }
-    }
-    Ok(match Config::load(&config_path, &display) {
-        Ok(c) => {
-            report::mask::announce(&c);
-            Ok(c)
-        }
-        Err(e) => {
-            let problem = e.to_problem();
-            emit(out, format, repo, &[&problem], 0, &[]);
-            Err(EXIT_ERROR)
-        }
-    })
-}
-
-fn validate_cmd(
-    cli: &Cli,
-    format: Format,
-    paths: &[PathBuf],
-    out: &mut dyn Write,
-) -> Result<i32, Failure> {
-    let repo = &cli.repo;
-    let config = match load_config(cli, format, out)? {
-        Ok(c) => c,
-        Err(code) => return Ok(code),
-    };
-    let only = if paths.is_empty() {
-        None
-    } else {
-        Some(select(repo, &config, paths)?)
-    };
-    let result = validate::validate_repo(repo, &config, only.as_deref());
-    let problems = result.problems();
-    emit(
-        out,
-        format,
-        repo,
-        &problems,
-        result.posts.len(),
-        &result.scanned,
-    );
-    Ok(if result.has_errors() {
-        EXIT_ERROR
-    } else {
-        EXIT_OK
-    })
-}
-
-/// Prints problems in the chosen format.
-pub fn emit(
-    out: &mut dyn Write,
-    format: Format,
-    repo: &Path,
-    problems: &[&crate::diagnostic::Problem],
-    files: usize,
-    scanned: &[validate::FolderScan],
-) {
-    let text = match format {
-        Format::Human => report::human(repo, problems, files, scanned),
-        Format::Json => report::json(problems, files, scanned),
-        Format::Markdown => report::markdown(problems, files, scanned),
-        Format::Github => {
-            let mut s = report::github::annotations(problems, &workspace_prefix(repo));
-            for f in scanned {
-                s.push_str(&f.line());
-                s.push('\n');
-            }
-            s.push_str(&report::summary_line(
-                files,
-                report::Tally::of(problems.iter().copied()),
-            ));
-            s.push('\n');
-            s
-        }
-    };
-    let _ = out.write_all(text.as_bytes());
-}
-
-/// The repo's path inside `$GITHUB_WORKSPACE`, so annotations name files as
-/// the pull request's diff does.
-pub fn workspace_prefix(repo: &Path) -> String {
-    let Some(ws) = std::env::var_os("GITHUB_WORKSPACE") else {
-        return String::new();
-    };
-    match (Path::new(&ws).canonicalize(), repo.canonicalize()) {
-        (Ok(ws), Ok(repo)) => content::relative(&ws, &repo).unwrap_or_default(),
-        _ => String::new(),
-    }
-}
-
-/// Turns PATH arguments (relative to the current folder) into post files.
-fn select(repo: &Path, config: &Config, paths: &[PathBuf]) -> Result<Vec<PostFile>, Failure> {
-    let repo_abs = repo
-        .canonicalize()
-        .map_err(|e| Failure::Usage(format!("--repo {}: {e}", repo.display())))?;
-    let mut files = Vec::new();
-    for path in paths {
-        let no_such = || Failure::Usage(format!("{}: no such file or folder", path.display()));
-        // A symlink is named by itself (its folder resolved, not its
-        // target): validation then says why it is not followed.
-        let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
-        let abs = match (is_link, path.parent(), path.file_name()) {
-            (true, Some(parent), Some(name)) => {
-                let parent = if parent.as_os_str().is_empty() {
-                    Path::new(".")
-                } else {
-                    parent
-                };
-                parent.canonicalize().map_err(|_| no_such())?.join(name)
-            }
-            _ => path.canonicalize().map_err(|_| no_such())?,
-        };
-        let Some(rel) = content::relative(&repo_abs, &abs) else {
-            return Err(Failure::Usage(format!(
-                "{} is outside the content repo {}",
-                path.display(),
-                repo.display()
-            )));
-        };
-        if !is_link && abs.is_dir() {
-            let (found, _) = content::discover(&repo_abs, std::slice::from_ref(&rel));
-            files.extend(found.into_iter().map(|f| PostFile {
-                named: false,
-                ..content::named_file(&f.rel, &config.content)
-            }));
-        } else {
-            files.push(content::named_file(&rel, &config.content));
-        }
-    }
-    files.sort();
-    files.dedup();
-    Ok(files)
 }

@@ -1,8 +1,8 @@
 //! `postwright apply`: plan, take the record's lease, run the plan while
 //! renewing the lease, release it, report.
 
-use super::{make_plan, open, Ask, Planned, EXIT_INTERRUPTED};
-use crate::cli::{workspace_prefix, Cli, Failure, EXIT_ERROR, EXIT_OK};
+use super::{make_plan, open, Ask, Planned};
+use super::{workspace_prefix, Exit, Failure, Globals};
 use crate::plan::{self, Action};
 use crate::report::{self, Format};
 use crate::state::{Locked, Store};
@@ -54,12 +54,12 @@ const MAX_ROUNDS: usize = 3;
 
 /// `postwright apply`.
 pub fn apply(
-    cli: &Cli,
+    g: &Globals,
     format: Format,
     args: &ApplyArgs<'_>,
     out: &mut dyn Write,
-) -> Result<i32, Failure> {
-    let (config, store) = match open(cli, format, out)? {
+) -> Result<Exit, Failure> {
+    let (config, store) = match open(g, format, out)? {
         Ok(o) => o,
         Err(code) => return Ok(code),
     };
@@ -72,7 +72,7 @@ pub fn apply(
     // where the fresh record (and its lease) allows.
     let mut merged: Option<(crate::apply::Report, bool)> = None;
     for _ in 0..MAX_ROUNDS {
-        let (report, invalid) = match round(cli, format, &config, store, args, out)? {
+        let (report, invalid) = match round(g, format, &config, store, args, out)? {
             Ok(r) => r,
             Err(code) => return Ok(code),
         };
@@ -98,18 +98,18 @@ pub fn apply(
         eprintln!("reading the state record again after another writer changed it");
     }
     let (report, invalid) = merged.expect("at least one round");
-    Ok(finish(cli, format, args, &report, invalid, out))
+    Ok(finish(g, format, args, &report, invalid, out))
 }
 
 /// Plan, lease, run once. `Err(code)`: already reported, nothing done.
 fn round(
-    cli: &Cli,
+    g: &Globals,
     format: Format,
     config: &crate::config::Config,
     store: &dyn Store,
     args: &ApplyArgs<'_>,
     out: &mut dyn Write,
-) -> Result<Result<(crate::apply::Report, bool), i32>, Failure> {
+) -> Result<Result<(crate::apply::Report, bool), Exit>, Failure> {
     let (at, prune) = (args.at, args.prune);
     let deadline = Instant::now() + args.lock_timeout;
     let mut waiting_said = false;
@@ -119,7 +119,7 @@ fn round(
     // moved meanwhile, read it again and plan again.
     let (planned, locked, only) = loop {
         let planned = match make_plan(
-            cli,
+            g,
             format,
             config.clone(),
             store,
@@ -133,7 +133,7 @@ fn round(
             Ok(p) => p,
             Err(code) => return Ok(Err(code)),
         };
-        let only = resolve_only(&planned.plan, args.only, &cli.repo)?;
+        let only = resolve_only(&planned.plan, args.only, &g.repo)?;
         let selected = |id: &str| only.is_empty() || only.iter().any(|o| o == id);
         let writes = planned
             .plan
@@ -165,7 +165,7 @@ fn round(
                 replans += 1;
                 if replans > MAX_REPLANS {
                     eprintln!("error: the state record kept changing while this apply tried to take its lease; nothing was done. Run apply again.");
-                    return Ok(Err(EXIT_ERROR));
+                    return Ok(Err(Exit::Error));
                 }
             }
             Ok(Locked::Held(lease)) => {
@@ -183,7 +183,7 @@ fn round(
                     // once it is free (or the wait is over).
                     if let Err(e) = wait_for_lease(store, deadline) {
                         eprintln!("error: {e}");
-                        return Ok(Err(EXIT_ERROR));
+                        return Ok(Err(Exit::Error));
                     }
                     continue;
                 }
@@ -194,7 +194,7 @@ fn round(
             }
             Err(e) => {
                 eprintln!("error: {e}");
-                return Ok(Err(EXIT_ERROR));
+                return Ok(Err(Exit::Error));
             }
         }
     };
@@ -221,7 +221,7 @@ fn round(
         eprintln!("✗ {}: invalid, skipped ({})", e.file, e.reason);
     }
     let context = crate::apply::Context {
-        repo: &cli.repo,
+        repo: &g.repo,
         config: &config,
         plan: &plan,
         posts: valid,
@@ -229,7 +229,7 @@ fn round(
         store,
         state,
         options: crate::apply::Options::from_config(&config, only.clone(), prune),
-        source: plan::base::head(&cli.repo),
+        source: plan::base::head(&g.repo),
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -240,7 +240,7 @@ fn round(
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
             release(store, locked);
-            return Ok(Err(EXIT_ERROR));
+            return Ok(Err(Exit::Error));
         }
     };
     // SIGINT/SIGTERM: no new step starts; the one in flight finishes and is
@@ -281,7 +281,7 @@ fn round(
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {e}\nThe run stopped to avoid publishing without a record; fix the state record, then run apply again.");
-            return Ok(Err(EXIT_ERROR));
+            return Ok(Err(Exit::Error));
         }
     };
     Ok(Ok((report, !invalid.is_empty())))
@@ -319,18 +319,18 @@ fn release(store: &dyn Store, locked: bool) {
 
 /// Writes the report and returns the exit code.
 fn finish(
-    cli: &Cli,
+    g: &Globals,
     format: Format,
     args: &ApplyArgs<'_>,
     report: &crate::apply::Report,
     invalid: bool,
     out: &mut dyn Write,
-) -> i32 {
+) -> Exit {
     let text = match format {
         Format::Json => report::apply::json(report),
         Format::Github => {
             report::github::append_step_summary(&report::apply::human(report, true));
-            report::apply::github(report, &workspace_prefix(&cli.repo))
+            report::apply::github(report, &workspace_prefix(&g.repo))
         }
         Format::Human | Format::Markdown => {
             report::apply::human(report, format == Format::Markdown)
@@ -343,7 +343,7 @@ fn finish(
             // A file is never coloured.
             if let Err(e) = std::fs::write(path, report::style::strip(&text)) {
                 eprintln!("error: --out {}: {e}", path.display());
-                return EXIT_ERROR;
+                return Exit::Error;
             }
             eprintln!("{}", report::apply::summary_line(report));
         }
@@ -353,12 +353,12 @@ fn finish(
     }
     if report.interrupted {
         eprintln!("apply was interrupted; everything done so far is recorded. Run `postwright apply` again to finish.");
-        return EXIT_INTERRUPTED;
+        return Exit::Interrupted;
     }
     if report.failed() || invalid {
-        EXIT_ERROR
+        Exit::Error
     } else {
-        EXIT_OK
+        Exit::Ok
     }
 }
 

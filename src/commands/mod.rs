@@ -1,28 +1,163 @@
-//! The commands beyond `validate`: each runs the stages in order and turns
-//! the outcome into output and an exit code.
+//! The commands: each runs the stages in order (load → validate → plan →
+//! apply → record) and turns the outcome into output and an exit code.
+//! `cli.rs` parses the command line into these calls; nothing here knows
+//! clap.
 
-use crate::cli::{
-    emit, load_config, workspace_prefix, Cli, Failure, PlanOptions, EXIT_ERROR, EXIT_OK,
-};
+use crate::config::{self, Config};
+use crate::content;
 use crate::hosting::Hosting;
-use crate::plan::{self, local, Action, Plan};
+use crate::plan::{self, Action, Plan};
 use crate::report::{self, Format};
-use crate::state::{self, Status};
+use crate::state;
 use crate::validate;
 use jiff::Timestamp;
 use std::io::Write;
+use std::path::{Path, PathBuf};
 
 mod apply;
+mod auth;
 mod changes;
+mod init;
+mod plan_cmd;
 mod state_cmd;
+mod status;
+mod validate_cmd;
 
 pub use apply::{apply, ApplyArgs};
+pub use auth::{auth, AuthAction};
+pub use init::init;
+pub use plan_cmd::{plan, PlanOptions};
 pub use state_cmd::{state_show, state_unlock};
+pub use status::status;
+pub use validate_cmd::validate;
 
-/// Exit code of `plan --detailed-exitcode` when apply has work to do.
-pub const EXIT_PENDING: i32 = 2;
-/// Exit code of an apply stopped by SIGINT/SIGTERM (128 + SIGINT).
-pub const EXIT_INTERRUPTED: i32 = 130;
+/// What every command takes from the command line besides its own flags.
+#[derive(Debug, Clone)]
+pub struct Globals {
+    /// The content repo (holding postwright.toml).
+    pub repo: PathBuf,
+    /// `--config FILE`, when not `repo/postwright.toml`.
+    pub config: Option<PathBuf>,
+}
+
+/// How a command ends: one type for every command's exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Success (for plan: nothing pending, or no --detailed-exitcode).
+    Ok = 0,
+    /// Problems: invalid posts, a failed publish, a bad config or token.
+    Error = 1,
+    /// `plan --detailed-exitcode`: apply has work to do.
+    Pending = 2,
+    /// A usage error (unknown flag, a PATH that does not exist).
+    Usage = 64,
+    /// apply stopped by SIGINT/SIGTERM (128 + SIGINT).
+    Interrupted = 130,
+}
+
+impl Exit {
+    /// The process exit code.
+    pub fn code(self) -> i32 {
+        self as i32
+    }
+}
+
+/// Why a command could not run at all.
+#[derive(Debug)]
+pub enum Failure {
+    Usage(String),
+}
+
+/// Checks `--repo` and loads the config; a bad config is reported in the
+/// chosen format and becomes exit code 1 (`Ok(Err(1))`).
+pub fn load_config(
+    g: &Globals,
+    format: Format,
+    out: &mut dyn Write,
+) -> Result<Result<Config, Exit>, Failure> {
+    let repo = &g.repo;
+    if !repo.is_dir() {
+        return Err(Failure::Usage(format!(
+            "--repo {}: no such folder",
+            repo.display()
+        )));
+    }
+    let config_path = config::path(repo, g.config.as_deref());
+    let display =
+        content::relative(repo, &config_path).unwrap_or_else(|| config_path.display().to_string());
+    // The config found in the repo is content too: read it only when it is
+    // a regular file inside the repo (`--config FILE` is the user's choice).
+    if g.config.is_none() {
+        use content::safe::{canonical_repo, inspect, Refused};
+        match inspect(repo, &canonical_repo(repo), config::FILE_NAME) {
+            Ok(_) | Err(Refused::Missing) => {}
+            Err(refused) => {
+                let problem = crate::diagnostic::Problem::new(
+                    crate::diagnostic::Rule::Config,
+                    config::FILE_NAME,
+                    crate::diagnostic::Pos::START,
+                    refused.describe(),
+                )
+                .with_help("postwright.toml must be a regular file inside the repository");
+                emit(out, format, repo, &[&problem], 0, &[]);
+                return Ok(Err(Exit::Error));
+            }
+        }
+    }
+    Ok(match Config::load(&config_path, &display) {
+        Ok(c) => {
+            report::mask::announce(&c);
+            Ok(c)
+        }
+        Err(e) => {
+            let problem = e.to_problem();
+            emit(out, format, repo, &[&problem], 0, &[]);
+            Err(Exit::Error)
+        }
+    })
+}
+
+/// Prints problems in the chosen format.
+pub fn emit(
+    out: &mut dyn Write,
+    format: Format,
+    repo: &Path,
+    problems: &[&crate::diagnostic::Problem],
+    files: usize,
+    scanned: &[validate::FolderScan],
+) {
+    let text = match format {
+        Format::Human => report::human(repo, problems, files, scanned),
+        Format::Json => report::json(problems, files, scanned),
+        Format::Markdown => report::markdown(problems, files, scanned),
+        Format::Github => {
+            let mut s = report::github::annotations(problems, &workspace_prefix(repo));
+            for f in scanned {
+                s.push_str(&f.line());
+                s.push('\n');
+            }
+            s.push_str(&report::summary_line(
+                files,
+                report::Tally::of(problems.iter().copied()),
+            ));
+            s.push('\n');
+            s
+        }
+    };
+    let _ = out.write_all(text.as_bytes());
+}
+
+/// The repo's path inside `$GITHUB_WORKSPACE`, so annotations name files as
+/// the pull request's diff does.
+pub fn workspace_prefix(repo: &Path) -> String {
+    let Some(ws) = std::env::var_os("GITHUB_WORKSPACE") else {
+        return String::new();
+    };
+    match (Path::new(&ws).canonicalize(), repo.canonicalize()) {
+        (Ok(ws), Ok(repo)) => content::relative(&ws, &repo).unwrap_or_default(),
+        _ => String::new(),
+    }
+}
 
 /// A plan and everything it was made from, each read once: apply needs the
 /// checked posts, the state and the hosting too, status the state.
@@ -42,12 +177,12 @@ type Opened = (crate::config::Config, Box<dyn state::Store>);
 
 /// The config and the state store of the content repo. `Err(code)` when
 /// something was already reported.
-fn open(cli: &Cli, format: Format, out: &mut dyn Write) -> Result<Result<Opened, i32>, Failure> {
-    let config = match load_config(cli, format, out)? {
+fn open(g: &Globals, format: Format, out: &mut dyn Write) -> Result<Result<Opened, Exit>, Failure> {
+    let config = match load_config(g, format, out)? {
         Ok(c) => c,
         Err(code) => return Ok(Err(code)),
     };
-    let store = state::open(&cli.repo, &config);
+    let store = state::open(&g.repo, &config);
     Ok(Ok((config, store)))
 }
 
@@ -65,13 +200,13 @@ struct Ask<'a> {
 /// Validates, reads the state (from the remote, for the git backend) and
 /// plans. `Err(code)` when something was already reported.
 fn make_plan(
-    cli: &Cli,
+    g: &Globals,
     format: Format,
     config: crate::config::Config,
     store: &dyn state::Store,
     ask: Ask<'_>,
     out: &mut dyn Write,
-) -> Result<Result<Planned, i32>, Failure> {
+) -> Result<Result<Planned, Exit>, Failure> {
     let Ask {
         at,
         prune,
@@ -82,7 +217,7 @@ fn make_plan(
             .map_err(|e| Failure::Usage(format!("--at: {e}")))?,
         None => Timestamp::now(),
     };
-    let repo = &cli.repo;
+    let repo = &g.repo;
     let validation = validate::validate_repo(repo, &config, None);
     if validation.general.iter().any(|p| p.is_error()) {
         let problems: Vec<_> = validation.general.iter().collect();
@@ -94,7 +229,7 @@ fn make_plan(
             validation.posts.len(),
             &validation.scanned,
         );
-        return Ok(Err(EXIT_ERROR));
+        return Ok(Err(Exit::Error));
     }
     let state = match store.load() {
         Ok(s) => s,
@@ -108,12 +243,12 @@ fn make_plan(
             }
             _ => {
                 eprintln!("error: {e}");
-                return Ok(Err(EXIT_ERROR));
+                return Ok(Err(Exit::Error));
             }
         },
         Err(e) => {
             eprintln!("error: {e}");
-            return Ok(Err(EXIT_ERROR));
+            return Ok(Err(Exit::Error));
         }
     };
     let hosting = Hosting::discover(repo, &config);
@@ -203,293 +338,6 @@ fn scan_notes(
     }
 }
 
-/// `postwright plan`.
-pub fn plan(
-    cli: &Cli,
-    format: Format,
-    options: &PlanOptions<'_>,
-    out: &mut dyn Write,
-) -> Result<i32, Failure> {
-    let (config, store) = match open(cli, format, out)? {
-        Ok(o) => o,
-        Err(code) => return Ok(code),
-    };
-    let planned = make_plan(
-        cli,
-        format,
-        config,
-        store.as_ref(),
-        Ask {
-            at: options.at,
-            prune: options.prune,
-            read_only: true,
-        },
-        out,
-    )?;
-    let Planned {
-        mut plan,
-        config,
-        scanned,
-        general,
-        posts,
-        state,
-        ..
-    } = match planned {
-        Ok(p) => p,
-        Err(code) => return Ok(code),
-    };
-    if let Some(base) = options.base {
-        match plan::base::touched(&cli.repo, base) {
-            Ok(touched) => plan.mark_touched(base, &touched, &media_paths(&posts), &config.content),
-            // Not a commit here: a local typo, or a shallow checkout in CI.
-            // The plan is still right, only not split.
-            Err(e @ plan::base::BaseError::UnknownRef { .. }) => {
-                eprintln!("warning: {e}; every post is listed");
-            }
-            Err(e) => {
-                eprintln!("error: {e}");
-                return Ok(EXIT_ERROR);
-            }
-        }
-    }
-    let pr_base = plan.pull_request.as_ref().map(|p| p.base.clone());
-    changes::explain(
-        &mut plan,
-        &cli.repo,
-        &state,
-        &posts,
-        &config.content,
-        pr_base.as_deref(),
-    );
-    if let Ok(Some(lease)) = store.lease() {
-        if lease.live(Timestamp::now()) {
-            eprintln!("note: an apply is running: {}", lease.describe());
-        }
-    }
-    let tz = &config.timezone;
-    let text = match format {
-        Format::Human => report::plan::human(&plan, tz),
-        Format::Json => report::plan::json(&plan),
-        Format::Markdown => report::plan::markdown(&plan, tz),
-        Format::Github => {
-            if std::env::var_os("GITHUB_STEP_SUMMARY").is_some() {
-                report::github::append_step_summary(&scan_notes(
-                    Format::Markdown,
-                    report::plan::markdown(&plan, tz),
-                    &general,
-                    &scanned,
-                    "",
-                ));
-            }
-            report::plan::github_output(&plan, tz, &workspace_prefix(&cli.repo))
-        }
-    };
-    let text = scan_notes(
-        format,
-        text,
-        &general,
-        &scanned,
-        &workspace_prefix(&cli.repo),
-    );
-    match options.out {
-        Some(path) => {
-            // A file is never coloured.
-            if let Err(e) = std::fs::write(path, report::style::strip(&text)) {
-                return Err(Failure::Usage(format!("--out {}: {e}", path.display())));
-            }
-            eprintln!("{}", report::plan::summary_line(&plan));
-        }
-        None => {
-            let _ = out.write_all(text.as_bytes());
-        }
-    }
-    let tokens_ok = options.offline || check_tokens(&config, &plan, format);
-    Ok(if plan.has_invalid() || !tokens_ok {
-        EXIT_ERROR
-    } else if options.detailed_exitcode && plan.needs_apply() {
-        EXIT_PENDING
-    } else {
-        EXIT_OK
-    })
-}
-
-/// The repo paths of each valid post's media (and reel cover), by id: a
-/// pull request that edits one of them edits the post.
-fn media_paths(posts: &[validate::Checked]) -> std::collections::HashMap<String, Vec<String>> {
-    posts
-        .iter()
-        .filter_map(|c| Some((c.id.clone()?, c.valid.as_ref()?)))
-        .map(|(id, v)| {
-            let paths = v
-                .media
-                .iter()
-                .chain(&v.cover)
-                .filter_map(|m| match &m.source {
-                    validate::preflight::Source::File { path, .. } => Some(path.clone()),
-                    validate::preflight::Source::Url(_) => None,
-                })
-                .collect();
-            (id, paths)
-        })
-        .collect()
-}
-
-/// `postwright status`: the state record, and what is due next.
-pub fn status(cli: &Cli, format: Format, out: &mut dyn Write) -> Result<i32, Failure> {
-    let (config, store) = match open(cli, format, out)? {
-        Ok(o) => o,
-        Err(code) => return Ok(code),
-    };
-    let Planned {
-        plan,
-        config,
-        state,
-        ..
-    } = match make_plan(
-        cli,
-        format,
-        config,
-        store.as_ref(),
-        Ask {
-            at: None,
-            prune: false,
-            read_only: true,
-        },
-        out,
-    )? {
-        Ok(p) => p,
-        Err(code) => return Ok(code),
-    };
-    let tz = &config.timezone;
-    let mut published: Vec<_> = state
-        .posts
-        .iter()
-        .filter(|(_, e)| e.status == Status::Published)
-        .collect();
-    published.sort_by_key(|(id, e)| (std::cmp::Reverse(e.published_at), id.as_str()));
-    let in_flight: Vec<_> = state
-        .posts
-        .iter()
-        .filter(|(_, e)| matches!(e.status, Status::Creating | Status::Publishing))
-        .collect();
-    let failed: Vec<_> = state
-        .posts
-        .iter()
-        .filter(|(_, e)| e.status == Status::Failed)
-        .collect();
-    let upcoming: Vec<_> = plan
-        .entries
-        .iter()
-        .filter(|e| matches!(e.action, Action::Scheduled | Action::Publish))
-        .collect();
-
-    if format == Format::Json {
-        let value = serde_json::json!({
-            "format_version": report::JSON_FORMAT_VERSION,
-            "published": published.iter().map(|(id, e)| serde_json::json!({
-                "id": id, "file": e.file, "account": e.account, "type": e.kind,
-                "media_id": e.media_id, "permalink": e.permalink, "published_at": e.published_at,
-            })).collect::<Vec<_>>(),
-            "in_progress": in_flight.iter().map(|(id, e)| serde_json::json!({
-                "id": id, "file": e.file, "status": e.status, "container_id": e.container_id,
-            })).collect::<Vec<_>>(),
-            "failed": failed.iter().map(|(id, e)| serde_json::json!({
-                "id": id, "file": e.file, "error": e.last_error,
-            })).collect::<Vec<_>>(),
-            "upcoming": upcoming.iter().map(|e| serde_json::json!({
-                "id": e.id, "file": e.file, "action": e.action, "publish_at": e.publish_at,
-            })).collect::<Vec<_>>(),
-        });
-        let _ = writeln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(&value).unwrap_or_default()
-        );
-        return Ok(EXIT_OK);
-    }
-
-    let mut sections: Vec<report::status::Section> = Vec::new();
-    sections.push(report::status::Section {
-        title: format!("Published ({})", published.len()),
-        rows: published
-            .iter()
-            .map(|(id, e)| {
-                vec![
-                    e.published_at
-                        .map(|t| local(t, tz))
-                        .unwrap_or_else(|| "?".into()),
-                    id.to_string(),
-                    e.permalink
-                        .clone()
-                        .unwrap_or_else(|| "(no permalink recorded)".into()),
-                ]
-            })
-            .collect(),
-        more: 0,
-    });
-    if !in_flight.is_empty() {
-        sections.push(report::status::Section {
-            title: format!(
-                "Interrupted, to resume at the next apply ({})",
-                in_flight.len()
-            ),
-            rows: in_flight
-                .iter()
-                .map(|(id, e)| {
-                    vec![
-                        id.to_string(),
-                        e.file.clone(),
-                        format!("({})", e.status.name()),
-                    ]
-                })
-                .collect(),
-            more: 0,
-        });
-    }
-    if !failed.is_empty() {
-        sections.push(report::status::Section {
-            title: format!("Failed last time ({})", failed.len()),
-            rows: failed
-                .iter()
-                .map(|(id, e)| {
-                    vec![
-                        id.to_string(),
-                        e.file.clone(),
-                        e.last_error
-                            .clone()
-                            .unwrap_or_else(|| "unknown error".into()),
-                    ]
-                })
-                .collect(),
-            more: 0,
-        });
-    }
-    sections.push(report::status::Section {
-        title: format!("Next ({} due or scheduled)", upcoming.len()),
-        rows: upcoming
-            .iter()
-            .take(10)
-            .map(|e| {
-                vec![
-                    e.publish_at
-                        .map(|t| local(t, tz))
-                        .unwrap_or_else(|| "at the next apply".into()),
-                    e.id.clone(),
-                    e.action.to_string(),
-                ]
-            })
-            .collect(),
-        more: upcoming.len().saturating_sub(10),
-    });
-    let text = if format == Format::Markdown {
-        report::status::markdown(&sections)
-    } else {
-        report::status::human(&sections)
-    };
-    let _ = out.write_all(text.as_bytes());
-    Ok(EXIT_OK)
-}
-
 /// Before apply is asked to act: the tokens of the accounts with work, where
 /// their variables are set (pull-request plans run without secrets). Prints
 /// errors and warnings on stderr (annotations in GitHub format); false when
@@ -554,254 +402,4 @@ fn token_runtime() -> Result<tokio::runtime::Runtime, Failure> {
         .enable_all()
         .build()
         .map_err(|e| Failure::Usage(format!("cannot start the async runtime: {e}")))
-}
-
-/// `postwright auth …`.
-pub fn auth(
-    cli: &Cli,
-    format: Format,
-    command: &crate::cli::AuthCommand,
-    out: &mut dyn Write,
-) -> Result<i32, Failure> {
-    use crate::cli::AuthCommand;
-    let config = match load_config(cli, format, out)? {
-        Ok(c) => c,
-        Err(code) => return Ok(code),
-    };
-    let runtime = token_runtime()?;
-    let app = crate::auth::app_from_env();
-    let now = Timestamp::now();
-    match command {
-        AuthCommand::Inspect { account } => {
-            let names: Vec<&String> = match account {
-                Some(name) => vec![known_account(&config, name)?.0],
-                None => config.accounts.keys().collect(),
-            };
-            let mut inspections = Vec::new();
-            for name in names {
-                let account = &config.accounts[name];
-                let result = runtime.block_on(crate::auth::inspect(
-                    &config,
-                    name,
-                    account,
-                    app.as_ref(),
-                    now,
-                    crate::auth::Needs::default(),
-                ));
-                match result {
-                    Ok(i) => inspections.push(i),
-                    Err(e) => {
-                        eprintln!("error: account {name}: {}", e.explain());
-                        return Ok(EXIT_ERROR);
-                    }
-                }
-            }
-            let text = match format {
-                Format::Json => report::auth::json(&inspections),
-                Format::Github => report::auth::github(&inspections),
-                Format::Human | Format::Markdown => report::auth::human(&inspections, now),
-            };
-            let _ = out.write_all(text.as_bytes());
-            Ok(if inspections.iter().all(crate::auth::Inspection::usable) {
-                EXIT_OK
-            } else {
-                EXIT_ERROR
-            })
-        }
-        AuthCommand::Refresh { account, out: file }
-        | AuthCommand::Exchange { account, out: file } => {
-            let (name, account) = match account {
-                Some(name) => known_account(&config, name)?,
-                None => only_account(&config)?,
-            };
-            let renewed = if matches!(command, AuthCommand::Refresh { .. }) {
-                runtime.block_on(crate::auth::refresh(
-                    &config,
-                    name,
-                    account,
-                    app.as_ref(),
-                    now,
-                ))
-            } else {
-                runtime.block_on(crate::auth::exchange(
-                    &config,
-                    name,
-                    account,
-                    app.as_ref(),
-                    now,
-                ))
-            };
-            let renewed = match renewed {
-                Ok(r) => r,
-                Err(e) => {
-                    let text = match &e {
-                        crate::auth::RenewError::Api(api) => api.explain(),
-                        other => other.to_string(),
-                    };
-                    eprintln!("error: account {name}: {text}");
-                    return Ok(EXIT_ERROR);
-                }
-            };
-            let token = renewed.token.expose();
-            let in_actions = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
-            match file {
-                Some(path) => {
-                    if let Err(e) = write_private(path, token) {
-                        eprintln!("error: --out {}: {e}", path.display());
-                        return Ok(EXIT_ERROR);
-                    }
-                    if in_actions {
-                        let _ = writeln!(out, "::add-mask::{token}");
-                    }
-                    eprintln!("new token for account {name} written to {}", path.display());
-                }
-                None => {
-                    // stdout is the token alone (for pipes); the mask command
-                    // goes to stderr, which the runner reads for commands too.
-                    if in_actions {
-                        eprintln!("::add-mask::{token}");
-                    }
-                    let _ = writeln!(out, "{token}");
-                }
-            }
-            match renewed.expires_at {
-                Some(at) => eprintln!(
-                    "it expires {at} (in {}); store it in {} before the old one lapses",
-                    plan::until(now, at),
-                    account.token_env
-                ),
-                None => eprintln!("Meta gave no expiry: it does not expire"),
-            }
-            Ok(EXIT_OK)
-        }
-    }
-}
-
-fn known_account<'c>(
-    config: &'c crate::config::Config,
-    name: &str,
-) -> Result<(&'c String, &'c crate::config::Account), Failure> {
-    config.accounts.get_key_value(name).ok_or_else(|| {
-        let known: Vec<&str> = config.accounts.keys().map(String::as_str).collect();
-        Failure::Usage(format!(
-            "--account {name}: no such account in the config (accounts: {})",
-            known.join(", ")
-        ))
-    })
-}
-
-fn only_account(
-    config: &crate::config::Config,
-) -> Result<(&String, &crate::config::Account), Failure> {
-    if let Some(name) = &config.default_account {
-        return known_account(config, name);
-    }
-    let mut all = config.accounts.iter();
-    match (all.next(), all.next()) {
-        (Some(one), None) => Ok(one),
-        _ => Err(Failure::Usage(
-            "several accounts and no default_account: name one with --account".into(),
-        )),
-    }
-}
-
-/// Writes a secret to a new or truncated file readable by its owner only.
-fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-        options.mode(0o600);
-        let mut f = options.open(path)?;
-        // An existing file keeps its mode on open: tighten it first.
-        f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-        f.write_all(text.as_bytes())?;
-        f.write_all(b"\n")?;
-        f.sync_all()
-    }
-    #[cfg(not(unix))]
-    {
-        let mut f = options.open(path)?;
-        f.write_all(text.as_bytes())?;
-        f.write_all(b"\n")?;
-        f.sync_all()
-    }
-}
-
-/// `postwright init [DIR]`.
-pub fn init(dir: &std::path::Path, out: &mut dyn Write) -> Result<i32, Failure> {
-    // plan and apply need a git repository (the state branch, the commit
-    // media URLs point at): make one where there is none.
-    let git = |args: &[&str]| {
-        std::process::Command::new("git")
-            .arg("-C")
-            .arg(dir)
-            .args(args)
-            .env("LC_ALL", "C")
-            .output()
-            .ok()
-    };
-    let _ = std::fs::create_dir_all(dir);
-    let existing = crate::init::in_the_way(dir);
-    if !existing.is_empty() {
-        eprintln!("error: {}", crate::init::InitError::Exists(existing));
-        return Ok(EXIT_ERROR);
-    }
-    let inside = git(&["rev-parse", "--is-inside-work-tree"]).is_some_and(|o| o.status.success());
-    let mut made_repo = false;
-    if !inside {
-        // GitHub's default branch unless git is configured otherwise.
-        let configured =
-            git(&["config", "--get", "init.defaultBranch"]).is_some_and(|o| o.status.success());
-        let args: &[&str] = if configured {
-            &["init", "-q"]
-        } else {
-            &["init", "-q", "-b", "main"]
-        };
-        match git(args) {
-            Some(o) if o.status.success() => made_repo = true,
-            _ => {
-                eprintln!(
-                    "error: {} is not a git repository and `git init` failed there (is git installed?);                      postwright keeps its record on a git branch: run `git init` in it, then `postwright init` again",
-                    dir.display()
-                );
-                return Ok(EXIT_ERROR);
-            }
-        }
-    }
-    let branch = git(&["symbolic-ref", "--short", "HEAD"])
-        .filter(|o| o.status.success())
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        .filter(|b| {
-            !b.is_empty()
-                && b.bytes()
-                    .all(|c| c.is_ascii_graphic() && c != b']' && c != b',')
-        })
-        .unwrap_or_else(|| "main".into());
-    match crate::init::init(dir, &branch) {
-        Ok(written) => {
-            if made_repo {
-                let _ = writeln!(
-                    out,
-                    "initialized a git repository in {} (branch {branch})",
-                    dir.display()
-                );
-            }
-            for f in &written {
-                let _ = writeln!(out, "created {}", dir.join(f).display());
-            }
-            let guide = written.last().map_or("README.md", String::as_str);
-            let _ = writeln!(
-                out,
-                "\nNext: set user_id in postwright.toml, add the INSTAGRAM_ACCESS_TOKEN secret, and read {guide}.\nCheck it with: postwright --repo {} validate",
-                dir.display()
-            );
-            Ok(EXIT_OK)
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            Ok(EXIT_ERROR)
-        }
-    }
 }

@@ -1,15 +1,15 @@
 //! `postwright state show|unlock`: the record and its lease, for people.
 
 use super::open;
-use crate::cli::{Cli, Failure, EXIT_ERROR, EXIT_OK};
+use super::{Exit, Failure, Globals};
 use crate::report::Format;
 use jiff::Timestamp;
 use std::io::Write;
 
 /// `postwright state show`: the record (fetched, for the git backend) and
 /// the lease in force.
-pub fn state_show(cli: &Cli, format: Format, out: &mut dyn Write) -> Result<i32, Failure> {
-    let (_, store) = match open(cli, format, out)? {
+pub fn state_show(g: &Globals, format: Format, out: &mut dyn Write) -> Result<Exit, Failure> {
+    let (_, store) = match open(g, format, out)? {
         Ok(o) => o,
         Err(code) => return Ok(code),
     };
@@ -18,7 +18,7 @@ pub fn state_show(cli: &Cli, format: Format, out: &mut dyn Write) -> Result<i32,
         Ok(l) => l,
         Err(e) => {
             eprintln!("error: {e}");
-            return Ok(EXIT_ERROR);
+            return Ok(Exit::Error);
         }
     };
     if format == Format::Json {
@@ -33,7 +33,7 @@ pub fn state_show(cli: &Cli, format: Format, out: &mut dyn Write) -> Result<i32,
             "{}",
             serde_json::to_string_pretty(&value).unwrap_or_default()
         );
-        return Ok(EXIT_OK);
+        return Ok(Exit::Ok);
     }
     let mut text = format!("State record: {}\n", store.location());
     match &lease {
@@ -71,18 +71,18 @@ pub fn state_show(cli: &Cli, format: Format, out: &mut dyn Write) -> Result<i32,
         ));
     }
     let _ = out.write_all(text.as_bytes());
-    Ok(EXIT_OK)
+    Ok(Exit::Ok)
 }
 
 /// `postwright state unlock LEASE-ID`: breaks the lease of an apply a
 /// person knows is dead, like `terraform force-unlock`.
 pub fn state_unlock(
-    cli: &Cli,
+    g: &Globals,
     format: Format,
     id: &str,
     out: &mut dyn Write,
-) -> Result<i32, Failure> {
-    let (_, store) = match open(cli, format, out)? {
+) -> Result<Exit, Failure> {
+    let (_, store) = match open(g, format, out)? {
         Ok(o) => o,
         Err(code) => return Ok(code),
     };
@@ -94,11 +94,11 @@ pub fn state_unlock(
                 lease.holder,
                 store.location()
             );
-            Ok(EXIT_OK)
+            Ok(Exit::Ok)
         }
         Err(e) => {
             eprintln!("error: {e}");
-            Ok(EXIT_ERROR)
+            Ok(Exit::Error)
         }
     }
 }

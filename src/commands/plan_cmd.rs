@@ -1,0 +1,146 @@
+//! `postwright plan`: what apply would do now, for every post, and why.
+
+use super::{
+    changes, check_tokens, make_plan, open, scan_notes, workspace_prefix, Ask, Exit, Failure,
+    Globals, Planned,
+};
+use crate::plan;
+use crate::report::{self, Format};
+use crate::validate;
+use jiff::Timestamp;
+use std::io::Write;
+use std::path::Path;
+
+/// Options of `plan`.
+pub struct PlanOptions<'a> {
+    pub at: Option<&'a str>,
+    pub detailed_exitcode: bool,
+    pub prune: bool,
+    pub out: Option<&'a Path>,
+    pub base: Option<&'a str>,
+    pub offline: bool,
+}
+
+pub fn plan(
+    g: &Globals,
+    format: Format,
+    options: &PlanOptions<'_>,
+    out: &mut dyn Write,
+) -> Result<Exit, Failure> {
+    let (config, store) = match open(g, format, out)? {
+        Ok(o) => o,
+        Err(code) => return Ok(code),
+    };
+    let planned = make_plan(
+        g,
+        format,
+        config,
+        store.as_ref(),
+        Ask {
+            at: options.at,
+            prune: options.prune,
+            read_only: true,
+        },
+        out,
+    )?;
+    let Planned {
+        mut plan,
+        config,
+        scanned,
+        general,
+        posts,
+        state,
+        ..
+    } = match planned {
+        Ok(p) => p,
+        Err(code) => return Ok(code),
+    };
+    if let Some(base) = options.base {
+        match plan::base::touched(&g.repo, base) {
+            Ok(touched) => plan.mark_touched(base, &touched, &media_paths(&posts), &config.content),
+            // Not a commit here: a local typo, or a shallow checkout in CI.
+            // The plan is still right, only not split.
+            Err(e @ plan::base::BaseError::UnknownRef { .. }) => {
+                eprintln!("warning: {e}; every post is listed");
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Ok(Exit::Error);
+            }
+        }
+    }
+    let pr_base = plan.pull_request.as_ref().map(|p| p.base.clone());
+    changes::explain(
+        &mut plan,
+        &g.repo,
+        &state,
+        &posts,
+        &config.content,
+        pr_base.as_deref(),
+    );
+    if let Ok(Some(lease)) = store.lease() {
+        if lease.live(Timestamp::now()) {
+            eprintln!("note: an apply is running: {}", lease.describe());
+        }
+    }
+    let tz = &config.timezone;
+    let text = match format {
+        Format::Human => report::plan::human(&plan, tz),
+        Format::Json => report::plan::json(&plan),
+        Format::Markdown => report::plan::markdown(&plan, tz),
+        Format::Github => {
+            if std::env::var_os("GITHUB_STEP_SUMMARY").is_some() {
+                report::github::append_step_summary(&scan_notes(
+                    Format::Markdown,
+                    report::plan::markdown(&plan, tz),
+                    &general,
+                    &scanned,
+                    "",
+                ));
+            }
+            report::plan::github_output(&plan, tz, &workspace_prefix(&g.repo))
+        }
+    };
+    let text = scan_notes(format, text, &general, &scanned, &workspace_prefix(&g.repo));
+    match options.out {
+        Some(path) => {
+            // A file is never coloured.
+            if let Err(e) = std::fs::write(path, report::style::strip(&text)) {
+                return Err(Failure::Usage(format!("--out {}: {e}", path.display())));
+            }
+            eprintln!("{}", report::plan::summary_line(&plan));
+        }
+        None => {
+            let _ = out.write_all(text.as_bytes());
+        }
+    }
+    let tokens_ok = options.offline || check_tokens(&config, &plan, format);
+    Ok(if plan.has_invalid() || !tokens_ok {
+        Exit::Error
+    } else if options.detailed_exitcode && plan.needs_apply() {
+        Exit::Pending
+    } else {
+        Exit::Ok
+    })
+}
+
+/// The repo paths of each valid post's media (and reel cover), by id: a
+/// pull request that edits one of them edits the post.
+fn media_paths(posts: &[validate::Checked]) -> std::collections::HashMap<String, Vec<String>> {
+    posts
+        .iter()
+        .filter_map(|c| Some((c.id.clone()?, c.valid.as_ref()?)))
+        .map(|(id, v)| {
+            let paths = v
+                .media
+                .iter()
+                .chain(&v.cover)
+                .filter_map(|m| match &m.source {
+                    validate::preflight::Source::File { path, .. } => Some(path.clone()),
+                    validate::preflight::Source::Url(_) => None,
+                })
+                .collect();
+            (id, paths)
+        })
+        .collect()
+}

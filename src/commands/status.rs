@@ -1,0 +1,163 @@
+//! `postwright status`: the state record, and what is due next.
+
+use super::{make_plan, open, Ask, Exit, Failure, Globals, Planned};
+use crate::plan::{local, Action};
+use crate::report::{self, Format};
+use crate::state::Status;
+use std::io::Write;
+
+/// `postwright status`: the state record, and what is due next.
+pub fn status(g: &Globals, format: Format, out: &mut dyn Write) -> Result<Exit, Failure> {
+    let (config, store) = match open(g, format, out)? {
+        Ok(o) => o,
+        Err(code) => return Ok(code),
+    };
+    let Planned {
+        plan,
+        config,
+        state,
+        ..
+    } = match make_plan(
+        g,
+        format,
+        config,
+        store.as_ref(),
+        Ask {
+            at: None,
+            prune: false,
+            read_only: true,
+        },
+        out,
+    )? {
+        Ok(p) => p,
+        Err(code) => return Ok(code),
+    };
+    let tz = &config.timezone;
+    let mut published: Vec<_> = state
+        .posts
+        .iter()
+        .filter(|(_, e)| e.status == Status::Published)
+        .collect();
+    published.sort_by_key(|(id, e)| (std::cmp::Reverse(e.published_at), id.as_str()));
+    let in_flight: Vec<_> = state
+        .posts
+        .iter()
+        .filter(|(_, e)| matches!(e.status, Status::Creating | Status::Publishing))
+        .collect();
+    let failed: Vec<_> = state
+        .posts
+        .iter()
+        .filter(|(_, e)| e.status == Status::Failed)
+        .collect();
+    let upcoming: Vec<_> = plan
+        .entries
+        .iter()
+        .filter(|e| matches!(e.action, Action::Scheduled | Action::Publish))
+        .collect();
+
+    if format == Format::Json {
+        let value = serde_json::json!({
+            "format_version": report::JSON_FORMAT_VERSION,
+            "published": published.iter().map(|(id, e)| serde_json::json!({
+                "id": id, "file": e.file, "account": e.account, "type": e.kind,
+                "media_id": e.media_id, "permalink": e.permalink, "published_at": e.published_at,
+            })).collect::<Vec<_>>(),
+            "in_progress": in_flight.iter().map(|(id, e)| serde_json::json!({
+                "id": id, "file": e.file, "status": e.status, "container_id": e.container_id,
+            })).collect::<Vec<_>>(),
+            "failed": failed.iter().map(|(id, e)| serde_json::json!({
+                "id": id, "file": e.file, "error": e.last_error,
+            })).collect::<Vec<_>>(),
+            "upcoming": upcoming.iter().map(|e| serde_json::json!({
+                "id": e.id, "file": e.file, "action": e.action, "publish_at": e.publish_at,
+            })).collect::<Vec<_>>(),
+        });
+        let _ = writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&value).unwrap_or_default()
+        );
+        return Ok(Exit::Ok);
+    }
+
+    let mut sections: Vec<report::status::Section> = Vec::new();
+    sections.push(report::status::Section {
+        title: format!("Published ({})", published.len()),
+        rows: published
+            .iter()
+            .map(|(id, e)| {
+                vec![
+                    e.published_at
+                        .map(|t| local(t, tz))
+                        .unwrap_or_else(|| "?".into()),
+                    id.to_string(),
+                    e.permalink
+                        .clone()
+                        .unwrap_or_else(|| "(no permalink recorded)".into()),
+                ]
+            })
+            .collect(),
+        more: 0,
+    });
+    if !in_flight.is_empty() {
+        sections.push(report::status::Section {
+            title: format!(
+                "Interrupted, to resume at the next apply ({})",
+                in_flight.len()
+            ),
+            rows: in_flight
+                .iter()
+                .map(|(id, e)| {
+                    vec![
+                        id.to_string(),
+                        e.file.clone(),
+                        format!("({})", e.status.name()),
+                    ]
+                })
+                .collect(),
+            more: 0,
+        });
+    }
+    if !failed.is_empty() {
+        sections.push(report::status::Section {
+            title: format!("Failed last time ({})", failed.len()),
+            rows: failed
+                .iter()
+                .map(|(id, e)| {
+                    vec![
+                        id.to_string(),
+                        e.file.clone(),
+                        e.last_error
+                            .clone()
+                            .unwrap_or_else(|| "unknown error".into()),
+                    ]
+                })
+                .collect(),
+            more: 0,
+        });
+    }
+    sections.push(report::status::Section {
+        title: format!("Next ({} due or scheduled)", upcoming.len()),
+        rows: upcoming
+            .iter()
+            .take(10)
+            .map(|e| {
+                vec![
+                    e.publish_at
+                        .map(|t| local(t, tz))
+                        .unwrap_or_else(|| "at the next apply".into()),
+                    e.id.clone(),
+                    e.action.to_string(),
+                ]
+            })
+            .collect(),
+        more: upcoming.len().saturating_sub(10),
+    });
+    let text = if format == Format::Markdown {
+        report::status::markdown(&sections)
+    } else {
+        report::status::human(&sections)
+    };
+    let _ = out.write_all(text.as_bytes());
+    Ok(Exit::Ok)
+}
