@@ -218,7 +218,7 @@ pub async fn inspect(
             out.warnings.push(format!(
                 "the token in {} expires {at} (in {}); {refresh}",
                 account.token_env,
-                crate::plan::until(now, at)
+                crate::time::until(now, at)
             ));
         }
     }
@@ -243,7 +243,7 @@ pub async fn inspect(
             out.warnings.push(format!(
                 "data access for the token in {} ends {at} (in {}); {relogin}",
                 account.token_env,
-                crate::plan::until(now, at)
+                crate::time::until(now, at)
             ));
         }
     }

@@ -33,7 +33,7 @@ pub struct Config {
     pub accounts: BTreeMap<String, Account>,
     pub api: Api,
     pub media: Media,
-    pub state: State,
+    pub state: StateConfig,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -161,7 +161,7 @@ pub enum VideoUpload {
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
-pub struct State {
+pub struct StateConfig {
     #[serde(default)]
     pub backend: Backend,
     #[serde(default = "default_state_path")]
@@ -198,9 +198,9 @@ fn default_state_branch() -> String {
     "postwright-state".to_string()
 }
 
-impl Default for State {
+impl Default for StateConfig {
     fn default() -> Self {
-        State {
+        StateConfig {
             backend: Backend::File,
             path: default_state_path(),
             branch: default_state_branch(),
@@ -224,7 +224,7 @@ struct RawConfig {
     #[serde(default)]
     media: Media,
     #[serde(default)]
-    state: State,
+    state: StateConfig,
 }
 
 /// A configuration that could not be loaded, with where and why.
@@ -280,7 +280,7 @@ impl Config {
     /// Parses the text of a config file.
     pub fn parse(text: &str, display: &str) -> Result<Config, ConfigError> {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let at = |offset: usize| offset_to_pos(text, offset);
+        let at = |offset: usize| crate::diagnostic::offset_to_pos(text, offset);
         let err = |pos: Pos, message: String, help: Option<String>| ConfigError {
             file: display.to_string(),
             pos,
@@ -427,25 +427,13 @@ fn names<V>(map: &BTreeMap<String, V>) -> String {
         .join(", ")
 }
 
-/// Line and column of a byte offset.
-pub(crate) fn offset_to_pos(text: &str, offset: usize) -> Pos {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    Pos::new(line, before[line_start..].chars().count() + 1)
-}
-
 /// The position of `key` inside table `[accounts.<table>]`, for errors serde
 /// cannot place.
 fn find_key(text: &str, key: &str, table: &str) -> Option<Pos> {
     let header = format!("[accounts.{table}]");
     let start = text.find(&header)?;
     let rel = text[start..].find(&format!("\n{key}"))?;
-    Some(offset_to_pos(text, start + rel + 1))
+    Some(crate::diagnostic::offset_to_pos(text, start + rel + 1))
 }
 
 /// Where the config file is: `--config` or `REPO/postwright.toml`.

@@ -276,6 +276,18 @@ fn short(text: String) -> String {
     }
 }
 
+/// Line and column of a byte offset.
+pub fn offset_to_pos(text: &str, offset: usize) -> Pos {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    Pos::new(line, before[line_start..].chars().count() + 1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -75,6 +75,26 @@ pub fn parse_at(text: &str, tz: &TimeZone) -> Result<Timestamp, String> {
     parse_publish_at(text, tz)
 }
 
+/// "3 days", "2 h 5 min": the distance between two instants, rounded for people.
+pub fn until(from: Timestamp, to: Timestamp) -> String {
+    let secs = to.as_second().saturating_sub(from.as_second()).max(0);
+    let (d, h, m) = (secs / 86_400, (secs % 86_400) / 3600, (secs % 3600) / 60);
+    match (d, h, m) {
+        (0, 0, 0) => "less than a minute".into(),
+        (0, 0, m) => format!("{m} min"),
+        (0, h, m) => format!("{h} h {m} min"),
+        (1, h, _) => format!("1 day {h} h"),
+        (d, _, _) => format!("{d} days"),
+    }
+}
+
+/// A timestamp as people in the config's zone read it: `2026-12-01 09:00 CET`.
+pub fn local(t: Timestamp, tz: &TimeZone) -> String {
+    t.to_zoned_datetime(tz.clone())
+        .strftime("%Y-%m-%d %H:%M %Z")
+        .to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -26,7 +26,7 @@ use crate::content::PostType;
 use crate::hosting::Hosting;
 use crate::instagram::{ApiError, Client, ErrorClass, MediaInfo};
 use crate::plan::{Action, Entry as PlanEntry, Plan};
-use crate::state::{Entry as StateEntry, Reach, State, StateError, Status, Store};
+use crate::state::{Reach, Record as StateEntry, State, StateError, Status, Store};
 use crate::validate::ValidPost;
 use build::{BuildError, BuildJob};
 use containers::settle;

@@ -1,7 +1,6 @@
 //! `postwright auth`: inspect, refresh or exchange the accounts' tokens.
 
 use super::{load_config, token_runtime, Exit, Failure, Globals};
-use crate::plan;
 use crate::report::{self, Format};
 use jiff::Timestamp;
 use std::io::Write;
@@ -132,7 +131,7 @@ pub fn auth(
             match renewed.expires_at {
                 Some(at) => eprintln!(
                     "it expires {at} (in {}); store it in {} before the old one lapses",
-                    plan::until(now, at),
+                    crate::time::until(now, at),
                     account.token_env
                 ),
                 None => eprintln!("Meta gave no expiry: it does not expire"),

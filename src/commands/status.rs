@@ -1,9 +1,10 @@
 //! `postwright status`: the state record, and what is due next.
 
 use super::{make_plan, open, Ask, Exit, Failure, Globals, Planned};
-use crate::plan::{local, Action};
+use crate::plan::Action;
 use crate::report::{self, Format};
 use crate::state::Status;
+use crate::time::local;
 use std::io::Write;
 
 /// `postwright status`: the state record, and what is due next.

@@ -548,7 +548,7 @@ pub fn load_bytes(file: PostFile, syntax: Syntax, bytes: &[u8]) -> Load {
         let offset = text.find('\0').unwrap_or(0);
         return Load::Broken(problem(
             Rule::Encoding,
-            crate::config::offset_to_pos(text, offset),
+            crate::diagnostic::offset_to_pos(text, offset),
             "the file contains a NUL byte: it is binary, not text".into(),
         ));
     }

@@ -24,6 +24,8 @@
 //! a rename with an edit. Apply keeps the media hash in every record it
 //! writes from now on (and adds it when it re-keys a moved post).
 
+use crate::time::{local, until};
+
 pub mod base;
 pub mod diff;
 pub mod hash;
@@ -290,9 +292,9 @@ pub fn plan(inputs: &Inputs<'_>) -> Plan {
         .map(|c| c.file.rel.as_str())
         .collect();
     let present =
-        |id: &str, r: &state::Entry| file_ids.contains(id) || unreadable.contains(r.file.as_str());
+        |id: &str, r: &state::Record| file_ids.contains(id) || unreadable.contains(r.file.as_str());
     // What the state recorded for those files, found in one pass.
-    let unreadable_records: HashMap<&str, &state::Entry> = if unreadable.is_empty() {
+    let unreadable_records: HashMap<&str, &state::Record> = if unreadable.is_empty() {
         HashMap::new()
     } else {
         state
@@ -456,7 +458,7 @@ struct Original<'a> {
     file: &'a str,
     /// Whether its file is still in the repo.
     present: bool,
-    record: &'a state::Entry,
+    record: &'a state::Record,
 }
 
 impl Original<'_> {
@@ -512,7 +514,7 @@ fn likeness(e: &Entry, o: &Original<'_>) -> Option<Likeness> {
 fn mark_duplicates(
     entries: &mut [Entry],
     state: &State,
-    present: &dyn Fn(&str, &state::Entry) -> bool,
+    present: &dyn Fn(&str, &state::Record) -> bool,
     allowed: &HashSet<String>,
 ) {
     let adopters: HashMap<&str, (&str, &str)> = entries
@@ -614,7 +616,7 @@ fn id_of(c: &Checked) -> &str {
     c.id.as_deref().unwrap_or(&c.file.default_id)
 }
 
-fn invalid(checked: &Checked, id: String, recorded: Option<&state::Entry>) -> Entry {
+fn invalid(checked: &Checked, id: String, recorded: Option<&state::Record>) -> Entry {
     let errors: Vec<&Problem> = checked.problems.iter().filter(|p| p.is_error()).collect();
     let first = errors
         .first()
@@ -725,7 +727,7 @@ fn judge_new(entry: &mut Entry, valid: &ValidPost, at: Timestamp, last_error: Op
 fn judge_recorded(
     entry: &mut Entry,
     valid: &ValidPost,
-    r: &state::Entry,
+    r: &state::Record,
     at: Timestamp,
     tz: &TimeZone,
 ) {
@@ -777,24 +779,4 @@ fn judge_recorded(
             }
         }
     }
-}
-
-/// "3 days", "2 h 5 min": the distance between two instants, rounded for people.
-pub fn until(from: Timestamp, to: Timestamp) -> String {
-    let secs = to.as_second().saturating_sub(from.as_second()).max(0);
-    let (d, h, m) = (secs / 86_400, (secs % 86_400) / 3600, (secs % 3600) / 60);
-    match (d, h, m) {
-        (0, 0, 0) => "less than a minute".into(),
-        (0, 0, m) => format!("{m} min"),
-        (0, h, m) => format!("{h} h {m} min"),
-        (1, h, _) => format!("1 day {h} h"),
-        (d, _, _) => format!("{d} days"),
-    }
-}
-
-/// A timestamp as people in the config's zone read it: `2026-12-01 09:00 CET`.
-pub fn local(t: Timestamp, tz: &TimeZone) -> String {
-    t.to_zoned_datetime(tz.clone())
-        .strftime("%Y-%m-%d %H:%M %Z")
-        .to_string()
 }

@@ -32,7 +32,7 @@ pub fn human(inspections: &[Inspection], now: Timestamp) -> String {
         }
         let expiry = match (i.expires_at, i.never_expires) {
             (_, true) => Some("never".to_string()),
-            (Some(at), _) if at > now => Some(format!("{at} (in {})", crate::plan::until(now, at))),
+            (Some(at), _) if at > now => Some(format!("{at} (in {})", crate::time::until(now, at))),
             (Some(at), _) => Some(format!("{at} (expired)")),
             (None, false) => None,
         };

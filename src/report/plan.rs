@@ -3,7 +3,8 @@
 
 use super::{github, md_cell, style};
 use crate::diagnostic::Problem;
-use crate::plan::{local, Action, Entry, Plan};
+use crate::plan::{Action, Entry, Plan};
+use crate::time::local;
 use jiff::tz::TimeZone;
 use std::fmt::Write as _;
 

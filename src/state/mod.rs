@@ -37,7 +37,7 @@ pub struct State {
     pub format_version: u32,
     /// By post id.
     #[serde(default)]
-    pub posts: BTreeMap<String, Entry>,
+    pub posts: BTreeMap<String, Record>,
 }
 
 impl Default for State {
@@ -77,7 +77,7 @@ impl Status {
 /// One post's record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Entry {
+pub struct Record {
     pub status: Status,
     /// The post file when last recorded, relative to the repo root.
     pub file: String,
@@ -126,7 +126,7 @@ pub struct Entry {
     pub commit: Option<String>,
 }
 
-impl Entry {
+impl Record {
     /// A fresh entry for a post about to be published.
     pub fn new(
         status: Status,
@@ -134,8 +134,8 @@ impl Entry {
         account: &str,
         kind: PostType,
         content_hash: &str,
-    ) -> Entry {
-        Entry {
+    ) -> Record {
+        Record {
             status,
             file: file.to_string(),
             account: account.to_string(),
@@ -313,7 +313,7 @@ mod tests {
     #[test]
     fn round_trip_and_refusals() {
         let mut s = State::default();
-        let mut e = Entry::new(
+        let mut e = Record::new(
             Status::Published,
             "posts/a.md",
             "brand",

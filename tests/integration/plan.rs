@@ -8,7 +8,7 @@ pub(crate) use crate::common::git;
 use crate::common::{copy_dir, fixtures, postwright};
 use postwright::config::Config;
 use postwright::content::PostType;
-use postwright::state::{self, Entry, Reach, State, Status, Store};
+use postwright::state::{self, Reach, Record, State, Status, Store};
 use serde_json::{json, Value};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -182,12 +182,12 @@ fn media_id(id: &str) -> String {
 
 /// A state entry for a post in `status`, made from its plan entry as apply
 /// makes it (the content hash comes from the plan).
-fn recorded(plan_entry: &Value, status: Status) -> Entry {
+fn recorded(plan_entry: &Value, status: Status) -> Record {
     let kind: PostType = serde_json::from_value(plan_entry["type"].clone()).unwrap();
     let hash = plan_entry["content_hash"]
         .as_str()
         .unwrap_or_else(|| panic!("no content_hash: {plan_entry:#}"));
-    Entry::new(
+    Record::new(
         status,
         plan_entry["file"].as_str().unwrap(),
         plan_entry["account"].as_str().unwrap(),
@@ -197,7 +197,7 @@ fn recorded(plan_entry: &Value, status: Status) -> Entry {
 }
 
 /// The state entry of a published post (published at its publish_at).
-fn published(plan_entry: &Value) -> Entry {
+fn published(plan_entry: &Value) -> Record {
     let id = plan_entry["id"].as_str().unwrap();
     let mut e = recorded(plan_entry, Status::Published);
     e.journaled_at = plan_entry["publish_at"]
@@ -775,7 +775,7 @@ pub(crate) fn mid_life(backend: Backend) -> Content {
     holiday.comments_enabled = Some(false);
     s.posts.insert("holiday".into(), holiday);
 
-    let mut retired = Entry::new(
+    let mut retired = Record::new(
         Status::Published,
         "posts/retired.md",
         "kiln",

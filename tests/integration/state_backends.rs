@@ -4,7 +4,7 @@
 
 use crate::plan::{git, Backend, Content, EARLY};
 use postwright::content::PostType;
-use postwright::state::{self, Entry, FileStore, Reach, State, StateError, Status, Store};
+use postwright::state::{self, FileStore, Reach, Record, State, StateError, Status, Store};
 use std::fs;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -16,7 +16,7 @@ const BRANCH: &str = "refs/heads/postwright-state";
 fn record(n: usize) -> State {
     let mut s = State::default();
     for i in 0..n {
-        let mut e = Entry::new(
+        let mut e = Record::new(
             Status::Published,
             &format!("posts/post-{i:04}.md"),
             "kiln",
@@ -373,7 +373,7 @@ fn git_backend_recovers_from_a_killed_writers_ref_lock() {
     let mut state = State::default();
     state.posts.insert(
         "a".into(),
-        Entry::new(
+        Record::new(
             Status::Creating,
             "posts/a.md",
             "kiln",

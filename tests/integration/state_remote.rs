@@ -5,7 +5,7 @@
 
 use crate::common::git;
 use postwright::content::PostType;
-use postwright::state::{Entry, GitStore, Locked, Reach, State, StateError, Status, Store};
+use postwright::state::{GitStore, Locked, Reach, Record, State, StateError, Status, Store};
 use std::path::Path;
 use std::time::Duration;
 
@@ -81,7 +81,7 @@ fn one(status: Status) -> State {
     let mut s = State::default();
     s.posts.insert(
         "a".into(),
-        Entry::new(status, "posts/a.md", "kiln", PostType::Image, "sha256:1"),
+        Record::new(status, "posts/a.md", "kiln", PostType::Image, "sha256:1"),
     );
     s
 }
@@ -330,7 +330,7 @@ fn a_plan_without_the_remote_uses_the_checkouts_copy_and_apply_refuses() {
     s.load().unwrap();
     s.lock().unwrap();
     let mut record = State::default();
-    let mut e = Entry::new(
+    let mut e = Record::new(
         Status::Published,
         "posts/2026-12-01-studio.md",
         "kilnandco",
