@@ -780,3 +780,6 @@ fn judge_recorded(
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

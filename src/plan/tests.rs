@@ -1,0 +1,173 @@
+//! `plan::plan` is a pure function of the posts, the state record and the
+//! time: each action from a small repo and a hand-written record.
+
+use super::*;
+use crate::config::Config;
+use crate::state::{Record, State, Status};
+use std::fs;
+
+const JPEG: &[u8] = include_bytes!("../../tests/fixtures/media/square.jpg");
+const CONFIG: &str = "timezone = \"Europe/Berlin\"\n\n[accounts.kiln]\nuser_id = \"17841400000000001\"\ntoken_env = \"KILN_TOKEN\"\n";
+
+struct Repo {
+    dir: tempfile::TempDir,
+    config: Config,
+}
+
+impl Repo {
+    fn new(posts: &[(&str, &str)]) -> Repo {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join("posts")).unwrap();
+        fs::create_dir_all(dir.path().join("media")).unwrap();
+        fs::write(dir.path().join("media/a.jpg"), JPEG).unwrap();
+        for (name, text) in posts {
+            fs::write(dir.path().join("posts").join(name), text).unwrap();
+        }
+        let config = Config::parse(CONFIG, "postwright.toml").unwrap();
+        Repo { dir, config }
+    }
+
+    fn plan(&self, state: &State, at: &str) -> Plan {
+        let validation = crate::validate::validate_repo(self.dir.path(), &self.config, None);
+        let hosting = Hosting::new(None, None, None, "");
+        plan(&Inputs {
+            repo: self.dir.path(),
+            posts: &validation.posts,
+            state,
+            at: at.parse().unwrap(),
+            hosting: &hosting,
+            prune: false,
+            tz: &self.config.timezone,
+        })
+    }
+}
+
+fn post(when: &str, caption: &str) -> String {
+    format!("---\npublish_at: {when}\nmedia: [../media/a.jpg]\n---\n{caption}\n")
+}
+
+fn action(plan: &Plan, id: &str) -> Action {
+    plan.entries
+        .iter()
+        .find(|e| e.id == id)
+        .unwrap_or_else(|| panic!("{id} in {:?}", plan.entries))
+        .action
+}
+
+/// A record as apply leaves it after publishing `entry`.
+fn published(entry: &Entry) -> Record {
+    let mut r = Record::new(
+        Status::Published,
+        &entry.file,
+        "kiln",
+        entry.kind.unwrap(),
+        entry.content_hash.as_deref().unwrap(),
+    );
+    r.media_id = Some("1790000000000001".into());
+    r.media_hash = entry.media_hash.clone();
+    r.caption_hash = entry.caption_hash.clone();
+    r
+}
+
+#[test]
+fn new_posts_are_due_scheduled_or_drafts() {
+    let repo = Repo::new(&[
+        ("due.md", &post("2026-12-01 09:00", "Due.")),
+        ("later.md", &post("2027-06-01 09:00", "Later.")),
+        (
+            "idea.md",
+            "---\ndraft: true\nmedia: [../media/a.jpg]\n---\nSomeday.\n",
+        ),
+    ]);
+    let p = repo.plan(&State::default(), "2026-12-02T00:00:00Z");
+    assert_eq!(action(&p, "due"), Action::Publish);
+    assert_eq!(action(&p, "later"), Action::Scheduled);
+    assert_eq!(action(&p, "idea"), Action::Draft);
+    assert!(p.needs_apply());
+    // Before its time, the due post is scheduled too: the plan is a
+    // function of the time given.
+    let early = repo.plan(&State::default(), "2026-11-30T00:00:00Z");
+    assert_eq!(action(&early, "due"), Action::Scheduled);
+    assert!(!early.needs_apply());
+}
+
+#[test]
+fn a_record_decides_published_changed_moved_resume_and_removed() {
+    let repo = Repo::new(&[("a.md", &post("2026-12-01 09:00", "Hello."))]);
+    let first = repo.plan(&State::default(), "2026-12-02T00:00:00Z");
+    let entry = first.entries.iter().find(|e| e.id == "a").unwrap().clone();
+    let mut state = State::default();
+    state.posts.insert("a".into(), published(&entry));
+    let p = repo.plan(&state, "2026-12-02T00:00:00Z");
+    assert_eq!(action(&p, "a"), Action::Published);
+    assert!(!p.needs_apply());
+
+    // Edited after publishing: changed, never published again.
+    fs::write(
+        repo.dir.path().join("posts/a.md"),
+        post("2026-12-01 09:00", "Hello, edited."),
+    )
+    .unwrap();
+    assert_eq!(
+        action(&repo.plan(&state, "2026-12-02T00:00:00Z"), "a"),
+        Action::Changed
+    );
+
+    // Renamed, same content: moved (the state is re-keyed).
+    fs::remove_file(repo.dir.path().join("posts/a.md")).unwrap();
+    fs::write(
+        repo.dir.path().join("posts/b.md"),
+        post("2026-12-01 09:00", "Hello."),
+    )
+    .unwrap();
+    let p = repo.plan(&state, "2026-12-02T00:00:00Z");
+    assert_eq!(action(&p, "b"), Action::Moved);
+    assert_eq!(
+        p.entries
+            .iter()
+            .find(|e| e.id == "b")
+            .unwrap()
+            .moved_from
+            .as_deref(),
+        Some("a")
+    );
+
+    // Its file gone: removed (deleted on Instagram only with --prune).
+    fs::remove_file(repo.dir.path().join("posts/b.md")).unwrap();
+    let p = repo.plan(&state, "2026-12-02T00:00:00Z");
+    assert_eq!(action(&p, "a"), Action::Removed);
+    assert!(!p.needs_apply(), "without --prune");
+
+    // An apply that stopped mid-publish: resume, first in the plan.
+    fs::write(
+        repo.dir.path().join("posts/a.md"),
+        post("2026-12-01 09:00", "Hello."),
+    )
+    .unwrap();
+    let mut half = published(&entry);
+    half.status = Status::Publishing;
+    half.media_id = None;
+    half.container_id = Some("17900000000000099".into());
+    state.posts.insert("a".into(), half);
+    let p = repo.plan(&state, "2026-12-02T00:00:00Z");
+    assert_eq!(p.entries[0].id, "a");
+    assert_eq!(p.entries[0].action, Action::Resume);
+}
+
+#[test]
+fn a_copy_of_a_published_post_is_a_duplicate() {
+    let repo = Repo::new(&[
+        ("a.md", &post("2026-12-01 09:00", "Hello.")),
+        ("a-copy.md", &post("2026-12-03 09:00", "Hello.")),
+    ]);
+    let first = repo.plan(&State::default(), "2026-12-02T00:00:00Z");
+    // Two new copies in one plan: the earlier goes out, the other waits.
+    assert_eq!(action(&first, "a"), Action::Publish);
+    let entry = first.entries.iter().find(|e| e.id == "a").unwrap().clone();
+    let mut state = State::default();
+    state.posts.insert("a".into(), published(&entry));
+    let p = repo.plan(&state, "2026-12-04T00:00:00Z");
+    assert_eq!(action(&p, "a-copy"), Action::Duplicate);
+    let e = p.entries.iter().find(|e| e.id == "a-copy").unwrap();
+    assert_eq!(e.duplicate_of.as_deref(), Some("a"));
+}
