@@ -252,8 +252,8 @@ fn table(out: &mut String, entries: &[&Entry], tz: &TimeZone, inline_problems: b
     if !left_out.is_empty() {
         let _ = write!(
             out,
-            "\n… and {} more posts not shown ({}). The full plan: `postwright plan --format json`.\n",
-            left_out.len(),
+            "\n… and {} not shown ({}). The full plan: `postwright plan --format json`.\n",
+            super::plural(left_out.len(), "more post", "more posts"),
             counts(&left_out)
         );
     }
@@ -338,8 +338,8 @@ pub fn markdown(plan: &Plan, tz: &TimeZone) -> String {
         let actions: Vec<Action> = rest.iter().map(|e| e.action).collect();
         let _ = write!(
             out,
-            "\n<details><summary>The other {} posts: {}</summary>\n\n",
-            rest.len(),
+            "\n<details><summary>The other {}: {}</summary>\n\n",
+            super::plural(rest.len(), "post", "posts"),
             counts(&actions)
         );
         table(&mut out, &rest, tz, false);
