@@ -1,0 +1,186 @@
+//! Each post judged: new (due, scheduled, draft), known to the record
+//! (published, changed, update, resume), or invalid.
+
+use super::entry::{Action, Entry};
+use crate::diagnostic::Problem;
+use crate::hosting::Hosting;
+use crate::state::{self, Status};
+use crate::time::{local, until};
+use crate::validate::preflight::Source;
+use crate::validate::{Checked, ValidPost};
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
+
+pub(super) fn id_of(c: &Checked) -> &str {
+    c.id.as_deref().unwrap_or(&c.file.default_id)
+}
+
+pub(super) fn invalid(checked: &Checked, id: String, recorded: Option<&state::Record>) -> Entry {
+    let errors: Vec<&Problem> = checked.problems.iter().filter(|p| p.is_error()).collect();
+    let first = errors
+        .first()
+        .map_or(String::new(), |p| format!(": {}", p.message));
+    let mut reason = format!(
+        "{} error{}{first}",
+        errors.len(),
+        if errors.len() == 1 { "" } else { "s" }
+    );
+    if recorded.is_some_and(|r| r.status == Status::Published) {
+        reason.push_str(" (already published; the live post is not affected)");
+    }
+    Entry {
+        id,
+        file: checked.file.rel.clone(),
+        account: recorded.map(|r| r.account.clone()),
+        action: Action::Invalid,
+        kind: recorded.map(|r| r.kind),
+        publish_at: None,
+        media: Vec::new(),
+        problems: checked.problems.clone(),
+        media_id: recorded.and_then(|r| r.media_id.clone()),
+        permalink: recorded.and_then(|r| r.permalink.clone()),
+        reason,
+        moved_from: None,
+        comments_enabled: None,
+        caption_preview: None,
+        content_hash: None,
+        duplicate_of: None,
+        media_hash: None,
+        caption_hash: None,
+        pr: None,
+        changes: Vec::new(),
+        publish_at_own: None,
+    }
+}
+
+pub(super) fn base_entry(valid: &ValidPost, hosting: &Hosting, content_hash: &str) -> Entry {
+    let media = valid
+        .media
+        .iter()
+        .map(|m| match &m.source {
+            Source::Url(u) => u.clone(),
+            Source::File { path, .. } => hosting.url(path).unwrap_or_else(|_| path.clone()),
+        })
+        .collect();
+    Entry {
+        id: valid.post.id.clone(),
+        file: valid.post.file.rel.clone(),
+        account: Some(valid.account.clone()),
+        action: Action::Publish,
+        kind: Some(valid.kind),
+        publish_at: valid.publish_at,
+        publish_at_own: valid
+            .post
+            .fields
+            .publish_at
+            .as_deref()
+            .and_then(crate::time::own_zone),
+        media,
+        problems: Vec::new(),
+        media_id: None,
+        permalink: None,
+        reason: String::new(),
+        moved_from: None,
+        comments_enabled: None,
+        caption_preview: valid
+            .post
+            .fields
+            .caption
+            .as_deref()
+            .and_then(|c| c.lines().find(|l| !l.trim().is_empty()))
+            .map(|l| l.trim().to_string()),
+        content_hash: Some(content_hash.to_string()),
+        duplicate_of: None,
+        media_hash: None,
+        caption_hash: None,
+        pr: None,
+        changes: Vec::new(),
+    }
+}
+
+/// A post the state has never published (or failed to).
+pub(super) fn judge_new(
+    entry: &mut Entry,
+    valid: &ValidPost,
+    at: Timestamp,
+    last_error: Option<&str>,
+) {
+    let retry = last_error.map_or(String::new(), |e| format!("; the last attempt failed: {e}"));
+    if valid.post.fields.draft {
+        entry.action = Action::Draft;
+        entry.reason = format!("draft: true{retry}");
+        return;
+    }
+    match valid.publish_at {
+        Some(when) if when > at => {
+            entry.action = Action::Scheduled;
+            entry.reason = format!("publish_at is {} from now{retry}", until(at, when));
+        }
+        Some(when) => {
+            entry.action = Action::Publish;
+            entry.reason = format!("due since {} ago{retry}", until(when, at));
+        }
+        None => {
+            entry.action = Action::Publish;
+            entry.reason = format!("no publish_at: publishes at the next apply{retry}");
+        }
+    }
+}
+
+/// A post the state knows.
+pub(super) fn judge_recorded(
+    entry: &mut Entry,
+    valid: &ValidPost,
+    r: &state::Record,
+    at: Timestamp,
+    tz: &TimeZone,
+) {
+    entry.media_id = r.media_id.clone();
+    entry.permalink = r.permalink.clone();
+    match r.status {
+        Status::Failed => judge_new(entry, valid, at, r.last_error.as_deref()),
+        Status::Creating | Status::Publishing => {
+            entry.action = Action::Resume;
+            entry.reason = match r.status {
+                Status::Creating => "an earlier apply stopped while creating its containers; apply checks them and goes on".into(),
+                _ => "an earlier apply stopped around media_publish; apply asks the container whether it went live before doing anything".into(),
+            };
+        }
+        Status::Published if Some(&r.content_hash) != entry.content_hash.as_ref() => {
+            entry.action = Action::Changed;
+            entry.reason = "edited after publishing; Instagram cannot edit a published post's caption or media, so nothing happens (revert the edit, or give the post a new `id` to publish it as a new post)".into();
+        }
+        Status::Published if r.media_id.is_none() => {
+            // Live, but its media id was never learned (e.g. a story found
+            // expired when an interrupted run was resumed a day later):
+            // nothing can be changed on it.
+            entry.action = Action::Published;
+            entry.reason = "published (its media id is unknown, so comments settings and a first comment cannot be applied)".into();
+        }
+        Status::Published => {
+            let wanted = valid.post.fields.comments.unwrap_or(true);
+            let live = r.comments_enabled.unwrap_or(true);
+            if wanted != live {
+                entry.action = Action::Update;
+                entry.comments_enabled = Some(wanted);
+                entry.reason = format!(
+                    "comments: {} → {}",
+                    if live { "on" } else { "off" },
+                    if wanted { "on" } else { "off" }
+                );
+            } else if valid.post.fields.first_comment.is_some()
+                && r.first_comment_id.is_none()
+                && r.media_id.is_some()
+            {
+                entry.action = Action::Update;
+                entry.reason = "the first comment is not recorded: apply looks for it on the post and posts it only if it is missing".into();
+            } else {
+                entry.action = Action::Published;
+                entry.reason = match r.published_at {
+                    Some(t) => format!("published {}", local(t, tz)),
+                    None => "published".into(),
+                };
+            }
+        }
+    }
+}
