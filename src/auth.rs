@@ -208,19 +208,14 @@ pub async fn inspect(
         ));
     }
     if let Some(at) = out.expires_at {
-        let left = at.duration_since(now);
-        if left <= SignedDuration::ZERO {
-            out.errors.push(format!(
-                "the token in {} expired {at}; {refresh}",
-                account.token_env
-            ));
-        } else if left < WARN_BEFORE {
-            out.warnings.push(format!(
-                "the token in {} expires {at} (in {}); {refresh}",
-                account.token_env,
-                crate::time::until(now, at)
-            ));
-        }
+        let var = &account.token_env;
+        deadline(
+            &mut out,
+            at,
+            now,
+            format!("the token in {var} expired {at}; {refresh}"),
+            |left| format!("the token in {var} expires {at} (in {left}); {refresh}"),
+        );
     }
     // Data access lapses about 90 days after the user last used the app,
     // even for a token that never expires: then every call fails.
@@ -229,23 +224,17 @@ pub async fn inspect(
         .filter(|s| *s > 0)
         .and_then(|s| Timestamp::from_second(s).ok())
     {
-        let left = at.duration_since(now);
+        let var = &account.token_env;
         let relogin = format!(
-            "the account's owner must log in to the app again (re-authorize), then update {}",
-            account.token_env
+            "the account's owner must log in to the app again (re-authorize), then update {var}"
         );
-        if left <= SignedDuration::ZERO {
-            out.errors.push(format!(
-                "data access for the token in {} ended {at}; {relogin}",
-                account.token_env
-            ));
-        } else if left < WARN_BEFORE {
-            out.warnings.push(format!(
-                "data access for the token in {} ends {at} (in {}); {relogin}",
-                account.token_env,
-                crate::time::until(now, at)
-            ));
-        }
+        deadline(
+            &mut out,
+            at,
+            now,
+            format!("data access for the token in {var} ended {at}; {relogin}"),
+            |left| format!("data access for the token in {var} ends {at} (in {left}); {relogin}"),
+        );
     }
     // Every scope postwright may use is checked; the ones this run needs
     // are errors, the others warnings (e.g. the delete scope without --prune).
@@ -268,6 +257,23 @@ pub async fn inspect(
     }
     out.scopes = Some(debug.scopes);
     Ok(out)
+}
+
+/// A date something of the token ends: past, an error (`ended`); within
+/// [`WARN_BEFORE`], a warning (`ends`, given how long is left).
+fn deadline(
+    out: &mut Inspection,
+    at: Timestamp,
+    now: Timestamp,
+    ended: String,
+    ends: impl FnOnce(String) -> String,
+) {
+    let left = at.duration_since(now);
+    if left <= SignedDuration::ZERO {
+        out.errors.push(ended);
+    } else if left < WARN_BEFORE {
+        out.warnings.push(ends(crate::time::until(now, at)));
+    }
 }
 
 /// What `refresh` and `exchange` produced.

@@ -133,6 +133,33 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// An entry with only what every entry has; the rest empty, to be set.
+    pub fn new(id: &str, file: &str, action: Action, reason: String) -> Entry {
+        Entry {
+            id: id.to_string(),
+            file: file.to_string(),
+            account: None,
+            action,
+            kind: None,
+            publish_at: None,
+            media: Vec::new(),
+            problems: Vec::new(),
+            media_id: None,
+            permalink: None,
+            reason,
+            moved_from: None,
+            comments_enabled: None,
+            caption_preview: None,
+            content_hash: None,
+            duplicate_of: None,
+            media_hash: None,
+            caption_hash: None,
+            pr: None,
+            changes: Vec::new(),
+            publish_at_own: None,
+        }
+    }
+
     /// Whether apply calls the Graph API for this entry (`removed` only
     /// with `--prune`); `moved` touches only the state.
     pub fn calls_meta(&self, prune: bool) -> bool {

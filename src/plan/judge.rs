@@ -29,27 +29,12 @@ pub(super) fn invalid(checked: &Checked, id: String, recorded: Option<&state::Re
         reason.push_str(" (already published; the live post is not affected)");
     }
     Entry {
-        id,
-        file: checked.file.rel.clone(),
         account: recorded.map(|r| r.account.clone()),
-        action: Action::Invalid,
         kind: recorded.map(|r| r.kind),
-        publish_at: None,
-        media: Vec::new(),
         problems: checked.problems.clone(),
         media_id: recorded.and_then(|r| r.media_id.clone()),
         permalink: recorded.and_then(|r| r.permalink.clone()),
-        reason,
-        moved_from: None,
-        comments_enabled: None,
-        caption_preview: None,
-        content_hash: None,
-        duplicate_of: None,
-        media_hash: None,
-        caption_hash: None,
-        pr: None,
-        changes: Vec::new(),
-        publish_at_own: None,
+        ..Entry::new(&id, &checked.file.rel, Action::Invalid, reason)
     }
 }
 
@@ -63,10 +48,7 @@ pub(super) fn base_entry(valid: &ValidPost, hosting: &Hosting, content_hash: &st
         })
         .collect();
     Entry {
-        id: valid.post.id.clone(),
-        file: valid.post.file.rel.clone(),
         account: Some(valid.account.clone()),
-        action: Action::Publish,
         kind: Some(valid.kind),
         publish_at: valid.publish_at,
         publish_at_own: valid
@@ -76,12 +58,6 @@ pub(super) fn base_entry(valid: &ValidPost, hosting: &Hosting, content_hash: &st
             .as_deref()
             .and_then(crate::time::own_zone),
         media,
-        problems: Vec::new(),
-        media_id: None,
-        permalink: None,
-        reason: String::new(),
-        moved_from: None,
-        comments_enabled: None,
         caption_preview: valid
             .post
             .fields
@@ -90,11 +66,12 @@ pub(super) fn base_entry(valid: &ValidPost, hosting: &Hosting, content_hash: &st
             .and_then(|c| c.lines().find(|l| !l.trim().is_empty()))
             .map(|l| l.trim().to_string()),
         content_hash: Some(content_hash.to_string()),
-        duplicate_of: None,
-        media_hash: None,
-        caption_hash: None,
-        pr: None,
-        changes: Vec::new(),
+        ..Entry::new(
+            &valid.post.id,
+            &valid.post.file.rel,
+            Action::Publish,
+            String::new(),
+        )
     }
 }
 

@@ -156,27 +156,11 @@ pub fn plan(inputs: &Inputs<'_>) -> Plan {
             Status::Failed => format!("{} was deleted; it was never published", r.file),
         };
         entries.push(Entry {
-            id: id.clone(),
-            file: r.file.clone(),
             account: Some(r.account.clone()),
-            action: Action::Removed,
             kind: Some(r.kind),
-            publish_at: None,
-            media: Vec::new(),
-            problems: Vec::new(),
             media_id: r.media_id.clone(),
             permalink: r.permalink.clone(),
-            reason,
-            moved_from: None,
-            comments_enabled: None,
-            caption_preview: None,
-            content_hash: None,
-            duplicate_of: None,
-            media_hash: None,
-            caption_hash: None,
-            pr: None,
-            changes: Vec::new(),
-            publish_at_own: None,
+            ..Entry::new(id, &r.file, Action::Removed, reason)
         });
     }
 
