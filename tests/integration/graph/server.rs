@@ -676,18 +676,7 @@ async fn api_handler(
             ..
         }) => {
             over = Some((*usage_pct, *regain_minutes));
-            if let (Some(u), true) = (&user, *regain_minutes > 0) {
-                let mut st = shared.lock();
-                let until = st.now() + f64::from(*regain_minutes) * 60.0;
-                st.throttled.insert(
-                    u.clone(),
-                    Throttle {
-                        until,
-                        code: *code,
-                        usage_pct: *usage_pct,
-                    },
-                );
-            }
+            throttle(&shared, user.as_deref(), *code, *usage_pct, *regain_minutes);
             rate_limit_error(*code)
         }
         Some(Fault::BareStatus { status, .. }) => bare(*status),
@@ -698,18 +687,7 @@ async fn api_handler(
         }) => {
             over = Some((*usage_pct, *regain_minutes));
             let out = api::route(&shared, &req).await;
-            if let (Some(u), true) = (&user, *regain_minutes > 0) {
-                let mut st = shared.lock();
-                let until = st.now() + f64::from(*regain_minutes) * 60.0;
-                st.throttled.insert(
-                    u.clone(),
-                    Throttle {
-                        until,
-                        code: 4,
-                        usage_pct: *usage_pct,
-                    },
-                );
-            }
+            throttle(&shared, user.as_deref(), 4, *usage_pct, *regain_minutes);
             out
         }
         _ => match app.host {
@@ -797,6 +775,24 @@ async fn api_handler(
             .body(axum::body::Body::from(t))
             .expect("text"),
     }
+}
+
+/// Blocks the account for `regain_minutes` (virtual time): its calls
+/// meanwhile are refused with `code` and extend the block.
+fn throttle(shared: &Shared, user: Option<&str>, code: i64, usage_pct: u32, regain_minutes: u32) {
+    let (Some(u), true) = (user, regain_minutes > 0) else {
+        return;
+    };
+    let mut st = shared.lock();
+    let until = st.now() + f64::from(regain_minutes) * 60.0;
+    st.throttled.insert(
+        u.to_string(),
+        Throttle {
+            until,
+            code,
+            usage_pct,
+        },
+    );
 }
 
 /// Whether the account is in a rate-limit block: refuses and extends it.
