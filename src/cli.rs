@@ -148,6 +148,22 @@ pub enum Command {
     /// to stdout or to --out (mode 0600), nowhere else.
     #[command(subcommand)]
     Auth(AuthCommand),
+    /// See the feed before it goes out: write a static site (index.html and
+    /// the images it shows) with the profile grid as Instagram shows it
+    /// (3:4 tiles, newest top-left; upcoming posts outlined), a month
+    /// calendar, and each post as a card with its problems. Self-contained:
+    /// open it from the folder, an artifact or GitHub Pages.
+    #[command(
+        after_help = "Examples:\n  postwright preview --out preview\n  postwright preview --out preview --at 2026-12-05T18:00:00+01:00"
+    )]
+    Preview {
+        /// The folder to write the site into (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// The moment the grid and calendar show (RFC 3339, or local time in the config's timezone).
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
+    },
     /// Print the JSON Schema of post files or of postwright.toml, for editors
     /// and other tools.
     Schema {
@@ -346,6 +362,7 @@ fn formats(command: &Command) -> (&'static str, &'static [Format]) {
         Command::Status => ("status", &[Human, Json, Markdown]),
         Command::Auth(_) => ("auth", &[Human, Json, Github]),
         Command::State(_) => ("state", &[Human, Json]),
+        Command::Preview { .. } => ("preview", &[Human]),
         Command::Init { .. } => ("init", &[Human]),
         // The schemas are JSON documents.
         Command::Schema { .. } => ("schema", &[Json]),
@@ -409,6 +426,7 @@ fn execute(cli: &Cli, out: &mut dyn Write) -> Result<Exit, Failure> {
             commands::plan(&g, format, &options, out)
         }
         Command::Status => commands::status(&g, format, out),
+        Command::Preview { out: dir, at } => commands::preview(&g, format, dir, at.as_deref(), out),
         Command::Auth(command) => {
             let action = match command {
                 AuthCommand::Inspect { account } => AuthAction::Inspect {

@@ -18,6 +18,7 @@ pub mod init;
 pub mod instagram;
 pub mod media;
 pub mod plan;
+pub mod preview;
 pub mod report;
 pub mod state;
 pub mod suggest;

@@ -20,6 +20,7 @@ mod loader_props;
 mod mistakes;
 mod plan;
 mod pr_plan;
+mod preview;
 mod progress;
 mod push_cost;
 mod remote;

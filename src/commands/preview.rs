@@ -1,0 +1,64 @@
+//! `postwright preview`: the feed before it goes out, as a static site.
+
+use super::{make_plan, open, Ask, Exit, Failure, Globals, Planned};
+use crate::report::Format;
+use std::io::Write;
+use std::path::Path;
+
+pub fn preview(
+    g: &Globals,
+    format: Format,
+    out_dir: &Path,
+    at: Option<&str>,
+    out: &mut dyn Write,
+) -> Result<Exit, Failure> {
+    let (config, store) = match open(g, format, out)? {
+        Ok(o) => o,
+        Err(code) => return Ok(code),
+    };
+    let Planned {
+        plan,
+        config,
+        posts,
+        state,
+        ..
+    } = match make_plan(
+        g,
+        format,
+        config,
+        store.as_ref(),
+        Ask {
+            at,
+            prune: false,
+            read_only: true,
+        },
+        out,
+    )? {
+        Ok(p) => p,
+        Err(code) => return Ok(code),
+    };
+    let valid = posts
+        .iter()
+        .filter_map(|c| c.valid.as_ref())
+        .map(|v| (v.post.id.as_str(), v))
+        .collect();
+    let inputs = crate::preview::Inputs {
+        repo: &g.repo,
+        plan: &plan,
+        state: &state,
+        posts: valid,
+        tz: &config.timezone,
+    };
+    match crate::preview::write(&inputs, out_dir) {
+        Ok(tiles) => {
+            let _ = writeln!(
+                out,
+                "wrote {}: {tiles} posts on the grid, {} in all",
+                out_dir.join("index.html").display(),
+                plan.entries.len()
+            );
+            Ok(Exit::Ok)
+        }
+        Err(e) => Err(Failure::Usage(format!("--out {}: {e}", out_dir.display()))),
+    }
+}

@@ -1,0 +1,178 @@
+//! The preview's HTML: the page head with its own styles, the calendar,
+//! the post cards, and escaping.
+
+use super::{caption_html, Inputs};
+use crate::content::PostType;
+use crate::plan::{Action, Entry};
+use jiff::civil::Date;
+use std::fmt::Write as _;
+
+/// The page head: styles inline, nothing loaded from anywhere.
+pub const HEAD: &str = r#"<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'">
+<title>postwright preview</title>
+<style>
+body{font-family:system-ui,-apple-system,sans-serif;margin:0 auto;max-width:935px;padding:12px;color:#262626;background:#fff}
+h1{font-size:20px}h2{font-size:16px;margin-top:28px}.at{color:#737373}
+.grid{display:grid;grid-template-columns:repeat(3,1fr);gap:2px}
+.tile{position:relative;aspect-ratio:3/4;overflow:hidden;background:#efefef;display:block}
+.tile img{width:100%;height:100%;object-fit:cover;display:block}
+.tile.upcoming{outline:3px solid #0095f6;outline-offset:-3px}
+.mark{position:absolute;top:6px;right:8px;color:#fff;text-shadow:0 0 3px #000}
+.ph{display:flex;align-items:center;justify-content:center;height:100%;color:#737373}
+.cal{border-collapse:collapse;width:100%;table-layout:fixed}.cal td,.cal th{border:1px solid #dbdbdb;vertical-align:top;padding:4px;height:64px;font-size:12px}
+.cal .story{color:#c13584}.day{color:#737373}
+.card{border:1px solid #dbdbdb;border-radius:8px;padding:12px;margin:12px 0}
+.tag{color:#00376b}.problem{color:#ed4956}.meta{color:#737373;font-size:13px}
+details.more{display:inline}details.more summary{display:inline;color:#737373;cursor:pointer}
+</style></head><body>
+"#;
+
+/// Text for HTML (element content and quoted attributes).
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A post id as a file name: letters, digits and `-` kept, the rest `_`.
+pub fn file_name(id: &str) -> String {
+    id.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// The month of the plan's time, Monday first, each day with what goes
+/// out then (in the config's zone); stories in their own colour.
+pub fn calendar(inputs: &Inputs<'_>) -> String {
+    let today = inputs.plan.at.to_zoned_datetime(inputs.tz.clone()).date();
+    let first = today.first_of_month();
+    let days = first.days_in_month();
+    let mut by_day: std::collections::BTreeMap<i8, Vec<&Entry>> = Default::default();
+    for e in &inputs.plan.entries {
+        let Some(t) = e.publish_at else { continue };
+        let d = t.to_zoned_datetime(inputs.tz.clone()).date();
+        if d.year() == first.year() && d.month() == first.month() && e.action != Action::Draft {
+            by_day.entry(d.day()).or_default().push(e);
+        }
+    }
+    let mut out = format!(
+        "<h2>Calendar: {}</h2><table class=cal data-calendar><tr>",
+        first.strftime("%B %Y")
+    );
+    for name in ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"] {
+        let _ = write!(out, "<th>{name}</th>");
+    }
+    out.push_str("</tr><tr>");
+    let lead = first.weekday().to_monday_zero_offset();
+    for _ in 0..lead {
+        out.push_str("<td></td>");
+    }
+    for day in 1..=days {
+        let date: Date = first.with().day(day).build().unwrap_or(first);
+        if date.weekday().to_monday_zero_offset() == 0 && day > 1 {
+            out.push_str("</tr><tr>");
+        }
+        let _ = write!(out, "<td data-day=\"{day}\"><div class=day>{day}</div>");
+        for e in by_day.get(&day).into_iter().flatten() {
+            let class = if e.kind == Some(PostType::Story) {
+                " class=story"
+            } else {
+                ""
+            };
+            let _ = write!(
+                out,
+                "<div{class} data-post=\"{}\">{}</div>",
+                escape(&e.id),
+                escape(&e.id)
+            );
+        }
+        out.push_str("</td>");
+    }
+    out.push_str("</tr></table>");
+    out
+}
+
+/// One post as a card: type, time, caption, first comment, alt text,
+/// collaborators, and its problems.
+pub fn card(inputs: &Inputs<'_>, e: &Entry) -> String {
+    let mut out = format!(
+        "<div class=card id=\"post-{}\"><div class=meta>{} · {} · {}</div>",
+        escape(&e.id),
+        escape(&e.file),
+        e.kind.map_or("?".into(), |k| k.to_string()),
+        escape(e.action.name())
+    );
+    if let Some(t) = e.publish_at {
+        let _ = write!(
+            out,
+            "<div class=meta>{}</div>",
+            escape(&crate::time::local(t, inputs.tz))
+        );
+    }
+    if let Some(post) = inputs.posts.get(e.id.as_str()) {
+        let f = &post.post.fields;
+        if let Some(c) = &f.caption {
+            let _ = write!(out, "<p class=caption>{}</p>", caption_html(c));
+        }
+        if let Some(c) = &f.first_comment {
+            let _ = write!(out, "<p class=meta>first comment: {}</p>", caption_html(c));
+        }
+        let alts: Vec<&str> = f
+            .alt_text
+            .as_deref()
+            .into_iter()
+            .chain(f.media.iter().filter_map(|m| m.alt_text()))
+            .collect();
+        for alt in alts {
+            let _ = write!(out, "<p class=meta>alt text: {}</p>", escape(alt));
+        }
+        if let Some(c) = f.collaborators.as_ref().filter(|c| !c.is_empty()) {
+            let _ = write!(out, "<p class=meta>with {}</p>", escape(&c.join(", ")));
+        }
+    }
+    for p in &e.problems {
+        let _ = write!(
+            out,
+            "<p class=problem>{}:{}: {}[{}]: {}</p>",
+            escape(&p.file),
+            p.line,
+            p.severity,
+            p.rule,
+            escape(&p.message)
+        );
+    }
+    out.push_str("</div>");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_covers_attributes_too() {
+        assert_eq!(
+            escape(r#"<a href="x">'&'</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
+        assert_eq!(file_name("2026/../x y"), "2026____x_y");
+    }
+}
