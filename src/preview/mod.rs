@@ -17,6 +17,7 @@
 //! hostile input, and the page must not run or load anything of theirs.
 
 mod html;
+pub mod thumb;
 
 use crate::plan::{Action, Entry, Plan};
 use crate::state::State;
@@ -134,11 +135,17 @@ fn thumbnail(inputs: &Inputs<'_>, out_dir: &Path, e: &Entry) -> std::io::Result<
         return Ok("<div class=ph>no media</div>".into());
     };
     match &m.source {
-        Source::File { path, .. } if !m.is_video => {
-            let name = format!("media/{}.jpg", html::file_name(&e.id));
-            std::fs::create_dir_all(out_dir.join("media"))?;
-            std::fs::copy(inputs.repo.join(path), out_dir.join(&name))?;
-            Ok(format!("<img src=\"{}\" alt=\"\">", escape(&name)))
+        Source::File { path, info } if !m.is_video => {
+            let cache = thumb::cache_dir(inputs.repo);
+            match thumb::thumbnail(&inputs.repo.join(path), info, &cache) {
+                Ok(made) => {
+                    let name = format!("media/{}.jpg", html::file_name(&e.id));
+                    std::fs::create_dir_all(out_dir.join("media"))?;
+                    std::fs::copy(made, out_dir.join(&name))?;
+                    Ok(format!("<img src=\"{}\" alt=\"\">", escape(&name)))
+                }
+                Err(why) => Ok(format!("<div class=ph>no preview: {}</div>", escape(&why))),
+            }
         }
         _ => Ok("<div class=ph>video</div>".into()),
     }

@@ -10,11 +10,13 @@ use std::fs;
 const AT: &str = "2026-11-25T12:00:00Z";
 
 fn grid_ids(html: &str) -> Vec<String> {
+    // From the grid's element to the next section (as written, or as a
+    // browser serialises it: `data-grid=""`).
     let grid = html
-        .split_once("data-grid>")
+        .split_once("data-grid")
         .expect("a data-grid element")
         .1
-        .split_once("</div>")
+        .split_once("<h2")
         .unwrap()
         .0;
     grid.split("data-post=\"")
@@ -118,4 +120,123 @@ fn what_a_post_says_is_shown_as_text_never_as_markup() {
     assert!(html.contains("<span class=tag>#ok</span>"));
     // 2026-12-20: after the January post, before the December 5 reel.
     assert_eq!(grid_ids(&html)[1], "2026-12-20-hostile", "newest first");
+}
+
+/// Headless Chromium (Debian's `chromium`) with the flags a closed network
+/// needs; `None` (skipped, said) when it is not installed.
+fn chromium(args: &[&str]) -> Option<std::process::Output> {
+    let bin = crate::common::tool("chromium")?;
+    let profile = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(bin)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(args)
+        .output()
+        .unwrap();
+    Some(out)
+}
+
+fn mean(img: &image::RgbImage, x0: u32, y0: u32, w: u32, h: u32) -> [f64; 3] {
+    let mut sum = [0f64; 3];
+    for y in y0..y0 + h {
+        for x in x0..x0 + w {
+            let p = img.get_pixel(x, y);
+            for c in 0..3 {
+                sum[c] += f64::from(p[c]);
+            }
+        }
+    }
+    let n = f64::from(w * h);
+    [sum[0] / n, sum[1] / n, sum[2] / n]
+}
+
+#[test]
+fn in_a_browser_the_grid_renders_at_phone_and_desktop_widths() {
+    let temp = tempfile::tempdir().unwrap();
+    let repo = temp.path().join("feed");
+    copy_dir(&root().join("example-content"), &repo);
+    let site = temp.path().join("site");
+    let out = postwright(temp.path())
+        .arg("--repo")
+        .arg(&repo)
+        .args(["preview", "--at", AT, "--out"])
+        .arg(&site)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let url = format!("file://{}", site.join("index.html").display());
+    let html = fs::read_to_string(site.join("index.html")).unwrap();
+    let expected = grid_ids(&html);
+
+    // The DOM the browser built: the same tiles, in the same order.
+    let Some(dom) = chromium(&["--dump-dom", &url]) else {
+        return;
+    };
+    let dom = String::from_utf8_lossy(&dom.stdout).into_owned();
+    assert_eq!(grid_ids(&dom), expected, "{dom}");
+
+    for (width, height, columns) in [(390u32, 844u32, 3u32), (1280, 900, 3)] {
+        let shot = temp.path().join(format!("shot-{width}.png"));
+        let out = chromium(&[
+            &format!("--window-size={width},{height}"),
+            &format!("--screenshot={}", shot.display()),
+            &url,
+        ])
+        .unwrap();
+        assert!(shot.is_file(), "{}", String::from_utf8_lossy(&out.stderr));
+        let img = image::open(&shot).unwrap().to_rgb8();
+        // Not blank: the pixels vary.
+        let all = mean(&img, 0, 0, img.width(), img.height());
+        let dark = img
+            .pixels()
+            .filter(|p| f64::from(p[0]) < all[0] - 40.0)
+            .count();
+        assert!(dark > 1000, "{width}px: a blank page ({dark} dark pixels)");
+        // The first tile shows its thumbnail: somewhere down the first
+        // column a tile-sized box has the thumbnail's mean colour.
+        let first = expected[0].replace('/', "_");
+        let thumb = image::open(site.join(format!("media/{first}.jpg")))
+            .unwrap()
+            .to_rgb8();
+        // What a 3:4 tile shows of it (object-fit: cover), then the middle
+        // half of that, as the box below samples the screen.
+        let (tw, th) = (thumb.width(), thumb.height());
+        let (vw, vh) = if tw * 4 > th * 3 {
+            (th * 3 / 4, th)
+        } else {
+            (tw, tw * 4 / 3)
+        };
+        let (vx, vy) = ((tw - vw) / 2, (th - vh) / 2);
+        let want = mean(&thumb, vx + vw / 4, vy + vh / 4, vw / 2, vh / 2);
+        let content = width.min(935) - 24;
+        let tile_w = (content - 2 * (columns - 1)) / columns;
+        let x0 = (width - width.min(935)) / 2 + 12;
+        let box_w = tile_w / 2;
+        let box_h = tile_w * 4 / 3 / 2;
+        let best = (0..img.height().saturating_sub(box_h * 2))
+            .step_by(2)
+            .map(|y| {
+                let m = mean(&img, x0 + tile_w / 4, y + box_h / 2, box_w, box_h);
+                (0..3).map(|c| (m[c] - want[c]).abs()).sum::<f64>()
+            })
+            .fold(f64::MAX, f64::min);
+        assert!(
+            best < 45.0,
+            "{width}px: no tile looks like {first}'s thumbnail (distance {best:.1})"
+        );
+    }
 }
