@@ -163,6 +163,9 @@ pub enum Command {
         /// The moment the grid and calendar show (RFC 3339, or local time in the config's timezone).
         #[arg(long, value_name = "TIME")]
         at: Option<String>,
+        /// Highlight the tiles a pull request against this git ref adds or changes.
+        #[arg(long, value_name = "REF")]
+        base: Option<String>,
     },
     /// Print the JSON Schema of post files or of postwright.toml, for editors
     /// and other tools.
@@ -426,7 +429,9 @@ fn execute(cli: &Cli, out: &mut dyn Write) -> Result<Exit, Failure> {
             commands::plan(&g, format, &options, out)
         }
         Command::Status => commands::status(&g, format, out),
-        Command::Preview { out: dir, at } => commands::preview(&g, format, dir, at.as_deref(), out),
+        Command::Preview { out: dir, at, base } => {
+            commands::preview(&g, format, dir, at.as_deref(), base.as_deref(), out)
+        }
         Command::Auth(command) => {
             let action = match command {
                 AuthCommand::Inspect { account } => AuthAction::Inspect {

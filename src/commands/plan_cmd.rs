@@ -126,7 +126,9 @@ pub fn plan(
 
 /// The repo paths of each valid post's media (and reel cover), by id: a
 /// pull request that edits one of them edits the post.
-fn media_paths(posts: &[validate::Checked]) -> std::collections::HashMap<String, Vec<String>> {
+pub(super) fn media_paths(
+    posts: &[validate::Checked],
+) -> std::collections::HashMap<String, Vec<String>> {
     posts
         .iter()
         .filter_map(|c| Some((c.id.clone()?, c.valid.as_ref()?)))

@@ -10,6 +10,7 @@ pub fn preview(
     format: Format,
     out_dir: &Path,
     at: Option<&str>,
+    base: Option<&str>,
     out: &mut dyn Write,
 ) -> Result<Exit, Failure> {
     let (config, store) = match open(g, format, out)? {
@@ -17,7 +18,7 @@ pub fn preview(
         Err(code) => return Ok(code),
     };
     let Planned {
-        plan,
+        mut plan,
         config,
         posts,
         state,
@@ -37,6 +38,18 @@ pub fn preview(
         Ok(p) => p,
         Err(code) => return Ok(code),
     };
+    // The tiles a pull request adds or changes, highlighted.
+    if let Some(base) = base {
+        match crate::plan::base::touched(&g.repo, base) {
+            Ok(touched) => plan.mark_touched(
+                base,
+                &touched,
+                &super::plan_cmd::media_paths(&posts),
+                &config.content,
+            ),
+            Err(e) => eprintln!("warning: {e}; no tile is highlighted"),
+        }
+    }
     let valid = posts
         .iter()
         .filter_map(|c| c.valid.as_ref())

@@ -1,7 +1,7 @@
 //! The preview's HTML: the page head with its own styles, the calendar,
 //! the post cards, and escaping.
 
-use super::{caption_html, Inputs};
+use super::{caption_html, grid_crop, Inputs, Shown};
 use crate::content::PostType;
 use crate::plan::{Action, Entry};
 use jiff::civil::Date;
@@ -26,6 +26,9 @@ h1{font-size:20px}h2{font-size:16px;margin-top:28px}.at{color:#737373}
 .cal .story{color:#c13584}.day{color:#737373}
 .card{border:1px solid #dbdbdb;border-radius:8px;padding:12px;margin:12px 0}
 .tag{color:#00376b}.problem{color:#ed4956}.meta{color:#737373;font-size:13px}
+.crop{position:relative;overflow:hidden;max-width:320px;margin:8px 0}.crop img{width:100%;height:100%;display:block}
+.cut{position:absolute;box-shadow:0 0 0 9999px rgba(0,0,0,.45);outline:1px dashed #fff}
+.tile.pr{outline:3px solid #f77737;outline-offset:-3px}
 details.more{display:inline}details.more summary{display:inline;color:#737373;cursor:pointer}
 </style></head><body>
 "#;
@@ -68,7 +71,7 @@ pub fn calendar(inputs: &Inputs<'_>) -> String {
     let mut by_day: std::collections::BTreeMap<i8, Vec<&Entry>> = Default::default();
     for e in &inputs.plan.entries {
         let Some(t) = e.publish_at else { continue };
-        let d = t.to_zoned_datetime(inputs.tz.clone()).date();
+        let d = day_of(t, inputs.tz);
         if d.year() == first.year() && d.month() == first.month() && e.action != Action::Draft {
             by_day.entry(d.day()).or_default().push(e);
         }
@@ -110,9 +113,15 @@ pub fn calendar(inputs: &Inputs<'_>) -> String {
     out
 }
 
+/// The calendar day an instant falls on in the config's zone (a post at
+/// 00:30 local time on the night clocks change is on that local day).
+pub fn day_of(t: jiff::Timestamp, tz: &jiff::tz::TimeZone) -> Date {
+    t.to_zoned_datetime(tz.clone()).date()
+}
+
 /// One post as a card: type, time, caption, first comment, alt text,
 /// collaborators, and its problems.
-pub fn card(inputs: &Inputs<'_>, e: &Entry) -> String {
+pub fn card(inputs: &Inputs<'_>, e: &Entry, shown: Option<&Shown>) -> String {
     let mut out = format!(
         "<div class=card id=\"post-{}\"><div class=meta>{} · {} · {}</div>",
         escape(&e.id),
@@ -125,6 +134,22 @@ pub fn card(inputs: &Inputs<'_>, e: &Entry) -> String {
             out,
             "<div class=meta>{}</div>",
             escape(&crate::time::local(t, inputs.tz))
+        );
+    }
+    // The picture with what the grid's 3:4 tile cuts off shaded.
+    if let Some(s) = shown {
+        let (l, t, w, h) = grid_crop(s.width, s.height);
+        let pct = |f: f64| format!("{:.2}%", f * 100.0);
+        let _ = write!(
+            out,
+            "<div class=crop data-crop style=\"aspect-ratio:{}/{}\"><img src=\"{}\" alt=\"\"><div class=cut style=\"left:{};top:{};width:{};height:{}\"></div></div><div class=meta>shaded: what the grid's 3:4 tile leaves out</div>",
+            s.width,
+            s.height,
+            escape(&s.file),
+            pct(l),
+            pct(t),
+            pct(w),
+            pct(h)
         );
     }
     if let Some(post) = inputs.posts.get(e.id.as_str()) {
@@ -166,6 +191,21 @@ pub fn card(inputs: &Inputs<'_>, e: &Entry) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn calendar_days_are_local_days_across_daylight_saving() {
+        let berlin = jiff::tz::TimeZone::get("Europe/Berlin").unwrap();
+        let day = |utc: &str| day_of(utc.parse().unwrap(), &berlin).to_string();
+        // Clocks go back on 2026-10-25 at 03:00 CEST: 22:30 UTC the day
+        // before is already 00:30 local on the 25th.
+        assert_eq!(day("2026-10-24T22:30:00Z"), "2026-10-25");
+        assert_eq!(day("2026-10-24T21:59:00Z"), "2026-10-24");
+        // After the change, an hour less ahead of UTC.
+        assert_eq!(day("2026-10-25T23:30:00Z"), "2026-10-26");
+        // Clocks go forward on 2026-03-29: 23:30 UTC on the 28th is 00:30 CET.
+        assert_eq!(day("2026-03-28T23:30:00Z"), "2026-03-29");
+        assert_eq!(day("2026-03-29T22:30:00Z"), "2026-03-30");
+    }
 
     #[test]
     fn escaping_covers_attributes_too() {

@@ -33,6 +33,21 @@ use std::path::Path;
 /// Where the app folds a caption in the feed ("… more").
 pub const FOLD_AT: usize = 125;
 
+/// The part of a `width` × `height` picture a 3:4 grid tile shows (a
+/// centred cover crop), as fractions of the picture: (left, top, width,
+/// height).
+pub fn grid_crop(width: u32, height: u32) -> (f64, f64, f64, f64) {
+    let (w, h) = (f64::from(width.max(1)), f64::from(height.max(1)));
+    let tile = 3.0 / 4.0;
+    if w / h > tile {
+        let visible = h * tile / w;
+        ((1.0 - visible) / 2.0, 0.0, visible, 1.0)
+    } else {
+        let visible = w / tile / h;
+        (0.0, (1.0 - visible) / 2.0, 1.0, visible)
+    }
+}
+
 /// What the site is made from.
 pub struct Inputs<'a> {
     pub repo: &'a Path,
@@ -40,6 +55,13 @@ pub struct Inputs<'a> {
     pub state: &'a State,
     pub posts: HashMap<&'a str, &'a ValidPost>,
     pub tz: &'a TimeZone,
+}
+
+/// A thumbnail the site shows: its file in the site and its size.
+pub struct Shown {
+    pub file: String,
+    pub width: u32,
+    pub height: u32,
 }
 
 /// A post on the grid: when it went (or goes) out, and its entry.
@@ -121,7 +143,12 @@ fn mark_tags(text: &str) -> String {
 
 /// The first image of a post, as the site shows it: a local JPEG is copied
 /// into the site (`media/<id>.jpg`); a video shows its cover, else a label.
-fn thumbnail(inputs: &Inputs<'_>, out_dir: &Path, e: &Entry) -> std::io::Result<String> {
+fn thumbnail(
+    inputs: &Inputs<'_>,
+    out_dir: &Path,
+    e: &Entry,
+    shown: &mut HashMap<String, Shown>,
+) -> std::io::Result<String> {
     let Some(post) = inputs.posts.get(e.id.as_str()) else {
         return Ok("<div class=ph>no preview</div>".into());
     };
@@ -141,8 +168,18 @@ fn thumbnail(inputs: &Inputs<'_>, out_dir: &Path, e: &Entry) -> std::io::Result<
                 Ok(made) => {
                     let name = format!("media/{}.jpg", html::file_name(&e.id));
                     std::fs::create_dir_all(out_dir.join("media"))?;
-                    std::fs::copy(made, out_dir.join(&name))?;
-                    Ok(format!("<img src=\"{}\" alt=\"\">", escape(&name)))
+                    std::fs::copy(&made, out_dir.join(&name))?;
+                    let (width, height) = image::image_dimensions(&made).unwrap_or((3, 4));
+                    let img = format!("<img src=\"{}\" alt=\"\">", escape(&name));
+                    shown.insert(
+                        e.id.clone(),
+                        Shown {
+                            file: name,
+                            width,
+                            height,
+                        },
+                    );
+                    Ok(img)
                 }
                 Err(why) => Ok(format!("<div class=ph>no preview: {}</div>", escape(&why))),
             }
@@ -170,20 +207,25 @@ pub fn write(inputs: &Inputs<'_>, out_dir: &Path) -> std::io::Result<usize> {
         "<h1>postwright preview</h1><p class=at>at {}</p>",
         escape(&crate::time::local(inputs.plan.at, inputs.tz))
     );
+    let mut shown = HashMap::new();
     page.push_str("<h2>Grid</h2><div class=grid data-grid>");
     for t in &tiles {
         let e = t.entry;
-        let state = if e.action == Action::Published {
-            "live"
+        let mut state = if e.action == Action::Published {
+            "live".to_string()
         } else {
-            "upcoming"
+            "upcoming".to_string()
         };
+        // A tile the pull request adds or changes (`--base`).
+        if e.pr.is_some() {
+            state.push_str(" pr");
+        }
         let _ = write!(
             page,
             "<a class=\"tile {state}\" data-post=\"{}\" href=\"#post-{}\">{}{}</a>",
             escape(&e.id),
             escape(&e.id),
-            thumbnail(inputs, out_dir, e)?,
+            thumbnail(inputs, out_dir, e, &mut shown)?,
             marker(e)
         );
     }
@@ -191,7 +233,7 @@ pub fn write(inputs: &Inputs<'_>, out_dir: &Path) -> std::io::Result<usize> {
     page.push_str(&html::calendar(inputs));
     page.push_str("<h2>Posts</h2>");
     for e in &inputs.plan.entries {
-        page.push_str(&html::card(inputs, e));
+        page.push_str(&html::card(inputs, e, shown.get(&e.id)));
     }
     page.push_str("</body></html>\n");
     std::fs::write(out_dir.join("index.html"), page)?;
@@ -216,6 +258,21 @@ mod tests {
             html.contains("<summary>… more</summary>xxxxxxxxxx</details>"),
             "{html}"
         );
+    }
+
+    #[test]
+    fn the_grid_crops_to_three_by_four_in_the_middle() {
+        let close = |a: (f64, f64, f64, f64), b: (f64, f64, f64, f64)| {
+            (a.0 - b.0).abs() + (a.1 - b.1).abs() + (a.2 - b.2).abs() + (a.3 - b.3).abs() < 1e-9
+        };
+        // A square: an eighth goes on each side.
+        assert!(close(grid_crop(1080, 1080), (0.125, 0.0, 0.75, 1.0)));
+        // 4:5 (1080 × 1350): 1012.5 of 1080 wide is seen.
+        assert!(close(grid_crop(1080, 1350), (0.03125, 0.0, 0.9375, 1.0)));
+        // Already 3:4: all of it.
+        assert!(close(grid_crop(900, 1200), (0.0, 0.0, 1.0, 1.0)));
+        // 9:16, taller than a tile: top and bottom go.
+        assert!(close(grid_crop(1080, 1920), (0.0, 0.125, 1.0, 0.75)));
     }
 
     #[test]

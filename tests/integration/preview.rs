@@ -240,3 +240,45 @@ fn in_a_browser_the_grid_renders_at_phone_and_desktop_widths() {
         );
     }
 }
+
+#[test]
+fn a_pull_requests_tiles_are_highlighted_and_cards_show_the_grid_crop() {
+    use crate::common::git;
+    let temp = tempfile::tempdir().unwrap();
+    let repo = temp.path().join("feed");
+    copy_dir(&root().join("example-content"), &repo);
+    git(&repo, &["init", "-q", "-b", "main"]);
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "-q", "-m", "feed"]);
+    git(&repo, &["checkout", "-q", "-b", "edit"]);
+    let post = repo.join("posts/2026-12-01-studio.md");
+    let text = fs::read_to_string(&post).unwrap();
+    fs::write(&post, format!("{text}Now with more bowls.\n")).unwrap();
+    let site = temp.path().join("site");
+    let out = postwright(temp.path())
+        .arg("--repo")
+        .arg(&repo)
+        .args(["preview", "--at", AT, "--base", "main", "--out"])
+        .arg(&site)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let html = fs::read_to_string(site.join("index.html")).unwrap();
+    let tile = |id: &str| {
+        let at = html.find(&format!("data-post=\"{id}\"")).unwrap();
+        html[..at].rsplit("<a ").next().unwrap().to_string()
+    };
+    assert!(
+        tile("2026-12-01-studio").contains(" pr\""),
+        "{}",
+        tile("2026-12-01-studio")
+    );
+    assert!(!tile("2026-11-20-mug-launch").contains(" pr\""));
+    // Each shown picture's card has the 3:4 crop overlay.
+    assert_eq!(html.matches("data-crop").count(), grid_ids(&html).len());
+    assert!(html.contains("class=cut style=\"left:"), "crop geometry");
+}
