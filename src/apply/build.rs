@@ -5,7 +5,7 @@
 use super::params::{container_params, Offer};
 use crate::content::PostType;
 use crate::hosting::{self, Hosting};
-use crate::instagram::{ApiError, Client, ErrorClass};
+use crate::instagram::{ApiError, Client, ContainerState, ErrorClass};
 use crate::validate::preflight::{Resolved, Source};
 use crate::validate::ValidPost;
 use std::path::{Path, PathBuf};
@@ -122,9 +122,9 @@ impl BuildJob {
             || false,
         )
         .await?;
-        match s.status_code.as_str() {
-            "FINISHED" => Ok(()),
-            "IN_PROGRESS" => Err(BuildError::Media(format!(
+        match s.state {
+            ContainerState::Finished => Ok(()),
+            ContainerState::InProgress => Err(BuildError::Media(format!(
                 "Meta was still processing carousel item {container} after {} s; the next apply tries again",
                 self.max_wait.as_secs()
             ))),

@@ -103,16 +103,22 @@ impl AccountRun<'_, '_> {
         let poll_interval = self.ctx.options.poll_interval;
         let report_every = poll_interval * poll::REPORT_EVERY;
         let mut reported = Instant::now();
-        let mut pending: Vec<(Ready, bool)> = ready.into_iter().map(|r| (r, false)).collect();
+        let mut pending: Vec<Waiting> = ready
+            .into_iter()
+            .map(|ready| Waiting {
+                ready,
+                finished: false,
+            })
+            .collect();
         loop {
             let mut waiting = 0;
-            for (r, finished) in pending.iter_mut().filter(|(_, f)| !*f) {
+            for Waiting { ready: r, finished } in pending.iter_mut().filter(|w| !w.finished) {
                 if self.halted() {
                     break;
                 }
                 match self.client.container_status(&r.container_id).await {
-                    Ok(s) if s.status_code == "FINISHED" => *finished = true,
-                    Ok(s) if s.status_code == "IN_PROGRESS" => waiting += 1,
+                    Ok(s) if s.state == ContainerState::Finished => *finished = true,
+                    Ok(s) if s.state == ContainerState::InProgress => waiting += 1,
                     Ok(s) => {
                         let (message, class) = s.explain(&r.container_id);
                         r.container_id.clear();
@@ -146,7 +152,7 @@ impl AccountRun<'_, '_> {
                 break;
             }
             if start.elapsed() >= self.ctx.options.max_wait {
-                for (r, finished) in pending.iter_mut().filter(|(_, f)| !*f) {
+                for Waiting { ready: r, finished } in pending.iter_mut().filter(|w| !w.finished) {
                     *finished = true;
                     let id = std::mem::take(&mut r.id);
                     if let Some(e) = entries.iter().find(|e| e.id == id) {
@@ -164,8 +170,8 @@ impl AccountRun<'_, '_> {
             }
             let processing: Vec<&PlanEntry> = pending
                 .iter()
-                .filter(|(_, f)| !*f)
-                .filter_map(|(r, _)| entries.iter().copied().find(|e| e.id == r.id))
+                .filter(|w| !w.finished)
+                .filter_map(|w| entries.iter().copied().find(|e| e.id == w.ready.id))
                 .collect();
             let waited = start.elapsed().as_secs();
             if reported.elapsed() >= report_every {
@@ -191,7 +197,7 @@ impl AccountRun<'_, '_> {
         self.progress.status(None);
         Ok(pending
             .into_iter()
-            .map(|(r, _)| r)
+            .map(|w| w.ready)
             .filter(|r| !r.container_id.is_empty() && !r.id.is_empty())
             .collect())
     }
@@ -233,11 +239,18 @@ pub(super) async fn settle(
     let start = Instant::now();
     loop {
         let s = client.container_status(container).await?;
-        if s.status_code != "IN_PROGRESS" || start.elapsed() >= max_wait || stop() {
+        if s.state != ContainerState::InProgress || start.elapsed() >= max_wait || stop() {
             return Ok(s);
         }
         tokio::time::sleep(poll::delay(start.elapsed(), poll_interval)).await;
     }
+}
+
+/// A container being waited for.
+struct Waiting {
+    ready: Ready,
+    /// No more reads: FINISHED, failed, or out of time.
+    finished: bool,
 }
 
 /// "video" for reels, "media" for the rest (a carousel may mix).

@@ -32,17 +32,17 @@ impl AccountRun<'_, '_> {
                 return Ok(Resumed::Done);
             }
         };
-        match status.status_code.as_str() {
-            "PUBLISHED" => {
+        match status.state {
+            ContainerState::Published => {
                 self.adopt_published(e, &recorded).await?;
                 Ok(Resumed::Done)
             }
-            "FINISHED" | "IN_PROGRESS"
+            ContainerState::Finished | ContainerState::InProgress
                 if recorded.status == Status::Publishing || recorded.status == Status::Creating =>
             {
                 self.progress.line(&format!(
                     "↻ {}: container {container} is {}, publishing it",
-                    e.file, status.status_code
+                    e.file, status.state
                 ));
                 Ok(Resumed::Ready(Ready {
                     id: e.id.clone(),
@@ -174,9 +174,10 @@ impl AccountRun<'_, '_> {
             return Ok(None);
         };
         let stories = post.kind == PostType::Story;
-        if fresh || !self.recent.contains_key(&stories) {
+        let feed = if stories { Feed::Stories } else { Feed::Posts };
+        if fresh || !self.recent.contains_key(&feed) {
             let list = self.client.recent_media(stories, 25).await?;
-            self.recent.insert(stories, list);
+            self.recent.insert(feed, list);
         }
         let caption = post.post.fields.caption.as_deref().unwrap_or("");
         let taken: std::collections::HashSet<&str> = self
@@ -187,7 +188,7 @@ impl AccountRun<'_, '_> {
             .filter(|(id, _)| **id != e.id)
             .filter_map(|(_, r)| r.media_id.as_deref())
             .collect();
-        Ok(self.recent[&stories]
+        Ok(self.recent[&feed]
             .iter()
             .find(|m| {
                 let same_caption = stories || m.caption.as_deref().unwrap_or("") == caption;

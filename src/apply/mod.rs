@@ -24,7 +24,7 @@ mod publish;
 use crate::config::{Config, Login, VideoUpload};
 use crate::content::PostType;
 use crate::hosting::Hosting;
-use crate::instagram::{ApiError, Client, ErrorClass, MediaInfo};
+use crate::instagram::{ApiError, Client, ContainerState, ErrorClass, MediaInfo};
 use crate::plan::{Action, Entry as PlanEntry, Plan};
 use crate::state::{Entry as StateEntry, Reach, State, StateError, Status, Store};
 use crate::validate::ValidPost;
@@ -431,17 +431,31 @@ struct AccountRun<'c, 'j> {
     outcomes: &'j mut Vec<Outcome>,
     progress: &'j mut dyn Progress,
     /// Set when an error stops every further call for the account.
-    /// (why, whether the posts it stops count as failed).
-    stopped: Option<(String, bool)>,
-    /// The account's newest media, feed (false) and stories (true), read
-    /// once per run for the lost-record guard.
-    recent: HashMap<bool, Vec<MediaInfo>>,
+    stopped: Option<AccountStop>,
+    /// The account's newest media, feed and stories, read once per run
+    /// for the lost-record guard.
+    recent: HashMap<Feed, Vec<MediaInfo>>,
     /// The first post that did not go out for a passing reason (transient
     /// error, still processing, rate limit): no later post is published in
     /// this run, because publish order is grid order.
     held: Option<String>,
     /// The account's username, from the token check (to know our comments).
     username: Option<String>,
+}
+
+/// Why every further call for an account stopped.
+#[derive(Debug, Clone)]
+struct AccountStop {
+    why: String,
+    /// Whether the posts it stops count as failed (a rate limit defers them).
+    fails: bool,
+}
+
+/// Which of the account's lists a post is looked for in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Feed {
+    Posts,
+    Stories,
 }
 
 impl AccountRun<'_, '_> {
@@ -608,8 +622,8 @@ impl AccountRun<'_, '_> {
     /// and somebody looks — scheduled posts must not stop silently.
     fn defer(&mut self, e: &PlanEntry) {
         let (why, verdict) = match &self.stopped {
-            Some((why, true)) => (why.clone(), Verdict::Failed),
-            Some((why, false)) => (why.clone(), Verdict::Deferred),
+            Some(AccountStop { why, fails: true }) => (why.clone(), Verdict::Failed),
+            Some(AccountStop { why, fails: false }) => (why.clone(), Verdict::Deferred),
             None => (
                 "interrupted by a signal; run apply again to finish".into(),
                 Verdict::Deferred,
@@ -639,7 +653,10 @@ impl AccountRun<'_, '_> {
                 err.explain()
             ));
             let fails = err.class() != ErrorClass::RateLimited;
-            self.stopped = Some((err.explain(), fails));
+            self.stopped = Some(AccountStop {
+                why: err.explain(),
+                fails,
+            });
         }
     }
 

@@ -67,11 +67,11 @@ impl AccountRun<'_, '_> {
                 // The call may have gone through (a lost answer), or the
                 // media is still processing: the container says which.
                 match self.settle(&container).await {
-                    Ok(s) if s.status_code == "PUBLISHED" => {
+                    Ok(s) if s.state == ContainerState::Published => {
                         let recorded = self.journal.state.posts[&e.id].clone();
                         return self.adopt_published(e, &recorded).await;
                     }
-                    Ok(s) if s.status_code == "FINISHED" => {
+                    Ok(s) if s.state == ContainerState::Finished => {
                         let pause = match class {
                             // Meta: seconds, not milliseconds.
                             ErrorClass::NotReady => {
@@ -96,8 +96,11 @@ impl AccountRun<'_, '_> {
                         }
                         continue;
                     }
-                    Ok(s) if s.status_code == "EXPIRED" => rebuild = true,
-                    Ok(s) if class == ErrorClass::ContainerMissing && s.status_code == "ERROR" => {
+                    Ok(s) if s.state == ContainerState::Expired => rebuild = true,
+                    Ok(s)
+                        if class == ErrorClass::ContainerMissing
+                            && s.state == ContainerState::Error =>
+                    {
                         rebuild = true
                     }
                     _ => {}

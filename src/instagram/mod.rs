@@ -96,13 +96,78 @@ pub struct Created {
     pub uri: Option<String>,
 }
 
-/// `status_code` (and `status` text) of a container.
+/// Where a container is, as Meta's `status_code` says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ContainerState {
+    /// `IN_PROGRESS`: Meta is still processing the media.
+    InProgress,
+    /// `FINISHED`: ready to publish.
+    Finished,
+    /// `ERROR`: Meta could not process the media.
+    Error,
+    /// `EXPIRED`: not published within 24 hours.
+    Expired,
+    /// `PUBLISHED`: it is live.
+    Published,
+    /// Anything else Meta may answer (kept for messages).
+    Unknown(String),
+}
+
+impl ContainerState {
+    /// Meta's `status_code` for the state.
+    pub fn parse(code: &str) -> ContainerState {
+        match code {
+            "IN_PROGRESS" => ContainerState::InProgress,
+            "FINISHED" => ContainerState::Finished,
+            "ERROR" => ContainerState::Error,
+            "EXPIRED" => ContainerState::Expired,
+            "PUBLISHED" => ContainerState::Published,
+            other => ContainerState::Unknown(other.to_string()),
+        }
+    }
+
+    /// The state as Meta writes it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ContainerState::InProgress => "IN_PROGRESS",
+            ContainerState::Finished => "FINISHED",
+            ContainerState::Error => "ERROR",
+            ContainerState::Expired => "EXPIRED",
+            ContainerState::Published => "PUBLISHED",
+            ContainerState::Unknown(s) => s,
+        }
+    }
+}
+
+impl fmt::Display for ContainerState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// `status_code` (and `status` text) of a container, as Meta sends them.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+struct StatusFields {
+    #[serde(default)]
+    status_code: String,
+    #[serde(default)]
+    status: Option<String>,
+}
+
+/// A container's state (and Meta's `status` text).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContainerStatus {
-    #[serde(default)]
-    pub status_code: String,
-    #[serde(default)]
+    pub state: ContainerState,
     pub status: Option<String>,
+}
+
+impl From<StatusFields> for ContainerStatus {
+    fn from(f: StatusFields) -> Self {
+        ContainerStatus {
+            state: ContainerState::parse(&f.status_code),
+            status: f.status,
+        }
+    }
 }
 
 impl ContainerStatus {
@@ -115,20 +180,20 @@ impl ContainerStatus {
             Some((code, k)) => (
                 format!(
                     "Meta could not process the media (container {container} is {}, subcode {code}: {}); {}",
-                    self.status_code,
+                    self.state,
                     k.meaning,
                     k.advice.unwrap_or_else(|| k.class.advice())
                 ),
                 k.class,
             ),
-            None if self.status_code == "EXPIRED" => (
+            None if self.state == ContainerState::Expired => (
                 format!("container {container} expired before it was published; the next apply builds a new one"),
                 ErrorClass::Expired,
             ),
             None => (
                 format!(
                     "Meta could not process the media (container {container}: {} {text})",
-                    self.status_code
+                    self.state
                 ),
                 ErrorClass::Other,
             ),
@@ -427,7 +492,8 @@ impl Client {
         let v = self
             .get(id, vec![("fields", "status_code,status".into())])
             .await?;
-        self.decode(v)
+        let fields: StatusFields = self.decode(v)?;
+        Ok(fields.into())
     }
 
     /// `POST /{ig-user-id}/media_publish`: never call twice for one container
