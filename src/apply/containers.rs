@@ -3,7 +3,7 @@
 
 use super::*;
 
-impl AccountRun<'_, '_> {
+impl<P: Publisher> AccountRun<'_, '_, P> {
     /// Creates containers for every post in `queue`, bounded concurrency,
     /// journaling each post's containers as they are made.
     pub(super) async fn build_all(
@@ -23,23 +23,23 @@ impl AccountRun<'_, '_> {
             };
             self.progress
                 .line(&format!("… {}: creating containers", e.file));
-            let job = BuildJob {
-                id: e.id.clone(),
+            let job = Prepare {
                 post: (*post).clone(),
-                client: self.client.clone(),
                 repo: self.ctx.repo.to_path_buf(),
                 hosting: self.ctx.hosting.clone(),
                 upload_command: self.ctx.config.media.upload_command.clone(),
                 resumable: self.ctx.config.media.video_upload == VideoUpload::Resumable
-                    && self.client.login() == Login::Facebook,
+                    && self.publisher.capabilities().resumable_upload,
                 poll_interval: self.ctx.options.poll_interval,
                 max_wait: self.ctx.options.max_wait,
             };
+            let id = e.id.clone();
+            let publisher = self.publisher.clone();
             let semaphore = semaphore.clone();
             tasks.spawn(async move {
                 let _permit = semaphore.acquire_owned().await;
-                let result = job.build().await;
-                (job.id, result)
+                let result = publisher.prepare(job).await;
+                (id, result)
             });
         }
         let mut ready = Vec::new();
@@ -65,7 +65,7 @@ impl AccountRun<'_, '_> {
                         container_id: built.container_id,
                     });
                 }
-                Err(BuildError::Api(err)) => {
+                Err(PrepareError::Api(err)) => {
                     self.account_error(&err);
                     if matches!(
                         err.class(),
@@ -83,7 +83,7 @@ impl AccountRun<'_, '_> {
                     self.record_failure(e, &message)?;
                     self.fail(e, message);
                 }
-                Err(BuildError::Media(message)) => {
+                Err(PrepareError::Media(message)) => {
                     self.record_failure(e, &message)?;
                     self.fail(e, message);
                 }
@@ -101,7 +101,7 @@ impl AccountRun<'_, '_> {
     ) -> Result<Vec<Ready>, StateError> {
         let start = Instant::now();
         let poll_interval = self.ctx.options.poll_interval;
-        let report_every = poll_interval * poll::REPORT_EVERY;
+        let report_every = poll_interval * crate::platform::poll::REPORT_EVERY;
         let mut reported = Instant::now();
         let mut pending: Vec<Waiting> = ready
             .into_iter()
@@ -116,11 +116,14 @@ impl AccountRun<'_, '_> {
                 if self.halted() {
                     break;
                 }
-                match self.client.container_status(&r.container_id).await {
+                match self.publisher.status(&r.container_id).await {
                     Ok(s) if s.state == ContainerState::Finished => *finished = true,
                     Ok(s) if s.state == ContainerState::InProgress => waiting += 1,
                     Ok(s) => {
-                        let (message, class) = s.explain(&r.container_id);
+                        let Failure { message, class } = s.failure.unwrap_or_else(|| Failure {
+                            message: format!("container {} is {}", r.container_id, s.code),
+                            class: ErrorClass::Other,
+                        });
                         r.container_id.clear();
                         *finished = true;
                         if let Some(e) = entries.iter().find(|e| e.id == r.id) {
@@ -192,7 +195,7 @@ impl AccountRun<'_, '_> {
                 ),
                 many => format!("Meta is processing the media of {} posts", many.len()),
             }));
-            tokio::time::sleep(poll::delay(start.elapsed(), poll_interval)).await;
+            tokio::time::sleep(crate::platform::poll::delay(start.elapsed(), poll_interval)).await;
         }
         self.progress.status(None);
         Ok(pending
@@ -202,13 +205,10 @@ impl AccountRun<'_, '_> {
             .collect())
     }
 
-    pub(super) async fn settle(
-        &self,
-        container: &str,
-    ) -> Result<crate::instagram::ContainerStatus, ApiError> {
+    pub(super) async fn settle(&self, container: &str) -> Result<ContainerStatus, P::Error> {
         let options = &self.ctx.options;
-        settle(
-            &self.client,
+        crate::platform::poll::settle(
+            &self.publisher,
             container,
             options.poll_interval,
             options.max_wait,
@@ -223,26 +223,6 @@ impl AccountRun<'_, '_> {
         let built = self.build_all(&[e]).await?;
         let ready = self.wait_all(built, &[e]).await?;
         Ok(ready.into_iter().next().map(|r| r.container_id))
-    }
-}
-
-/// Polls a container with backoff until it is no longer `IN_PROGRESS`, the
-/// wait is over, or `stop` says so; the last status read. (Each read already
-/// retries passing failures.)
-pub(super) async fn settle(
-    client: &Client,
-    container: &str,
-    poll_interval: Duration,
-    max_wait: Duration,
-    stop: impl Fn() -> bool,
-) -> Result<crate::instagram::ContainerStatus, ApiError> {
-    let start = Instant::now();
-    loop {
-        let s = client.container_status(container).await?;
-        if s.state != ContainerState::InProgress || start.elapsed() >= max_wait || stop() {
-            return Ok(s);
-        }
-        tokio::time::sleep(poll::delay(start.elapsed(), poll_interval)).await;
     }
 }
 

@@ -14,23 +14,21 @@
 //! - a first comment is looked for before it is posted again.
 
 mod after;
-mod build;
 mod containers;
 mod guards;
-pub mod params;
-mod poll;
 mod publish;
 
-use crate::config::{Config, Login, VideoUpload};
+use crate::config::{Config, VideoUpload};
 use crate::content::PostType;
 use crate::hosting::Hosting;
-use crate::instagram::{ApiError, Client, ContainerState, ErrorClass, MediaInfo};
+use crate::instagram::{ApiError, Client, Instagram};
 use crate::plan::{Action, Entry as PlanEntry, Plan};
+use crate::platform::{
+    ContainerState, ContainerStatus, ErrorClass, Failure, Feed, LiveMedia, PlatformError, Prepare,
+    PrepareError, Publisher,
+};
 use crate::state::{Entry as StateEntry, Reach, State, StateError, Status, Store};
 use crate::validate::ValidPost;
-use build::{BuildError, BuildJob};
-use containers::settle;
-pub use guards::parse_meta_time;
 use guards::Resumed;
 use jiff::Timestamp;
 use serde::Serialize;
@@ -272,7 +270,7 @@ pub async fn apply(ctx: Context<'_>, progress: &mut dyn Progress) -> Result<Repo
             }
         };
         let client = match client {
-            Ok(c) => c,
+            Ok(c) => Instagram::new(c),
             Err(err) => {
                 fail_all(&err.explain(), progress, &mut outcomes);
                 continue;
@@ -313,7 +311,7 @@ pub async fn apply(ctx: Context<'_>, progress: &mut dyn Progress) -> Result<Repo
         }
         let mut run = AccountRun {
             ctx: &ctx,
-            client,
+            publisher: client,
             journal: &mut journal,
             outcomes: &mut outcomes,
             progress,
@@ -424,9 +422,9 @@ fn outcome(e: &PlanEntry, result: Verdict, state: &State, message: String) -> Ou
     }
 }
 
-struct AccountRun<'c, 'j> {
+struct AccountRun<'c, 'j, P: Publisher> {
     ctx: &'c Context<'c>,
-    client: Client,
+    publisher: P,
     journal: &'j mut Journal<'c>,
     outcomes: &'j mut Vec<Outcome>,
     progress: &'j mut dyn Progress,
@@ -434,7 +432,7 @@ struct AccountRun<'c, 'j> {
     stopped: Option<AccountStop>,
     /// The account's newest media, feed and stories, read once per run
     /// for the lost-record guard.
-    recent: HashMap<Feed, Vec<MediaInfo>>,
+    recent: HashMap<Feed, Vec<LiveMedia>>,
     /// The first post that did not go out for a passing reason (transient
     /// error, still processing, rate limit): no later post is published in
     /// this run, because publish order is grid order.
@@ -451,14 +449,7 @@ struct AccountStop {
     fails: bool,
 }
 
-/// Which of the account's lists a post is looked for in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum Feed {
-    Posts,
-    Stories,
-}
-
-impl AccountRun<'_, '_> {
+impl<P: Publisher> AccountRun<'_, '_, P> {
     async fn run(&mut self, entries: &[&PlanEntry]) -> Result<(), StateError> {
         // 1. Interrupted publishes, before anything new is created.
         let mut ready: Vec<Ready> = Vec::new();
@@ -483,7 +474,7 @@ impl AccountRun<'_, '_> {
             .collect();
         let mut room = usize::MAX;
         if !due.is_empty() || !ready.is_empty() || !to_build.is_empty() {
-            match self.client.quota().await {
+            match self.publisher.quota().await {
                 Ok(q) => {
                     room = usize::try_from(q.total.saturating_sub(q.used)).unwrap_or(usize::MAX);
                     self.progress.line(&format!(
@@ -645,11 +636,11 @@ impl AccountRun<'_, '_> {
     }
 
     /// Records an error; account-level ones stop further calls.
-    fn account_error(&mut self, err: &ApiError) {
+    fn account_error(&mut self, err: &P::Error) {
         if err.class().stops_account() && self.stopped.is_none() {
             self.progress.line(&format!(
                 "✗ account {}: {}",
-                self.client.user_id(),
+                self.publisher.account(),
                 err.explain()
             ));
             let fails = err.class() != ErrorClass::RateLimited;

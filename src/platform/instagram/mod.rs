@@ -6,15 +6,22 @@
 //! With `POSTWRIGHT_APP_SECRET` set, every call also carries
 //! `appsecret_proof` (an HMAC of the token, which reveals nothing of it).
 
+mod build;
 pub mod error;
+pub mod params;
+mod publisher;
 mod token;
 pub mod usage;
+
+pub use publisher::Instagram;
 
 pub use error::{ApiError, ErrorClass, MetaError};
 pub use token::{App, Identity, NewToken, TokenDebug};
 pub use usage::Usage;
 
 use crate::config::{Account, Config, Login};
+use crate::content::PostType;
+pub use crate::platform::{Comment, ContainerState, ContainerStatus, Failure, LiveMedia, Quota};
 use hmac::{Hmac, KeyInit, Mac};
 use serde::Deserialize;
 use serde_json::Value;
@@ -96,81 +103,46 @@ pub struct Created {
     pub uri: Option<String>,
 }
 
-/// Where a container is, as Meta's `status_code` says.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ContainerState {
-    /// `IN_PROGRESS`: Meta is still processing the media.
-    InProgress,
-    /// `FINISHED`: ready to publish.
-    Finished,
-    /// `ERROR`: Meta could not process the media.
-    Error,
-    /// `EXPIRED`: not published within 24 hours.
-    Expired,
-    /// `PUBLISHED`: it is live.
-    Published,
-    /// Anything else Meta may answer (kept for messages).
-    Unknown(String),
-}
-
-impl ContainerState {
-    /// Meta's `status_code` for the state.
-    pub fn parse(code: &str) -> ContainerState {
-        match code {
-            "IN_PROGRESS" => ContainerState::InProgress,
-            "FINISHED" => ContainerState::Finished,
-            "ERROR" => ContainerState::Error,
-            "EXPIRED" => ContainerState::Expired,
-            "PUBLISHED" => ContainerState::Published,
-            other => ContainerState::Unknown(other.to_string()),
-        }
-    }
-
-    /// The state as Meta writes it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ContainerState::InProgress => "IN_PROGRESS",
-            ContainerState::Finished => "FINISHED",
-            ContainerState::Error => "ERROR",
-            ContainerState::Expired => "EXPIRED",
-            ContainerState::Published => "PUBLISHED",
-            ContainerState::Unknown(s) => s,
-        }
-    }
-}
-
-impl fmt::Display for ContainerState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+/// Meta's `status_code` for a container's state.
+pub fn container_state(code: &str) -> ContainerState {
+    match code {
+        "IN_PROGRESS" => ContainerState::InProgress,
+        "FINISHED" => ContainerState::Finished,
+        "ERROR" => ContainerState::Error,
+        "EXPIRED" => ContainerState::Expired,
+        "PUBLISHED" => ContainerState::Published,
+        other => ContainerState::Unknown(other.to_string()),
     }
 }
 
 /// `status_code` (and `status` text) of a container, as Meta sends them.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-struct StatusFields {
+pub struct StatusFields {
     #[serde(default)]
-    status_code: String,
+    pub status_code: String,
     #[serde(default)]
-    status: Option<String>,
-}
-
-/// A container's state (and Meta's `status` text).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ContainerStatus {
-    pub state: ContainerState,
     pub status: Option<String>,
 }
 
-impl From<StatusFields> for ContainerStatus {
-    fn from(f: StatusFields) -> Self {
+impl StatusFields {
+    /// The state, and for any other than IN_PROGRESS and FINISHED why it
+    /// cannot be published from here.
+    pub fn read(&self, container: &str) -> ContainerStatus {
+        let state = container_state(&self.status_code);
+        let failure = match state {
+            ContainerState::InProgress | ContainerState::Finished => None,
+            _ => {
+                let (message, class) = self.explain(container);
+                Some(Failure { message, class })
+            }
+        };
         ContainerStatus {
-            state: ContainerState::parse(&f.status_code),
-            status: f.status,
+            state,
+            code: self.status_code.clone(),
+            failure,
         }
     }
-}
 
-impl ContainerStatus {
     /// Why a container that ended ERROR or EXPIRED failed, for people, and
     /// the class of its subcode (read from the `status` text).
     pub fn explain(&self, container: &str) -> (String, ErrorClass) {
@@ -180,20 +152,20 @@ impl ContainerStatus {
             Some((code, k)) => (
                 format!(
                     "Meta could not process the media (container {container} is {}, subcode {code}: {}); {}",
-                    self.state,
+                    self.status_code,
                     k.meaning,
                     k.advice.unwrap_or_else(|| k.class.advice())
                 ),
                 k.class,
             ),
-            None if self.state == ContainerState::Expired => (
+            None if self.status_code == "EXPIRED" => (
                 format!("container {container} expired before it was published; the next apply builds a new one"),
                 ErrorClass::Expired,
             ),
             None => (
                 format!(
                     "Meta could not process the media (container {container}: {} {text})",
-                    self.state
+                    self.status_code
                 ),
                 ErrorClass::Other,
             ),
@@ -201,39 +173,89 @@ impl ContainerStatus {
     }
 }
 
-/// A published media as the API lists it.
+/// A published media as the API lists it (read into a [`LiveMedia`]).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct MediaInfo {
-    pub id: String,
+struct MediaFields {
+    id: String,
     #[serde(default)]
-    pub caption: Option<String>,
+    caption: Option<String>,
     #[serde(default)]
-    pub media_type: Option<String>,
+    media_type: Option<String>,
     #[serde(default)]
-    pub media_product_type: Option<String>,
+    media_product_type: Option<String>,
     #[serde(default)]
-    pub permalink: Option<String>,
+    permalink: Option<String>,
     #[serde(default)]
-    pub timestamp: Option<String>,
+    timestamp: Option<String>,
     #[serde(default)]
-    pub is_comment_enabled: Option<bool>,
+    is_comment_enabled: Option<bool>,
+}
+
+impl From<MediaFields> for LiveMedia {
+    fn from(m: MediaFields) -> LiveMedia {
+        let kinds = [
+            PostType::Image,
+            PostType::Carousel,
+            PostType::Reel,
+            PostType::Story,
+        ]
+        .into_iter()
+        .filter(|k| media_type_matches(*k, &m))
+        .collect();
+        LiveMedia {
+            published: m.timestamp.as_deref().and_then(parse_meta_time),
+            id: m.id,
+            caption: m.caption,
+            permalink: m.permalink,
+            timestamp: m.timestamp,
+            comments_enabled: m.is_comment_enabled,
+            kinds,
+        }
+    }
+}
+
+/// Which post types a media's `media_type` and `media_product_type` fit.
+fn media_type_matches(kind: PostType, m: &MediaFields) -> bool {
+    let t = m.media_type.as_deref().unwrap_or("");
+    let p = m.media_product_type.as_deref().unwrap_or("");
+    match kind {
+        PostType::Image => t == "IMAGE" && p != "STORY",
+        PostType::Carousel => t == "CAROUSEL_ALBUM",
+        PostType::Reel => t == "VIDEO" || p == "REELS",
+        PostType::Story => p == "STORY" || p.is_empty(),
+    }
+}
+
+/// Meta writes `2026-12-01T08:00:00+0000`; jiff wants a colon in the offset.
+pub fn parse_meta_time(s: &str) -> Option<jiff::Timestamp> {
+    if let Ok(t) = s.parse() {
+        return Some(t);
+    }
+    if s.len() > 5 {
+        let (head, tail) = s.split_at(s.len() - 2);
+        return format!("{head}:{tail}").parse().ok();
+    }
+    None
 }
 
 /// A comment on a media.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct CommentInfo {
-    pub id: String,
+struct CommentFields {
+    id: String,
     #[serde(default)]
-    pub text: Option<String>,
+    text: Option<String>,
     #[serde(default)]
-    pub username: Option<String>,
+    username: Option<String>,
 }
 
-/// The account's publishing allowance.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Quota {
-    pub used: u64,
-    pub total: u64,
+impl From<CommentFields> for Comment {
+    fn from(c: CommentFields) -> Comment {
+        Comment {
+            id: c.id,
+            text: c.text,
+            username: c.username,
+        }
+    }
 }
 
 const MEDIA_FIELDS: &str =
@@ -493,7 +515,7 @@ impl Client {
             .get(id, vec![("fields", "status_code,status".into())])
             .await?;
         let fields: StatusFields = self.decode(v)?;
-        Ok(fields.into())
+        Ok(fields.read(id))
     }
 
     /// `POST /{ig-user-id}/media_publish`: never call twice for one container
@@ -511,9 +533,10 @@ impl Client {
     }
 
     /// `GET /{media-id}` with the fields postwright records.
-    pub async fn media(&self, id: &str) -> Result<MediaInfo, ApiError> {
+    pub async fn media(&self, id: &str) -> Result<LiveMedia, ApiError> {
         let v = self.get(id, vec![("fields", MEDIA_FIELDS.into())]).await?;
-        self.decode(v)
+        let m: MediaFields = self.decode(v)?;
+        Ok(m.into())
     }
 
     /// The newest media of the account (feed, or stories), newest first.
@@ -521,7 +544,7 @@ impl Client {
         &self,
         stories: bool,
         limit: usize,
-    ) -> Result<Vec<MediaInfo>, ApiError> {
+    ) -> Result<Vec<LiveMedia>, ApiError> {
         let edge = if stories { "stories" } else { "media" };
         let v = self
             .get(
@@ -533,7 +556,8 @@ impl Client {
             )
             .await?;
         let data = v.get("data").cloned().unwrap_or(Value::Array(Vec::new()));
-        self.decode(data)
+        let list: Vec<MediaFields> = self.decode(data)?;
+        Ok(list.into_iter().map(LiveMedia::from).collect())
     }
 
     /// `GET /{ig-user-id}/content_publishing_limit`.
@@ -580,8 +604,8 @@ impl Client {
     /// `GET /{media-id}/comments` (first page: a first comment is among the earliest).
     /// Every page of them, up to 1,000: Meta lists newest first, and a
     /// first comment on a busy post is soon far down the list.
-    pub async fn comments(&self, media_id: &str) -> Result<Vec<CommentInfo>, ApiError> {
-        let mut all: Vec<CommentInfo> = Vec::new();
+    pub async fn comments(&self, media_id: &str) -> Result<Vec<Comment>, ApiError> {
+        let mut all: Vec<Comment> = Vec::new();
         let mut after: Option<String> = None;
         for _ in 0..10 {
             let mut query = vec![
@@ -593,9 +617,9 @@ impl Client {
             }
             let v = self.get(&format!("{media_id}/comments"), query).await?;
             let data = v.get("data").cloned().unwrap_or(Value::Array(Vec::new()));
-            let page: Vec<CommentInfo> = self.decode(data)?;
+            let page: Vec<CommentFields> = self.decode(data)?;
             let more = v.pointer("/paging/next").is_some() && !page.is_empty();
-            all.extend(page);
+            all.extend(page.into_iter().map(Comment::from));
             after = v
                 .pointer("/paging/cursors/after")
                 .and_then(Value::as_str)
