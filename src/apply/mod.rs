@@ -15,8 +15,12 @@
 
 mod after;
 mod containers;
+#[cfg(test)]
+mod fake;
 mod guards;
 mod publish;
+#[cfg(test)]
+mod tests;
 
 use crate::config::{Config, VideoUpload};
 use crate::content::PostType;
