@@ -80,6 +80,8 @@ pub struct World {
     pub processing: Vec<ContainerState>,
     pub quota: Option<Quota>,
     pub live: Vec<LiveMedia>,
+    /// Comments on any media, as (media, comment).
+    pub comments: Vec<(String, Comment)>,
     /// Every call, in order: "prepare", "status c1", "publish c1", …
     pub calls: Vec<String>,
     next: u32,
@@ -252,13 +254,27 @@ impl Publisher for FakePublisher {
     }
 
     async fn comments(&self, media: &str) -> Result<Vec<Comment>, FakeError> {
-        self.log(format!("comments {media}"));
-        Ok(Vec::new())
+        let mut world = self.world();
+        world.calls.push(format!("comments {media}"));
+        Ok(world
+            .comments
+            .iter()
+            .filter(|(on, _)| on == media)
+            .map(|(_, c)| c.clone())
+            .collect())
     }
 
-    async fn post_comment(&self, media: &str, _text: &str) -> Result<String, FakeError> {
-        self.log(format!("post_comment {media}"));
-        Ok(format!("comment-on-{media}"))
+    async fn post_comment(&self, media: &str, text: &str) -> Result<String, FakeError> {
+        let mut world = self.world();
+        world.calls.push(format!("post_comment {media}"));
+        let id = format!("comment-on-{media}");
+        let comment = Comment {
+            id: id.clone(),
+            text: Some(text.to_string()),
+            username: None,
+        };
+        world.comments.push((media.to_string(), comment));
+        Ok(id)
     }
 
     async fn set_comments(&self, media: &str, enabled: bool) -> Result<(), FakeError> {

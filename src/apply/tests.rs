@@ -17,6 +17,11 @@ struct Site {
 const CAPTION: &str = "Meet the Harbour mug.";
 
 fn site() -> Site {
+    site_with("")
+}
+
+/// The site, with `extra` lines in the post's front matter.
+fn site_with(extra: &str) -> Site {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     std::fs::write(
@@ -27,7 +32,7 @@ fn site() -> Site {
     std::fs::create_dir(root.join("posts")).unwrap();
     std::fs::write(
         root.join("posts/mug.md"),
-        format!("---\npublish_at: 2026-01-01 09:00\nmedia:\n  - https://cdn.example.com/mug.jpg\n---\n{CAPTION}\n"),
+        format!("---\npublish_at: 2026-01-01 09:00\nmedia:\n  - https://cdn.example.com/mug.jpg\n{extra}---\n{CAPTION}\n"),
     )
     .unwrap();
     let config = Config::load(&root.join("postwright.toml"), "postwright.toml").unwrap();
@@ -329,5 +334,38 @@ async fn a_post_already_live_though_the_record_lost_it_is_adopted() {
         only(&ran).message.contains("adopted"),
         "{}",
         only(&ran).message
+    );
+}
+
+#[tokio::test]
+async fn a_first_comment_is_posted_once_after_publishing() {
+    let site = site_with("first_comment: \"#ceramics\"\n");
+    let fake = FakePublisher::default();
+    let ran = run(&site, State::default(), &fake).await;
+    assert_eq!(only(&ran).result, Verdict::Published, "{:?}", ran.lines);
+    assert_eq!(fake.count("post_comment"), 1);
+    assert_eq!(
+        record(&ran).first_comment_id.as_deref(),
+        Some("comment-on-media-2")
+    );
+}
+
+#[tokio::test]
+async fn a_first_comment_already_there_is_recorded_not_posted_again() {
+    let site = site_with("first_comment: \"#ceramics\"\n");
+    let fake = FakePublisher::default();
+    fake.add_container("c-old", &[ContainerState::Finished], CAPTION);
+    // The earlier run published and commented; both answers were lost.
+    let media = fake.publish("c-old").await.unwrap();
+    let _ = fake.post_comment(&media, "#ceramics").await;
+    fake.world().calls.clear();
+    let ran = run(&site, interrupted(), &fake).await;
+    assert_eq!(only(&ran).result, Verdict::Published, "{:?}", ran.lines);
+    assert_eq!(fake.count("publish"), 0, "{:?}", fake.world().calls);
+    assert_eq!(fake.count("post_comment"), 0, "{:?}", fake.world().calls);
+    assert_eq!(fake.count("comments"), 1);
+    assert_eq!(
+        record(&ran).first_comment_id.as_deref(),
+        Some("comment-on-media-1")
     );
 }
