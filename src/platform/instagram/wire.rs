@@ -35,10 +35,7 @@ impl StatusFields {
         let state = container_state(&self.status_code);
         let failure = match state {
             ContainerState::InProgress | ContainerState::Finished => None,
-            _ => {
-                let (message, class) = self.explain(container);
-                Some(Failure { message, class })
-            }
+            _ => Some(self.explain(container)),
         };
         ContainerStatus {
             state,
@@ -49,30 +46,30 @@ impl StatusFields {
 
     /// Why a container that ended ERROR or EXPIRED failed, for people, and
     /// the class of its subcode (read from the `status` text).
-    pub fn explain(&self, container: &str) -> (String, ErrorClass) {
+    pub fn explain(&self, container: &str) -> Failure {
         let text = self.status.as_deref().unwrap_or("").trim();
         let known = error::subcode_in_status(text).and_then(|c| error::subcode(c).map(|k| (c, k)));
         match known {
-            Some((code, k)) => (
-                format!(
+            Some((code, k)) => Failure {
+                message: format!(
                     "Meta could not process the media (container {container} is {}, subcode {code}: {}); {}",
                     self.status_code,
                     k.meaning,
                     k.advice.unwrap_or_else(|| k.class.advice())
                 ),
-                k.class,
-            ),
-            None if self.status_code == "EXPIRED" => (
-                format!("container {container} expired before it was published; the next apply builds a new one"),
-                ErrorClass::Expired,
-            ),
-            None => (
-                format!(
+                class: k.class,
+            },
+            None if self.status_code == "EXPIRED" => Failure {
+                message: format!("container {container} expired before it was published; the next apply builds a new one"),
+                class: ErrorClass::Expired,
+            },
+            None => Failure {
+                message: format!(
                     "Meta could not process the media (container {container}: {} {text})",
                     self.status_code
                 ),
-                ErrorClass::Other,
-            ),
+                class: ErrorClass::Other,
+            },
         }
     }
 }
@@ -164,3 +161,74 @@ impl From<CommentFields> for Comment {
 
 pub(super) const MEDIA_FIELDS: &str =
     "id,caption,media_type,media_product_type,permalink,timestamp,is_comment_enabled";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(code: &str, status: Option<&str>) -> StatusFields {
+        StatusFields {
+            status_code: code.into(),
+            status: status.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn status_codes_read_into_states_with_the_failure_explained() {
+        for (code, state) in [
+            ("IN_PROGRESS", ContainerState::InProgress),
+            ("FINISHED", ContainerState::Finished),
+            ("ERROR", ContainerState::Error),
+            ("EXPIRED", ContainerState::Expired),
+            ("PUBLISHED", ContainerState::Published),
+            ("PAUSED", ContainerState::Unknown("PAUSED".into())),
+        ] {
+            let s = fields(code, None).read("c1");
+            assert_eq!(s.state, state, "{code}");
+            assert_eq!(s.code, code);
+            let waits = matches!(state, ContainerState::InProgress | ContainerState::Finished);
+            assert_eq!(s.failure.is_none(), waits, "{code}");
+        }
+        let error = fields(
+            "ERROR",
+            Some("Error: Media upload has failed with error code 2207026"),
+        )
+        .read("c1")
+        .failure
+        .unwrap();
+        assert_eq!(error.class, ErrorClass::Content);
+        assert!(
+            error.message.contains("subcode 2207026"),
+            "{}",
+            error.message
+        );
+        let expired = fields("EXPIRED", None).read("c1").failure.unwrap();
+        assert_eq!(expired.class, ErrorClass::Expired);
+    }
+
+    #[test]
+    fn media_fields_say_which_post_types_a_media_fits() {
+        let media = |t: &str, p: &str| -> LiveMedia {
+            MediaFields {
+                id: "m".into(),
+                caption: None,
+                media_type: Some(t.into()),
+                media_product_type: (!p.is_empty()).then(|| p.to_string()),
+                permalink: None,
+                timestamp: Some("2026-12-01T08:00:00+0000".into()),
+                is_comment_enabled: None,
+            }
+            .into()
+        };
+        use PostType::*;
+        assert_eq!(media("IMAGE", "FEED").kinds, vec![Image]);
+        assert_eq!(media("CAROUSEL_ALBUM", "FEED").kinds, vec![Carousel]);
+        assert_eq!(media("VIDEO", "REELS").kinds, vec![Reel]);
+        assert_eq!(media("IMAGE", "STORY").kinds, vec![Story]);
+        assert_eq!(media("VIDEO", "").kinds, vec![Reel, Story]);
+        assert_eq!(
+            media("IMAGE", "FEED").published,
+            "2026-12-01T08:00:00Z".parse().ok()
+        );
+    }
+}
