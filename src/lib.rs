@@ -15,12 +15,17 @@ pub mod content;
 pub mod diagnostic;
 pub mod hosting;
 pub mod init;
-pub mod instagram;
 pub mod media;
 pub mod plan;
+pub mod platform;
 pub mod preview;
 pub mod report;
 pub mod state;
 pub mod suggest;
 pub mod time;
 pub mod validate;
+
+/// Compatibility path: the Instagram client now lives in
+/// [`platform::instagram`]; `crate::instagram::…` keeps working for the
+/// modules that name it so (auth, commands).
+pub use platform::instagram;

@@ -4,7 +4,7 @@
 
 use super::*;
 
-impl AccountRun<'_, '_> {
+impl<P: Publisher> AccountRun<'_, '_, P> {
     /// After publishing: permalink, first comment, comments setting. Each
     /// step is recorded; a failure here never unpublishes or fails the post.
     /// Returns what is left for the next apply, with the reason.
@@ -14,14 +14,14 @@ impl AccountRun<'_, '_> {
             return Ok(pending);
         };
         if self.journal.state.posts[&e.id].permalink.is_none() {
-            match self.client.media(&media_id).await {
+            match self.publisher.read(&media_id).await {
                 Ok(m) => {
                     let entry = self.journal.entry(&e.id).expect("recorded");
                     entry.permalink = m.permalink;
-                    if let Some(t) = m.timestamp.as_deref().and_then(parse_meta_time) {
+                    if let Some(t) = m.published {
                         entry.published_at = Some(t);
                     }
-                    entry.comments_enabled = m.is_comment_enabled.or(entry.comments_enabled);
+                    entry.comments_enabled = m.comments_enabled.or(entry.comments_enabled);
                     self.journal.save(&format!("permalink of {}", e.id))?;
                 }
                 Err(err) => self.progress.line(&format!(
@@ -58,7 +58,7 @@ impl AccountRun<'_, '_> {
         if post.post.fields.comments == Some(false)
             && self.journal.state.posts[&e.id].comments_enabled != Some(false)
         {
-            match self.client.set_comments(&media_id, false).await {
+            match self.publisher.set_comments(&media_id, false).await {
                 Ok(()) => {
                     self.journal
                         .entry(&e.id)
@@ -93,7 +93,7 @@ impl AccountRun<'_, '_> {
         text: &str,
     ) -> Result<String, String> {
         let passing =
-            |err: &ApiError| matches!(err.class(), ErrorClass::Transient | ErrorClass::NotReady);
+            |err: &P::Error| matches!(err.class(), ErrorClass::Transient | ErrorClass::NotReady);
         let mut why = String::new();
         for attempt in 0..FIRST_COMMENT_TRIES {
             if attempt > 0 {
@@ -105,7 +105,7 @@ impl AccountRun<'_, '_> {
                 ));
                 tokio::time::sleep(pause).await;
             }
-            match self.client.comments(media_id).await {
+            match self.publisher.comments(media_id).await {
                 // Ours: the same text, by this account (when its username
                 // is known) — not a follower's echo of it.
                 Ok(list) => {
@@ -128,7 +128,7 @@ impl AccountRun<'_, '_> {
                     return Err(why);
                 }
             }
-            match self.client.comment(media_id, text).await {
+            match self.publisher.post_comment(media_id, text).await {
                 Ok(id) => return Ok(id),
                 Err(err) => {
                     why = format!("posting it failed: {}", err.explain());
@@ -146,7 +146,7 @@ impl AccountRun<'_, '_> {
     pub(super) async fn update(&mut self, e: &PlanEntry) -> Result<(), StateError> {
         let mut done = Vec::new();
         if let (Some(enabled), Some(media_id)) = (e.comments_enabled, e.media_id.clone()) {
-            match self.client.set_comments(&media_id, enabled).await {
+            match self.publisher.set_comments(&media_id, enabled).await {
                 Ok(()) => {
                     if let Some(entry) = self.journal.entry(&e.id) {
                         entry.comments_enabled = Some(enabled);
@@ -202,11 +202,8 @@ impl AccountRun<'_, '_> {
     }
 
     pub(super) async fn delete(&mut self, e: &PlanEntry) -> Result<(), StateError> {
-        if self.client.login() == Login::Instagram {
-            self.fail(
-                e,
-                "deleting posts is not supported with Instagram Login; delete it in the Instagram app, or use Facebook Login".into(),
-            );
+        if let Some(why) = self.publisher.capabilities().no_delete {
+            self.fail(e, why);
             return Ok(());
         }
         let Some(media_id) = e.media_id.clone() else {
@@ -222,12 +219,7 @@ impl AccountRun<'_, '_> {
             ));
             return Ok(());
         };
-        let result = match self.client.delete(&media_id).await {
-            // Deleting twice is fine: a media that is gone is what we want.
-            Err(ApiError::Meta(m)) if m.code == 100 && m.error_subcode == Some(33) => Ok(()),
-            other => other,
-        };
-        match result {
+        match self.publisher.delete(&media_id).await {
             Ok(()) => {
                 let mut o = outcome(
                     e,

@@ -3,7 +3,7 @@
 
 use super::*;
 
-impl AccountRun<'_, '_> {
+impl<P: Publisher> AccountRun<'_, '_, P> {
     /// Creates containers for every post in `queue`, bounded concurrency,
     /// journaling each post's containers as they are made.
     pub(super) async fn build_all(
@@ -23,23 +23,23 @@ impl AccountRun<'_, '_> {
             };
             self.progress
                 .line(&format!("… {}: creating containers", e.file));
-            let job = BuildJob {
-                id: e.id.clone(),
+            let job = Prepare {
                 post: (*post).clone(),
-                client: self.client.clone(),
                 repo: self.ctx.repo.to_path_buf(),
                 hosting: self.ctx.hosting.clone(),
                 upload_command: self.ctx.config.media.upload_command.clone(),
                 resumable: self.ctx.config.media.video_upload == VideoUpload::Resumable
-                    && self.client.login() == Login::Facebook,
+                    && self.publisher.capabilities().resumable_upload,
                 poll_interval: self.ctx.options.poll_interval,
                 max_wait: self.ctx.options.max_wait,
             };
+            let id = e.id.clone();
+            let publisher = self.publisher.clone();
             let semaphore = semaphore.clone();
             tasks.spawn(async move {
                 let _permit = semaphore.acquire_owned().await;
-                let result = job.build().await;
-                (job.id, result)
+                let result = publisher.prepare(job).await;
+                (id, result)
             });
         }
         let mut ready = Vec::new();
@@ -65,7 +65,7 @@ impl AccountRun<'_, '_> {
                         container_id: built.container_id,
                     });
                 }
-                Err(BuildError::Api(err)) => {
+                Err(PrepareError::Api(err)) => {
                     self.account_error(&err);
                     if matches!(
                         err.class(),
@@ -83,7 +83,7 @@ impl AccountRun<'_, '_> {
                     self.record_failure(e, &message)?;
                     self.fail(e, message);
                 }
-                Err(BuildError::Media(message)) => {
+                Err(PrepareError::Media(message)) => {
                     self.record_failure(e, &message)?;
                     self.fail(e, message);
                 }
@@ -101,20 +101,29 @@ impl AccountRun<'_, '_> {
     ) -> Result<Vec<Ready>, StateError> {
         let start = Instant::now();
         let poll_interval = self.ctx.options.poll_interval;
-        let report_every = poll_interval * poll::REPORT_EVERY;
+        let report_every = poll_interval * crate::platform::poll::REPORT_EVERY;
         let mut reported = Instant::now();
-        let mut pending: Vec<(Ready, bool)> = ready.into_iter().map(|r| (r, false)).collect();
+        let mut pending: Vec<Waiting> = ready
+            .into_iter()
+            .map(|ready| Waiting {
+                ready,
+                finished: false,
+            })
+            .collect();
         loop {
             let mut waiting = 0;
-            for (r, finished) in pending.iter_mut().filter(|(_, f)| !*f) {
+            for Waiting { ready: r, finished } in pending.iter_mut().filter(|w| !w.finished) {
                 if self.halted() {
                     break;
                 }
-                match self.client.container_status(&r.container_id).await {
-                    Ok(s) if s.status_code == "FINISHED" => *finished = true,
-                    Ok(s) if s.status_code == "IN_PROGRESS" => waiting += 1,
+                match self.publisher.status(&r.container_id).await {
+                    Ok(s) if s.state == ContainerState::Finished => *finished = true,
+                    Ok(s) if s.state == ContainerState::InProgress => waiting += 1,
                     Ok(s) => {
-                        let (message, class) = s.explain(&r.container_id);
+                        let Failure { message, class } = s.failure.unwrap_or_else(|| Failure {
+                            message: format!("container {} is {}", r.container_id, s.code),
+                            class: ErrorClass::Other,
+                        });
                         r.container_id.clear();
                         *finished = true;
                         if let Some(e) = entries.iter().find(|e| e.id == r.id) {
@@ -146,7 +155,7 @@ impl AccountRun<'_, '_> {
                 break;
             }
             if start.elapsed() >= self.ctx.options.max_wait {
-                for (r, finished) in pending.iter_mut().filter(|(_, f)| !*f) {
+                for Waiting { ready: r, finished } in pending.iter_mut().filter(|w| !w.finished) {
                     *finished = true;
                     let id = std::mem::take(&mut r.id);
                     if let Some(e) = entries.iter().find(|e| e.id == id) {
@@ -164,8 +173,8 @@ impl AccountRun<'_, '_> {
             }
             let processing: Vec<&PlanEntry> = pending
                 .iter()
-                .filter(|(_, f)| !*f)
-                .filter_map(|(r, _)| entries.iter().copied().find(|e| e.id == r.id))
+                .filter(|w| !w.finished)
+                .filter_map(|w| entries.iter().copied().find(|e| e.id == w.ready.id))
                 .collect();
             let waited = start.elapsed().as_secs();
             if reported.elapsed() >= report_every {
@@ -186,23 +195,20 @@ impl AccountRun<'_, '_> {
                 ),
                 many => format!("Meta is processing the media of {} posts", many.len()),
             }));
-            tokio::time::sleep(poll::delay(start.elapsed(), poll_interval)).await;
+            tokio::time::sleep(crate::platform::poll::delay(start.elapsed(), poll_interval)).await;
         }
         self.progress.status(None);
         Ok(pending
             .into_iter()
-            .map(|(r, _)| r)
+            .map(|w| w.ready)
             .filter(|r| !r.container_id.is_empty() && !r.id.is_empty())
             .collect())
     }
 
-    pub(super) async fn settle(
-        &self,
-        container: &str,
-    ) -> Result<crate::instagram::ContainerStatus, ApiError> {
+    pub(super) async fn settle(&self, container: &str) -> Result<ContainerStatus, P::Error> {
         let options = &self.ctx.options;
-        settle(
-            &self.client,
+        crate::platform::poll::settle(
+            &self.publisher,
             container,
             options.poll_interval,
             options.max_wait,
@@ -220,24 +226,11 @@ impl AccountRun<'_, '_> {
     }
 }
 
-/// Polls a container with backoff until it is no longer `IN_PROGRESS`, the
-/// wait is over, or `stop` says so; the last status read. (Each read already
-/// retries passing failures.)
-pub(super) async fn settle(
-    client: &Client,
-    container: &str,
-    poll_interval: Duration,
-    max_wait: Duration,
-    stop: impl Fn() -> bool,
-) -> Result<crate::instagram::ContainerStatus, ApiError> {
-    let start = Instant::now();
-    loop {
-        let s = client.container_status(container).await?;
-        if s.status_code != "IN_PROGRESS" || start.elapsed() >= max_wait || stop() {
-            return Ok(s);
-        }
-        tokio::time::sleep(poll::delay(start.elapsed(), poll_interval)).await;
-    }
+/// A container being waited for.
+struct Waiting {
+    ready: Ready,
+    /// No more reads: FINISHED, failed, or out of time.
+    finished: bool,
 }
 
 /// "video" for reels, "media" for the rest (a carousel may mix).

@@ -4,7 +4,7 @@
 
 use super::*;
 
-impl AccountRun<'_, '_> {
+impl<P: Publisher> AccountRun<'_, '_, P> {
     /// An interrupted publish: ask the container what happened.
     pub(super) async fn resume(&mut self, e: &PlanEntry) -> Result<Resumed, StateError> {
         let Some(recorded) = self.journal.state.posts.get(&e.id).cloned() else {
@@ -13,7 +13,7 @@ impl AccountRun<'_, '_> {
         let Some(container) = recorded.container_id.clone() else {
             return Ok(Resumed::Rebuild);
         };
-        let status = match self.client.container_status(&container).await {
+        let status = match self.publisher.status(&container).await {
             Ok(s) => s,
             Err(err) => {
                 self.account_error(&err);
@@ -32,17 +32,17 @@ impl AccountRun<'_, '_> {
                 return Ok(Resumed::Done);
             }
         };
-        match status.status_code.as_str() {
-            "PUBLISHED" => {
+        match status.state {
+            ContainerState::Published => {
                 self.adopt_published(e, &recorded).await?;
                 Ok(Resumed::Done)
             }
-            "FINISHED" | "IN_PROGRESS"
+            ContainerState::Finished | ContainerState::InProgress
                 if recorded.status == Status::Publishing || recorded.status == Status::Creating =>
             {
                 self.progress.line(&format!(
                     "↻ {}: container {container} is {}, publishing it",
-                    e.file, status.status_code
+                    e.file, status.code
                 ));
                 Ok(Resumed::Ready(Ready {
                     id: e.id.clone(),
@@ -88,7 +88,7 @@ impl AccountRun<'_, '_> {
     pub(super) async fn adopt(
         &mut self,
         e: &PlanEntry,
-        found: Option<MediaInfo>,
+        found: Option<LiveMedia>,
         message: &str,
     ) -> Result<(), StateError> {
         let commit = self.source_commit(e);
@@ -100,12 +100,8 @@ impl AccountRun<'_, '_> {
         if let Some(m) = &found {
             entry.media_id = Some(m.id.clone());
             entry.permalink = m.permalink.clone();
-            entry.comments_enabled = m.is_comment_enabled;
-            entry.published_at = m
-                .timestamp
-                .as_deref()
-                .and_then(parse_meta_time)
-                .or(Some(Timestamp::now()));
+            entry.comments_enabled = m.comments_enabled;
+            entry.published_at = m.published.or(Some(Timestamp::now()));
         }
         self.journal.save(&format!("adopted {}: {message}", e.id))?;
         self.progress.line(&format!("✓ {}: {message}", e.file));
@@ -133,7 +129,7 @@ impl AccountRun<'_, '_> {
     pub(super) async fn already_live(
         &mut self,
         e: &PlanEntry,
-    ) -> Result<Option<MediaInfo>, ApiError> {
+    ) -> Result<Option<LiveMedia>, P::Error> {
         let Some(post) = self.ctx.posts.get(&e.id).copied() else {
             return Ok(None);
         };
@@ -169,14 +165,15 @@ impl AccountRun<'_, '_> {
         e: &PlanEntry,
         since: Option<Timestamp>,
         fresh: bool,
-    ) -> Result<Option<MediaInfo>, ApiError> {
+    ) -> Result<Option<LiveMedia>, P::Error> {
         let Some(post) = self.ctx.posts.get(&e.id).copied() else {
             return Ok(None);
         };
         let stories = post.kind == PostType::Story;
-        if fresh || !self.recent.contains_key(&stories) {
-            let list = self.client.recent_media(stories, 25).await?;
-            self.recent.insert(stories, list);
+        let feed = Feed::of(post.kind);
+        if fresh || !self.recent.contains_key(&feed) {
+            let list = self.publisher.find_live(feed, 25).await?;
+            self.recent.insert(feed, list);
         }
         let caption = post.post.fields.caption.as_deref().unwrap_or("");
         let taken: std::collections::HashSet<&str> = self
@@ -187,13 +184,12 @@ impl AccountRun<'_, '_> {
             .filter(|(id, _)| **id != e.id)
             .filter_map(|(_, r)| r.media_id.as_deref())
             .collect();
-        Ok(self.recent[&stories]
+        Ok(self.recent[&feed]
             .iter()
             .find(|m| {
                 let same_caption = stories || m.caption.as_deref().unwrap_or("") == caption;
-                let same_type = media_type_matches(post.kind, m);
-                let recent_enough = match (since, m.timestamp.as_deref().and_then(parse_meta_time))
-                {
+                let same_type = m.kinds.contains(&post.kind);
+                let recent_enough = match (since, m.published) {
                     (Some(since), Some(t)) => t.as_second() >= since.as_second() - 60,
                     (Some(_), None) => false,
                     (None, _) => true,
@@ -208,27 +204,4 @@ pub(super) enum Resumed {
     Done,
     Ready(Ready),
     Rebuild,
-}
-
-pub(super) fn media_type_matches(kind: PostType, m: &MediaInfo) -> bool {
-    let t = m.media_type.as_deref().unwrap_or("");
-    let p = m.media_product_type.as_deref().unwrap_or("");
-    match kind {
-        PostType::Image => t == "IMAGE" && p != "STORY",
-        PostType::Carousel => t == "CAROUSEL_ALBUM",
-        PostType::Reel => t == "VIDEO" || p == "REELS",
-        PostType::Story => p == "STORY" || p.is_empty(),
-    }
-}
-
-/// Meta writes `2026-12-01T08:00:00+0000`; jiff wants a colon in the offset.
-pub fn parse_meta_time(s: &str) -> Option<Timestamp> {
-    if let Ok(t) = s.parse() {
-        return Some(t);
-    }
-    if s.len() > 5 {
-        let (head, tail) = s.split_at(s.len() - 2);
-        return format!("{head}:{tail}").parse().ok();
-    }
-    None
 }

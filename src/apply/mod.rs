@@ -1,4 +1,5 @@
-//! Executes a plan through the Graph API, journaling every step.
+//! Executes a plan through a platform's [`Publisher`] (Instagram's Graph
+//! API in the CLI; a fake in the unit tests), journaling every step.
 //!
 //! Order of work, per account: resolve interrupted publishes (`resume`)
 //! first, read the publishing quota, create containers for the due posts
@@ -9,31 +10,34 @@
 //! - the state is saved after every step that changed the outside world;
 //! - before `media_publish` the post is journaled as `publishing` with its
 //!   container id; after any failure or lost answer, the container's
-//!   `status_code` decides (`PUBLISHED`: it is live, find it; `FINISHED`:
-//!   publishing may be tried; else rebuild);
+//!   state decides ([`ContainerState::Published`]: it is live, find it;
+//!   `Finished`: publishing may be tried; else rebuild);
 //! - a first comment is looked for before it is posted again.
 
 mod after;
-mod build;
 mod containers;
+#[cfg(test)]
+mod fake;
 mod guards;
-pub mod params;
-mod poll;
+mod journal;
+mod outcome;
 mod publish;
+#[cfg(test)]
+mod tests;
 
-use crate::config::{Config, Login, VideoUpload};
+use crate::config::{Config, VideoUpload};
 use crate::content::PostType;
 use crate::hosting::Hosting;
-use crate::instagram::{ApiError, Client, ErrorClass, MediaInfo};
+use crate::instagram::{ApiError, Client, Instagram};
 use crate::plan::{Action, Entry as PlanEntry, Plan};
-use crate::state::{Reach, Record as StateEntry, State, StateError, Status, Store};
+use crate::platform::{
+    ContainerState, ContainerStatus, ErrorClass, Failure, Feed, LiveMedia, PlatformError, Prepare,
+    PrepareError, Publisher,
+};
+use crate::state::{Record as StateEntry, State, StateError, Status, Store};
 use crate::validate::ValidPost;
-use build::{BuildError, BuildJob};
-use containers::settle;
-pub use guards::parse_meta_time;
 use guards::Resumed;
 use jiff::Timestamp;
-use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -41,6 +45,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
+
+use journal::Journal;
+use outcome::outcome;
+pub use outcome::{deferred, Outcome, Progress, Report, Stderr, Stopped, Verdict};
 
 /// Settings of one apply run.
 #[derive(Debug, Clone)]
@@ -68,108 +76,6 @@ impl Options {
             adopt_window: Duration::from_secs(config.api.adopt_window_hours.saturating_mul(3600)),
             interrupted: Arc::new(AtomicBool::new(false)),
         }
-    }
-}
-
-/// What happened to one post.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Verdict {
-    Published,
-    Updated,
-    Moved,
-    Deleted,
-    /// Not attempted now: quota used up, or the account stopped; a later run does it.
-    Deferred,
-    Failed,
-}
-
-/// One line of the apply report.
-#[derive(Debug, Clone, Serialize)]
-pub struct Outcome {
-    pub id: String,
-    pub file: String,
-    pub action: Action,
-    pub result: Verdict,
-    pub media_id: Option<String>,
-    pub permalink: Option<String>,
-    pub message: String,
-    /// What a published post still lacks, each with the reason (a first
-    /// comment a passing failure kept out): the next apply finishes it.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub pending: Vec<String>,
-}
-
-/// The whole run.
-#[derive(Debug, Clone, Serialize)]
-pub struct Report {
-    pub at: Timestamp,
-    pub outcomes: Vec<Outcome>,
-    /// The run was stopped by a signal.
-    pub interrupted: bool,
-    /// Things to fix soon (a token about to expire).
-    pub warnings: Vec<String>,
-    /// Why the run stopped starting new work before the end, if it did.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub stopped: Option<Stopped>,
-}
-
-/// A run that stopped early because of its record.
-#[derive(Debug, Clone, Serialize)]
-pub struct Stopped {
-    pub message: String,
-    /// Someone must fix something (the remote refused or was unreachable);
-    /// false when another apply simply took over.
-    pub fails: bool,
-}
-
-impl Report {
-    pub fn failed(&self) -> bool {
-        self.outcomes.iter().any(|o| o.result == Verdict::Failed)
-            || self.stopped.as_ref().is_some_and(|s| s.fails)
-    }
-}
-
-/// Where progress lines go (stderr in the CLI; captured in tests).
-pub trait Progress: Send {
-    /// A step, printed as it happens.
-    fn line(&mut self, text: &str);
-    /// What the run is waiting for now, for a terminal to show in place
-    /// (`None`: nothing). Logs get `line`s every ~10 s instead.
-    fn status(&mut self, _text: Option<&str>) {}
-}
-
-/// Progress on stderr.
-pub struct Stderr;
-
-impl Progress for Stderr {
-    fn line(&mut self, text: &str) {
-        eprintln!("{text}");
-    }
-}
-
-/// The journal: the state record and the store it is saved to. Every
-/// change is saved before the next outside-world step.
-struct Journal<'a> {
-    state: State,
-    store: &'a dyn Store,
-}
-
-impl Journal<'_> {
-    /// A change the next run could also find out by reading Instagram: it
-    /// may stay on this machine until the next [`Journal::checkpoint`].
-    fn save(&mut self, message: &str) -> Result<(), StateError> {
-        self.store.save(&self.state, message, Reach::Local)
-    }
-
-    /// A change that must be where the next run reads it (the remote)
-    /// before the next step: just before `media_publish`, and right after.
-    fn checkpoint(&mut self, message: &str) -> Result<(), StateError> {
-        self.store.save(&self.state, message, Reach::Shared)
-    }
-
-    fn entry(&mut self, id: &str) -> Option<&mut StateEntry> {
-        self.state.posts.get_mut(id)
     }
 }
 
@@ -272,7 +178,7 @@ pub async fn apply(ctx: Context<'_>, progress: &mut dyn Progress) -> Result<Repo
             }
         };
         let client = match client {
-            Ok(c) => c,
+            Ok(c) => Instagram::new(c),
             Err(err) => {
                 fail_all(&err.explain(), progress, &mut outcomes);
                 continue;
@@ -313,7 +219,7 @@ pub async fn apply(ctx: Context<'_>, progress: &mut dyn Progress) -> Result<Repo
         }
         let mut run = AccountRun {
             ctx: &ctx,
-            client,
+            publisher: client,
             journal: &mut journal,
             outcomes: &mut outcomes,
             progress,
@@ -370,34 +276,6 @@ pub async fn apply(ctx: Context<'_>, progress: &mut dyn Progress) -> Result<Repo
     })
 }
 
-/// The report of a run that did nothing because `why` (another apply holds
-/// the record): every entry with work is deferred.
-pub fn deferred(plan: &Plan, only: &[String], prune: bool, why: &str) -> Report {
-    let wanted = |id: &str| only.is_empty() || only.iter().any(|o| o == id);
-    let state = State::default();
-    Report {
-        at: Timestamp::now(),
-        outcomes: plan
-            .entries
-            .iter()
-            .filter(|e| wanted(&e.id) && (e.calls_meta(prune) || e.moved_from.is_some()))
-            .map(|e| {
-                let mut o = outcome(
-                    e,
-                    Verdict::Deferred,
-                    &state,
-                    format!("not attempted: {why}"),
-                );
-                o.media_id.clone_from(&e.media_id);
-                o
-            })
-            .collect(),
-        interrupted: false,
-        warnings: Vec::new(),
-        stopped: None,
-    }
-}
-
 /// What the account's work asks of its token beyond publishing.
 fn needs(ctx: &Context<'_>, entries: &[&PlanEntry]) -> crate::auth::Needs {
     let comments = entries.iter().any(|e| {
@@ -410,32 +288,17 @@ fn needs(ctx: &Context<'_>, entries: &[&PlanEntry]) -> crate::auth::Needs {
     crate::auth::Needs { comments, delete }
 }
 
-fn outcome(e: &PlanEntry, result: Verdict, state: &State, message: String) -> Outcome {
-    let recorded = state.posts.get(&e.id);
-    Outcome {
-        id: e.id.clone(),
-        file: e.file.clone(),
-        action: e.action,
-        result,
-        media_id: recorded.and_then(|r| r.media_id.clone()),
-        permalink: recorded.and_then(|r| r.permalink.clone()),
-        message,
-        pending: Vec::new(),
-    }
-}
-
-struct AccountRun<'c, 'j> {
+struct AccountRun<'c, 'j, P: Publisher> {
     ctx: &'c Context<'c>,
-    client: Client,
+    publisher: P,
     journal: &'j mut Journal<'c>,
     outcomes: &'j mut Vec<Outcome>,
     progress: &'j mut dyn Progress,
     /// Set when an error stops every further call for the account.
-    /// (why, whether the posts it stops count as failed).
-    stopped: Option<(String, bool)>,
-    /// The account's newest media, feed (false) and stories (true), read
-    /// once per run for the lost-record guard.
-    recent: HashMap<bool, Vec<MediaInfo>>,
+    stopped: Option<AccountStop>,
+    /// The account's newest media, feed and stories, read once per run
+    /// for the lost-record guard.
+    recent: HashMap<Feed, Vec<LiveMedia>>,
     /// The first post that did not go out for a passing reason (transient
     /// error, still processing, rate limit): no later post is published in
     /// this run, because publish order is grid order.
@@ -444,7 +307,15 @@ struct AccountRun<'c, 'j> {
     username: Option<String>,
 }
 
-impl AccountRun<'_, '_> {
+/// Why every further call for an account stopped.
+#[derive(Debug, Clone)]
+struct AccountStop {
+    why: String,
+    /// Whether the posts it stops count as failed (a rate limit defers them).
+    fails: bool,
+}
+
+impl<P: Publisher> AccountRun<'_, '_, P> {
     async fn run(&mut self, entries: &[&PlanEntry]) -> Result<(), StateError> {
         // 1. Interrupted publishes, before anything new is created.
         let mut ready: Vec<Ready> = Vec::new();
@@ -469,7 +340,7 @@ impl AccountRun<'_, '_> {
             .collect();
         let mut room = usize::MAX;
         if !due.is_empty() || !ready.is_empty() || !to_build.is_empty() {
-            match self.client.quota().await {
+            match self.publisher.quota().await {
                 Ok(q) => {
                     room = usize::try_from(q.total.saturating_sub(q.used)).unwrap_or(usize::MAX);
                     self.progress.line(&format!(
@@ -608,8 +479,8 @@ impl AccountRun<'_, '_> {
     /// and somebody looks — scheduled posts must not stop silently.
     fn defer(&mut self, e: &PlanEntry) {
         let (why, verdict) = match &self.stopped {
-            Some((why, true)) => (why.clone(), Verdict::Failed),
-            Some((why, false)) => (why.clone(), Verdict::Deferred),
+            Some(AccountStop { why, fails: true }) => (why.clone(), Verdict::Failed),
+            Some(AccountStop { why, fails: false }) => (why.clone(), Verdict::Deferred),
             None => (
                 "interrupted by a signal; run apply again to finish".into(),
                 Verdict::Deferred,
@@ -631,15 +502,18 @@ impl AccountRun<'_, '_> {
     }
 
     /// Records an error; account-level ones stop further calls.
-    fn account_error(&mut self, err: &ApiError) {
+    fn account_error(&mut self, err: &P::Error) {
         if err.class().stops_account() && self.stopped.is_none() {
             self.progress.line(&format!(
                 "✗ account {}: {}",
-                self.client.user_id(),
+                self.publisher.account(),
                 err.explain()
             ));
             let fails = err.class() != ErrorClass::RateLimited;
-            self.stopped = Some((err.explain(), fails));
+            self.stopped = Some(AccountStop {
+                why: err.explain(),
+                fails,
+            });
         }
     }
 

@@ -3,7 +3,7 @@
 
 use super::*;
 
-impl AccountRun<'_, '_> {
+impl<P: Publisher> AccountRun<'_, '_, P> {
     /// Publishes one container, exactly once.
     ///
     /// Before every `media_publish` the journal says "publishing" with the
@@ -41,7 +41,7 @@ impl AccountRun<'_, '_> {
             self.journal
                 .checkpoint(&format!("publishing {} (container {container})", e.id))?;
 
-            let err = match self.client.publish(&container).await {
+            let err = match self.publisher.publish(&container).await {
                 Ok(id) => break id,
                 Err(err) => err,
             };
@@ -67,11 +67,11 @@ impl AccountRun<'_, '_> {
                 // The call may have gone through (a lost answer), or the
                 // media is still processing: the container says which.
                 match self.settle(&container).await {
-                    Ok(s) if s.status_code == "PUBLISHED" => {
+                    Ok(s) if s.state == ContainerState::Published => {
                         let recorded = self.journal.state.posts[&e.id].clone();
                         return self.adopt_published(e, &recorded).await;
                     }
-                    Ok(s) if s.status_code == "FINISHED" => {
+                    Ok(s) if s.state == ContainerState::Finished => {
                         let pause = match class {
                             // Meta: seconds, not milliseconds.
                             ErrorClass::NotReady => {
@@ -89,15 +89,18 @@ impl AccountRun<'_, '_> {
                             self.progress.line(&format!(
                                 "… {}: {what} ({}); publishing again in {:.1} s",
                                 e.file,
-                                short(&err),
+                                err.short(),
                                 pause.as_secs_f64()
                             ));
                             tokio::time::sleep(pause).await;
                         }
                         continue;
                     }
-                    Ok(s) if s.status_code == "EXPIRED" => rebuild = true,
-                    Ok(s) if class == ErrorClass::ContainerMissing && s.status_code == "ERROR" => {
+                    Ok(s) if s.state == ContainerState::Expired => rebuild = true,
+                    Ok(s)
+                        if class == ErrorClass::ContainerMissing
+                            && s.state == ContainerState::Error =>
+                    {
                         rebuild = true
                     }
                     _ => {}
@@ -108,7 +111,7 @@ impl AccountRun<'_, '_> {
                 self.progress.line(&format!(
                     "↻ {}: container {container} cannot be published ({}), building a new one",
                     e.file,
-                    short(&err)
+                    err.short()
                 ));
                 match self.rebuild(e).await? {
                     Some(c) => {
@@ -120,8 +123,8 @@ impl AccountRun<'_, '_> {
             }
             // 2207006 again on a new container: Meta's other reading is a
             // bad token. Ask who the token is; a dead one stops the account.
-            if rebuilt && err_subcode(&err) == Some(2207006) {
-                if let Err(token) = self.client.identity().await {
+            if rebuilt && err.suspect_token() {
+                if let Err(token) = self.publisher.check_token().await {
                     self.account_error(&token);
                 }
             }
@@ -198,21 +201,3 @@ impl AccountRun<'_, '_> {
 /// Publishing a container Meta calls not ready (9007/2207027) is tried
 /// again at most this many times in one run (and within `max_wait`).
 pub(super) const MAX_NOT_READY_WAITS: u32 = 5;
-
-pub(super) fn err_subcode(err: &ApiError) -> Option<i64> {
-    match err {
-        ApiError::Meta(m) => m.error_subcode,
-        _ => None,
-    }
-}
-
-/// "code/subcode" of a Meta error, or the error itself, for progress lines.
-pub(super) fn short(err: &ApiError) -> String {
-    match err {
-        ApiError::Meta(m) => match m.error_subcode {
-            Some(s) => format!("{}/{s}", m.code),
-            None => m.code.to_string(),
-        },
-        other => other.to_string(),
-    }
-}

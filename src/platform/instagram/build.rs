@@ -3,55 +3,38 @@
 //! items, then the post's own container.
 
 use super::params::{container_params, Offer};
+use super::{ApiError, Client, ErrorClass, Instagram};
 use crate::content::PostType;
-use crate::hosting::{self, Hosting};
-use crate::instagram::{ApiError, Client, ErrorClass};
+use crate::hosting;
+use crate::platform::poll::settle;
+use crate::platform::{ContainerState, Prepare, PrepareError, Prepared};
 use crate::validate::preflight::{Resolved, Source};
-use crate::validate::ValidPost;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
-/// What a container-creation task needs (owned: it runs on its own task).
+type BuildError = PrepareError<ApiError>;
+
+/// A post's containers being built (owned: it runs on its own task).
 pub(super) struct BuildJob {
-    pub(super) id: String,
-    pub(super) post: ValidPost,
-    pub(super) client: Client,
-    pub(super) repo: PathBuf,
-    pub(super) hosting: Hosting,
-    pub(super) upload_command: Option<String>,
-    pub(super) resumable: bool,
-    pub(super) poll_interval: Duration,
-    pub(super) max_wait: Duration,
-}
-
-pub(super) struct Built {
-    pub(super) container_id: String,
-    pub(super) children: Vec<String>,
-}
-
-pub(super) enum BuildError {
-    /// The media cannot be offered to Meta (no URL, unreachable).
-    Media(String),
-    Api(ApiError),
-}
-
-impl From<ApiError> for BuildError {
-    fn from(e: ApiError) -> Self {
-        BuildError::Api(e)
-    }
+    pub(super) job: Prepare,
+    pub(super) publisher: Instagram,
 }
 
 impl BuildJob {
+    fn client(&self) -> &Client {
+        &self.publisher.client
+    }
+
     async fn offer(&self, media: &Resolved, http: &reqwest::Client) -> Result<Offer, BuildError> {
         match &media.source {
             Source::Url(u) => Ok(Offer::Url(u.clone())),
             Source::File { path, info } => {
-                if media.is_video && self.resumable {
-                    return Ok(Offer::Upload(self.repo.join(path)));
+                if media.is_video && self.job.resumable {
+                    return Ok(Offer::Upload(self.job.repo.join(path)));
                 }
-                let url = match &self.upload_command {
-                    Some(cmd) => hosting::run_upload_command(&self.repo, cmd, path).await,
-                    None => self.hosting.url(path),
+                let url = match &self.job.upload_command {
+                    Some(cmd) => hosting::run_upload_command(&self.job.repo, cmd, path).await,
+                    None => self.job.hosting.url(path),
                 }
                 .map_err(|e| BuildError::Media(format!("{path}: {e}")))?;
                 hosting::check_reachable(http, &url, info.bytes)
@@ -64,26 +47,26 @@ impl BuildJob {
 
     /// Every media URL checked first, so a post whose media Meta cannot
     /// fetch fails before it touches Instagram; then children, then parent.
-    pub(super) async fn build(&self) -> Result<Built, BuildError> {
+    pub(super) async fn build(&self) -> Result<Prepared, BuildError> {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
             .build()
             .map_err(|e| BuildError::Media(format!("HTTP client: {e}")))?;
-        let mut offers = Vec::with_capacity(self.post.media.len());
-        for m in &self.post.media {
+        let mut offers = Vec::with_capacity(self.job.post.media.len());
+        for m in &self.job.post.media {
             offers.push(self.offer(m, &http).await?);
         }
-        let cover = match &self.post.cover {
+        let cover = match &self.job.post.cover {
             Some(c) => match self.offer(c, &http).await? {
                 Offer::Url(u) => Some(u),
                 Offer::Upload(_) => None,
             },
             None => None,
         };
-        let mut plan = container_params(&self.post, &offers, cover);
+        let mut plan = container_params(&self.job.post, &offers, cover);
         let mut children = Vec::with_capacity(plan.items.len());
         for (params, offer) in plan.items.into_iter().zip(&offers) {
-            let created = self.client.create_container(params).await?;
+            let created = self.client().create_container(params).await?;
             if let Offer::Upload(path) = offer {
                 self.send_bytes(&created.id, path).await?;
             }
@@ -92,20 +75,20 @@ impl BuildJob {
         if !children.is_empty() {
             // Meta builds the album from finished items only: video items
             // must be processed before the parent is created.
-            for (child, media) in children.iter().zip(&self.post.media) {
+            for (child, media) in children.iter().zip(&self.job.post.media) {
                 if media.is_video {
                     self.wait_finished(child).await?;
                 }
             }
             plan.parent.insert(1, ("children", children.join(",")));
         }
-        let created = self.client.create_container(plan.parent).await?;
+        let created = self.client().create_container(plan.parent).await?;
         if let (PostType::Image | PostType::Reel | PostType::Story, Some(Offer::Upload(path))) =
-            (self.post.kind, offers.first())
+            (self.job.post.kind, offers.first())
         {
             self.send_bytes(&created.id, path).await?;
         }
-        Ok(Built {
+        Ok(Prepared {
             container_id: created.id,
             children,
         })
@@ -114,23 +97,23 @@ impl BuildJob {
     /// Waits for a container to be FINISHED; processing errors and the
     /// time limit become errors of the post.
     async fn wait_finished(&self, container: &str) -> Result<(), BuildError> {
-        let s = super::settle(
-            &self.client,
+        let s = settle(
+            &self.publisher,
             container,
-            self.poll_interval,
-            self.max_wait,
+            self.job.poll_interval,
+            self.job.max_wait,
             || false,
         )
         .await?;
-        match s.status_code.as_str() {
-            "FINISHED" => Ok(()),
-            "IN_PROGRESS" => Err(BuildError::Media(format!(
+        match s.state {
+            ContainerState::Finished => Ok(()),
+            ContainerState::InProgress => Err(BuildError::Media(format!(
                 "Meta was still processing carousel item {container} after {} s; the next apply tries again",
-                self.max_wait.as_secs()
+                self.job.max_wait.as_secs()
             ))),
             _ => Err(BuildError::Media(format!(
                 "carousel item: {}",
-                s.explain(container).0
+                s.failure.map(|f| f.message).unwrap_or(s.code)
             ))),
         }
     }
@@ -143,10 +126,10 @@ impl BuildJob {
             .map_err(|e| BuildError::Media(format!("{}: {e}", path.display())))?;
         let mut offset = 0;
         for _ in 0..3 {
-            match self.client.upload(container, bytes.clone(), offset).await {
+            match self.client().upload(container, bytes.clone(), offset).await {
                 Ok(()) => return Ok(()),
                 Err(err) if err.class() == ErrorClass::Transient => {
-                    offset = self.client.uploaded_bytes(container).await.unwrap_or(0);
+                    offset = self.client().uploaded_bytes(container).await.unwrap_or(0);
                 }
                 Err(err) => return Err(err.into()),
             }

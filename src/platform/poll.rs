@@ -6,7 +6,8 @@
 //! advice of a status read a minute for long videos (docs/instagram.md,
 //! "Hosts, logins, versions"), and never past 30 s.
 
-use std::time::Duration;
+use super::{ContainerState, ContainerStatus, Publisher};
+use std::time::{Duration, Instant};
 
 /// The pause before the next status read, after `waited` of waiting.
 pub fn delay(waited: Duration, base: Duration) -> Duration {
@@ -18,6 +19,26 @@ pub fn delay(waited: Duration, base: Duration) -> Duration {
         30
     };
     (base * factor).min(Duration::from_secs(30))
+}
+
+/// Polls a container with backoff until it is no longer in progress, the
+/// wait is over, or `stop` says so; the last status read. (Each read already
+/// retries passing failures.)
+pub async fn settle<P: Publisher>(
+    publisher: &P,
+    container: &str,
+    poll_interval: Duration,
+    max_wait: Duration,
+    stop: impl Fn() -> bool,
+) -> Result<ContainerStatus, P::Error> {
+    let start = Instant::now();
+    loop {
+        let s = publisher.status(container).await?;
+        if s.state != ContainerState::InProgress || start.elapsed() >= max_wait || stop() {
+            return Ok(s);
+        }
+        tokio::time::sleep(delay(start.elapsed(), poll_interval)).await;
+    }
 }
 
 /// A progress line while Meta processes, every this many poll intervals

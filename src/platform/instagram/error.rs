@@ -8,52 +8,7 @@
 use serde::Deserialize;
 use std::fmt;
 
-/// What to do about an error.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ErrorClass {
-    /// Server trouble, timeouts, resets: retry with backoff.
-    Transient,
-    /// Too many calls: stop calling for this account and wait.
-    RateLimited,
-    /// The container is still processing: poll, then publish.
-    NotReady,
-    /// The container expired: build a new one.
-    Expired,
-    /// Meta says to generate a new container (2207006, 2207053): rebuild
-    /// once within the run.
-    Rebuild,
-    /// The container is not found yet or was lost (24/2207008): try the
-    /// same container again briefly, then rebuild.
-    ContainerMissing,
-    /// The publishing limit (content_publishing_limit) is used up: defer.
-    QuotaReached,
-    /// Meta could not download a media URL: fix the hosting.
-    MediaFetch,
-    /// The post itself is not acceptable: fix the file.
-    Content,
-    /// The token is expired or invalid: refresh it.
-    Auth,
-    /// A scope is missing: re-authorize with it.
-    Permission,
-    /// The account is blocked or restricted: stop publishing.
-    Blocked,
-    /// Anything else.
-    Other,
-}
-
-impl ErrorClass {
-    /// Whether every further call for the account should stop.
-    pub fn stops_account(self) -> bool {
-        matches!(
-            self,
-            ErrorClass::Auth
-                | ErrorClass::Permission
-                | ErrorClass::Blocked
-                | ErrorClass::RateLimited
-        )
-    }
-}
+pub use crate::platform::ErrorClass;
 
 /// Meta's error object: `{"error": {...}}`.
 #[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
@@ -176,6 +131,40 @@ pub fn subcode_in_status(status: &str) -> Option<i64> {
         .collect();
     // Meta's subcodes have seven digits; a longer run is not one.
     (digits.len() <= 10).then(|| digits.parse().ok()).flatten()
+}
+
+impl crate::platform::PlatformError for ApiError {
+    fn class(&self) -> ErrorClass {
+        ApiError::class(self)
+    }
+
+    fn explain(&self) -> String {
+        ApiError::explain(self)
+    }
+
+    /// "code/subcode" of a Meta error, or the error itself.
+    fn short(&self) -> String {
+        match self {
+            ApiError::Meta(m) => match m.error_subcode {
+                Some(s) => format!("{}/{s}", m.code),
+                None => m.code.to_string(),
+            },
+            other => other.to_string(),
+        }
+    }
+
+    /// 2207006: "the media was not found", which Meta says may also be a
+    /// permission error or an expired token.
+    fn suspect_token(&self) -> bool {
+        matches!(self, ApiError::Meta(m) if m.error_subcode == Some(2207006))
+    }
+}
+
+impl ApiError {
+    /// Deleting a media that is gone already (100/33).
+    pub fn is_gone(&self) -> bool {
+        matches!(self, ApiError::Meta(m) if m.code == 100 && m.error_subcode == Some(33))
+    }
 }
 
 impl MetaError {
@@ -399,7 +388,7 @@ mod tests {
     /// The README's error table is the user's copy of `SUBCODES`.
     #[test]
     fn the_readme_lists_every_subcode_with_its_class() {
-        let readme = include_str!("../../README.md");
+        let readme = include_str!("../../../README.md");
         for s in SUBCODES {
             let class = serde_json::to_value(s.class).unwrap();
             let class = class.as_str().unwrap();

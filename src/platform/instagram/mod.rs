@@ -6,15 +6,27 @@
 //! With `POSTWRIGHT_APP_SECRET` set, every call also carries
 //! `appsecret_proof` (an HMAC of the token, which reveals nothing of it).
 
+mod build;
 pub mod error;
+pub mod params;
+mod publisher;
 mod token;
+mod transport;
+mod upload;
 pub mod usage;
+mod wire;
+
+pub use publisher::Instagram;
+use transport::{read_answer, transport_at};
+pub use wire::{container_state, parse_meta_time, StatusFields};
+use wire::{CommentFields, MediaFields, MEDIA_FIELDS};
 
 pub use error::{ApiError, ErrorClass, MetaError};
 pub use token::{App, Identity, NewToken, TokenDebug};
 pub use usage::Usage;
 
 use crate::config::{Account, Config, Login};
+pub use crate::platform::{Comment, ContainerState, ContainerStatus, Failure, LiveMedia, Quota};
 use hmac::{Hmac, KeyInit, Mac};
 use serde::Deserialize;
 use serde_json::Value;
@@ -95,84 +107,6 @@ pub struct Created {
     #[serde(default)]
     pub uri: Option<String>,
 }
-
-/// `status_code` (and `status` text) of a container.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct ContainerStatus {
-    #[serde(default)]
-    pub status_code: String,
-    #[serde(default)]
-    pub status: Option<String>,
-}
-
-impl ContainerStatus {
-    /// Why a container that ended ERROR or EXPIRED failed, for people, and
-    /// the class of its subcode (read from the `status` text).
-    pub fn explain(&self, container: &str) -> (String, ErrorClass) {
-        let text = self.status.as_deref().unwrap_or("").trim();
-        let known = error::subcode_in_status(text).and_then(|c| error::subcode(c).map(|k| (c, k)));
-        match known {
-            Some((code, k)) => (
-                format!(
-                    "Meta could not process the media (container {container} is {}, subcode {code}: {}); {}",
-                    self.status_code,
-                    k.meaning,
-                    k.advice.unwrap_or_else(|| k.class.advice())
-                ),
-                k.class,
-            ),
-            None if self.status_code == "EXPIRED" => (
-                format!("container {container} expired before it was published; the next apply builds a new one"),
-                ErrorClass::Expired,
-            ),
-            None => (
-                format!(
-                    "Meta could not process the media (container {container}: {} {text})",
-                    self.status_code
-                ),
-                ErrorClass::Other,
-            ),
-        }
-    }
-}
-
-/// A published media as the API lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct MediaInfo {
-    pub id: String,
-    #[serde(default)]
-    pub caption: Option<String>,
-    #[serde(default)]
-    pub media_type: Option<String>,
-    #[serde(default)]
-    pub media_product_type: Option<String>,
-    #[serde(default)]
-    pub permalink: Option<String>,
-    #[serde(default)]
-    pub timestamp: Option<String>,
-    #[serde(default)]
-    pub is_comment_enabled: Option<bool>,
-}
-
-/// A comment on a media.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct CommentInfo {
-    pub id: String,
-    #[serde(default)]
-    pub text: Option<String>,
-    #[serde(default)]
-    pub username: Option<String>,
-}
-
-/// The account's publishing allowance.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Quota {
-    pub used: u64,
-    pub total: u64,
-}
-
-const MEDIA_FIELDS: &str =
-    "id,caption,media_type,media_product_type,permalink,timestamp,is_comment_enabled";
 
 impl Client {
     /// A client for `account`, with the token read from its `token_env`.
@@ -269,107 +203,6 @@ impl Client {
         *self.inner.usage.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Sends with the account's token: paced by the usage headers, retrying
-    /// transient failures of `Safe` calls with exponential backoff and
-    /// jitter, and waiting out a rate limit Meta says lifts soon.
-    async fn send(
-        &self,
-        request: reqwest::RequestBuilder,
-        retry: Retry,
-    ) -> Result<Value, ApiError> {
-        let auth = format!("Bearer {}", self.inner.token.expose());
-        self.send_as(request.header("Authorization", auth), retry)
-            .await
-    }
-
-    /// `send` with the `Authorization` header already on the request.
-    async fn send_as(
-        &self,
-        request: reqwest::RequestBuilder,
-        retry: Retry,
-    ) -> Result<Value, ApiError> {
-        let mut attempt = 0;
-        let mut blocked = 0;
-        loop {
-            let usage = self.usage();
-            // Blocked for longer than the run may wait: every call now
-            // would only extend the block, so the account stops at once.
-            if let Some(regain) = usage.blocked_beyond(self.inner.max_rate_wait) {
-                return Err(ApiError::Throttled {
-                    percent: usage.percent,
-                    regain,
-                    max: self.inner.max_rate_wait,
-                });
-            }
-            let pause = usage.pace(self.inner.retry_base);
-            if !pause.is_zero() {
-                tokio::time::sleep(pause.min(self.inner.max_rate_wait)).await;
-            }
-            let this = request.try_clone().expect("requests have in-memory bodies");
-            match self.send_once(this).await {
-                // A throttled call was refused before it did anything, so
-                // even a publish may be sent again once the block lifts.
-                Err(ApiError::Meta(m)) if m.class() == ErrorClass::RateLimited && blocked < 2 => {
-                    let Some(wait) = usage::rate_limit_wait(
-                        m.regain,
-                        backoff(self.inner.retry_base, blocked),
-                        self.inner.max_rate_wait,
-                    ) else {
-                        return Err(ApiError::Meta(m));
-                    };
-                    tokio::time::sleep(wait).await;
-                    // The wait is served: do not pace by the stale figure.
-                    *self.inner.usage.lock().unwrap_or_else(|e| e.into_inner()) = Usage::default();
-                    blocked += 1;
-                }
-                Err(e)
-                    if retry == Retry::Safe
-                        && e.class() == ErrorClass::Transient
-                        && attempt < RETRIES =>
-                {
-                    tokio::time::sleep(backoff(self.inner.retry_base, attempt)).await;
-                    attempt += 1;
-                }
-                other => return other,
-            }
-        }
-    }
-
-    async fn send_once(&self, request: reqwest::RequestBuilder) -> Result<Value, ApiError> {
-        let response = request.send().await.map_err(|e| self.transport(&e))?;
-        let header = |name: &str| {
-            response
-                .headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string)
-        };
-        let usage = Usage::from_headers(
-            header("x-app-usage").as_deref(),
-            header("x-business-use-case-usage").as_deref(),
-        );
-        if let Some(u) = usage {
-            *self.inner.usage.lock().unwrap_or_else(|e| e.into_inner()) = u;
-        }
-        if let Some(v) = header("facebook-api-version").filter(|v| *v != self.inner.version) {
-            *self
-                .inner
-                .served_version
-                .lock()
-                .unwrap_or_else(|e| e.into_inner()) = Some(v);
-        }
-        let status = response.status().as_u16();
-        let body = response.bytes().await.map_err(|e| self.transport(&e))?;
-        let value = read_answer(&self.inner.host, status, &body, usage)?;
-        if status >= 400 {
-            return Err(ApiError::Decode {
-                host: self.inner.host.clone(),
-                message: format!("HTTP {status} without an error object"),
-            });
-        }
-        Ok(value)
-    }
-
     fn with_proof(&self, mut params: Vec<(&'static str, String)>) -> Vec<(&'static str, String)> {
         if let Some(p) = &self.inner.proof {
             params.push(("appsecret_proof", p.clone()));
@@ -427,7 +260,8 @@ impl Client {
         let v = self
             .get(id, vec![("fields", "status_code,status".into())])
             .await?;
-        self.decode(v)
+        let fields: StatusFields = self.decode(v)?;
+        Ok(fields.read(id))
     }
 
     /// `POST /{ig-user-id}/media_publish`: never call twice for one container
@@ -445,9 +279,10 @@ impl Client {
     }
 
     /// `GET /{media-id}` with the fields postwright records.
-    pub async fn media(&self, id: &str) -> Result<MediaInfo, ApiError> {
+    pub async fn media(&self, id: &str) -> Result<LiveMedia, ApiError> {
         let v = self.get(id, vec![("fields", MEDIA_FIELDS.into())]).await?;
-        self.decode(v)
+        let m: MediaFields = self.decode(v)?;
+        Ok(m.into())
     }
 
     /// The newest media of the account (feed, or stories), newest first.
@@ -455,7 +290,7 @@ impl Client {
         &self,
         stories: bool,
         limit: usize,
-    ) -> Result<Vec<MediaInfo>, ApiError> {
+    ) -> Result<Vec<LiveMedia>, ApiError> {
         let edge = if stories { "stories" } else { "media" };
         let v = self
             .get(
@@ -467,7 +302,8 @@ impl Client {
             )
             .await?;
         let data = v.get("data").cloned().unwrap_or(Value::Array(Vec::new()));
-        self.decode(data)
+        let list: Vec<MediaFields> = self.decode(data)?;
+        Ok(list.into_iter().map(LiveMedia::from).collect())
     }
 
     /// `GET /{ig-user-id}/content_publishing_limit`.
@@ -514,8 +350,8 @@ impl Client {
     /// `GET /{media-id}/comments` (first page: a first comment is among the earliest).
     /// Every page of them, up to 1,000: Meta lists newest first, and a
     /// first comment on a busy post is soon far down the list.
-    pub async fn comments(&self, media_id: &str) -> Result<Vec<CommentInfo>, ApiError> {
-        let mut all: Vec<CommentInfo> = Vec::new();
+    pub async fn comments(&self, media_id: &str) -> Result<Vec<Comment>, ApiError> {
+        let mut all: Vec<Comment> = Vec::new();
         let mut after: Option<String> = None;
         for _ in 0..10 {
             let mut query = vec![
@@ -527,9 +363,9 @@ impl Client {
             }
             let v = self.get(&format!("{media_id}/comments"), query).await?;
             let data = v.get("data").cloned().unwrap_or(Value::Array(Vec::new()));
-            let page: Vec<CommentInfo> = self.decode(data)?;
+            let page: Vec<CommentFields> = self.decode(data)?;
             let more = v.pointer("/paging/next").is_some() && !page.is_empty();
-            all.extend(page);
+            all.extend(page.into_iter().map(Comment::from));
             after = v
                 .pointer("/paging/cursors/after")
                 .and_then(Value::as_str)
@@ -565,156 +401,6 @@ impl Client {
         .await
         .map(drop)
     }
-
-    /// `GET /{container-id}?fields=video_status`: bytes the upload host has.
-    pub async fn uploaded_bytes(&self, container_id: &str) -> Result<u64, ApiError> {
-        let v = self
-            .get(container_id, vec![("fields", "video_status".into())])
-            .await?;
-        Ok(v.pointer("/video_status/uploading_phase/bytes_transferred")
-            .and_then(|b| {
-                b.as_u64()
-                    .or_else(|| b.as_str().and_then(|s| s.parse().ok()))
-            })
-            .unwrap_or(0))
-    }
-
-    /// Sends `bytes[offset..]` to the resumable upload host. The upload host
-    /// takes the token as `OAuth`, not `Bearer`.
-    pub async fn upload(
-        &self,
-        container_id: &str,
-        bytes: Vec<u8>,
-        offset: u64,
-    ) -> Result<(), ApiError> {
-        let total = bytes.len() as u64;
-        let start = usize::try_from(offset.min(total)).unwrap_or(bytes.len());
-        let body = bytes[start..].to_vec();
-        let url = format!("{}/{container_id}", self.inner.upload);
-        let response = self
-            .inner
-            .http
-            .post(url)
-            .header(
-                "Authorization",
-                format!("OAuth {}", self.inner.token.expose()),
-            )
-            .header("offset", offset.to_string())
-            .header("file_size", total.to_string())
-            .body(body)
-            .send()
-            .await
-            .map_err(|e| transport_at(&self.inner.upload, &e))?;
-        let status = response.status().as_u16();
-        let host = self.inner.upload.clone();
-        let broken = |message: String| ApiError::Transport {
-            host: host.clone(),
-            message,
-        };
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| transport_at(&host, &e))?;
-        let value = read_answer(&host, status, &body, None)?;
-        // The upload host answers errors in a shape of its own.
-        if let Some(info) = value.get("debug_info") {
-            let message = info
-                .get("message")
-                .and_then(Value::as_str)
-                .unwrap_or("upload refused")
-                .to_string();
-            let retriable = info.get("retriable").and_then(Value::as_bool) == Some(true);
-            return Err(if retriable || status >= 500 {
-                broken(format!("HTTP {status}: {message}"))
-            } else {
-                ApiError::Decode {
-                    host,
-                    message: format!("HTTP {status}: {message}"),
-                }
-            });
-        }
-        if value.get("success").and_then(Value::as_bool) != Some(true) {
-            return Err(ApiError::Decode {
-                host,
-                message: format!("upload answered HTTP {status} without success"),
-            });
-        }
-        Ok(())
-    }
-}
-
-/// A transport failure of a call to `host`. reqwest's message may hold the
-/// URL; ours never hold the token.
-fn transport_at(host: &str, e: &reqwest::Error) -> ApiError {
-    ApiError::Transport {
-        host: host.to_string(),
-        message: if e.is_timeout() {
-            "timed out".into()
-        } else if e.is_connect() {
-            "could not connect".into()
-        } else {
-            "connection broken".into()
-        },
-    }
-}
-
-/// An answer's JSON, or the error it carries: Meta's error object (with the
-/// rate-limit estimate of the usage headers), a passing failure for a
-/// non-JSON 5xx (a proxy's or load balancer's error page, retried like a
-/// timeout), or an undecodable answer.
-fn read_answer(
-    host: &str,
-    status: u16,
-    body: &[u8],
-    usage: Option<Usage>,
-) -> Result<Value, ApiError> {
-    let value: Value = match serde_json::from_slice(body) {
-        Ok(v) => v,
-        Err(_) if status >= 500 => {
-            return Err(ApiError::Transport {
-                host: host.to_string(),
-                message: format!("HTTP {status} without a Graph API answer"),
-            })
-        }
-        Err(_) => {
-            return Err(ApiError::Decode {
-                host: host.to_string(),
-                message: format!(
-                    "HTTP {status} with a body that is not JSON ({} bytes)",
-                    body.len()
-                ),
-            })
-        }
-    };
-    if let Some(err) = value.get("error") {
-        let mut meta: MetaError =
-            serde_json::from_value(err.clone()).map_err(|e| ApiError::Decode {
-                host: host.to_string(),
-                message: format!("HTTP {status} with an error object postwright cannot read: {e}"),
-            })?;
-        meta.http_status = status;
-        if meta.class() == ErrorClass::RateLimited {
-            meta.regain = usage.and_then(|u| u.regain);
-        }
-        return Err(ApiError::Meta(Box::new(meta)));
-    }
-    Ok(value)
-}
-
-/// `base · 2^attempt` plus up to `base` of jitter, so many clients retrying
-/// at once spread out.
-fn backoff(base: Duration, attempt: u32) -> Duration {
-    use std::hash::{BuildHasher, Hasher};
-    let random = std::collections::hash_map::RandomState::new()
-        .build_hasher()
-        .finish();
-    let base_ms = u64::try_from(base.as_millis()).unwrap_or(u64::MAX);
-    let jitter = random % base_ms.max(1);
-    Duration::from_millis(
-        base_ms
-            .saturating_mul(1 << attempt.min(10))
-            .saturating_add(jitter),
-    )
 }
 
 /// hex(HMAC-SHA256(key = app secret, message = token)).

@@ -1,0 +1,98 @@
+//! Instagram as a [`Publisher`]: the Graph API client behind the trait,
+//! with what differs between the two logins (deletes and resumable uploads
+//! need Facebook Login).
+
+use super::build::BuildJob;
+use super::{ApiError, Client};
+use crate::config::Login;
+use crate::platform::{
+    Capabilities, Comment, ContainerStatus, Feed, LiveMedia, Prepare, PrepareError, Prepared,
+    Publisher, Quota,
+};
+
+/// One Instagram account. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Instagram {
+    pub(super) client: Client,
+}
+
+impl Instagram {
+    pub fn new(client: Client) -> Instagram {
+        Instagram { client }
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+}
+
+impl Publisher for Instagram {
+    type Error = ApiError;
+
+    fn account(&self) -> &str {
+        self.client.user_id()
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        let facebook = self.client.login() == Login::Facebook;
+        Capabilities {
+            no_delete: (!facebook).then(|| {
+                "deleting posts is not supported with Instagram Login; delete it in the Instagram app, or use Facebook Login".into()
+            }),
+            resumable_upload: facebook,
+        }
+    }
+
+    async fn check_token(&self) -> Result<(), ApiError> {
+        self.client.identity().await.map(drop)
+    }
+
+    async fn quota(&self) -> Result<Quota, ApiError> {
+        self.client.quota().await
+    }
+
+    async fn prepare(&self, job: Prepare) -> Result<Prepared, PrepareError<ApiError>> {
+        BuildJob {
+            job,
+            publisher: self.clone(),
+        }
+        .build()
+        .await
+    }
+
+    async fn status(&self, container: &str) -> Result<ContainerStatus, ApiError> {
+        self.client.container_status(container).await
+    }
+
+    async fn publish(&self, container: &str) -> Result<String, ApiError> {
+        self.client.publish(container).await
+    }
+
+    async fn find_live(&self, feed: Feed, limit: usize) -> Result<Vec<LiveMedia>, ApiError> {
+        self.client.recent_media(feed == Feed::Stories, limit).await
+    }
+
+    async fn read(&self, media: &str) -> Result<LiveMedia, ApiError> {
+        self.client.media(media).await
+    }
+
+    async fn comments(&self, media: &str) -> Result<Vec<Comment>, ApiError> {
+        self.client.comments(media).await
+    }
+
+    async fn post_comment(&self, media: &str, text: &str) -> Result<String, ApiError> {
+        self.client.comment(media, text).await
+    }
+
+    async fn set_comments(&self, media: &str, enabled: bool) -> Result<(), ApiError> {
+        self.client.set_comments(media, enabled).await
+    }
+
+    /// Deleting twice is fine: a media that is gone is what was wanted.
+    async fn delete(&self, media: &str) -> Result<(), ApiError> {
+        match self.client.delete(media).await {
+            Err(err) if err.is_gone() => Ok(()),
+            other => other,
+        }
+    }
+}

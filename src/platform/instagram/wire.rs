@@ -1,0 +1,234 @@
+//! Meta's wire format of the answers apply reads: container `status_code`
+//! and `status` text, media fields (`media_type`, `media_product_type`,
+//! Meta's timestamps) and comments, read into the platform's words.
+
+use super::error::{self, ErrorClass};
+use crate::content::PostType;
+use crate::platform::{Comment, ContainerState, ContainerStatus, Failure, LiveMedia};
+use serde::Deserialize;
+
+/// Meta's `status_code` for a container's state.
+pub fn container_state(code: &str) -> ContainerState {
+    match code {
+        "IN_PROGRESS" => ContainerState::InProgress,
+        "FINISHED" => ContainerState::Finished,
+        "ERROR" => ContainerState::Error,
+        "EXPIRED" => ContainerState::Expired,
+        "PUBLISHED" => ContainerState::Published,
+        other => ContainerState::Unknown(other.to_string()),
+    }
+}
+
+/// `status_code` (and `status` text) of a container, as Meta sends them.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct StatusFields {
+    #[serde(default)]
+    pub status_code: String,
+    #[serde(default)]
+    pub status: Option<String>,
+}
+
+impl StatusFields {
+    /// The state, and for any other than IN_PROGRESS and FINISHED why it
+    /// cannot be published from here.
+    pub fn read(&self, container: &str) -> ContainerStatus {
+        let state = container_state(&self.status_code);
+        let failure = match state {
+            ContainerState::InProgress | ContainerState::Finished => None,
+            _ => Some(self.explain(container)),
+        };
+        ContainerStatus {
+            state,
+            code: self.status_code.clone(),
+            failure,
+        }
+    }
+
+    /// Why a container that ended ERROR or EXPIRED failed, for people, and
+    /// the class of its subcode (read from the `status` text).
+    pub fn explain(&self, container: &str) -> Failure {
+        let text = self.status.as_deref().unwrap_or("").trim();
+        let known = error::subcode_in_status(text).and_then(|c| error::subcode(c).map(|k| (c, k)));
+        match known {
+            Some((code, k)) => Failure {
+                message: format!(
+                    "Meta could not process the media (container {container} is {}, subcode {code}: {}); {}",
+                    self.status_code,
+                    k.meaning,
+                    k.advice.unwrap_or_else(|| k.class.advice())
+                ),
+                class: k.class,
+            },
+            None if self.status_code == "EXPIRED" => Failure {
+                message: format!("container {container} expired before it was published; the next apply builds a new one"),
+                class: ErrorClass::Expired,
+            },
+            None => Failure {
+                message: format!(
+                    "Meta could not process the media (container {container}: {} {text})",
+                    self.status_code
+                ),
+                class: ErrorClass::Other,
+            },
+        }
+    }
+}
+
+/// A published media as the API lists it (read into a [`LiveMedia`]).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub(super) struct MediaFields {
+    id: String,
+    #[serde(default)]
+    caption: Option<String>,
+    #[serde(default)]
+    media_type: Option<String>,
+    #[serde(default)]
+    media_product_type: Option<String>,
+    #[serde(default)]
+    permalink: Option<String>,
+    #[serde(default)]
+    timestamp: Option<String>,
+    #[serde(default)]
+    is_comment_enabled: Option<bool>,
+}
+
+impl From<MediaFields> for LiveMedia {
+    fn from(m: MediaFields) -> LiveMedia {
+        let kinds = [
+            PostType::Image,
+            PostType::Carousel,
+            PostType::Reel,
+            PostType::Story,
+        ]
+        .into_iter()
+        .filter(|k| media_type_matches(*k, &m))
+        .collect();
+        LiveMedia {
+            published: m.timestamp.as_deref().and_then(parse_meta_time),
+            id: m.id,
+            caption: m.caption,
+            permalink: m.permalink,
+            timestamp: m.timestamp,
+            comments_enabled: m.is_comment_enabled,
+            kinds,
+        }
+    }
+}
+
+/// Which post types a media's `media_type` and `media_product_type` fit.
+fn media_type_matches(kind: PostType, m: &MediaFields) -> bool {
+    let t = m.media_type.as_deref().unwrap_or("");
+    let p = m.media_product_type.as_deref().unwrap_or("");
+    match kind {
+        PostType::Image => t == "IMAGE" && p != "STORY",
+        PostType::Carousel => t == "CAROUSEL_ALBUM",
+        PostType::Reel => t == "VIDEO" || p == "REELS",
+        PostType::Story => p == "STORY" || p.is_empty(),
+    }
+}
+
+/// Meta writes `2026-12-01T08:00:00+0000`; jiff wants a colon in the offset.
+pub fn parse_meta_time(s: &str) -> Option<jiff::Timestamp> {
+    if let Ok(t) = s.parse() {
+        return Some(t);
+    }
+    if s.len() > 5 {
+        let (head, tail) = s.split_at(s.len() - 2);
+        return format!("{head}:{tail}").parse().ok();
+    }
+    None
+}
+
+/// A comment on a media.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub(super) struct CommentFields {
+    id: String,
+    #[serde(default)]
+    text: Option<String>,
+    #[serde(default)]
+    username: Option<String>,
+}
+
+impl From<CommentFields> for Comment {
+    fn from(c: CommentFields) -> Comment {
+        Comment {
+            id: c.id,
+            text: c.text,
+            username: c.username,
+        }
+    }
+}
+
+pub(super) const MEDIA_FIELDS: &str =
+    "id,caption,media_type,media_product_type,permalink,timestamp,is_comment_enabled";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(code: &str, status: Option<&str>) -> StatusFields {
+        StatusFields {
+            status_code: code.into(),
+            status: status.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn status_codes_read_into_states_with_the_failure_explained() {
+        for (code, state) in [
+            ("IN_PROGRESS", ContainerState::InProgress),
+            ("FINISHED", ContainerState::Finished),
+            ("ERROR", ContainerState::Error),
+            ("EXPIRED", ContainerState::Expired),
+            ("PUBLISHED", ContainerState::Published),
+            ("PAUSED", ContainerState::Unknown("PAUSED".into())),
+        ] {
+            let s = fields(code, None).read("c1");
+            assert_eq!(s.state, state, "{code}");
+            assert_eq!(s.code, code);
+            let waits = matches!(state, ContainerState::InProgress | ContainerState::Finished);
+            assert_eq!(s.failure.is_none(), waits, "{code}");
+        }
+        let error = fields(
+            "ERROR",
+            Some("Error: Media upload has failed with error code 2207026"),
+        )
+        .read("c1")
+        .failure
+        .unwrap();
+        assert_eq!(error.class, ErrorClass::Content);
+        assert!(
+            error.message.contains("subcode 2207026"),
+            "{}",
+            error.message
+        );
+        let expired = fields("EXPIRED", None).read("c1").failure.unwrap();
+        assert_eq!(expired.class, ErrorClass::Expired);
+    }
+
+    #[test]
+    fn media_fields_say_which_post_types_a_media_fits() {
+        let media = |t: &str, p: &str| -> LiveMedia {
+            MediaFields {
+                id: "m".into(),
+                caption: None,
+                media_type: Some(t.into()),
+                media_product_type: (!p.is_empty()).then(|| p.to_string()),
+                permalink: None,
+                timestamp: Some("2026-12-01T08:00:00+0000".into()),
+                is_comment_enabled: None,
+            }
+            .into()
+        };
+        use PostType::*;
+        assert_eq!(media("IMAGE", "FEED").kinds, vec![Image]);
+        assert_eq!(media("CAROUSEL_ALBUM", "FEED").kinds, vec![Carousel]);
+        assert_eq!(media("VIDEO", "REELS").kinds, vec![Reel]);
+        assert_eq!(media("IMAGE", "STORY").kinds, vec![Story]);
+        assert_eq!(media("VIDEO", "").kinds, vec![Reel, Story]);
+        assert_eq!(
+            media("IMAGE", "FEED").published,
+            "2026-12-01T08:00:00Z".parse().ok()
+        );
+    }
+}
