@@ -109,6 +109,22 @@ case "$command" in
     postwright "${global[@]}" --format github plan --offline ${extra[@]+"${extra[@]}"} || true
     rm -f "$plan_md"
     postwright "${global[@]}" --format markdown plan --offline --out "$plan_md" ${base[@]+"${base[@]}"} ${extra[@]+"${extra[@]}"} || true
+    # The feed as it will look, for the reviewers: a static site the next
+    # step uploads as an artifact, linked from the comment.
+    preview_dir=""
+    case "${GITHUB_EVENT_NAME:-}" in pull_request | pull_request_target)
+      if [ "${INPUT_PREVIEW:-true}" = "true" ] && [ -s "$plan_md" ]; then
+        if postwright "${global[@]}" preview --out "$out_dir/preview" ${base[@]+"${base[@]}"} >&2; then
+          preview_dir="$out_dir/preview"
+          runs="${GITHUB_SERVER_URL:-https://github.com}/${GITHUB_REPOSITORY:-}/actions/runs/${GITHUB_RUN_ID:-}"
+          printf '\n🖼 **[See the feed](%s#artifacts)**: the grid, the calendar and every post as Instagram shows them (artifact `postwright-preview`; open `index.html`).\n' "$runs" >> "$plan_md"
+        else
+          echo "::warning title=postwright::the feed preview could not be made"
+        fi
+      fi
+      ;;
+    esac
+    output preview-dir "$preview_dir"
     # No plan (a broken postwright.toml, say): the comment says why instead
     # of keeping the previous push's plan.
     if [ ! -s "$plan_md" ]; then

@@ -199,6 +199,8 @@ impl Runner {
             .env("GITHUB_EVENT_PATH", &event)
             .env("GITHUB_EVENT_NAME", "pull_request")
             .env("GITHUB_REPOSITORY", "kiln/feed")
+            .env("GITHUB_SERVER_URL", "https://github.com")
+            .env("GITHUB_RUN_ID", "4242")
             .env("GITHUB_SHA", "0123456789abcdef0123456789abcdef01234567")
             .env("GITHUB_API_URL", &self.api)
             .env("RUNNER_TEMP", &runner_temp)
@@ -357,12 +359,17 @@ fn the_comment_is_about_the_pull_request_and_never_stale() {
     git(work, &["commit", "-q", "-m", "edit and add"]);
     let event = json!({"pull_request": {"number": 7, "base": {"sha": base}}});
     let at = ["--at", "2026-12-02T00:00:00Z"].join(" ");
-    let (_, log, _) = runner.run_on(
+    let (_, log, outputs) = runner.run_on(
         work,
         &[("command", "plan"), ("args", &at)],
         &[],
         event.clone(),
     );
+    // The feed preview: made for the upload step, linked from the comment.
+    let preview = Path::new(&outputs["preview-dir"]);
+    assert!(preview.join("index.html").is_file(), "{outputs:?}\n{log}");
+    let site = fs::read_to_string(preview.join("index.html")).unwrap();
+    assert!(site.contains("data-grid"), "{site}");
     let body = {
         let gh = gh.lock().unwrap();
         assert_eq!(gh.comments.len(), 1, "{log}");
@@ -397,6 +404,12 @@ fn the_comment_is_about_the_pull_request_and_never_stale() {
     assert!(
         body.contains("**This pull request: 1 added, 1 edited. Plan: 1 invalid,"),
         "invalid first: {body}"
+    );
+    assert!(
+        body.contains(
+            "**[See the feed](https://github.com/kiln/feed/actions/runs/4242#artifacts)**"
+        ),
+        "{body}"
     );
 
     // Next push breaks the config: the comment says so.
