@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Measures `postwright validate` and `postwright plan` over N generated posts
-# (default 10000), plan with an N-entry state record (every post published).
+# Measures `postwright validate`, `postwright plan` and `postwright preview`
+# over N generated posts (default 10000), plan and preview with an N-entry
+# state record (every post published); preview cold and warm.
 # Usage: scripts/bench.sh [N]    — prints wall-clock time and peak memory of 5 runs each.
 # Posts are a mix of images, carousels, reels and stories, sharing the media
 # of example-content, so the run also exercises the media header cache.
@@ -58,3 +59,11 @@ print(f"state record: {len(posts)} entries, {os.path.getsize(os.path.join(d, '.p
 PY
 echo "plan over $n posts with that state:"
 measure plan --at 2027-02-01T00:00:00Z
+echo "preview over $n posts with that state, cold (no thumbnail cache):"
+for run in 1 2 3 4 5; do
+  rm -rf "$dir/.postwright/cache" "$dir/site"
+  /usr/bin/time -f "  run $run: %e s wall, %M KB peak RSS" "$bin" --repo "$dir" preview --at 2027-02-01T00:00:00Z --out "$dir/site" >/dev/null 2>>"$dir/time.log" || true
+  tail -1 "$dir/time.log"
+done
+echo "preview, warm (thumbnails cached):"
+measure preview --at 2027-02-01T00:00:00Z --out "$dir/site"

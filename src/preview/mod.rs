@@ -166,9 +166,17 @@ fn thumbnail(
             let cache = thumb::cache_dir(inputs.repo);
             match thumb::thumbnail(&inputs.repo.join(path), info, &cache) {
                 Ok(made) => {
-                    let name = format!("media/{}.jpg", html::file_name(&e.id));
+                    // Named by content: posts sharing a picture share the
+                    // file, copied once.
+                    let file = made.file_name().map_or_else(
+                        || html::file_name(&e.id),
+                        |n| n.to_string_lossy().into_owned(),
+                    );
+                    let name = format!("media/{file}");
                     std::fs::create_dir_all(out_dir.join("media"))?;
-                    std::fs::copy(&made, out_dir.join(&name))?;
+                    if !out_dir.join(&name).is_file() {
+                        std::fs::copy(&made, out_dir.join(&name))?;
+                    }
                     let (width, height) = image::image_dimensions(&made).unwrap_or((3, 4));
                     let img = format!("<img src=\"{}\" alt=\"\">", escape(&name));
                     shown.insert(
