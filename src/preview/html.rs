@@ -7,6 +7,12 @@ use crate::plan::{Action, Entry};
 use jiff::civil::Date;
 use std::fmt::Write as _;
 
+/// The share of a story's height, top and bottom, the app's interface
+/// covers: Meta's guidance for stories is to keep about 14% (250 px of
+/// 1920) at each end free of text and logos (as quoted in
+/// <https://shotstack.io/learn/vertical-video-safe-zones/>).
+pub const STORY_SAFE_PERCENT: u32 = 14;
+
 /// The page head: styles inline, nothing loaded from anywhere.
 pub const HEAD: &str = r#"<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -29,6 +35,8 @@ h1{font-size:20px}h2{font-size:16px;margin-top:28px}.at{color:#737373}
 .crop{position:relative;overflow:hidden;max-width:320px;margin:8px 0}.crop img{width:100%;height:100%;display:block}
 .cut{position:absolute;box-shadow:0 0 0 9999px rgba(0,0,0,.45);outline:1px dashed #fff}
 .tile.pr{outline:3px solid #f77737;outline-offset:-3px}
+.story9{position:relative;aspect-ratio:9/16;max-width:240px;overflow:hidden;background:#000;margin:8px 0}.story9 img{width:100%;height:100%;object-fit:cover;display:block}
+.safe{position:absolute;left:0;right:0;height:14%;background:rgba(0,0,0,.45)}.safe.top{top:0}.safe.bottom{bottom:0}
 details.more{display:inline}details.more summary{display:inline;color:#737373;cursor:pointer}
 </style></head><body>
 "#;
@@ -136,8 +144,16 @@ pub fn card(inputs: &Inputs<'_>, e: &Entry, shown: Option<&Shown>) -> String {
             escape(&crate::time::local(t, inputs.tz))
         );
     }
-    // The picture with what the grid's 3:4 tile cuts off shaded.
-    if let Some(s) = shown {
+    // A story at 9:16 with the bands the app's interface covers shaded;
+    // a feed picture with what the grid's 3:4 tile cuts off shaded.
+    if let (Some(s), Some(PostType::Story)) = (shown, e.kind) {
+        let _ = write!(
+            out,
+            "<div class=story9 data-story><img src=\"{}\" alt=\"\"><div class=\"safe top\"></div><div class=\"safe bottom\"></div></div><div class=meta>shaded: the top and bottom {}% the app's profile and reply bars cover</div>",
+            escape(&s.file),
+            STORY_SAFE_PERCENT
+        );
+    } else if let Some(s) = shown {
         let (l, t, w, h) = grid_crop(s.width, s.height);
         let pct = |f: f64| format!("{:.2}%", f * 100.0);
         let _ = write!(

@@ -238,6 +238,15 @@ pub fn write(inputs: &Inputs<'_>, out_dir: &Path) -> std::io::Result<usize> {
         );
     }
     page.push_str("</div>");
+    // Stories are not on the grid; their cards show them too.
+    for e in inputs
+        .plan
+        .entries
+        .iter()
+        .filter(|e| e.kind == Some(crate::content::PostType::Story))
+    {
+        thumbnail(inputs, out_dir, e, &mut shown)?;
+    }
     page.push_str(&html::calendar(inputs));
     page.push_str("<h2>Posts</h2>");
     for e in &inputs.plan.entries {

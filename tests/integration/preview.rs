@@ -82,6 +82,16 @@ fn the_grid_shows_the_feed_newest_first_and_the_site_is_self_contained() {
         let file = src.split('"').next().unwrap();
         assert!(site.join(file).is_file(), "{file} is in the site");
     }
+    // The story is not on the grid; its card shows it at 9:16 with the
+    // interface's bands shaded.
+    let stories = plan["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "story")
+        .count();
+    assert!(stories > 0);
+    assert_eq!(html.matches("data-story").count(), stories);
     // A month calendar and a card per post.
     assert!(html.contains("data-calendar"), "calendar");
     assert_eq!(
