@@ -169,6 +169,22 @@ pub fn card(inputs: &Inputs<'_>, e: &Entry, shown: Option<&Shown>) -> String {
         );
     }
     if let Some(post) = inputs.posts.get(e.id.as_str()) {
+        // A reel's (or a video story's) length, as the app shows it.
+        let video = post
+            .media
+            .iter()
+            .find_map(|m| match m.info().map(|i| &i.format) {
+                Some(crate::media::Format::Video(v)) => Some(v.duration_ms),
+                _ => None,
+            });
+        if let (Some(ms), Some(PostType::Reel | PostType::Story)) = (video, e.kind) {
+            let _ = write!(
+                out,
+                "<div class=meta data-duration=\"{ms}\">video, {}:{:02}</div>",
+                ms / 60_000,
+                (ms / 1000) % 60
+            );
+        }
         let f = &post.post.fields;
         if let Some(c) = &f.caption {
             let _ = write!(out, "<p class=caption>{}</p>", caption_html(c));

@@ -92,6 +92,11 @@ fn the_grid_shows_the_feed_newest_first_and_the_site_is_self_contained() {
         .count();
     assert!(stories > 0);
     assert_eq!(html.matches("data-story").count(), stories);
+    // The reel's length on its card (glaze-reel.mp4 is 8 s).
+    assert!(
+        html.contains("data-duration=\"8000\">video, 0:08"),
+        "reel duration"
+    );
     // A month calendar and a card per post.
     assert!(html.contains("data-calendar"), "calendar");
     assert_eq!(
