@@ -148,11 +148,13 @@ pub enum Command {
     /// to stdout or to --out (mode 0600), nowhere else.
     #[command(subcommand)]
     Auth(AuthCommand),
-    /// See the feed before it goes out: write a static site (index.html and
-    /// the images it shows) with the profile grid as Instagram shows it
-    /// (3:4 tiles, newest top-left; upcoming posts outlined), a month
-    /// calendar, and each post as a card with its problems. Self-contained:
-    /// open it from the folder, an artifact or GitHub Pages.
+    /// See the feed before it goes out: the grid, a calendar and every post, as a static site.
+    ///
+    /// Writes index.html and the images it shows: the profile grid as
+    /// Instagram shows it (3:4 tiles, newest top-left; upcoming posts
+    /// outlined, a pull request's in orange with --base), a month calendar,
+    /// and each post as a card with its problems and the grid's crop.
+    /// Self-contained: open it from the folder, an artifact or GitHub Pages.
     #[command(
         after_help = "Examples:\n  postwright preview --out preview\n  postwright preview --out preview --at 2026-12-05T18:00:00+01:00"
     )]
