@@ -274,6 +274,32 @@ fn make_plan(
     }))
 }
 
+/// `open` then `make_plan` for a command that only reads (status,
+/// preview): the plan at `at`, without --prune.
+fn read_plan(
+    g: &Globals,
+    format: Format,
+    at: Option<&str>,
+    out: &mut dyn Write,
+) -> Result<Result<Planned, Exit>, Failure> {
+    let (config, store) = match open(g, format, out)? {
+        Ok(o) => o,
+        Err(code) => return Ok(Err(code)),
+    };
+    make_plan(
+        g,
+        format,
+        config,
+        store.as_ref(),
+        Ask {
+            at,
+            prune: false,
+            read_only: true,
+        },
+        out,
+    )
+}
+
 /// The plan's output with what the scan left out: the warnings for files
 /// that look like posts but are not read, and one line per folder scanned
 /// (a `scanned` array and a `left_out` list in JSON), so no file is skipped

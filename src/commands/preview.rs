@@ -1,6 +1,6 @@
 //! `postwright preview`: the feed before it goes out, as a static site.
 
-use super::{make_plan, open, Ask, Exit, Failure, Globals, Planned};
+use super::{read_plan, Exit, Failure, Globals, Planned};
 use crate::report::Format;
 use std::io::Write;
 use std::path::Path;
@@ -13,28 +13,13 @@ pub fn preview(
     base: Option<&str>,
     out: &mut dyn Write,
 ) -> Result<Exit, Failure> {
-    let (config, store) = match open(g, format, out)? {
-        Ok(o) => o,
-        Err(code) => return Ok(code),
-    };
     let Planned {
         mut plan,
         config,
         posts,
         state,
         ..
-    } = match make_plan(
-        g,
-        format,
-        config,
-        store.as_ref(),
-        Ask {
-            at,
-            prune: false,
-            read_only: true,
-        },
-        out,
-    )? {
+    } = match read_plan(g, format, at, out)? {
         Ok(p) => p,
         Err(code) => return Ok(code),
     };

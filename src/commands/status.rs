@@ -1,6 +1,6 @@
 //! `postwright status`: the state record, and what is due next.
 
-use super::{make_plan, open, Ask, Exit, Failure, Globals, Planned};
+use super::{read_plan, Exit, Failure, Globals, Planned};
 use crate::plan::Action;
 use crate::report::{self, Format};
 use crate::state::Status;
@@ -9,27 +9,12 @@ use std::io::Write;
 
 /// `postwright status`: the state record, and what is due next.
 pub fn status(g: &Globals, format: Format, out: &mut dyn Write) -> Result<Exit, Failure> {
-    let (config, store) = match open(g, format, out)? {
-        Ok(o) => o,
-        Err(code) => return Ok(code),
-    };
     let Planned {
         plan,
         config,
         state,
         ..
-    } = match make_plan(
-        g,
-        format,
-        config,
-        store.as_ref(),
-        Ask {
-            at: None,
-            prune: false,
-            read_only: true,
-        },
-        out,
-    )? {
+    } = match read_plan(g, format, None, out)? {
         Ok(p) => p,
         Err(code) => return Ok(code),
     };

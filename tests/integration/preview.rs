@@ -6,6 +6,7 @@
 use crate::common::{copy_dir, postwright, root};
 use serde_json::Value;
 use std::fs;
+use std::path::{Path, PathBuf};
 
 const AT: &str = "2026-11-25T12:00:00Z";
 
@@ -25,16 +26,24 @@ fn grid_ids(html: &str) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn the_grid_shows_the_feed_newest_first_and_the_site_is_self_contained() {
+/// A copy of example-content, with `edit` applied to it, previewed with
+/// `args` (after `preview --at AT`): the temp dir, the repo, the site and
+/// its index.html.
+fn previewed(
+    args: &[&str],
+    edit: impl FnOnce(&Path),
+) -> (tempfile::TempDir, PathBuf, PathBuf, String) {
     let temp = tempfile::tempdir().unwrap();
     let repo = temp.path().join("feed");
     copy_dir(&root().join("example-content"), &repo);
+    edit(&repo);
     let site = temp.path().join("site");
     let out = postwright(temp.path())
         .arg("--repo")
         .arg(&repo)
-        .args(["preview", "--at", AT, "--out"])
+        .args(["preview", "--at", AT])
+        .args(args)
+        .arg("--out")
         .arg(&site)
         .output()
         .unwrap();
@@ -44,6 +53,12 @@ fn the_grid_shows_the_feed_newest_first_and_the_site_is_self_contained() {
         String::from_utf8_lossy(&out.stderr)
     );
     let html = fs::read_to_string(site.join("index.html")).unwrap();
+    (temp, repo, site, html)
+}
+
+#[test]
+fn the_grid_shows_the_feed_newest_first_and_the_site_is_self_contained() {
+    let (temp, repo, site, html) = previewed(&[], |_| {});
 
     // The grid's order is the plan's posts that go on the grid (no
     // stories, no drafts), by publish time, newest top-left.
@@ -107,28 +122,13 @@ fn the_grid_shows_the_feed_newest_first_and_the_site_is_self_contained() {
 
 #[test]
 fn what_a_post_says_is_shown_as_text_never_as_markup() {
-    let temp = tempfile::tempdir().unwrap();
-    let repo = temp.path().join("feed");
-    copy_dir(&root().join("example-content"), &repo);
-    fs::write(
-        repo.join("posts/2026-12-20-hostile.md"),
-        "---\npublish_at: 2026-12-20 09:00\nmedia: [../media/studio.jpg]\nfirst_comment: \"<img src=x onerror=alert(1)>\"\n---\n<script>alert('pwned')</script> #ok\n",
-    )
-    .unwrap();
-    let site = temp.path().join("site");
-    let out = postwright(temp.path())
-        .arg("--repo")
-        .arg(&repo)
-        .args(["preview", "--at", AT, "--out"])
-        .arg(&site)
-        .output()
+    let (_temp, _, _, html) = previewed(&[], |repo| {
+        fs::write(
+            repo.join("posts/2026-12-20-hostile.md"),
+            "---\npublish_at: 2026-12-20 09:00\nmedia: [../media/studio.jpg]\nfirst_comment: \"<img src=x onerror=alert(1)>\"\n---\n<script>alert('pwned')</script> #ok\n",
+        )
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let html = fs::read_to_string(site.join("index.html")).unwrap();
+    });
     assert!(!html.contains("<script>alert"), "escaped");
     assert!(html.contains("&lt;script&gt;alert(&#39;pwned&#39;)&lt;/script&gt;"));
     assert!(!html.contains("<img src=x"), "escaped");
@@ -177,24 +177,8 @@ fn mean(img: &image::RgbImage, x0: u32, y0: u32, w: u32, h: u32) -> [f64; 3] {
 
 #[test]
 fn in_a_browser_the_grid_renders_at_phone_and_desktop_widths() {
-    let temp = tempfile::tempdir().unwrap();
-    let repo = temp.path().join("feed");
-    copy_dir(&root().join("example-content"), &repo);
-    let site = temp.path().join("site");
-    let out = postwright(temp.path())
-        .arg("--repo")
-        .arg(&repo)
-        .args(["preview", "--at", AT, "--out"])
-        .arg(&site)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (temp, _, site, html) = previewed(&[], |_| {});
     let url = format!("file://{}", site.join("index.html").display());
-    let html = fs::read_to_string(site.join("index.html")).unwrap();
     let expected = grid_ids(&html);
 
     // The DOM the browser built: the same tiles, in the same order.
@@ -268,30 +252,15 @@ fn in_a_browser_the_grid_renders_at_phone_and_desktop_widths() {
 #[test]
 fn a_pull_requests_tiles_are_highlighted_and_cards_show_the_grid_crop() {
     use crate::common::git;
-    let temp = tempfile::tempdir().unwrap();
-    let repo = temp.path().join("feed");
-    copy_dir(&root().join("example-content"), &repo);
-    git(&repo, &["init", "-q", "-b", "main"]);
-    git(&repo, &["add", "-A"]);
-    git(&repo, &["commit", "-q", "-m", "feed"]);
-    git(&repo, &["checkout", "-q", "-b", "edit"]);
-    let post = repo.join("posts/2026-12-01-studio.md");
-    let text = fs::read_to_string(&post).unwrap();
-    fs::write(&post, format!("{text}Now with more bowls.\n")).unwrap();
-    let site = temp.path().join("site");
-    let out = postwright(temp.path())
-        .arg("--repo")
-        .arg(&repo)
-        .args(["preview", "--at", AT, "--base", "main", "--out"])
-        .arg(&site)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let html = fs::read_to_string(site.join("index.html")).unwrap();
+    let (_temp, _, _, html) = previewed(&["--base", "main"], |repo| {
+        git(repo, &["init", "-q", "-b", "main"]);
+        git(repo, &["add", "-A"]);
+        git(repo, &["commit", "-q", "-m", "feed"]);
+        git(repo, &["checkout", "-q", "-b", "edit"]);
+        let post = repo.join("posts/2026-12-01-studio.md");
+        let text = fs::read_to_string(&post).unwrap();
+        fs::write(&post, format!("{text}Now with more bowls.\n")).unwrap();
+    });
     let tile = |id: &str| {
         let at = html.find(&format!("data-post=\"{id}\"")).unwrap();
         html[..at].rsplit("<a ").next().unwrap().to_string()
