@@ -167,6 +167,33 @@ pub fn json(plan: &Plan) -> String {
     s
 }
 
+/// The pull request's posts as a small grid of tiles, when their pictures
+/// have public URLs (`[media] base_url`): three a row, as on the profile.
+fn tiles(entries: &[&Entry]) -> String {
+    let urls: Vec<&str> = entries
+        .iter()
+        .filter_map(|e| e.media.iter().find(|m| is_image_url(m)))
+        .map(String::as_str)
+        .take(9)
+        .collect();
+    if urls.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("<table><tr>");
+    for (i, url) in urls.iter().enumerate() {
+        if i > 0 && i % 3 == 0 {
+            out.push_str("</tr><tr>");
+        }
+        let _ = write!(
+            out,
+            "<td><img src=\"{}\" width=\"120\"></td>",
+            url.replace('"', "%22")
+        );
+    }
+    out.push_str("</tr></table>\n\n");
+    out
+}
+
 fn is_image_url(url: &str) -> bool {
     let lower = url.to_ascii_lowercase();
     let path = lower.split(['?', '#']).next().unwrap_or("");
@@ -325,6 +352,7 @@ pub fn markdown(plan: &Plan, tz: &TimeZone) -> String {
     if mine.is_empty() && pr.deleted.is_empty() {
         out.push_str("No post changes.\n");
     } else if !mine.is_empty() {
+        out.push_str(&tiles(&mine));
         table(&mut out, &mine, tz, true);
     }
     for file in &pr.deleted {
@@ -399,4 +427,46 @@ pub fn github_output(plan: &Plan, tz: &TimeZone, prefix: &str) -> String {
     // The log is not a terminal: no colour.
     out.push_str(&style::strip(&human(plan, tz)));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(id: &str, media: &[&str]) -> Entry {
+        Entry {
+            media: media.iter().map(|m| m.to_string()).collect(),
+            ..Entry::new(
+                id,
+                &format!("posts/{id}.md"),
+                Action::Publish,
+                String::new(),
+            )
+        }
+    }
+
+    #[test]
+    fn a_pull_requests_public_pictures_are_a_small_grid() {
+        let a = entry(
+            "a",
+            &["https://raw.githubusercontent.com/o/r/s/media/a.jpg"],
+        );
+        let b = entry("b", &["media/b.jpg"]);
+        let c = entry(
+            "c",
+            &["https://example.com/c.mp4", "https://example.com/c.JPG?x=1"],
+        );
+        let html = tiles(&[&a, &b, &c]);
+        assert_eq!(html.matches("<img ").count(), 2, "{html}");
+        assert!(html.contains("media/a.jpg\" width=\"120\""), "{html}");
+        assert!(html.contains("c.JPG?x=1"), "{html}");
+        assert_eq!(tiles(&[&b]), "", "no public picture, no grid");
+        let many: Vec<Entry> = (0..12)
+            .map(|i| entry(&i.to_string(), &["https://x.io/p.jpg"]))
+            .collect();
+        let refs: Vec<&Entry> = many.iter().collect();
+        let html = tiles(&refs);
+        assert_eq!(html.matches("<img ").count(), 9, "at most three rows");
+        assert_eq!(html.matches("</tr><tr>").count(), 2);
+    }
 }
