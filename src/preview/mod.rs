@@ -58,6 +58,7 @@ pub struct Inputs<'a> {
 }
 
 /// A thumbnail the site shows: its file in the site and its size.
+#[derive(Debug, Clone)]
 pub struct Shown {
     pub file: String,
     pub width: u32,
@@ -148,6 +149,7 @@ fn thumbnail(
     out_dir: &Path,
     e: &Entry,
     shown: &mut HashMap<String, Shown>,
+    made: &mut HashMap<String, Result<Shown, String>>,
 ) -> std::io::Result<String> {
     let Some(post) = inputs.posts.get(e.id.as_str()) else {
         return Ok("<div class=ph>no preview</div>".into());
@@ -163,37 +165,49 @@ fn thumbnail(
     };
     match &m.source {
         Source::File { path, info } if !m.is_video => {
-            let cache = thumb::cache_dir(inputs.repo);
-            match thumb::thumbnail(&inputs.repo.join(path), info, &cache) {
-                Ok(made) => {
-                    // Named by content: posts sharing a picture share the
-                    // file, copied once.
-                    let file = made.file_name().map_or_else(
-                        || html::file_name(&e.id),
-                        |n| n.to_string_lossy().into_owned(),
-                    );
-                    let name = format!("media/{file}");
-                    std::fs::create_dir_all(out_dir.join("media"))?;
-                    if !out_dir.join(&name).is_file() {
-                        std::fs::copy(&made, out_dir.join(&name))?;
-                    }
-                    let (width, height) = image::image_dimensions(&made).unwrap_or((3, 4));
-                    let img = format!("<img src=\"{}\" alt=\"\">", escape(&name));
-                    shown.insert(
-                        e.id.clone(),
-                        Shown {
-                            file: name,
-                            width,
-                            height,
-                        },
-                    );
-                    Ok(img)
+            // Many posts share a picture: its thumbnail is made (read,
+            // hashed, decoded or found in the cache) and copied once a run.
+            if !made.contains_key(path) {
+                let site_image = site_image(inputs, out_dir, path, info)?;
+                made.insert(path.clone(), site_image);
+            }
+            match &made[path] {
+                Ok(image) => {
+                    shown.insert(e.id.clone(), image.clone());
+                    Ok(format!("<img src=\"{}\" alt=\"\">", escape(&image.file)))
                 }
-                Err(why) => Ok(format!("<div class=ph>no preview: {}</div>", escape(&why))),
+                Err(why) => Ok(format!("<div class=ph>no preview: {}</div>", escape(why))),
             }
         }
         _ => Ok("<div class=ph>video</div>".into()),
     }
+}
+
+/// The thumbnail of the repo's JPEG `path` in the site, named by content.
+fn site_image(
+    inputs: &Inputs<'_>,
+    out_dir: &Path,
+    path: &str,
+    info: &crate::media::MediaInfo,
+) -> std::io::Result<Result<Shown, String>> {
+    let cache = thumb::cache_dir(inputs.repo);
+    let made = match thumb::thumbnail(&inputs.repo.join(path), info, &cache) {
+        Ok(made) => made,
+        Err(why) => return Ok(Err(why)),
+    };
+    let file = made.file_name().map_or_else(
+        || html::file_name(path),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let name = format!("media/{file}");
+    std::fs::create_dir_all(out_dir.join("media"))?;
+    std::fs::copy(&made, out_dir.join(&name))?;
+    let (width, height) = image::image_dimensions(&made).unwrap_or((3, 4));
+    Ok(Ok(Shown {
+        file: name,
+        width,
+        height,
+    }))
 }
 
 fn marker(e: &Entry) -> &'static str {
@@ -216,6 +230,7 @@ pub fn write(inputs: &Inputs<'_>, out_dir: &Path) -> std::io::Result<usize> {
         escape(&crate::time::local(inputs.plan.at, inputs.tz))
     );
     let mut shown = HashMap::new();
+    let mut made = HashMap::new();
     page.push_str("<h2>Grid</h2><div class=grid data-grid>");
     for t in &tiles {
         let e = t.entry;
@@ -233,7 +248,7 @@ pub fn write(inputs: &Inputs<'_>, out_dir: &Path) -> std::io::Result<usize> {
             "<a class=\"tile {state}\" data-post=\"{}\" href=\"#post-{}\">{}{}</a>",
             escape(&e.id),
             escape(&e.id),
-            thumbnail(inputs, out_dir, e, &mut shown)?,
+            thumbnail(inputs, out_dir, e, &mut shown, &mut made)?,
             marker(e)
         );
     }
@@ -245,7 +260,7 @@ pub fn write(inputs: &Inputs<'_>, out_dir: &Path) -> std::io::Result<usize> {
         .iter()
         .filter(|e| e.kind == Some(crate::content::PostType::Story))
     {
-        thumbnail(inputs, out_dir, e, &mut shown)?;
+        thumbnail(inputs, out_dir, e, &mut shown, &mut made)?;
     }
     page.push_str(&html::calendar(inputs));
     page.push_str("<h2>Posts</h2>");
