@@ -127,7 +127,7 @@ pub async fn inspect(
     let mut out = Inspection {
         account: name.to_string(),
         login: account.login,
-        token_env: account.token_env.clone(),
+        token_env: account.token_env().to_string(),
         user_id: None,
         username: None,
         kind: None,
@@ -148,7 +148,7 @@ pub async fn inspect(
     };
     let refresh = format!(
         "run `postwright auth refresh --account {name}` (or re-authorize) and update {}",
-        account.token_env
+        account.token_env()
     );
     match client.identity().await {
         Ok(me) => {
@@ -156,7 +156,7 @@ pub async fn inspect(
             if id != account.user_id {
                 out.errors.push(format!(
                     "the token in {} acts for Instagram account {id}, not {} as postwright.toml says",
-                    account.token_env, account.user_id
+                    account.token_env(), account.user_id
                 ));
             }
             out.user_id = Some(id);
@@ -171,7 +171,7 @@ pub async fn inspect(
         Err(e) if e.class().stops_account() && e.class() != ErrorClass::RateLimited => {
             out.errors.push(format!(
                 "the token in {} does not work: {e}; {refresh}",
-                account.token_env
+                account.token_env()
             ));
             return Ok(out);
         }
@@ -204,11 +204,11 @@ pub async fn inspect(
     if !debug.is_valid {
         out.errors.push(format!(
             "Meta reports the token in {} as no longer valid; {refresh}",
-            account.token_env
+            account.token_env()
         ));
     }
     if let Some(at) = out.expires_at {
-        let var = &account.token_env;
+        let var = account.token_env();
         deadline(
             &mut out,
             at,
@@ -224,7 +224,7 @@ pub async fn inspect(
         .filter(|s| *s > 0)
         .and_then(|s| Timestamp::from_second(s).ok())
     {
-        let var = &account.token_env;
+        let var = account.token_env();
         let relogin = format!(
             "the account's owner must log in to the app again (re-authorize), then update {var}"
         );

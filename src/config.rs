@@ -39,17 +39,75 @@ pub struct Config {
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct Account {
-    /// Instagram professional account id.
+    /// Where the account is (default `instagram`).
+    #[serde(default)]
+    pub platform: Platform,
+    /// The platform's user id: the Instagram professional account id, or
+    /// the Threads user id.
     pub user_id: String,
+    /// Instagram only.
     #[serde(default)]
     pub login: Login,
     /// The environment variable holding the token (never the token itself).
-    #[serde(default = "default_token_env")]
-    pub token_env: String,
+    /// Default `INSTAGRAM_ACCESS_TOKEN`, or `THREADS_ACCESS_TOKEN` for a
+    /// Threads account.
+    #[serde(default)]
+    token_env: Option<String>,
 }
 
-fn default_token_env() -> String {
-    "INSTAGRAM_ACCESS_TOKEN".to_string()
+impl Account {
+    /// An account on `platform` whose token is in `token_env`.
+    pub fn new(platform: Platform, user_id: &str, login: Login, token_env: &str) -> Account {
+        Account {
+            platform,
+            user_id: user_id.to_string(),
+            login,
+            token_env: Some(token_env.to_string()),
+        }
+    }
+
+    /// The environment variable holding the token.
+    pub fn token_env(&self) -> &str {
+        self.token_env
+            .as_deref()
+            .unwrap_or(match self.platform {
+                Platform::Instagram => "INSTAGRAM_ACCESS_TOKEN",
+                Platform::Threads => "THREADS_ACCESS_TOKEN",
+            })
+    }
+}
+
+/// The platforms postwright publishes to. Each has its publisher behind
+/// [`crate::platform::Publisher`].
+#[derive(Debug, Clone, Copy, Default, Deserialize, serde::Serialize, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum Platform {
+    #[default]
+    Instagram,
+    Threads,
+}
+
+impl Platform {
+    pub fn name(self) -> &'static str {
+        match self {
+            Platform::Instagram => "instagram",
+            Platform::Threads => "threads",
+        }
+    }
+
+    /// The platform's name for people.
+    pub fn title(self) -> &'static str {
+        match self {
+            Platform::Instagram => "Instagram",
+            Platform::Threads => "Threads",
+        }
+    }
+}
+
+impl std::fmt::Display for Platform {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// Which login the token comes from; decides the Graph host and what is allowed.
@@ -70,6 +128,8 @@ pub struct Api {
     pub base_url: Option<String>,
     /// Replaces the resumable-upload host.
     pub upload_url: Option<String>,
+    /// Replaces the Threads host (`https://graph.threads.net`).
+    pub threads_url: Option<String>,
     /// First wait between container status checks, in ms (doubles up to 30 s).
     #[serde(default = "default_poll_interval")]
     pub poll_interval_ms: u64,
@@ -128,6 +188,7 @@ impl Default for Api {
             version: default_version(),
             base_url: None,
             upload_url: None,
+            threads_url: None,
             poll_interval_ms: default_poll_interval(),
             max_wait_secs: default_max_wait(),
             concurrency: default_concurrency(),

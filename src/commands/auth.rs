@@ -132,7 +132,7 @@ pub fn auth(
                 Some(at) => eprintln!(
                     "it expires {at} (in {}); store it in {} before the old one lapses",
                     crate::time::until(now, at),
-                    account.token_env
+                    account.token_env()
                 ),
                 None => eprintln!("Meta gave no expiry: it does not expire"),
             }

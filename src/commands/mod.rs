@@ -380,7 +380,7 @@ fn check_tokens(config: &crate::config::Config, plan: &Plan, format: Format) -> 
     let accounts: Vec<_> = acting
         .into_iter()
         .filter_map(|name| config.accounts.get_key_value(name))
-        .filter(|(_, a)| std::env::var(&a.token_env).is_ok_and(|t| !t.trim().is_empty()))
+        .filter(|(_, a)| std::env::var(a.token_env()).is_ok_and(|t| !t.trim().is_empty()))
         .collect();
     if accounts.is_empty() {
         return true;

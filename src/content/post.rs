@@ -4,7 +4,9 @@ use super::{Loaded, PostFile, Spans, Syntax};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// The kinds of post Instagram's publishing API supports.
+/// The kinds of post the platforms' publishing APIs support. `text` (no
+/// media) is Threads only; `story` is Instagram only. On Threads a `reel`
+/// is a video post.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PostType {
@@ -12,6 +14,7 @@ pub enum PostType {
     Carousel,
     Reel,
     Story,
+    Text,
 }
 
 impl fmt::Display for PostType {
@@ -21,6 +24,7 @@ impl fmt::Display for PostType {
             PostType::Carousel => "carousel",
             PostType::Reel => "reel",
             PostType::Story => "story",
+            PostType::Text => "text",
         })
     }
 }
@@ -109,6 +113,44 @@ impl MediaEntry {
     }
 }
 
+/// Who may reply to a Threads post (`threads: {reply_control: …}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReplyControl {
+    Everyone,
+    AccountsYouFollow,
+    MentionedOnly,
+    ParentPostAuthorOnly,
+    FollowersOnly,
+}
+
+impl ReplyControl {
+    /// The value Threads' `reply_control` parameter takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            ReplyControl::Everyone => "everyone",
+            ReplyControl::AccountsYouFollow => "accounts_you_follow",
+            ReplyControl::MentionedOnly => "mentioned_only",
+            ReplyControl::ParentPostAuthorOnly => "parent_post_author_only",
+            ReplyControl::FollowersOnly => "followers_only",
+        }
+    }
+}
+
+/// `threads:` or `instagram:` of a post: what that platform's accounts get
+/// instead of the post's own caption and media, and (in `threads:`) the
+/// options only Threads has. In a [`crate::validate::ValidPost`] the
+/// caption and media are already merged into the post's fields; the
+/// options stay here.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+pub struct Overrides {
+    pub caption: Option<String>,
+    pub media: Option<Vec<MediaEntry>>,
+    pub reply_control: Option<ReplyControl>,
+    pub topic_tag: Option<String>,
+    pub link_attachment: Option<String>,
+}
+
 /// `location_id` may be written as a number or a string; it is an id either way.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(untagged)]
@@ -132,8 +174,13 @@ impl fmt::Display for IdValue {
 pub struct PostFields {
     pub id: Option<String>,
     pub account: Option<String>,
+    /// The same post to several accounts, on any platforms (instead of
+    /// `account`).
+    pub accounts: Option<Vec<String>>,
     #[serde(rename = "type")]
     pub kind: Option<PostType>,
+    /// Empty: a text-only post (Threads).
+    #[serde(default)]
     pub media: Vec<MediaEntry>,
     pub caption: Option<String>,
     pub publish_at: Option<String>,
@@ -165,6 +212,10 @@ pub struct PostFields {
     /// it does not reach Instagram.
     #[serde(default)]
     pub allow_duplicate: bool,
+    /// What Threads accounts get instead, and Threads' own options.
+    pub threads: Option<Overrides>,
+    /// What Instagram accounts get instead.
+    pub instagram: Option<Overrides>,
 }
 
 /// A post file whose fields have the right shape (it passed the schema).

@@ -20,7 +20,7 @@ pub fn add_mask_lines(config: &Config, var: impl Fn(&str) -> Option<String>) -> 
     let names: BTreeSet<&str> = config
         .accounts
         .values()
-        .map(|a| a.token_env.as_str())
+        .map(|a| a.token_env())
         .collect();
     for name in names {
         let Some(value) = var(name) else { continue };

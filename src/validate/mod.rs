@@ -17,9 +17,12 @@ use std::path::Path;
 /// A post that passed every check: what `plan` and `apply` work from.
 #[derive(Debug, Clone)]
 pub struct ValidPost {
+    /// The post as this target gets it: the platform's `threads:` or
+    /// `instagram:` caption and media already in its fields.
     pub post: Post,
     pub kind: PostType,
     pub account: String,
+    pub platform: crate::config::Platform,
     pub publish_at: Option<Timestamp>,
     pub media: Vec<Resolved>,
     pub cover: Option<Resolved>,
@@ -481,6 +484,7 @@ pub fn check_post(loaded: content::Loaded, config: &Config, preflight: &mut Pref
     let valid = match (has_errors, account) {
         (false, Some(account)) => Some(ValidPost {
             kind,
+            platform: config.accounts[&account].platform,
             account,
             publish_at,
             media: media.into_iter().flatten().collect(),

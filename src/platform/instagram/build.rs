@@ -48,6 +48,12 @@ impl BuildJob {
     /// Every media URL checked first, so a post whose media Meta cannot
     /// fetch fails before it touches Instagram; then children, then parent.
     pub(super) async fn build(&self) -> Result<Prepared, BuildError> {
+        if self.job.post.media.is_empty() {
+            // Validate keeps text-only posts from Instagram accounts.
+            return Err(BuildError::Media(
+                "Instagram has no text-only posts; add media".into(),
+            ));
+        }
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
             .build()

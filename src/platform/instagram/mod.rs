@@ -111,11 +111,11 @@ pub struct Created {
 impl Client {
     /// A client for `account`, with the token read from its `token_env`.
     pub fn for_account(config: &Config, name: &str, account: &Account) -> Result<Client, ApiError> {
-        let token = std::env::var(&account.token_env)
+        let token = std::env::var(account.token_env())
             .ok()
             .filter(|t| !t.trim().is_empty())
             .ok_or_else(|| ApiError::MissingToken {
-                var: account.token_env.clone(),
+                var: account.token_env().to_string(),
                 account: name.to_string(),
             })?;
         let app_secret = std::env::var(APP_SECRET_ENV).ok().filter(|s| !s.is_empty());

@@ -257,6 +257,9 @@ pub fn container_params(
             // is_ai_generated on the items (changelog, 2026-06-22).
             labels(f, &mut parent);
         }
+        // Validate sends text-only posts to Threads accounts only, and the
+        // build refuses one before asking for parameters.
+        PostType::Text => {}
     }
     ContainerParams { items, parent }
 }
@@ -284,6 +287,7 @@ mod tests {
             post: Post::from_loaded(*loaded).expect("typed"),
             kind,
             account: "a".into(),
+            platform: crate::config::Platform::Instagram,
             publish_at: None,
             media,
             cover: None,

@@ -124,6 +124,7 @@ fn media_type_matches(kind: PostType, m: &MediaFields) -> bool {
         PostType::Carousel => t == "CAROUSEL_ALBUM",
         PostType::Reel => t == "VIDEO" || p == "REELS",
         PostType::Story => p == "STORY" || p.is_empty(),
+        PostType::Text => false,
     }
 }
 
