@@ -115,6 +115,16 @@ rules! {
     AltTextTooLong = "alt-text-too-long", Error;
     /// A file that looks like a post (or is named on the command line) but is not read as one.
     NotAPost = "not-a-post", Warning;
+    /// A post type or field the account's platform does not have (a story or a `first_comment` on Threads, a text-only post on Instagram).
+    NotOnPlatform = "not-on-platform", Error;
+    /// A Threads post's text over 500 characters (emoji counted by their UTF-8 bytes).
+    ThreadsTextTooLong = "threads-text-too-long", Error;
+    /// A Threads post with more than 5 distinct links in its text.
+    TooManyLinks = "too-many-links", Error;
+    /// A Threads `topic_tag` that is empty, over 50 characters, or has a `.` or `&`.
+    TopicTag = "topic-tag", Error;
+    /// A field that is not sent to this platform (Instagram's own fields on a post going only to Threads).
+    NotSent = "not-sent", Warning;
     /// An account id that is still the placeholder `postwright init` wrote.
     PlaceholderId = "placeholder-id", Warning;
     /// A post file that is not a regular file inside the repo (a symlink out, dangling or looping; a FIFO, socket or device).
@@ -171,6 +181,10 @@ pub struct Problem {
     /// slice, not a Vec: the same small-problem reason as [`End`].
     #[serde(skip_serializing_if = "<[Note]>::is_empty")]
     pub notes: Box<[Note]>,
+    /// Set when the problem concerns only this platform's accounts of a
+    /// post going to several platforms: its other targets are unaffected.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform: Option<crate::config::Platform>,
 }
 
 /// Where a problem's text ends: a [`Pos`] in half the space, because a
@@ -217,7 +231,23 @@ impl Problem {
             message: short(message.into()),
             help: None,
             notes: Box::default(),
+            platform: None,
         }
+    }
+
+    /// Marks the problem as one of `platform`'s targets only, and says so
+    /// in its message ("for Threads: …").
+    pub fn for_platform(mut self, platform: crate::config::Platform) -> Self {
+        if self.platform.is_none() {
+            self.message = format!("for {}: {}", platform.title(), self.message);
+            self.platform = Some(platform);
+        }
+        self
+    }
+
+    /// Whether the problem stops a post's target on `platform`.
+    pub fn blocks(&self, platform: crate::config::Platform) -> bool {
+        self.is_error() && self.platform.is_none_or(|p| p == platform)
     }
 
     /// Where the problem starts.
@@ -314,6 +344,9 @@ mod tests {
             .filter(|r| r.severity() == Severity::Warning)
             .map(|r| r.id())
             .collect();
-        assert_eq!(warnings, ["image-width", "not-a-post", "placeholder-id"]);
+        assert_eq!(
+            warnings,
+            ["image-width", "not-a-post", "not-sent", "placeholder-id"]
+        );
     }
 }

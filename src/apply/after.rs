@@ -10,13 +10,13 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
     /// Returns what is left for the next apply, with the reason.
     pub(super) async fn after_publish(&mut self, e: &PlanEntry) -> Result<Vec<String>, StateError> {
         let mut pending = Vec::new();
-        let Some(media_id) = self.journal.state.posts[&e.id].media_id.clone() else {
+        let Some(media_id) = self.journal.state[e.key()].media_id.clone() else {
             return Ok(pending);
         };
-        if self.journal.state.posts[&e.id].permalink.is_none() {
+        if self.journal.state[e.key()].permalink.is_none() {
             match self.publisher.read(&media_id).await {
                 Ok(m) => {
-                    let entry = self.journal.entry(&e.id).expect("recorded");
+                    let entry = self.journal.entry(e.key()).expect("recorded");
                     entry.permalink = m.permalink;
                     if let Some(t) = m.published {
                         entry.published_at = Some(t);
@@ -31,19 +31,19 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
                 )),
             }
         }
-        let Some(post) = self.ctx.posts.get(&e.id).copied() else {
+        let Some(post) = self.ctx.posts.get(&e.key()).copied() else {
             return Ok(pending);
         };
         if let (Some(text), None) = (
             &post.post.fields.first_comment,
-            &self.journal.state.posts[&e.id].first_comment_id,
+            &self.journal.state[e.key()].first_comment_id,
         ) {
             match self.first_comment(e, &media_id, text).await {
                 Ok(id) => {
                     self.progress
                         .line(&format!("✓ {}: first comment {id}", e.file));
                     self.journal
-                        .entry(&e.id)
+                        .entry(e.key())
                         .expect("recorded")
                         .first_comment_id = Some(id);
                     self.journal.save(&format!("first comment on {}", e.id))?;
@@ -56,12 +56,12 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
             }
         }
         if post.post.fields.comments == Some(false)
-            && self.journal.state.posts[&e.id].comments_enabled != Some(false)
+            && self.journal.state[e.key()].comments_enabled != Some(false)
         {
             match self.publisher.set_comments(&media_id, false).await {
                 Ok(()) => {
                     self.journal
-                        .entry(&e.id)
+                        .entry(e.key())
                         .expect("recorded")
                         .comments_enabled = Some(false);
                     self.journal.save(&format!("comments off on {}", e.id))?;
@@ -72,9 +72,9 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
                     err.explain()
                 )),
             }
-        } else if self.journal.state.posts[&e.id].comments_enabled.is_none() {
+        } else if self.journal.state[e.key()].comments_enabled.is_none() {
             self.journal
-                .entry(&e.id)
+                .entry(e.key())
                 .expect("recorded")
                 .comments_enabled = Some(true);
             self.journal.save(&format!("comments on {}", e.id))?;
@@ -148,7 +148,7 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
         if let (Some(enabled), Some(media_id)) = (e.comments_enabled, e.media_id.clone()) {
             match self.publisher.set_comments(&media_id, enabled).await {
                 Ok(()) => {
-                    if let Some(entry) = self.journal.entry(&e.id) {
+                    if let Some(entry) = self.journal.entry(e.key()) {
                         entry.comments_enabled = Some(enabled);
                     }
                     self.journal.save(&format!(
@@ -171,13 +171,12 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
         let wants_comment = self
             .ctx
             .posts
-            .get(&e.id)
+            .get(&e.key())
             .is_some_and(|p| p.post.fields.first_comment.is_some());
         let recorded = |s: &Self| {
             s.journal
                 .state
-                .posts
-                .get(&e.id)
+                .get(&e.id, e.acct())
                 .is_some_and(|r| r.first_comment_id.is_some())
         };
         if wants_comment && !recorded(self) {
@@ -208,7 +207,7 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
         }
         let Some(media_id) = e.media_id.clone() else {
             // Never went live (or unknown): nothing to delete on Instagram.
-            self.journal.state.posts.remove(&e.id);
+            self.journal.state.remove(&e.id, e.acct());
             self.journal
                 .save(&format!("forget {} (file deleted, never published)", e.id))?;
             self.outcomes.push(outcome(
@@ -228,7 +227,7 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
                     format!("media {media_id} deleted"),
                 );
                 o.permalink = None;
-                self.journal.state.posts.remove(&e.id);
+                self.journal.state.remove(&e.id, e.acct());
                 self.journal
                     .save(&format!("deleted {} (media {media_id})", e.id))?;
                 self.progress

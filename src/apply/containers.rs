@@ -17,7 +17,7 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
                 self.defer(e);
                 continue;
             }
-            let Some(post) = self.ctx.posts.get(&e.id) else {
+            let Some(post) = self.ctx.posts.get(&e.key()) else {
                 self.fail(e, "the post is not in the plan's valid posts".into());
                 continue;
             };

@@ -7,7 +7,7 @@ use super::*;
 impl<P: Publisher> AccountRun<'_, '_, P> {
     /// An interrupted publish: ask the container what happened.
     pub(super) async fn resume(&mut self, e: &PlanEntry) -> Result<Resumed, StateError> {
-        let Some(recorded) = self.journal.state.posts.get(&e.id).cloned() else {
+        let Some(recorded) = self.journal.state.get(&e.id, e.acct()).cloned() else {
             return Ok(Resumed::Rebuild);
         };
         let Some(container) = recorded.container_id.clone() else {
@@ -130,10 +130,14 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
         &mut self,
         e: &PlanEntry,
     ) -> Result<Option<LiveMedia>, P::Error> {
-        let Some(post) = self.ctx.posts.get(&e.id).copied() else {
+        let Some(post) = self.ctx.posts.get(&e.key()).copied() else {
             return Ok(None);
         };
-        let journaled = self.ctx.state.posts.get(&e.id).and_then(|r| r.journaled_at);
+        let journaled = self
+            .ctx
+            .state
+            .get(&e.id, e.acct())
+            .and_then(|r| r.journaled_at);
         let since = match journaled {
             Some(t) => t,
             None => {
@@ -166,7 +170,7 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
         since: Option<Timestamp>,
         fresh: bool,
     ) -> Result<Option<LiveMedia>, P::Error> {
-        let Some(post) = self.ctx.posts.get(&e.id).copied() else {
+        let Some(post) = self.ctx.posts.get(&e.key()).copied() else {
             return Ok(None);
         };
         let stories = post.kind == PostType::Story;
@@ -179,9 +183,8 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
         let taken: std::collections::HashSet<&str> = self
             .journal
             .state
-            .posts
-            .iter()
-            .filter(|(id, _)| **id != e.id)
+            .records()
+            .filter(|(id, r)| *id != e.id || r.account != e.acct())
             .filter_map(|(_, r)| r.media_id.as_deref())
             .collect();
         Ok(self.recent[&feed]

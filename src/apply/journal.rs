@@ -22,7 +22,7 @@ impl Journal<'_> {
         self.store.save(&self.state, message, Reach::Shared)
     }
 
-    pub(super) fn entry(&mut self, id: &str) -> Option<&mut StateEntry> {
-        self.state.posts.get_mut(id)
+    pub(super) fn entry(&mut self, (id, account): (&str, &str)) -> Option<&mut StateEntry> {
+        self.state.get_mut(id, account)
     }
 }

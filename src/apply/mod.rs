@@ -84,7 +84,8 @@ pub struct Context<'a> {
     pub repo: &'a Path,
     pub config: &'a Config,
     pub plan: &'a Plan,
-    pub posts: HashMap<String, &'a ValidPost>,
+    /// The valid targets, by (post id, account).
+    pub posts: HashMap<(&'a str, &'a str), &'a ValidPost>,
     pub hosting: &'a Hosting,
     pub store: &'a dyn Store,
     pub state: State,
@@ -118,7 +119,7 @@ pub async fn apply(ctx: Context<'_>, progress: &mut dyn Progress) -> Result<Repo
     // A `resume` can carry a rename too: re-key before resuming under the new id.
     for e in &entries {
         let Some(from) = &e.moved_from else { continue };
-        if let Some(mut old) = journal.state.posts.remove(from) {
+        if let Some(mut old) = journal.state.remove(from, e.acct()) {
             old.file = e.file.clone();
             // The same content hash, so the same media: a record from before
             // postwright kept media hashes gets them here.
@@ -128,7 +129,7 @@ pub async fn apply(ctx: Context<'_>, progress: &mut dyn Progress) -> Result<Repo
                 old.media_hash = e.media_hash.clone();
                 old.caption_hash = e.caption_hash.clone();
             }
-            journal.state.posts.insert(e.id.clone(), old);
+            journal.state.insert(&e.id, old);
             journal.save(&format!("moved {from} → {} ({})", e.id, e.file))?;
             progress.line(&format!("→ {}: re-keyed from `{from}`", e.file));
             if e.action == Action::Moved {
@@ -178,7 +179,7 @@ pub async fn apply(ctx: Context<'_>, progress: &mut dyn Progress) -> Result<Repo
             }
         };
         let client = match client {
-            Ok(c) => Instagram::new(c),
+            Ok(c) => Any::Instagram(Instagram::new(c)),
             Err(err) => {
                 fail_all(&err.explain(), progress, &mut outcomes);
                 continue;
@@ -217,18 +218,17 @@ pub async fn apply(ctx: Context<'_>, progress: &mut dyn Progress) -> Result<Repo
                 )),
             }
         }
-        let mut run = AccountRun {
+        let mut run = Run {
             ctx: &ctx,
-            publisher: client,
             journal: &mut journal,
             outcomes: &mut outcomes,
             progress,
-            stopped: None,
-            recent: HashMap::new(),
-            held: None,
             username,
         };
-        if let Err(err) = run.run(&entries).await {
+        let ran = match client {
+            Any::Instagram(p) => run.account(p, &entries).await,
+        };
+        if let Err(err) = ran {
             if !err.stops_run() {
                 return Err(err);
             }
@@ -244,7 +244,7 @@ pub async fn apply(ctx: Context<'_>, progress: &mut dyn Progress) -> Result<Repo
         progress.line(&format!("⏸ {why}"));
         for e in &entries {
             let has_work = e.calls_meta(ctx.options.prune);
-            if has_work && !outcomes.iter().any(|o| o.id == e.id) {
+            if has_work && !outcomes.iter().any(|o| o.key() == e.key()) {
                 progress.line(&format!("⏸ {}: not attempted", e.file));
                 outcomes.push(outcome(
                     e,
@@ -257,13 +257,13 @@ pub async fn apply(ctx: Context<'_>, progress: &mut dyn Progress) -> Result<Repo
     }
 
     // Outcomes in plan order.
-    let order: HashMap<&str, usize> = plan
+    let order: HashMap<(&str, &str), usize> = plan
         .entries
         .iter()
         .enumerate()
-        .map(|(i, e)| (e.id.as_str(), i))
+        .map(|(i, e)| (e.key(), i))
         .collect();
-    outcomes.sort_by_key(|o| order.get(o.id.as_str()).copied().unwrap_or(usize::MAX));
+    outcomes.sort_by_key(|o| order.get(&o.key()).copied().unwrap_or(usize::MAX));
     Ok(Report {
         at: Timestamp::now(),
         outcomes,
@@ -280,12 +280,49 @@ pub async fn apply(ctx: Context<'_>, progress: &mut dyn Progress) -> Result<Repo
 fn needs(ctx: &Context<'_>, entries: &[&PlanEntry]) -> crate::auth::Needs {
     let comments = entries.iter().any(|e| {
         e.action == Action::Update
-            || ctx.posts.get(&e.id).is_some_and(|p| {
+            || ctx.posts.get(&e.key()).is_some_and(|p| {
                 p.post.fields.first_comment.is_some() || p.post.fields.comments == Some(false)
             })
     });
     let delete = ctx.options.prune && entries.iter().any(|e| e.action == Action::Removed);
     crate::auth::Needs { comments, delete }
+}
+
+/// An account's publisher, whichever its platform.
+enum Any {
+    Instagram(Instagram),
+}
+
+/// What every account's run shares.
+struct Run<'c, 'j> {
+    ctx: &'c Context<'c>,
+    journal: &'j mut Journal<'c>,
+    outcomes: &'j mut Vec<Outcome>,
+    progress: &'j mut dyn Progress,
+    username: Option<String>,
+}
+
+impl Run<'_, '_> {
+    /// One account's work through its platform's publisher.
+    async fn account<P: Publisher>(
+        &mut self,
+        publisher: P,
+        entries: &[&PlanEntry],
+    ) -> Result<(), StateError> {
+        AccountRun {
+            ctx: self.ctx,
+            publisher,
+            journal: self.journal,
+            outcomes: self.outcomes,
+            progress: self.progress,
+            stopped: None,
+            recent: HashMap::new(),
+            held: None,
+            username: self.username.take(),
+        }
+        .run(entries)
+        .await
+    }
 }
 
 struct AccountRun<'c, 'j, P: Publisher> {
@@ -526,21 +563,16 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
     /// The post's state entry, made when the state does not know it yet,
     /// set to `status`. `None` for a post not among the valid ones.
     fn record(&mut self, e: &PlanEntry, status: Status) -> Option<&mut StateEntry> {
-        let post = self.ctx.posts.get(&e.id).copied()?;
-        let entry = self
-            .journal
-            .state
-            .posts
-            .entry(e.id.clone())
-            .or_insert_with(|| {
-                StateEntry::new(
-                    status,
-                    &e.file,
-                    &post.account,
-                    post.kind,
-                    e.content_hash.as_deref().unwrap_or_default(),
-                )
-            });
+        let post = self.ctx.posts.get(&e.key()).copied()?;
+        let entry = self.journal.state.get_or_insert(&e.id, &post.account, || {
+            StateEntry::new(
+                status,
+                &e.file,
+                &post.account,
+                post.kind,
+                e.content_hash.as_deref().unwrap_or_default(),
+            )
+        });
         entry.status = status;
         if e.media_hash.is_some() {
             entry.media_hash = e.media_hash.clone();

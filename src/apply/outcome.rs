@@ -24,6 +24,9 @@ pub enum Verdict {
 #[derive(Debug, Clone, Serialize)]
 pub struct Outcome {
     pub id: String,
+    /// The account the post went (or was to go) to: a post may go to several.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
     pub file: String,
     pub action: Action,
     pub result: Verdict,
@@ -34,6 +37,13 @@ pub struct Outcome {
     /// comment a passing failure kept out): the next apply finishes it.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub pending: Vec<String>,
+}
+
+impl Outcome {
+    /// The target: (post id, account).
+    pub fn key(&self) -> (&str, &str) {
+        (self.id.as_str(), self.account.as_deref().unwrap_or(""))
+    }
 }
 
 /// The whole run.
@@ -113,9 +123,10 @@ pub fn deferred(plan: &Plan, only: &[String], prune: bool, why: &str) -> Report 
 }
 
 pub(super) fn outcome(e: &PlanEntry, result: Verdict, state: &State, message: String) -> Outcome {
-    let recorded = state.posts.get(&e.id);
+    let recorded = state.get(&e.id, e.acct());
     Outcome {
         id: e.id.clone(),
+        account: e.account.clone(),
         file: e.file.clone(),
         action: e.action,
         result,

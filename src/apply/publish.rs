@@ -33,7 +33,7 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
         let media_id = loop {
             let entry = self
                 .journal
-                .entry(&e.id)
+                .entry(e.key())
                 .expect("built or resumed entries are recorded");
             entry.status = Status::Publishing;
             entry.container_id = Some(container.clone());
@@ -68,7 +68,7 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
                 // media is still processing: the container says which.
                 match self.settle(&container).await {
                     Ok(s) if s.state == ContainerState::Published => {
-                        let recorded = self.journal.state.posts[&e.id].clone();
+                        let recorded = self.journal.state[e.key()].clone();
                         return self.adopt_published(e, &recorded).await;
                     }
                     Ok(s) if s.state == ContainerState::Finished => {
@@ -133,7 +133,7 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
             match class {
                 ErrorClass::QuotaReached | ErrorClass::RateLimited => {
                     // Refused before acting: not published, nothing to check.
-                    let entry = self.journal.entry(&e.id).expect("recorded");
+                    let entry = self.journal.entry(e.key()).expect("recorded");
                     entry.status = Status::Failed;
                     entry.last_error = Some(format!("deferred: {message}"));
                     self.journal
@@ -161,7 +161,7 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
             return Ok(());
         };
         let commit = self.source_commit(e);
-        let entry = self.journal.entry(&e.id).expect("recorded");
+        let entry = self.journal.entry(e.key()).expect("recorded");
         entry.status = Status::Published;
         entry.commit = commit;
         entry.media_id = Some(media_id.clone());
@@ -180,7 +180,7 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
             return Err(err);
         }
         let pending = self.after_publish(e).await?;
-        let permalink = self.journal.state.posts[&e.id].permalink.clone();
+        let permalink = self.journal.state[e.key()].permalink.clone();
         self.progress.line(&format!(
             "✓ {}: published {}",
             e.file,

@@ -69,12 +69,13 @@ async fn run(site: &Site, state: State, fake: &FakePublisher) -> Ran {
         hosting: &hosting,
         prune: false,
         tz: &site.config.timezone,
+        accounts: &site.config.accounts,
     });
-    let posts: HashMap<String, &ValidPost> = validation
+    let posts: HashMap<(&str, &str), &ValidPost> = validation
         .posts
         .iter()
-        .filter_map(|c| c.valid.as_ref())
-        .map(|v| (v.post.id.clone(), v))
+        .flat_map(|c| &c.valid)
+        .map(|v| ((v.post.id.as_str(), v.account.as_str()), v))
         .collect();
     assert_eq!(posts.len(), 1, "{:?}", validation.posts[0].problems);
     let store = FileStore::new(repo.join("state.json"), "state.json");
@@ -124,7 +125,7 @@ fn only(ran: &Ran) -> &Outcome {
 }
 
 fn record(ran: &Ran) -> &StateEntry {
-    ran.state.posts.values().next().expect("a record")
+    ran.state.records().next().expect("a record").1
 }
 
 #[tokio::test]
@@ -170,7 +171,7 @@ fn interrupted() -> State {
     );
     entry.container_id = Some("c-old".into());
     entry.journaled_at = Some(Timestamp::now());
-    state.posts.insert("mug".into(), entry);
+    state.insert("mug", entry);
     state
 }
 

@@ -81,7 +81,7 @@ pub fn apply(
             None => (report, invalid),
             Some((mut all, was_invalid)) => {
                 for o in report.outcomes {
-                    match all.outcomes.iter_mut().find(|x| x.id == o.id) {
+                    match all.outcomes.iter_mut().find(|x| x.key() == o.key()) {
                         Some(x) => *x = o,
                         None => all.outcomes.push(o),
                     }
@@ -206,10 +206,10 @@ fn round(
         hosting,
         ..
     } = planned;
-    let valid: std::collections::HashMap<String, &validate::ValidPost> = posts
+    let valid: std::collections::HashMap<(&str, &str), &validate::ValidPost> = posts
         .iter()
-        .filter_map(|c| c.valid.as_ref())
-        .map(|v| (v.post.id.clone(), v))
+        .flat_map(|c| &c.valid)
+        .map(|v| ((v.post.id.as_str(), v.account.as_str()), v))
         .collect();
     let selected = |id: &str| only.is_empty() || only.iter().any(|o| o == id);
     let invalid: Vec<&plan::Entry> = plan

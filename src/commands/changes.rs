@@ -31,16 +31,16 @@ pub fn explain(
     content_dirs: &[String],
     pr_base: Option<&str>,
 ) {
-    let current: HashMap<&str, &Post> = posts
+    let current: HashMap<(&str, &str), &Post> = posts
         .iter()
-        .filter_map(|c| c.valid.as_ref())
-        .map(|v| (v.post.id.as_str(), &v.post))
+        .flat_map(|c| &c.valid)
+        .map(|v| ((v.post.id.as_str(), v.account.as_str()), &v.post))
         .collect();
     for e in &mut plan.entries {
-        let Some(new) = current.get(e.id.as_str()) else {
+        let Some(new) = current.get(&e.key()) else {
             continue;
         };
-        let from = match (&e.action, state.posts.get(&e.id), &e.pr, pr_base) {
+        let from = match (&e.action, state.get(&e.id, e.acct()), &e.pr, pr_base) {
             (Action::Changed | Action::Update, Some(r), _, _) if r.commit.is_some() => {
                 r.commit.clone().map(|c| (c, r.file.clone()))
             }

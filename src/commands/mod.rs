@@ -256,6 +256,7 @@ fn make_plan(
     let hosting = Hosting::discover(repo, &config);
     let plan = plan::plan(&plan::Inputs {
         tz: &config.timezone,
+        accounts: &config.accounts,
         repo,
         posts: &validation.posts,
         state: &state,

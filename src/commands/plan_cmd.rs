@@ -131,7 +131,7 @@ pub(super) fn media_paths(
 ) -> std::collections::HashMap<String, Vec<String>> {
     posts
         .iter()
-        .filter_map(|c| Some((c.id.clone()?, c.valid.as_ref()?)))
+        .filter_map(|c| Some((c.id.clone()?, c.valid.first()?)))
         .map(|(id, v)| {
             let paths = v
                 .media

@@ -35,9 +35,14 @@ pub fn preview(
             Err(e) => eprintln!("warning: {e}; no tile is highlighted"),
         }
     }
+    // The feed as Instagram shows it: each post's Instagram version.
     let valid = posts
         .iter()
-        .filter_map(|c| c.valid.as_ref())
+        .filter_map(|c| {
+            c.valid
+                .iter()
+                .find(|v| v.platform == crate::config::Platform::Instagram)
+        })
         .map(|v| (v.post.id.as_str(), v))
         .collect();
     let inputs = crate::preview::Inputs {

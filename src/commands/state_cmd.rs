@@ -46,14 +46,24 @@ pub fn state_show(g: &Globals, format: Format, out: &mut dyn Write) -> Result<Ex
         )),
         None => text.push_str("Lease: none (no apply is running)\n"),
     }
-    text.push_str(&format!("\nPosts ({}):\n", state.posts.len()));
+    text.push_str(&format!("\nPosts ({}):\n", state.len()));
+    let several = state
+        .records()
+        .any(|(id, r)| state.of_post(id).any(|o| o.account != r.account));
+    let name = |id: &str, e: &crate::state::Record| {
+        if several {
+            format!("{id} @{}", e.account)
+        } else {
+            id.to_string()
+        }
+    };
     let width = state
-        .posts
-        .keys()
-        .map(|k| k.chars().count())
+        .records()
+        .map(|(id, e)| name(id, e).chars().count())
         .max()
         .unwrap_or(0);
-    for (id, e) in &state.posts {
+    for (id, e) in state.records() {
+        let id = name(id, e);
         let detail = match (&e.media_id, &e.container_id) {
             (Some(m), _) => format!(
                 "media {m}{}",

@@ -20,19 +20,16 @@ pub fn status(g: &Globals, format: Format, out: &mut dyn Write) -> Result<Exit, 
     };
     let tz = &config.timezone;
     let mut published: Vec<_> = state
-        .posts
-        .iter()
+        .records()
         .filter(|(_, e)| e.status == Status::Published)
         .collect();
-    published.sort_by_key(|(id, e)| (std::cmp::Reverse(e.published_at), id.as_str()));
+    published.sort_by_key(|(id, e)| (std::cmp::Reverse(e.published_at), *id, e.account.as_str()));
     let in_flight: Vec<_> = state
-        .posts
-        .iter()
+        .records()
         .filter(|(_, e)| matches!(e.status, Status::Creating | Status::Publishing))
         .collect();
     let failed: Vec<_> = state
-        .posts
-        .iter()
+        .records()
         .filter(|(_, e)| e.status == Status::Failed)
         .collect();
     let upcoming: Vec<_> = plan

@@ -91,15 +91,17 @@ pub(super) fn mark_duplicates(
     present: &dyn Fn(&str, &state::Record) -> bool,
     allowed: &HashSet<String>,
 ) {
-    let adopters: HashMap<&str, (&str, &str)> = entries
+    let adopters: HashMap<(&str, &str), (&str, &str)> = entries
         .iter()
-        .filter_map(|e| Some((e.moved_from.as_deref()?, (e.id.as_str(), e.file.as_str()))))
+        .filter_map(|e| {
+            let from = (e.moved_from.as_deref()?, e.account.as_deref()?);
+            Some((from, (e.id.as_str(), e.file.as_str())))
+        })
         .collect();
     let originals: Vec<Original<'_>> = state
-        .posts
-        .iter()
+        .records()
         .filter(|(_, r)| r.status != Status::Failed)
-        .map(|(id, r)| match adopters.get(id.as_str()) {
+        .map(|(id, r)| match adopters.get(&(id, r.account.as_str())) {
             Some((new_id, file)) => Original {
                 id: new_id,
                 file,

@@ -86,6 +86,9 @@ pub struct Entry {
     pub id: String,
     pub file: String,
     pub account: Option<String>,
+    /// The account's platform (absent when the account is not known).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform: Option<crate::config::Platform>,
     pub action: Action,
     #[serde(rename = "type")]
     pub kind: Option<PostType>,
@@ -139,6 +142,7 @@ impl Entry {
             id: id.to_string(),
             file: file.to_string(),
             account: None,
+            platform: None,
             action,
             kind: None,
             publish_at: None,
@@ -158,6 +162,16 @@ impl Entry {
             changes: Vec::new(),
             publish_at_own: None,
         }
+    }
+
+    /// The account (empty when not known: an invalid post's).
+    pub fn acct(&self) -> &str {
+        self.account.as_deref().unwrap_or("")
+    }
+
+    /// The target: (post id, account).
+    pub fn key(&self) -> (&str, &str) {
+        (self.id.as_str(), self.acct())
     }
 
     /// Whether apply calls the Graph API for this entry (`removed` only

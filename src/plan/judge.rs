@@ -7,7 +7,7 @@ use crate::hosting::Hosting;
 use crate::state::{self, Status};
 use crate::time::{local, until};
 use crate::validate::preflight::Source;
-use crate::validate::{Checked, ValidPost};
+use crate::validate::{Checked, Target, ValidPost};
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 
@@ -15,8 +15,19 @@ pub(super) fn id_of(c: &Checked) -> &str {
     c.id.as_deref().unwrap_or(&c.file.default_id)
 }
 
-pub(super) fn invalid(checked: &Checked, id: String, recorded: Option<&state::Record>) -> Entry {
-    let errors: Vec<&Problem> = checked.problems.iter().filter(|p| p.is_error()).collect();
+/// A post (or one target of it) that fails validation; `target` is None
+/// when its accounts are not known.
+pub(super) fn invalid(
+    checked: &Checked,
+    id: String,
+    recorded: Option<&state::Record>,
+    target: Option<&Target>,
+) -> Entry {
+    let problems: Vec<Problem> = checked
+        .problems_for(target.map(|t| t.platform))
+        .cloned()
+        .collect();
+    let errors: Vec<&Problem> = problems.iter().filter(|p| p.is_error()).collect();
     let first = errors
         .first()
         .map_or(String::new(), |p| format!(": {}", p.message));
@@ -29,9 +40,12 @@ pub(super) fn invalid(checked: &Checked, id: String, recorded: Option<&state::Re
         reason.push_str(" (already published; the live post is not affected)");
     }
     Entry {
-        account: recorded.map(|r| r.account.clone()),
+        account: target
+            .map(|t| t.account.clone())
+            .or_else(|| recorded.map(|r| r.account.clone())),
+        platform: target.map(|t| t.platform),
         kind: recorded.map(|r| r.kind),
-        problems: checked.problems.clone(),
+        problems,
         media_id: recorded.and_then(|r| r.media_id.clone()),
         permalink: recorded.and_then(|r| r.permalink.clone()),
         ..Entry::new(&id, &checked.file.rel, Action::Invalid, reason)
@@ -49,6 +63,7 @@ pub(super) fn base_entry(valid: &ValidPost, hosting: &Hosting, content_hash: &st
         .collect();
     Entry {
         account: Some(valid.account.clone()),
+        platform: Some(valid.platform),
         kind: Some(valid.kind),
         publish_at: valid.publish_at,
         publish_at_own: valid

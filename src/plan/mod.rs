@@ -32,13 +32,28 @@ pub struct Inputs<'a> {
     pub prune: bool,
     /// The config's zone, for times in reasons.
     pub tz: &'a TimeZone,
+    /// The config's accounts (for the platform of a removed post's account).
+    pub accounts: &'a BTreeMap<String, crate::config::Account>,
 }
 
 /// Builds the plan.
 pub fn plan(inputs: &Inputs<'_>) -> Plan {
     let state = inputs.state;
     let mut hasher = hash::Hasher::new(inputs.repo);
+    // The targets the files name; a file whose accounts could not be read
+    // (a typo in `accounts`) keeps every record of its id: none of them
+    // may read as removed (and be deleted by `--prune`).
+    let mut file_targets: HashSet<(&str, &str)> = HashSet::new();
+    let mut unresolved: HashSet<&str> = HashSet::new();
     let file_ids: HashSet<&str> = inputs.posts.iter().map(id_of).collect();
+    for c in inputs.posts {
+        if c.accounts.is_empty() {
+            unresolved.insert(id_of(c));
+        }
+        for t in &c.accounts {
+            file_targets.insert((id_of(c), t.account.as_str()));
+        }
+    }
     // A file that cannot be parsed has no readable `id:`; whatever the state
     // recorded for that file is still there, so it must not read as removed
     // (and be deleted by `--prune`) nor be taken for the source of a rename.
@@ -48,15 +63,18 @@ pub fn plan(inputs: &Inputs<'_>) -> Plan {
         .filter(|c| c.id.is_none())
         .map(|c| c.file.rel.as_str())
         .collect();
-    let present =
-        |id: &str, r: &state::Record| file_ids.contains(id) || unreadable.contains(r.file.as_str());
+    let present = |id: &str, r: &state::Record| {
+        file_targets.contains(&(id, r.account.as_str()))
+            || unresolved.contains(id)
+            || unreadable.contains(r.file.as_str())
+    };
     // What the state recorded for those files, found in one pass.
     let unreadable_records: HashMap<&str, &state::Record> = if unreadable.is_empty() {
         HashMap::new()
     } else {
         state
-            .posts
-            .values()
+            .records()
+            .map(|(_, r)| r)
             .filter(|r| unreadable.contains(r.file.as_str()))
             .map(|r| (r.file.as_str(), r))
             .collect()
@@ -64,85 +82,69 @@ pub fn plan(inputs: &Inputs<'_>) -> Plan {
 
     // Posts whose id no longer has a file: candidates for a move. A publish
     // in flight is one too, so a rename mid-publish resumes, never reposts.
-    let mut orphans: HashMap<&str, Vec<&str>> = HashMap::new();
-    for (id, e) in &state.posts {
+    let mut orphans: HashMap<&str, Vec<(&str, &state::Record)>> = HashMap::new();
+    for (id, e) in state.records() {
         if !present(id, e) && e.status != Status::Failed {
-            orphans.entry(e.content_hash.as_str()).or_default().push(id);
+            orphans
+                .entry(e.content_hash.as_str())
+                .or_default()
+                .push((id, e));
         }
     }
-    let mut adopted: HashSet<String> = HashSet::new();
+    let mut adopted: HashSet<(String, String)> = HashSet::new();
     let mut allowed: HashSet<String> = HashSet::new();
 
-    let mut entries = Vec::with_capacity(inputs.posts.len() + state.posts.len());
+    let mut entries = Vec::with_capacity(inputs.posts.len() + state.len());
     for checked in inputs.posts {
         let id = checked
             .id
             .clone()
             .unwrap_or_else(|| checked.file.default_id.clone());
-        let Some(valid) = &checked.valid else {
-            let recorded = state.posts.get(&id).or_else(|| {
+        if checked.accounts.is_empty() {
+            let recorded = state.of_post(&id).next().or_else(|| {
                 checked
                     .id
                     .is_none()
                     .then(|| unreadable_records.get(checked.file.rel.as_str()).copied())
                     .flatten()
             });
-            entries.push(invalid(checked, id, recorded));
+            entries.push(invalid(checked, id, recorded, None));
             continue;
-        };
-        let content_hash = hasher.post(valid);
-        let mut entry = base_entry(valid, inputs.hosting, &content_hash);
-        entry.media_hash = Some(hasher.media(valid));
-        entry.caption_hash = Some(hash::caption(valid.post.fields.caption.as_deref()));
-        if valid.post.fields.allow_duplicate {
-            allowed.insert(valid.post.id.clone());
         }
-        let recorded = state.posts.get(&valid.post.id);
-        match recorded {
-            Some(r) => judge_recorded(&mut entry, valid, r, inputs.at, inputs.tz),
-            None => {
-                let moved = orphans.get_mut(content_hash.as_str()).and_then(|ids| {
-                    let from = ids
-                        .iter()
-                        .position(|old| state.posts[*old].account == valid.account)?;
-                    Some(ids.remove(from))
-                });
-                match moved {
-                    Some(old) => {
-                        let r = &state.posts[old];
-                        adopted.insert(old.to_string());
-                        entry.moved_from = Some(old.to_string());
-                        entry.media_id = r.media_id.clone();
-                        entry.permalink = r.permalink.clone();
-                        if r.status == Status::Published {
-                            entry.action = Action::Moved;
-                            entry.reason = format!(
-                                "renamed from {} (id `{old}`) with the same content: the state is re-keyed, nothing is posted again",
-                                r.file
-                            );
-                        } else {
-                            entry.action = Action::Resume;
-                            entry.reason = format!(
-                                "renamed from {} (id `{old}`) while an apply was publishing it: apply re-keys the state and finishes that publish, never posts it twice",
-                                r.file
-                            );
-                        }
-                    }
-                    None => judge_new(&mut entry, valid, inputs.at, None),
-                }
-            }
+        for target in &checked.accounts {
+            let Some(valid) = checked.valid_for(&target.account) else {
+                let recorded = state.get(&id, &target.account);
+                entries.push(invalid(checked, id.clone(), recorded, Some(target)));
+                continue;
+            };
+            entries.push(judge_target(
+                valid,
+                state,
+                inputs,
+                &mut hasher,
+                &mut orphans,
+                &mut adopted,
+                &mut allowed,
+            ));
         }
-        entries.push(entry);
     }
 
-    for (id, r) in &state.posts {
-        if present(id, r) || adopted.contains(id) {
+    for (id, r) in state.records() {
+        if present(id, r) || adopted.contains(&(id.to_string(), r.account.clone())) {
             continue;
         }
+
+        let platform = inputs.accounts.get(&r.account).map(|a| a.platform);
+        let on = platform.map_or("published", |p| p.title());
+        // The file is still there: only this account left its `accounts`.
+        let gone = if file_ids.contains(id) {
+            format!("{} no longer lists account `{}`", r.file, r.account)
+        } else {
+            format!("{} was deleted", r.file)
+        };
         let reason = match r.status {
             Status::Published => format!(
-                "{} was deleted; the Instagram post stays{}",
-                r.file,
+                "{gone}; the {on} post stays{}",
                 if inputs.prune {
                     " until apply --prune deletes it"
                 } else {
@@ -150,13 +152,13 @@ pub fn plan(inputs: &Inputs<'_>) -> Plan {
                 }
             ),
             Status::Creating | Status::Publishing => format!(
-                "{} was deleted while an apply was publishing it; apply --prune checks whether it went live and deletes it",
-                r.file
+                "{gone} while an apply was publishing it; apply --prune checks whether it went live and deletes it"
             ),
-            Status::Failed => format!("{} was deleted; it was never published", r.file),
+            Status::Failed => format!("{gone}; it was never published"),
         };
         entries.push(Entry {
             account: Some(r.account.clone()),
+            platform,
             kind: Some(r.kind),
             media_id: r.media_id.clone(),
             permalink: r.permalink.clone(),
@@ -181,15 +183,76 @@ pub fn plan(inputs: &Inputs<'_>) -> Plan {
     }
 }
 
+/// The plan entry of one valid target: a new post, a recorded one, or a
+/// rename of a recorded one (same account, same content).
+fn judge_target<'s>(
+    valid: &crate::validate::ValidPost,
+    state: &'s State,
+    inputs: &Inputs<'_>,
+    hasher: &mut hash::Hasher,
+    orphans: &mut HashMap<&'s str, Vec<(&'s str, &'s state::Record)>>,
+    adopted: &mut HashSet<(String, String)>,
+    allowed: &mut HashSet<String>,
+) -> Entry {
+    let content_hash = hasher.post(valid);
+    let mut entry = base_entry(valid, inputs.hosting, &content_hash);
+    entry.media_hash = Some(hasher.media(valid));
+    entry.caption_hash = Some(hash::caption(valid.post.fields.caption.as_deref()));
+    if valid.post.fields.allow_duplicate {
+        allowed.insert(valid.post.id.clone());
+    }
+    let recorded = state.get(&valid.post.id, &valid.account);
+    match recorded {
+        Some(r) => judge_recorded(&mut entry, valid, r, inputs.at, inputs.tz),
+        None => {
+            let moved = orphans.get_mut(content_hash.as_str()).and_then(|ids| {
+                let from = ids.iter().position(|(_, r)| r.account == valid.account)?;
+                Some(ids.remove(from))
+            });
+            match moved {
+                Some((old, r)) => {
+                    adopted.insert((old.to_string(), r.account.clone()));
+                    entry.moved_from = Some(old.to_string());
+                    entry.media_id = r.media_id.clone();
+                    entry.permalink = r.permalink.clone();
+                    if r.status == Status::Published {
+                        entry.action = Action::Moved;
+                        entry.reason = format!(
+                            "renamed from {} (id `{old}`) with the same content: the state is re-keyed, nothing is posted again",
+                            r.file
+                        );
+                    } else {
+                        entry.action = Action::Resume;
+                        entry.reason = format!(
+                            "renamed from {} (id `{old}`) while an apply was publishing it: apply re-keys the state and finishes that publish, never posts it twice",
+                            r.file
+                        );
+                    }
+                }
+                None => judge_new(&mut entry, valid, inputs.at, None),
+            }
+        }
+    }
+    entry
+}
+
 /// Apply's order: resumes first, then due posts by publish_at (the grid
-/// order), then the rest; ties by id.
+/// order), then the rest; ties by id, then account.
 fn apply_order(a: &Entry, b: &Entry) -> std::cmp::Ordering {
-    (a.action, a.publish_at.is_some(), a.publish_at, &a.id).cmp(&(
-        b.action,
-        b.publish_at.is_some(),
-        b.publish_at,
-        &b.id,
-    ))
+    (
+        a.action,
+        a.publish_at.is_some(),
+        a.publish_at,
+        &a.id,
+        &a.account,
+    )
+        .cmp(&(
+            b.action,
+            b.publish_at.is_some(),
+            b.publish_at,
+            &b.id,
+            &b.account,
+        ))
 }
 
 #[cfg(test)]

@@ -38,6 +38,7 @@ impl Repo {
             hosting: &hosting,
             prune: false,
             tz: &self.config.timezone,
+            accounts: &self.config.accounts,
         })
     }
 }
@@ -97,7 +98,7 @@ fn a_record_decides_published_changed_moved_resume_and_removed() {
     let first = repo.plan(&State::default(), "2026-12-02T00:00:00Z");
     let entry = first.entries.iter().find(|e| e.id == "a").unwrap().clone();
     let mut state = State::default();
-    state.posts.insert("a".into(), published(&entry));
+    state.insert("a", published(&entry));
     let p = repo.plan(&state, "2026-12-02T00:00:00Z");
     assert_eq!(action(&p, "a"), Action::Published);
     assert!(!p.needs_apply());
@@ -148,7 +149,7 @@ fn a_record_decides_published_changed_moved_resume_and_removed() {
     half.status = Status::Publishing;
     half.media_id = None;
     half.container_id = Some("17900000000000099".into());
-    state.posts.insert("a".into(), half);
+    state.insert("a", half);
     let p = repo.plan(&state, "2026-12-02T00:00:00Z");
     assert_eq!(p.entries[0].id, "a");
     assert_eq!(p.entries[0].action, Action::Resume);
@@ -165,7 +166,7 @@ fn a_copy_of_a_published_post_is_a_duplicate() {
     assert_eq!(action(&first, "a"), Action::Publish);
     let entry = first.entries.iter().find(|e| e.id == "a").unwrap().clone();
     let mut state = State::default();
-    state.posts.insert("a".into(), published(&entry));
+    state.insert("a", published(&entry));
     let p = repo.plan(&state, "2026-12-04T00:00:00Z");
     assert_eq!(action(&p, "a-copy"), Action::Duplicate);
     let e = p.entries.iter().find(|e| e.id == "a-copy").unwrap();

@@ -84,9 +84,13 @@ fn grid<'a>(inputs: &Inputs<'a>) -> Vec<Tile<'a>> {
                 e.action,
                 Action::Draft | Action::Removed | Action::Invalid | Action::Duplicate
             ) && e.kind != Some(crate::content::PostType::Story)
+                && e.platform != Some(crate::config::Platform::Threads)
         })
         .map(|e| {
-            let recorded = inputs.state.posts.get(&e.id).and_then(|r| r.published_at);
+            let recorded = inputs
+                .state
+                .get(&e.id, e.acct())
+                .and_then(|r| r.published_at);
             let when = recorded.or(e.publish_at).unwrap_or(inputs.plan.at);
             Tile { when, entry: e }
         })

@@ -27,17 +27,101 @@ use std::path::Path;
 /// earlier one. 2 added the media and caption hashes of the duplicate guard:
 /// a postwright that knows only 1 then says "upgrade" instead of calling the
 /// record corrupt (whose advice, restoring an older record, could publish
-/// posts again).
-pub const FORMAT_VERSION: u32 = 2;
+/// posts again). 3 keys records by post and account (a post may go to
+/// several accounts): `posts.<id>.<account>`; 1 and 2 (`posts.<id>`, the
+/// account inside) are read and written back as 3.
+pub const FORMAT_VERSION: u32 = 3;
 
 /// The whole record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct State {
     pub format_version: u32,
-    /// By post id.
+    /// By post id, then by account: one record per target.
     #[serde(default)]
-    pub posts: BTreeMap<String, Record>,
+    posts: BTreeMap<String, BTreeMap<String, Record>>,
+}
+
+/// The record of a target apply has journaled (a missing one is a bug).
+impl std::ops::Index<(&str, &str)> for State {
+    type Output = Record;
+    fn index(&self, (id, account): (&str, &str)) -> &Record {
+        self.get(id, account)
+            .unwrap_or_else(|| panic!("no record of `{id}` on `{account}`"))
+    }
+}
+
+/// Formats 1 and 2: one record per post id.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StateV2 {
+    #[serde(rename = "format_version")]
+    _format_version: u32,
+    #[serde(default)]
+    posts: BTreeMap<String, Record>,
+}
+
+impl State {
+    /// The record of post `id` on `account`.
+    pub fn get(&self, id: &str, account: &str) -> Option<&Record> {
+        self.posts.get(id)?.get(account)
+    }
+
+    pub fn get_mut(&mut self, id: &str, account: &str) -> Option<&mut Record> {
+        self.posts.get_mut(id)?.get_mut(account)
+    }
+
+    /// Records `record` for post `id` on its account (replacing one).
+    pub fn insert(&mut self, id: &str, record: Record) {
+        self.posts
+            .entry(id.to_string())
+            .or_default()
+            .insert(record.account.clone(), record);
+    }
+
+    /// The record of post `id` on `account`, made by `make` when there is none.
+    pub fn get_or_insert(
+        &mut self,
+        id: &str,
+        account: &str,
+        make: impl FnOnce() -> Record,
+    ) -> &mut Record {
+        self.posts
+            .entry(id.to_string())
+            .or_default()
+            .entry(account.to_string())
+            .or_insert_with(make)
+    }
+
+    pub fn remove(&mut self, id: &str, account: &str) -> Option<Record> {
+        let targets = self.posts.get_mut(id)?;
+        let removed = targets.remove(account);
+        if targets.is_empty() {
+            self.posts.remove(id);
+        }
+        removed
+    }
+
+    /// Every record with its post id, by id then account.
+    pub fn records(&self) -> impl Iterator<Item = (&str, &Record)> {
+        self.posts
+            .iter()
+            .flat_map(|(id, targets)| targets.values().map(move |r| (id.as_str(), r)))
+    }
+
+    /// Every record of post `id` (one per account).
+    pub fn of_post(&self, id: &str) -> impl Iterator<Item = &Record> {
+        self.posts.get(id).into_iter().flat_map(BTreeMap::values)
+    }
+
+    /// How many records (targets) there are.
+    pub fn len(&self) -> usize {
+        self.posts.values().map(BTreeMap::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.posts.is_empty()
+    }
 }
 
 impl Default for State {
@@ -81,6 +165,8 @@ pub struct Record {
     pub status: Status,
     /// The post file when last recorded, relative to the repo root.
     pub file: String,
+    /// The account (the key of the record in format 3; inside it before).
+    #[serde(default, skip_serializing)]
     pub account: String,
     #[serde(rename = "type")]
     pub kind: PostType,
@@ -226,10 +312,42 @@ pub fn parse(text: &str, at: &str) -> Result<State, StateError> {
             found: version,
         });
     }
-    let mut state: State = serde_json::from_value(value).map_err(|e| StateError::Corrupt {
+    let corrupt = |e: serde_json::Error| StateError::Corrupt {
         at: at.to_string(),
         detail: e.to_string(),
-    })?;
+    };
+    let mut state = if version < 3 {
+        // Migrated: each record goes under its own account.
+        let old: StateV2 = serde_json::from_value(value).map_err(corrupt)?;
+        let mut state = State::default();
+        for (id, record) in old.posts {
+            if record.account.is_empty() {
+                return Err(StateError::Corrupt {
+                    at: at.to_string(),
+                    detail: format!("post `{id}` has no account"),
+                });
+            }
+            state.insert(&id, record);
+        }
+        state
+    } else {
+        let mut state: State = serde_json::from_value(value).map_err(corrupt)?;
+        for (id, targets) in &mut state.posts {
+            for (account, record) in targets.iter_mut() {
+                if !record.account.is_empty() && record.account != *account {
+                    return Err(StateError::Corrupt {
+                        at: at.to_string(),
+                        detail: format!(
+                            "post `{id}`: the record under account `{account}` says account `{}`",
+                            record.account
+                        ),
+                    });
+                }
+                record.account.clone_from(account);
+            }
+        }
+        state
+    };
     // Read as this version; the next save writes it so.
     state.format_version = FORMAT_VERSION;
     Ok(state)
@@ -322,21 +440,43 @@ mod tests {
         );
         e.media_id = Some("1790".into());
         e.published_at = Some("2026-12-01T08:00:00Z".parse().unwrap());
-        s.posts.insert("a".into(), e);
+        s.insert("a", e);
         let text = render(&s);
         assert_eq!(parse(&text, "x").unwrap(), s);
         assert!(text.contains("\"status\": \"published\""));
+        let disk: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(disk["posts"]["a"]["brand"]["media_id"], "1790", "{text}");
+        assert!(
+            disk["posts"]["a"]["brand"].get("account").is_none(),
+            "{text}"
+        );
 
         assert!(matches!(parse("{", "x"), Err(StateError::Corrupt { .. })));
         assert!(matches!(parse("{}", "x"), Err(StateError::Corrupt { .. })));
         assert!(matches!(
-            parse(r#"{"format_version": 3, "posts": {}}"#, "x"),
-            Err(StateError::TooNew { found: 3, .. })
+            parse(r#"{"format_version": 4, "posts": {}}"#, "x"),
+            Err(StateError::TooNew { found: 4, .. })
         ));
-        // A record of format 1 (before the duplicate guard) reads, as 2.
+        // A record of format 1 (before the duplicate guard) reads, as 3.
         let old = parse(r#"{"format_version": 1, "posts": {}}"#, "x").unwrap();
         assert_eq!(old.format_version, FORMAT_VERSION);
-        assert!(render(&old).contains("\"format_version\": 2"));
+        assert!(render(&old).contains("\"format_version\": 3"));
+        // Format 2: each record moves under its account.
+        let v2 = r#"{"format_version": 2, "posts": {"a": {"status": "published", "file": "posts/a.md", "account": "brand", "type": "image", "content_hash": "abc"}}}"#;
+        let migrated = parse(v2, "x").unwrap();
+        assert_eq!(
+            migrated.get("a", "brand").map(|r| r.status),
+            Some(Status::Published)
+        );
+        assert!(migrated.get("a", "other").is_none());
+        // A format-3 record whose account disagrees with its key is corrupt.
+        assert!(matches!(
+            parse(
+                r#"{"format_version": 3, "posts": {"a": {"x": {"status": "published", "file": "f", "account": "y", "type": "image", "content_hash": "h"}}}}"#,
+                "x"
+            ),
+            Err(StateError::Corrupt { .. })
+        ));
         assert!(matches!(
             parse(
                 r#"{"format_version": 1, "posts": {"a": {"status": "weird"}}}"#,

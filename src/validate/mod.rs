@@ -5,8 +5,10 @@ pub mod features;
 pub mod preflight;
 pub mod rules;
 pub mod schema;
+pub mod targets;
+pub mod threads;
 
-use crate::config::Config;
+use crate::config::{Config, Platform};
 use crate::content::{self, Load, Post, PostFile, PostType};
 use crate::diagnostic::{Note, Pos, Problem, Rule};
 use jiff::Timestamp;
@@ -36,9 +38,33 @@ pub struct Checked {
     pub id: Option<String>,
     /// Where the id is written (the `id:` key), or line 1 for a default id.
     pub id_pos: Pos,
-    /// Present when there is no error.
-    pub valid: Option<ValidPost>,
+    /// The accounts the post goes to (empty until they are known).
+    pub accounts: Vec<Target>,
+    /// Its targets that passed every check (a problem marked with a
+    /// platform stops only that platform's targets).
+    pub valid: Vec<ValidPost>,
     pub problems: Vec<Problem>,
+}
+
+/// One account a post goes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub account: String,
+    pub platform: Platform,
+}
+
+impl Checked {
+    /// The target for `account` that passed every check.
+    pub fn valid_for(&self, account: &str) -> Option<&ValidPost> {
+        self.valid.iter().find(|v| v.account == account)
+    }
+
+    /// The problems of the post that concern a target on `platform`.
+    pub fn problems_for(&self, platform: Option<Platform>) -> impl Iterator<Item = &Problem> {
+        self.problems
+            .iter()
+            .filter(move |p| p.platform.is_none() || p.platform == platform)
+    }
 }
 
 /// The outcome for a repo (or the files asked for).
@@ -226,7 +252,8 @@ pub fn validate_repo(repo: &Path, config: &Config, only: Option<&[PostFile]>) ->
                         file,
                         id: None,
                         id_pos: Pos::START,
-                        valid: None,
+                        accounts: Vec::new(),
+                        valid: Vec::new(),
                         problems: vec![problem],
                     });
                 }
@@ -240,7 +267,8 @@ pub fn validate_repo(repo: &Path, config: &Config, only: Option<&[PostFile]>) ->
                         file,
                         id: Some(id),
                         id_pos: id_pos(&loaded.doc.spans),
-                        valid: None,
+                        accounts: Vec::new(),
+                        valid: Vec::new(),
                         problems: Vec::new(),
                     });
                     continue;
@@ -347,7 +375,7 @@ fn duplicate_ids(posts: &mut [Checked]) {
                 problem = problem.with_note(note);
             }
             posts[i].problems.push(problem);
-            posts[i].valid = None;
+            posts[i].valid.clear();
         }
     }
 }
@@ -375,43 +403,14 @@ pub fn check_post(loaded: content::Loaded, config: &Config, preflight: &mut Pref
                 file,
                 id: Some(id_field.unwrap_or(default_id)),
                 id_pos: id_at,
-                valid: None,
+                accounts: Vec::new(),
+                valid: Vec::new(),
                 problems,
             };
         }
     };
     let f = &post.fields;
-
-    let account = match f.account.clone().or_else(|| config.default_account.clone()) {
-        Some(a) if config.accounts.contains_key(&a) => Some(a),
-        Some(a) => {
-            problems.push(
-                Problem::new(
-                    Rule::UnknownAccount,
-                    &rel,
-                    post.spans.value("/account"),
-                    format!("account `{a}` is not in postwright.toml"),
-                )
-                .with_help(format!("known accounts: {}", config.account_names())),
-            );
-            None
-        }
-        None => {
-            problems.push(
-                Problem::new(
-                    Rule::UnknownAccount,
-                    &rel,
-                    Pos::START,
-                    "postwright.toml has several accounts and this post names none",
-                )
-                .with_help(format!(
-                    "add `account:` with one of {}, or set default_account",
-                    config.account_names()
-                )),
-            );
-            None
-        }
-    };
+    let accounts = targets::accounts(&post, config, &mut problems);
 
     let publish_at = match &f.publish_at {
         Some(text) => match crate::time::parse_publish_at(text, &config.timezone) {
@@ -432,6 +431,107 @@ pub fn check_post(loaded: content::Loaded, config: &Config, preflight: &mut Pref
         None => None,
     };
 
+    // The platforms, in the order their accounts are written; a post whose
+    // accounts are unknown is still checked as an Instagram post, so every
+    // problem shows at once.
+    let mut platforms: Vec<Platform> = Vec::new();
+    for (_, p) in &accounts {
+        if !platforms.contains(p) {
+            platforms.push(*p);
+        }
+    }
+    if accounts.is_empty() {
+        platforms.push(Platform::Instagram);
+    }
+    problems.extend(targets::unused_overrides(&post, &platforms));
+    let several = platforms.len() > 1;
+    let mut versions: Vec<(Platform, Version)> = Vec::with_capacity(platforms.len());
+    for &platform in &platforms {
+        let own = targets::effective(&post, platform);
+        let (version, found) = match platform {
+            Platform::Instagram => {
+                let logins: Vec<&crate::config::Account> = accounts
+                    .iter()
+                    .filter(|(_, p)| *p == Platform::Instagram)
+                    .map(|(a, _)| &config.accounts[a])
+                    .collect();
+                instagram(own, &logins, preflight)
+            }
+            Platform::Threads => {
+                let alone = !accounts.iter().any(|(_, p)| *p == Platform::Instagram);
+                let checked = threads::check(&own, preflight, alone);
+                (
+                    Version {
+                        post: own,
+                        kind: checked.kind,
+                        media: checked.media,
+                        cover: None,
+                    },
+                    checked.problems,
+                )
+            }
+        };
+        problems.extend(
+            found
+                .into_iter()
+                .map(|p| if several { p.for_platform(platform) } else { p }),
+        );
+        versions.push((platform, version));
+    }
+    refine(&mut problems, &post.spans);
+
+    let mut valid = Vec::with_capacity(accounts.len());
+    for (account, platform) in &accounts {
+        if problems.iter().any(|p| p.blocks(*platform)) {
+            continue;
+        }
+        let Some((_, v)) = versions.iter().find(|(p, _)| p == platform) else {
+            continue;
+        };
+        valid.push(ValidPost {
+            post: v.post.clone(),
+            kind: v.kind,
+            account: account.clone(),
+            platform: *platform,
+            publish_at,
+            media: v.media.clone(),
+            cover: v.cover.clone(),
+        });
+    }
+    Checked {
+        file,
+        id: Some(post.id.clone()),
+        id_pos: id_at,
+        accounts: accounts
+            .into_iter()
+            .map(|(a, p)| Target {
+                account: a,
+                platform: p,
+            })
+            .collect(),
+        valid,
+        problems,
+    }
+}
+
+/// A post as one platform gets it.
+struct Version {
+    post: Post,
+    kind: PostType,
+    media: Vec<Resolved>,
+    cover: Option<Resolved>,
+}
+
+/// Instagram's checks of `post` (its Instagram version), for its Instagram
+/// accounts (`accounts`: their logins decide some features).
+fn instagram(
+    post: Post,
+    accounts: &[&crate::config::Account],
+    preflight: &mut Preflight,
+) -> (Version, Vec<Problem>) {
+    let rel = post.file.rel.clone();
+    let f = &post.fields;
+    let mut problems = Vec::new();
     let mut media = Vec::with_capacity(f.media.len());
     let mut video_items = Vec::with_capacity(f.media.len());
     for (i, item) in f.media.iter().enumerate() {
@@ -448,11 +548,31 @@ pub fn check_post(loaded: content::Loaded, config: &Config, preflight: &mut Pref
             }
         }
     }
-    let kind = f.kind.unwrap_or(match (media.len(), video_items.first()) {
-        (1, Some(true)) => PostType::Reel,
-        (1, _) => PostType::Image,
-        _ => PostType::Carousel,
-    });
+    // `media` written but unusable is the schema's to report.
+    let no_media = media.is_empty() && post.spans.get("/media").is_none();
+    if no_media || f.kind == Some(PostType::Text) {
+        problems.push(
+            Problem::new(
+                Rule::NotOnPlatform,
+                &rel,
+                if no_media {
+                    Pos::START
+                } else {
+                    post.spans.value("/type")
+                },
+                "Instagram has no text-only posts: a post needs `media`",
+            )
+            .with_help("add `media`, or send it to Threads accounts only (`accounts:`)"),
+        );
+    }
+    let kind = match f.kind {
+        Some(k) if k != PostType::Text => k,
+        _ => match (media.len(), video_items.first()) {
+            (1, Some(true)) => PostType::Reel,
+            (1, _) => PostType::Image,
+            _ => PostType::Carousel,
+        },
+    };
     for (i, m) in media.iter().enumerate() {
         if let Some(m) = m {
             let at = post.spans.value(&format!("/media/{i}/src"));
@@ -476,30 +596,25 @@ pub fn check_post(loaded: content::Loaded, config: &Config, preflight: &mut Pref
         _ => None,
     };
     problems.extend(rules::check(&post, kind, &video_items));
-    let publisher = account.as_ref().map(|a| &config.accounts[a]);
-    problems.extend(features::check(&post, kind, &video_items, publisher));
-    refine(&mut problems, &post.spans);
-
-    let has_errors = problems.iter().any(Problem::is_error);
-    let valid = match (has_errors, account) {
-        (false, Some(account)) => Some(ValidPost {
-            kind,
-            platform: config.accounts[&account].platform,
-            account,
-            publish_at,
-            media: media.into_iter().flatten().collect(),
-            cover,
-            post: post.clone(),
-        }),
-        _ => None,
-    };
-    Checked {
-        file,
-        id: Some(post.id.clone()),
-        id_pos: id_at,
-        valid,
-        problems,
+    // Each account's login decides what it may publish; the same problem
+    // for two accounts is said once.
+    if accounts.is_empty() {
+        problems.extend(features::check(&post, kind, &video_items, None));
     }
+    for account in accounts {
+        for p in features::check(&post, kind, &video_items, Some(account)) {
+            if !problems.contains(&p) {
+                problems.push(p);
+            }
+        }
+    }
+    let version = Version {
+        kind,
+        media: media.into_iter().flatten().collect(),
+        cover,
+        post,
+    };
+    (version, problems)
 }
 
 /// Adds what the YAML knows to a post's problems: where the key or value a

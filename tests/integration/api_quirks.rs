@@ -160,7 +160,10 @@ fn not_ready_without_end_stops_after_a_bounded_number_of_tries() {
     assert_eq!(publishes(&site).len(), 6, "one try and five waits");
     assert!(site.server.published().is_empty());
     // Left as "publishing": the next run asks the container first.
-    assert_eq!(site.state()["posts"]["1-image"]["status"], "publishing");
+    assert_eq!(
+        site.state()["posts"]["1-image"]["kiln"]["status"],
+        "publishing"
+    );
 }
 
 #[test]
@@ -362,7 +365,7 @@ fn a_first_comment_hit_by_a_passing_failure_is_tried_again_in_the_run() {
     let image = &site.server.published()[0];
     assert_eq!(site.server.comments(&image.id).len(), 1);
     assert!(
-        !site.state()["posts"]["1-image"]["first_comment_id"].is_null(),
+        !site.state()["posts"]["1-image"]["kiln"]["first_comment_id"].is_null(),
         "recorded in the same run"
     );
     assert!(result(&report, "1-image").get("pending").is_none());

@@ -424,7 +424,7 @@ fn posts_go_out_in_plan_order_and_the_state_agrees_with_instagram() {
         "5-story-video",
     ];
     for (id, media) in ids.iter().zip(&published) {
-        let e = &state["posts"][id];
+        let e = &state["posts"][id]["kiln"];
         assert_eq!(e["status"], "published", "{id}: {e:#}");
         assert_eq!(e["media_id"], media.id.as_str(), "{id}");
         assert_eq!(e["permalink"], media.permalink.as_str(), "{id}");
@@ -603,11 +603,14 @@ fn comment_toggles_renames_and_prune_after_publishing() {
     assert!(reel_media.comment_enabled, "comments back on");
     let state = site.state();
     assert_eq!(
-        state["posts"]["1-image-renamed"]["media_id"],
+        state["posts"]["1-image-renamed"]["kiln"]["media_id"],
         published[0].id.as_str()
     );
     assert!(state["posts"].get("1-image").is_none());
-    assert_eq!(state["posts"]["5-story-video"]["status"], "published");
+    assert_eq!(
+        state["posts"]["5-story-video"]["kiln"]["status"],
+        "published"
+    );
     assert_eq!(site.server.published().len(), 5, "nothing new");
 
     let (code, report, run) = site.apply(&["--prune"]);
@@ -731,7 +734,7 @@ fn a_lost_state_record_does_not_publish_captioned_posts_again() {
         .iter()
         .zip(site.server.published())
     {
-        assert_eq!(state["posts"][id]["media_id"], m.id.as_str());
+        assert_eq!(state["posts"][id]["kiln"]["media_id"], m.id.as_str());
     }
 }
 
@@ -776,7 +779,9 @@ fn sigterm_stops_new_work_records_the_step_in_flight_and_says_what_to_rerun() {
     let posts = state["posts"].as_object().unwrap();
     assert_eq!(posts.len(), 5, "{state:#}");
     assert!(
-        posts.values().all(|e| e["container_id"].is_string()),
+        posts
+            .values()
+            .all(|e| e["kiln"]["container_id"].is_string()),
         "every container is journaled: {state:#}"
     );
     let (code, report, run) = site.apply(&[]);
@@ -800,7 +805,7 @@ fn a_copy_of_a_live_post_is_never_published_without_allow_duplicate() {
     assert_eq!(code, 0, "{}", run.stderr);
     assert_eq!(site.server.published().len(), 5);
     let state = site.state();
-    let image = &state["posts"]["1-image"];
+    let image = &state["posts"]["1-image"]["kiln"];
     assert!(image["media_hash"].as_str().unwrap().starts_with("sha256:"));
     assert!(image["caption_hash"]
         .as_str()
@@ -860,7 +865,7 @@ fn a_copy_of_a_live_post_is_never_published_without_allow_duplicate() {
     let path = site.path().join(".postwright/state.json");
     let mut old = site.state();
     for (_, e) in old["posts"].as_object_mut().unwrap() {
-        let e = e.as_object_mut().unwrap();
+        let e = e["kiln"].as_object_mut().unwrap();
         e.remove("media_hash").unwrap();
         e.remove("caption_hash").unwrap();
     }
@@ -898,9 +903,12 @@ fn a_copy_of_a_live_post_is_never_published_without_allow_duplicate() {
     assert_eq!(published.len(), 6);
     assert_eq!(published[5].caption, published[0].caption);
     let state = site.state();
-    assert_eq!(state["posts"]["1-image-copy"]["status"], "published");
+    assert_eq!(
+        state["posts"]["1-image-copy"]["kiln"]["status"],
+        "published"
+    );
     assert_ne!(
-        state["posts"]["1-image-copy"]["media_id"],
-        state["posts"]["1-image"]["media_id"]
+        state["posts"]["1-image-copy"]["kiln"]["media_id"],
+        state["posts"]["1-image"]["kiln"]["media_id"]
     );
 }

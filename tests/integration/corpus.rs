@@ -310,9 +310,9 @@ fn valid_folder_validates_cleanly() {
     // PATH arguments are relative to the current folder, which is the repo.
     let (code, json) = validate_json(&fixtures(), &["valid/"]);
     assert_eq!(json["problems"], serde_json::json!([]), "{json:#}");
-    // Fourteen posts; README.md (no front matter), notes.txt and the dotfiles
+    // Sixteen posts; README.md (no front matter), notes.txt and the dotfiles
     // are not posts and must not be counted or reported.
-    assert_eq!(json["files"], 14, "{json:#}");
+    assert_eq!(json["files"], 16, "{json:#}");
     assert_eq!(code, 0, "{json:#}");
 }
 

@@ -323,7 +323,7 @@ fn lifecycle(backend: Backend) {
     // 2. Apply published the due ones.
     for id in ["zz-teaser", "behind", "launch"] {
         c.update(&format!("published {id}"), |s| {
-            s.posts.insert(id.into(), published(entry(&p, id)));
+            s.insert(id, published(entry(&p, id)));
         });
     }
     steady(&c, "behind");
@@ -470,7 +470,7 @@ fn lifecycle(backend: Backend) {
     assert_eq!(e["permalink"], permalink("launch"));
     assert_eq!(c.exit_code(EARLY, &["--detailed-exitcode"]), 2);
     c.update("comments off on launch", |s| {
-        s.posts.get_mut("launch").unwrap().comments_enabled = Some(false);
+        s.get_mut("launch", "kiln").unwrap().comments_enabled = Some(false);
     });
     let (_, p) = c.plan(EARLY, &[]);
     assert_eq!(entry(&p, "launch")["action"], "published");
@@ -481,7 +481,7 @@ fn lifecycle(backend: Backend) {
     assert_eq!(e["comments_enabled"], true, "{e:#}");
     assert_eq!(e["reason"], "comments: off → on");
     c.update("comments on on launch", |s| {
-        s.posts.get_mut("launch").unwrap().comments_enabled = Some(true);
+        s.get_mut("launch", "kiln").unwrap().comments_enabled = Some(true);
     });
     steady(&c, "behind");
 
@@ -519,9 +519,9 @@ fn lifecycle(backend: Backend) {
     assert_eq!(c.exit_code(EARLY, &["--detailed-exitcode"]), 2);
     // Apply re-keys the record.
     c.update("moved behind → behind-the-scenes", |s| {
-        let mut old = s.posts.remove("behind").unwrap();
+        let mut old = s.remove("behind", "kiln").unwrap();
         old.file = "posts/behind-the-scenes.md".into();
-        s.posts.insert("behind-the-scenes".into(), old);
+        s.insert("behind-the-scenes", old);
     });
     steady(&c, "behind-the-scenes");
 
@@ -572,7 +572,7 @@ fn lifecycle(backend: Backend) {
     reel.container_id = Some("17900000000000042".into());
     reel.journaled_at = Some("2026-12-05T17:00:02Z".parse().unwrap());
     c.update("publishing reel", |s| {
-        s.posts.insert("reel".into(), reel);
+        s.insert("reel", reel);
     });
     let (code, p) = c.plan(EARLY, &[]);
     assert_eq!(code, 0);
@@ -599,8 +599,8 @@ fn lifecycle(backend: Backend) {
     let mut summer = recorded(entry(&p, "summer"), Status::Failed);
     summer.last_error = Some("the token expired".into());
     c.update("spring and summer failed", |s| {
-        s.posts.insert("spring".into(), spring);
-        s.posts.insert("summer".into(), summer);
+        s.insert("spring", spring);
+        s.insert("summer", summer);
     });
     let (code, p) = c.plan(SPRING, &[]);
     assert_eq!(code, 0);
@@ -758,22 +758,22 @@ pub(crate) fn mid_life(backend: Backend) -> Content {
 
     let mut teaser = published(entry(&p, "zz-teaser"));
     teaser.comments_enabled = Some(false);
-    s.posts.insert("zz-teaser".into(), teaser);
+    s.insert("zz-teaser", teaser);
 
     let mut behind = published(entry(&p, "behind"));
     behind.file = "posts/behind-old.md".into();
     behind.media_id = Some(media_id("behind-old"));
     behind.permalink = Some(permalink("behind-old"));
-    s.posts.insert("behind-old".into(), behind);
+    s.insert("behind-old", behind);
 
     let mut launch = published(entry(&p, "launch"));
     launch.content_hash = format!("sha256:{}", "0".repeat(64));
     launch.first_comment_id = Some("17800000000000001".into());
-    s.posts.insert("launch".into(), launch);
+    s.insert("launch", launch);
 
     let mut holiday = published(entry(&p, "holiday"));
     holiday.comments_enabled = Some(false);
-    s.posts.insert("holiday".into(), holiday);
+    s.insert("holiday", holiday);
 
     let mut retired = Record::new(
         Status::Published,
@@ -785,16 +785,16 @@ pub(crate) fn mid_life(backend: Backend) -> Content {
     retired.media_id = Some(media_id("retired"));
     retired.permalink = Some(permalink("retired"));
     retired.published_at = Some("2026-10-01T07:30:00Z".parse().unwrap());
-    s.posts.insert("retired".into(), retired);
+    s.insert("retired", retired);
 
     let mut reel = recorded(entry(&p, "reel"), Status::Publishing);
     reel.container_id = Some("17900000000000042".into());
     reel.journaled_at = Some("2026-12-05T17:00:02Z".parse().unwrap());
-    s.posts.insert("reel".into(), reel);
+    s.insert("reel", reel);
 
     let mut spring = recorded(entry(&p, "spring"), Status::Failed);
     spring.last_error = Some(SPRING_ERROR.into());
-    s.posts.insert("spring".into(), spring);
+    s.insert("spring", spring);
 
     c.save(&s, "mid-life");
     c
@@ -1181,7 +1181,7 @@ fn duplicates(backend: Backend) {
     let (_, p) = c.plan(EARLY, &[]);
     c.update("published the due posts", |s| {
         for id in ["zz-teaser", "behind", "launch"] {
-            s.posts.insert(id.into(), published(entry(&p, id)));
+            s.insert(id, published(entry(&p, id)));
         }
     });
     c.write("posts/launch-again.md", &c.read("posts/launch.md"));

@@ -167,7 +167,10 @@ fn a_changed_post_shows_its_field_diffs_since_it_was_published() {
     let (code, report, run) = site.apply(&["--only", "1-image"]);
     assert_eq!(code, 0, "{report:#}\n{}", run.stderr);
     let head = git(root, &["rev-parse", "HEAD"]).trim().to_string();
-    assert_eq!(site.state()["posts"]["1-image"]["commit"], head.as_str());
+    assert_eq!(
+        site.state()["posts"]["1-image"]["kiln"]["commit"],
+        head.as_str()
+    );
     // Edited after publishing: caption, the alt text, and the photo's bytes.
     let post = root.join("posts/1-image.md");
     let text = fs::read_to_string(&post).unwrap();

@@ -27,7 +27,7 @@ fn record(n: usize) -> State {
         e.permalink = Some(format!("https://www.instagram.com/p/C{i:05}/"));
         e.published_at = Some("2026-11-20T08:00:00Z".parse().unwrap());
         e.comments_enabled = Some(true);
-        s.posts.insert(format!("post-{i:04}"), e);
+        s.insert(&format!("post-{i:04}"), e);
     }
     s
 }
@@ -217,8 +217,8 @@ fn corrupt_or_newer_records_are_errors_never_a_reset() {
             "corrupt",
         ),
         (
-            "{\"format_version\": 3, \"posts\": {}}\n",
-            "format_version 3",
+            "{\"format_version\": 4, \"posts\": {}}\n",
+            "format_version 4",
         ),
     ];
     for backend in [Backend::File, Backend::Git] {
@@ -228,9 +228,9 @@ fn corrupt_or_newer_records_are_errors_never_a_reset() {
             let what = format!("{backend:?} {text:?}");
             let err = c.store().load().unwrap_err();
             match needle {
-                "format_version 3" => {
+                "format_version 4" => {
                     assert!(
-                        matches!(err, StateError::TooNew { found: 3, .. }),
+                        matches!(err, StateError::TooNew { found: 4, .. }),
                         "{what}: {err}"
                     )
                 }
@@ -299,11 +299,11 @@ fn file_backend_record_is_readable_json_and_leaves_no_temp_files() {
     let text = c.read(".postwright/state.json");
     assert_eq!(text, state::render(&record(2)));
     assert!(
-        text.starts_with("{\n  \"format_version\": 2,\n  \"posts\": {\n"),
+        text.starts_with("{\n  \"format_version\": 3,\n  \"posts\": {\n"),
         "{text}"
     );
     assert!(
-        text.contains("\n      \"status\": \"published\",\n"),
+        text.contains("\n        \"status\": \"published\",\n"),
         "{text}"
     );
     assert!(text.ends_with("}\n"), "{text}");
@@ -344,7 +344,7 @@ fn file_backend_readers_never_see_a_partial_record() {
                 let s = store
                     .load()
                     .unwrap_or_else(|e| panic!("read {reads} saw a torn record: {e}"));
-                assert!(s.posts.len() == 1 || s.posts.len() == 1500);
+                assert!(s.len() == 1 || s.len() == 1500);
                 reads += 1;
             }
             reads
@@ -371,8 +371,8 @@ fn git_backend_recovers_from_a_killed_writers_ref_lock() {
     let c = Content::new(Backend::Git);
     let store = c.store();
     let mut state = State::default();
-    state.posts.insert(
-        "a".into(),
+    state.insert(
+        "a",
         Record::new(
             Status::Creating,
             "posts/a.md",
@@ -384,7 +384,7 @@ fn git_backend_recovers_from_a_killed_writers_ref_lock() {
     store.save(&state, "first", Reach::Shared).unwrap();
     let lock = c.path().join(".git/refs/heads/postwright-state.lock");
     std::fs::write(&lock, "0000000000000000000000000000000000000000\n").unwrap();
-    state.posts.get_mut("a").unwrap().status = Status::Published;
+    state.get_mut("a", "kiln").unwrap().status = Status::Published;
     store.save(&state, "second", Reach::Shared).unwrap();
     assert!(!lock.exists());
     assert_eq!(store.load().unwrap(), state);

@@ -79,8 +79,8 @@ fn store(dir: &Path, ttl: Duration) -> GitStore {
 
 fn one(status: Status) -> State {
     let mut s = State::default();
-    s.posts.insert(
-        "a".into(),
+    s.insert(
+        "a",
         Record::new(status, "posts/a.md", "kiln", PostType::Image, "sha256:1"),
     );
     s
@@ -338,7 +338,7 @@ fn a_plan_without_the_remote_uses_the_checkouts_copy_and_apply_refuses() {
         "sha256:0",
     );
     e.media_id = Some("17900000001".into());
-    record.posts.insert("2026-12-01-studio".into(), e);
+    record.insert("2026-12-01-studio", e);
     s.save(&record, "published 2026-12-01-studio", Reach::Shared)
         .unwrap();
     s.release().unwrap();

@@ -42,6 +42,26 @@ impl Spans {
             .insert(pointer.to_string(), Loc { key: None, value });
     }
 
+    /// The spans of a post whose `field` is taken from `under` (a
+    /// platform's override map): problems about `/caption` then point at
+    /// `/threads/caption`.
+    pub fn with_override(&self, under: &str, field: &str) -> Spans {
+        let mut spans = self.clone();
+        let own = format!("/{field}");
+        let from = format!("/{under}/{field}");
+        spans
+            .map
+            .retain(|k, _| !(k == &own || k.starts_with(&format!("{own}/"))));
+        for (k, loc) in &self.map {
+            if let Some(rest) = k.strip_prefix(&from) {
+                if rest.is_empty() || rest.starts_with('/') {
+                    spans.map.insert(format!("{own}{rest}"), *loc);
+                }
+            }
+        }
+        spans
+    }
+
     pub fn get(&self, pointer: &str) -> Option<Loc> {
         self.map.get(pointer).copied()
     }

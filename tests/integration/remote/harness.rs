@@ -602,7 +602,7 @@ impl RemoteSite {
         }
         let state = self.remote.state();
         for (id, m) in POST_IDS.iter().zip(&published) {
-            let e = &state["posts"][id];
+            let e = &state["posts"][id]["kiln"];
             assert_eq!(e["status"], "published", "{ctx}: {id} on the remote: {e:#}");
             assert_eq!(e["media_id"], m.id.as_str(), "{ctx}: {id} on the remote");
         }
