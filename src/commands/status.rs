@@ -46,13 +46,13 @@ pub fn status(g: &Globals, format: Format, out: &mut dyn Write) -> Result<Exit, 
                 "media_id": e.media_id, "permalink": e.permalink, "published_at": e.published_at,
             })).collect::<Vec<_>>(),
             "in_progress": in_flight.iter().map(|(id, e)| serde_json::json!({
-                "id": id, "file": e.file, "status": e.status, "container_id": e.container_id,
+                "id": id, "file": e.file, "account": e.account, "status": e.status, "container_id": e.container_id,
             })).collect::<Vec<_>>(),
             "failed": failed.iter().map(|(id, e)| serde_json::json!({
-                "id": id, "file": e.file, "error": e.last_error,
+                "id": id, "file": e.file, "account": e.account, "error": e.last_error,
             })).collect::<Vec<_>>(),
             "upcoming": upcoming.iter().map(|e| serde_json::json!({
-                "id": e.id, "file": e.file, "action": e.action, "publish_at": e.publish_at,
+                "id": e.id, "file": e.file, "account": e.account, "action": e.action, "publish_at": e.publish_at,
             })).collect::<Vec<_>>(),
         });
         let _ = writeln!(
@@ -63,6 +63,16 @@ pub fn status(g: &Globals, format: Format, out: &mut dyn Write) -> Result<Exit, 
         return Ok(Exit::Ok);
     }
 
+    // With several accounts a post may go to more than one: each line
+    // names its target.
+    let several = config.accounts.len() > 1;
+    let name = |id: &str, account: &str| {
+        if several {
+            format!("{id} → {account}")
+        } else {
+            id.to_string()
+        }
+    };
     let mut sections: Vec<report::status::Section> = Vec::new();
     sections.push(report::status::Section {
         title: format!("Published ({})", published.len()),
@@ -73,7 +83,7 @@ pub fn status(g: &Globals, format: Format, out: &mut dyn Write) -> Result<Exit, 
                     e.published_at
                         .map(|t| local(t, tz))
                         .unwrap_or_else(|| "?".into()),
-                    id.to_string(),
+                    name(id, &e.account),
                     e.permalink
                         .clone()
                         .unwrap_or_else(|| "(no permalink recorded)".into()),
@@ -92,7 +102,7 @@ pub fn status(g: &Globals, format: Format, out: &mut dyn Write) -> Result<Exit, 
                 .iter()
                 .map(|(id, e)| {
                     vec![
-                        id.to_string(),
+                        name(id, &e.account),
                         e.file.clone(),
                         format!("({})", e.status.name()),
                     ]
@@ -108,7 +118,7 @@ pub fn status(g: &Globals, format: Format, out: &mut dyn Write) -> Result<Exit, 
                 .iter()
                 .map(|(id, e)| {
                     vec![
-                        id.to_string(),
+                        name(id, &e.account),
                         e.file.clone(),
                         e.last_error
                             .clone()
@@ -129,7 +139,7 @@ pub fn status(g: &Globals, format: Format, out: &mut dyn Write) -> Result<Exit, 
                     e.publish_at
                         .map(|t| local(t, tz))
                         .unwrap_or_else(|| "at the next apply".into()),
-                    e.id.clone(),
+                    name(&e.id, e.acct()),
                     e.action.to_string(),
                 ]
             })

@@ -55,6 +55,17 @@ struct Publishable<'a> {
     sponsor_ids: Option<&'a [crate::content::IdValue]>,
     #[serde(skip_serializing_if = "Option::is_none")]
     ai_generated: Option<bool>,
+    /// Threads' own options, on a Threads target only (its `threads:`
+    /// caption and media are the caption and media above).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    threads: Option<ThreadsPart<'a>>,
+}
+
+#[derive(Serialize)]
+struct ThreadsPart<'a> {
+    reply_control: Option<crate::content::ReplyControl>,
+    topic_tag: Option<&'a str>,
+    link_attachment: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -112,6 +123,14 @@ impl Hasher {
             paid_partnership: f.paid_partnership,
             sponsor_ids: f.sponsor_ids.as_deref(),
             ai_generated: f.ai_generated,
+            threads: (post.platform == crate::config::Platform::Threads).then(|| {
+                let t = f.threads.as_ref();
+                ThreadsPart {
+                    reply_control: t.and_then(|t| t.reply_control),
+                    topic_tag: t.and_then(|t| t.topic_tag.as_deref()),
+                    link_attachment: t.and_then(|t| t.link_attachment.as_deref()),
+                }
+            }),
         };
         let json = serde_json::to_vec(&doc).expect("serialises");
         format!("sha256:{}", hex(&Sha256::digest(&json)))

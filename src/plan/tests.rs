@@ -16,6 +16,10 @@ struct Repo {
 
 impl Repo {
     fn new(posts: &[(&str, &str)]) -> Repo {
+        Repo::with_config(posts, CONFIG)
+    }
+
+    fn with_config(posts: &[(&str, &str)], config: &str) -> Repo {
         let dir = tempfile::tempdir().unwrap();
         fs::create_dir_all(dir.path().join("posts")).unwrap();
         fs::create_dir_all(dir.path().join("media")).unwrap();
@@ -23,7 +27,7 @@ impl Repo {
         for (name, text) in posts {
             fs::write(dir.path().join("posts").join(name), text).unwrap();
         }
-        let config = Config::parse(CONFIG, "postwright.toml").unwrap();
+        let config = Config::parse(config, "postwright.toml").unwrap();
         Repo { dir, config }
     }
 
@@ -171,4 +175,119 @@ fn a_copy_of_a_published_post_is_a_duplicate() {
     assert_eq!(action(&p, "a-copy"), Action::Duplicate);
     let e = p.entries.iter().find(|e| e.id == "a-copy").unwrap();
     assert_eq!(e.duplicate_of.as_deref(), Some("a"));
+}
+
+const TWO_PLATFORMS: &str = "timezone = \"Europe/Berlin\"\n\n[accounts.kiln]\nuser_id = \"17841400000000001\"\n\n[accounts.kiln-threads]\nplatform = \"threads\"\nuser_id = \"27000000000000001\"\n";
+
+fn target<'p>(plan: &'p Plan, id: &str, account: &str) -> &'p Entry {
+    plan.entries
+        .iter()
+        .find(|e| e.id == id && e.account.as_deref() == Some(account))
+        .unwrap_or_else(|| panic!("{id} → {account} in {:#?}", plan.entries))
+}
+
+#[test]
+fn a_post_to_two_platforms_is_two_targets_judged_apart() {
+    let long = "word ".repeat(120);
+    let repo = Repo::with_config(
+        &[
+            (
+                "both.md",
+                "---\npublish_at: 2026-12-01 09:00\naccounts: [kiln, kiln-threads]\nmedia: [../media/a.jpg]\n---\nHello.\n",
+            ),
+            (
+                "long.md",
+                &format!("---\npublish_at: 2026-12-01 09:00\naccounts: [kiln, kiln-threads]\nmedia: [../media/a.jpg]\n---\n{long}\n"),
+            ),
+        ],
+        TWO_PLATFORMS,
+    );
+    let at = "2026-12-02T00:00:00Z";
+    let p = repo.plan(&State::default(), at);
+    assert_eq!(p.entries.len(), 4, "{:#?}", p.entries);
+    let ig = target(&p, "both", "kiln");
+    let th = target(&p, "both", "kiln-threads");
+    assert_eq!((ig.action, th.action), (Action::Publish, Action::Publish));
+    assert_eq!(ig.platform, Some(crate::config::Platform::Instagram));
+    assert_eq!(th.platform, Some(crate::config::Platform::Threads));
+    assert_ne!(ig.content_hash, th.content_hash, "each target its own hash");
+    // 600 characters: fine for Instagram, too long for Threads only.
+    assert_eq!(target(&p, "long", "kiln").action, Action::Publish);
+    let bad = target(&p, "long", "kiln-threads");
+    assert_eq!(bad.action, Action::Invalid);
+    assert!(
+        bad.problems
+            .iter()
+            .all(|p| p.message.starts_with("for Threads:")),
+        "{:#?}",
+        bad.problems
+    );
+    assert!(target(&p, "long", "kiln").problems.is_empty());
+
+    // Instagram published: only Threads is left to publish.
+    let mut state = State::default();
+    state.insert("both", published(ig));
+    let p = repo.plan(&state, at);
+    assert_eq!(target(&p, "both", "kiln").action, Action::Published);
+    assert_eq!(target(&p, "both", "kiln-threads").action, Action::Publish);
+
+    // Dropping an account from `accounts` leaves its live post, removed.
+    fs::write(
+        repo.dir.path().join("posts/both.md"),
+        "---\npublish_at: 2026-12-01 09:00\naccounts: [kiln-threads]\nmedia: [../media/a.jpg]\n---\nHello.\n",
+    )
+    .unwrap();
+    let p = repo.plan(&state, at);
+    let gone = target(&p, "both", "kiln");
+    assert_eq!(gone.action, Action::Removed);
+    assert!(
+        gone.reason.contains("no longer lists account `kiln`"),
+        "{}",
+        gone.reason
+    );
+    assert!(
+        gone.reason.contains("the Instagram post stays"),
+        "{}",
+        gone.reason
+    );
+
+    // A typo in `accounts`: nothing of the post reads as removed.
+    fs::write(
+        repo.dir.path().join("posts/both.md"),
+        "---\npublish_at: 2026-12-01 09:00\naccounts: [kiln, kiln-thread]\nmedia: [../media/a.jpg]\n---\nHello.\n",
+    )
+    .unwrap();
+    let p = repo.plan(&state, at);
+    assert!(
+        p.entries.iter().all(|e| e.action != Action::Removed),
+        "{:#?}",
+        p.entries
+    );
+    assert_eq!(action(&p, "both"), Action::Invalid);
+}
+
+#[test]
+fn threads_versions_ignore_what_threads_is_not_sent() {
+    let text = |extra: &str| {
+        format!("---\npublish_at: 2026-12-01 09:00\naccount: kiln-threads\n{extra}---\nKiln day.\n")
+    };
+    let at = "2026-12-02T00:00:00Z";
+    let hash = |extra: &str| {
+        let repo = Repo::with_config(&[("t.md", &text(extra))], TWO_PLATFORMS);
+        let p = repo.plan(&State::default(), at);
+        let e = target(&p, "t", "kiln-threads").clone();
+        assert_eq!(e.kind, Some(crate::content::PostType::Text), "{e:#?}");
+        e.content_hash
+    };
+    let plain = hash("");
+    assert_eq!(
+        plain,
+        hash("location_id: \"110123456789\"\n"),
+        "not sent to Threads"
+    );
+    assert_ne!(
+        plain,
+        hash("threads:\n  reply_control: mentioned_only\n"),
+        "sent to Threads"
+    );
 }

@@ -50,13 +50,26 @@ fn when(e: &Entry, t: jiff::Timestamp, tz: &TimeZone) -> String {
     }
 }
 
-/// `carousel, 3 items` / `reel` / `image`.
-fn shape(e: &Entry) -> String {
-    match (e.kind, e.media.len()) {
+/// `carousel, 3 items` / `reel` / `image`; with `target`, the account it
+/// goes to: `text → brand-threads`.
+fn shape(e: &Entry, target: bool) -> String {
+    let kind = match (e.kind, e.media.len()) {
         (Some(k), n) if n > 1 => format!("{k}, {n} items"),
         (Some(k), _) => k.to_string(),
         (None, _) => "?".to_string(),
+    };
+    match (&e.account, target) {
+        (Some(a), true) => format!("{kind} → {a}"),
+        _ => kind,
     }
+}
+
+/// Whether the plan's posts go to more than one account: then each line
+/// names its account (a post to several accounts has a line for each).
+fn several_accounts(entries: &[Entry]) -> bool {
+    let mut accounts = entries.iter().filter_map(|e| e.account.as_deref());
+    let first = accounts.next();
+    accounts.any(|a| Some(a) != first)
 }
 
 /// The closing line: `Plan: 2 to publish, 1 to update, 5 scheduled.`,
@@ -105,10 +118,11 @@ pub fn human(plan: &Plan, tz: &TimeZone) -> String {
         .map(|e| e.file.chars().count())
         .max()
         .unwrap_or(0);
+    let target = several_accounts(&plan.entries);
     let shape_width = plan
         .entries
         .iter()
-        .map(|e| shape(e).len())
+        .map(|e| shape(e, target).chars().count())
         .max()
         .unwrap_or(0);
     let mut current = None;
@@ -126,7 +140,7 @@ pub fn human(plan: &Plan, tz: &TimeZone) -> String {
             "{} {:<width$}  {:<shape_width$}{when}",
             style::paint(action_style(e.action), &head),
             e.file,
-            shape(e)
+            shape(e, target)
         );
         let _ = writeln!(out, "{}", line.trim_end());
         let _ = writeln!(out, "      {}", e.reason);
@@ -202,7 +216,7 @@ fn is_image_url(url: &str) -> bool {
 
 /// One table row. `inline_problems`: the post's errors in its row (the
 /// pull request's own posts), else they are listed under the table.
-fn markdown_row(e: &Entry, tz: &TimeZone, inline_problems: bool) -> String {
+fn markdown_row(e: &Entry, tz: &TimeZone, inline_problems: bool, target: bool) -> String {
     let thumb = e
         .media
         .iter()
@@ -254,7 +268,7 @@ fn markdown_row(e: &Entry, tz: &TimeZone, inline_problems: bool) -> String {
         symbol(e.action),
         e.action.name(),
         md_cell(&e.file),
-        shape(e),
+        md_cell(&shape(e, target)),
         md_cell(&when),
         md_cell(&caption),
     )
@@ -264,12 +278,12 @@ const TABLE_HEAD: &str =
     "| action | post | type | publish at | caption | why |\n|---|---|---|---|---|---|\n";
 
 /// Rows for `entries` while they fit under the limit; the rest counted.
-fn table(out: &mut String, entries: &[&Entry], tz: &TimeZone, inline_problems: bool) {
+fn table(out: &mut String, entries: &[&Entry], tz: &TimeZone, inline_problems: bool, target: bool) {
     out.push_str(TABLE_HEAD);
     let footer_room = 300;
     let mut left_out: Vec<Action> = Vec::new();
     for e in entries {
-        let row = markdown_row(e, tz, inline_problems);
+        let row = markdown_row(e, tz, inline_problems, target);
         if left_out.is_empty() && out.len() + row.len() + footer_room < MARKDOWN_LIMIT {
             out.push_str(&row);
         } else {
@@ -329,6 +343,7 @@ fn headline(plan: &Plan) -> String {
 }
 
 pub fn markdown(plan: &Plan, tz: &TimeZone) -> String {
+    let target = several_accounts(&plan.entries);
     let mut out = format!(
         "### postwright plan\n\n**{}** (at {})\n\n",
         headline(plan),
@@ -337,7 +352,7 @@ pub fn markdown(plan: &Plan, tz: &TimeZone) -> String {
     let all: Vec<&Entry> = plan.entries.iter().collect();
     let Some(pr) = &plan.pull_request else {
         if !all.is_empty() {
-            table(&mut out, &all, tz, false);
+            table(&mut out, &all, tz, false, target);
         }
         return with_problems(out, &all);
     };
@@ -353,7 +368,7 @@ pub fn markdown(plan: &Plan, tz: &TimeZone) -> String {
         out.push_str("No post changes.\n");
     } else if !mine.is_empty() {
         out.push_str(&tiles(&mine));
-        table(&mut out, &mine, tz, true);
+        table(&mut out, &mine, tz, true, target);
     }
     for file in &pr.deleted {
         let _ = writeln!(
@@ -370,7 +385,7 @@ pub fn markdown(plan: &Plan, tz: &TimeZone) -> String {
             super::plural(rest.len(), "post", "posts"),
             counts(&actions)
         );
-        table(&mut out, &rest, tz, false);
+        table(&mut out, &rest, tz, false, target);
         out.push_str("\n</details>\n");
     }
     with_problems(out, &rest)

@@ -460,6 +460,8 @@ pub fn check_post(loaded: content::Loaded, config: &Config, preflight: &mut Pref
             Platform::Threads => {
                 let alone = !accounts.iter().any(|(_, p)| *p == Platform::Instagram);
                 let checked = threads::check(&own, preflight, alone);
+                let mut own = own;
+                threads::strip(&mut own.fields);
                 (
                     Version {
                         post: own,

@@ -7,7 +7,7 @@
 //! stops that platform's targets only, and its message says so.
 
 use crate::config::{Config, Platform};
-use crate::content::{post::Overrides, Post};
+use crate::content::{Overrides, Post};
 use crate::diagnostic::{Pos, Problem, Rule};
 
 /// The accounts a post goes to, in the order written, with their platforms;

@@ -236,6 +236,27 @@ pub fn check(post: &Post, preflight: &mut Preflight, alone: bool) -> Checked {
     }
 }
 
+/// Clears what Threads is not sent (Instagram's own fields, the first
+/// comment), so that neither its publisher nor its content hash sees them:
+/// editing a Threads-only post's `location_id` changes nothing on Threads.
+pub fn strip(f: &mut crate::content::PostFields) {
+    f.first_comment = None;
+    f.comments = None;
+    f.location_id = None;
+    f.user_tags = None;
+    f.collaborators = None;
+    f.cover = None;
+    f.thumb_offset = None;
+    f.share_to_feed = None;
+    f.audio_name = None;
+    f.trial = None;
+    f.product_tags = None;
+    f.paid_partnership = None;
+    f.sponsor_ids = None;
+    f.ai_generated = None;
+    f.instagram = None;
+}
+
 /// Post fields only Instagram's API takes.
 const INSTAGRAM_ONLY: [&str; 14] = [
     "location_id",
