@@ -68,18 +68,18 @@ impl Account {
 
     /// The environment variable holding the token.
     pub fn token_env(&self) -> &str {
-        self.token_env
-            .as_deref()
-            .unwrap_or(match self.platform {
-                Platform::Instagram => "INSTAGRAM_ACCESS_TOKEN",
-                Platform::Threads => "THREADS_ACCESS_TOKEN",
-            })
+        self.token_env.as_deref().unwrap_or(match self.platform {
+            Platform::Instagram => "INSTAGRAM_ACCESS_TOKEN",
+            Platform::Threads => "THREADS_ACCESS_TOKEN",
+        })
     }
 }
 
 /// The platforms postwright publishes to. Each has its publisher behind
 /// [`crate::platform::Publisher`].
-#[derive(Debug, Clone, Copy, Default, Deserialize, serde::Serialize, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, Default, Deserialize, serde::Serialize, PartialEq, Eq, Hash, PartialOrd, Ord,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Platform {
     #[default]

@@ -17,11 +17,7 @@ use std::sync::Once;
 pub fn add_mask_lines(config: &Config, var: impl Fn(&str) -> Option<String>) -> Vec<String> {
     let mut seen = BTreeSet::new();
     let mut lines = Vec::new();
-    let names: BTreeSet<&str> = config
-        .accounts
-        .values()
-        .map(|a| a.token_env())
-        .collect();
+    let names: BTreeSet<&str> = config.accounts.values().map(|a| a.token_env()).collect();
     for name in names {
         let Some(value) = var(name) else { continue };
         for part in value.split(['\n', '\r']) {
