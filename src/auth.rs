@@ -2,8 +2,9 @@
 //! renew them — checked before apply creates anything, so an expired token
 //! fails the run at once instead of post by post (or, worse, silently).
 
-use crate::config::{Account, Config, Login};
+use crate::config::{Account, Config, Login, Platform};
 use crate::instagram::{ApiError, App, Client, ErrorClass, Secret, TokenDebug};
+use crate::platform::threads::ThreadsError;
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
@@ -86,6 +87,8 @@ pub fn scopes(login: Login, needs: Needs) -> Vec<Scope> {
 #[derive(Debug, Clone, Serialize)]
 pub struct Inspection {
     pub account: String,
+    pub platform: Platform,
+    /// Instagram accounts' login (the default for Threads ones, unused).
     pub login: Login,
     pub token_env: String,
     /// The account the token answered for.
@@ -113,9 +116,35 @@ impl Inspection {
     }
 }
 
-/// Asks Meta about `account`'s token. Errors that are the token's fault
-/// (expired, invalid, not this account's) are findings in the inspection;
-/// only failing to reach Meta is an `Err`.
+/// A token check that could not be made: Meta unreachable or busy.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    #[error(transparent)]
+    Instagram(#[from] ApiError),
+    #[error(transparent)]
+    Threads(#[from] ThreadsError),
+}
+
+impl CheckError {
+    pub fn explain(&self) -> String {
+        match self {
+            CheckError::Instagram(e) => e.explain(),
+            CheckError::Threads(e) => e.explain(),
+        }
+    }
+
+    pub fn class(&self) -> ErrorClass {
+        match self {
+            CheckError::Instagram(e) => e.class(),
+            CheckError::Threads(e) => e.class(),
+        }
+    }
+}
+
+/// Asks Meta about `account`'s token (Instagram or Threads, by the
+/// account's platform). Errors that are the token's fault (expired,
+/// invalid, not this account's) are findings in the inspection; only
+/// failing to reach Meta is an `Err`.
 pub async fn inspect(
     config: &Config,
     name: &str,
@@ -123,9 +152,20 @@ pub async fn inspect(
     app: Option<&App>,
     now: Timestamp,
     needs: Needs,
-) -> Result<Inspection, ApiError> {
-    let mut out = Inspection {
+) -> Result<Inspection, CheckError> {
+    match account.platform {
+        Platform::Instagram => Ok(inspect_instagram(config, name, account, app, now, needs).await?),
+        Platform::Threads => {
+            Ok(crate::auth_threads::inspect(config, name, account, now, needs).await?)
+        }
+    }
+}
+
+/// An inspection with nothing known yet.
+pub(crate) fn blank(name: &str, account: &Account) -> Inspection {
+    Inspection {
         account: name.to_string(),
+        platform: account.platform,
         login: account.login,
         token_env: account.token_env().to_string(),
         user_id: None,
@@ -138,7 +178,18 @@ pub async fn inspect(
         errors: Vec::new(),
         warnings: Vec::new(),
         notes: Vec::new(),
-    };
+    }
+}
+
+async fn inspect_instagram(
+    config: &Config,
+    name: &str,
+    account: &Account,
+    app: Option<&App>,
+    now: Timestamp,
+    needs: Needs,
+) -> Result<Inspection, ApiError> {
+    let mut out = blank(name, account);
     let client = match Client::for_account(config, name, account) {
         Ok(c) => c,
         Err(e) => {
@@ -261,7 +312,7 @@ pub async fn inspect(
 
 /// A date something of the token ends: past, an error (`ended`); within
 /// [`WARN_BEFORE`], a warning (`ends`, given how long is left).
-fn deadline(
+pub(crate) fn deadline(
     out: &mut Inspection,
     at: Timestamp,
     now: Timestamp,
@@ -288,12 +339,17 @@ pub struct Renewed {
 pub enum RenewError {
     #[error("{0}")]
     Api(#[from] ApiError),
+    #[error("{0}")]
+    Threads(#[from] ThreadsError),
+    #[error("{0}")]
+    Unsupported(String),
     #[error("{what} needs the app's credentials: set {needs}")]
     NoApp { what: &'static str, needs: String },
 }
 
-/// A new long-lived token for the account: Instagram Login refreshes the
-/// token itself, Facebook Login trades it through `fb_exchange_token`.
+/// A new long-lived token for the account: Instagram Login and Threads
+/// refresh the token itself, Facebook Login trades it through
+/// `fb_exchange_token`.
 pub async fn refresh(
     config: &Config,
     name: &str,
@@ -301,6 +357,10 @@ pub async fn refresh(
     app: Option<&App>,
     now: Timestamp,
 ) -> Result<Renewed, RenewError> {
+    if account.platform == Platform::Threads {
+        let client = crate::platform::threads::Client::for_account(config, name, account)?;
+        return Ok(renewed(client.refresh().await?, now));
+    }
     let client = Client::for_account(config, name, account)?;
     let new = match account.login {
         Login::Instagram => client.refresh_instagram().await?,
@@ -320,6 +380,11 @@ pub async fn exchange(
     app: Option<&App>,
     now: Timestamp,
 ) -> Result<Renewed, RenewError> {
+    if account.platform == Platform::Threads {
+        return Err(RenewError::Unsupported(
+            "postwright exchanges Instagram tokens only: exchange a short-lived Threads token with th_exchange_token (docs/threads.md, \"Tokens\"), then use auth refresh".into(),
+        ));
+    }
     let app = require_app(app, "exchanging a short-lived token", account.login)?;
     let client = Client::for_account(config, name, account)?;
     let new = match account.login {
@@ -344,7 +409,7 @@ fn require_app<'a>(
     })
 }
 
-fn renewed(new: crate::instagram::NewToken, now: Timestamp) -> Renewed {
+pub(crate) fn renewed(new: crate::instagram::NewToken, now: Timestamp) -> Renewed {
     let expires_at = new.expires_in.and_then(|s| {
         now.checked_add(SignedDuration::from_secs(i64::try_from(s).ok()?))
             .ok()

@@ -161,6 +161,7 @@ impl Publisher for FakePublisher {
         Capabilities {
             no_delete: None,
             resumable_upload: false,
+            comments: None,
         }
     }
 

@@ -100,6 +100,7 @@ pub fn auth(
                 Err(e) => {
                     let text = match &e {
                         crate::auth::RenewError::Api(api) => api.explain(),
+                        crate::auth::RenewError::Threads(t) => t.explain(),
                         other => other.to_string(),
                     };
                     eprintln!("error: account {name}: {text}");

@@ -5,11 +5,14 @@
 //! Apply is generic over a `Publisher` (`AccountRun<P: Publisher>`): it
 //! never sees a wire format — status strings, parameter names, subcodes,
 //! login differences stay inside the platform's module
-//! ([`instagram`]). Every future is `Send`, so a publisher's calls run on
+//! ([`instagram`], [`threads`]). Every future is `Send`, so a publisher's calls run on
 //! tokio tasks; no `dyn` is needed.
 
+pub mod backoff;
 pub mod instagram;
+pub mod offer;
 pub mod poll;
+pub mod threads;
 
 use crate::content::PostType;
 use crate::hosting::Hosting;
@@ -178,6 +181,9 @@ pub struct Capabilities {
     pub no_delete: Option<String>,
     /// Local videos can be sent as bytes instead of fetched from a URL.
     pub resumable_upload: bool,
+    /// Why first comments and comment toggles are not available; `None`:
+    /// they are.
+    pub comments: Option<String>,
 }
 
 /// What building a post's containers needs (owned: it runs on its own task).

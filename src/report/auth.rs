@@ -3,16 +3,17 @@
 
 use super::github;
 use crate::auth::Inspection;
-use crate::config::Login;
+use crate::config::{Login, Platform};
 use jiff::Timestamp;
 use std::fmt::Write as _;
 
 pub fn human(inspections: &[Inspection], now: Timestamp) -> String {
     let mut out = String::new();
     for i in inspections {
-        let login = match i.login {
-            Login::Instagram => "Instagram Login",
-            Login::Facebook => "Facebook Login",
+        let login = match (i.platform, i.login) {
+            (Platform::Threads, _) => "Threads",
+            (_, Login::Instagram) => "Instagram Login",
+            (_, Login::Facebook) => "Facebook Login",
         };
         let _ = writeln!(
             out,

@@ -26,4 +26,6 @@ mod push_cost;
 mod remote;
 mod state_backends;
 mod state_remote;
+mod threads;
+mod threads_server;
 mod validate_cli;

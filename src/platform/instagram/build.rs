@@ -5,7 +5,6 @@
 use super::params::{container_params, Offer};
 use super::{ApiError, Client, ErrorClass, Instagram};
 use crate::content::PostType;
-use crate::hosting;
 use crate::platform::poll::settle;
 use crate::platform::{ContainerState, Prepare, PrepareError, Prepared};
 use crate::validate::preflight::{Resolved, Source};
@@ -26,23 +25,15 @@ impl BuildJob {
     }
 
     async fn offer(&self, media: &Resolved, http: &reqwest::Client) -> Result<Offer, BuildError> {
-        match &media.source {
-            Source::Url(u) => Ok(Offer::Url(u.clone())),
-            Source::File { path, info } => {
-                if media.is_video && self.job.resumable {
-                    return Ok(Offer::Upload(self.job.repo.join(path)));
-                }
-                let url = match &self.job.upload_command {
-                    Some(cmd) => hosting::run_upload_command(&self.job.repo, cmd, path).await,
-                    None => self.job.hosting.url(path),
-                }
-                .map_err(|e| BuildError::Media(format!("{path}: {e}")))?;
-                hosting::check_reachable(http, &url, info.bytes)
-                    .await
-                    .map_err(|e| BuildError::Media(format!("{path}: {e}")))?;
-                Ok(Offer::Url(url))
+        if let Source::File { path, .. } = &media.source {
+            if media.is_video && self.job.resumable {
+                return Ok(Offer::Upload(self.job.repo.join(path)));
             }
         }
+        crate::platform::offer::public_url(&self.job, media, http)
+            .await
+            .map(Offer::Url)
+            .map_err(BuildError::Media)
     }
 
     /// Every media URL checked first, so a post whose media Meta cannot

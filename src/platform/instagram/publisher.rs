@@ -40,6 +40,7 @@ impl Publisher for Instagram {
                 "deleting posts is not supported with Instagram Login; delete it in the Instagram app, or use Facebook Login".into()
             }),
             resumable_upload: facebook,
+            comments: None,
         }
     }
 

@@ -168,18 +168,8 @@ pub(super) fn read_answer(
     Ok(value)
 }
 
-/// `base · 2^attempt` plus up to `base` of jitter, so many clients retrying
-/// at once spread out.
+/// `base · 2^attempt` plus up to `base` of jitter (shared with Threads:
+/// [`crate::platform::backoff`]).
 pub(super) fn backoff(base: Duration, attempt: u32) -> Duration {
-    use std::hash::{BuildHasher, Hasher};
-    let random = std::collections::hash_map::RandomState::new()
-        .build_hasher()
-        .finish();
-    let base_ms = u64::try_from(base.as_millis()).unwrap_or(u64::MAX);
-    let jitter = random % base_ms.max(1);
-    Duration::from_millis(
-        base_ms
-            .saturating_mul(1 << attempt.min(10))
-            .saturating_add(jitter),
-    )
+    crate::platform::backoff::backoff(base, attempt)
 }

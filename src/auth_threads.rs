@@ -1,0 +1,140 @@
+//! `auth inspect` for Threads accounts: who the token acts for (`/me`,
+//! checked against `user_id`), and its expiry and scopes where Threads'
+//! `debug_token` answers (docs/threads.md, "Tokens"). The same findings as
+//! Instagram's inspection ([`crate::auth`]): errors stop the account,
+//! warnings are to fix soon, notes say what could not be checked.
+
+use crate::auth::{blank, deadline, Inspection, Needs, Scope};
+use crate::config::{Account, Config};
+use crate::platform::threads::{Client, ThreadsError};
+use crate::platform::ErrorClass;
+use jiff::Timestamp;
+
+/// The scopes a Threads run needs (docs/threads.md, "Tokens").
+pub fn scopes(needs: Needs) -> Vec<Scope> {
+    let mut out = vec![
+        Scope {
+            any_of: &["threads_basic"],
+            for_what: "every Threads call",
+        },
+        Scope {
+            any_of: &["threads_content_publish"],
+            for_what: "publishing",
+        },
+    ];
+    if needs.delete {
+        out.push(Scope {
+            any_of: &["threads_delete"],
+            for_what: "apply --prune (deleting posts)",
+        });
+    }
+    out
+}
+
+pub async fn inspect(
+    config: &Config,
+    name: &str,
+    account: &Account,
+    now: Timestamp,
+    needs: Needs,
+) -> Result<Inspection, ThreadsError> {
+    let mut out = blank(name, account);
+    let client = match Client::for_account(config, name, account) {
+        Ok(c) => c,
+        Err(e) => {
+            out.errors.push(e.to_string());
+            return Ok(out);
+        }
+    };
+    let var = account.token_env().to_string();
+    let refresh = format!(
+        "run `postwright auth refresh --account {name}` (or re-authorize the Threads app) and update {var}"
+    );
+    match client.identity().await {
+        Ok(me) => {
+            if me.id != account.user_id {
+                out.errors.push(format!(
+                    "the token in {var} acts for Threads user {}, not {} as postwright.toml says",
+                    me.id, account.user_id
+                ));
+            }
+            out.user_id = Some(me.id);
+            out.username = me.username;
+        }
+        Err(e) if e.class().stops_account() && e.class() != ErrorClass::RateLimited => {
+            out.errors
+                .push(format!("the token in {var} does not work: {e}; {refresh}"));
+            return Ok(out);
+        }
+        Err(e) => return Err(e),
+    }
+    let debug = match client.debug_token().await {
+        Ok(d) => d,
+        Err(e) if e.class() == ErrorClass::Transient => return Err(e),
+        Err(e) => {
+            out.notes.push(format!(
+                "expiry and scopes unknown: Threads' debug_token answered {e} (Meta answers it for the app's Threads testers only); a long-lived token lasts 60 days from its last refresh"
+            ));
+            return Ok(out);
+        }
+    };
+    out.kind = debug.kind.clone();
+    match debug.expires_at {
+        Some(0) => out.never_expires = true,
+        Some(secs) => out.expires_at = Timestamp::from_second(secs).ok(),
+        None => {}
+    }
+    if !debug.is_valid {
+        out.errors.push(format!(
+            "Meta reports the token in {var} as no longer valid; {refresh}"
+        ));
+    }
+    if let Some(at) = out.expires_at {
+        deadline(
+            &mut out,
+            at,
+            now,
+            format!("the token in {var} expired {at}; {refresh}"),
+            |left| format!("the token in {var} expires {at} (in {left}); {refresh}"),
+        );
+    }
+    let required = scopes(needs);
+    out.missing = scopes(Needs::ALL)
+        .into_iter()
+        .filter(|s| !s.any_of.iter().any(|a| debug.scopes.iter().any(|g| g == a)))
+        .collect();
+    for s in &out.missing {
+        let line = format!(
+            "the token lacks {} (needed for {}); re-authorize the Threads app with it",
+            s.any_of.join(" or "),
+            s.for_what
+        );
+        if required.contains(s) {
+            out.errors.push(line);
+        } else {
+            out.warnings.push(line);
+        }
+    }
+    out.scopes = Some(debug.scopes);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deleting_needs_threads_delete() {
+        let names = |needs| -> Vec<&str> {
+            scopes(needs)
+                .iter()
+                .flat_map(|s| s.any_of.iter().copied())
+                .collect()
+        };
+        assert_eq!(
+            names(Needs::default()),
+            ["threads_basic", "threads_content_publish"]
+        );
+        assert!(names(Needs::ALL).contains(&"threads_delete"));
+    }
+}

@@ -1,0 +1,194 @@
+//! Threads' wire format of the answers postwright reads: a container's
+//! `status` and `error_message` (not Instagram's `status_code`), media
+//! fields (`media_type` `TEXT_POST`, `IMAGE`, `VIDEO`, `CAROUSEL_ALBUM`),
+//! ids and the publishing limit, read into the platform's words
+//! (docs/threads.md, "Container → status → publish", "Reading back").
+
+use super::error::processing_failure;
+use super::{Client, ThreadsError};
+use crate::content::PostType;
+use crate::platform::instagram::{container_state, parse_meta_time};
+use crate::platform::{ContainerState, ContainerStatus, ErrorClass, Failure, LiveMedia, Quota};
+use serde::Deserialize;
+use serde_json::Value;
+
+/// The fields postwright reads of a published post.
+pub const MEDIA_FIELDS: &str =
+    "id,media_product_type,media_type,text,permalink,shortcode,timestamp";
+
+/// `status` and `error_message` of a container.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct StatusFields {
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub error_message: Option<String>,
+}
+
+impl StatusFields {
+    /// The state (the same five names as Instagram's), and for any but
+    /// IN_PROGRESS and FINISHED why it cannot be published from here.
+    pub fn read(&self, container: &str) -> ContainerStatus {
+        let state = container_state(&self.status);
+        let failure = match &state {
+            ContainerState::InProgress | ContainerState::Finished => None,
+            ContainerState::Published => Some(Failure {
+                message: format!("container {container} is published already"),
+                class: ErrorClass::Other,
+            }),
+            ContainerState::Expired => Some(Failure {
+                message: format!(
+                    "container {container} expired (not published within 24 hours); the next apply builds a new one"
+                ),
+                class: ErrorClass::Expired,
+            }),
+            _ => {
+                let reason = self.error_message.as_deref().unwrap_or("").trim();
+                let (class, advice) = processing_failure(reason);
+                Some(Failure {
+                    message: format!(
+                        "Threads could not process the media (container {container}: {} {reason}); {advice}",
+                        self.status
+                    ),
+                    class,
+                })
+            }
+        };
+        ContainerStatus {
+            state,
+            code: self.status.clone(),
+            failure,
+        }
+    }
+}
+
+/// A post as the API lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct MediaFields {
+    pub id: String,
+    #[serde(default)]
+    pub text: Option<String>,
+    #[serde(default)]
+    pub media_type: Option<String>,
+    #[serde(default)]
+    pub media_product_type: Option<String>,
+    #[serde(default)]
+    pub permalink: Option<String>,
+    #[serde(default)]
+    pub shortcode: Option<String>,
+    #[serde(default)]
+    pub timestamp: Option<String>,
+}
+
+/// The post types a Threads `media_type` can be.
+pub fn kinds(media_type: &str) -> Vec<PostType> {
+    match media_type {
+        "TEXT_POST" => vec![PostType::Text],
+        "IMAGE" => vec![PostType::Image],
+        "VIDEO" => vec![PostType::Reel],
+        "CAROUSEL_ALBUM" => vec![PostType::Carousel],
+        // AUDIO, REPOST_FACADE: nothing postwright publishes.
+        _ => Vec::new(),
+    }
+}
+
+impl From<MediaFields> for LiveMedia {
+    fn from(m: MediaFields) -> LiveMedia {
+        LiveMedia {
+            published: m.timestamp.as_deref().and_then(parse_meta_time),
+            kinds: kinds(m.media_type.as_deref().unwrap_or("")),
+            id: m.id,
+            caption: m.text,
+            permalink: m.permalink,
+            timestamp: m.timestamp,
+            comments_enabled: None,
+        }
+    }
+}
+
+/// `{"id": ...}` of a created container or published post.
+pub(crate) fn id_of(client: &Client, v: &Value) -> Result<String, ThreadsError> {
+    match v.get("id") {
+        Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
+        Some(Value::Number(n)) => Ok(n.to_string()),
+        _ => Err(ThreadsError::Decode {
+            host: client.host().to_string(),
+            message: "the answer holds no id".into(),
+        }),
+    }
+}
+
+/// `{"data":[{"quota_usage":4,"config":{"quota_total":250,...}}]}`.
+pub(crate) fn quota(client: &Client, v: &Value) -> Result<Quota, ThreadsError> {
+    let first = v.pointer("/data/0").cloned().unwrap_or(Value::Null);
+    let used = first
+        .get("quota_usage")
+        .and_then(Value::as_u64)
+        .unwrap_or(0);
+    let total = first
+        .pointer("/config/quota_total")
+        .and_then(Value::as_u64)
+        .ok_or_else(|| ThreadsError::Decode {
+            host: client.host().to_string(),
+            message: "threads_publishing_limit without config.quota_total".into(),
+        })?;
+    Ok(Quota { used, total })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(s: &str, msg: Option<&str>) -> ContainerStatus {
+        StatusFields {
+            status: s.into(),
+            error_message: msg.map(str::to_string),
+        }
+        .read("17889615691921648")
+    }
+
+    #[test]
+    fn statuses_map_to_container_states() {
+        assert_eq!(
+            status("IN_PROGRESS", None).state,
+            ContainerState::InProgress
+        );
+        assert!(status("IN_PROGRESS", None).failure.is_none());
+        assert_eq!(status("FINISHED", None).state, ContainerState::Finished);
+        assert_eq!(status("PUBLISHED", None).state, ContainerState::Published);
+        let e = status("EXPIRED", None);
+        assert_eq!(e.state, ContainerState::Expired);
+        assert_eq!(e.failure.unwrap().class, ErrorClass::Expired);
+        let e = status("ERROR", Some("FAILED_DOWNLOADING_VIDEO"));
+        assert_eq!(e.state, ContainerState::Error);
+        let f = e.failure.unwrap();
+        assert_eq!(f.class, ErrorClass::MediaFetch);
+        assert!(
+            f.message.contains("FAILED_DOWNLOADING_VIDEO"),
+            "{}",
+            f.message
+        );
+        let e = status("ERROR", Some("INVALID_ASPEC_RATIO"));
+        assert_eq!(e.failure.unwrap().class, ErrorClass::Content);
+        assert_eq!(
+            status("SOMETHING_NEW", None).state,
+            ContainerState::Unknown("SOMETHING_NEW".into())
+        );
+    }
+
+    #[test]
+    fn media_types_map_to_post_types() {
+        let m: MediaFields = serde_json::from_str(
+            r#"{"id":"1","media_product_type":"THREADS","media_type":"TEXT_POST","text":"hi","permalink":"https://www.threads.com/@s/post/abc","shortcode":"abc","timestamp":"2026-04-15T14:30:00+0000"}"#,
+        )
+        .unwrap();
+        let live: LiveMedia = m.into();
+        assert_eq!(live.kinds, [PostType::Text]);
+        assert_eq!(live.caption.as_deref(), Some("hi"));
+        assert!(live.published.is_some());
+        assert_eq!(kinds("IMAGE"), [PostType::Image]);
+        assert_eq!(kinds("VIDEO"), [PostType::Reel]);
+        assert_eq!(kinds("CAROUSEL_ALBUM"), [PostType::Carousel]);
+        assert!(kinds("REPOST_FACADE").is_empty());
+    }
+}
