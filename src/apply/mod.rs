@@ -25,11 +25,12 @@ mod publish;
 #[cfg(test)]
 mod tests;
 
-use crate::config::{Config, VideoUpload};
+use crate::config::{Config, Platform, VideoUpload};
 use crate::content::PostType;
 use crate::hosting::Hosting;
 use crate::instagram::{ApiError, Client, Instagram};
 use crate::plan::{Action, Entry as PlanEntry, Plan};
+use crate::platform::threads::Threads;
 use crate::platform::{
     ContainerState, ContainerStatus, ErrorClass, Failure, Feed, LiveMedia, PlatformError, Prepare,
     PrepareError, Publisher,
@@ -155,12 +156,20 @@ pub async fn apply(ctx: Context<'_>, progress: &mut dyn Progress) -> Result<Repo
         }
     }
     for (name, entries) in accounts {
-        let client = match ctx.config.accounts.get(&name) {
-            Some(account) => Client::for_account(ctx.config, &name, account),
+        let client: Result<Any, String> = match ctx.config.accounts.get(&name) {
+            Some(account) if account.platform == Platform::Threads => {
+                Threads::for_account(ctx.config, &name, account)
+                    .map(Any::Threads)
+                    .map_err(|e| e.explain())
+            }
+            Some(account) => Client::for_account(ctx.config, &name, account)
+                .map(|c| Any::Instagram(Instagram::new(c)))
+                .map_err(|e| e.explain()),
             None => Err(ApiError::MissingToken {
                 var: "(no such account)".into(),
                 account: name.clone(),
-            }),
+            }
+            .explain()),
         };
         // Said once for the account, then one short line per post.
         let fail_all = |why: &str, progress: &mut dyn Progress, outcomes: &mut Vec<Outcome>| {
@@ -179,9 +188,9 @@ pub async fn apply(ctx: Context<'_>, progress: &mut dyn Progress) -> Result<Repo
             }
         };
         let client = match client {
-            Ok(c) => Any::Instagram(Instagram::new(c)),
-            Err(err) => {
-                fail_all(&err.explain(), progress, &mut outcomes);
+            Ok(c) => c,
+            Err(why) => {
+                fail_all(&why, progress, &mut outcomes);
                 continue;
             }
         };
@@ -227,6 +236,7 @@ pub async fn apply(ctx: Context<'_>, progress: &mut dyn Progress) -> Result<Repo
         };
         let ran = match client {
             Any::Instagram(p) => run.account(p, &entries).await,
+            Any::Threads(p) => run.account(p, &entries).await,
         };
         if let Err(err) = ran {
             if !err.stops_run() {
@@ -291,6 +301,7 @@ fn needs(ctx: &Context<'_>, entries: &[&PlanEntry]) -> crate::auth::Needs {
 /// An account's publisher, whichever its platform.
 enum Any {
     Instagram(Instagram),
+    Threads(Threads),
 }
 
 /// What every account's run shares.

@@ -27,5 +27,6 @@ mod remote;
 mod state_backends;
 mod state_remote;
 mod threads;
+mod threads_e2e;
 mod threads_server;
 mod validate_cli;

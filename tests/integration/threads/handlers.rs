@@ -102,6 +102,7 @@ async fn handle(
     } else {
         (http, body.pointer("/error/code").and_then(Value::as_i64))
     };
+    let changed = matches!(effective.as_str(), "POST" | "DELETE") && http < 300;
     st.calls.push(Call {
         method: effective,
         path,
@@ -112,6 +113,16 @@ async fn handle(
         error_code,
     });
     drop(st);
+    if changed {
+        let hook = shared
+            .hook
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        if let Some(hook) = hook {
+            hook(&key);
+        }
+    }
     if lost {
         return (
             StatusCode::INTERNAL_SERVER_ERROR,

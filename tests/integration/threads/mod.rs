@@ -166,8 +166,14 @@ impl State {
     }
 }
 
+/// Called with `"METHOD /path"` after a call that changed something (a
+/// container made, a post published or deleted) and before its answer
+/// leaves: where the crash test kills the client.
+pub type EffectHook = Arc<dyn Fn(&str) + Send + Sync>;
+
 pub(crate) struct Shared {
     state: Mutex<State>,
+    pub(crate) hook: Mutex<Option<EffectHook>>,
 }
 
 impl Shared {
@@ -237,11 +243,17 @@ impl ThreadsServer {
         let server = ThreadsServer {
             shared: Arc::new(Shared {
                 state: Mutex::new(state),
+                hook: Mutex::new(None),
             }),
             url,
             _stop: Arc::new(tx),
         };
         (server, listener, rx)
+    }
+
+    /// See [`EffectHook`].
+    pub fn set_after_effect_hook(&self, f: impl Fn(&str) + Send + Sync + 'static) {
+        *self.shared.hook.lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(f));
     }
 
     /// `http://127.0.0.1:PORT`, for `[api] threads_url`.
