@@ -17,6 +17,7 @@ mod graph_server;
 mod hostile;
 mod init;
 mod loader_props;
+mod migration;
 mod mistakes;
 mod plan;
 mod pr_plan;
