@@ -4,7 +4,9 @@
 //! left), rerun until nothing is left. Every due post must then exist exactly
 //! once on the server, in plan order, each first comment exactly once, and
 //! the state must agree with the server. After every kill the state record
-//! must still load.
+//! must still load. Every third round publishes tests/fixtures/threads to
+//! Instagram and Threads at once, and is killed at least once between the
+//! two publishes of a post going to both.
 //!
 //! Seeded and reproducible: `POSTWRIGHT_CRASH_SEED` (default below) and
 //! `POSTWRIGHT_CRASH_ROUNDS` (default 30, what CI runs). A long run:
@@ -95,6 +97,83 @@ fn plan_json(site: &Site) -> Value {
     serde_json::from_str(&run.stdout).expect("plan JSON")
 }
 
+/// Runs apply (made by `command`) until the plan has nothing left to do,
+/// killing it at random moments (the hooks kill it after effects): whether
+/// it finished, and the last run's log. After every run the record must
+/// load (`plan`), and time passes (`advance`).
+fn drive(
+    rng: &mut Rng,
+    slot: &Slot,
+    tally: &mut Tally,
+    command: impl Fn() -> Command,
+    plan: impl Fn() -> Value,
+    advance: impl Fn(Duration),
+) -> (bool, std::path::PathBuf) {
+    let logs = tempfile::tempdir().unwrap();
+    let mut last_log = logs.path().join("none");
+    for run in 0..MAX_RUNS {
+        tally.runs += 1;
+        let log = logs.path().join(format!("run-{run}.log"));
+        last_log = log.clone();
+        let child = command()
+            .args([
+                "apply",
+                "--at",
+                AT,
+                "--format",
+                "json",
+                "--lock-timeout",
+                "10s",
+            ])
+            .env_remove("GITHUB_ACTIONS")
+            .env_remove("POSTWRIGHT_APP_ID")
+            .env_remove("POSTWRIGHT_APP_SECRET")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).expect("log file"))
+            .spawn()
+            .expect("spawns");
+        *slot.lock().unwrap() = Some(child);
+        // Half the runs also get a kill at a random moment; the last runs
+        // are left alone so the round can finish.
+        let random_kill = run < MAX_RUNS - 5 && rng.chance(0.5);
+        let delay = Duration::from_millis(rng.below(1200));
+        let start = Instant::now();
+        let mut killed_at_random = false;
+        let status = loop {
+            if random_kill && !killed_at_random && start.elapsed() >= delay {
+                killed_at_random = kill(slot);
+            }
+            let mut guard = slot.lock().unwrap();
+            let child = guard.as_mut().unwrap();
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            drop(guard);
+            assert!(start.elapsed() < Duration::from_secs(90), "apply hangs");
+            std::thread::sleep(Duration::from_millis(3));
+        };
+        if killed_at_random {
+            tally.kills_at_random += 1;
+        }
+        let mut child = slot.lock().unwrap().take().unwrap();
+        let _ = child.wait();
+        // Whatever happened, the record loads.
+        let plan = plan();
+        // Time passes between scheduled runs (every 15 minutes or so): rate
+        // limits lift. Kept well inside the 24 hours a story stays listed.
+        advance(Duration::from_secs(60 + rng.below(15) * 60));
+        if status.code() == Some(0) {
+            let pending = ["publish", "resume", "update"]
+                .iter()
+                .any(|a| plan["summary"].get(*a).is_some());
+            if !pending {
+                return (true, last_log);
+            }
+        }
+    }
+    (false, last_log)
+}
+
 fn round(seed: u64, git_backend: bool, tally: &mut Tally) {
     let mut rng = Rng(seed);
     let config = ServerConfig {
@@ -135,78 +214,18 @@ fn round(seed: u64, git_backend: bool, tally: &mut Tally) {
         });
     }
 
-    let bin = assert_cmd::cargo::cargo_bin("postwright");
-    let logs = tempfile::tempdir().unwrap();
-    let mut last_log = logs.path().join("none");
-    let mut done = false;
-    for run in 0..MAX_RUNS {
-        tally.runs += 1;
-        let log = logs.path().join(format!("run-{run}.log"));
-        last_log = log.clone();
-        let child = Command::new(&bin)
-            .arg("--repo")
-            .arg(site.path())
-            .args([
-                "apply",
-                "--at",
-                AT,
-                "--format",
-                "json",
-                "--lock-timeout",
-                "10s",
-            ])
-            .env("KILN_TOKEN", TOKEN)
-            .env_remove("GITHUB_ACTIONS")
-            .env_remove("POSTWRIGHT_APP_ID")
-            .env_remove("POSTWRIGHT_APP_SECRET")
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).expect("log file"))
-            .spawn()
-            .expect("spawns");
-        *slot.lock().unwrap() = Some(child);
-        // Half the runs also get a kill at a random moment; the last runs
-        // are left alone so the round can finish.
-        let random_kill = run < MAX_RUNS - 5 && rng.chance(0.5);
-        let delay = Duration::from_millis(rng.below(1200));
-        let start = Instant::now();
-        let mut killed_at_random = false;
-        let status = loop {
-            if random_kill && !killed_at_random && start.elapsed() >= delay {
-                killed_at_random = kill(&slot);
-            }
-            let mut guard = slot.lock().unwrap();
-            let child = guard.as_mut().unwrap();
-            if let Some(status) = child.try_wait().unwrap() {
-                break status;
-            }
-            drop(guard);
-            assert!(
-                start.elapsed() < Duration::from_secs(90),
-                "seed {seed:#x}: apply hangs"
-            );
-            std::thread::sleep(Duration::from_millis(3));
-        };
-        if killed_at_random {
-            tally.kills_at_random += 1;
-        }
-        let mut child = slot.lock().unwrap().take().unwrap();
-        let _ = child.wait();
-        // Whatever happened, the record loads.
-        let plan = plan_json(&site);
-        // Time passes between scheduled runs (every 15 minutes or so): rate
-        // limits lift. Kept well inside the 24 hours a story stays listed.
-        site.server
-            .advance(Duration::from_secs(60 + rng.below(15) * 60));
-        if status.code() == Some(0) {
-            let pending = ["publish", "resume", "update"]
-                .iter()
-                .any(|a| plan["summary"].get(*a).is_some());
-            if !pending {
-                done = true;
-                break;
-            }
-        }
-    }
+    let (done, last_log) = drive(
+        &mut rng,
+        &slot,
+        tally,
+        || {
+            let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("postwright"));
+            cmd.arg("--repo").arg(site.path()).env("KILN_TOKEN", TOKEN);
+            cmd
+        },
+        || plan_json(&site),
+        |d| site.server.advance(d),
+    );
     tally.kills_after_effect += effect_kills.load(Ordering::SeqCst);
     let requests = site.server.requests();
     tally.error_answers += requests.iter().filter(|r| r.status >= 400).count() as u64;
@@ -263,6 +282,143 @@ fn round(seed: u64, git_backend: bool, tally: &mut Tally) {
     tally.rounds += 1;
 }
 
+/// A round over tests/fixtures/threads: posts for Threads and for both
+/// platforms, apply killed at random, right after a publish on either
+/// platform, and always once right after the first Instagram publish of a
+/// post going to both (between its two publishes). Each platform must
+/// then have each of its posts exactly once.
+fn round_both(seed: u64, tally: &mut Tally) {
+    use crate::threads::Fault;
+    let mut rng = Rng(seed);
+    let site = crate::threads_e2e::Both::new("max_rate_wait_secs = 1\n");
+    site.graph.set_faults_seeded(rng.next(), 0.12);
+    // The Threads server's faults: a few, where they hurt.
+    for path in ["threads_publish", "/threads", "threads_publishing_limit"] {
+        if rng.chance(0.5) {
+            site.threads.inject(Fault::LostAnswer {
+                path_contains: path.into(),
+            });
+        }
+        if rng.chance(0.5) {
+            site.threads.inject(Fault::Http500 {
+                path_contains: path.into(),
+            });
+        }
+    }
+    let slot: Slot = Arc::new(Mutex::new(None));
+    let effect_kills = Arc::new(AtomicU64::new(0));
+    let between = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let hook_rng = Arc::new(Mutex::new(Rng(rng.next())));
+    {
+        let (slot, effect_kills, between, hook_rng) = (
+            slot.clone(),
+            effect_kills.clone(),
+            between.clone(),
+            hook_rng.clone(),
+        );
+        site.graph.set_after_effect_hook(move |effect| {
+            let what = format!("{effect:?}").to_lowercase();
+            let publish = what.contains("publish");
+            let first = publish && between.swap(false, Ordering::SeqCst);
+            let p = if publish || what.contains("comment") {
+                0.35
+            } else {
+                0.1
+            };
+            if (first || hook_rng.lock().unwrap().chance(p)) && kill(&slot) {
+                effect_kills.fetch_add(1, Ordering::SeqCst);
+            }
+        });
+    }
+    {
+        let (slot, effect_kills) = (slot.clone(), effect_kills.clone());
+        site.threads.set_after_effect_hook(move |call| {
+            let p = if call.ends_with("threads_publish") {
+                0.35
+            } else {
+                0.1
+            };
+            if hook_rng.lock().unwrap().chance(p) && kill(&slot) {
+                effect_kills.fetch_add(1, Ordering::SeqCst);
+            }
+        });
+    }
+    let (done, last_log) = drive(
+        &mut rng,
+        &slot,
+        tally,
+        || {
+            let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("postwright"));
+            cmd.arg("--repo")
+                .arg(site.path())
+                .env("KILN_TOKEN", TOKEN)
+                .env("KILN_THREADS_TOKEN", crate::threads_e2e::THREADS_TOKEN);
+            cmd
+        },
+        || site.plan(),
+        |d| {
+            site.graph.advance(d);
+            site.threads.advance(d);
+        },
+    );
+    tally.kills_after_effect += effect_kills.load(Ordering::SeqCst);
+    assert!(
+        done,
+        "seed {seed:#x}: not finished after {MAX_RUNS} runs; the last run said:\n{}\nplan: {:#}",
+        std::fs::read_to_string(&last_log).unwrap_or_default(),
+        site.plan()["entries"]
+    );
+    assert!(
+        !between.load(Ordering::SeqCst),
+        "seed {seed:#x}: never killed between"
+    );
+
+    let ig: Vec<Option<String>> = site
+        .graph
+        .published()
+        .into_iter()
+        .map(|m| m.caption)
+        .collect();
+    let threads: Vec<Option<String>> = site
+        .threads_posts()
+        .iter()
+        .map(|c| c.params.get("media_type").cloned())
+        .collect();
+    let (want_ig, want_threads) = (2, 4);
+    for (got, want) in [(ig.len(), want_ig), (threads.len(), want_threads)] {
+        tally.duplicates += got.saturating_sub(want) as u64;
+        tally.lost += want.saturating_sub(got) as u64;
+    }
+    assert_eq!(
+        ig,
+        [
+            Some("Meet the Harbour mug. ☕ Back in the shop today, in three glazes.".to_string()),
+            Some("A week at the wheel.".to_string()),
+        ],
+        "seed {seed:#x}: Instagram once each, in order"
+    );
+    assert_eq!(
+        threads,
+        ["TEXT", "IMAGE", "VIDEO", "CAROUSEL"].map(|t| Some(t.to_string())),
+        "seed {seed:#x}: Threads once each, in order"
+    );
+    let first = &site.graph.published()[0];
+    assert_eq!(site.graph.comments(&first.id).len(), 1, "seed {seed:#x}");
+    let plan = site.plan();
+    assert_eq!(
+        plan["summary"],
+        serde_json::json!({"published": 6}),
+        "seed {seed:#x}: {plan:#}"
+    );
+    let state = site.state();
+    assert_eq!(
+        state["posts"]["2-both"]["kiln-threads"]["media_id"],
+        site.threads.published()[1].id.as_str(),
+        "seed {seed:#x}"
+    );
+    tally.rounds += 1;
+}
+
 #[test]
 fn crash() {
     let rounds = env_u64("POSTWRIGHT_CRASH_ROUNDS", 30);
@@ -271,7 +427,12 @@ fn crash() {
     let mut rng = Rng(seed);
     for i in 0..rounds {
         let round_seed = rng.next();
-        round(round_seed, i % 2 == 1, &mut tally);
+        // Every third round: one file to Instagram and Threads.
+        if i % 3 == 2 {
+            round_both(round_seed, &mut tally);
+        } else {
+            round(round_seed, i % 2 == 1, &mut tally);
+        }
     }
     eprintln!("crash test (seed {seed:#x}): {tally:?}");
     assert_eq!(tally.rounds, rounds);
