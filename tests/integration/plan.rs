@@ -1078,12 +1078,12 @@ fn status_after_the_lifecycle() {
         assert_eq!(holiday["type"], "image");
         assert_eq!(
             s["in_progress"],
-            json!([{"id": "reel", "file": "posts/reel.md", "status": "publishing",
-                    "container_id": "17900000000000042"}])
+            json!([{"id": "reel", "file": "posts/reel.md", "account": "kiln",
+                    "status": "publishing", "container_id": "17900000000000042"}])
         );
         assert_eq!(
             s["failed"],
-            json!([{"id": "spring", "file": "posts/spring.md", "error": SPRING_ERROR}])
+            json!([{"id": "spring", "file": "posts/spring.md", "account": "kiln", "error": SPRING_ERROR}])
         );
         // `status` plans at the real now: what is upcoming depends on the
         // date, that spring and summer are (and nothing else) does not.
