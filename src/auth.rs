@@ -289,14 +289,32 @@ async fn inspect_instagram(
     }
     // Every scope postwright may use is checked; the ones this run needs
     // are errors, the others warnings (e.g. the delete scope without --prune).
-    let required = scopes(account.login, needs);
-    out.missing = scopes(account.login, Needs::ALL)
+    check_scopes(
+        &mut out,
+        scopes(account.login, needs),
+        scopes(account.login, Needs::ALL),
+        debug.scopes,
+        "the app",
+    );
+    Ok(out)
+}
+
+/// Every scope postwright may use, against those `granted`: the ones this
+/// run needs (`required`) missing are errors, the others warnings.
+pub(crate) fn check_scopes(
+    out: &mut Inspection,
+    required: Vec<Scope>,
+    all: Vec<Scope>,
+    granted: Vec<String>,
+    app: &str,
+) {
+    out.missing = all
         .into_iter()
-        .filter(|s| !s.any_of.iter().any(|a| debug.scopes.iter().any(|g| g == a)))
+        .filter(|s| !s.any_of.iter().any(|a| granted.iter().any(|g| g == a)))
         .collect();
     for s in &out.missing {
         let line = format!(
-            "the token lacks {} (needed for {}); re-authorize the app with it",
+            "the token lacks {} (needed for {}); re-authorize {app} with it",
             s.any_of.join(" or "),
             s.for_what
         );
@@ -306,8 +324,7 @@ async fn inspect_instagram(
             out.warnings.push(line);
         }
     }
-    out.scopes = Some(debug.scopes);
-    Ok(out)
+    out.scopes = Some(granted);
 }
 
 /// A date something of the token ends: past, an error (`ended`); within

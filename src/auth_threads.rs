@@ -98,24 +98,13 @@ pub async fn inspect(
             |left| format!("the token in {var} expires {at} (in {left}); {refresh}"),
         );
     }
-    let required = scopes(needs);
-    out.missing = scopes(Needs::ALL)
-        .into_iter()
-        .filter(|s| !s.any_of.iter().any(|a| debug.scopes.iter().any(|g| g == a)))
-        .collect();
-    for s in &out.missing {
-        let line = format!(
-            "the token lacks {} (needed for {}); re-authorize the Threads app with it",
-            s.any_of.join(" or "),
-            s.for_what
-        );
-        if required.contains(s) {
-            out.errors.push(line);
-        } else {
-            out.warnings.push(line);
-        }
-    }
-    out.scopes = Some(debug.scopes);
+    crate::auth::check_scopes(
+        &mut out,
+        scopes(needs),
+        scopes(Needs::ALL),
+        debug.scopes,
+        "the Threads app",
+    );
     Ok(out)
 }
 

@@ -8,6 +8,7 @@
 //! ([`instagram`], [`threads`]). Every future is `Send`, so a publisher's calls run on
 //! tokio tasks; no `dyn` is needed.
 
+pub mod answer;
 pub mod backoff;
 pub mod instagram;
 pub mod offer;

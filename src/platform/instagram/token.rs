@@ -86,6 +86,29 @@ pub struct NewToken {
     pub expires_in: Option<u64>,
 }
 
+impl NewToken {
+    /// An exchange's or a refresh's answer (`access_token`, `token_type`,
+    /// `expires_in` in seconds, a number or a string): the same on the
+    /// Graph API and on Threads. None without a token.
+    pub fn read(v: &Value) -> Option<NewToken> {
+        let token = v
+            .get("access_token")
+            .and_then(Value::as_str)
+            .filter(|t| !t.is_empty())?;
+        Some(NewToken {
+            token: Secret::new(token),
+            token_type: v
+                .get("token_type")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            expires_in: v.get("expires_in").and_then(|e| {
+                e.as_u64()
+                    .or_else(|| e.as_str().and_then(|s| s.parse().ok()))
+            }),
+        })
+    }
+}
+
 /// The app's id and secret, for the calls that need them.
 #[derive(Debug, Clone)]
 pub struct App {
@@ -168,24 +191,9 @@ impl Client {
     }
 
     fn new_token(&self, v: Value) -> Result<NewToken, ApiError> {
-        let token = v
-            .get("access_token")
-            .and_then(Value::as_str)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| ApiError::Decode {
-                host: self.inner.host.clone(),
-                message: "the answer holds no access_token".into(),
-            })?;
-        Ok(NewToken {
-            token: Secret::new(token),
-            token_type: v
-                .get("token_type")
-                .and_then(Value::as_str)
-                .map(str::to_string),
-            expires_in: v.get("expires_in").and_then(|e| {
-                e.as_u64()
-                    .or_else(|| e.as_str().and_then(|s| s.parse().ok()))
-            }),
+        NewToken::read(&v).ok_or_else(|| ApiError::Decode {
+            host: self.inner.host.clone(),
+            message: "the answer holds no access_token".into(),
         })
     }
 }

@@ -4,6 +4,7 @@
 //! or the error it carries.
 
 use super::{usage, ApiError, Client, ErrorClass, MetaError, Retry, Usage, RETRIES};
+use crate::platform::answer::Answer;
 use serde_json::Value;
 use std::time::Duration;
 
@@ -135,37 +136,31 @@ pub(super) fn read_answer(
     body: &[u8],
     usage: Option<Usage>,
 ) -> Result<Value, ApiError> {
-    let value: Value = match serde_json::from_slice(body) {
-        Ok(v) => v,
-        Err(_) if status >= 500 => {
+    let err = match crate::platform::answer::read("Graph API", status, body) {
+        Answer::Json(v) => return Ok(v),
+        Answer::Error(err) => err,
+        Answer::Transport(message) => {
             return Err(ApiError::Transport {
                 host: host.to_string(),
-                message: format!("HTTP {status} without a Graph API answer"),
+                message,
             })
         }
-        Err(_) => {
+        Answer::Decode(message) => {
             return Err(ApiError::Decode {
                 host: host.to_string(),
-                message: format!(
-                    "HTTP {status} with a body that is not JSON ({} bytes)",
-                    body.len()
-                ),
+                message,
             })
         }
     };
-    if let Some(err) = value.get("error") {
-        let mut meta: MetaError =
-            serde_json::from_value(err.clone()).map_err(|e| ApiError::Decode {
-                host: host.to_string(),
-                message: format!("HTTP {status} with an error object postwright cannot read: {e}"),
-            })?;
-        meta.http_status = status;
-        if meta.class() == ErrorClass::RateLimited {
-            meta.regain = usage.and_then(|u| u.regain);
-        }
-        return Err(ApiError::Meta(Box::new(meta)));
+    let mut meta: MetaError = serde_json::from_value(err).map_err(|e| ApiError::Decode {
+        host: host.to_string(),
+        message: format!("HTTP {status} with an error object postwright cannot read: {e}"),
+    })?;
+    meta.http_status = status;
+    if meta.class() == ErrorClass::RateLimited {
+        meta.regain = usage.and_then(|u| u.regain);
     }
-    Ok(value)
+    Err(ApiError::Meta(Box::new(meta)))
 }
 
 /// `base · 2^attempt` plus up to `base` of jitter (shared with Threads:

@@ -9,7 +9,7 @@
 //! body with `method=GET`, as the Instagram client does.
 
 use super::{Client, Retry, ThreadsError};
-use crate::platform::instagram::{NewToken, Secret};
+use crate::platform::instagram::NewToken;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -86,24 +86,9 @@ impl Client {
             .get(url)
             .query(&[("grant_type", "th_refresh_token")]);
         let v = self.send(request, Retry::Safe).await?;
-        let token = v
-            .get("access_token")
-            .and_then(Value::as_str)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| ThreadsError::Decode {
-                host: self.host().to_string(),
-                message: "the answer holds no access_token".into(),
-            })?;
-        Ok(NewToken {
-            token: Secret::new(token),
-            token_type: v
-                .get("token_type")
-                .and_then(Value::as_str)
-                .map(str::to_string),
-            expires_in: v.get("expires_in").and_then(|e| {
-                e.as_u64()
-                    .or_else(|| e.as_str().and_then(|s| s.parse().ok()))
-            }),
+        NewToken::read(&v).ok_or_else(|| ThreadsError::Decode {
+            host: self.host().to_string(),
+            message: "the answer holds no access_token".into(),
         })
     }
 }

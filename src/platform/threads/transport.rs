@@ -6,6 +6,7 @@
 //! rate-limit error stops the account's calls.
 
 use super::{Client, Retry, ThreadsError, RETRIES};
+use crate::platform::answer::Answer;
 use crate::platform::instagram::MetaError;
 use crate::platform::ErrorClass;
 use serde_json::Value;
@@ -66,40 +67,34 @@ impl Client {
 /// An answer's JSON, or its error: Meta's error object, a passing failure
 /// for a non-JSON 5xx (a proxy's error page), or an undecodable answer.
 pub(crate) fn read_answer(host: &str, status: u16, body: &[u8]) -> Result<Value, ThreadsError> {
-    let value: Value = match serde_json::from_slice(body) {
-        Ok(v) => v,
-        Err(_) if status >= 500 => {
-            return Err(ThreadsError::Transport {
-                host: host.to_string(),
-                message: format!("HTTP {status} without a Threads API answer"),
-            })
-        }
-        Err(_) => {
+    let err = match crate::platform::answer::read("Threads API", status, body) {
+        Answer::Json(_) if status >= 400 => {
             return Err(ThreadsError::Decode {
                 host: host.to_string(),
-                message: format!(
-                    "HTTP {status} with a body that is not JSON ({} bytes)",
-                    body.len()
-                ),
+                message: format!("HTTP {status} without an error object"),
+            })
+        }
+        Answer::Json(v) => return Ok(v),
+        Answer::Error(err) => err,
+        Answer::Transport(message) => {
+            return Err(ThreadsError::Transport {
+                host: host.to_string(),
+                message,
+            })
+        }
+        Answer::Decode(message) => {
+            return Err(ThreadsError::Decode {
+                host: host.to_string(),
+                message,
             })
         }
     };
-    if let Some(err) = value.get("error") {
-        let mut meta: MetaError =
-            serde_json::from_value(err.clone()).map_err(|e| ThreadsError::Decode {
-                host: host.to_string(),
-                message: format!("HTTP {status} with an error object postwright cannot read: {e}"),
-            })?;
-        meta.http_status = status;
-        return Err(ThreadsError::Meta(Box::new(meta)));
-    }
-    if status >= 400 {
-        return Err(ThreadsError::Decode {
-            host: host.to_string(),
-            message: format!("HTTP {status} without an error object"),
-        });
-    }
-    Ok(value)
+    let mut meta: MetaError = serde_json::from_value(err).map_err(|e| ThreadsError::Decode {
+        host: host.to_string(),
+        message: format!("HTTP {status} with an error object postwright cannot read: {e}"),
+    })?;
+    meta.http_status = status;
+    Err(ThreadsError::Meta(Box::new(meta)))
 }
 
 #[cfg(test)]
