@@ -120,13 +120,39 @@ pub(super) fn mark_duplicates(
         matches!(e.action, Action::Publish | Action::Scheduled) && e.media_hash.is_some()
     };
 
+    // Originals by what a copy must share with them (see `likeness`): the
+    // account and the media hash, or for older records the content hash.
+    // One look-up per candidate instead of a pass over the whole record.
+    let mut by_media: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+    let mut by_content: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+    for (k, o) in originals.iter().enumerate() {
+        let r = o.record;
+        match &r.media_hash {
+            Some(m) => by_media.entry((&r.account, m)).or_default().push(k),
+            None => by_content
+                .entry((&r.account, &r.content_hash))
+                .or_default()
+                .push(k),
+        }
+    }
     let mut verdicts: Vec<(usize, String, String)> = Vec::new();
     for (i, e) in entries.iter().enumerate() {
         if !candidate(e) || allowed.contains(&e.id) {
             continue;
         }
-        let best = originals
+        let account = e.account.as_deref().unwrap_or("");
+        let mut near: Vec<usize> = Vec::new();
+        if let Some(m) = e.media_hash.as_deref() {
+            near.extend(by_media.get(&(account, m)).into_iter().flatten());
+        }
+        if let Some(c) = e.content_hash.as_deref() {
+            near.extend(by_content.get(&(account, c)).into_iter().flatten());
+        }
+        // In the record's order: of equally close originals, the first.
+        near.sort_unstable();
+        let best = near
             .iter()
+            .map(|&k| &originals[k])
             .filter_map(|o| Some((likeness(e, o)?, o)))
             .min_by(|a, b| a.0.cmp(&b.0));
         let Some((how, o)) = best else { continue };
@@ -150,8 +176,9 @@ pub(super) fn mark_duplicates(
 
     // Copies among the posts of this plan: the first in apply's order stays.
     let mut first: HashMap<(&str, &str, &str), usize> = HashMap::new();
+    let judged: HashSet<usize> = verdicts.iter().map(|(j, _, _)| *j).collect();
     for (i, e) in entries.iter().enumerate() {
-        if !candidate(e) || verdicts.iter().any(|(j, _, _)| *j == i) {
+        if !candidate(e) || judged.contains(&i) {
             continue;
         }
         let (Some(account), Some(media), Some(caption)) = (

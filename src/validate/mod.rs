@@ -222,21 +222,26 @@ pub fn validate_repo(repo: &Path, config: &Config, only: Option<&[PostFile]>) ->
         files.extend(only.iter().cloned());
         files.sort();
     }
-    let mut preflight = Preflight::new(repo);
     let mut posts: Vec<Checked> = Vec::with_capacity(files.len());
     let wanted = |f: &PostFile| only.is_none_or(|o| o.iter().any(|w| w.rel == f.rel));
-    for file in files {
-        let selected = wanted(&file);
-        let loaded = content::load(repo, &file);
-        if !file.named {
-            let skip = match &loaded {
-                Load::NotAPost(skip) => Some(skip),
-                _ => None,
-            };
-            tally(&file.rel, skip);
-        }
-        match loaded {
-            Load::NotAPost(skip) => {
+    let jobs: Vec<(PostFile, bool)> = files
+        .into_iter()
+        .map(|f| {
+            let selected = wanted(&f);
+            (f, selected)
+        })
+        .collect();
+    // Read and checked on every core; reported in the files' order.
+    for step in read_all(repo, config, jobs) {
+        match step {
+            Step::NotAPost {
+                file,
+                skip,
+                selected,
+            } => {
+                if !file.named {
+                    tally(&file.rel, Some(&skip));
+                }
                 if let (true, Some(p)) = (selected, skip.problem(&file.rel)) {
                     general.push(p);
                 } else if file.named && selected {
@@ -248,46 +253,14 @@ pub fn validate_repo(repo: &Path, config: &Config, only: Option<&[PostFile]>) ->
                     ));
                 }
             }
-            Load::Broken(problem) => {
-                if selected {
-                    posts.push(Checked {
-                        file,
-                        id: None,
-                        id_pos: Pos::START,
-                        accounts: Vec::new(),
-                        valid: Vec::new(),
-                        problems: vec![problem],
-                    });
+            Step::Post(checked) => {
+                if !checked.file.named {
+                    tally(&checked.file.rel, None);
                 }
-            }
-            Load::Post(loaded) => {
-                // Files outside the selection are parsed only for their id.
-                if !selected {
-                    let id = loaded.doc.value.get("id").and_then(|v| v.as_str());
-                    let id = id.map_or_else(|| loaded.file.default_id.clone(), str::to_string);
-                    posts.push(Checked {
-                        file,
-                        id: Some(id),
-                        id_pos: id_pos(&loaded.doc.spans),
-                        accounts: Vec::new(),
-                        valid: Vec::new(),
-                        problems: Vec::new(),
-                    });
-                    continue;
+                // A broken file outside the selection is left out.
+                if checked.id.is_some() || wanted(&checked.file) {
+                    posts.push(*checked);
                 }
-                let mut checked = check_post(*loaded, config, &mut preflight);
-                if !checked.file.in_content {
-                    checked.problems.push(Problem::new(
-                        Rule::NotAPost,
-                        &checked.file.rel,
-                        Pos::START,
-                        format!(
-                            "this file is outside the content folders ({}), so plan and apply will not see it",
-                            config.content.join(", ")
-                        ),
-                    ));
-                }
-                posts.push(checked);
             }
         }
     }
@@ -304,6 +277,111 @@ pub fn validate_repo(repo: &Path, config: &Config, only: Option<&[PostFile]>) ->
         posts,
         general,
         scanned,
+    }
+}
+
+/// One file read and checked, on whichever thread.
+enum Step {
+    NotAPost {
+        file: PostFile,
+        skip: content::Skip,
+        selected: bool,
+    },
+    Post(Box<Checked>),
+}
+
+/// Reads and checks `jobs` (file, whether selected) on up to as many
+/// threads as there are cores, each with its own media cache; the steps in
+/// the order of `jobs`. Files are independent until the duplicate-id check,
+/// which runs after.
+fn read_all(repo: &Path, config: &Config, jobs: Vec<(PostFile, bool)>) -> Vec<Step> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(8);
+    let one = |preflight: &mut Preflight, (file, selected): (PostFile, bool)| {
+        step(repo, config, file, selected, preflight)
+    };
+    if threads == 1 || jobs.len() < 64 {
+        let mut preflight = Preflight::new(repo);
+        return jobs.into_iter().map(|j| one(&mut preflight, j)).collect();
+    }
+    let per = jobs.len().div_ceil(threads);
+    let mut chunks: Vec<Vec<(PostFile, bool)>> = Vec::with_capacity(threads);
+    let mut jobs = jobs.into_iter().peekable();
+    while jobs.peek().is_some() {
+        chunks.push(jobs.by_ref().take(per).collect());
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|chunk| {
+                scope.spawn(move || {
+                    let mut preflight = Preflight::new(repo);
+                    chunk
+                        .into_iter()
+                        .map(|j| one(&mut preflight, j))
+                        .collect::<Vec<Step>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
+}
+
+/// One file: loaded, and checked when it is a selected post.
+fn step(
+    repo: &Path,
+    config: &Config,
+    file: PostFile,
+    selected: bool,
+    preflight: &mut Preflight,
+) -> Step {
+    match content::load(repo, &file) {
+        Load::NotAPost(skip) => Step::NotAPost {
+            file,
+            skip,
+            selected,
+        },
+        Load::Broken(problem) => Step::Post(Box::new(Checked {
+            // Only a selected broken file is reported (see checked_or_skipped).
+            id: None,
+            id_pos: Pos::START,
+            accounts: Vec::new(),
+            valid: Vec::new(),
+            problems: if selected { vec![problem] } else { Vec::new() },
+            file,
+        })),
+        Load::Post(loaded) if !selected => {
+            // Files outside the selection are parsed only for their id.
+            let id = loaded.doc.value.get("id").and_then(|v| v.as_str());
+            let id = id.map_or_else(|| loaded.file.default_id.clone(), str::to_string);
+            Step::Post(Box::new(Checked {
+                file,
+                id: Some(id),
+                id_pos: id_pos(&loaded.doc.spans),
+                accounts: Vec::new(),
+                valid: Vec::new(),
+                problems: Vec::new(),
+            }))
+        }
+        Load::Post(loaded) => {
+            let mut checked = check_post(*loaded, config, preflight);
+            if !checked.file.in_content {
+                checked.problems.push(Problem::new(
+                    Rule::NotAPost,
+                    &checked.file.rel,
+                    Pos::START,
+                    format!(
+                        "this file is outside the content folders ({}), so plan and apply will not see it",
+                        config.content.join(", ")
+                    ),
+                ));
+            }
+            Step::Post(Box::new(checked))
+        }
     }
 }
 
