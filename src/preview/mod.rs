@@ -142,58 +142,119 @@ fn mark_tags(text: &str) -> String {
     out
 }
 
-/// The first image of a post, as the site shows it: a local JPEG is copied
-/// into the site (`media/<id>.jpg`); a video shows its cover, else a label.
+/// What a post's tile shows, decided from the post alone.
+#[derive(Debug, Clone, PartialEq)]
+enum Pick<'p> {
+    /// A JPEG in the repo (path relative to the repo).
+    Image(&'p str, &'p crate::media::MediaInfo),
+    /// One frame of a video in the repo, `offset_ms` in.
+    Frame(&'p str, &'p crate::media::MediaInfo, u64),
+    /// Nothing to make a thumbnail from: the label says why.
+    Label(&'static str),
+}
+
+/// The post's first item, as the app's grid shows it (a carousel's first
+/// item, whatever follows): a picture as it is; a video by its `cover`
+/// when that is a picture in the repo, else by the frame at `thumb_offset`
+/// (reels; 0 otherwise, as Instagram takes it).
+fn pick(post: &ValidPost) -> Pick<'_> {
+    let Some(first) = post.media.first() else {
+        return Pick::Label("no media");
+    };
+    if !first.is_video {
+        return match &first.source {
+            Source::File { path, info } => Pick::Image(path, info),
+            Source::Url(_) => Pick::Label("picture at a URL"),
+        };
+    }
+    if let Some(Source::File { path, info }) = post.cover.as_ref().map(|c| &c.source) {
+        return Pick::Image(path, info);
+    }
+    let offset = if post.kind == crate::content::PostType::Reel {
+        post.post.fields.thumb_offset.unwrap_or(0)
+    } else {
+        0
+    };
+    match &first.source {
+        Source::File { path, info } => Pick::Frame(path, info, offset),
+        Source::Url(_) => Pick::Label("video at a URL"),
+    }
+}
+
+/// What is known of ffmpeg for a run: looked for once.
+struct Frames {
+    ffmpeg: Option<std::path::PathBuf>,
+}
+
+/// The first image of a post, as the site shows it: a local JPEG or a
+/// video's frame, copied into the site (`media/<hash>….jpg`); else a label.
 fn thumbnail(
     inputs: &Inputs<'_>,
     out_dir: &Path,
     e: &Entry,
     shown: &mut HashMap<String, Shown>,
-    made: &mut HashMap<String, Result<Shown, String>>,
+    made: &mut HashMap<(String, Option<u64>), Result<Shown, String>>,
+    frames: &Frames,
 ) -> std::io::Result<String> {
     let Some(post) = inputs.posts.get(e.id.as_str()) else {
         return Ok("<div class=ph>no preview</div>".into());
     };
-    let image = post
-        .media
-        .iter()
-        .find(|m| !m.is_video)
-        .or(post.cover.as_ref())
-        .or(post.media.first());
-    let Some(m) = image else {
-        return Ok("<div class=ph>no media</div>".into());
-    };
-    match &m.source {
-        Source::File { path, info } if !m.is_video => {
-            // Many posts share a picture: its thumbnail is made (read,
-            // hashed, decoded or found in the cache) and copied once a run.
-            if !made.contains_key(path) {
-                let site_image = site_image(inputs, out_dir, path, info)?;
-                made.insert(path.clone(), site_image);
+    // Many posts share a picture: its thumbnail is made (read, hashed,
+    // decoded or found in the cache) and copied once a run.
+    let key = match pick(post) {
+        Pick::Label(why) => return Ok(format!("<div class=ph>{}</div>", escape(why))),
+        Pick::Image(path, info) => {
+            let key = (path.to_string(), None);
+            if !made.contains_key(&key) {
+                let cache = thumb::cache_dir(inputs.repo);
+                let made_now = thumb::thumbnail(&inputs.repo.join(path), info, &cache)
+                    .map_err(|why| format!("no preview: {why}"));
+                let site_image = site_image(out_dir, path, made_now)?;
+                made.insert(key.clone(), site_image);
             }
-            match &made[path] {
-                Ok(image) => {
-                    shown.insert(e.id.clone(), image.clone());
-                    Ok(format!("<img src=\"{}\" alt=\"\">", escape(&image.file)))
-                }
-                Err(why) => Ok(format!("<div class=ph>no preview: {}</div>", escape(why))),
-            }
+            key
         }
-        _ => Ok("<div class=ph>video</div>".into()),
+        Pick::Frame(path, info, offset) => {
+            let key = (path.to_string(), Some(offset));
+            if !made.contains_key(&key) {
+                let duration = match &info.format {
+                    crate::media::Format::Video(v) => Some(v.duration_ms),
+                    _ => None,
+                };
+                let cache = thumb::cache_dir(inputs.repo);
+                let made_now = thumb::frame(
+                    &inputs.repo.join(path),
+                    offset,
+                    duration,
+                    frames.ffmpeg.as_deref(),
+                    &cache,
+                )
+                .map_err(|why| why.label());
+                let site_image = site_image(out_dir, path, made_now)?;
+                made.insert(key.clone(), site_image);
+            }
+            key
+        }
+    };
+    match &made[&key] {
+        Ok(image) => {
+            shown.insert(e.id.clone(), image.clone());
+            Ok(format!("<img src=\"{}\" alt=\"\">", escape(&image.file)))
+        }
+        Err(label) => Ok(format!("<div class=ph>{}</div>", escape(label))),
     }
 }
 
-/// The thumbnail of the repo's JPEG `path` in the site, named by content.
+/// A thumbnail made in the cache (`made`), copied into the site under its
+/// cache name; Err(the label) when there is none.
 fn site_image(
-    inputs: &Inputs<'_>,
     out_dir: &Path,
     path: &str,
-    info: &crate::media::MediaInfo,
+    made: Result<std::path::PathBuf, String>,
 ) -> std::io::Result<Result<Shown, String>> {
-    let cache = thumb::cache_dir(inputs.repo);
-    let made = match thumb::thumbnail(&inputs.repo.join(path), info, &cache) {
+    let made = match made {
         Ok(made) => made,
-        Err(why) => return Ok(Err(why)),
+        Err(label) => return Ok(Err(label)),
     };
     let file = made.file_name().map_or_else(
         || html::file_name(path),
@@ -231,6 +292,9 @@ pub fn write(inputs: &Inputs<'_>, out_dir: &Path) -> std::io::Result<usize> {
     );
     let mut shown = HashMap::new();
     let mut made = HashMap::new();
+    let frames = Frames {
+        ffmpeg: thumb::ffmpeg(),
+    };
     page.push_str("<h2>Grid</h2><div class=grid data-grid>");
     for t in &tiles {
         let e = t.entry;
@@ -248,7 +312,7 @@ pub fn write(inputs: &Inputs<'_>, out_dir: &Path) -> std::io::Result<usize> {
             "<a class=\"tile {state}\" data-post=\"{}\" href=\"#post-{}\">{}{}</a>",
             escape(&e.id),
             escape(&e.id),
-            thumbnail(inputs, out_dir, e, &mut shown, &mut made)?,
+            thumbnail(inputs, out_dir, e, &mut shown, &mut made, &frames)?,
             marker(e)
         );
     }
@@ -260,7 +324,7 @@ pub fn write(inputs: &Inputs<'_>, out_dir: &Path) -> std::io::Result<usize> {
         .iter()
         .filter(|e| e.kind == Some(crate::content::PostType::Story))
     {
-        thumbnail(inputs, out_dir, e, &mut shown, &mut made)?;
+        thumbnail(inputs, out_dir, e, &mut shown, &mut made, &frames)?;
     }
     page.push_str(&html::calendar(inputs));
     page.push_str("<h2>Posts</h2>");
@@ -275,6 +339,125 @@ pub fn write(inputs: &Inputs<'_>, out_dir: &Path) -> std::io::Result<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::content::{load_bytes, named_file, Load, Post, PostType, Syntax};
+    use crate::media::{Format, MediaInfo};
+    use crate::validate::preflight::Resolved;
+
+    fn file(path: &str, is_video: bool) -> Resolved {
+        Resolved {
+            source: Source::File {
+                path: path.into(),
+                info: MediaInfo {
+                    bytes: 1,
+                    format: Format::Unknown,
+                },
+            },
+            is_video,
+        }
+    }
+
+    /// A post of `kind` from YAML with these media and cover.
+    fn post(
+        yaml: &str,
+        kind: PostType,
+        media: Vec<Resolved>,
+        cover: Option<Resolved>,
+    ) -> ValidPost {
+        let f = named_file("posts/p.yaml", &["posts".to_string()]);
+        let Load::Post(loaded) = load_bytes(f, Syntax::Yaml, yaml.as_bytes()) else {
+            panic!("not a post: {yaml}");
+        };
+        ValidPost {
+            post: Post::from_loaded(*loaded).expect("typed"),
+            kind,
+            account: "a".into(),
+            platform: crate::config::Platform::Instagram,
+            publish_at: None,
+            media,
+            cover,
+        }
+    }
+
+    fn picked(p: &ValidPost) -> (String, Option<u64>) {
+        match pick(p) {
+            Pick::Image(path, _) => (path.to_string(), None),
+            Pick::Frame(path, _, at) => (path.to_string(), Some(at)),
+            Pick::Label(why) => (why.to_string(), None),
+        }
+    }
+
+    #[test]
+    fn a_video_shows_its_cover_else_the_frame_at_thumb_offset() {
+        let reel = "type: reel\nmedia: [r.mp4]\n";
+        let with_cover = post(
+            reel,
+            PostType::Reel,
+            vec![file("r.mp4", true)],
+            Some(file("c.jpg", false)),
+        );
+        assert_eq!(picked(&with_cover), ("c.jpg".into(), None));
+        // No cover: the frame at thumb_offset, 0 without one.
+        let bare = post(reel, PostType::Reel, vec![file("r.mp4", true)], None);
+        assert_eq!(picked(&bare), ("r.mp4".into(), Some(0)));
+        let offset = post(
+            "type: reel\nmedia: [r.mp4]\nthumb_offset: 2500\n",
+            PostType::Reel,
+            vec![file("r.mp4", true)],
+            None,
+        );
+        assert_eq!(picked(&offset), ("r.mp4".into(), Some(2500)));
+        // A cover at a URL can't be in a self-contained site: the frame.
+        let url_cover = post(
+            reel,
+            PostType::Reel,
+            vec![file("r.mp4", true)],
+            Some(Resolved {
+                source: Source::Url("https://cdn.example/c.jpg".into()),
+                is_video: false,
+            }),
+        );
+        assert_eq!(picked(&url_cover), ("r.mp4".into(), Some(0)));
+        // A video at a URL: a label.
+        let url = post(
+            reel,
+            PostType::Reel,
+            vec![Resolved {
+                source: Source::Url("https://cdn.example/r.mp4".into()),
+                is_video: true,
+            }],
+            None,
+        );
+        assert_eq!(picked(&url), ("video at a URL".into(), None));
+    }
+
+    #[test]
+    fn a_carousel_shows_its_first_item_a_video_by_its_first_frame() {
+        let yaml = "media: [a.mp4, b.jpg]\n";
+        let video_first = post(
+            yaml,
+            PostType::Carousel,
+            vec![file("a.mp4", true), file("b.jpg", false)],
+            None,
+        );
+        assert_eq!(picked(&video_first), ("a.mp4".into(), Some(0)));
+        let image_first = post(
+            yaml,
+            PostType::Carousel,
+            vec![file("b.jpg", false), file("a.mp4", true)],
+            None,
+        );
+        assert_eq!(picked(&image_first), ("b.jpg".into(), None));
+        // A video story: its first frame (thumb_offset is for reels).
+        let story = post(
+            "type: story\nmedia: [s.mp4]\nthumb_offset: 900\n",
+            PostType::Story,
+            vec![file("s.mp4", true)],
+            None,
+        );
+        assert_eq!(picked(&story), ("s.mp4".into(), Some(0)));
+        let none = post("media: []\n", PostType::Image, vec![], None);
+        assert_eq!(picked(&none), ("no media".into(), None));
+    }
 
     #[test]
     fn a_long_caption_folds_where_the_app_does() {
