@@ -186,62 +186,135 @@ struct Frames {
     ffmpeg: Option<std::path::PathBuf>,
 }
 
-/// The first image of a post, as the site shows it: a local JPEG or a
-/// video's frame, copied into the site (`media/<hash>….jpg`); else a label.
-fn thumbnail(
+/// A thumbnail to make: the repo file and, for a video, the frame's offset.
+type Key = (String, Option<u64>);
+
+/// The thumbnails made this run, by [`Key`]: the site's file, or the
+/// placeholder's label.
+type Made = HashMap<Key, Result<Shown, String>>;
+
+fn key_of(pick: &Pick<'_>) -> Option<Key> {
+    match pick {
+        Pick::Image(path, _) => Some((path.to_string(), None)),
+        Pick::Frame(path, _, offset) => Some((path.to_string(), Some(*offset))),
+        Pick::Label(_) => None,
+    }
+}
+
+/// Makes (or finds in the cache) the thumbnail `pick` names and copies it
+/// into the site.
+fn make(
     inputs: &Inputs<'_>,
     out_dir: &Path,
-    e: &Entry,
-    shown: &mut HashMap<String, Shown>,
-    made: &mut HashMap<(String, Option<u64>), Result<Shown, String>>,
+    pick: &Pick<'_>,
     frames: &Frames,
-) -> std::io::Result<String> {
-    let Some(post) = inputs.posts.get(e.id.as_str()) else {
-        return Ok("<div class=ph>no preview</div>".into());
-    };
-    // Many posts share a picture: its thumbnail is made (read, hashed,
-    // decoded or found in the cache) and copied once a run.
-    let key = match pick(post) {
-        Pick::Label(why) => return Ok(format!("<div class=ph>{}</div>", escape(why))),
+) -> std::io::Result<Result<Shown, String>> {
+    let cache = thumb::cache_dir(inputs.repo);
+    match *pick {
         Pick::Image(path, info) => {
-            let key = (path.to_string(), None);
-            if !made.contains_key(&key) {
-                let cache = thumb::cache_dir(inputs.repo);
-                let made_now = thumb::thumbnail(&inputs.repo.join(path), info, &cache)
-                    .map_err(|why| format!("no preview: {why}"));
-                let site_image = site_image(out_dir, path, made_now)?;
-                made.insert(key.clone(), site_image);
-            }
-            key
+            let made = thumb::thumbnail(&inputs.repo.join(path), info, &cache)
+                .map_err(|why| format!("no preview: {why}"));
+            site_image(out_dir, path, made)
         }
         Pick::Frame(path, info, offset) => {
-            let key = (path.to_string(), Some(offset));
-            if !made.contains_key(&key) {
-                let duration = match &info.format {
-                    crate::media::Format::Video(v) => Some(v.duration_ms),
-                    _ => None,
-                };
-                let cache = thumb::cache_dir(inputs.repo);
-                let made_now = thumb::frame(
-                    &inputs.repo.join(path),
-                    offset,
-                    duration,
-                    frames.ffmpeg.as_deref(),
-                    &cache,
-                )
-                .map_err(|why| why.label());
-                let site_image = site_image(out_dir, path, made_now)?;
-                made.insert(key.clone(), site_image);
+            let duration = match &info.format {
+                crate::media::Format::Video(v) => Some(v.duration_ms),
+                _ => None,
+            };
+            let made = thumb::frame(
+                &inputs.repo.join(path),
+                offset,
+                duration,
+                frames.ffmpeg.as_deref(),
+                &cache,
+            )
+            .map_err(|why| why.label());
+            site_image(out_dir, path, made)
+        }
+        Pick::Label(why) => Ok(Err(why.to_string())),
+    }
+}
+
+/// The thumbnails of `entries`' posts, each distinct one made once (many
+/// posts may share a picture), on every core: decoding 10,000 distinct
+/// photos is most of a cold preview.
+fn make_all(
+    inputs: &Inputs<'_>,
+    out_dir: &Path,
+    entries: &[&Entry],
+    frames: &Frames,
+) -> std::io::Result<Made> {
+    let mut seen = std::collections::HashSet::new();
+    let mut jobs: Vec<(Key, Pick<'_>)> = Vec::new();
+    for e in entries {
+        let Some(post) = inputs.posts.get(e.id.as_str()) else {
+            continue;
+        };
+        let pick = pick(post);
+        if let Some(key) = key_of(&pick) {
+            if seen.insert(key.clone()) {
+                jobs.push((key, pick));
             }
-            key
         }
+    }
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(jobs.len())
+        .max(1);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let done: Vec<std::io::Result<Vec<(usize, Result<Shown, String>)>>> =
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads)
+                .map(|_| {
+                    scope.spawn(|| {
+                        let mut out = Vec::new();
+                        loop {
+                            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            let Some((_, pick)) = jobs.get(i) else {
+                                return Ok(out);
+                            };
+                            out.push((i, make(inputs, out_dir, pick, frames)?));
+                        }
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .map(|w| w.join().expect("a thumbnail worker panicked"))
+                .collect()
+        });
+    let mut made = Made::with_capacity(jobs.len());
+    for part in done {
+        for (i, result) in part? {
+            made.insert(jobs[i].0.clone(), result);
+        }
+    }
+    Ok(made)
+}
+
+/// A post's tile content: its thumbnail (made by [`make_all`]) or a label.
+fn thumbnail(
+    inputs: &Inputs<'_>,
+    e: &Entry,
+    shown: &mut HashMap<String, Shown>,
+    made: &Made,
+) -> String {
+    let Some(post) = inputs.posts.get(e.id.as_str()) else {
+        return "<div class=ph>no preview</div>".into();
     };
-    match &made[&key] {
-        Ok(image) => {
+    let pick = pick(post);
+    let found = match key_of(&pick) {
+        Some(key) => made.get(&key),
+        None => None,
+    };
+    match (found, pick) {
+        (Some(Ok(image)), _) => {
             shown.insert(e.id.clone(), image.clone());
-            Ok(format!("<img src=\"{}\" alt=\"\">", escape(&image.file)))
+            format!("<img src=\"{}\" alt=\"\">", escape(&image.file))
         }
-        Err(label) => Ok(format!("<div class=ph>{}</div>", escape(label))),
+        (Some(Err(label)), _) => format!("<div class=ph>{}</div>", escape(label)),
+        (None, Pick::Label(why)) => format!("<div class=ph>{}</div>", escape(why)),
+        (None, _) => "<div class=ph>no preview</div>".into(),
     }
 }
 
@@ -262,7 +335,11 @@ fn site_image(
     );
     let name = format!("media/{file}");
     std::fs::create_dir_all(out_dir.join("media"))?;
-    std::fs::copy(&made, out_dir.join(&name))?;
+    // Two posts' files with the same bytes have one cache file: copied
+    // beside and renamed, so two workers never write into one file.
+    let partial = out_dir.join(format!("{name}.{}", thumb::unique_suffix()));
+    std::fs::copy(&made, &partial)?;
+    std::fs::rename(&partial, out_dir.join(&name))?;
     let (width, height) = image::image_dimensions(&made).unwrap_or((3, 4));
     Ok(Ok(Shown {
         file: name,
@@ -291,10 +368,22 @@ pub fn write(inputs: &Inputs<'_>, out_dir: &Path) -> std::io::Result<usize> {
         escape(&crate::time::local(inputs.plan.at, inputs.tz))
     );
     let mut shown = HashMap::new();
-    let mut made = HashMap::new();
     let frames = Frames {
         ffmpeg: thumb::ffmpeg(),
     };
+    // Stories are not on the grid; their cards show them too.
+    let stories: Vec<&Entry> = inputs
+        .plan
+        .entries
+        .iter()
+        .filter(|e| e.kind == Some(crate::content::PostType::Story))
+        .collect();
+    let with_pictures: Vec<&Entry> = tiles
+        .iter()
+        .map(|t| t.entry)
+        .chain(stories.iter().copied())
+        .collect();
+    let made = make_all(inputs, out_dir, &with_pictures, &frames)?;
     page.push_str("<h2>Grid</h2><div class=grid data-grid>");
     for t in &tiles {
         let e = t.entry;
@@ -312,19 +401,13 @@ pub fn write(inputs: &Inputs<'_>, out_dir: &Path) -> std::io::Result<usize> {
             "<a class=\"tile {state}\" data-post=\"{}\" href=\"#post-{}\">{}{}</a>",
             escape(&e.id),
             escape(&e.id),
-            thumbnail(inputs, out_dir, e, &mut shown, &mut made, &frames)?,
+            thumbnail(inputs, e, &mut shown, &made),
             marker(e)
         );
     }
     page.push_str("</div>");
-    // Stories are not on the grid; their cards show them too.
-    for e in inputs
-        .plan
-        .entries
-        .iter()
-        .filter(|e| e.kind == Some(crate::content::PostType::Story))
-    {
-        thumbnail(inputs, out_dir, e, &mut shown, &mut made, &frames)?;
+    for e in stories {
+        thumbnail(inputs, e, &mut shown, &made);
     }
     page.push_str(&html::calendar(inputs));
     page.push_str("<h2>Posts</h2>");

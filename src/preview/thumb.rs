@@ -41,6 +41,15 @@ fn upright(img: DynamicImage, orientation: u8) -> DynamicImage {
     }
 }
 
+/// A suffix no other writer uses (this process, a counter): files are
+/// written under it, then renamed, so two workers or two previews making
+/// the same thumbnail never write into one file.
+pub fn unique_suffix() -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("{}-{n}.partial", std::process::id())
+}
+
 /// The thumbnail of `source` (a JPEG in the repo) as a file in `cache`,
 /// made when missing; its name is the source's content hash.
 pub fn thumbnail(source: &Path, info: &MediaInfo, cache: &Path) -> Result<PathBuf, String> {
@@ -66,7 +75,7 @@ pub fn thumbnail(source: &Path, info: &MediaInfo, cache: &Path) -> Result<PathBu
     std::fs::create_dir_all(cache).map_err(|e| e.to_string())?;
     // Written beside, then renamed: a preview killed mid-write leaves no
     // half file under the final name.
-    let partial = path.with_extension("partial");
+    let partial = path.with_extension(unique_suffix());
     img.to_rgb8()
         .save_with_format(&partial, image::ImageFormat::Jpeg)
         .map_err(|e| e.to_string())?;
@@ -302,7 +311,7 @@ pub fn frame(
     image::load_from_memory_with_format(&jpeg, image::ImageFormat::Jpeg)
         .map_err(|e| NoFrame::Failed(format!("ffmpeg's frame does not decode ({e})")))?;
     std::fs::create_dir_all(cache).map_err(|e| NoFrame::Failed(e.to_string()))?;
-    let partial = path.with_extension("partial");
+    let partial = path.with_extension(unique_suffix());
     std::fs::write(&partial, &jpeg)
         .and_then(|()| std::fs::rename(&partial, &path))
         .map_err(|e| NoFrame::Failed(e.to_string()))?;
