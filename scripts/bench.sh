@@ -40,12 +40,19 @@ if [ -n "$distinct" ]; then
       -f lavfi -i "testsrc2=s=1080x1350:r=25,noise=alls=16:allf=t+u" \
       -frames:v "$n" -q:v 3 "$photos/p%05d.jpg"
   fi
-  # Hard links when the photos are on the same file system (no copy, and
-  # not a symlink, which media checks may refuse), else a copy.
-  cp -al "$photos" "$dir/media/photos" 2>/dev/null || cp -a "$photos" "$dir/media/photos"
-  python3 - "$dir" "$n" <<'PY'
-import os, sys
-d, n = sys.argv[1], int(sys.argv[2])
+  python3 - "$dir" "$n" "$photos" <<'PY'
+import os, shutil, sys
+d, n, photos = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+os.makedirs(os.path.join(d, "media/photos"))
+for i in range(n):
+    # A hard link when on the same file system (no copy, and not a symlink,
+    # which media checks may refuse), else a copy.
+    name = f"p{i + 1:05}.jpg"
+    src, dst = os.path.join(photos, name), os.path.join(d, "media/photos", name)
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy(src, dst)
 for i in range(n):
     sub = os.path.join(d, "posts", f"{i // 500:03}")
     os.makedirs(sub, exist_ok=True)
@@ -111,7 +118,7 @@ if [ -z "$distinct" ]; then
   measure plan --at 2027-02-01T00:00:00Z
 fi
 what="$n posts"
-[ -n "$distinct" ] && what="$n posts with $n distinct photos ($(du -sh "$dir/media/photos" | cut -f1)B)"
+[ -n "$distinct" ] && what="$n posts with $n distinct photos ($(du -sh --apparent-size "$dir/media/photos" | cut -f1)B)"
 echo "preview over $what with that state, cold (no thumbnail cache):"
 for run in 1 2 3 4 5; do
   rm -rf "$dir/.postwright/cache" "$dir/site"

@@ -9,7 +9,6 @@
 //! hash and the frame's offset).
 
 use crate::media::{Format, MediaInfo};
-use image::imageops::FilterType;
 use image::DynamicImage;
 use sha2::{Digest, Sha256};
 use std::ffi::OsString;
@@ -68,7 +67,11 @@ pub fn thumbnail(source: &Path, info: &MediaInfo, cache: &Path) -> Result<PathBu
     let img = upright(img, orientation);
     let img = if img.width() > WIDTH {
         let height = (u64::from(img.height()) * u64::from(WIDTH) / u64::from(img.width())).max(1);
-        img.resize_exact(WIDTH, height as u32, FilterType::Triangle)
+        // Area averaging in integers (`thumbnail_exact`): as sharp as a
+        // triangle filter for a 1.7× reduction, and a tenth of its time;
+        // `resize_exact` (float, per-pixel rounding) was most of a cold
+        // preview of distinct photos.
+        img.thumbnail_exact(WIDTH, height as u32)
     } else {
         img
     };
