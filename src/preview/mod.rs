@@ -262,27 +262,28 @@ fn make_all(
         .min(jobs.len())
         .max(1);
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let done: Vec<std::io::Result<Vec<(usize, Result<Shown, String>)>>> =
-        std::thread::scope(|scope| {
-            let workers: Vec<_> = (0..threads)
-                .map(|_| {
-                    scope.spawn(|| {
-                        let mut out = Vec::new();
-                        loop {
-                            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                            let Some((_, pick)) = jobs.get(i) else {
-                                return Ok(out);
-                            };
-                            out.push((i, make(inputs, out_dir, pick, frames)?));
-                        }
-                    })
+    /// What one worker made: (job index, thumbnail or label) pairs.
+    type Part = std::io::Result<Vec<(usize, Result<Shown, String>)>>;
+    let done: Vec<Part> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut out = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some((_, pick)) = jobs.get(i) else {
+                            return Ok(out);
+                        };
+                        out.push((i, make(inputs, out_dir, pick, frames)?));
+                    }
                 })
-                .collect();
-            workers
-                .into_iter()
-                .map(|w| w.join().expect("a thumbnail worker panicked"))
-                .collect()
-        });
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().expect("a thumbnail worker panicked"))
+            .collect()
+    });
     let mut made = Made::with_capacity(jobs.len());
     for part in done {
         for (i, result) in part? {
