@@ -105,6 +105,10 @@ video reel-long.mp4 965 1 "$(titled 144 256 0x3a0ca3 'long reel' '16 min 5 s')"
 video story-video.mp4 10 10 "$(counter 720 1280 0xe76f51 story)"
 video story-long.mp4 75 2 "$(counter 720 1280 0x264653 'long story')"
 video square-video.mp4 4 10 "$(counter 1080 1080 0x2a9d8f square)"
+# Two solid colours, no text: red (0xd62828) for the first two seconds, blue
+# (0x2563eb) after. The preview's frame test takes frames at 0 and 3 s and
+# checks their colour.
+video two-colour-reel.mp4 4 10 "color=c=0xd62828:s=360x640:r=10,drawbox=x=0:y=0:w=iw:h=ih:color=0x2563eb:t=fill:enable='gte(t\\,2)'"
 video clip.mov 4 10 "$(counter 720 1280 0x6d597a 'QuickTime')" -f mov
 # Stored 1280x720 with a 90° display matrix; the picture is drawn upright in
 # 720x1280 and turned counter-clockwise, so a player honouring the matrix

@@ -146,58 +146,193 @@ fn mark_tags(text: &str) -> String {
     out
 }
 
-/// The first image of a post, as the site shows it: a local JPEG is copied
-/// into the site (`media/<id>.jpg`); a video shows its cover, else a label.
-fn thumbnail(
-    inputs: &Inputs<'_>,
-    out_dir: &Path,
-    e: &Entry,
-    shown: &mut HashMap<String, Shown>,
-    made: &mut HashMap<String, Result<Shown, String>>,
-) -> std::io::Result<String> {
-    let Some(post) = inputs.posts.get(e.id.as_str()) else {
-        return Ok("<div class=ph>no preview</div>".into());
+/// What a post's tile shows, decided from the post alone.
+#[derive(Debug, Clone, PartialEq)]
+enum Pick<'p> {
+    /// A JPEG in the repo (path relative to the repo).
+    Image(&'p str, &'p crate::media::MediaInfo),
+    /// One frame of a video in the repo, `offset_ms` in.
+    Frame(&'p str, &'p crate::media::MediaInfo, u64),
+    /// Nothing to make a thumbnail from: the label says why.
+    Label(&'static str),
+}
+
+/// The post's first item, as the app's grid shows it (a carousel's first
+/// item, whatever follows): a picture as it is; a video by its `cover`
+/// when that is a picture in the repo, else by the frame at `thumb_offset`
+/// (reels; 0 otherwise, as Instagram takes it).
+fn pick(post: &ValidPost) -> Pick<'_> {
+    let Some(first) = post.media.first() else {
+        return Pick::Label("no media");
     };
-    let image = post
-        .media
-        .iter()
-        .find(|m| !m.is_video)
-        .or(post.cover.as_ref())
-        .or(post.media.first());
-    let Some(m) = image else {
-        return Ok("<div class=ph>no media</div>".into());
+    if !first.is_video {
+        return match &first.source {
+            Source::File { path, info } => Pick::Image(path, info),
+            Source::Url(_) => Pick::Label("picture at a URL"),
+        };
+    }
+    if let Some(Source::File { path, info }) = post.cover.as_ref().map(|c| &c.source) {
+        return Pick::Image(path, info);
+    }
+    let offset = if post.kind == crate::content::PostType::Reel {
+        post.post.fields.thumb_offset.unwrap_or(0)
+    } else {
+        0
     };
-    match &m.source {
-        Source::File { path, info } if !m.is_video => {
-            // Many posts share a picture: its thumbnail is made (read,
-            // hashed, decoded or found in the cache) and copied once a run.
-            if !made.contains_key(path) {
-                let site_image = site_image(inputs, out_dir, path, info)?;
-                made.insert(path.clone(), site_image);
-            }
-            match &made[path] {
-                Ok(image) => {
-                    shown.insert(e.id.clone(), image.clone());
-                    Ok(format!("<img src=\"{}\" alt=\"\">", escape(&image.file)))
-                }
-                Err(why) => Ok(format!("<div class=ph>no preview: {}</div>", escape(why))),
-            }
-        }
-        _ => Ok("<div class=ph>video</div>".into()),
+    match &first.source {
+        Source::File { path, info } => Pick::Frame(path, info, offset),
+        Source::Url(_) => Pick::Label("video at a URL"),
     }
 }
 
-/// The thumbnail of the repo's JPEG `path` in the site, named by content.
-fn site_image(
+/// What is known of ffmpeg for a run: looked for once.
+struct Frames {
+    ffmpeg: Option<std::path::PathBuf>,
+}
+
+/// A thumbnail to make: the repo file and, for a video, the frame's offset.
+type Key = (String, Option<u64>);
+
+/// The thumbnails made this run, by [`Key`]: the site's file, or the
+/// placeholder's label.
+type Made = HashMap<Key, Result<Shown, String>>;
+
+fn key_of(pick: &Pick<'_>) -> Option<Key> {
+    match pick {
+        Pick::Image(path, _) => Some((path.to_string(), None)),
+        Pick::Frame(path, _, offset) => Some((path.to_string(), Some(*offset))),
+        Pick::Label(_) => None,
+    }
+}
+
+/// Makes (or finds in the cache) the thumbnail `pick` names and copies it
+/// into the site.
+fn make(
     inputs: &Inputs<'_>,
     out_dir: &Path,
-    path: &str,
-    info: &crate::media::MediaInfo,
+    pick: &Pick<'_>,
+    frames: &Frames,
 ) -> std::io::Result<Result<Shown, String>> {
     let cache = thumb::cache_dir(inputs.repo);
-    let made = match thumb::thumbnail(&inputs.repo.join(path), info, &cache) {
+    match *pick {
+        Pick::Image(path, info) => {
+            let made = thumb::thumbnail(&inputs.repo.join(path), info, &cache)
+                .map_err(|why| format!("no preview: {why}"));
+            site_image(out_dir, path, made)
+        }
+        Pick::Frame(path, info, offset) => {
+            let duration = match &info.format {
+                crate::media::Format::Video(v) => Some(v.duration_ms),
+                _ => None,
+            };
+            let made = thumb::frame(
+                &inputs.repo.join(path),
+                offset,
+                duration,
+                frames.ffmpeg.as_deref(),
+                &cache,
+            )
+            .map_err(|why| why.label());
+            site_image(out_dir, path, made)
+        }
+        Pick::Label(why) => Ok(Err(why.to_string())),
+    }
+}
+
+/// The thumbnails of `entries`' posts, each distinct one made once (many
+/// posts may share a picture), on every core: decoding 10,000 distinct
+/// photos is most of a cold preview.
+fn make_all(
+    inputs: &Inputs<'_>,
+    out_dir: &Path,
+    entries: &[&Entry],
+    frames: &Frames,
+) -> std::io::Result<Made> {
+    let mut seen = std::collections::HashSet::new();
+    let mut jobs: Vec<(Key, Pick<'_>)> = Vec::new();
+    for e in entries {
+        let Some(post) = inputs.posts.get(e.id.as_str()) else {
+            continue;
+        };
+        let pick = pick(post);
+        if let Some(key) = key_of(&pick) {
+            if seen.insert(key.clone()) {
+                jobs.push((key, pick));
+            }
+        }
+    }
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(jobs.len())
+        .max(1);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    /// What one worker made: (job index, thumbnail or label) pairs.
+    type Part = std::io::Result<Vec<(usize, Result<Shown, String>)>>;
+    let done: Vec<Part> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut out = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some((_, pick)) = jobs.get(i) else {
+                            return Ok(out);
+                        };
+                        out.push((i, make(inputs, out_dir, pick, frames)?));
+                    }
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().expect("a thumbnail worker panicked"))
+            .collect()
+    });
+    let mut made = Made::with_capacity(jobs.len());
+    for part in done {
+        for (i, result) in part? {
+            made.insert(jobs[i].0.clone(), result);
+        }
+    }
+    Ok(made)
+}
+
+/// A post's tile content: its thumbnail (made by [`make_all`]) or a label.
+fn thumbnail(
+    inputs: &Inputs<'_>,
+    e: &Entry,
+    shown: &mut HashMap<String, Shown>,
+    made: &Made,
+) -> String {
+    let Some(post) = inputs.posts.get(e.id.as_str()) else {
+        return "<div class=ph>no preview</div>".into();
+    };
+    let pick = pick(post);
+    let found = match key_of(&pick) {
+        Some(key) => made.get(&key),
+        None => None,
+    };
+    match (found, pick) {
+        (Some(Ok(image)), _) => {
+            shown.insert(e.id.clone(), image.clone());
+            format!("<img src=\"{}\" alt=\"\">", escape(&image.file))
+        }
+        (Some(Err(label)), _) => format!("<div class=ph>{}</div>", escape(label)),
+        (None, Pick::Label(why)) => format!("<div class=ph>{}</div>", escape(why)),
+        (None, _) => "<div class=ph>no preview</div>".into(),
+    }
+}
+
+/// A thumbnail made in the cache (`made`), copied into the site under its
+/// cache name; Err(the label) when there is none.
+fn site_image(
+    out_dir: &Path,
+    path: &str,
+    made: Result<std::path::PathBuf, String>,
+) -> std::io::Result<Result<Shown, String>> {
+    let made = match made {
         Ok(made) => made,
-        Err(why) => return Ok(Err(why)),
+        Err(label) => return Ok(Err(label)),
     };
     let file = made.file_name().map_or_else(
         || html::file_name(path),
@@ -205,7 +340,11 @@ fn site_image(
     );
     let name = format!("media/{file}");
     std::fs::create_dir_all(out_dir.join("media"))?;
-    std::fs::copy(&made, out_dir.join(&name))?;
+    // Two posts' files with the same bytes have one cache file: copied
+    // beside and renamed, so two workers never write into one file.
+    let partial = out_dir.join(format!("{name}.{}", thumb::unique_suffix()));
+    std::fs::copy(&made, &partial)?;
+    std::fs::rename(&partial, out_dir.join(&name))?;
     let (width, height) = image::image_dimensions(&made).unwrap_or((3, 4));
     Ok(Ok(Shown {
         file: name,
@@ -234,7 +373,22 @@ pub fn write(inputs: &Inputs<'_>, out_dir: &Path) -> std::io::Result<usize> {
         escape(&crate::time::local(inputs.plan.at, inputs.tz))
     );
     let mut shown = HashMap::new();
-    let mut made = HashMap::new();
+    let frames = Frames {
+        ffmpeg: thumb::ffmpeg(),
+    };
+    // Stories are not on the grid; their cards show them too.
+    let stories: Vec<&Entry> = inputs
+        .plan
+        .entries
+        .iter()
+        .filter(|e| e.kind == Some(crate::content::PostType::Story))
+        .collect();
+    let with_pictures: Vec<&Entry> = tiles
+        .iter()
+        .map(|t| t.entry)
+        .chain(stories.iter().copied())
+        .collect();
+    let made = make_all(inputs, out_dir, &with_pictures, &frames)?;
     page.push_str("<h2>Grid</h2><div class=grid data-grid>");
     for t in &tiles {
         let e = t.entry;
@@ -252,19 +406,13 @@ pub fn write(inputs: &Inputs<'_>, out_dir: &Path) -> std::io::Result<usize> {
             "<a class=\"tile {state}\" data-post=\"{}\" href=\"#post-{}\">{}{}</a>",
             escape(&e.id),
             escape(&e.id),
-            thumbnail(inputs, out_dir, e, &mut shown, &mut made)?,
+            thumbnail(inputs, e, &mut shown, &made),
             marker(e)
         );
     }
     page.push_str("</div>");
-    // Stories are not on the grid; their cards show them too.
-    for e in inputs
-        .plan
-        .entries
-        .iter()
-        .filter(|e| e.kind == Some(crate::content::PostType::Story))
-    {
-        thumbnail(inputs, out_dir, e, &mut shown, &mut made)?;
+    for e in stories {
+        thumbnail(inputs, e, &mut shown, &made);
     }
     page.push_str(&html::calendar(inputs));
     page.push_str("<h2>Posts</h2>");
@@ -279,6 +427,125 @@ pub fn write(inputs: &Inputs<'_>, out_dir: &Path) -> std::io::Result<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::content::{load_bytes, named_file, Load, Post, PostType, Syntax};
+    use crate::media::{Format, MediaInfo};
+    use crate::validate::preflight::Resolved;
+
+    fn file(path: &str, is_video: bool) -> Resolved {
+        Resolved {
+            source: Source::File {
+                path: path.into(),
+                info: MediaInfo {
+                    bytes: 1,
+                    format: Format::Unknown,
+                },
+            },
+            is_video,
+        }
+    }
+
+    /// A post of `kind` from YAML with these media and cover.
+    fn post(
+        yaml: &str,
+        kind: PostType,
+        media: Vec<Resolved>,
+        cover: Option<Resolved>,
+    ) -> ValidPost {
+        let f = named_file("posts/p.yaml", &["posts".to_string()]);
+        let Load::Post(loaded) = load_bytes(f, Syntax::Yaml, yaml.as_bytes()) else {
+            panic!("not a post: {yaml}");
+        };
+        ValidPost {
+            post: Post::from_loaded(*loaded).expect("typed"),
+            kind,
+            account: "a".into(),
+            platform: crate::config::Platform::Instagram,
+            publish_at: None,
+            media,
+            cover,
+        }
+    }
+
+    fn picked(p: &ValidPost) -> (String, Option<u64>) {
+        match pick(p) {
+            Pick::Image(path, _) => (path.to_string(), None),
+            Pick::Frame(path, _, at) => (path.to_string(), Some(at)),
+            Pick::Label(why) => (why.to_string(), None),
+        }
+    }
+
+    #[test]
+    fn a_video_shows_its_cover_else_the_frame_at_thumb_offset() {
+        let reel = "type: reel\nmedia: [r.mp4]\n";
+        let with_cover = post(
+            reel,
+            PostType::Reel,
+            vec![file("r.mp4", true)],
+            Some(file("c.jpg", false)),
+        );
+        assert_eq!(picked(&with_cover), ("c.jpg".into(), None));
+        // No cover: the frame at thumb_offset, 0 without one.
+        let bare = post(reel, PostType::Reel, vec![file("r.mp4", true)], None);
+        assert_eq!(picked(&bare), ("r.mp4".into(), Some(0)));
+        let offset = post(
+            "type: reel\nmedia: [r.mp4]\nthumb_offset: 2500\n",
+            PostType::Reel,
+            vec![file("r.mp4", true)],
+            None,
+        );
+        assert_eq!(picked(&offset), ("r.mp4".into(), Some(2500)));
+        // A cover at a URL can't be in a self-contained site: the frame.
+        let url_cover = post(
+            reel,
+            PostType::Reel,
+            vec![file("r.mp4", true)],
+            Some(Resolved {
+                source: Source::Url("https://cdn.example/c.jpg".into()),
+                is_video: false,
+            }),
+        );
+        assert_eq!(picked(&url_cover), ("r.mp4".into(), Some(0)));
+        // A video at a URL: a label.
+        let url = post(
+            reel,
+            PostType::Reel,
+            vec![Resolved {
+                source: Source::Url("https://cdn.example/r.mp4".into()),
+                is_video: true,
+            }],
+            None,
+        );
+        assert_eq!(picked(&url), ("video at a URL".into(), None));
+    }
+
+    #[test]
+    fn a_carousel_shows_its_first_item_a_video_by_its_first_frame() {
+        let yaml = "media: [a.mp4, b.jpg]\n";
+        let video_first = post(
+            yaml,
+            PostType::Carousel,
+            vec![file("a.mp4", true), file("b.jpg", false)],
+            None,
+        );
+        assert_eq!(picked(&video_first), ("a.mp4".into(), Some(0)));
+        let image_first = post(
+            yaml,
+            PostType::Carousel,
+            vec![file("b.jpg", false), file("a.mp4", true)],
+            None,
+        );
+        assert_eq!(picked(&image_first), ("b.jpg".into(), None));
+        // A video story: its first frame (thumb_offset is for reels).
+        let story = post(
+            "type: story\nmedia: [s.mp4]\nthumb_offset: 900\n",
+            PostType::Story,
+            vec![file("s.mp4", true)],
+            None,
+        );
+        assert_eq!(picked(&story), ("s.mp4".into(), Some(0)));
+        let none = post("media: []\n", PostType::Image, vec![], None);
+        assert_eq!(picked(&none), ("no media".into(), None));
+    }
 
     #[test]
     fn a_long_caption_folds_where_the_app_does() {

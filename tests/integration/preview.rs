@@ -1,7 +1,8 @@
 //! `postwright preview`: the static site's contract (the grid in grid
-//! order, newest first, against the plan), self-containment, and escaping
-//! of what post files say. In-browser checks (layout at phone and desktop
-//! widths, screenshots) are not here yet.
+//! order, newest first, against the plan), self-containment, escaping of
+//! what post files say, video frames (ffmpeg) and their placeholders, and
+//! in-browser checks (headless Chromium screenshots at phone and desktop
+//! widths).
 
 use crate::common::{copy_dir, postwright, root};
 use serde_json::Value;
@@ -33,12 +34,25 @@ fn previewed(
     args: &[&str],
     edit: impl FnOnce(&Path),
 ) -> (tempfile::TempDir, PathBuf, PathBuf, String) {
+    previewed_with_path(args, edit, None)
+}
+
+/// [`previewed`], the binary run with `path` as its PATH when given.
+fn previewed_with_path(
+    args: &[&str],
+    edit: impl FnOnce(&Path),
+    path: Option<&std::ffi::OsStr>,
+) -> (tempfile::TempDir, PathBuf, PathBuf, String) {
     let temp = tempfile::tempdir().unwrap();
     let repo = temp.path().join("feed");
     copy_dir(&root().join("example-content"), &repo);
     edit(&repo);
     let site = temp.path().join("site");
-    let out = postwright(temp.path())
+    let mut cmd = postwright(temp.path());
+    if let Some(path) = path {
+        cmd.env("PATH", path);
+    }
+    let out = cmd
         .arg("--repo")
         .arg(&repo)
         .args(["preview", "--at", AT])
@@ -175,6 +189,29 @@ fn mean(img: &image::RgbImage, x0: u32, y0: u32, w: u32, h: u32) -> [f64; 3] {
     [sum[0] / n, sum[1] / n, sum[2] / n]
 }
 
+/// How close (sum of channel differences) the best tile-sized box down
+/// grid column `column` of a screenshot `width` px wide comes to `want`.
+fn best_tile_match(
+    img: &image::RgbImage,
+    width: u32,
+    columns: u32,
+    column: u32,
+    want: [f64; 3],
+) -> f64 {
+    let content = width.min(935) - 24;
+    let tile_w = (content - 2 * (columns - 1)) / columns;
+    let x0 = (width - width.min(935)) / 2 + 12 + column * (tile_w + 2);
+    let box_w = tile_w / 2;
+    let box_h = tile_w * 4 / 3 / 2;
+    (0..img.height().saturating_sub(box_h * 2))
+        .step_by(2)
+        .map(|y| {
+            let m = mean(img, x0 + tile_w / 4, y + box_h / 2, box_w, box_h);
+            (0..3).map(|c| (m[c] - want[c]).abs()).sum::<f64>()
+        })
+        .fold(f64::MAX, f64::min)
+}
+
 #[test]
 fn in_a_browser_the_grid_renders_at_phone_and_desktop_widths() {
     let (temp, _, site, html) = previewed(&[], |_| {});
@@ -230,18 +267,7 @@ fn in_a_browser_the_grid_renders_at_phone_and_desktop_widths() {
         };
         let (vx, vy) = ((tw - vw) / 2, (th - vh) / 2);
         let want = mean(&thumb, vx + vw / 4, vy + vh / 4, vw / 2, vh / 2);
-        let content = width.min(935) - 24;
-        let tile_w = (content - 2 * (columns - 1)) / columns;
-        let x0 = (width - width.min(935)) / 2 + 12;
-        let box_w = tile_w / 2;
-        let box_h = tile_w * 4 / 3 / 2;
-        let best = (0..img.height().saturating_sub(box_h * 2))
-            .step_by(2)
-            .map(|y| {
-                let m = mean(&img, x0 + tile_w / 4, y + box_h / 2, box_w, box_h);
-                (0..3).map(|c| (m[c] - want[c]).abs()).sum::<f64>()
-            })
-            .fold(f64::MAX, f64::min);
+        let best = best_tile_match(&img, width, columns, 0, want);
         assert!(
             best < 45.0,
             "{width}px: no tile looks like {first}'s thumbnail (distance {best:.1})"
@@ -274,4 +300,133 @@ fn a_pull_requests_tiles_are_highlighted_and_cards_show_the_grid_crop() {
     // Each shown picture's card has the 3:4 crop overlay.
     assert_eq!(html.matches("data-crop").count(), grid_ids(&html).len());
     assert!(html.contains("class=cut style=\"left:"), "crop geometry");
+}
+
+/// The colours of tests/fixtures/media/two-colour-reel.mp4: red for its
+/// first two seconds, blue after (as encoded: H.264 moves them a little).
+const RED: [f64; 3] = [214.0, 40.0, 40.0];
+const BLUE: [f64; 3] = [37.0, 99.0, 235.0];
+
+fn distance(a: [f64; 3], b: [f64; 3]) -> f64 {
+    (0..3).map(|c| (a[c] - b[c]).abs()).sum()
+}
+
+/// Adds two reels without a cover, the newest posts (the grid's first two
+/// tiles): `red` (the frame at 0) and `blue` (`thumb_offset: 3000`).
+fn add_coverless_reels(repo: &Path) {
+    fs::copy(
+        root().join("tests/fixtures/media/two-colour-reel.mp4"),
+        repo.join("media/two-colour-reel.mp4"),
+    )
+    .unwrap();
+    fs::write(
+        repo.join("posts/2027-03-01-red.md"),
+        "---\ntype: reel\npublish_at: 2027-03-01 09:00\nmedia: [../media/two-colour-reel.mp4]\n---\nRed.\n",
+    )
+    .unwrap();
+    fs::write(
+        repo.join("posts/2027-02-01-blue.md"),
+        "---\ntype: reel\npublish_at: 2027-02-01 09:00\nmedia: [../media/two-colour-reel.mp4]\nthumb_offset: 3000\n---\nBlue.\n",
+    )
+    .unwrap();
+}
+
+/// The grid tile of post `id`: its markup up to the tile's end.
+fn tile_of<'h>(html: &'h str, id: &str) -> &'h str {
+    html.split(&format!("data-post=\"{id}\""))
+        .nth(1)
+        .unwrap()
+        .split("</a>")
+        .next()
+        .unwrap()
+}
+
+#[test]
+fn a_reel_without_a_cover_shows_its_frame_at_thumb_offset() {
+    if crate::common::tool("ffmpeg").is_none() {
+        return;
+    }
+    let (temp, repo, site, html) = previewed(&[], add_coverless_reels);
+    assert_eq!(grid_ids(&html)[..2], ["2027-03-01-red", "2027-02-01-blue"]);
+    let mut files = Vec::new();
+    for (id, colour) in [("2027-03-01-red", RED), ("2027-02-01-blue", BLUE)] {
+        let tile = tile_of(&html, id);
+        let src = tile
+            .split("src=\"")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{id}: no image in {tile}"))
+            .split('"')
+            .next()
+            .unwrap();
+        // A real frame: a JPEG that decodes, the video's shape at the
+        // thumbnail width, the colour of the video at that time.
+        let frame = image::open(site.join(src)).unwrap().to_rgb8();
+        assert_eq!((frame.width(), frame.height()), (360, 640), "{id}");
+        let m = mean(&frame, 0, 0, frame.width(), frame.height());
+        assert!(distance(m, colour) < 30.0, "{id}: mean colour {m:?}");
+        files.push(src.to_string());
+    }
+    // One video, two offsets: two cache entries, two files.
+    assert_ne!(files[0], files[1]);
+    let cached = fs::read_dir(repo.join(".postwright/cache/thumbs"))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .contains("ms-")
+        })
+        .count();
+    assert_eq!(cached, 2);
+
+    // In the browser: the first two tiles are red and blue.
+    let url = format!("file://{}", site.join("index.html").display());
+    let shot = temp.path().join("shot.png");
+    let Some(out) = chromium(&[
+        "--window-size=390,844",
+        &format!("--screenshot={}", shot.display()),
+        &url,
+    ]) else {
+        return;
+    };
+    assert!(shot.is_file(), "{}", String::from_utf8_lossy(&out.stderr));
+    let img = image::open(&shot).unwrap().to_rgb8();
+    let red = best_tile_match(&img, 390, 3, 0, RED);
+    let blue = best_tile_match(&img, 390, 3, 1, BLUE);
+    assert!(red < 30.0 && blue < 30.0, "red {red:.1}, blue {blue:.1}");
+}
+
+#[test]
+fn without_ffmpeg_a_video_tile_says_what_is_missing() {
+    // A PATH with nothing on it: no ffmpeg, whatever this machine has.
+    let empty = tempfile::tempdir().unwrap();
+    let (_temp, _, _, html) =
+        previewed_with_path(&[], add_coverless_reels, Some(empty.path().as_os_str()));
+    for id in ["2027-03-01-red", "2027-02-01-blue"] {
+        let tile = tile_of(&html, id);
+        assert!(
+            tile.contains("<div class=ph>video — install ffmpeg for a frame</div>"),
+            "{id}: {tile}"
+        );
+    }
+    // The reel with a cover still shows it.
+    assert!(tile_of(&html, "2026-12-05-glaze-reel").contains("<img src="));
+}
+
+#[test]
+fn a_video_ffmpeg_cannot_read_gets_a_labelled_placeholder() {
+    if crate::common::tool("ffmpeg").is_none() {
+        return;
+    }
+    let (_temp, _, _, html) = previewed(&[], |repo| {
+        add_coverless_reels(repo);
+        // Headers intact (moov first), the picture data cut off.
+        let video = repo.join("media/two-colour-reel.mp4");
+        let bytes = fs::read(&video).unwrap();
+        let mdat = bytes.windows(4).position(|w| w == b"mdat").unwrap();
+        fs::write(&video, &bytes[..mdat + 4]).unwrap();
+    });
+    let tile = tile_of(&html, "2027-03-01-red");
+    assert!(tile.contains("<div class=ph>video — no frame: "), "{tile}");
 }
