@@ -35,7 +35,10 @@ pub fn preview(
             Err(e) => eprintln!("warning: {e}; no tile is highlighted"),
         }
     }
-    // The feed as Instagram shows it: each post's Instagram version.
+    // The feed as Instagram shows it: each post's Instagram version, and
+    // no Threads target (a post to both would otherwise show twice).
+    plan.entries
+        .retain(|e| e.platform != Some(crate::config::Platform::Threads));
     let valid = posts
         .iter()
         .filter_map(|c| {
