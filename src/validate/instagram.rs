@@ -9,6 +9,7 @@ use crate::content::{Post, PostType};
 use crate::diagnostic::{Pos, Problem, Rule};
 
 /// A post as one platform gets it.
+#[derive(Clone)]
 pub(super) struct Version {
     pub post: Post,
     pub kind: PostType,

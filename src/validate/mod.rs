@@ -525,9 +525,20 @@ pub fn check_post(loaded: content::Loaded, config: &Config, preflight: &mut Pref
     }
     problems.extend(targets::unused_overrides(&post, &platforms));
     let several = platforms.len() > 1;
+    let id = post.id.clone();
     let mut versions: Vec<(Platform, Version)> = Vec::with_capacity(platforms.len());
-    for &platform in &platforms {
-        let own = targets::effective(&post, platform);
+    // The post is cloned only for a second platform: one platform's
+    // version is the post itself, moved.
+    let mut post = Some(post);
+    for (n, &platform) in platforms.iter().enumerate() {
+        let Some(own) = (if n + 1 == platforms.len() {
+            post.take()
+        } else {
+            post.clone()
+        }) else {
+            break;
+        };
+        let own = targets::effective(own, platform);
         let (version, found) = match platform {
             Platform::Instagram => {
                 let logins: Vec<&crate::config::Account> = accounts
@@ -560,29 +571,39 @@ pub fn check_post(loaded: content::Loaded, config: &Config, preflight: &mut Pref
         );
         versions.push((platform, version));
     }
-    refine(&mut problems, &post.spans);
+    // Every version has the document's spans (an override's only re-keyed).
+    if let Some((_, v)) = versions.first() {
+        refine(&mut problems, &v.post.spans);
+    }
 
     let mut valid = Vec::with_capacity(accounts.len());
-    for (account, platform) in &accounts {
+    for (i, (account, platform)) in accounts.iter().enumerate() {
         if problems.iter().any(|p| p.blocks(*platform)) {
             continue;
         }
-        let Some((_, v)) = versions.iter().find(|(p, _)| p == platform) else {
+        let Some(at) = versions.iter().position(|(p, _)| p == platform) else {
             continue;
         };
+        // The last account of a platform takes its version; others copy it.
+        let last = !accounts[i + 1..].iter().any(|(_, p)| p == platform);
+        let v = if last {
+            versions.swap_remove(at).1
+        } else {
+            versions[at].1.clone()
+        };
         valid.push(ValidPost {
-            post: v.post.clone(),
+            post: v.post,
             kind: v.kind,
             account: account.clone(),
             platform: *platform,
             publish_at,
-            media: v.media.clone(),
-            cover: v.cover.clone(),
+            media: v.media,
+            cover: v.cover,
         });
     }
     Checked {
         file,
-        id: Some(post.id.clone()),
+        id: Some(id),
         id_pos: id_at,
         accounts: accounts
             .into_iter()

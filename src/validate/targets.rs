@@ -109,20 +109,19 @@ pub fn overrides(post: &Post, platform: Platform) -> Option<&Overrides> {
 /// The post as `platform`'s accounts get it: the override's caption and
 /// media in place of the post's own, with their spans, so problems point
 /// into the override.
-pub fn effective(post: &Post, platform: Platform) -> Post {
-    let Some(over) = overrides(post, platform) else {
-        return post.clone();
+pub fn effective(mut post: Post, platform: Platform) -> Post {
+    let Some(over) = overrides(&post, platform).cloned() else {
+        return post;
     };
-    let mut out = post.clone();
-    if let Some(caption) = &over.caption {
-        out.fields.caption = Some(caption.clone());
-        out.spans = out.spans.with_override(platform.name(), "caption");
+    if let Some(caption) = over.caption {
+        post.fields.caption = Some(caption);
+        post.spans = post.spans.with_override(platform.name(), "caption");
     }
-    if let Some(media) = &over.media {
-        out.fields.media = media.clone();
-        out.spans = out.spans.with_override(platform.name(), "media");
+    if let Some(media) = over.media {
+        post.fields.media = media;
+        post.spans = post.spans.with_override(platform.name(), "media");
     }
-    out
+    post
 }
 
 /// An override map for a platform none of the post's accounts is on: it
@@ -206,12 +205,12 @@ mod tests {
     #[test]
     fn the_override_replaces_caption_and_media_and_points_into_itself() {
         let p = post("caption: long text\nmedia: [a.jpg]\nthreads:\n  caption: short\n  media: [b.jpg, c.jpg]\n");
-        let t = effective(&p, Platform::Threads);
+        let t = effective(p.clone(), Platform::Threads);
         assert_eq!(t.fields.caption.as_deref(), Some("short"));
         assert_eq!(t.fields.media.len(), 2);
         assert_eq!(t.spans.value("/caption").line, 4);
         assert_eq!(t.spans.value("/media/1").line, 5);
-        let i = effective(&p, Platform::Instagram);
+        let i = effective(p, Platform::Instagram);
         assert_eq!(i.fields.caption.as_deref(), Some("long text"));
         assert_eq!(i.spans.value("/caption").line, 1);
     }
