@@ -235,7 +235,8 @@ impl Post {
     /// rest; None when `media` itself is unusable.
     pub fn from_loaded(loaded: Loaded) -> Option<Post> {
         let mut value = loaded.doc.value;
-        let fields: PostFields = match serde_json::from_value(value.clone()) {
+        // Read from a borrow: no copy of the document on the common path.
+        let fields: PostFields = match PostFields::deserialize(&value) {
             Ok(f) => f,
             Err(_) => {
                 let map = value.as_object_mut()?;

@@ -295,12 +295,18 @@ impl StateError {
 
 /// Parses a record, refusing corrupt and newer ones.
 pub fn parse(text: &str, at: &str) -> Result<State, StateError> {
-    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| StateError::Corrupt {
+    /// The version alone: the rest is skipped, not built.
+    #[derive(Deserialize)]
+    struct Version {
+        format_version: Option<serde_json::Value>,
+    }
+    let head: Version = serde_json::from_str(text).map_err(|e| StateError::Corrupt {
         at: at.to_string(),
         detail: e.to_string(),
     })?;
-    let version = value
-        .get("format_version")
+    let version = head
+        .format_version
+        .as_ref()
         .and_then(serde_json::Value::as_u64)
         .ok_or_else(|| StateError::Corrupt {
             at: at.to_string(),
@@ -316,9 +322,10 @@ pub fn parse(text: &str, at: &str) -> Result<State, StateError> {
         at: at.to_string(),
         detail: e.to_string(),
     };
+    // Then straight into the records: no tree of values for 10,000 of them.
     let mut state = if version < 3 {
         // Migrated: each record goes under its own account.
-        let old: StateV2 = serde_json::from_value(value).map_err(corrupt)?;
+        let old: StateV2 = serde_json::from_str(text).map_err(corrupt)?;
         let mut state = State::default();
         for (id, record) in old.posts {
             if record.account.is_empty() {
@@ -331,7 +338,7 @@ pub fn parse(text: &str, at: &str) -> Result<State, StateError> {
         }
         state
     } else {
-        let mut state: State = serde_json::from_value(value).map_err(corrupt)?;
+        let mut state: State = serde_json::from_str(text).map_err(corrupt)?;
         for (id, targets) in &mut state.posts {
             for (account, record) in targets.iter_mut() {
                 if !record.account.is_empty() && record.account != *account {

@@ -592,7 +592,12 @@ pub fn check_post(loaded: content::Loaded, config: &Config, preflight: &mut Pref
             versions[at].1.clone()
         };
         valid.push(ValidPost {
-            post: v.post,
+            // Positions serve only the problems, found by now: a valid
+            // post is kept (10,000 of them for a plan) without them.
+            post: Post {
+                spans: content::Spans::default(),
+                ..v.post
+            },
             kind: v.kind,
             account: account.clone(),
             platform: *platform,
