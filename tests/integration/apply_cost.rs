@@ -37,8 +37,8 @@ enum Kind {
 const BATCH: [Kind; 20] = {
     use Kind::*;
     [
-        Image, Carousel, Reel, StoryImage, Image, Image, Carousel, Reel, StoryVideo, Image,
-        Image, Carousel, Reel, StoryImage, Image, Image, Carousel, Reel, StoryVideo, Image,
+        Image, Carousel, Reel, StoryImage, Image, Image, Carousel, Reel, StoryVideo, Image, Image,
+        Carousel, Reel, StoryImage, Image, Image, Carousel, Reel, StoryVideo, Image,
     ]
 };
 
@@ -133,7 +133,9 @@ fn kind_of(r: &Recorded, user: &str) -> &'static str {
     }
     let path = r.path.trim_start_matches('/');
     let path = match path.split_once('/') {
-        Some((v, rest)) if v.starts_with('v') && v[1..].starts_with(|c: char| c.is_ascii_digit()) => {
+        Some((v, rest))
+            if v.starts_with('v') && v[1..].starts_with(|c: char| c.is_ascii_digit()) =>
+        {
             rest
         }
         _ => path,
@@ -173,6 +175,8 @@ struct Cost {
     /// read per video container.
     minimum: usize,
     video_containers: usize,
+    /// Server milliseconds of the first request, first and last publish.
+    timeline: (u64, u64, u64),
 }
 
 fn run(kinds: &[Kind], processing: Duration, poll_ms: u64) -> Cost {
@@ -209,7 +213,11 @@ fn run(kinds: &[Kind], processing: Duration, poll_ms: u64) -> Cost {
     let state = site.state();
     let text = state.to_string();
     for m in &published {
-        assert!(text.contains(&m.permalink), "permalink {} recorded", m.permalink);
+        assert!(
+            text.contains(&m.permalink),
+            "permalink {} recorded",
+            m.permalink
+        );
     }
 
     let user = crate::apply_e2e::USER;
@@ -245,7 +253,18 @@ fn run(kinds: &[Kind], processing: Duration, poll_ms: u64) -> Cost {
             }
         }
     }
+    let publishes: Vec<u64> = requests
+        .iter()
+        .filter(|r| kind_of(r, user) == "publish")
+        .map(|r| r.at_ms)
+        .collect();
+    let first = requests.first().map_or(0, |r| r.at_ms);
     Cost {
+        timeline: (
+            first,
+            publishes.first().copied().unwrap_or(0),
+            publishes.last().copied().unwrap_or(0),
+        ),
         wall,
         total: requests.len(),
         calls,
@@ -273,6 +292,13 @@ fn show(what: &str, c: &Cost) {
         c.video_status_reads,
         c.video_containers,
         c.image_status_reads,
+    );
+    let (first, publish, last) = c.timeline;
+    eprintln!(
+        "  first call at {:.2} s, publishes from {:.2} s to {:.2} s (server time)",
+        first as f64 / 1000.0,
+        publish as f64 / 1000.0,
+        last as f64 / 1000.0
     );
 }
 
@@ -346,4 +372,3 @@ fn apply_cost() {
         assert_bound(batch, processing, poll);
     }
 }
-
