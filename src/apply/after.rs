@@ -5,7 +5,8 @@
 use super::*;
 
 impl<P: Publisher> AccountRun<'_, '_, P> {
-    /// After publishing: permalink, first comment, comments setting. Each
+    /// After publishing: first comment, comments setting (the permalink
+    /// comes at the end of the account's run, [`Self::permalinks`]). Each
     /// step is recorded; a failure here never unpublishes or fails the post.
     /// Returns what is left for the next apply, with the reason.
     pub(super) async fn after_publish(&mut self, e: &PlanEntry) -> Result<Vec<String>, StateError> {
@@ -13,24 +14,6 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
         let Some(media_id) = self.journal.state[e.key()].media_id.clone() else {
             return Ok(pending);
         };
-        if self.journal.state[e.key()].permalink.is_none() {
-            match self.publisher.read(&media_id).await {
-                Ok(m) => {
-                    let entry = self.journal.entry(e.key()).expect("recorded");
-                    entry.permalink = m.permalink;
-                    if let Some(t) = m.published {
-                        entry.published_at = Some(t);
-                    }
-                    entry.comments_enabled = m.comments_enabled.or(entry.comments_enabled);
-                    self.journal.save(&format!("permalink of {}", e.id))?;
-                }
-                Err(err) => self.progress.line(&format!(
-                    "! {}: cannot read the permalink: {}",
-                    e.file,
-                    err.explain()
-                )),
-            }
-        }
         let Some(post) = self.ctx.posts.get(&e.key()).copied() else {
             return Ok(pending);
         };
@@ -80,6 +63,85 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
             self.journal.save(&format!("comments on {}", e.id))?;
         }
         Ok(pending)
+    }
+
+    /// The permalinks of the account's published posts that have none
+    /// recorded — this run's, and those of an earlier run that ended
+    /// before it read them — in as few calls as the platform allows
+    /// (`read_many`), the rest one by one; recorded in one save, and put
+    /// in this run's outcomes. A failure leaves them for the next run.
+    pub(super) async fn permalinks(&mut self) -> Result<(), StateError> {
+        if self.halted() {
+            return Ok(());
+        }
+        let account = self.account_name();
+        let wanted: Vec<((String, String), String, Feed)> = self
+            .journal
+            .state
+            .records()
+            .filter(|(_, r)| {
+                r.account == account && r.status == Status::Published && r.permalink.is_none()
+            })
+            .filter_map(|(id, r)| {
+                let media = r.media_id.clone()?;
+                Some(((id.to_string(), r.account.clone()), media, Feed::of(r.kind)))
+            })
+            .collect();
+        if wanted.is_empty() {
+            return Ok(());
+        }
+        let ask: Vec<(String, Feed)> = wanted.iter().map(|(_, m, f)| (m.clone(), *f)).collect();
+        let mut found = match self.publisher.read_many(&ask).await {
+            Ok(found) => found,
+            Err(err) => {
+                self.account_error(&err);
+                HashMap::new()
+            }
+        };
+        let mut read = 0;
+        for ((id, acct), media, _) in &wanted {
+            let live = match found.remove(media) {
+                Some(m) => m,
+                None if self.halted() => continue,
+                None => match self.publisher.read(media).await {
+                    Ok(m) => m,
+                    Err(err) => {
+                        self.account_error(&err);
+                        self.progress.line(&format!(
+                            "! {id}: cannot read the permalink of media {media}: {}; the next apply reads it",
+                            err.explain()
+                        ));
+                        continue;
+                    }
+                },
+            };
+            let Some(entry) = self.journal.state.get_mut(id, acct) else {
+                continue;
+            };
+            entry.permalink = live.permalink.clone();
+            if let Some(t) = live.published {
+                entry.published_at = Some(t);
+            }
+            entry.comments_enabled = entry.comments_enabled.or(live.comments_enabled);
+            read += 1;
+            if let Some(o) = self
+                .outcomes
+                .iter_mut()
+                .find(|o| o.id == *id && o.account.as_deref().unwrap_or("") == acct)
+            {
+                o.permalink.clone_from(&live.permalink);
+            }
+            if let Some(link) = &live.permalink {
+                let file = self.journal.state[(id.as_str(), acct.as_str())]
+                    .file
+                    .clone();
+                self.progress.line(&format!("✓ {file}: {link}"));
+            }
+        }
+        if read > 0 {
+            self.journal.save(&format!("permalinks of {read} posts"))?;
+        }
+        Ok(())
     }
 
     /// Posts the first comment, at most once: before every attempt the

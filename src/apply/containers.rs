@@ -12,7 +12,17 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
     ) -> Result<Vec<Ready>, StateError> {
         let semaphore = Arc::new(Semaphore::new(self.ctx.options.concurrency));
         let mut tasks = JoinSet::new();
-        for e in queue {
+        // Posts with a video first: Meta's processing, the longest wait,
+        // starts as early as it can. (Publish order stays grid order.)
+        let mut order: Vec<&PlanEntry> = queue.to_vec();
+        order.sort_by_key(|e| {
+            !self
+                .ctx
+                .posts
+                .get(&e.key())
+                .is_some_and(|p| p.media.iter().any(|m| m.is_video))
+        });
+        for e in order {
             if self.halted() {
                 self.defer(e);
                 continue;
@@ -32,12 +42,12 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
                     && self.publisher.capabilities().resumable_upload,
                 poll_interval: self.ctx.options.poll_interval,
                 max_wait: self.ctx.options.max_wait,
+                // The build holds one while it calls Meta (see `Prepare`).
+                permits: semaphore.clone(),
             };
             let id = e.id.clone();
             let publisher = self.publisher.clone();
-            let semaphore = semaphore.clone();
             tasks.spawn(async move {
-                let _permit = semaphore.acquire_owned().await;
                 let result = publisher.prepare(job).await;
                 (id, result)
             });
@@ -112,11 +122,22 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
             .collect();
         loop {
             let mut waiting = 0;
-            for Waiting { ready: r, finished } in pending.iter_mut().filter(|w| !w.finished) {
-                if self.halted() {
-                    break;
-                }
-                match self.publisher.status(&r.container_id).await {
+            if self.halted() {
+                break;
+            }
+            // This round's reads, concurrently (within `[api] concurrency`).
+            let asked: Vec<(usize, String)> = pending
+                .iter()
+                .enumerate()
+                .filter(|(_, w)| !w.finished)
+                .map(|(i, w)| (i, w.ready.container_id.clone()))
+                .collect();
+            let answers = self.statuses(&asked).await;
+            // A read whose task was lost is read again next round.
+            waiting += asked.len() - answers.len();
+            for (i, answer) in answers {
+                let Waiting { ready: r, finished } = &mut pending[i];
+                match answer {
                     Ok(s) if s.state == ContainerState::Finished => *finished = true,
                     Ok(s) if s.state == ContainerState::InProgress => waiting += 1,
                     Ok(s) => {
@@ -203,6 +224,32 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
             .map(|w| w.ready)
             .filter(|r| !r.container_id.is_empty() && !r.id.is_empty())
             .collect())
+    }
+
+    /// Status reads of several containers at once (within `[api]
+    /// concurrency`): `(index, answer)` in the order asked.
+    async fn statuses(
+        &self,
+        asked: &[(usize, String)],
+    ) -> Vec<(usize, Result<ContainerStatus, P::Error>)> {
+        let semaphore = Arc::new(Semaphore::new(self.ctx.options.concurrency));
+        let mut reads = JoinSet::new();
+        for (i, id) in asked.iter().cloned() {
+            let publisher = self.publisher.clone();
+            let semaphore = semaphore.clone();
+            reads.spawn(async move {
+                let _permit = semaphore.acquire_owned().await;
+                (i, publisher.status(&id).await)
+            });
+        }
+        let mut answers = Vec::with_capacity(asked.len());
+        while let Some(joined) = reads.join_next().await {
+            if let Ok(answer) = joined {
+                answers.push(answer);
+            }
+        }
+        answers.sort_by_key(|(i, _)| *i);
+        answers
     }
 
     pub(super) async fn settle(&self, container: &str) -> Result<ContainerStatus, P::Error> {

@@ -155,6 +155,18 @@ pub async fn apply(ctx: Context<'_>, progress: &mut dyn Progress) -> Result<Repo
             accounts.entry(account).or_default().push(e);
         }
     }
+    // Accounts with nothing to do but permalinks an earlier run did not
+    // get to read (it ended between a publish and the end of its run).
+    for (id, r) in journal.state.records() {
+        if wanted(id)
+            && r.status == Status::Published
+            && r.media_id.is_some()
+            && r.permalink.is_none()
+            && ctx.config.accounts.contains_key(&r.account)
+        {
+            accounts.entry(r.account.clone()).or_default();
+        }
+    }
     for (name, entries) in accounts {
         let client: Result<Any, String> = match ctx.config.accounts.get(&name) {
             Some(account) if account.platform == Platform::Threads => {
@@ -235,8 +247,8 @@ pub async fn apply(ctx: Context<'_>, progress: &mut dyn Progress) -> Result<Repo
             username,
         };
         let ran = match client {
-            Any::Instagram(p) => run.account(p, &entries).await,
-            Any::Threads(p) => run.account(p, &entries).await,
+            Any::Instagram(p) => run.account(&name, p, &entries).await,
+            Any::Threads(p) => run.account(&name, p, &entries).await,
         };
         if let Err(err) = ran {
             if !err.stops_run() {
@@ -317,11 +329,13 @@ impl Run<'_, '_> {
     /// One account's work through its platform's publisher.
     async fn account<P: Publisher>(
         &mut self,
+        name: &str,
         publisher: P,
         entries: &[&PlanEntry],
     ) -> Result<(), StateError> {
         AccountRun {
             ctx: self.ctx,
+            account: name.to_string(),
             publisher,
             journal: self.journal,
             outcomes: self.outcomes,
@@ -338,6 +352,8 @@ impl Run<'_, '_> {
 
 struct AccountRun<'c, 'j, P: Publisher> {
     ctx: &'c Context<'c>,
+    /// The account's name in postwright.toml.
+    account: String,
     publisher: P,
     journal: &'j mut Journal<'c>,
     outcomes: &'j mut Vec<Outcome>,
@@ -507,7 +523,14 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
             }
             self.delete(e).await?;
         }
-        Ok(())
+
+        // 6. Permalinks, read together once the publishes are done.
+        self.permalinks().await
+    }
+
+    /// The account's name in postwright.toml (what state records carry).
+    fn account_name(&self) -> String {
+        self.account.clone()
     }
 
     /// No new step starts once the account is stopped or a signal came.

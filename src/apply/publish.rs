@@ -161,7 +161,17 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
             return Ok(());
         };
         let commit = self.source_commit(e);
+        // A new media takes comments unless the post turns them off (then
+        // `after_publish` does): recorded with the publish, not saved apart.
+        let comments_stay_on = self
+            .ctx
+            .posts
+            .get(&e.key())
+            .is_some_and(|p| p.post.fields.comments != Some(false));
         let entry = self.journal.entry(e.key()).expect("recorded");
+        if comments_stay_on && entry.comments_enabled.is_none() {
+            entry.comments_enabled = Some(true);
+        }
         entry.status = Status::Published;
         entry.commit = commit;
         entry.media_id = Some(media_id.clone());

@@ -102,6 +102,13 @@ async fn run(site: &Site, state: State, fake: &FakePublisher) -> Ran {
     let entries: Vec<&PlanEntry> = plan.entries.iter().collect();
     let mut account = AccountRun {
         ctx: &ctx,
+        account: site
+            .config
+            .accounts
+            .keys()
+            .next()
+            .expect("an account")
+            .clone(),
         publisher: fake.clone(),
         journal: &mut journal,
         outcomes: &mut outcomes,

@@ -19,10 +19,13 @@ use crate::content::PostType;
 use crate::hosting::Hosting;
 use crate::validate::ValidPost;
 use jiff::Timestamp;
+use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::Semaphore;
 
 /// What to do about an error: the vocabulary every platform's errors are
 /// classified into, so apply decides without reading a platform's codes.
@@ -198,6 +201,11 @@ pub struct Prepare {
     pub resumable: bool,
     pub poll_interval: Duration,
     pub max_wait: Duration,
+    /// Shared by the run's builds (`[api] concurrency`): a build holds a
+    /// permit while it calls the platform, and lets it go while it waits
+    /// for a carousel's video to be processed, so other posts' containers
+    /// are made meanwhile.
+    pub permits: Arc<Semaphore>,
 }
 
 /// A post's containers, made.
@@ -254,6 +262,19 @@ pub trait Publisher: Clone + Send + Sync + 'static {
         limit: usize,
     ) -> impl Future<Output = Result<Vec<LiveMedia>, Self::Error>> + Send;
     fn read(&self, media: &str) -> impl Future<Output = Result<LiveMedia, Self::Error>> + Send;
+    /// Several published media read in as few calls as the platform
+    /// allows (for their permalinks, after a run's publishes): those found,
+    /// by id. Any not in the answer are read one by one with [`read`]
+    /// by the caller; the default finds none, so every one is read alone.
+    ///
+    /// [`read`]: Publisher::read
+    fn read_many(
+        &self,
+        media: &[(String, Feed)],
+    ) -> impl Future<Output = Result<HashMap<String, LiveMedia>, Self::Error>> + Send {
+        let _ = media;
+        async { Ok(HashMap::new()) }
+    }
     fn comments(
         &self,
         media: &str,

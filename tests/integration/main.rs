@@ -2,6 +2,7 @@
 
 mod action;
 mod api_quirks;
+mod apply_cost;
 mod apply_e2e;
 mod apply_faults;
 mod auth;

@@ -45,6 +45,7 @@ impl BuildJob {
                 "Instagram has no text-only posts; add media".into(),
             ));
         }
+        let mut permit = Some(self.job.permits.clone().acquire_owned().await);
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
             .build()
@@ -71,11 +72,18 @@ impl BuildJob {
         }
         if !children.is_empty() {
             // Meta builds the album from finished items only: video items
-            // must be processed before the parent is created.
+            // must be processed before the parent is created. Other posts'
+            // containers are made meanwhile.
+            if self.job.post.media.iter().any(|m| m.is_video) {
+                permit = None;
+            }
             for (child, media) in children.iter().zip(&self.job.post.media) {
                 if media.is_video {
                     self.wait_finished(child).await?;
                 }
+            }
+            if permit.is_none() {
+                permit = Some(self.job.permits.clone().acquire_owned().await);
             }
             plan.parent.insert(1, ("children", children.join(",")));
         }
@@ -85,6 +93,7 @@ impl BuildJob {
         {
             self.send_bytes(&created.id, path).await?;
         }
+        drop(permit);
         Ok(Prepared {
             container_id: created.id,
             children,

@@ -19,6 +19,7 @@ pub(super) async fn build(job: Prepare, publisher: &Threads) -> Result<Prepared,
             "a Threads image, video or carousel post needs media".into(),
         ));
     }
+    let mut permit = Some(job.permits.clone().acquire_owned().await);
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()
@@ -41,15 +42,23 @@ pub(super) async fn build(job: Prepare, publisher: &Threads) -> Result<Prepared,
     }
     if !children.is_empty() {
         // The carousel is made of finished items: videos are processed
-        // before the carousel's own container is made.
+        // before the carousel's own container is made (other posts'
+        // containers are made meanwhile).
+        if post.media.iter().any(|m| m.is_video) {
+            permit = None;
+        }
         for (child, media) in children.iter().zip(&post.media) {
             if media.is_video {
                 wait_finished(&job, publisher, child).await?;
             }
         }
+        if permit.is_none() {
+            permit = Some(job.permits.clone().acquire_owned().await);
+        }
         plan.parent.insert(1, ("children", children.join(",")));
     }
     let container_id = client.create_container(plan.parent).await?;
+    drop(permit);
     Ok(Prepared {
         container_id,
         children,
