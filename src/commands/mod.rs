@@ -220,7 +220,16 @@ fn make_plan(
         None => Timestamp::now(),
     };
     let repo = &g.repo;
-    let validation = validate::validate_repo(repo, &config, None);
+    // The record is read (fetched, for the git backend) while the files
+    // are validated: the two do not depend on each other.
+    let (validation, loaded) = std::thread::scope(|scope| {
+        let state = scope.spawn(|| store.load());
+        let validation = validate::validate_repo(repo, &config, None);
+        let loaded = state
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (validation, loaded)
+    });
     if validation.general.iter().any(|p| p.is_error()) {
         let problems: Vec<_> = validation.general.iter().collect();
         emit(
@@ -233,7 +242,7 @@ fn make_plan(
         );
         return Ok(Err(Exit::Error));
     }
-    let state = match store.load() {
+    let state = match loaded {
         Ok(s) => s,
         // A pull request's plan in a private repository runs without
         // credentials; the branch its checkout fetched will do for a plan.

@@ -14,6 +14,7 @@
 //! bytes or URL of every media item and the cover, in order) and the caption
 //! hash.
 
+use crate::hex::hex;
 use crate::validate::preflight::Source;
 use crate::validate::ValidPost;
 use serde::Serialize;
@@ -21,6 +22,19 @@ use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+
+/// A target's three fingerprints.
+pub struct Hashes {
+    pub content: String,
+    pub media: String,
+    pub caption: String,
+}
+
+/// The fingerprints of every target in `posts`, in order, made on every
+/// core (each thread hashes a media file once).
+pub fn all(repo: &Path, posts: Vec<&ValidPost>) -> Vec<Hashes> {
+    crate::par::map(posts, || Hasher::new(repo), |hasher, post| hasher.all(post))
+}
 
 /// Hashes media files once each, however many posts use them.
 pub struct Hasher {
@@ -82,6 +96,15 @@ impl Hasher {
         Hasher {
             repo: repo.to_path_buf(),
             files: HashMap::new(),
+        }
+    }
+
+    /// The three fingerprints of `post`.
+    pub fn all(&mut self, post: &ValidPost) -> Hashes {
+        Hashes {
+            content: self.post(post),
+            media: self.media(post),
+            caption: caption(post.post.fields.caption.as_deref()),
         }
     }
 
@@ -193,8 +216,4 @@ fn hash_file(path: &Path) -> std::io::Result<String> {
         hasher.update(&buf[..n]);
     }
     Ok(hex(&hasher.finalize()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

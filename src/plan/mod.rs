@@ -39,7 +39,15 @@ pub struct Inputs<'a> {
 /// Builds the plan.
 pub fn plan(inputs: &Inputs<'_>) -> Plan {
     let state = inputs.state;
-    let mut hasher = hash::Hasher::new(inputs.repo);
+    // Every valid target's hashes first, on every core; then the plan, in
+    // one pass, takes them in the same order.
+    let targets: Vec<&crate::validate::ValidPost> = inputs
+        .posts
+        .iter()
+        .filter(|c| !c.accounts.is_empty())
+        .flat_map(|c| c.accounts.iter().filter_map(|t| c.valid_for(&t.account)))
+        .collect();
+    let mut hashes = hash::all(inputs.repo, targets).into_iter();
     // The targets the files name; a file whose accounts could not be read
     // (a typo in `accounts`) keeps every record of its id: none of them
     // may read as removed (and be deleted by `--prune`).
@@ -117,11 +125,16 @@ pub fn plan(inputs: &Inputs<'_>) -> Plan {
                 entries.push(invalid(checked, id.clone(), recorded, Some(target)));
                 continue;
             };
+            // The pre-pass hashed exactly these targets; made here should
+            // it ever not have.
+            let hashes = hashes
+                .next()
+                .unwrap_or_else(|| hash::Hasher::new(inputs.repo).all(valid));
             entries.push(judge_target(
                 valid,
                 state,
                 inputs,
-                &mut hasher,
+                hashes,
                 &mut orphans,
                 &mut adopted,
                 &mut allowed,
@@ -189,15 +202,15 @@ fn judge_target<'s>(
     valid: &crate::validate::ValidPost,
     state: &'s State,
     inputs: &Inputs<'_>,
-    hasher: &mut hash::Hasher,
+    hashes: hash::Hashes,
     orphans: &mut HashMap<&'s str, Vec<(&'s str, &'s state::Record)>>,
     adopted: &mut HashSet<(String, String)>,
     allowed: &mut HashSet<String>,
 ) -> Entry {
-    let content_hash = hasher.post(valid);
+    let content_hash = hashes.content;
     let mut entry = base_entry(valid, inputs.hosting, &content_hash);
-    entry.media_hash = Some(hasher.media(valid));
-    entry.caption_hash = Some(hash::caption(valid.post.fields.caption.as_deref()));
+    entry.media_hash = Some(hashes.media);
+    entry.caption_hash = Some(hashes.caption);
     if valid.post.fields.allow_duplicate {
         allowed.insert(valid.post.id.clone());
     }

@@ -57,7 +57,7 @@ pub fn thumbnail(source: &Path, info: &MediaInfo, cache: &Path) -> Result<PathBu
     };
     let bytes = std::fs::read(source).map_err(|e| e.to_string())?;
     let hash = Sha256::digest(&bytes);
-    let name: String = hash.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    let name = crate::hex::hex(&hash[..16]);
     let path = cache.join(format!("{name}-{WIDTH}.jpg"));
     if path.is_file() {
         return Ok(path);
@@ -270,12 +270,7 @@ fn file_hash(path: &Path) -> std::io::Result<String> {
         }
         hasher.update(&buf[..n]);
     }
-    Ok(hasher
-        .finalize()
-        .iter()
-        .take(16)
-        .map(|b| format!("{b:02x}"))
-        .collect())
+    Ok(crate::hex::hex(&hasher.finalize()[..16]))
 }
 
 /// The cache file of the frame `offset_ms` into the video with content

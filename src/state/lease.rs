@@ -146,7 +146,7 @@ fn new_id(host: &str, pid: u32, now: Timestamp) -> String {
             .to_le_bytes(),
     );
     let digest = h.finalize();
-    digest[..6].iter().map(|b| format!("{b:02x}")).collect()
+    crate::hex::hex(&digest[..6])
 }
 
 /// A process `pid` of this pid namespace that has not ended (a zombie,

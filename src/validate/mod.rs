@@ -290,45 +290,15 @@ enum Step {
     Post(Box<Checked>),
 }
 
-/// Reads and checks `jobs` (file, whether selected) on up to as many
-/// threads as there are cores, each with its own media cache; the steps in
-/// the order of `jobs`. Files are independent until the duplicate-id check,
-/// which runs after.
+/// Reads and checks `jobs` (file, whether selected) on every core, each
+/// thread with its own media cache; the steps in the order of `jobs`.
+/// Files are independent until the duplicate-id check, which runs after.
 fn read_all(repo: &Path, config: &Config, jobs: Vec<(PostFile, bool)>) -> Vec<Step> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZero::get)
-        .min(8);
-    let one = |preflight: &mut Preflight, (file, selected): (PostFile, bool)| {
-        step(repo, config, file, selected, preflight)
-    };
-    if threads == 1 || jobs.len() < 64 {
-        let mut preflight = Preflight::new(repo);
-        return jobs.into_iter().map(|j| one(&mut preflight, j)).collect();
-    }
-    let per = jobs.len().div_ceil(threads);
-    let mut chunks: Vec<Vec<(PostFile, bool)>> = Vec::with_capacity(threads);
-    let mut jobs = jobs.into_iter().peekable();
-    while jobs.peek().is_some() {
-        chunks.push(jobs.by_ref().take(per).collect());
-    }
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = chunks
-            .into_iter()
-            .map(|chunk| {
-                scope.spawn(move || {
-                    let mut preflight = Preflight::new(repo);
-                    chunk
-                        .into_iter()
-                        .map(|j| one(&mut preflight, j))
-                        .collect::<Vec<Step>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    })
+    crate::par::map(
+        jobs,
+        || Preflight::new(repo),
+        |preflight, (file, selected)| step(repo, config, file, selected, preflight),
+    )
 }
 
 /// One file: loaded, and checked when it is a selected post.

@@ -408,11 +408,7 @@ pub fn appsecret_proof(app_secret: &str, token: &str) -> String {
     let mut mac =
         Hmac::<Sha256>::new_from_slice(app_secret.as_bytes()).expect("HMAC takes any key");
     mac.update(token.as_bytes());
-    mac.finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::hex::hex(&mac.finalize().into_bytes())
 }
 
 #[cfg(test)]
