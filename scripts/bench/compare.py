@@ -33,6 +33,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
+sys.dont_write_bytecode = True  # no __pycache__ in the worktree
 sys.path.insert(0, HERE)
 import gen  # noqa: E402
 
@@ -181,7 +182,7 @@ def cold_validate(args, n):
     return out
 
 
-def machine():
+def machine(python):
     model = "unknown"
     with open("/proc/cpuinfo") as f:
         for line in f:
@@ -193,7 +194,7 @@ def machine():
     git = lambda *a: subprocess.run(["git", "-C", ROOT, *a], stdout=subprocess.PIPE, text=True).stdout.strip()  # noqa: E731
     dirty = subprocess.run(["git", "-C", ROOT, "diff", "--quiet", "HEAD", "--", "src", "Cargo.toml", "Cargo.lock"]).returncode != 0
     rustc = subprocess.run(["rustc", "--version"], stdout=subprocess.PIPE, text=True).stdout.strip()
-    pyver = subprocess.run([sys.argv[sys.argv.index("--python") + 1], "-c",
+    pyver = subprocess.run([python, "-c",
                             "import sys, importlib.metadata as m; print(sys.version.split()[0], *(p + ' ' + m.version(p) for p in "
                             "('python-frontmatter', 'PyYAML', 'jsonschema', 'Pillow')), sep=', ')"],
                            stdout=subprocess.PIPE, text=True).stdout.strip()
@@ -213,11 +214,12 @@ def mb(b):
 
 def markdown(m, results, cold, args, load_start, load_end):
     L = [BEGIN, "", "## `plan` side by side: postwright, the Python stack, the `cat` floor", "",
-         f"Written by `scripts/bench.sh --compare --sizes {','.join(str(r['n']) for r in results)}` "
+         f"Written by `scripts/bench.sh --compare --sizes {args.sizes}` "
          f"on {m['date']}, commit `{m['commit']}` ({m['subject']}). "
          f"Machine: {m['nproc']} cores ({m['cpu']}), {m['mem_gb']} GB, Linux {m['kernel']}; {m['rustc']}; "
          f"Python stack in a fresh virtualenv: Python {m['python']}. "
          f"Load average (1, 5, 15 min) {load_start} at the start, {load_end} at the end"
+         + ("" if len(results) == len(args.sizes.split(",")) else f" (the run was stopped after {results[-1]['n']:,} posts)")
          + (" — **not idle** (other builds on the same cores), so the figures are upper bounds and the ratios "
             "(measured in the same rounds) are the figures to compare." if float(load_start.split()[0]) > 1 or float(load_end.split()[0]) > 1
             else "."),
@@ -297,11 +299,17 @@ def main():
     ap.add_argument("--keep", action="store_true")
     args = ap.parse_args()
     load_start = load()
-    m = machine()
+    m = machine(args.python)
     print(f"{m['nproc']} cores, {m['cpu']}; commit {m['commit']}; load average {load_start}")
     print(f"python stack: {m['python']}")
-    results = [compare(args, int(n)) for n in args.sizes.split(",") if n]
+    # The short cold-cache run first; BENCHMARKS.md rewritten after each
+    # size, so a long run stopped at 100k keeps what it measured.
     cold = cold_validate(args, args.cold_posts) if args.cold_posts else None
+    results = []
+    for n in [int(x) for x in args.sizes.split(",") if x]:
+        results.append(compare(args, n))
+        if args.write:
+            write(args.write, markdown(m, results, cold, args, load_start, load()))
     load_end = load()
     if len(results) > 1:
         print("\nlinearity (postwright µs per post): " + ", ".join(
