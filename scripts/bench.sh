@@ -4,9 +4,12 @@
 # state record (every post published); preview cold and warm.
 # Usage: scripts/bench.sh [N]
 #        scripts/bench.sh --distinct-photos N
+#        scripts/bench.sh --compare [--sizes 1000,10000,100000] [N...]
+#                         [--rounds 5] [--cold-posts 500] [--no-write]
 # Prints wall-clock time and peak memory of 5 runs each, and their median.
 # Posts are a mix of images, carousels, reels and stories, sharing the media
-# of example-content, so the run also exercises the media header cache.
+# of example-content, so the run also exercises the media header cache
+# (the repos are made by scripts/bench/gen.py).
 #
 # --distinct-photos N: N single-image posts, each with a photo of its own
 # (1080x1350 JPEGs, every one different: ffmpeg's testsrc2 pattern, which
@@ -15,20 +18,69 @@
 # `preview` is measured then. Needs ffmpeg (apt-get install ffmpeg); the
 # photos are made once into $PHOTOS (default /tmp/postwright-bench-photos-N)
 # and reused by later runs.
+#
+# --compare: issue 17's side-by-side run. For each size (default 1000 and
+# 10000; --sizes or bare numbers choose, e.g. --sizes 1000,10000,100000),
+# `postwright plan`, the Python stack a user would write
+# (scripts/bench/plan.py: python-frontmatter + PyYAML + jsonschema + Pillow,
+# pinned in scripts/bench/requirements.txt, installed into a throwaway
+# virtualenv) and the `cat` floor, interleaved, one warm-up then 5 rounds
+# (--rounds), medians of wall clock and peak RSS, the ratios, and a check
+# that plan.py's counts equal postwright's; then `validate` over a 500-post
+# repo (--cold-posts; 0 skips it) with a cold page cache. Rewrites its
+# section of BENCHMARKS.md (--no-write: only prints). KEEP=1 keeps the repos
+# and the virtualenv. The driver is scripts/bench/compare.py.
 set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+if [ "${1:-}" = --compare ]; then
+  shift
+  sizes=
+  rounds=5
+  cold=500
+  write=(--write "$root/BENCHMARKS.md")
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --sizes) sizes=${sizes:+$sizes,}$2; shift 2 ;;
+      --sizes=*) sizes=${sizes:+$sizes,}${1#--sizes=}; shift ;;
+      --rounds) rounds=$2; shift 2 ;;
+      --cold-posts) cold=$2; shift 2 ;;
+      --no-write) write=(); shift ;;
+      *[!0-9]* | '') echo "bench.sh --compare: unknown argument \`$1'" >&2; exit 2 ;;
+      *) sizes=${sizes:+$sizes,}$1; shift ;;
+    esac
+  done
+  sizes=${sizes:-1000,10000}
+  cargo build --release --quiet --manifest-path "$root/Cargo.toml"
+  bin="${CARGO_TARGET_DIR:-$root/target}/release/postwright"
+  work=$(mktemp -d)
+  keep=()
+  if [ -n "${KEEP:-}" ]; then
+    echo "keeping $work"
+    keep=(--keep)
+  else
+    trap 'rm -rf "$work"' EXIT
+  fi
+  echo "virtualenv for the Python stack in $work/venv"
+  python3 -m venv "$work/venv"
+  "$work/venv/bin/pip" install --quiet --disable-pip-version-check -r "$root/scripts/bench/requirements.txt"
+  python3 "$root/scripts/bench/compare.py" --bin "$bin" --python "$work/venv/bin/python" \
+    --work "$work" --sizes "$sizes" --rounds "$rounds" --cold-posts "$cold" "${write[@]}" "${keep[@]}"
+  exit
+fi
 distinct=
 if [ "${1:-}" = --distinct-photos ]; then
   distinct=1
   shift
 fi
 n=${1:-10000}
-root=$(cd "$(dirname "$0")/.." && pwd)
 cargo build --release --quiet --manifest-path "$root/Cargo.toml"
 bin="${CARGO_TARGET_DIR:-$root/target}/release/postwright"
 dir=$(mktemp -d)
-[ -n "${KEEP:-}" ] && echo "keeping $dir" || trap 'rm -rf "$dir"' EXIT
-cp "$root/example-content/postwright.toml" "$dir/"
-cp -r "$root/example-content/media" "$dir/media"
+if [ -n "${KEEP:-}" ]; then
+  echo "keeping $dir"
+else
+  trap 'rm -rf "$dir"' EXIT
+fi
 if [ -n "$distinct" ]; then
   command -v ffmpeg >/dev/null || { echo "--distinct-photos needs ffmpeg" >&2; exit 1; }
   photos=${PHOTOS:-/tmp/postwright-bench-photos-$n}
@@ -40,44 +92,9 @@ if [ -n "$distinct" ]; then
       -f lavfi -i "testsrc2=s=1080x1350:r=25,noise=alls=16:allf=t+u" \
       -frames:v "$n" -q:v 3 "$photos/p%05d.jpg"
   fi
-  python3 - "$dir" "$n" "$photos" <<'PY'
-import os, shutil, sys
-d, n, photos = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-os.makedirs(os.path.join(d, "media/photos"))
-for i in range(n):
-    # A hard link when on the same file system (no copy, and not a symlink,
-    # which media checks may refuse), else a copy.
-    name = f"p{i + 1:05}.jpg"
-    src, dst = os.path.join(photos, name), os.path.join(d, "media/photos", name)
-    try:
-        os.link(src, dst)
-    except OSError:
-        shutil.copy(src, dst)
-for i in range(n):
-    sub = os.path.join(d, "posts", f"{i // 500:03}")
-    os.makedirs(sub, exist_ok=True)
-    with open(os.path.join(sub, f"photo-{i}.md"), "w") as f:
-        f.write(f"---\npublish_at: 2027-01-{1 + i % 28:02}T09:00:00+01:00\nmedia: [/media/photos/p{i + 1:05}.jpg]\nalt_text: Photo {i}\n---\nPhoto number {i}. #handmade\n")
-PY
+  python3 "$root/scripts/bench/gen.py" photos "$dir" "$n" "$photos"
 else
-python3 - "$dir" "$n" <<'PY'
-import os, sys
-d, n = sys.argv[1], int(sys.argv[2])
-kinds = [
-  "media: [/media/studio.jpg]\nalt_text: Shelves of bowls\nlocation_id: \"110123456789\"\n",
-  "media:\n  - src: /media/mug-desk.jpg\n    alt_text: A mug\n    user_tags: [{username: a.b, x: 0.5, y: 0.5}]\n  - /media/mug-hand.jpg\n  - /media/kiln-timelapse.mp4\ncollaborators: [partner]\n",
-  "type: reel\nmedia: [/media/glaze-reel.mp4]\ncover: /media/glaze-cover.jpg\nshare_to_feed: true\n",
-]
-for i in range(n):
-    sub = os.path.join(d, "posts", f"{i // 500:03}")
-    os.makedirs(sub, exist_ok=True)
-    if i % 4 == 3:
-        with open(os.path.join(sub, f"story-{i}.yaml"), "w") as f:
-            f.write(f"type: story\npublish_at: 2027-01-{1 + i % 28:02} 09:00\nmedia: [/media/story-sale.jpg]\n")
-    else:
-        with open(os.path.join(sub, f"post-{i}.md"), "w") as f:
-            f.write(f"---\npublish_at: 2027-01-{1 + i % 28:02}T09:00:00+01:00\n{kinds[i % 3]}first_comment: \"#ceramics\"\n---\nPost number {i}. #handmade #stoneware @friend\n\nA second paragraph of caption text.\n")
-PY
+  python3 "$root/scripts/bench/gen.py" posts "$dir" "$n"
 fi
 # Prints each run's line, then the median wall clock and the largest peak RSS.
 summary() {
@@ -98,21 +115,7 @@ if [ -z "$distinct" ]; then
   measure validate
 fi
 # A state record with every post published, hashes as plan computes them.
-"$bin" --repo "$dir" plan --at 2026-01-01T00:00:00Z --format json > "$dir/plan.json"
-python3 - "$dir" <<'PY'
-import json, os, sys
-d = sys.argv[1]
-plan = json.load(open(os.path.join(d, "plan.json")))
-posts = {}
-for i, e in enumerate(plan["entries"]):
-    posts[e["id"]] = {"status": "published", "file": e["file"], "account": e["account"], "type": e["type"],
-        "content_hash": e["content_hash"], "container_id": str(17900000000000000 + i),
-        "media_id": str(18000000000000000 + i), "permalink": f"https://www.instagram.com/p/C{i:09d}/",
-        "published_at": "2026-11-01T08:00:00Z", "comments_enabled": True}
-os.makedirs(os.path.join(d, ".postwright"), exist_ok=True)
-json.dump({"format_version": 1, "posts": posts}, open(os.path.join(d, ".postwright/state.json"), "w"), indent=2)
-print(f"state record: {len(posts)} entries, {os.path.getsize(os.path.join(d, '.postwright/state.json')) // 1024} KiB")
-PY
+python3 "$root/scripts/bench/gen.py" state "$dir" "$bin"
 if [ -z "$distinct" ]; then
   echo "plan over $n posts with that state:"
   measure plan --at 2027-02-01T00:00:00Z
