@@ -255,7 +255,7 @@ def markdown(m, results, cold, args, load_start, load_end):
                  f"| {fmt_counts(r['counts_postwright'])} | {fmt_counts(r['counts_python'])} "
                  f"({'the same' if r['same'] else '**different**'}) |")
     L += ["", "Issue 17's goals: `plan` at least 20× faster than the Python stack in the same run, within 1.5× of "
-          "the `cat` floor, under 100 MB, linear from 1k to 100k posts (µs per post flat)."]
+          "the `cat` floor, under 100 MB, linear from 1k to 100k posts (µs per post flat). " + verdict(results)]
     if cold:
         c = cold
         L += ["", f"### `validate` with a cold page cache ({c['n']} posts)", "",
@@ -274,6 +274,23 @@ def markdown(m, results, cold, args, load_start, load_end):
     L += ["", "Reproduce:", "", "```sh", "scripts/bench.sh --compare                          # 1,000 and 10,000 posts",
           "scripts/bench.sh --compare --sizes 1000,10000,100000", "```", "", END]
     return "\n".join(L) + "\n"
+
+
+def verdict(results):
+    """The goals, met or not, in this run."""
+    def said(ok):
+        return "met" if ok else "**not met**"
+    ratio = [r["python"]["median"] / r["postwright"]["median"] for r in results]
+    floor = [r["postwright"]["median"] / r["cat"]["median"] for r in results]
+    rss = [r["postwright"]["rss"] / 1024 for r in results]
+    per = [r["postwright"]["median"] / r["n"] * 1e6 for r in results]
+    out = (f"In this run: 20× the Python stack {said(min(ratio) >= 20)} ({min(ratio):.1f}–{max(ratio):.1f}×); "
+           f"1.5× the `cat` floor {said(max(floor) <= 1.5)} ({min(floor):.2f}–{max(floor):.2f}×); "
+           f"under 100 MB {said(max(rss) < 100)} ({', '.join(f'{x:.0f}' for x in rss)} MB)")
+    if len(results) > 1:
+        out += (f"; linear in time {said(max(per) <= 1.25 * min(per))} ({', '.join(f'{x:.1f}' for x in per)} µs per post; "
+                f"flat within 25 % counts as linear), memory {', '.join(f'{r / n * 1024:.1f}' for r, n in zip(rss, (r['n'] for r in results)))} KB per post")
+    return out + "."
 
 
 def write(path, section):
