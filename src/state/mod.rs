@@ -37,9 +37,97 @@ pub const FORMAT_VERSION: u32 = 3;
 #[serde(deny_unknown_fields)]
 pub struct State {
     pub format_version: u32,
-    /// By post id, then by account: one record per target.
-    #[serde(default)]
-    posts: BTreeMap<String, BTreeMap<String, Record>>,
+    /// By post id, then by account: one record per target. On disk a map
+    /// of maps (`posts.<id>.<account>`); in memory each post's few records
+    /// in a vector sorted by account, not a map: a map's first node holds
+    /// room for eleven records, 4 KB a post for the one most posts have.
+    #[serde(default, with = "by_account")]
+    posts: BTreeMap<String, Vec<Record>>,
+}
+
+/// `posts.<id>.<account>` ⇄ each post's records sorted by account; a
+/// record's `account` comes from its key (one inside that disagrees is an
+/// error).
+mod by_account {
+    use super::Record;
+    use serde::de::{Deserializer, Error, MapAccess, Visitor};
+    use serde::ser::{SerializeMap, Serializer};
+    use std::collections::BTreeMap;
+    use std::fmt;
+
+    pub fn serialize<S: Serializer>(
+        posts: &BTreeMap<String, Vec<Record>>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        struct Accounts<'a>(&'a [Record]);
+        impl serde::Serialize for Accounts<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut m = s.serialize_map(Some(self.0.len()))?;
+                for r in self.0 {
+                    m.serialize_entry(&r.account, r)?;
+                }
+                m.end()
+            }
+        }
+        let mut m = s.serialize_map(Some(posts.len()))?;
+        for (id, records) in posts {
+            m.serialize_entry(id, &Accounts(records))?;
+        }
+        m.end()
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<BTreeMap<String, Vec<Record>>, D::Error> {
+        struct Accounts;
+        impl<'de> Visitor<'de> for Accounts {
+            type Value = Vec<Record>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a map of accounts to records")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Vec<Record>, A::Error> {
+                let mut out: Vec<Record> = Vec::with_capacity(1);
+                while let Some((account, mut record)) = map.next_entry::<String, Record>()? {
+                    if !record.account.is_empty() && record.account != account {
+                        return Err(A::Error::custom(format!(
+                            "the record under account `{account}` says account `{}`",
+                            record.account
+                        )));
+                    }
+                    if out.iter().any(|r| r.account == account) {
+                        return Err(A::Error::custom(format!("account `{account}` twice")));
+                    }
+                    record.account = account;
+                    out.push(record);
+                }
+                out.sort_by(|a, b| a.account.cmp(&b.account));
+                Ok(out)
+            }
+        }
+        struct Posts;
+        impl<'de> Visitor<'de> for Posts {
+            type Value = BTreeMap<String, Vec<Record>>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a map of post ids to their accounts")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut out = BTreeMap::new();
+                while let Some(id) = map.next_key::<String>()? {
+                    let records = map.next_value_seed(Seed)?;
+                    out.insert(id, records);
+                }
+                Ok(out)
+            }
+        }
+        struct Seed;
+        impl<'de> serde::de::DeserializeSeed<'de> for Seed {
+            type Value = Vec<Record>;
+            fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<Record>, D::Error> {
+                d.deserialize_map(Accounts)
+            }
+        }
+        d.deserialize_map(Posts)
+    }
 }
 
 /// The record of a target apply has journaled (a missing one is a bug).
@@ -64,19 +152,23 @@ struct StateV2 {
 impl State {
     /// The record of post `id` on `account`.
     pub fn get(&self, id: &str, account: &str) -> Option<&Record> {
-        self.posts.get(id)?.get(account)
+        self.posts.get(id)?.iter().find(|r| r.account == account)
     }
 
     pub fn get_mut(&mut self, id: &str, account: &str) -> Option<&mut Record> {
-        self.posts.get_mut(id)?.get_mut(account)
+        self.posts
+            .get_mut(id)?
+            .iter_mut()
+            .find(|r| r.account == account)
     }
 
     /// Records `record` for post `id` on its account (replacing one).
     pub fn insert(&mut self, id: &str, record: Record) {
-        self.posts
-            .entry(id.to_string())
-            .or_default()
-            .insert(record.account.clone(), record);
+        let records = self.posts.entry(id.to_string()).or_default();
+        match records.binary_search_by(|r| r.account.cmp(&record.account)) {
+            Ok(at) => records[at] = record,
+            Err(at) => records.insert(at, record),
+        }
     }
 
     /// The record of post `id` on `account`, made by `make` when there is none.
@@ -86,37 +178,44 @@ impl State {
         account: &str,
         make: impl FnOnce() -> Record,
     ) -> &mut Record {
-        self.posts
-            .entry(id.to_string())
-            .or_default()
-            .entry(account.to_string())
-            .or_insert_with(make)
+        let records = self.posts.entry(id.to_string()).or_default();
+        let at = match records.binary_search_by(|r| r.account.as_str().cmp(account)) {
+            Ok(at) => at,
+            Err(at) => {
+                let mut record = make();
+                record.account = account.to_string();
+                records.insert(at, record);
+                at
+            }
+        };
+        &mut records[at]
     }
 
     pub fn remove(&mut self, id: &str, account: &str) -> Option<Record> {
         let targets = self.posts.get_mut(id)?;
-        let removed = targets.remove(account);
+        let at = targets.iter().position(|r| r.account == account)?;
+        let removed = targets.remove(at);
         if targets.is_empty() {
             self.posts.remove(id);
         }
-        removed
+        Some(removed)
     }
 
     /// Every record with its post id, by id then account.
     pub fn records(&self) -> impl Iterator<Item = (&str, &Record)> {
         self.posts
             .iter()
-            .flat_map(|(id, targets)| targets.values().map(move |r| (id.as_str(), r)))
+            .flat_map(|(id, targets)| targets.iter().map(move |r| (id.as_str(), r)))
     }
 
     /// Every record of post `id` (one per account).
     pub fn of_post(&self, id: &str) -> impl Iterator<Item = &Record> {
-        self.posts.get(id).into_iter().flat_map(BTreeMap::values)
+        self.posts.get(id).into_iter().flatten()
     }
 
     /// How many records (targets) there are.
     pub fn len(&self) -> usize {
-        self.posts.values().map(BTreeMap::len).sum()
+        self.posts.values().map(Vec::len).sum()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -338,22 +437,8 @@ pub fn parse(text: &str, at: &str) -> Result<State, StateError> {
         }
         state
     } else {
-        let mut state: State = serde_json::from_str(text).map_err(corrupt)?;
-        for (id, targets) in &mut state.posts {
-            for (account, record) in targets.iter_mut() {
-                if !record.account.is_empty() && record.account != *account {
-                    return Err(StateError::Corrupt {
-                        at: at.to_string(),
-                        detail: format!(
-                            "post `{id}`: the record under account `{account}` says account `{}`",
-                            record.account
-                        ),
-                    });
-                }
-                record.account.clone_from(account);
-            }
-        }
-        state
+        // Each record's account is set from its key as it is read.
+        serde_json::from_str(text).map_err(corrupt)?
     };
     // Read as this version; the next save writes it so.
     state.format_version = FORMAT_VERSION;
