@@ -246,28 +246,17 @@ async fn inspect_instagram(
             return Ok(out);
         }
     };
-    out.kind = debug.kind.clone();
-    match debug.expires_at {
-        Some(0) => out.never_expires = true,
-        Some(secs) => out.expires_at = Timestamp::from_second(secs).ok(),
-        None => {}
-    }
-    if !debug.is_valid {
-        out.errors.push(format!(
-            "Meta reports the token in {} as no longer valid; {refresh}",
-            account.token_env()
-        ));
-    }
-    if let Some(at) = out.expires_at {
-        let var = account.token_env();
-        deadline(
-            &mut out,
-            at,
-            now,
-            format!("the token in {var} expired {at}; {refresh}"),
-            |left| format!("the token in {var} expires {at} (in {left}); {refresh}"),
-        );
-    }
+    read_validity(
+        &mut out,
+        Validity {
+            kind: debug.kind.clone(),
+            is_valid: debug.is_valid,
+            expires_at: debug.expires_at,
+        },
+        account.token_env(),
+        &refresh,
+        now,
+    );
     // Data access lapses about 90 days after the user last used the app,
     // even for a token that never expires: then every call fails.
     if let Some(at) = debug
@@ -297,6 +286,45 @@ async fn inspect_instagram(
         "the app",
     );
     Ok(out)
+}
+
+/// What a `debug_token` answer says of a token's life, on either platform.
+pub(crate) struct Validity {
+    pub kind: Option<String>,
+    pub is_valid: bool,
+    /// Seconds since the epoch; 0: never.
+    pub expires_at: Option<i64>,
+}
+
+/// Records a token's kind and expiry, and says when it is no longer valid,
+/// expired or about to expire (`refresh`: what to do about it).
+pub(crate) fn read_validity(
+    out: &mut Inspection,
+    v: Validity,
+    var: &str,
+    refresh: &str,
+    now: Timestamp,
+) {
+    out.kind = v.kind;
+    match v.expires_at {
+        Some(0) => out.never_expires = true,
+        Some(secs) => out.expires_at = Timestamp::from_second(secs).ok(),
+        None => {}
+    }
+    if !v.is_valid {
+        out.errors.push(format!(
+            "Meta reports the token in {var} as no longer valid; {refresh}"
+        ));
+    }
+    if let Some(at) = out.expires_at {
+        deadline(
+            out,
+            at,
+            now,
+            format!("the token in {var} expired {at}; {refresh}"),
+            |left| format!("the token in {var} expires {at} (in {left}); {refresh}"),
+        );
+    }
 }
 
 /// Every scope postwright may use, against those `granted`: the ones this

@@ -4,7 +4,7 @@
 //! Instagram's inspection ([`crate::auth`]): errors stop the account,
 //! warnings are to fix soon, notes say what could not be checked.
 
-use crate::auth::{blank, deadline, Inspection, Needs, Scope};
+use crate::auth::{blank, Inspection, Needs, Scope};
 use crate::config::{Account, Config};
 use crate::platform::threads::{Client, ThreadsError};
 use crate::platform::ErrorClass;
@@ -78,26 +78,17 @@ pub async fn inspect(
             return Ok(out);
         }
     };
-    out.kind = debug.kind.clone();
-    match debug.expires_at {
-        Some(0) => out.never_expires = true,
-        Some(secs) => out.expires_at = Timestamp::from_second(secs).ok(),
-        None => {}
-    }
-    if !debug.is_valid {
-        out.errors.push(format!(
-            "Meta reports the token in {var} as no longer valid; {refresh}"
-        ));
-    }
-    if let Some(at) = out.expires_at {
-        deadline(
-            &mut out,
-            at,
-            now,
-            format!("the token in {var} expired {at}; {refresh}"),
-            |left| format!("the token in {var} expires {at} (in {left}); {refresh}"),
-        );
-    }
+    crate::auth::read_validity(
+        &mut out,
+        crate::auth::Validity {
+            kind: debug.kind.clone(),
+            is_valid: debug.is_valid,
+            expires_at: debug.expires_at,
+        },
+        &var,
+        &refresh,
+        now,
+    );
     crate::auth::check_scopes(
         &mut out,
         scopes(needs),

@@ -79,6 +79,36 @@ struct Tally {
 /// The child being run, shared with the killers.
 type Slot = Arc<Mutex<Option<Child>>>;
 
+/// What the servers' after-effect hooks kill with: the child, a count of
+/// kills, the seeded chance.
+#[derive(Clone)]
+struct Killer {
+    slot: Slot,
+    kills: Arc<AtomicU64>,
+    rng: Arc<Mutex<Rng>>,
+}
+
+impl Killer {
+    fn new(slot: &Slot, seed: u64) -> Killer {
+        Killer {
+            slot: slot.clone(),
+            kills: Arc::new(AtomicU64::new(0)),
+            rng: Arc::new(Mutex::new(Rng(seed))),
+        }
+    }
+
+    /// Kills the running child with probability `p` (always when `now`).
+    fn maybe(&self, p: f64, now: bool) {
+        if (now || self.rng.lock().unwrap().chance(p)) && kill(&self.slot) {
+            self.kills.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    fn kills(&self) -> u64 {
+        self.kills.load(Ordering::SeqCst)
+    }
+}
+
 fn kill(slot: &Slot) -> bool {
     let mut guard = slot.lock().unwrap_or_else(|e| e.into_inner());
     match guard.as_mut() {
@@ -197,20 +227,15 @@ fn round(seed: u64, git_backend: bool, tally: &mut Tally) {
     site.server.set_faults_seeded(rng.next(), 0.12);
 
     let slot: Slot = Arc::new(Mutex::new(None));
-    let effect_kills = Arc::new(AtomicU64::new(0));
     // Right after the server acted, before its answer leaves: the narrowest
     // windows (published but not told; comment made but not recorded).
-    let hook_rng = Arc::new(Mutex::new(Rng(rng.next())));
+    let killer = Killer::new(&slot, rng.next());
     {
-        let slot = slot.clone();
-        let effect_kills = effect_kills.clone();
+        let killer = killer.clone();
         site.server.set_after_effect_hook(move |effect| {
             let what = format!("{effect:?}").to_lowercase();
             let narrow = what.contains("publish") || what.contains("comment");
-            let p = if narrow { 0.35 } else { 0.1 };
-            if hook_rng.lock().unwrap().chance(p) && kill(&slot) {
-                effect_kills.fetch_add(1, Ordering::SeqCst);
-            }
+            killer.maybe(if narrow { 0.35 } else { 0.1 }, false);
         });
     }
 
@@ -226,7 +251,7 @@ fn round(seed: u64, git_backend: bool, tally: &mut Tally) {
         || plan_json(&site),
         |d| site.server.advance(d),
     );
-    tally.kills_after_effect += effect_kills.load(Ordering::SeqCst);
+    tally.kills_after_effect += killer.kills();
     let requests = site.server.requests();
     tally.error_answers += requests.iter().filter(|r| r.status >= 400).count() as u64;
     tally.dropped_answers += requests.iter().filter(|r| r.dropped).count() as u64;
@@ -306,41 +331,23 @@ fn round_both(seed: u64, tally: &mut Tally) {
         }
     }
     let slot: Slot = Arc::new(Mutex::new(None));
-    let effect_kills = Arc::new(AtomicU64::new(0));
+    let killer = Killer::new(&slot, rng.next());
     let between = Arc::new(std::sync::atomic::AtomicBool::new(true));
-    let hook_rng = Arc::new(Mutex::new(Rng(rng.next())));
     {
-        let (slot, effect_kills, between, hook_rng) = (
-            slot.clone(),
-            effect_kills.clone(),
-            between.clone(),
-            hook_rng.clone(),
-        );
+        let (killer, between) = (killer.clone(), between.clone());
         site.graph.set_after_effect_hook(move |effect| {
             let what = format!("{effect:?}").to_lowercase();
             let publish = what.contains("publish");
             let first = publish && between.swap(false, Ordering::SeqCst);
-            let p = if publish || what.contains("comment") {
-                0.35
-            } else {
-                0.1
-            };
-            if (first || hook_rng.lock().unwrap().chance(p)) && kill(&slot) {
-                effect_kills.fetch_add(1, Ordering::SeqCst);
-            }
+            let narrow = publish || what.contains("comment");
+            killer.maybe(if narrow { 0.35 } else { 0.1 }, first);
         });
     }
     {
-        let (slot, effect_kills) = (slot.clone(), effect_kills.clone());
+        let killer = killer.clone();
         site.threads.set_after_effect_hook(move |call| {
-            let p = if call.ends_with("threads_publish") {
-                0.35
-            } else {
-                0.1
-            };
-            if hook_rng.lock().unwrap().chance(p) && kill(&slot) {
-                effect_kills.fetch_add(1, Ordering::SeqCst);
-            }
+            let narrow = call.ends_with("threads_publish");
+            killer.maybe(if narrow { 0.35 } else { 0.1 }, false);
         });
     }
     let (done, last_log) = drive(
@@ -361,7 +368,7 @@ fn round_both(seed: u64, tally: &mut Tally) {
             site.threads.advance(d);
         },
     );
-    tally.kills_after_effect += effect_kills.load(Ordering::SeqCst);
+    tally.kills_after_effect += killer.kills();
     assert!(
         done,
         "seed {seed:#x}: not finished after {MAX_RUNS} runs; the last run said:\n{}\nplan: {:#}",
