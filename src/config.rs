@@ -407,13 +407,17 @@ impl Config {
             if account.user_id.trim().is_empty()
                 || !account.user_id.bytes().all(|b| b.is_ascii_digit())
             {
-                let pos = find_key(text, "user_id", name).unwrap_or(Pos::START);
+                let pos =
+                    find_key(text, "user_id", &format!("[accounts.{name}]")).unwrap_or(Pos::START);
                 return Err(err(
                     pos,
                     format!("accounts.{name}.user_id must be the numeric Instagram account id, got `{}`", account.user_id),
                     None,
                 ));
             }
+        }
+        if let Some(e) = resumable_without_host(&raw, text) {
+            return Err(err(e.0, e.1, Some(e.2)));
         }
         let default_account = match raw.default_account {
             Some(d) => {
@@ -481,6 +485,35 @@ impl Config {
     }
 }
 
+/// `video_upload = "resumable"` with an Instagram Login account: that login
+/// has no resumable upload host (docs/instagram.md), so the setting would be
+/// ignored for it without a word. Where, what, and the fix.
+fn resumable_without_host(raw: &RawConfig, text: &str) -> Option<(Pos, String, String)> {
+    if raw.media.video_upload != VideoUpload::Resumable {
+        return None;
+    }
+    let logins: Vec<&str> = raw
+        .accounts
+        .iter()
+        .filter(|(_, a)| a.platform == Platform::Instagram && a.login == Login::Instagram)
+        .map(|(name, _)| name.as_str())
+        .collect();
+    let first = logins.first()?;
+    let pos = find_key(text, "video_upload", "[media]").unwrap_or(Pos::START);
+    Some((
+        pos,
+        format!(
+            "video_upload = \"resumable\" needs Facebook Login, but account{} {} use{} Instagram Login (graph.instagram.com), which takes no uploaded bytes",
+            if logins.len() == 1 { "" } else { "s" },
+            logins.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", "),
+            if logins.len() == 1 { "s" } else { "" },
+        ),
+        format!(
+            "remove video_upload (Meta then fetches videos from their URL, as for images), or give `{first}` a Facebook Login token (login = \"facebook\")"
+        ),
+    ))
+}
+
 fn names<V>(map: &BTreeMap<String, V>) -> String {
     map.keys()
         .map(|k| format!("`{k}`"))
@@ -488,11 +521,10 @@ fn names<V>(map: &BTreeMap<String, V>) -> String {
         .join(", ")
 }
 
-/// The position of `key` inside table `[accounts.<table>]`, for errors serde
-/// cannot place.
-fn find_key(text: &str, key: &str, table: &str) -> Option<Pos> {
-    let header = format!("[accounts.{table}]");
-    let start = text.find(&header)?;
+/// The position of `key` inside the table with `header` (`[media]`), for
+/// errors serde cannot place.
+fn find_key(text: &str, key: &str, header: &str) -> Option<Pos> {
+    let start = text.find(header)?;
     let rel = text[start..].find(&format!("\n{key}"))?;
     Some(crate::diagnostic::offset_to_pos(text, start + rel + 1))
 }
@@ -541,6 +573,20 @@ token_env = "BRAND_TOKEN"
         let e = Config::parse(&text, "postwright.toml").unwrap_err();
         assert_eq!(e.pos, Pos::new(3, 12));
         assert!(e.message.contains("Europe/Berlim"));
+    }
+
+    #[test]
+    fn resumable_uploads_with_instagram_login_are_refused_at_the_setting() {
+        let text =
+            format!("{GOOD}\n[media]\nbase_url = \"https://x/\"\nvideo_upload = \"resumable\"\n");
+        let e = Config::parse(&text, "postwright.toml").unwrap_err();
+        assert_eq!(e.pos, Pos::new(12, 1), "{e}");
+        assert!(e.message.contains("`brand` uses Instagram Login"), "{e}");
+        assert!(e.help.unwrap().contains("login = \"facebook\""));
+        // Facebook Login takes them.
+        let text = text.replace("login = \"instagram\"", "login = \"facebook\"");
+        let c = Config::parse(&text, "postwright.toml").unwrap();
+        assert_eq!(c.media.video_upload, VideoUpload::Resumable);
     }
 
     #[test]
