@@ -33,6 +33,8 @@ pub struct Config {
     pub accounts: BTreeMap<String, Account>,
     pub api: Api,
     pub media: Media,
+    /// Where `[media] base_url` is written, for problems about it.
+    pub base_url_at: Option<Pos>,
     pub state: StateConfig,
 }
 
@@ -474,6 +476,11 @@ impl Config {
             default_account,
             accounts: raw.accounts,
             api: raw.api,
+            base_url_at: raw
+                .media
+                .base_url
+                .as_ref()
+                .and_then(|_| find_key(text, "base_url", "[media]")),
             media: raw.media,
             state: raw.state,
         })
@@ -522,10 +529,22 @@ fn names<V>(map: &BTreeMap<String, V>) -> String {
 }
 
 /// The position of `key` inside the table with `header` (`[media]`), for
-/// errors serde cannot place.
+/// errors serde cannot place. Not past the table's end: the next header.
 fn find_key(text: &str, key: &str, header: &str) -> Option<Pos> {
-    let start = text.find(header)?;
-    let rel = text[start..].find(&format!("\n{key}"))?;
+    // The header on a line of its own, not a mention of it in a comment.
+    let start = text.match_indices(header).map(|(i, _)| i).find(|&i| {
+        let before = text[..i].trim_end_matches([' ', '\t']);
+        before.is_empty() || before.ends_with('\n')
+    })? + header.len();
+    let table = &text[start..];
+    let table = &table[..table.find("\n[").unwrap_or(table.len())];
+    let rel = table
+        .match_indices(&format!("\n{key}"))
+        .map(|(i, _)| i)
+        .find(|&i| {
+            let rest = table[i + 1 + key.len()..].trim_start_matches([' ', '\t']);
+            rest.starts_with('=')
+        })?;
     Some(crate::diagnostic::offset_to_pos(text, start + rel + 1))
 }
 

@@ -5,6 +5,7 @@ pub mod features;
 mod instagram;
 mod post;
 pub mod preflight;
+pub mod private_repo;
 pub mod rules;
 pub mod schema;
 pub mod targets;
@@ -217,6 +218,7 @@ pub fn validate_repo(repo: &Path, config: &Config, only: Option<&[PostFile]>) ->
             );
         }
     }
+    general.extend(private_repo::check(config, private_repo::repo_is_private()));
     let mut files = discovered;
     if let Some(only) = only {
         // A named file replaces its discovered twin: it carries `named`.

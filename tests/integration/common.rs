@@ -21,6 +21,7 @@ pub fn postwright(dir: &Path) -> Command {
         .env_remove("GITHUB_ACTIONS")
         .env_remove("GITHUB_WORKSPACE")
         .env_remove("GITHUB_STEP_SUMMARY")
+        .env_remove("GITHUB_EVENT_PATH")
         // Colour is asked for by tests that test it, never by the caller's shell.
         .env_remove("NO_COLOR")
         .env_remove("CLICOLOR")

@@ -23,6 +23,7 @@ mod mistakes;
 mod plan;
 mod pr_plan;
 mod preview;
+mod private_repo;
 mod progress;
 mod push_cost;
 mod remote;
