@@ -134,12 +134,23 @@ pub enum Command {
     /// time, and what is scheduled next. No network.
     Status,
     /// Scaffold a content repo: postwright.toml, a first post, the GitHub
-    /// workflows (plan on pull requests, apply on merge and every 15 minutes,
-    /// a monthly token refresh) and a guide. Never overwrites a file.
-    #[command(after_help = "Examples:\n  postwright init\n  postwright init my-feed")]
+    /// workflows (plan on pull requests, apply on merge and hourly, a
+    /// monthly token refresh) and a guide. Never overwrites a file.
+    ///
+    /// The time zone is this machine's. Where .gitattributes tracks files
+    /// with Git LFS, the workflows' checkouts say how LFS objects are
+    /// fetched. The schedule's cost in job-minutes is in the apply workflow.
+    #[command(after_help = "Examples:\n  postwright init\n  postwright init my-feed --private")]
     Init {
         /// The folder to scaffold [default: --repo, i.e. the current folder].
         dir: Option<PathBuf>,
+        /// The repository is private (raw.githubusercontent.com cannot serve
+        /// its media): media go to your object storage (`[media] store`),
+        /// and the apply workflow gets the OIDC permission and credential
+        /// steps for AWS S3, Cloudflare R2 and Google Cloud Storage. Inside
+        /// GitHub Actions, a private repository is recognised without it.
+        #[arg(long)]
+        private: bool,
     },
     /// Check, refresh or exchange the accounts' access tokens.
     ///
@@ -450,7 +461,9 @@ fn execute(cli: &Cli, out: &mut dyn Write) -> Result<Exit, Failure> {
             };
             commands::auth(&g, format, action, out)
         }
-        Command::Init { dir } => commands::init(dir.as_deref().unwrap_or(&cli.repo), out),
+        Command::Init { dir, private } => {
+            commands::init(dir.as_deref().unwrap_or(&cli.repo), *private, out)
+        }
         Command::Apply {
             at,
             only,

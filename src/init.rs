@@ -129,6 +129,87 @@ pub fn in_the_way(dir: &Path) -> Vec<String> {
         .collect()
 }
 
+/// What init cannot see in the templates: set from flags and the folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    /// The repository is private: media go to `[media] store`, and the
+    /// apply workflow gets the OIDC permission and the credential steps.
+    pub private: bool,
+    /// `.gitattributes` tracks files with Git LFS: the checkouts say how
+    /// LFS objects are fetched.
+    pub lfs: bool,
+    /// The IANA zone written as `timezone` (the machine's own).
+    pub timezone: String,
+}
+
+impl Options {
+    /// For `dir`: LFS from its `.gitattributes`, the zone of this machine.
+    pub fn for_dir(dir: &Path, private: bool) -> Options {
+        Options {
+            private,
+            lfs: tracks_lfs(dir),
+            timezone: local_zone(),
+        }
+    }
+}
+
+/// Whether `.gitattributes` in `dir` sends some files through Git LFS.
+fn tracks_lfs(dir: &Path) -> bool {
+    std::fs::read_to_string(dir.join(".gitattributes")).is_ok_and(|text| {
+        text.lines()
+            .map(str::trim)
+            .any(|l| !l.starts_with('#') && l.split_whitespace().any(|a| a == "filter=lfs"))
+    })
+}
+
+/// This machine's IANA zone (`TZ`, else /etc/localtime), `UTC` when it has
+/// no name.
+fn local_zone() -> String {
+    jiff::tz::TimeZone::try_system()
+        .ok()
+        .and_then(|tz| tz.iana_name().map(str::to_string))
+        .filter(|name| jiff::tz::TimeZone::get(name).is_ok())
+        .unwrap_or_else(|| "UTC".into())
+}
+
+/// The templates' variant lines: `#private: `, `#public: ` and `#lfs: `
+/// prefixes (after the indentation) mark lines that only some repositories
+/// get. They are comments, so the templates stay valid as they are; init
+/// keeps a marked line without its marker where it applies and drops it
+/// elsewhere. The zone replaces the template's `timezone` value.
+pub fn variant(template: &[u8], options: &Options) -> Vec<u8> {
+    let text = std::str::from_utf8(template).expect("templates are UTF-8");
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let content = line.trim_start();
+        let indent = &line[..line.len() - content.len()];
+        let marked = [
+            ("#private: ", options.private),
+            ("#public: ", !options.private),
+            ("#lfs: ", options.lfs),
+        ]
+        .into_iter()
+        .find_map(|(marker, on)| content.strip_prefix(marker).map(|rest| (rest, on)));
+        match marked {
+            Some((rest, true)) => {
+                out.push_str(indent);
+                out.push_str(rest);
+            }
+            Some((_, false)) => {}
+            None if content.starts_with("timezone = ") => {
+                let comment = content.find('#').map_or("\n", |i| &content[i..]);
+                let value = format!("timezone = \"{}\"", options.timezone);
+                out.push_str(&format!("{value:<28} {comment}"));
+                if !comment.ends_with('\n') {
+                    out.push('\n');
+                }
+            }
+            None => out.push_str(line),
+        }
+    }
+    out.into_bytes()
+}
+
 /// The templates publish from `main`; a repository whose default branch is
 /// another gets its own name.
 fn on_branch(template: &[u8], branch: &str) -> Vec<u8> {
@@ -152,8 +233,8 @@ pub enum InitError {
 /// The guide goes to README.md, or to POSTWRIGHT.md when a README exists.
 /// When this build knows no commit, prints on stderr that the action is not
 /// SHA-pinned and how to pin it.
-pub fn init(dir: &Path, branch: &str) -> Result<Vec<String>, InitError> {
-    let (written, warning) = init_with(dir, commit(), branch)?;
+pub fn init(dir: &Path, branch: &str, options: &Options) -> Result<Vec<String>, InitError> {
+    let (written, warning) = init_with(dir, commit(), branch, options)?;
     if let Some(warning) = warning {
         eprintln!("{warning}");
     }
@@ -167,6 +248,7 @@ fn init_with(
     dir: &Path,
     commit: Option<&str>,
     branch: &str,
+    options: &Options,
 ) -> Result<(Vec<String>, Option<String>), InitError> {
     let (reference, warning) = action_ref(commit);
     let guide = if dir.join("README.md").exists() {
@@ -178,7 +260,9 @@ fn init_with(
         .iter()
         .map(|&(rel, bytes)| {
             let bytes = if rel.starts_with(".github/workflows/") {
-                on_branch(&pin_action(bytes, &reference), branch)
+                on_branch(&pin_action(&variant(bytes, options), &reference), branch)
+            } else if rel.ends_with(".toml") {
+                variant(bytes, options)
             } else {
                 bytes.to_vec()
             };
@@ -221,8 +305,17 @@ fn init_with(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Config;
 
     const SHA: &str = "0123456789abcdef0123456789abcdef01234567";
+
+    fn public() -> Options {
+        Options {
+            private: false,
+            lfs: false,
+            timezone: "America/Chicago".into(),
+        }
+    }
 
     fn workflows() -> impl Iterator<Item = (&'static str, &'static [u8])> {
         FILES
@@ -259,6 +352,94 @@ mod tests {
         }
     }
 
+    fn template(rel: &str) -> &'static str {
+        let (_, bytes) = FILES.iter().find(|(r, _)| *r == rel).unwrap();
+        std::str::from_utf8(bytes).unwrap()
+    }
+
+    fn made(rel: &str, options: &Options) -> String {
+        String::from_utf8(variant(template(rel).as_bytes(), options)).unwrap()
+    }
+
+    #[test]
+    fn a_public_repo_gets_raw_github_and_no_store_or_credentials() {
+        let toml = made("postwright.toml", &public());
+        assert!(
+            toml.contains("\nbase_url = \"https://raw.githubusercontent.com/"),
+            "{toml}"
+        );
+        assert!(!toml.contains("store ="), "{toml}");
+        assert!(toml.contains("\ntimezone = \"America/Chicago\" "), "{toml}");
+        let apply = made(".github/workflows/postwright-apply.yml", &public());
+        assert!(
+            !apply.contains("#private:") && !apply.contains("#lfs:"),
+            "{apply}"
+        );
+        assert!(
+            !apply.contains("id-token") && !apply.contains("lfs:"),
+            "{apply}"
+        );
+        assert!(apply.contains("- cron: \"17 * * * *\""), "{apply}");
+        assert!(apply.contains("about 730 job-minutes a month"), "{apply}");
+        Config::parse(&toml, "postwright.toml").unwrap();
+    }
+
+    #[test]
+    fn a_private_repo_gets_the_store_oidc_and_the_three_credential_setups() {
+        let private = Options {
+            private: true,
+            lfs: true,
+            ..public()
+        };
+        let toml = made("postwright.toml", &private);
+        assert!(
+            toml.contains("\nstore = \"s3://your-bucket/postwright\""),
+            "{toml}"
+        );
+        assert!(!toml.contains("base_url ="), "{toml}");
+        let apply = made(".github/workflows/postwright-apply.yml", &private);
+        assert!(
+            apply.contains("\n      id-token: write # GitHub OIDC"),
+            "{apply}"
+        );
+        for setup in [
+            "aws-actions/configure-aws-credentials@",
+            "R2_SECRET_ACCESS_KEY",
+            "GOOGLE_SERVICE_ACCOUNT_KEY",
+        ] {
+            assert!(apply.contains(setup), "{setup}: {apply}");
+        }
+        assert!(
+            apply.contains("\n          lfs: false # postwright fetches only"),
+            "{apply}"
+        );
+        let plan = made(".github/workflows/postwright-plan.yml", &private);
+        assert!(
+            plan.contains("\n          lfs: false # plan reads"),
+            "{plan}"
+        );
+        assert!(!apply.contains("#private:") && !plan.contains("#lfs:"));
+    }
+
+    #[test]
+    fn lfs_is_seen_in_gitattributes_and_the_zone_is_a_real_one() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(!tracks_lfs(dir.path()));
+        std::fs::write(
+            dir.path().join(".gitattributes"),
+            "# *.mp4 filter=lfs\n*.md text\n",
+        )
+        .unwrap();
+        assert!(!tracks_lfs(dir.path()));
+        std::fs::write(
+            dir.path().join(".gitattributes"),
+            "*.mp4 filter=lfs diff=lfs merge=lfs -text\n",
+        )
+        .unwrap();
+        assert!(tracks_lfs(dir.path()));
+        assert!(jiff::tz::TimeZone::get(&local_zone()).is_ok());
+    }
+
     #[test]
     fn pin_replaces_any_reference_and_its_comment_and_keeps_line_endings() {
         let text = "steps:\r\n  - uses: postwright/postwright@main # old\r\n    uses: postwright/postwright@v9\n  - uses: actions/checkout@v4\n      - uses: postwright/postwright-other@v1\n";
@@ -271,7 +452,7 @@ mod tests {
     #[test]
     fn a_known_commit_is_pinned_without_a_warning() {
         let dir = tempfile::tempdir().unwrap();
-        let (written, warning) = init_with(dir.path(), Some(SHA), "main").unwrap();
+        let (written, warning) = init_with(dir.path(), Some(SHA), "main", &public()).unwrap();
         assert_eq!(warning, None);
         assert!(written.contains(&".github/workflows/postwright-apply.yml".to_string()));
         let apply =
@@ -287,7 +468,7 @@ mod tests {
     #[test]
     fn an_unknown_commit_writes_the_tag_and_warns_how_to_pin() {
         let dir = tempfile::tempdir().unwrap();
-        let (_, warning) = init_with(dir.path(), None, "main").unwrap();
+        let (_, warning) = init_with(dir.path(), None, "main", &public()).unwrap();
         let tag = format!("v{}", env!("CARGO_PKG_VERSION"));
         let warning = warning.expect("a warning");
         assert!(warning.contains("not SHA-pinned"), "{warning}");

@@ -87,10 +87,15 @@ fn action_refs(workflow: &str) -> Vec<&str> {
 }
 
 /// The template with every `uses: postwright/postwright@…` line's reference
-/// replaced, as init does.
+/// replaced, as init does, and without the lines marked for private or LFS
+/// repositories (this scaffold is neither).
 fn substituted(template: &str, reference: &str) -> String {
     template
         .split_inclusive('\n')
+        .filter(|line| {
+            let content = line.trim_start();
+            !content.starts_with("#private: ") && !content.starts_with("#lfs: ")
+        })
         .map(
             |line| match line.split_once("uses: postwright/postwright@") {
                 Some((head, _)) => format!("{head}uses: postwright/postwright@{reference}\n"),
