@@ -127,6 +127,8 @@ rules! {
     NotSent = "not-sent", Warning;
     /// An account id that is still the placeholder `postwright init` wrote.
     PlaceholderId = "placeholder-id", Warning;
+    /// `publish_at` falls between the apply workflow's scheduled runs by more than 15 minutes: the post goes out later than written.
+    OffSchedule = "off-schedule", Warning;
     /// A post file that is not a regular file inside the repo (a symlink out, dangling or looping; a FIFO, socket or device).
     FileNotRegular = "file-not-regular", Error;
 }

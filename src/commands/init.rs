@@ -69,7 +69,12 @@ pub fn init(dir: &std::path::Path, private: bool, out: &mut dyn Write) -> Result
             for f in &written {
                 let _ = writeln!(out, "created {}", dir.join(f).display());
             }
-            let guide = written.last().map_or("README.md", String::as_str);
+            // The guide, not the editor files written after it.
+            let guide = written
+                .iter()
+                .map(String::as_str)
+                .find(|f| *f == "POSTWRIGHT.md")
+                .unwrap_or("README.md");
             let media = if options.private {
                 "set [media] store to your bucket and keep its credential step in .github/workflows/postwright-apply.yml, "
             } else {

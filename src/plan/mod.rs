@@ -9,6 +9,7 @@ mod duplicate;
 mod entry;
 pub mod hash;
 mod judge;
+pub mod schedule;
 
 use duplicate::mark_duplicates;
 pub use entry::{Action, Entry, Plan, PullRequest, FORMAT_VERSION};
@@ -182,6 +183,9 @@ pub fn plan(inputs: &Inputs<'_>) -> Plan {
     entries.sort_by(apply_order);
     mark_duplicates(&mut entries, state, &present, &allowed);
     entries.sort_by(apply_order);
+    if let Some(s) = schedule::Schedule::discover(inputs.repo) {
+        mark_late(&mut entries, &s, inputs);
+    }
     let mut summary = BTreeMap::new();
     for e in &entries {
         *summary.entry(e.action.name()).or_insert(0) += 1;
@@ -193,6 +197,45 @@ pub fn plan(inputs: &Inputs<'_>) -> Plan {
         entries,
         prune: inputs.prune,
         pull_request: None,
+    }
+}
+
+/// Posts not due yet whose `publish_at` falls between the apply workflow's
+/// runs by more than [`schedule::TOLERANCE`]: a warning with the time the
+/// post goes out, at its `publish_at` line.
+fn mark_late(entries: &mut [Entry], schedule: &schedule::Schedule, inputs: &Inputs<'_>) {
+    use crate::diagnostic::{Pos, Problem, Rule};
+    for e in entries.iter_mut().filter(|e| e.action == Action::Scheduled) {
+        let Some(when) = e.publish_at else { continue };
+        let Some(run) = schedule.next_run(when) else {
+            continue;
+        };
+        if run.duration_since(when) <= schedule::TOLERANCE {
+            continue;
+        }
+        // Only the few late posts' files are read again for the line.
+        let line = std::fs::read_to_string(inputs.repo.join(&e.file))
+            .ok()
+            .and_then(|text| {
+                text.lines()
+                    .position(|l| l.trim_start().starts_with("publish_at:"))
+            })
+            .map_or(Pos::START, |i| Pos::new(i + 1, 1));
+        let message = format!(
+            "publish_at {} falls between apply's scheduled runs (cron {} in {}): the post goes out at {}, {} late, or later when GitHub delays the run",
+            crate::time::local(when, inputs.tz),
+            schedule.describe(),
+            schedule.file,
+            crate::time::local(run, inputs.tz),
+            crate::time::until(when, run),
+        );
+        e.problems.push(
+            Problem::new(Rule::OffSchedule, &e.file, line, message).with_help(format!(
+                "write publish_at {} (a run's time), or schedule apply more often in {} (every run costs at least a job-minute)",
+                crate::time::local(run, inputs.tz),
+                schedule.file
+            )),
+        );
     }
 }
 

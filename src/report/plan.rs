@@ -159,8 +159,18 @@ pub fn human(plan: &Plan, tz: &TimeZone) -> String {
         if let Some(p) = &e.permalink {
             let _ = writeln!(out, "      {p}");
         }
-        for p in e.problems.iter().filter(|p| p.is_error()) {
-            let level = style::paint(style::ERROR, &format!("error[{}]", p.rule));
+        // Errors, and the warning only plan can give (validate shows the
+        // others).
+        for p in e
+            .problems
+            .iter()
+            .filter(|p| p.is_error() || p.rule == crate::diagnostic::Rule::OffSchedule)
+        {
+            let level = if p.is_error() {
+                style::paint(style::ERROR, &format!("error[{}]", p.rule))
+            } else {
+                style::paint(style::WARNING, &format!("warning[{}]", p.rule))
+            };
             let _ = writeln!(
                 out,
                 "      {}:{}:{}: {level}: {}",

@@ -398,3 +398,62 @@ fn init_in_a_plain_folder_makes_a_repository_that_plans() {
         "{\"ours\": true}\n"
     );
 }
+
+/// init writes this machine's zone and an hourly cron at :17; plan then
+/// says when a post written for 09:00 actually goes out, at its
+/// `publish_at` line, and stops saying it once the post or the schedule
+/// fits.
+#[test]
+fn init_writes_the_local_zone_and_plan_warns_of_a_post_between_runs() {
+    let temp = tempfile::tempdir().unwrap();
+    let repo = temp.path().join("feed");
+    let out = postwright(temp.path())
+        .env("TZ", "Europe/Berlin")
+        .arg("init")
+        .arg(&repo)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains("Time zone: Europe/Berlin"), "{stdout}");
+    assert!(stdout.contains("about 730 job-minutes a month"), "{stdout}");
+    assert!(stdout.contains("and read README.md"), "{stdout}");
+    let toml = fs::read_to_string(repo.join("postwright.toml")).unwrap();
+    assert!(toml.contains("\ntimezone = \"Europe/Berlin\""), "{toml}");
+    let post = repo.join("posts/welcome.md");
+    let text = fs::read_to_string(&post).unwrap();
+    fs::write(&post, text.replace("draft: true\n", "")).unwrap();
+    let plan = || {
+        let out = postwright(&repo)
+            .args([
+                "plan",
+                "--offline",
+                "--color",
+                "never",
+                "--at",
+                "2029-12-31T00:00:00Z",
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    // 09:00 CET is 08:00 UTC; the run is at 08:17 UTC.
+    let text = plan();
+    assert!(
+        text.contains("posts/welcome.md:4:1: warning[off-schedule]: publish_at 2030-01-01 09:00 CET falls between apply's scheduled runs (cron \"17 * * * *\" in .github/workflows/postwright-apply.yml): the post goes out at 2030-01-01 09:17 CET, 17 min late"),
+        "{text}"
+    );
+    let workflow = repo.join(".github/workflows/postwright-apply.yml");
+    let apply = fs::read_to_string(&workflow).unwrap();
+    fs::write(
+        &workflow,
+        apply.replace("cron: \"17 * * * *\"", "cron: \"*/15 * * * *\""),
+    )
+    .unwrap();
+    assert!(!plan().contains("off-schedule"));
+    fs::write(&workflow, apply).unwrap();
+    let text = fs::read_to_string(&post).unwrap();
+    fs::write(&post, text.replace("2030-01-01 09:00", "2030-01-01 09:10")).unwrap();
+    assert!(!plan().contains("off-schedule"));
+}
