@@ -661,8 +661,19 @@ impl Runner {
         crate::apply_e2e::apply_with(extra, |args| self.run(args))
     }
 
-    /// `plan --at AT --offline --format json`, which must load the record.
+    /// `plan --at AT --offline --format json` after fetching every branch
+    /// (as the plan template's `fetch-depth: 0` does: `--offline` reads
+    /// only what the checkout fetched), which must load the record.
     pub fn plan(&self) -> Value {
+        git_ok(
+            &self.path,
+            &[
+                "fetch",
+                "-q",
+                "origin",
+                "+refs/heads/*:refs/remotes/origin/*",
+            ],
+        );
         let run = self.run(&["plan", "--at", AT, "--offline", "--format", "json"]);
         assert_eq!(run.code, 0, "plan must load the record: {}", run.stderr);
         serde_json::from_str(&run.stdout).expect("plan JSON")
