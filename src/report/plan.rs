@@ -349,7 +349,7 @@ pub fn markdown(plan: &Plan, tz: &TimeZone) -> String {
     let target = several_accounts(&plan.entries);
     // An unread record is said first: every count after it may be off.
     let doubt = match plan.state_unknown {
-        Some(_) => "⚠️ State record not read: posts already published may show as to publish. ",
+        Some(_) => "⚠️ State record not read. ",
         None => "",
     };
     let mut out = format!(

@@ -620,6 +620,18 @@ impl Runner {
         Runner::clone_with(url, &[])
     }
 
+    /// An empty repository `content` that `fetch` fills, as a checkout
+    /// other than a plain clone does (actions/checkout: `git init`, `git
+    /// remote add`, `git fetch` of what it needs).
+    pub fn checkout(fetch: impl FnOnce(&Path)) -> Runner {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("content");
+        std::fs::create_dir(&path).unwrap();
+        git_ok(&path, &["init", "-q"]);
+        fetch(&path);
+        Runner { _dir: dir, path }
+    }
+
     /// `git clone -c K=V …`: config set in the new clone.
     pub fn clone_with(url: &str, config: &[&str]) -> Runner {
         let dir = tempfile::tempdir().unwrap();
