@@ -203,8 +203,9 @@ struct Ask<'a> {
     read_only: Option<state::Asking>,
 }
 
-/// Validates, reads the state (from the remote, for the git backend) and
-/// plans. `Err(code)` when something was already reported.
+/// Validates, reads the state (apply: from the remote, for the git backend;
+/// the read-only commands: as [`state::read_only`] says) and plans.
+/// `Err(code)` when something was already reported.
 fn make_plan(
     g: &Globals,
     format: Format,
