@@ -383,6 +383,43 @@ fn a_checkout_without_branches_of_origin_says_it_cannot_tell_and_plans() {
         json_status["state_unknown"]["help"].is_string(),
         "{json_status:#}"
     );
+    let scratch = tempfile::tempdir().unwrap();
+    let out = scratch.path().join("preview");
+    let (preview, _) = run(
+        &runner,
+        &["preview", "--at", AT, "--out", out.to_str().unwrap()],
+    );
+    assert_eq!(preview.code, 0, "{}", preview.stderr);
+    assert!(
+        preview
+            .stderr
+            .contains("warning: the state record was not read"),
+        "{}",
+        preview.stderr
+    );
+
+    // A remote URL that leads nowhere (the repository moved) is refused
+    // the same way.
+    git_ok(
+        &runner.path,
+        &[
+            "remote",
+            "set-url",
+            "origin",
+            "file:///nonexistent/content.git",
+        ],
+    );
+    let (moved, _, trace) = plan(&runner, &[]);
+    assert!(
+        remote_calls(&trace).iter().any(|l| l.contains("ls-remote")),
+        "{trace}"
+    );
+    assert!(
+        moved["state_unknown"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("and `origin` could not be read (")),
+        "{moved:#}"
+    );
 }
 
 #[test]
