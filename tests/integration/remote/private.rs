@@ -306,14 +306,38 @@ fn without_the_state_branch_plan_starts_from_an_empty_record_with_one_calm_line(
     assert_eq!(refusing.calls(0), 0, "the remote was never called");
 }
 
-#[test]
-fn a_checkout_without_branches_of_origin_says_it_cannot_tell_and_plans() {
+/// A pull request's checkout with no branch of `origin` (actions/checkout's
+/// default depth), the record on the remote, and the remote refusing.
+fn cannot_tell() -> (Site, Runner, Refusing) {
     let site = Site::new(true);
     let runner = site.pull_request_only();
     let refusing = Refusing::new();
     refuse(&runner, &refusing);
+    (site, runner, refusing)
+}
 
-    // Offline: not a call, and the headline says what that means.
+/// `plan` (not offline) asked the remote, which refused: that is no
+/// error, and the plan says the record was not read.
+fn asked_and_refused(runner: &Runner) -> Value {
+    let (plan, run, trace) = plan(runner, &[]);
+    assert!(
+        remote_calls(&trace).iter().any(|l| l.contains("ls-remote")),
+        "the trace shows the call: {trace}"
+    );
+    assert_eq!(plan["summary"], from_nothing(), "{plan:#}");
+    assert!(
+        plan["state_unknown"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("and `origin` could not be read (")),
+        "{plan:#}\n{}",
+        run.stderr
+    );
+    plan
+}
+
+#[test]
+fn offline_a_checkout_without_branches_of_origin_says_it_cannot_tell_and_calls_no_one() {
+    let (_site, runner, refusing) = cannot_tell();
     let (human, trace) = run(&runner, &["plan", "--at", AT, "--offline"]);
     assert_eq!(human.code, 0, "{}", human.stderr);
     insta::assert_snapshot!("unknown_offline_human", human.stdout);
@@ -352,22 +376,13 @@ fn a_checkout_without_branches_of_origin_says_it_cannot_tell_and_plans() {
     );
     assert_eq!(remote_calls(&trace), Vec::<&str>::new());
     assert_eq!(refusing.calls(0), 0, "--offline never calls the remote");
+}
 
-    // Not offline: the remote is asked, refuses, and that is no error.
-    let (asked, run_asked, trace) = plan(&runner, &[]);
+#[test]
+fn a_checkout_without_branches_of_origin_asks_and_a_refusal_is_no_error() {
+    let (_site, runner, refusing) = cannot_tell();
+    asked_and_refused(&runner);
     assert!(refusing.calls(1) >= 1, "it asked the remote");
-    assert!(
-        remote_calls(&trace).iter().any(|l| l.contains("ls-remote")),
-        "the trace shows the call: {trace}"
-    );
-    assert_eq!(asked["summary"], from_nothing(), "{asked:#}");
-    assert!(
-        asked["state_unknown"]["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("and `origin` could not be read (")),
-        "{asked:#}\n{}",
-        run_asked.stderr
-    );
     let (status, _) = run(&runner, &["status"]);
     assert_eq!(status.code, 0, "{}", status.stderr);
     assert!(
@@ -397,7 +412,6 @@ fn a_checkout_without_branches_of_origin_says_it_cannot_tell_and_plans() {
         "{}",
         preview.stderr
     );
-
     // A remote URL that leads nowhere (the repository moved) is refused
     // the same way.
     git_ok(
@@ -409,17 +423,7 @@ fn a_checkout_without_branches_of_origin_says_it_cannot_tell_and_plans() {
             "file:///nonexistent/content.git",
         ],
     );
-    let (moved, _, trace) = plan(&runner, &[]);
-    assert!(
-        remote_calls(&trace).iter().any(|l| l.contains("ls-remote")),
-        "{trace}"
-    );
-    assert!(
-        moved["state_unknown"]["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("and `origin` could not be read (")),
-        "{moved:#}"
-    );
+    asked_and_refused(&runner);
 }
 
 #[test]
