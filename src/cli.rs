@@ -57,6 +57,11 @@ pub enum Command {
     /// update (comments toggled), changed (edited after publishing: nothing
     /// happens), moved (file renamed, same content), removed (file deleted),
     /// resume (an earlier apply stopped mid-publish), invalid.
+    ///
+    /// Needs no credentials: the git backend's state record is read from
+    /// what this checkout fetched (actions/checkout with fetch-depth: 0
+    /// brings refs/remotes/origin/postwright-state). When the checkout
+    /// cannot tell whether the record exists, the plan says so first.
     #[command(
         after_help = "Exit codes: 0 nothing invalid; 1 invalid posts or errors; with --detailed-exitcode, 2 when apply has work to do.\n\nExamples:\n  postwright plan\n  postwright plan --at 2026-12-05T18:00:00+01:00\n  postwright plan --format markdown --out plan.md"
     )]
@@ -78,10 +83,12 @@ pub enum Command {
         /// changes) come first, marked, and Markdown folds the rest.
         #[arg(long, value_name = "REF")]
         base: Option<String>,
-        /// Do not check tokens. By default, when apply has work for an account
-        /// whose token variable is set, plan asks Meta about that token:
-        /// expired, invalid or missing a scope is an error, expiring within 7
-        /// days a warning.
+        /// Make no network call. By default, when apply has work for an
+        /// account whose token variable is set, plan asks Meta about that
+        /// token (expired, invalid or missing a scope is an error, expiring
+        /// within 7 days a warning), and the git backend asks the remote for
+        /// the state record when this checkout fetched none of its branches.
+        /// Offline, the record is only what the checkout fetched.
         #[arg(long)]
         offline: bool,
     },
@@ -131,7 +138,12 @@ pub enum Command {
     #[command(subcommand)]
     State(StateCommand),
     /// What is published (with permalinks), what is half-way, what failed last
-    /// time, and what is scheduled next. No network.
+    /// time, and what is scheduled next. No credentials needed.
+    ///
+    /// The git backend's record is read from the copy this checkout fetched
+    /// (refs/remotes/origin/postwright-state; `git fetch` for the newest);
+    /// the remote is asked only when the checkout fetched none of its
+    /// branches, and a refusal is said, not an error.
     Status,
     /// Scaffold a content repo: postwright.toml, a first post, the GitHub
     /// workflows (plan on pull requests, apply on merge and hourly, a

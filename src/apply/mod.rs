@@ -262,7 +262,7 @@ pub async fn apply(ctx: Context<'_>, progress: &mut dyn Progress) -> Result<Repo
     // The record could not reach the remote, or another writer took over:
     // whatever was not done is left for the next run, and said so.
     if let Some(err) = &stopped {
-        let why = err.to_string();
+        let why = err.in_apply();
         progress.line(&format!("⏸ {why}"));
         for e in &entries {
             let has_work = e.calls_meta(ctx.options.prune);
@@ -293,7 +293,7 @@ pub async fn apply(ctx: Context<'_>, progress: &mut dyn Progress) -> Result<Repo
         warnings,
         stopped: stopped.map(|e| Stopped {
             fails: !matches!(e, StateError::Conflict { .. }),
-            message: e.to_string(),
+            message: e.in_apply(),
         }),
     })
 }

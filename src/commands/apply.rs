@@ -126,7 +126,7 @@ fn round(
             Ask {
                 at,
                 prune,
-                read_only: false,
+                read_only: None,
             },
             out,
         )? {
@@ -182,7 +182,7 @@ fn round(
                     // Watch the lease alone; validate and plan again only
                     // once it is free (or the wait is over).
                     if let Err(e) = wait_for_lease(store, deadline) {
-                        eprintln!("error: {e}");
+                        eprintln!("error: {}", e.in_apply());
                         return Ok(Err(Exit::Error));
                     }
                     continue;
@@ -193,7 +193,7 @@ fn round(
                 return Ok(Ok((report, false)));
             }
             Err(e) => {
-                eprintln!("error: {e}");
+                eprintln!("error: {}", e.in_apply());
                 return Ok(Err(Exit::Error));
             }
         }
@@ -280,7 +280,7 @@ fn round(
     let report = match result {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: {e}\nThe run stopped to avoid publishing without a record; fix the state record, then run apply again.");
+            eprintln!("error: {}\nThe run stopped to avoid publishing without a record; fix the state record, then run apply again.", e.in_apply());
             return Ok(Err(Exit::Error));
         }
     };

@@ -168,6 +168,9 @@ struct Planned {
     config: crate::config::Config,
     posts: Vec<validate::Checked>,
     state: state::State,
+    /// The lease in the record as read (read-only commands; apply asks
+    /// the store).
+    lease: Option<state::Lease>,
     hosting: Hosting,
     /// What the scan of the content folders left out, and its warnings.
     scanned: Vec<validate::FolderScan>,
@@ -194,13 +197,15 @@ struct Ask<'a> {
     /// `--at`.
     at: Option<&'a str>,
     prune: bool,
-    /// Nothing will be written (plan, status): a copy of the record the
-    /// checkout fetched will do when the remote cannot be read.
-    read_only: bool,
+    /// `Some`: nothing will be written (plan, status, preview), and the
+    /// record is read as [`state::read_only`] says; `None`: apply's read,
+    /// from the remote itself.
+    read_only: Option<state::Asking>,
 }
 
-/// Validates, reads the state (from the remote, for the git backend) and
-/// plans. `Err(code)` when something was already reported.
+/// Validates, reads the state (apply: from the remote, for the git backend;
+/// the read-only commands: as [`state::read_only`] says) and plans.
+/// `Err(code)` when something was already reported.
 fn make_plan(
     g: &Globals,
     format: Format,
@@ -223,7 +228,10 @@ fn make_plan(
     // The record is read (fetched, for the git backend) while the files
     // are validated: the two do not depend on each other.
     let (validation, loaded) = std::thread::scope(|scope| {
-        let state = scope.spawn(|| store.load());
+        let state = scope.spawn(|| match read_only {
+            Some(asking) => store.read_only(asking),
+            None => store.load().map(|state| state::Snapshot::kept(state, None)),
+        });
         let validation = validate::validate_repo(repo, &config, None);
         let loaded = state
             .join()
@@ -242,28 +250,26 @@ fn make_plan(
         );
         return Ok(Err(Exit::Error));
     }
-    let state = match loaded {
+    let state::Snapshot {
+        state,
+        lease,
+        source,
+    } = match loaded {
         Ok(s) => s,
-        // A pull request's plan in a private repository runs without
-        // credentials; the branch its checkout fetched will do for a plan.
-        // Apply never gets here without the remote: it must push.
-        Err(e @ state::StateError::Remote { .. }) if read_only => match store.checkout_copy() {
-            Ok(Some((s, from))) => {
-                eprintln!("warning: {e}\nwarning: planning from the copy this checkout fetched ({from}); it may be behind");
-                s
-            }
-            _ => {
-                eprintln!("error: {e}");
-                return Ok(Err(Exit::Error));
-            }
-        },
-        Err(e) => {
+        Err(e) if read_only.is_some() => {
             eprintln!("error: {e}");
             return Ok(Err(Exit::Error));
         }
+        Err(e) => {
+            eprintln!("error: {}", e.in_apply());
+            return Ok(Err(Exit::Error));
+        }
     };
+    if let Some(note) = source.note() {
+        eprintln!("note: {note}");
+    }
     let hosting = Hosting::discover(repo, &config);
-    let plan = plan::plan(&plan::Inputs {
+    let mut plan = plan::plan(&plan::Inputs {
         tz: &config.timezone,
         accounts: &config.accounts,
         repo,
@@ -273,11 +279,13 @@ fn make_plan(
         hosting: &hosting,
         prune,
     });
+    plan.state_unknown = source.doubt().cloned();
     Ok(Ok(Planned {
         plan,
         config,
         posts: validation.posts,
         state,
+        lease,
         hosting,
         scanned: validation.scanned,
         general: validation.general,
@@ -285,7 +293,8 @@ fn make_plan(
 }
 
 /// `open` then `make_plan` for a command that only reads (status,
-/// preview): the plan at `at`, without --prune.
+/// preview): the plan at `at`, without --prune, from the record the
+/// checkout fetched (the remote asked only when it fetched nothing).
 fn read_plan(
     g: &Globals,
     format: Format,
@@ -304,7 +313,7 @@ fn read_plan(
         Ask {
             at,
             prune: false,
-            read_only: true,
+            read_only: Some(state::Asking::WhenUnfetched),
         },
         out,
     )

@@ -6,6 +6,7 @@ use super::{
 };
 use crate::plan;
 use crate::report::{self, Format};
+use crate::state::Asking;
 use crate::validate;
 use jiff::Timestamp;
 use std::io::Write;
@@ -39,7 +40,14 @@ pub fn plan(
         Ask {
             at: options.at,
             prune: options.prune,
-            read_only: true,
+            // Under --offline nothing calls the remote; otherwise only a
+            // checkout that fetched nothing telling asks it (see
+            // crate::state::read_only).
+            read_only: Some(if options.offline {
+                Asking::Never
+            } else {
+                Asking::WhenUnfetched
+            }),
         },
         out,
     )?;
@@ -50,6 +58,7 @@ pub fn plan(
         general,
         posts,
         state,
+        lease,
         ..
     } = match planned {
         Ok(p) => p,
@@ -78,10 +87,8 @@ pub fn plan(
         &config.content,
         pr_base.as_deref(),
     );
-    if let Ok(Some(lease)) = store.lease() {
-        if lease.live(Timestamp::now()) {
-            eprintln!("note: an apply is running: {}", lease.describe());
-        }
+    if let Some(lease) = lease.filter(|l| l.live(Timestamp::now())) {
+        eprintln!("note: an apply is running: {}", lease.describe());
     }
     let tz = &config.timezone;
     let text = match format {

@@ -23,6 +23,12 @@ pub fn preview(
         Ok(p) => p,
         Err(code) => return Ok(code),
     };
+    if let Some(doubt) = &plan.state_unknown {
+        eprint!(
+            "{}",
+            crate::report::style::strip(&crate::report::doubt_human(doubt))
+        );
+    }
     // The tiles a pull request adds or changes, highlighted.
     if let Some(base) = base {
         match crate::plan::base::touched(&g.repo, base) {

@@ -18,6 +18,11 @@ pub fn state_show(g: &Globals, format: Format, out: &mut dyn Write) -> Result<Ex
         Ok(l) => l,
         Err(e) => {
             eprintln!("error: {e}");
+            if matches!(e, crate::state::StateError::Remote { .. }) {
+                // show reads where apply does, for the lease; the record
+                // itself is also in what the checkout fetched.
+                eprintln!("note: `postwright status` reads the record as this checkout fetched it, without the remote");
+            }
             return Ok(Exit::Error);
         }
     };

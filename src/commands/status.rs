@@ -39,7 +39,7 @@ pub fn status(g: &Globals, format: Format, out: &mut dyn Write) -> Result<Exit, 
         .collect();
 
     if format == Format::Json {
-        let value = serde_json::json!({
+        let mut value = serde_json::json!({
             "format_version": report::JSON_FORMAT_VERSION,
             "published": published.iter().map(|(id, e)| serde_json::json!({
                 "id": id, "file": e.file, "account": e.account, "type": e.kind,
@@ -55,6 +55,9 @@ pub fn status(g: &Globals, format: Format, out: &mut dyn Write) -> Result<Exit, 
                 "id": e.id, "file": e.file, "account": e.account, "action": e.action, "publish_at": e.publish_at,
             })).collect::<Vec<_>>(),
         });
+        if let Some(doubt) = &plan.state_unknown {
+            value["state_unknown"] = serde_json::json!(doubt);
+        }
         let _ = writeln!(
             out,
             "{}",
@@ -146,10 +149,16 @@ pub fn status(g: &Globals, format: Format, out: &mut dyn Write) -> Result<Exit, 
             .collect(),
         more: upcoming.len().saturating_sub(10),
     });
-    let text = if format == Format::Markdown {
-        report::status::markdown(&sections)
-    } else {
-        report::status::human(&sections)
+    // An unread record first: what follows may miss published posts.
+    let text = match (format, &plan.state_unknown) {
+        (Format::Markdown, d) => {
+            d.as_ref().map(report::doubt_markdown).unwrap_or_default()
+                + &report::status::markdown(&sections)
+        }
+        (_, d) => {
+            d.as_ref().map(report::doubt_human).unwrap_or_default()
+                + &report::status::human(&sections)
+        }
     };
     let _ = out.write_all(text.as_bytes());
     Ok(Exit::Ok)

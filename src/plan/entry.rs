@@ -198,6 +198,10 @@ pub struct Plan {
     /// With `plan --base`: what the pull request changes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pull_request: Option<PullRequest>,
+    /// The record could not be read and its absence could not be told:
+    /// posts already published may show as to publish.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state_unknown: Option<crate::state::Doubt>,
 }
 
 /// What a pull request changes, beside the entries it touches.

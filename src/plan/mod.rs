@@ -197,6 +197,7 @@ pub fn plan(inputs: &Inputs<'_>) -> Plan {
         entries,
         prune: inputs.prune,
         pull_request: None,
+        state_unknown: None,
     }
 }
 

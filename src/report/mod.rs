@@ -275,3 +275,25 @@ pub fn markdown(problems: &[&Problem], files: usize, scanned: &[FolderScan]) -> 
 pub fn md_cell(text: &str) -> String {
     text.replace('|', "\\|").replace(['\n', '\r'], " ")
 }
+
+/// The record was not read (see [`crate::state::read_only`]): the warning
+/// under a plan's or status's first line, for people.
+pub fn doubt_human(doubt: &crate::state::Doubt) -> String {
+    format!(
+        "{}: {}\n  {} {}\n",
+        style::paint(style::WARNING, "warning"),
+        doubt.message,
+        style::paint(style::HELP, "= help:"),
+        doubt.help
+    )
+}
+
+/// The same for a pull-request comment or a job summary: a quote under the
+/// headline.
+pub fn doubt_markdown(doubt: &crate::state::Doubt) -> String {
+    format!(
+        "> {}.\n>\n> {}.\n\n",
+        md_cell(&doubt.message),
+        md_cell(&doubt.help)
+    )
+}

@@ -112,6 +112,9 @@ pub fn summary_line(plan: &Plan) -> String {
 /// The human listing, grouped by action in apply's order.
 pub fn human(plan: &Plan, tz: &TimeZone) -> String {
     let mut out = format!("postwright plan at {}\n", local(plan.at, tz));
+    if let Some(doubt) = &plan.state_unknown {
+        out.push_str(&super::doubt_human(doubt));
+    }
     let width = plan
         .entries
         .iter()
@@ -354,11 +357,19 @@ fn headline(plan: &Plan) -> String {
 
 pub fn markdown(plan: &Plan, tz: &TimeZone) -> String {
     let target = several_accounts(&plan.entries);
+    // An unread record is said first: every count after it may be off.
+    let doubt = match plan.state_unknown {
+        Some(_) => "⚠️ State record not read. ",
+        None => "",
+    };
     let mut out = format!(
-        "### postwright plan\n\n**{}** (at {})\n\n",
+        "### postwright plan\n\n**{doubt}{}** (at {})\n\n",
         headline(plan),
         local(plan.at, tz)
     );
+    if let Some(doubt) = &plan.state_unknown {
+        out.push_str(&super::doubt_markdown(doubt));
+    }
     let all: Vec<&Entry> = plan.entries.iter().collect();
     let Some(pr) = &plan.pull_request else {
         if !all.is_empty() {
@@ -431,6 +442,13 @@ fn with_problems(mut out: String, entries: &[&Entry]) -> String {
 pub fn github_output(plan: &Plan, tz: &TimeZone, prefix: &str) -> String {
     let problems: Vec<&Problem> = plan.entries.iter().flat_map(|e| &e.problems).collect();
     let mut out = github::annotations(&problems, prefix);
+    if let Some(doubt) = &plan.state_unknown {
+        let _ = writeln!(
+            out,
+            "::warning title=state record not read::{}",
+            github::escape_data(&format!("{}. {}", doubt.message, doubt.help))
+        );
+    }
     for e in plan
         .entries
         .iter()

@@ -20,11 +20,14 @@
 //! that cannot be reached or refuses is [`StateError::Remote`].
 
 use super::git_cli::{self, Ran};
-use super::{parse, render, Lease, Locked, Reach, State, StateError, Store};
+use super::read_only::{Asking, Snapshot};
+use super::{render, Lease, Locked, Reach, State, StateError, Store};
 use git2::{ErrorCode, Oid, Repository, Signature};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
+
+mod snapshot;
 
 /// The record's file name inside the branch.
 pub const FILE: &str = "state.json";
@@ -74,6 +77,12 @@ impl GitStore {
 
     fn refname(&self) -> String {
         format!("refs/heads/{}", self.branch)
+    }
+
+    /// The branch's remote-tracking ref: where a fetch (ours, or the
+    /// checkout's) leaves the remote's copy.
+    fn tracking(&self, remote: &str) -> String {
+        format!("refs/remotes/{remote}/{}", self.branch)
     }
 
     fn err(&self, detail: impl std::fmt::Display) -> StateError {
@@ -132,7 +141,7 @@ impl GitStore {
             doing,
             detail,
             fix: format!(
-                "check that `git ls-remote {remote}` works from this checkout and that it may push to {} (in GitHub Actions: `permissions: contents: write`, actions/checkout with persist-credentials, and no branch protection on {})",
+                "Check that `git ls-remote {remote}` works from this checkout and that it may push to {} (in GitHub Actions: `permissions: contents: write`, actions/checkout with persist-credentials, and no branch protection on {})",
                 self.refname(),
                 self.branch
             ),
@@ -164,11 +173,22 @@ impl GitStore {
     /// what the next run can find out by reading). A remote without the
     /// branch keeps the local one, which the first push sends.
     fn fetch(&self, repo: &Repository, remote: &str, inner: &mut Inner) -> Result<(), StateError> {
-        let Some(tip) = self.remote_tip(remote)? else {
+        let Some(tip) = self.fetch_tracking(repo, remote)? else {
             inner.seen = None;
             return Ok(());
         };
-        let tracking = format!("refs/remotes/{remote}/{}", self.branch);
+        self.set_local(repo, tip, "postwright: the remote's record")?;
+        inner.seen = Some(tip);
+        Ok(())
+    }
+
+    /// Asks the remote for the branch's tip and fetches it into the
+    /// remote-tracking ref, nothing else (`None`: the remote has no branch).
+    fn fetch_tracking(&self, repo: &Repository, remote: &str) -> Result<Option<Oid>, StateError> {
+        let Some(tip) = self.remote_tip(remote)? else {
+            return Ok(None);
+        };
+        let tracking = self.tracking(remote);
         if repo.find_commit(tip).is_err() {
             let spec = format!("+{}:{tracking}", self.refname());
             let ran = self.git(&["fetch", "--no-tags", "--quiet", remote, &spec])?;
@@ -187,9 +207,7 @@ impl GitStore {
         };
         repo.reference(&tracking, tip, true, "postwright: fetched")
             .map_err(|e| self.err(e.message()))?;
-        self.set_local(repo, tip, "postwright: the remote's record")?;
-        inner.seen = Some(tip);
-        Ok(())
+        Ok(Some(tip))
     }
 
     fn set_local(&self, repo: &Repository, to: Oid, why: &str) -> Result<(), StateError> {
@@ -219,51 +237,6 @@ impl GitStore {
                 .map_err(|e| self.err(e.message())),
             Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
             Err(e) => Err(self.err(e.message())),
-        }
-    }
-
-    /// A file of the branch's tip, as text.
-    fn read(&self, repo: &Repository, name: &str) -> Result<Option<String>, StateError> {
-        let Some(commit) = self.local_tip(repo)? else {
-            return Ok(None);
-        };
-        let tree = commit.tree().map_err(|e| self.err(e.message()))?;
-        let Ok(entry) = tree.get_path(Path::new(name)) else {
-            return Ok(None);
-        };
-        let blob = repo
-            .find_blob(entry.id())
-            .map_err(|e| self.err(e.message()))?;
-        std::str::from_utf8(blob.content())
-            .map(|t| Some(t.to_string()))
-            .map_err(|e| StateError::Corrupt {
-                at: format!("{} ({name})", self.location()),
-                detail: e.to_string(),
-            })
-    }
-
-    fn read_state(&self, repo: &Repository) -> Result<State, StateError> {
-        let Some(commit) = self.local_tip(repo)? else {
-            return Ok(State::default());
-        };
-        match self.read(repo, FILE)? {
-            Some(text) => parse(&text, &self.location()),
-            None => Err(StateError::Corrupt {
-                at: self.location(),
-                detail: format!("commit {} has no {FILE}", commit.id()),
-            }),
-        }
-    }
-
-    fn read_lease(&self, repo: &Repository) -> Result<Option<Lease>, StateError> {
-        match self.read(repo, LEASE_FILE)? {
-            None => Ok(None),
-            Some(text) => serde_json::from_str(&text)
-                .map(Some)
-                .map_err(|e| StateError::Corrupt {
-                    at: format!("{} ({LEASE_FILE})", self.location()),
-                    detail: e.to_string(),
-                }),
         }
     }
 
@@ -409,8 +382,7 @@ impl GitStore {
         if landed {
             inner.seen = Some(tip);
             inner.last_push = Some(Instant::now());
-            let tracking = format!("refs/remotes/{remote}/{}", self.branch);
-            let _ = repo.reference(&tracking, tip, true, "postwright: pushed");
+            let _ = repo.reference(&self.tracking(remote), tip, true, "postwright: pushed");
         }
         Ok(())
     }
@@ -434,17 +406,8 @@ impl Store for GitStore {
         self.read_state(&repo)
     }
 
-    fn checkout_copy(&self) -> Result<Option<(State, String)>, StateError> {
-        let repo = self.open()?;
-        let Some(remote) = self.remote(&repo)? else {
-            return Ok(None);
-        };
-        let tracking = format!("refs/remotes/{remote}/{}", self.branch);
-        let Ok(tip) = repo.refname_to_id(&tracking) else {
-            return Ok(None);
-        };
-        self.set_local(&repo, tip, "postwright: the checkout's copy")?;
-        Ok(Some((self.read_state(&repo)?, tracking)))
+    fn read_only(&self, asking: Asking) -> Result<Snapshot, StateError> {
+        self.snapshot(asking)
     }
 
     fn local_only_note(&self) -> Option<String> {

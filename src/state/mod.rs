@@ -11,10 +11,12 @@ mod file;
 mod git;
 mod git_cli;
 mod lease;
+pub mod read_only;
 
 pub use file::FileStore;
 pub use git::GitStore;
 pub use lease::{Lease, Locked};
+pub use read_only::{Asking, Doubt, Snapshot, Source};
 
 use crate::config::{Backend, Config};
 use crate::content::PostType;
@@ -364,13 +366,15 @@ pub enum StateError {
     #[error("git state backend ({at}): {detail}")]
     Git { at: String, detail: String },
     /// The remote could not be read or written (unreachable, no
-    /// permission, a protected branch): nothing further may be published.
-    #[error("the state record {at} could not be {doing} remote `{remote}`: {detail}. Nothing more is published until it can: {fix}")]
+    /// permission, a protected branch). Apply stops publishing on it: see
+    /// [`StateError::in_apply`].
+    #[error("{}. {fix}", remote_failure(.at, .remote, .doing, .detail))]
     Remote {
         at: String,
         remote: String,
         doing: &'static str,
         detail: String,
+        /// What to check, as a sentence.
         fix: String,
     },
     /// Another writer changed the record (it took the lease over, or
@@ -381,7 +385,31 @@ pub enum StateError {
     Unlock(String),
 }
 
+/// The first half of a [`StateError::Remote`]'s message.
+fn remote_failure(at: &str, remote: &str, doing: &str, detail: &str) -> String {
+    format!("the state record {at} could not be {doing} remote `{remote}`: {detail}")
+}
+
 impl StateError {
+    /// The message where apply meets the error: a remote it cannot read or
+    /// write stops its publishing, and it says so (`state unlock`, `state
+    /// show` and the read-only commands publish nothing: they do not).
+    pub fn in_apply(&self) -> String {
+        match self {
+            StateError::Remote {
+                at,
+                remote,
+                doing,
+                detail,
+                fix,
+            } => format!(
+                "{}. Nothing more is published until it can. {fix}",
+                remote_failure(at, remote, doing, detail)
+            ),
+            other => other.to_string(),
+        }
+    }
+
     /// A problem with the remote copy or another writer, where the run
     /// stops starting new work but keeps (and reports) what it did.
     pub fn stops_run(&self) -> bool {
@@ -468,11 +496,11 @@ pub trait Store: Send + Sync {
     /// The current record (fetched first when it lives on a remote); an
     /// empty one when none was ever written.
     fn load(&self) -> Result<State, StateError>;
-    /// For a read-only plan when the remote cannot be read (a private
-    /// repository's pull-request job without credentials): the copy the
-    /// checkout fetched, and where it came from. `None` when there is none.
-    fn checkout_copy(&self) -> Result<Option<(State, String)>, StateError> {
-        Ok(None)
+    /// The record for a command that only reads (plan, status, preview),
+    /// without credentials where the checkout fetched it: see
+    /// [`read_only`]. Writes nothing; a refused remote is never an error.
+    fn read_only(&self, _asking: Asking) -> Result<Snapshot, StateError> {
+        Ok(Snapshot::kept(self.load()?, self.lease().ok().flatten()))
     }
 
     /// Said before an apply whose record stays on this machine although
@@ -576,5 +604,28 @@ mod tests {
             ),
             Err(StateError::Corrupt { .. })
         ));
+    }
+
+    #[test]
+    fn only_apply_says_a_remote_problem_stops_publishing() {
+        let err = StateError::Remote {
+            at: "branch postwright-state on origin".into(),
+            remote: "origin".into(),
+            doing: "read from",
+            detail: "fatal: repository not found".into(),
+            fix: "Check that `git ls-remote origin` works".into(),
+        };
+        let plain = err.to_string();
+        assert_eq!(
+            plain,
+            "the state record branch postwright-state on origin could not be read from remote `origin`: fatal: repository not found. Check that `git ls-remote origin` works"
+        );
+        assert!(!plain.to_lowercase().contains("published"), "{plain}");
+        assert_eq!(
+            err.in_apply(),
+            "the state record branch postwright-state on origin could not be read from remote `origin`: fatal: repository not found. Nothing more is published until it can. Check that `git ls-remote origin` works"
+        );
+        let other = StateError::Unlock("no lease".into());
+        assert_eq!(other.in_apply(), other.to_string());
     }
 }

@@ -197,7 +197,7 @@ fn recorded(plan_entry: &Value, status: Status) -> Record {
 }
 
 /// The state entry of a published post (published at its publish_at).
-fn published(plan_entry: &Value) -> Record {
+pub(crate) fn published(plan_entry: &Value) -> Record {
     let id = plan_entry["id"].as_str().unwrap();
     let mut e = recorded(plan_entry, Status::Published);
     e.journaled_at = plan_entry["publish_at"]

@@ -310,8 +310,13 @@ fn a_configured_remote_that_does_not_exist_is_an_error_and_no_origin_is_local_on
     assert!(matches!(other.lock().unwrap(), Locked::Held(_)));
 }
 
+/// A private repository's pull-request job: the checkout fetched the state
+/// branch, then the remote refuses (no credentials). plan reads the copy
+/// without a word about the remote; apply, which must push, refuses and
+/// says nothing more is published; `state show` and `state unlock`, which
+/// publish nothing, do not say so.
 #[test]
-fn a_plan_without_the_remote_uses_the_checkouts_copy_and_apply_refuses() {
+fn a_plan_reads_the_checkouts_copy_without_the_remote_and_only_apply_refuses() {
     let remote = Remote::new();
     let dir = tempfile::tempdir().unwrap();
     crate::common::copy_dir(&crate::common::root().join("example-content"), dir.path());
@@ -346,36 +351,31 @@ fn a_plan_without_the_remote_uses_the_checkouts_copy_and_apply_refuses() {
     // job has no credentials).
     let away = remote.bare.path().with_extension("away");
     std::fs::rename(remote.bare.path(), &away).unwrap();
-    let out = crate::common::postwright(p)
-        .args([
-            "plan",
-            "--at",
-            "2026-12-02T00:00:00Z",
-            "--offline",
-            "--format",
-            "json",
-        ])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{stderr}");
-    assert!(
-        stderr.contains(
-            "planning from the copy this checkout fetched (refs/remotes/origin/postwright-state)"
-        ),
-        "{stderr}"
-    );
-    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let entry = plan["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["id"] == "2026-12-01-studio")
-        .unwrap();
-    assert_ne!(
-        entry["action"], "publish",
-        "the copy's record counts: {entry:#}"
-    );
+    for offline in [true, false] {
+        let mut args = vec!["plan", "--at", "2026-12-02T00:00:00Z", "--format", "json"];
+        if offline {
+            args.push("--offline");
+        }
+        let out = crate::common::postwright(p).args(&args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(
+            !stderr.contains("warning") && !stderr.contains("error"),
+            "{args:?}: nothing to warn about: {stderr}"
+        );
+        let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(plan.get("state_unknown").is_none(), "{plan:#}");
+        let entry = plan["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["id"] == "2026-12-01-studio")
+            .unwrap();
+        assert_ne!(
+            entry["action"], "publish",
+            "{args:?}: the copy's record counts: {entry:#}"
+        );
+    }
     // Apply needs the remote itself: it must be able to push.
     let out = crate::common::postwright(p)
         .args(["apply", "--at", "2026-12-02T00:00:00Z"])
@@ -385,8 +385,22 @@ fn a_plan_without_the_remote_uses_the_checkouts_copy_and_apply_refuses() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
-        stderr.contains("could not be read from remote `origin`"),
+        stderr.contains("could not be read from remote `origin`")
+            && stderr.contains("Nothing more is published until it can")
+            && stderr.contains("Check that `git ls-remote origin` works"),
         "{stderr}"
     );
+    // Nothing publishes here: the messages do not say it stops publishing.
+    for args in [&["state", "show"][..], &["state", "unlock", "some-id"]] {
+        let out = crate::common::postwright(p).args(args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("could not be read from remote `origin`")
+                && stderr.contains("Check that `git ls-remote origin` works")
+                && !stderr.contains("published"),
+            "{args:?}: {stderr}"
+        );
+    }
     std::fs::rename(&away, remote.bare.path()).unwrap();
 }

@@ -620,6 +620,18 @@ impl Runner {
         Runner::clone_with(url, &[])
     }
 
+    /// An empty repository `content` that `fetch` fills, as a checkout
+    /// other than a plain clone does (actions/checkout: `git init`, `git
+    /// remote add`, `git fetch` of what it needs).
+    pub fn checkout(fetch: impl FnOnce(&Path)) -> Runner {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("content");
+        std::fs::create_dir(&path).unwrap();
+        git_ok(&path, &["init", "-q"]);
+        fetch(&path);
+        Runner { _dir: dir, path }
+    }
+
     /// `git clone -c K=V …`: config set in the new clone.
     pub fn clone_with(url: &str, config: &[&str]) -> Runner {
         let dir = tempfile::tempdir().unwrap();
@@ -661,8 +673,19 @@ impl Runner {
         crate::apply_e2e::apply_with(extra, |args| self.run(args))
     }
 
-    /// `plan --at AT --offline --format json`, which must load the record.
+    /// `plan --at AT --offline --format json` after fetching every branch
+    /// (as the plan template's `fetch-depth: 0` does: `--offline` reads
+    /// only what the checkout fetched), which must load the record.
     pub fn plan(&self) -> Value {
+        git_ok(
+            &self.path,
+            &[
+                "fetch",
+                "-q",
+                "origin",
+                "+refs/heads/*:refs/remotes/origin/*",
+            ],
+        );
         let run = self.run(&["plan", "--at", AT, "--offline", "--format", "json"]);
         assert_eq!(run.code, 0, "plan must load the record: {}", run.stderr);
         serde_json::from_str(&run.stdout).expect("plan JSON")

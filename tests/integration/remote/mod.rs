@@ -13,6 +13,8 @@
 //!   one holder at a time; two on one folder with the file backend.
 //! - [`lease`]: a push rejected mid-run, the remote unreachable before a
 //!   publish, an expired lease, a live lease and `state unlock`.
+//! - [`private`]: a private repository's plan job: the remote refuses
+//!   after the checkout; plan and status read what it fetched.
 //!
 //! Tests that need `git daemon` say on stderr that they are skipped when it
 //! is missing, or fail with `POSTWRIGHT_REQUIRE_TOOLS=1`.
@@ -21,4 +23,5 @@ mod concurrent;
 pub(crate) mod harness;
 mod killed;
 mod lease;
+mod private;
 mod selftest;
