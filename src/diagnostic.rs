@@ -127,6 +127,8 @@ rules! {
     NotSent = "not-sent", Warning;
     /// An account id that is still the placeholder `postwright init` wrote.
     PlaceholderId = "placeholder-id", Warning;
+    /// A media file that is a Git LFS pointer whose object this checkout does not have: the checks needing its bytes wait for apply.
+    LfsObjectMissing = "lfs-object-missing", Warning;
     /// A post file that is not a regular file inside the repo (a symlink out, dangling or looping; a FIFO, socket or device).
     FileNotRegular = "file-not-regular", Error;
 }
@@ -346,7 +348,13 @@ mod tests {
             .collect();
         assert_eq!(
             warnings,
-            ["image-width", "not-a-post", "not-sent", "placeholder-id"]
+            [
+                "image-width",
+                "not-a-post",
+                "not-sent",
+                "placeholder-id",
+                "lfs-object-missing"
+            ]
         );
     }
 }

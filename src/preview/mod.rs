@@ -438,6 +438,7 @@ mod tests {
                 info: MediaInfo {
                     bytes: 1,
                     format: Format::Unknown,
+                    lfs: None,
                 },
             },
             is_video,

@@ -167,6 +167,23 @@ pub fn human(plan: &Plan, tz: &TimeZone) -> String {
                 p.file, p.line, p.column, p.message
             );
         }
+        // A valid post's entry carries only the warnings about work ahead
+        // (a Git LFS object apply must fetch).
+        for p in e
+            .problems
+            .iter()
+            .filter(|p| !p.is_error() && e.action != Action::Invalid)
+        {
+            let level = style::paint(style::WARNING, &format!("warning[{}]", p.rule));
+            let _ = writeln!(
+                out,
+                "      {}:{}:{}: {level}: {}",
+                p.file, p.line, p.column, p.message
+            );
+            if let Some(help) = &p.help {
+                let _ = writeln!(out, "      help: {help}");
+            }
+        }
     }
     out.push('\n');
     out.push_str(&summary_line(plan));
@@ -248,10 +265,12 @@ fn markdown_row(e: &Entry, tz: &TimeZone, inline_problems: bool, target: bool) -
         let _ = write!(why, "<br>~ **{}**: {}", md_cell(&c.field), md_cell(&c.diff));
     }
     if inline_problems {
-        for p in e.problems.iter().filter(|p| p.is_error()).take(5) {
+        let shown = |p: &&Problem| p.is_error() || e.action != Action::Invalid;
+        for p in e.problems.iter().filter(shown).take(5) {
+            let mark = if p.is_error() { "✗" } else { "⚠" };
             let _ = write!(
                 why,
-                "<br>✗ `{}:{}` **{}**: {}",
+                "<br>{mark} `{}:{}` **{}**: {}",
                 md_cell(&p.file),
                 p.line,
                 p.rule,

@@ -1,0 +1,1 @@
+//! Fetching LFS objects for apply (placeholder, filled in below).
