@@ -600,12 +600,8 @@ mod tests {
         assert_eq!(picked(&bare), (LFS_LABEL.into(), None));
         assert_eq!(lfs_absent(&bare), ["r.mp4"]);
         // Its cover here: the tile shows the cover; the card still names the video.
-        let covered = post(
-            reel,
-            PostType::Reel,
-            vec![absent("r.mp4", true)],
-            Some(file("c.jpg", false)),
-        );
+        let cover = Some(file("c.jpg", false));
+        let covered = post(reel, PostType::Reel, vec![absent("r.mp4", true)], cover);
         assert_eq!(picked(&covered), ("c.jpg".into(), None));
         assert_eq!(lfs_absent(&covered), ["r.mp4"]);
         let image = post(
