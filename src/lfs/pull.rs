@@ -14,7 +14,7 @@ use std::process::{Command, Stdio};
 /// Why objects could not be fetched.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PullError {
-    #[error("git-lfs is not installed, so apply cannot fetch Git LFS objects: install it (Debian/Ubuntu: apt-get install git-lfs; GitHub's runners have it)")]
+    #[error("git-lfs is not installed (Debian/Ubuntu: apt-get install git-lfs; GitHub's runners have it)")]
     NotInstalled,
     #[error(
         "`{path}` cannot be fetched by name with git lfs pull --include: {why}; rename the file"
