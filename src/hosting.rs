@@ -48,6 +48,29 @@ impl Attrs {
     }
 }
 
+/// Whether any file of the repository can be in Git LFS: a
+/// `.gitattributes` (in the index, or at the work tree's root) or
+/// `info/attributes` says `filter=lfs`. Most repositories say nothing of
+/// it and then cost no attribute lookup per media file.
+fn uses_lfs(git: &git2::Repository) -> bool {
+    let says = |bytes: &[u8]| bytes.windows(10).any(|w| w == b"filter=lfs");
+    let read = |p: &Path| std::fs::read(p).is_ok_and(|b| says(&b));
+    if git
+        .workdir()
+        .is_some_and(|w| read(&w.join(".gitattributes")))
+        || read(&git.commondir().join("info/attributes"))
+    {
+        return true;
+    }
+    let Ok(index) = git.index() else {
+        return false;
+    };
+    index
+        .iter()
+        .filter(|e| e.path == b".gitattributes" || e.path.ends_with(b"/.gitattributes"))
+        .any(|e| git.find_blob(e.id).is_ok_and(|b| says(b.content())))
+}
+
 impl std::fmt::Debug for Attrs {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(if self.0.is_some() {
@@ -106,7 +129,10 @@ impl Hosting {
             repo: repo_slug,
             sha,
             prefix,
-            attrs: Attrs(git.filter(|_| raw).map(|g| Arc::new(Mutex::new(g)))),
+            attrs: Attrs(
+                git.filter(|g| raw && uses_lfs(g))
+                    .map(|g| Arc::new(Mutex::new(g))),
+            ),
         }
     }
 
@@ -390,6 +416,20 @@ mod tests {
             .media_url("media/mug.jpg", false)
             .unwrap()
             .starts_with("https://raw.githubusercontent.com/"));
+        // Only a repository that sends files through LFS is asked per
+        // file: a .gitattributes in a folder counts once in the index.
+        let git = git2::Repository::open(dir.path()).unwrap();
+        assert!(!uses_lfs(&git));
+        let mut index = git.index().unwrap();
+        index.add_path(Path::new("content/.gitattributes")).unwrap();
+        index.write().unwrap();
+        assert!(uses_lfs(&git));
+        let plain = tempfile::tempdir().unwrap();
+        let git = git2::Repository::init(plain.path()).unwrap();
+        std::fs::write(plain.path().join(".gitattributes"), "*.jpg -text\n").unwrap();
+        assert!(!uses_lfs(&git));
+        std::fs::write(plain.path().join(".gitattributes"), "*.mp4 filter=lfs\n").unwrap();
+        assert!(uses_lfs(&git), "at the root, in the work tree");
         // Any other host serves what it is given.
         let cdn = Hosting::new(Some("https://cdn.example.com/"), None, None, "");
         assert_eq!(
