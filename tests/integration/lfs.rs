@@ -64,6 +64,11 @@ fn objects(repo: &Path) -> BTreeSet<String> {
 
 /// None (and a "skipped" line) without git-lfs.
 fn lfs_repo() -> Option<Lfs> {
+    lfs_repo_with(&[])
+}
+
+/// [`lfs_repo`] with `extra` files (path, bytes) in its last commit.
+fn lfs_repo_with(extra: &[(&str, Vec<u8>)]) -> Option<Lfs> {
     tool("git-lfs")?;
     let dir = tempfile::tempdir().unwrap();
     let remote = dir.path().join("remote.git");
@@ -94,6 +99,9 @@ fn lfs_repo() -> Option<Lfs> {
     fs::write(source.join("posts/1-photo.md"), PHOTO).unwrap();
     fs::write(source.join("posts/2-reel.md"), REEL).unwrap();
     fs::write(source.join("posts/3-later.md"), LATER).unwrap();
+    for (path, bytes) in extra {
+        fs::write(source.join(path), bytes).unwrap();
+    }
     git(&source, &["add", "-A"]);
     git(&source, &["commit", "-qm", "posts"]);
     let url = format!("file://{}", remote.display());
@@ -327,4 +335,79 @@ fn without_git_lfs_or_its_remote_only_the_lfs_post_fails_and_says_why() {
     );
     assert_eq!(lfs.site.server.published().len(), 1);
     assert!(objects(lfs.path()).is_empty());
+}
+
+// Fetched, the bytes are checked as validate checks any file: a reel of
+// one second fails alone, before any container; the others go out.
+#[test]
+fn an_lfs_reel_that_fails_its_checks_once_fetched_fails_alone() {
+    let short = "---\ntype: reel\npublish_at: 2026-12-01 12:00\nmedia: [../media/short.mp4]\n---\nToo short.\n";
+    let Some(lfs) = lfs_repo_with(&[
+        ("posts/4-short.md", short.as_bytes().to_vec()),
+        ("media/short.mp4", media("reel-short.mp4")),
+    ]) else {
+        return;
+    };
+    // Without its bytes the length is unknown: planned, with the warning.
+    let (plan, _) = plan_hashes(lfs.path());
+    assert_eq!(plan["entries"][2]["id"], "4-short");
+    assert_eq!(plan["entries"][2]["action"], "publish");
+    let run = lfs.run(&["apply", "--at", AT], &[]);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    let failed = run
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("✗ posts/4-short.md"))
+        .unwrap_or_else(|| panic!("{}", run.stderr));
+    insta::assert_snapshot!("apply_lfs_reel_too_short", failed);
+    let due = BTreeSet::from([oid(&media("reel.mp4")), oid(&media("reel-short.mp4"))]);
+    assert_eq!(objects(lfs.path()), due, "the two due reels' objects");
+    let captions: Vec<Option<String>> = lfs
+        .site
+        .server
+        .published()
+        .into_iter()
+        .map(|m| m.caption)
+        .collect();
+    assert_eq!(
+        captions,
+        [
+            Some("Meet the mug.".into()),
+            Some("How a glaze goes on.".into())
+        ]
+    );
+    assert_eq!(
+        lfs.site.state()["posts"]["4-short"]["kiln"]["status"],
+        "failed"
+    );
+}
+
+#[test]
+fn the_preview_labels_a_video_whose_lfs_object_is_not_here() {
+    let Some(lfs) = lfs_repo() else { return };
+    let out = tempfile::tempdir().unwrap();
+    let site = out.path().join("site");
+    let site_arg = site.display().to_string();
+    let run = lfs.run(&["preview", "--at", AT, "--out", &site_arg], &[]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let html = fs::read_to_string(site.join("index.html")).unwrap();
+    let tile = html
+        .split("data-post=\"2-reel\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</a>").next())
+        .unwrap_or_else(|| panic!("{html}"));
+    assert!(
+        tile.contains("<div class=ph>Git LFS object not fetched</div>"),
+        "{tile}"
+    );
+    assert!(
+        html.contains("<div class=ph data-lfs>Git LFS object not fetched: media/reel.mp4</div>"),
+        "{html}"
+    );
+    // The photo, not in LFS, has its thumbnail.
+    let photo = html.split("data-post=\"1-photo\"").nth(1).unwrap();
+    assert!(
+        photo.split("</a>").next().unwrap().contains("<img src="),
+        "{photo}"
+    );
 }
