@@ -261,19 +261,11 @@ fn round(
         }
         // Inside the lease's renewal: fetching a reel can take a while.
         let fetched = super::apply_lfs::fetch(&g.repo, &config, &plan, &posts, &hosting, &selected);
-        let mut valid: std::collections::HashMap<(&str, &str), &validate::ValidPost> = posts
-            .iter()
-            .flat_map(|c| &c.valid)
-            .map(|v| ((v.post.id.as_str(), v.account.as_str()), v))
-            .collect();
-        for v in &fetched.posts {
-            valid.insert((v.post.id.as_str(), v.account.as_str()), v);
-        }
         let context = crate::apply::Context {
             repo: &g.repo,
             config: &config,
             plan: &plan,
-            posts: valid,
+            posts: targets(&posts, &fetched.posts),
             hosting: &hosting,
             store,
             state,
@@ -294,6 +286,19 @@ fn round(
         }
     };
     Ok(Ok((report, !invalid.is_empty())))
+}
+
+/// The valid targets by (post id, account): those checked again once
+/// their Git LFS objects were fetched instead of the plan's.
+fn targets<'p>(
+    posts: &'p [validate::Checked],
+    fetched: &'p [validate::ValidPost],
+) -> std::collections::HashMap<(&'p str, &'p str), &'p validate::ValidPost> {
+    let planned = posts.iter().flat_map(|c| &c.valid);
+    planned
+        .chain(fetched)
+        .map(|v| ((v.post.id.as_str(), v.account.as_str()), v))
+        .collect()
 }
 
 /// Re-reads the record (fetching it, for the git backend) every half
