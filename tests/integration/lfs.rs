@@ -276,6 +276,13 @@ fn apply_fetches_only_the_due_posts_lfs_objects_and_the_reel_publishes() {
         state["posts"]["2-reel"]["kiln"]["content_hash"], plan["entries"][1]["content_hash"],
         "{state:#}"
     );
+    // With the objects checked out, the clone plans the reel as published
+    // (not `changed`): its hash from the bytes is the pointer's.
+    let (after, _) = plan_hashes(clone);
+    let entries = after["entries"].as_array().unwrap();
+    let reel = entries.iter().find(|e| e["id"] == "2-reel").unwrap();
+    assert_eq!(reel["action"], "published", "{after:#}");
+    assert_eq!(reel["content_hash"], plan["entries"][1]["content_hash"]);
     // Nothing is due now: a second run fetches and publishes nothing.
     let again = lfs.run(&["apply", "--at", AT, "--format", "json"], &[]);
     assert_eq!(again.code, 0, "{}", again.stderr);
