@@ -647,6 +647,7 @@ mod tests {
         b"\0\0\0\x01mdat",
         b"\x89PNG",
         b"RIFF\0\0\0\0WEBP",
+        b"version https://git-lfs.github.com/spec/v1\noid sha256:",
     ];
 
     // Runs one input with a claimed length: exact, longer, shorter or huge.
