@@ -456,3 +456,71 @@ fn ratio_problem(
 fn mib(bytes: u64) -> String {
     format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn absent(bytes: u64, video: bool) -> Resolved {
+        Resolved {
+            source: Source::File {
+                path: "media/x".into(),
+                info: MediaInfo {
+                    bytes,
+                    format: Format::LfsAbsent { video },
+                    lfs: None,
+                },
+            },
+            is_video: video,
+        }
+    }
+
+    fn rules(role: Role, media: &Resolved) -> Vec<&'static str> {
+        check("posts/p.md", role, media, Pos::START)
+            .iter()
+            .map(|p| p.rule.id())
+            .collect()
+    }
+
+    // Without the object, what the pointer and the name tell is still
+    // checked; the rest is a warning, never "not a JPEG".
+    #[test]
+    fn an_lfs_pointer_without_its_object_is_judged_by_its_size_and_name() {
+        use PostType::{Carousel, Image, Reel, Story};
+        let warn = "lfs-object-missing";
+        assert_eq!(rules(Role::Item(Reel), &absent(50_000_000, true)), [warn]);
+        assert_eq!(
+            rules(Role::Item(Reel), &absent(MAX_REEL_BYTES + 1, true)),
+            ["video-too-large", warn]
+        );
+        assert_eq!(
+            rules(Role::Item(Story), &absent(MAX_STORY_VIDEO_BYTES + 1, true)),
+            ["video-too-large", warn]
+        );
+        assert_eq!(
+            rules(Role::Item(Carousel), &absent(MAX_REEL_BYTES + 1, true)),
+            [warn]
+        );
+        assert_eq!(
+            rules(Role::Item(Image), &absent(MAX_IMAGE_BYTES + 1, false)),
+            ["image-too-large", warn]
+        );
+        assert_eq!(
+            rules(Role::Cover, &absent(10, true)),
+            ["media-format", warn]
+        );
+        assert_eq!(
+            rules(Role::Item(Reel), &absent(10, false)),
+            ["media-format", warn]
+        );
+        let p = &check(
+            "posts/p.md",
+            Role::Item(Reel),
+            &absent(10, true),
+            Pos::START,
+        )[0];
+        assert!(p.message.contains("Git LFS pointer"), "{}", p.message);
+        assert!(p.help.as_deref().is_some_and(|h| h.contains("lfs: true")));
+        assert!(!p.is_error());
+    }
+}
