@@ -36,7 +36,7 @@ fn oid(bytes: &[u8]) -> String {
 /// without LFS objects.
 struct Lfs {
     /// Holds the bare remote and the source repo.
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     /// The source repo: the content itself in its work tree.
     source: PathBuf,
     /// The clone, served by a test Graph server.
@@ -45,6 +45,11 @@ struct Lfs {
 
 /// The objects of the clone's local LFS store, by oid.
 fn objects(repo: &Path) -> BTreeSet<String> {
+    objects_in(&repo.join(".git/lfs/objects"))
+}
+
+/// The files under an LFS objects folder, by name (the oid).
+fn objects_in(dir: &Path) -> BTreeSet<String> {
     fn walk(dir: &Path, out: &mut BTreeSet<String>) {
         let Ok(entries) = fs::read_dir(dir) else {
             return;
@@ -58,7 +63,7 @@ fn objects(repo: &Path) -> BTreeSet<String> {
         }
     }
     let mut out = BTreeSet::new();
-    walk(&repo.join(".git/lfs/objects"), &mut out);
+    walk(dir, &mut out);
     out
 }
 
@@ -119,11 +124,7 @@ fn lfs_repo_with(extra: &[(&str, Vec<u8>)]) -> Option<Lfs> {
         ..ServerConfig::default()
     };
     let site = Site::new(&clone, config, Login::Facebook, "");
-    Some(Lfs {
-        _dir: dir,
-        source,
-        site,
-    })
+    Some(Lfs { dir, source, site })
 }
 
 impl Lfs {
@@ -221,6 +222,10 @@ fn apply_fetches_only_the_due_posts_lfs_objects_and_the_reel_publishes() {
     let Some(lfs) = lfs_repo() else { return };
     let clone = lfs.path();
     assert!(objects(clone).is_empty());
+    // The remote holds three: the due reel's, the scheduled reel's, and
+    // one only in the history.
+    let remote = objects_in(&lfs.dir.path().join("remote.git/lfs/objects"));
+    assert_eq!(remote.len(), 3, "{remote:?}");
     let run = lfs.run(&["apply", "--at", AT, "--format", "json"], &[]);
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     let report: Value = serde_json::from_str(&run.stdout).unwrap();
