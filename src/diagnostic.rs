@@ -129,6 +129,8 @@ rules! {
     PlaceholderId = "placeholder-id", Warning;
     /// `publish_at` falls between the apply workflow's scheduled runs by more than 15 minutes: the post goes out later than written.
     OffSchedule = "off-schedule", Warning;
+    /// A media file that is a Git LFS pointer whose object this checkout does not have: the checks needing its bytes wait for apply.
+    LfsObjectMissing = "lfs-object-missing", Warning;
     /// A post file that is not a regular file inside the repo (a symlink out, dangling or looping; a FIFO, socket or device).
     FileNotRegular = "file-not-regular", Error;
 }
@@ -348,7 +350,13 @@ mod tests {
             .collect();
         assert_eq!(
             warnings,
-            ["image-width", "not-a-post", "not-sent", "placeholder-id"]
+            [
+                "image-width",
+                "not-a-post",
+                "not-sent",
+                "placeholder-id",
+                "lfs-object-missing"
+            ]
         );
     }
 }

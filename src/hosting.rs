@@ -8,6 +8,13 @@
 
 use crate::config::Config;
 use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+/// Where raw.githubusercontent.com serves a public repo's files; for a
+/// file in Git LFS it serves the pointer.
+const RAW: &str = "https://raw.githubusercontent.com/";
+/// Where GitHub serves the content of a public repo's LFS files.
+const LFS_MEDIA: &str = "https://media.githubusercontent.com/media/";
 
 /// What the URL template needs, found once per run.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -17,7 +24,71 @@ pub struct Hosting {
     sha: Option<String>,
     /// The content repo's folder inside the git repository (`""` at its root).
     prefix: String,
+    /// The git repository, for `.gitattributes` (which files are in LFS).
+    attrs: Attrs,
 }
+
+/// The git repository, shared by the clones of a [`Hosting`] (apply's
+/// builds run on several tasks), asked which files `.gitattributes` sends
+/// through Git LFS.
+#[derive(Clone, Default)]
+struct Attrs(Option<Arc<Mutex<git2::Repository>>>);
+
+impl Attrs {
+    /// Whether `.gitattributes` gives `path` (relative to the work tree)
+    /// `filter=lfs`.
+    fn lfs(&self, path: &str) -> bool {
+        let Some(repo) = &self.0 else { return false };
+        let Ok(repo) = repo.lock() else { return false };
+        let flags = git2::AttrCheckFlags::FILE_THEN_INDEX;
+        matches!(
+            repo.get_attr(Path::new(path), "filter", flags),
+            Ok(Some("lfs"))
+        )
+    }
+}
+
+/// Whether any file of the repository can be in Git LFS: a
+/// `.gitattributes` (in the index, or at the work tree's root) or
+/// `info/attributes` says `filter=lfs`. Most repositories say nothing of
+/// it and then cost no attribute lookup per media file.
+fn uses_lfs(git: &git2::Repository) -> bool {
+    let says = |bytes: &[u8]| bytes.windows(10).any(|w| w == b"filter=lfs");
+    let read = |p: &Path| std::fs::read(p).is_ok_and(|b| says(&b));
+    if git
+        .workdir()
+        .is_some_and(|w| read(&w.join(".gitattributes")))
+        || read(&git.commondir().join("info/attributes"))
+    {
+        return true;
+    }
+    let Ok(index) = git.index() else {
+        return false;
+    };
+    index
+        .iter()
+        .filter(|e| e.path == b".gitattributes" || e.path.ends_with(b"/.gitattributes"))
+        .any(|e| git.find_blob(e.id).is_ok_and(|b| says(b.content())))
+}
+
+impl std::fmt::Debug for Attrs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Attrs(repo)"
+        } else {
+            "Attrs(none)"
+        })
+    }
+}
+
+// The repository is a cache of what the files say, not part of the
+// hosting's value.
+impl PartialEq for Attrs {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+impl Eq for Attrs {}
 
 impl Hosting {
     /// Reads the environment and the git repository around `repo`.
@@ -47,11 +118,21 @@ impl Hosting {
             let head = git.as_ref()?.head().ok()?;
             head.target().map(|oid| oid.to_string())
         });
+        // Only raw.githubusercontent.com URLs change for LFS files.
+        let raw = config
+            .media
+            .base_url
+            .as_deref()
+            .is_some_and(|t| t.starts_with(RAW));
         Hosting {
             template: config.media.base_url.clone(),
             repo: repo_slug,
             sha,
             prefix,
+            attrs: Attrs(
+                git.filter(|g| raw && uses_lfs(g))
+                    .map(|g| Arc::new(Mutex::new(g))),
+            ),
         }
     }
 
@@ -67,6 +148,38 @@ impl Hosting {
             repo: repo.map(str::to_string),
             sha: sha.map(str::to_string),
             prefix: prefix.to_string(),
+            attrs: Attrs::default(),
+        }
+    }
+
+    /// [`Hosting::new`] that reads `.gitattributes` from the git
+    /// repository `git` (tests).
+    pub fn with_git(mut self, git: git2::Repository) -> Hosting {
+        self.attrs = Attrs(Some(Arc::new(Mutex::new(git))));
+        self
+    }
+
+    /// The public URL of a media file whose content Meta must get: as
+    /// [`Hosting::url`], except that on raw.githubusercontent.com a file in
+    /// Git LFS (`pointer`: the work tree holds its pointer; or
+    /// `.gitattributes` gives it `filter=lfs`) gets the URL GitHub serves
+    /// its content from, media.githubusercontent.com, not its pointer's.
+    pub fn media_url(&self, rel: &str, pointer: bool) -> Result<String, String> {
+        let url = self.url(rel)?;
+        match url.strip_prefix(RAW) {
+            Some(rest) if pointer || self.attrs.lfs(&self.repo_path(rel)) => {
+                Ok(format!("{LFS_MEDIA}{rest}"))
+            }
+            _ => Ok(url),
+        }
+    }
+
+    /// `rel` (relative to the content repo) relative to the git work tree.
+    pub fn repo_path(&self, rel: &str) -> String {
+        if self.prefix.is_empty() {
+            rel.to_string()
+        } else {
+            format!("{}/{rel}", self.prefix)
         }
     }
 
@@ -77,11 +190,7 @@ impl Hosting {
             .template
             .as_deref()
             .ok_or("no [media] base_url in postwright.toml")?;
-        let path = if self.prefix.is_empty() {
-            rel.to_string()
-        } else {
-            format!("{}/{rel}", self.prefix)
-        };
+        let path = self.repo_path(rel);
         let mut url = template.to_string();
         if url.contains("{repo}") {
             let repo = self
@@ -267,6 +376,66 @@ mod tests {
         let h = Hosting::new(Some("https://x/{repo}/"), None, None, "");
         assert!(h.url("a.jpg").unwrap_err().contains("GITHUB_REPOSITORY"));
         assert!(Hosting::default().url("a.jpg").is_err());
+    }
+
+    // issue 26: raw.githubusercontent.com serves an LFS file's pointer;
+    // Meta must get media.githubusercontent.com, which serves its content.
+    #[test]
+    fn lfs_files_get_githubs_media_host() {
+        let raw = || {
+            Hosting::new(
+                Some("https://raw.githubusercontent.com/{repo}/{sha}/"),
+                Some("kiln/feed"),
+                Some("abc123"),
+                "content",
+            )
+        };
+        assert_eq!(
+            raw().media_url("media/reel.mp4", true).unwrap(),
+            "https://media.githubusercontent.com/media/kiln/feed/abc123/content/media/reel.mp4"
+        );
+        assert_eq!(
+            raw().media_url("media/mug.jpg", false).unwrap(),
+            "https://raw.githubusercontent.com/kiln/feed/abc123/content/media/mug.jpg"
+        );
+        // Tracked by .gitattributes, its content in the work tree.
+        let dir = tempfile::tempdir().unwrap();
+        let git = git2::Repository::init(dir.path()).unwrap();
+        std::fs::create_dir_all(dir.path().join("content")).unwrap();
+        std::fs::write(
+            dir.path().join("content/.gitattributes"),
+            "*.mp4 filter=lfs diff=lfs merge=lfs -text\n",
+        )
+        .unwrap();
+        let tracked = raw().with_git(git);
+        assert_eq!(
+            tracked.media_url("media/reel.mp4", false).unwrap(),
+            "https://media.githubusercontent.com/media/kiln/feed/abc123/content/media/reel.mp4"
+        );
+        assert!(tracked
+            .media_url("media/mug.jpg", false)
+            .unwrap()
+            .starts_with("https://raw.githubusercontent.com/"));
+        // Only a repository that sends files through LFS is asked per
+        // file: a .gitattributes in a folder counts once in the index.
+        let git = git2::Repository::open(dir.path()).unwrap();
+        assert!(!uses_lfs(&git));
+        let mut index = git.index().unwrap();
+        index.add_path(Path::new("content/.gitattributes")).unwrap();
+        index.write().unwrap();
+        assert!(uses_lfs(&git));
+        let plain = tempfile::tempdir().unwrap();
+        let git = git2::Repository::init(plain.path()).unwrap();
+        std::fs::write(plain.path().join(".gitattributes"), "*.jpg -text\n").unwrap();
+        assert!(!uses_lfs(&git));
+        std::fs::write(plain.path().join(".gitattributes"), "*.mp4 filter=lfs\n").unwrap();
+        assert!(uses_lfs(&git), "at the root, in the work tree");
+        // Any other host serves what it is given.
+        let cdn = Hosting::new(Some("https://cdn.example.com/"), None, None, "");
+        assert_eq!(
+            cdn.media_url("media/reel.mp4", true).unwrap(),
+            "https://cdn.example.com/media/reel.mp4"
+        );
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod diagnostic;
 pub mod hex;
 pub mod hosting;
 pub mod init;
+pub mod lfs;
 pub mod media;
 pub mod par;
 pub mod plan;

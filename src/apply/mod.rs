@@ -95,6 +95,10 @@ pub struct Context<'a> {
     /// from it (see [`crate::plan::base::head`]); recorded with each post
     /// published.
     pub source: Option<crate::plan::base::Head>,
+    /// Targets (post id, account) whose media are not ready (a Git LFS
+    /// object that could not be fetched, or failed its checks once
+    /// fetched), and why: each fails alone, before any container is made.
+    pub blocked: HashMap<(String, String), String>,
 }
 
 /// A post ready to be published: its container and what went into it.
@@ -396,12 +400,15 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
             }
         }
 
+        let to_build = self.ready_media(to_build)?;
+
         // 2. The quota decides how many new posts go out now.
         let due: Vec<&PlanEntry> = entries
             .iter()
             .copied()
             .filter(|e| e.action == Action::Publish)
             .collect();
+        let due = self.ready_media(due)?;
         let mut room = usize::MAX;
         if !due.is_empty() || !ready.is_empty() || !to_build.is_empty() {
             match self.publisher.quota().await {
@@ -622,6 +629,26 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
         };
         entry.last_error = Some(message.to_string());
         self.journal.save(&format!("failed {}: {message}", e.id))
+    }
+
+    /// `list` without the posts whose media are not ready (see
+    /// [`Context::blocked`]), each of those failed and recorded.
+    fn ready_media<'e>(
+        &mut self,
+        list: Vec<&'e PlanEntry>,
+    ) -> Result<Vec<&'e PlanEntry>, StateError> {
+        let mut ready = Vec::with_capacity(list.len());
+        for e in list {
+            let key = (e.id.clone(), e.acct().to_string());
+            match self.ctx.blocked.get(&key) {
+                Some(why) => {
+                    self.record_failure(e, why)?;
+                    self.fail(e, why.clone());
+                }
+                None => ready.push(e),
+            }
+        }
+        Ok(ready)
     }
 
     /// Marks a post that did not go out for a passing reason: later posts

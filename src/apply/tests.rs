@@ -58,6 +58,16 @@ struct Ran {
 
 /// Plans the site against `state` and runs the account through `fake`.
 async fn run(site: &Site, state: State, fake: &FakePublisher) -> Ran {
+    run_blocked(site, state, fake, HashMap::new()).await
+}
+
+/// [`run`] with [`Context::blocked`] set.
+async fn run_blocked(
+    site: &Site,
+    state: State,
+    fake: &FakePublisher,
+    blocked: HashMap<(String, String), String>,
+) -> Ran {
     let repo = site.dir.path();
     let validation = crate::validate::validate_repo(repo, &site.config, None);
     let hosting = Hosting::default();
@@ -92,6 +102,7 @@ async fn run(site: &Site, state: State, fake: &FakePublisher) -> Ran {
         state: state.clone(),
         options,
         source: None,
+        blocked,
     };
     let mut journal = Journal {
         state,
@@ -148,6 +159,31 @@ async fn a_due_post_is_built_waited_for_and_published_once() {
     assert_eq!(r.status, Status::Published);
     assert_eq!(r.media_id.as_deref(), Some("media-2"));
     assert_eq!(r.container_id.as_deref(), Some("c1"));
+}
+
+// A post whose Git LFS media could not be fetched fails alone, recorded
+// with the reason, before anything reaches the platform.
+#[tokio::test]
+async fn a_post_whose_media_are_not_ready_fails_before_any_container() {
+    let site = site();
+    let fake = FakePublisher::default();
+    let why = "its Git LFS media could not be fetched: git lfs pull failed";
+    let blocked = HashMap::from([(("mug".to_string(), "kiln".to_string()), why.to_string())]);
+    let ran = run_blocked(&site, State::default(), &fake, blocked).await;
+    assert_eq!(only(&ran).result, Verdict::Failed, "{:?}", ran.lines);
+    assert_eq!(only(&ran).message, why);
+    assert_eq!(fake.count("prepare"), 0, "{:?}", fake.world().calls);
+    assert_eq!(fake.count("publish"), 0);
+    let r = record(&ran);
+    assert_eq!(r.status, Status::Failed);
+    assert_eq!(r.last_error.as_deref(), Some(why));
+    assert!(
+        ran.lines
+            .iter()
+            .any(|l| l == &format!("✗ posts/mug.md: {why}")),
+        "{:?}",
+        ran.lines
+    );
 }
 
 #[tokio::test]

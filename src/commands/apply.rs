@@ -206,11 +206,6 @@ fn round(
         hosting,
         ..
     } = planned;
-    let valid: std::collections::HashMap<(&str, &str), &validate::ValidPost> = posts
-        .iter()
-        .flat_map(|c| &c.valid)
-        .map(|v| ((v.post.id.as_str(), v.account.as_str()), v))
-        .collect();
     let selected = |id: &str| only.is_empty() || only.iter().any(|o| o == id);
     let invalid: Vec<&plan::Entry> = plan
         .entries
@@ -220,17 +215,9 @@ fn round(
     for e in &invalid {
         eprintln!("✗ {}: invalid, skipped ({})", e.file, e.reason);
     }
-    let context = crate::apply::Context {
-        repo: &g.repo,
-        config: &config,
-        plan: &plan,
-        posts: valid,
-        hosting: &hosting,
-        store,
-        state,
-        options: crate::apply::Options::from_config(&config, only.clone(), prune),
-        source: plan::base::head(&g.repo),
-    };
+    let options = crate::apply::Options::from_config(&config, only.clone(), prune);
+    // The commit the files come from, before Git LFS checks media out.
+    let source = plan::base::head(&g.repo);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -245,7 +232,7 @@ fn round(
     };
     // SIGINT/SIGTERM: no new step starts; the one in flight finishes and is
     // journaled; then the run ends with a word on what to rerun.
-    let interrupted = context.options.interrupted.clone();
+    let interrupted = options.interrupted.clone();
     runtime.spawn(async move {
         wait_for_signal().await;
         interrupted.store(true, std::sync::atomic::Ordering::SeqCst);
@@ -272,6 +259,20 @@ fn round(
                 }
             });
         }
+        // Inside the lease's renewal: fetching a reel can take a while.
+        let fetched = super::apply_lfs::fetch(&g.repo, &config, &plan, &posts, &hosting, &selected);
+        let context = crate::apply::Context {
+            repo: &g.repo,
+            config: &config,
+            plan: &plan,
+            posts: targets(&posts, &fetched.posts),
+            hosting: &hosting,
+            store,
+            state,
+            options,
+            source,
+            blocked: fetched.blocked.clone(),
+        };
         let result = runtime.block_on(crate::apply::apply(context, progress.as_mut()));
         done.store(true, Ordering::SeqCst);
         result
@@ -285,6 +286,19 @@ fn round(
         }
     };
     Ok(Ok((report, !invalid.is_empty())))
+}
+
+/// The valid targets by (post id, account): those checked again once
+/// their Git LFS objects were fetched instead of the plan's.
+fn targets<'p>(
+    posts: &'p [validate::Checked],
+    fetched: &'p [validate::ValidPost],
+) -> std::collections::HashMap<(&'p str, &'p str), &'p validate::ValidPost> {
+    let planned = posts.iter().flat_map(|c| &c.valid);
+    planned
+        .chain(fetched)
+        .map(|v| ((v.post.id.as_str(), v.account.as_str()), v))
+        .collect()
 }
 
 /// Re-reads the record (fetching it, for the git backend) every half

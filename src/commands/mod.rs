@@ -15,6 +15,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 mod apply;
+mod apply_lfs;
 mod auth;
 mod changes;
 mod init;

@@ -15,6 +15,7 @@ use std::path::Path;
 
 mod bmff;
 mod jpeg;
+pub mod lfs;
 mod sniff;
 
 pub use bmff::{MAX_FRAGMENTS, MAX_MOOF};
@@ -31,6 +32,10 @@ pub struct MediaInfo {
     pub bytes: u64,
     /// The detected format and, where inspectable, its dimensions.
     pub format: Format,
+    /// The file is a Git LFS pointer: `bytes` and `format` are those of
+    /// its content (the object, when the local store has it; else the
+    /// pointer's size and [`Format::LfsAbsent`]).
+    pub lfs: Option<lfs::Lfs>,
 }
 
 /// The kind of media a file holds, as far as its header tells.
@@ -62,6 +67,13 @@ pub enum Format {
     OtherVideo(&'static str),
     /// Not recognised as any image or video.
     Unknown,
+    /// A Git LFS pointer whose object this checkout does not have: only
+    /// the pointer's size and, from the file's name, whether it is a video
+    /// are known (`inspect_reader` cannot see the name: false there).
+    LfsAbsent {
+        /// A video by the file's extension.
+        video: bool,
+    },
 }
 
 /// What a JPEG holds besides its primary picture, from its MPF index (CIPA
@@ -155,7 +167,10 @@ impl Container {
 impl Format {
     /// Whether this is a video file, whether or not Instagram accepts its container.
     pub fn is_video(&self) -> bool {
-        matches!(self, Format::Video(_) | Format::OtherVideo(_))
+        matches!(
+            self,
+            Format::Video(_) | Format::OtherVideo(_) | Format::LfsAbsent { video: true }
+        )
     }
 
     /// A one-line human description, e.g. "JPEG 1080×1350", "PNG image",
@@ -206,6 +221,10 @@ impl Format {
             }
             Format::OtherVideo(name) => format!("{name} video"),
             Format::Unknown => "unrecognised file".to_string(),
+            Format::LfsAbsent { video } => format!(
+                "Git LFS pointer without its object ({} by its name)",
+                if *video { "a video" } else { "an image" }
+            ),
         }
     }
 
@@ -247,6 +266,9 @@ pub enum MediaError {
     /// The file could not be opened or read.
     #[error("cannot read: {0}")]
     Io(#[from] std::io::Error),
+    /// The file starts like a Git LFS pointer but is not a valid one.
+    #[error("it starts like a Git LFS pointer but is not a valid one: {0}")]
+    Pointer(#[from] lfs::PointerError),
     /// The magic bytes say what it is, but the header is broken (truncated
     /// JPEG before SOF, box size running past the end, mvhd missing, ...).
     #[error("{format} header is malformed: {detail}")]
@@ -284,12 +306,36 @@ pub fn inspect_reader<R: Read + Seek>(reader: R, len: u64) -> Result<MediaInfo, 
     let mut head = [0u8; SNIFF_LEN];
     let n = src.read_head(&mut head)?;
     let head = &head[..n];
+    if lfs::looks_like_pointer(head) && len < lfs::MAX_POINTER as u64 {
+        return pointer(&mut src, head);
+    }
     let format = match sniff(head) {
         Sniffed::Jpeg => inspect_jpeg(&mut src)?,
         Sniffed::Bmff(container) => Format::Video(inspect_bmff(&mut src, container)?),
         Sniffed::Done(format) => format,
     };
-    Ok(MediaInfo { bytes: len, format })
+    Ok(MediaInfo {
+        bytes: len,
+        format,
+        lfs: None,
+    })
+}
+
+// A Git LFS pointer, read whole (it is shorter than MAX_POINTER, which
+// `len` bounds): its content's size; the object is the caller's to find.
+fn pointer<R: Read + Seek>(src: &mut Source<R>, head: &[u8]) -> Result<MediaInfo, MediaError> {
+    let mut all = head.to_vec();
+    let rest = src.remaining();
+    all.extend(src.read_vec(rest)?);
+    let pointer = lfs::parse(&all)?;
+    Ok(MediaInfo {
+        bytes: pointer.size,
+        format: Format::LfsAbsent { video: false },
+        lfs: Some(lfs::Lfs {
+            pointer,
+            object: None,
+        }),
+    })
 }
 
 /// Largest `moov` box we load into memory. Real phone videos of an hour stay
@@ -601,6 +647,7 @@ mod tests {
         b"\0\0\0\x01mdat",
         b"\x89PNG",
         b"RIFF\0\0\0\0WEBP",
+        b"version https://git-lfs.github.com/spec/v1\noid sha256:",
     ];
 
     // Runs one input with a claimed length: exact, longer, shorter or huge.

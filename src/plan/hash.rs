@@ -181,6 +181,13 @@ impl Hasher {
     fn source(&mut self, source: &Source) -> String {
         match source {
             Source::Url(url) => format!("url:{url}"),
+            // A Git LFS pointer's oid is the SHA-256 of its content: the
+            // same hash as the content's own, whether or not this checkout
+            // fetched it (a pull request's plan and apply's must agree).
+            Source::File { info, .. } if info.lfs.is_some() => {
+                let oid = info.lfs.as_ref().map_or("", |l| l.pointer.oid.as_str());
+                format!("sha256:{oid}")
+            }
             Source::File { path, .. } => {
                 if let Some(h) = self.files.get(path) {
                     return h.clone();

@@ -58,7 +58,9 @@ pub(super) fn base_entry(valid: &ValidPost, hosting: &Hosting, content_hash: &st
         .iter()
         .map(|m| match &m.source {
             Source::Url(u) => u.clone(),
-            Source::File { path, .. } => hosting.url(path).unwrap_or_else(|_| path.clone()),
+            Source::File { path, info } => hosting
+                .media_url(path, info.lfs.is_some())
+                .unwrap_or_else(|_| path.clone()),
         })
         .collect();
     Entry {

@@ -131,7 +131,7 @@ pub fn plan(inputs: &Inputs<'_>) -> Plan {
             let hashes = hashes
                 .next()
                 .unwrap_or_else(|| hash::Hasher::new(inputs.repo).all(valid));
-            entries.push(judge_target(
+            let mut entry = judge_target(
                 valid,
                 state,
                 inputs,
@@ -139,7 +139,21 @@ pub fn plan(inputs: &Inputs<'_>) -> Plan {
                 &mut orphans,
                 &mut adopted,
                 &mut allowed,
-            ));
+            );
+            // Work ahead on a post whose LFS object is not here: the plan
+            // says which checks wait for apply.
+            if matches!(
+                entry.action,
+                Action::Publish | Action::Scheduled | Action::Resume
+            ) {
+                entry.problems.extend(
+                    checked
+                        .problems_for(Some(valid.platform))
+                        .filter(|p| p.rule == crate::diagnostic::Rule::LfsObjectMissing)
+                        .cloned(),
+                );
+            }
+            entries.push(entry);
         }
     }
 

@@ -291,3 +291,59 @@ fn threads_versions_ignore_what_threads_is_not_sent() {
         "sent to Threads"
     );
 }
+
+// A reel kept in Git LFS plans the same with its bytes in the work tree,
+// with only the pointer (a pull request's checkout without LFS objects),
+// and with the pointer and its object in the local store: one content
+// hash and one media hash, so apply never takes it for an edited post.
+#[test]
+fn an_lfs_reel_hashes_the_same_with_or_without_its_object() {
+    use sha2::{Digest, Sha256};
+    let reel: &[u8] = include_bytes!("../../tests/fixtures/media/reel.mp4");
+    let oid = crate::hex::hex(&Sha256::digest(reel));
+    let pointer = format!(
+        "version https://git-lfs.github.com/spec/v1\noid sha256:{oid}\nsize {}\n",
+        reel.len()
+    );
+    let repo = Repo::new(&[(
+        "reel.md",
+        "---\npublish_at: 2026-12-01 09:00\nmedia: [../media/reel.mp4]\n---\nGlaze.\n",
+    )]);
+    git2::Repository::init(repo.dir.path()).unwrap();
+    let at = "2026-12-02T00:00:00Z";
+    let plan_with = |bytes: &[u8]| {
+        fs::write(repo.dir.path().join("media/reel.mp4"), bytes).unwrap();
+        let plan = repo.plan(&State::default(), at);
+        let e = plan.entries.into_iter().find(|e| e.id == "reel").unwrap();
+        assert_eq!(e.action, Action::Publish, "{:?}", e.problems);
+        assert_eq!(e.kind, Some(crate::content::PostType::Reel));
+        e
+    };
+    let content = plan_with(reel);
+    let absent = plan_with(pointer.as_bytes());
+    let object = repo
+        .dir
+        .path()
+        .join(".git/lfs/objects")
+        .join(&oid[..2])
+        .join(&oid[2..4])
+        .join(&oid);
+    fs::create_dir_all(object.parent().unwrap()).unwrap();
+    fs::write(&object, reel).unwrap();
+    let present = plan_with(pointer.as_bytes());
+    for e in [&absent, &present] {
+        assert_eq!(e.content_hash, content.content_hash);
+        assert_eq!(e.media_hash, content.media_hash);
+    }
+    assert!(content.content_hash.is_some());
+    let rules = |e: &Entry| e.problems.iter().map(|p| p.rule.id()).collect::<Vec<_>>();
+    assert_eq!(rules(&absent), ["lfs-object-missing"]);
+    assert!(rules(&present).is_empty(), "{:?}", present.problems);
+    assert!(rules(&content).is_empty());
+    // Another object under the same name is another post.
+    let other = pointer.replace(&oid, &"0".repeat(64));
+    assert_ne!(
+        plan_with(other.as_bytes()).content_hash,
+        content.content_hash
+    );
+}

@@ -20,7 +20,7 @@ pub async fn public_url(
         Source::File { path, info } => {
             let url = match &job.upload_command {
                 Some(cmd) => hosting::run_upload_command(&job.repo, cmd, path).await,
-                None => job.hosting.url(path),
+                None => job.hosting.media_url(path, info.lfs.is_some()),
             }
             .map_err(|e| format!("{path}: {e}"))?;
             hosting::check_reachable(http, &url, info.bytes)

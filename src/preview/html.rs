@@ -169,6 +169,17 @@ pub fn card(inputs: &Inputs<'_>, e: &Entry, shown: Option<&Shown>) -> String {
         );
     }
     if let Some(post) = inputs.posts.get(e.id.as_str()) {
+        for path in super::lfs_absent(post) {
+            let _ = write!(
+                out,
+                "<div class=ph data-lfs>{}: {}</div><div class=meta>{}</div>",
+                super::LFS_LABEL,
+                escape(path),
+                escape(crate::lfs::FETCH_HELP)
+            );
+        }
+    }
+    if let Some(post) = inputs.posts.get(e.id.as_str()) {
         // A reel's (or a video story's) length, as the app shows it.
         let video = post
             .media

@@ -162,6 +162,38 @@ enum Pick<'p> {
 /// when that is a picture in the repo, else by the frame at `thumb_offset`
 /// (reels; 0 otherwise, as Instagram takes it).
 fn pick(post: &ValidPost) -> Pick<'_> {
+    let pick = pick_any(post);
+    match pick {
+        Pick::Image(_, info) | Pick::Frame(_, info, _)
+            if matches!(info.format, crate::media::Format::LfsAbsent { .. }) =>
+        {
+            Pick::Label(LFS_LABEL)
+        }
+        _ => pick,
+    }
+}
+
+/// The label of a tile whose picture is in Git LFS and not fetched.
+pub const LFS_LABEL: &str = "Git LFS object not fetched";
+
+/// The repo paths of a post's media (and cover) that are Git LFS pointers
+/// without their object: the card says so, and what to do.
+fn lfs_absent(post: &ValidPost) -> Vec<&str> {
+    post.media
+        .iter()
+        .chain(&post.cover)
+        .filter_map(|m| match &m.source {
+            Source::File { path, info }
+                if matches!(info.format, crate::media::Format::LfsAbsent { .. }) =>
+            {
+                Some(path.as_str())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn pick_any(post: &ValidPost) -> Pick<'_> {
     let Some(first) = post.media.first() else {
         return Pick::Label("no media");
     };
@@ -216,8 +248,10 @@ fn make(
     let cache = thumb::cache_dir(inputs.repo);
     match *pick {
         Pick::Image(path, info) => {
-            let made = thumb::thumbnail(&inputs.repo.join(path), info, &cache)
-                .map_err(|why| format!("no preview: {why}"));
+            // A pointer's content is its object in the local LFS store.
+            let source = crate::lfs::content_path(inputs.repo.join(path), info);
+            let made =
+                thumb::thumbnail(&source, info, &cache).map_err(|why| format!("no preview: {why}"));
             site_image(out_dir, path, made)
         }
         Pick::Frame(path, info, offset) => {
@@ -226,7 +260,7 @@ fn make(
                 _ => None,
             };
             let made = thumb::frame(
-                &inputs.repo.join(path),
+                &crate::lfs::content_path(inputs.repo.join(path), info),
                 offset,
                 duration,
                 frames.ffmpeg.as_deref(),
@@ -438,6 +472,7 @@ mod tests {
                 info: MediaInfo {
                     bytes: 1,
                     format: Format::Unknown,
+                    lfs: None,
                 },
             },
             is_video,
@@ -545,6 +580,44 @@ mod tests {
         assert_eq!(picked(&story), ("s.mp4".into(), Some(0)));
         let none = post("media: []\n", PostType::Image, vec![], None);
         assert_eq!(picked(&none), ("no media".into(), None));
+    }
+
+    #[test]
+    fn an_lfs_pointer_without_its_object_is_a_labelled_placeholder() {
+        let absent = |path: &str, video| Resolved {
+            source: Source::File {
+                path: path.into(),
+                info: MediaInfo {
+                    bytes: 5_000_000,
+                    format: Format::LfsAbsent { video },
+                    lfs: None,
+                },
+            },
+            is_video: video,
+        };
+        let reel = "type: reel\nmedia: [r.mp4]\n";
+        let bare = post(reel, PostType::Reel, vec![absent("r.mp4", true)], None);
+        assert_eq!(picked(&bare), (LFS_LABEL.into(), None));
+        assert_eq!(lfs_absent(&bare), ["r.mp4"]);
+        // Its cover here: the tile shows the cover; the card still names the video.
+        let cover = Some(file("c.jpg", false));
+        let covered = post(reel, PostType::Reel, vec![absent("r.mp4", true)], cover);
+        assert_eq!(picked(&covered), ("c.jpg".into(), None));
+        assert_eq!(lfs_absent(&covered), ["r.mp4"]);
+        let image = post(
+            "media: [a.jpg]\n",
+            PostType::Image,
+            vec![absent("a.jpg", false)],
+            None,
+        );
+        assert_eq!(picked(&image), (LFS_LABEL.into(), None));
+        let plain = post(
+            "media: [a.jpg]\n",
+            PostType::Image,
+            vec![file("a.jpg", false)],
+            None,
+        );
+        assert!(lfs_absent(&plain).is_empty());
     }
 
     #[test]

@@ -162,23 +162,30 @@ pub fn human(plan: &Plan, tz: &TimeZone) -> String {
         if let Some(p) = &e.permalink {
             let _ = writeln!(out, "      {p}");
         }
-        // Errors, and the warning only plan can give (validate shows the
-        // others).
-        for p in e
-            .problems
-            .iter()
-            .filter(|p| p.is_error() || p.rule == crate::diagnostic::Rule::OffSchedule)
-        {
-            let level = if p.is_error() {
-                style::paint(style::ERROR, &format!("error[{}]", p.rule))
-            } else {
-                style::paint(style::WARNING, &format!("warning[{}]", p.rule))
-            };
+        for p in e.problems.iter().filter(|p| p.is_error()) {
+            let level = style::paint(style::ERROR, &format!("error[{}]", p.rule));
             let _ = writeln!(
                 out,
                 "      {}:{}:{}: {level}: {}",
                 p.file, p.line, p.column, p.message
             );
+        }
+        // A valid post's entry carries only the warnings about work ahead
+        // (a Git LFS object apply must fetch, a run later than publish_at).
+        for p in e
+            .problems
+            .iter()
+            .filter(|p| !p.is_error() && e.action != Action::Invalid)
+        {
+            let level = style::paint(style::WARNING, &format!("warning[{}]", p.rule));
+            let _ = writeln!(
+                out,
+                "      {}:{}:{}: {level}: {}",
+                p.file, p.line, p.column, p.message
+            );
+            if let Some(help) = &p.help {
+                let _ = writeln!(out, "      help: {help}");
+            }
         }
     }
     out.push('\n');
@@ -261,10 +268,12 @@ fn markdown_row(e: &Entry, tz: &TimeZone, inline_problems: bool, target: bool) -
         let _ = write!(why, "<br>~ **{}**: {}", md_cell(&c.field), md_cell(&c.diff));
     }
     if inline_problems {
-        for p in e.problems.iter().filter(|p| p.is_error()).take(5) {
+        let shown = |p: &&Problem| p.is_error() || e.action != Action::Invalid;
+        for p in e.problems.iter().filter(shown).take(5) {
+            let mark = if p.is_error() { "✗" } else { "⚠" };
             let _ = write!(
                 why,
-                "<br>✗ `{}:{}` **{}**: {}",
+                "<br>{mark} `{}:{}` **{}**: {}",
                 md_cell(&p.file),
                 p.line,
                 p.rule,

@@ -59,6 +59,8 @@ pub struct Preflight {
     repo: PathBuf,
     repo_canonical: PathBuf,
     cache: HashMap<String, Result<MediaInfo, Unusable>>,
+    /// Found when the first Git LFS pointer is.
+    lfs: Option<crate::lfs::LocalStore>,
 }
 
 impl Preflight {
@@ -67,6 +69,7 @@ impl Preflight {
             repo: repo.to_path_buf(),
             repo_canonical: repo.canonicalize().unwrap_or_else(|_| repo.to_path_buf()),
             cache: HashMap::new(),
+            lfs: None,
         }
     }
 
@@ -103,11 +106,15 @@ impl Preflight {
             )
             .with_help("media must be committed inside the repo (or be an https:// URL)"));
         };
-        let (repo, repo_canonical) = (&self.repo, &self.repo_canonical);
-        let found = self
-            .cache
-            .entry(rel.clone())
-            .or_insert_with(|| look(repo, repo_canonical, &rel));
+        let (repo, repo_canonical, lfs) = (&self.repo, &self.repo_canonical, &mut self.lfs);
+        let found = self.cache.entry(rel.clone()).or_insert_with(|| {
+            let info = look(repo, repo_canonical, &rel)?;
+            if info.lfs.is_none() {
+                return Ok(info);
+            }
+            let store = lfs.get_or_insert_with(|| crate::lfs::LocalStore::discover(repo));
+            crate::lfs::resolve(info, &rel, store).map_err(Unusable::Unreadable)
+        });
         match found {
             Ok(info) => Ok(Resolved {
                 is_video: info.format.is_video(),
@@ -228,6 +235,7 @@ pub fn check(file: &str, role: Role, media: &Resolved, at: Pos) -> Vec<Problem> 
             Rule::MediaFormat,
             format!("`{path}` is neither a JPEG image nor an MP4/MOV video"),
         )),
+        Format::LfsAbsent { video } => out.extend(lfs_absent(file, path, role, info.bytes, *video, at)),
         Format::Jpeg { .. } => {
             if info.bytes > MAX_IMAGE_BYTES {
                 out.push(problem(
@@ -293,6 +301,74 @@ pub fn check(file: &str, role: Role, media: &Resolved, at: Pos) -> Vec<Problem> 
         }
     }
     out
+}
+
+/// A Git LFS pointer whose object is not here: what its name and size
+/// tell (a video where an image goes, a size over the limit) is checked
+/// now; the rest waits for apply, which fetches the object.
+fn lfs_absent(
+    file: &str,
+    path: &str,
+    role: Role,
+    bytes: u64,
+    video: bool,
+    at: Pos,
+) -> Vec<Problem> {
+    let problem = |rule, msg: String| Problem::new(rule, file, at, msg);
+    let mut out = Vec::new();
+    match role {
+        Role::Item(PostType::Image) | Role::Cover if video => {
+            out.push(video_where_image_goes(file, role, at));
+        }
+        Role::Item(PostType::Reel) if !video => out.push(
+            problem(
+                Rule::MediaFormat,
+                format!("`{path}` is an image by its name, but a reel is a video"),
+            )
+            .with_help("use `type: image` for a single photo"),
+        ),
+        _ => {}
+    }
+    let limit = match (role, video) {
+        (_, false) => Some((
+            MAX_IMAGE_BYTES,
+            Rule::ImageTooLarge,
+            "an image may be at most 8 MiB",
+        )),
+        (Role::Item(PostType::Reel), true) => Some((
+            MAX_REEL_BYTES,
+            Rule::VideoTooLarge,
+            "a reel may be at most 300 MB",
+        )),
+        (Role::Item(PostType::Story), true) => Some((
+            MAX_STORY_VIDEO_BYTES,
+            Rule::VideoTooLarge,
+            "a video story may be at most 100 MB",
+        )),
+        _ => None,
+    };
+    if let Some((_, rule, what)) = limit.filter(|(max, ..)| bytes > *max) {
+        out.push(problem(
+            rule,
+            format!(
+                "`{path}` is {} (its Git LFS pointer says); {what}",
+                mib(bytes)
+            ),
+        ));
+    }
+    out.push(lfs_missing(file, path, at));
+    out
+}
+
+/// The warning for a media file whose Git LFS object this checkout lacks.
+pub fn lfs_missing(file: &str, path: &str, at: Pos) -> Problem {
+    Problem::new(
+        Rule::LfsObjectMissing,
+        file,
+        at,
+        format!("`{path}` is a Git LFS pointer whose object this checkout does not have; its size comes from the pointer, and its format, dimensions and duration are checked by apply, which fetches it"),
+    )
+    .with_help(crate::lfs::FETCH_HELP)
 }
 
 // A multi-picture JPEG Meta refuses: "Extended JPEG formats such as MPO and
@@ -379,4 +455,72 @@ fn ratio_problem(
 
 fn mib(bytes: u64) -> String {
     format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn absent(bytes: u64, video: bool) -> Resolved {
+        Resolved {
+            source: Source::File {
+                path: "media/x".into(),
+                info: MediaInfo {
+                    bytes,
+                    format: Format::LfsAbsent { video },
+                    lfs: None,
+                },
+            },
+            is_video: video,
+        }
+    }
+
+    fn rules(role: Role, media: &Resolved) -> Vec<&'static str> {
+        check("posts/p.md", role, media, Pos::START)
+            .iter()
+            .map(|p| p.rule.id())
+            .collect()
+    }
+
+    // Without the object, what the pointer and the name tell is still
+    // checked; the rest is a warning, never "not a JPEG".
+    #[test]
+    fn an_lfs_pointer_without_its_object_is_judged_by_its_size_and_name() {
+        use PostType::{Carousel, Image, Reel, Story};
+        let warn = "lfs-object-missing";
+        assert_eq!(rules(Role::Item(Reel), &absent(50_000_000, true)), [warn]);
+        assert_eq!(
+            rules(Role::Item(Reel), &absent(MAX_REEL_BYTES + 1, true)),
+            ["video-too-large", warn]
+        );
+        assert_eq!(
+            rules(Role::Item(Story), &absent(MAX_STORY_VIDEO_BYTES + 1, true)),
+            ["video-too-large", warn]
+        );
+        assert_eq!(
+            rules(Role::Item(Carousel), &absent(MAX_REEL_BYTES + 1, true)),
+            [warn]
+        );
+        assert_eq!(
+            rules(Role::Item(Image), &absent(MAX_IMAGE_BYTES + 1, false)),
+            ["image-too-large", warn]
+        );
+        assert_eq!(
+            rules(Role::Cover, &absent(10, true)),
+            ["media-format", warn]
+        );
+        assert_eq!(
+            rules(Role::Item(Reel), &absent(10, false)),
+            ["media-format", warn]
+        );
+        let p = &check(
+            "posts/p.md",
+            Role::Item(Reel),
+            &absent(10, true),
+            Pos::START,
+        )[0];
+        assert!(p.message.contains("Git LFS pointer"), "{}", p.message);
+        assert!(p.help.as_deref().is_some_and(|h| h.contains("lfs: true")));
+        assert!(!p.is_error());
+    }
 }

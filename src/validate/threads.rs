@@ -360,6 +360,7 @@ fn media_spec(rel: &str, m: &Resolved, at: crate::diagnostic::Pos) -> Vec<Proble
             )
             .with_help("convert it to MP4 (H.264 or HEVC, AAC audio)"),
         ),
+        Format::LfsAbsent { .. } => out.push(super::preflight::lfs_missing(rel, path, at)),
         Format::Unknown => out.push(problem(
             Rule::MediaFormat,
             format!("{path} is neither an image nor a video Threads takes"),

@@ -63,8 +63,14 @@ pub fn copy_dir(from: &Path, to: &Path) {
 /// Runs `git` in `dir` without the user's or the system's git config, with a
 /// committer identity of its own; returns stdout.
 pub fn git(dir: &Path, args: &[&str]) -> String {
+    git_env(dir, &[], args)
+}
+
+/// [`git`] with `env` set as well.
+pub fn git_env(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> String {
     let out = std::process::Command::new("git")
         .current_dir(dir)
+        .envs(env.iter().copied())
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
         .env("GIT_CONFIG_NOSYSTEM", "1")
         // `git status` must not refresh the index: tests compare its bytes.

@@ -17,6 +17,7 @@ mod graph_features;
 mod graph_server;
 mod hostile;
 mod init;
+mod lfs;
 mod loader_props;
 mod migration;
 mod mistakes;

@@ -25,9 +25,11 @@ impl BuildJob {
     }
 
     async fn offer(&self, media: &Resolved, http: &reqwest::Client) -> Result<Offer, BuildError> {
-        if let Source::File { path, .. } = &media.source {
+        if let Source::File { path, info } = &media.source {
             if media.is_video && self.job.resumable {
-                return Ok(Offer::Upload(self.job.repo.join(path)));
+                // A Git LFS pointer's bytes are its object's.
+                let file = crate::lfs::content_path(self.job.repo.join(path), info);
+                return Ok(Offer::Upload(file));
             }
         }
         crate::platform::offer::public_url(&self.job, media, http)
