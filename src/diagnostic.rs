@@ -355,6 +355,7 @@ mod tests {
                 "not-a-post",
                 "not-sent",
                 "placeholder-id",
+                "off-schedule",
                 "lfs-object-missing"
             ]
         );
