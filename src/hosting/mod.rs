@@ -1,10 +1,14 @@
-//! How repo media files become public URLs Meta can fetch.
+//! How repo media files become public URLs Meta can fetch: `[media] store`
+//! (object storage, [`store`]), `base_url` (a template, [`Hosting`]) or
+//! `upload_command` (a script).
 //!
 //! `[media] base_url` is a template: `{repo}` (owner/name), `{sha}` (the
 //! commit) and `{path}` (the file's path in the git repository). A template
 //! without `{path}` gets the path appended. `{repo}` and `{sha}` come from
 //! `GITHUB_REPOSITORY`/`GITHUB_SHA` in Actions, else from the `origin`
 //! remote and HEAD of the git repository holding the content.
+
+pub mod spec;
 
 use crate::config::Config;
 use std::path::Path;
