@@ -88,6 +88,8 @@ pub struct Context<'a> {
     /// The valid targets, by (post id, account).
     pub posts: HashMap<(&'a str, &'a str), &'a ValidPost>,
     pub hosting: &'a Hosting,
+    /// `[media] store`, opened (repo media are uploaded there).
+    pub media_store: Option<Arc<crate::hosting::store::MediaStore>>,
     pub store: &'a dyn Store,
     pub state: State,
     pub options: Options,
@@ -291,6 +293,7 @@ pub async fn apply(ctx: Context<'_>, progress: &mut dyn Progress) -> Result<Repo
         outcomes,
         interrupted: ctx.options.interrupted.load(Ordering::SeqCst),
         warnings,
+        uploads: ctx.media_store.as_ref().map(|s| s.uploads()),
         stopped: stopped.map(|e| Stopped {
             fails: !matches!(e, StateError::Conflict { .. }),
             message: e.to_string(),
@@ -575,20 +578,16 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
     /// Records an error; account-level ones stop further calls.
     fn account_error(&mut self, err: &P::Error) {
         if err.class().stops_account() && self.stopped.is_none() {
-            self.progress.line(&format!(
-                "✗ account {}: {}",
-                self.publisher.account(),
-                err.explain()
-            ));
+            let why = crate::hosting::redact::urls(&err.explain());
+            self.progress
+                .line(&format!("✗ account {}: {why}", self.publisher.account()));
             let fails = err.class() != ErrorClass::RateLimited;
-            self.stopped = Some(AccountStop {
-                why: err.explain(),
-                fails,
-            });
+            self.stopped = Some(AccountStop { why, fails });
         }
     }
 
     fn fail(&mut self, e: &PlanEntry, message: String) {
+        let message = crate::hosting::redact::urls(&message);
         self.progress.line(&format!("✗ {}: {message}", e.file));
         self.outcomes
             .push(outcome(e, Verdict::Failed, &self.journal.state, message));
@@ -620,7 +619,8 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
         let Some(entry) = self.record(e, Status::Failed) else {
             return Ok(());
         };
-        entry.last_error = Some(message.to_string());
+        let message = crate::hosting::redact::urls(message);
+        entry.last_error = Some(message.clone());
         self.journal.save(&format!("failed {}: {message}", e.id))
     }
 

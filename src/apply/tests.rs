@@ -88,6 +88,7 @@ async fn run(site: &Site, state: State, fake: &FakePublisher) -> Ran {
         plan: &plan,
         posts,
         hosting: &hosting,
+        media_store: None,
         store: &store,
         state: state.clone(),
         options,

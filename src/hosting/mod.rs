@@ -8,7 +8,9 @@
 //! `GITHUB_REPOSITORY`/`GITHUB_SHA` in Actions, else from the `origin`
 //! remote and HEAD of the git repository holding the content.
 
+pub mod redact;
 pub mod spec;
+pub mod store;
 
 use crate::config::Config;
 use std::path::Path;
@@ -21,6 +23,8 @@ pub struct Hosting {
     sha: Option<String>,
     /// The content repo's folder inside the git repository (`""` at its root).
     prefix: String,
+    /// `[media] store`: repo files are offered from there instead.
+    store: Option<spec::StoreSpec>,
 }
 
 impl Hosting {
@@ -56,7 +60,13 @@ impl Hosting {
             repo: repo_slug,
             sha,
             prefix,
+            store: config.store.clone(),
         }
+    }
+
+    /// `[media] store`, when media go there.
+    pub fn store(&self) -> Option<&spec::StoreSpec> {
+        self.store.as_ref()
     }
 
     /// For tests and callers that know the values.
@@ -71,6 +81,7 @@ impl Hosting {
             repo: repo.map(str::to_string),
             sha: sha.map(str::to_string),
             prefix: prefix.to_string(),
+            store: None,
         }
     }
 
@@ -227,6 +238,45 @@ pub async fn check_reachable(
     match size {
         Some(n) if n != expected => Err(format!(
             "{url} serves {n} bytes but the file has {expected}: the hosted copy is another version (push the commit, or wait for the CDN)"
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Checks a presigned GET URL as Meta will use it: with a GET, because S3
+/// answers 403 to a HEAD on a URL signed for GET (the method is part of
+/// the signature); one byte of it (`Range: bytes=0-0`), its size read from
+/// `Content-Range`. Messages never quote the URL: its signature is a
+/// credential.
+pub async fn check_presigned(
+    http: &reqwest::Client,
+    url: &str,
+    expected: u64,
+) -> Result<(), String> {
+    let r = http
+        .get(url)
+        .header(reqwest::header::RANGE, "bytes=0-0")
+        .send()
+        .await
+        .map_err(|e| format!("its presigned URL {}", reach_error(&e)))?;
+    let header = |name| {
+        r.headers()
+            .get(name)
+            .and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let size = match r.status().as_u16() {
+        206 => header(reqwest::header::CONTENT_RANGE)
+            .and_then(|v| v.rsplit('/').next().and_then(|n| n.parse::<u64>().ok())),
+        // A store that ignores Range: the whole length, body left unread.
+        200 => header(reqwest::header::CONTENT_LENGTH).and_then(|v| v.parse().ok()),
+        403 => return Err("its presigned URL answers HTTP 403: the store refused the signature (expired, a clock that is off, or credentials that expired)".into()),
+        404 => return Err("its presigned URL answers HTTP 404: the object is not in the store".into()),
+        code => return Err(format!("its presigned URL answers HTTP {code}")),
+    };
+    match size {
+        Some(n) if n != expected => Err(format!(
+            "the store serves {n} bytes but the file has {expected}"
         )),
         _ => Ok(()),
     }

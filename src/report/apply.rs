@@ -126,6 +126,9 @@ pub fn human(report: &Report, markdown: bool) -> String {
     if let Some(s) = &report.stopped {
         let _ = writeln!(out, "stopped early: {}", s.message);
     }
+    if let Some(u) = &report.uploads {
+        let _ = writeln!(out, "{}", uploads_line(u));
+    }
     out.push_str(&summary_line(report));
     out.push('\n');
     if markdown {
@@ -133,6 +136,24 @@ pub fn human(report: &Report, markdown: bool) -> String {
         return style::strip(&out);
     }
     out
+}
+
+/// `Media store s3://b/p: 3 files uploaded (4.2 MB), 2 already there.`
+fn uploads_line(u: &crate::hosting::store::Uploads) -> String {
+    let plural = |n: u64| if n == 1 { "" } else { "s" };
+    let mut line = format!(
+        "Media store {}: {} file{} uploaded ({}), {} already there",
+        u.store,
+        u.files,
+        plural(u.files),
+        crate::hosting::store::megabytes(u.bytes),
+        u.present
+    );
+    if u.failed > 0 {
+        let _ = write!(line, ", {} could not be stored", u.failed);
+    }
+    line.push('.');
+    line
 }
 
 pub fn json(report: &Report) -> String {
@@ -152,6 +173,9 @@ pub fn json(report: &Report) -> String {
     });
     if let Some(s) = &report.stopped {
         value["stopped"] = serde_json::json!(s);
+    }
+    if let Some(u) = &report.uploads {
+        value["uploads"] = serde_json::json!(u);
     }
     let mut s = serde_json::to_string_pretty(&value).unwrap_or_default();
     s.push('\n');

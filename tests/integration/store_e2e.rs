@@ -1,0 +1,332 @@
+//! `[media] store` end to end: the real binary uploads the repo's media to a
+//! real S3-protocol server that checks signatures (s3s-fs, see
+//! [`crate::s3`]), and the test Graph server fetches every media URL from
+//! it as Meta does, checking the bytes against the repo's files. Then the
+//! ways it goes wrong: a bucket that does not exist, wrong credentials, a
+//! store that hangs, a scheme postwright does not know, a presigned URL
+//! that expired before Meta fetched it — each defers the post with a
+//! reason naming it, publishes nothing twice, and prints no secret.
+
+use crate::apply_e2e::{account, Run, Site, AT, TOKEN};
+use crate::common::fixtures;
+use crate::graph::{Login, MediaCheck, ServerConfig};
+use crate::s3::{files_under, Hang, S3Server, ACCESS_KEY, BUCKET, SECRET_KEY};
+use serde_json::Value;
+use std::fs;
+use std::time::{Duration, Instant};
+
+/// The fixture's due posts use seven files (portrait.jpg twice: the
+/// image post and the reel's cover).
+const FILES: u64 = 7;
+
+/// tests/fixtures/publish with `[media]` pointing at `store`, the Graph
+/// server checking every fetch's bytes (after `fetch_delay`).
+fn site(media: &str, fetch_delay: Duration) -> Site {
+    let mut check = MediaCheck::of_dir(&fixtures().join("publish/media"));
+    check.fetch_delay = fetch_delay;
+    let config = ServerConfig {
+        accounts: vec![account(Login::Facebook)],
+        video_processing: Duration::from_millis(300),
+        media_check: Some(check),
+        ..ServerConfig::default()
+    };
+    let site = Site::new(&fixtures().join("publish"), config, Login::Facebook, "");
+    let path = site.path().join("postwright.toml");
+    let toml = fs::read_to_string(&path).unwrap();
+    let head = toml.split("[media]").next().unwrap();
+    fs::write(&path, format!("{head}[media]\n{media}")).unwrap();
+    site
+}
+
+fn media(s3: &S3Server, store: &str) -> String {
+    format!(
+        "store = \"{store}\"\nendpoint = \"{}\"\nregion = \"us-east-1\"\n",
+        s3.endpoint()
+    )
+}
+
+/// `apply --at AT --format json` with the store's credentials.
+fn apply(site: &Site, secret: &str, extra: &[&str]) -> (i32, Value, Run) {
+    crate::apply_e2e::apply_with(extra, |args| {
+        site.run_env(
+            args,
+            &[
+                ("KILN_TOKEN", TOKEN),
+                ("AWS_ACCESS_KEY_ID", ACCESS_KEY),
+                ("AWS_SECRET_ACCESS_KEY", secret),
+            ],
+        )
+    })
+}
+
+/// No secret in any output, nor in any file the run left in the repo.
+fn nothing_secret(site: &Site, runs: &[&Run]) {
+    for run in runs {
+        for text in [&run.stdout, &run.stderr] {
+            for secret in [
+                SECRET_KEY,
+                "X-Amz-Signature",
+                "X-Amz-Credential",
+                "wrong-secret",
+            ] {
+                assert!(!text.contains(secret), "{secret} printed:\n{text}");
+            }
+        }
+    }
+    for file in files_under(site.path()) {
+        let Ok(text) = fs::read_to_string(&file) else {
+            continue;
+        };
+        for secret in [SECRET_KEY, "X-Amz-Signature", "X-Amz-Credential"] {
+            assert!(!text.contains(secret), "{secret} in {}", file.display());
+        }
+    }
+}
+
+fn results(report: &Value, verdict: &str) -> Vec<String> {
+    report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["result"] == verdict)
+        .map(|r| r["file"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    postwright::hex::hex(&sha2::Sha256::digest(bytes))
+}
+
+#[test]
+fn store_uploads_each_file_once_and_meta_fetches_every_post_type_from_it() {
+    let Some(s3) = S3Server::start() else { return };
+    let site = site(&media(&s3, "s3://kiln-media/feed"), Duration::ZERO);
+
+    // The plan shows where each file will be, never a presigned URL.
+    let plan = site.run(&["plan", "--at", AT, "--format", "json"]);
+    let portrait = sha256(&fs::read(site.path().join("media/portrait.jpg")).unwrap());
+    let address = format!("s3://{BUCKET}/feed/{portrait}.jpg");
+    assert!(plan.stdout.contains(&address), "{}", plan.stdout);
+    assert!(!plan.stdout.contains("X-Amz"), "{}", plan.stdout);
+
+    let (code, report, first) = apply(&site, SECRET_KEY, &[]);
+    assert_eq!(code, 0, "{}\n{}", first.stdout, first.stderr);
+    assert_eq!(results(&report, "published").len(), 5, "{report:#}");
+    assert_eq!(report["uploads"]["files"], FILES, "{report:#}");
+    assert_eq!(report["uploads"]["present"], 0);
+    assert!(first
+        .stderr
+        .contains(&format!("↑ media/portrait.jpg: uploaded to {address}")));
+
+    // Each file once, under its content's name, with its bytes.
+    let objects = s3.objects();
+    assert_eq!(objects.len() as u64, FILES, "{objects:?}");
+    for (key, size, _) in &objects {
+        let bytes = s3.read(key);
+        let (name, ext) = key.strip_prefix("feed/").unwrap().split_once('.').unwrap();
+        assert_eq!(name, sha256(&bytes));
+        assert!(["jpg", "mp4"].contains(&ext), "{key}");
+        assert_eq!(*size, bytes.len() as u64);
+    }
+    let uploaded: u64 = objects.iter().map(|(_, n, _)| n).sum();
+    assert_eq!(report["uploads"]["bytes"], uploaded);
+
+    // Meta fetched every item of every post type from the store, and got
+    // the file the key names.
+    let fetches = site.server.fetches();
+    assert!(fetches.len() as u64 >= FILES, "{fetches:?}");
+    for f in &fetches {
+        assert!(f.ok, "{f:?}");
+        assert!(
+            f.url
+                .starts_with(&format!("{}/{BUCKET}/feed/", s3.endpoint())),
+            "{f:?}"
+        );
+    }
+    let types: Vec<String> = site
+        .server
+        .published()
+        .iter()
+        .map(|m| format!("{}/{}", m.media_product_type, m.media_type))
+        .collect();
+    for t in [
+        "FEED/IMAGE",
+        "FEED/CAROUSEL_ALBUM",
+        "REELS/VIDEO",
+        "STORY/IMAGE",
+        "STORY/VIDEO",
+    ] {
+        assert!(types.contains(&t.to_string()), "{t} not in {types:?}");
+    }
+
+    // A new post using a file already there: nothing is uploaded again.
+    fs::write(
+        site.path().join("posts/7-again.md"),
+        "---\npublish_at: 2026-12-01 12:00\nmedia: [../media/square.jpg]\nallow_duplicate: true\n---\nThe row again.\n",
+    )
+    .unwrap();
+    let (code, report, second) = apply(&site, SECRET_KEY, &[]);
+    assert_eq!(code, 0, "{}", second.stderr);
+    assert_eq!(results(&report, "published"), ["posts/7-again.md"]);
+    assert_eq!(report["uploads"]["files"], 0, "{report:#}");
+    assert_eq!(report["uploads"]["present"], 1);
+    assert_eq!(s3.objects(), objects, "the store was written again");
+    assert_eq!(site.server.published().len(), 6, "a post published twice");
+    nothing_secret(&site, &[&plan, &first, &second]);
+}
+
+#[test]
+fn a_presigned_url_is_checked_with_a_ranged_get_because_head_is_refused() {
+    let Some(s3) = S3Server::start() else { return };
+    let site = site(&media(&s3, "s3://kiln-media/feed"), Duration::ZERO);
+    let (code, _, run) = apply(&site, SECRET_KEY, &["--only", "1-image"]);
+    assert_eq!(code, 0, "{}", run.stderr);
+    let created = site.server.containers();
+    let url = created[0].params["image_url"].clone();
+    assert!(url.contains("X-Amz-Signature="), "not presigned");
+    let size = fs::read(site.path().join("media/portrait.jpg"))
+        .unwrap()
+        .len();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (head, get, range) = rt.block_on(async {
+        let http = reqwest::Client::new();
+        let head = http.head(&url).send().await.unwrap().status().as_u16();
+        let get = http
+            .get(&url)
+            .header("range", "bytes=0-0")
+            .send()
+            .await
+            .unwrap();
+        let range = get.headers()["content-range"].to_str().unwrap().to_string();
+        (head, get.status().as_u16(), range)
+    });
+    assert_eq!(head, 403, "the method is part of the signature");
+    assert_eq!((get, range), (206, format!("bytes 0-0/{size}")));
+}
+
+#[test]
+fn a_bucket_that_does_not_exist_defers_every_post_then_they_publish_once() {
+    let Some(s3) = S3Server::start() else { return };
+    let site = site(&media(&s3, "s3://no-such-bucket/feed"), Duration::ZERO);
+    let (code, report, run) = apply(&site, SECRET_KEY, &[]);
+    assert_eq!(code, 0, "deferred, not failed: {}", run.stderr);
+    assert_eq!(results(&report, "deferred").len(), 5, "{report:#}");
+    let first = &report["results"][0];
+    let message = first["message"].as_str().unwrap();
+    assert!(message.contains("s3://no-such-bucket/feed"), "{message}");
+    assert!(
+        message.contains("the bucket does not exist (at this endpoint and region) (HTTP 404"),
+        "{message}"
+    );
+    assert!(run
+        .stderr
+        .contains(&format!("⏸ {}: ", first["file"].as_str().unwrap())));
+    assert!(site.server.containers().is_empty(), "Meta was called");
+    let state = site.state();
+    assert!(state.to_string().contains("no-such-bucket"), "{state}");
+
+    // The bucket made: each post goes out once.
+    fs::create_dir(s3.dir().join("no-such-bucket")).unwrap();
+    let (code, report, again) = apply(&site, SECRET_KEY, &[]);
+    assert_eq!(code, 0, "{}", again.stderr);
+    assert_eq!(results(&report, "published").len(), 5, "{report:#}");
+    assert_eq!(site.server.published().len(), 5);
+    nothing_secret(&site, &[&run, &again]);
+}
+
+#[test]
+fn wrong_credentials_defer_every_post_and_are_never_printed() {
+    let Some(s3) = S3Server::start() else { return };
+    let site = site(&media(&s3, "s3://kiln-media/feed"), Duration::ZERO);
+    let (code, report, run) = apply(&site, "wrong-secret", &[]);
+    assert_eq!(code, 0, "{}", run.stderr);
+    assert_eq!(results(&report, "deferred").len(), 5, "{report:#}");
+    let message = report["results"][0]["message"].as_str().unwrap();
+    assert!(message.contains("refused the credentials"), "{message}");
+    assert!(message.contains("(HTTP 403"), "{message}");
+    assert!(s3.objects().is_empty());
+    assert!(site.server.containers().is_empty());
+    let (_, report, again) = apply(&site, SECRET_KEY, &[]);
+    assert_eq!(results(&report, "published").len(), 5, "{report:#}");
+    assert_eq!(site.server.published().len(), 5);
+    nothing_secret(&site, &[&run, &again]);
+}
+
+#[test]
+fn a_store_that_hangs_defers_in_bounded_time() {
+    let hang = Hang::start();
+    let site = site(
+        &format!(
+            "store = \"s3://kiln-media/feed\"\nendpoint = \"http://127.0.0.1:{}\"\ntimeout_secs = 1\n",
+            hang.port
+        ),
+        Duration::ZERO,
+    );
+    let started = Instant::now();
+    let (code, report, run) = apply(&site, SECRET_KEY, &[]);
+    let took = started.elapsed();
+    assert_eq!(code, 0, "{}", run.stderr);
+    assert_eq!(results(&report, "deferred").len(), 5, "{report:#}");
+    assert!(took < Duration::from_secs(40), "took {took:?}");
+    let message = report["results"][0]["message"].as_str().unwrap();
+    assert!(message.contains("s3://kiln-media/feed"), "{message}");
+    assert!(message.contains("did not answer in time"), "{message}");
+    assert!(site.server.containers().is_empty());
+    nothing_secret(&site, &[&run]);
+}
+
+#[test]
+fn an_unknown_store_scheme_is_a_config_error_at_its_line() {
+    let site = site(
+        "video_upload = \"url\"\nstore = \"ftp://kiln/feed\"\n",
+        Duration::ZERO,
+    );
+    for args in [&["validate"][..], &["apply", "--at", AT]] {
+        let run = site.run(args);
+        assert_ne!(run.code, 0, "{args:?}");
+        let said = format!("{}{}", run.stdout, run.stderr);
+        assert!(said.contains("unknown store scheme `ftp://`"), "{said}");
+        let line = fs::read_to_string(site.path().join("postwright.toml"))
+            .unwrap()
+            .lines()
+            .position(|l| l.starts_with("store"))
+            .unwrap()
+            + 1;
+        assert!(said.contains(&format!("postwright.toml:{line}:")), "{said}");
+    }
+    assert!(site
+        .server
+        .requests()
+        .iter()
+        .all(|r| !r.path.ends_with("/media")));
+}
+
+#[test]
+fn a_presigned_url_that_expired_before_meta_fetched_it_defers_the_post_redacted() {
+    let Some(s3) = S3Server::start() else { return };
+    let site = site(
+        &format!("{}url_ttl_secs = 1\n", media(&s3, "s3://kiln-media/feed")),
+        Duration::from_millis(2500),
+    );
+    let (code, report, run) = apply(&site, SECRET_KEY, &["--only", "1-image"]);
+    assert_eq!(code, 0, "{}", run.stderr);
+    assert_eq!(
+        results(&report, "deferred"),
+        ["posts/1-image.md"],
+        "{report:#}"
+    );
+    let message = report["results"][0]["message"].as_str().unwrap();
+    // Meta's 9004 quotes the URL: its key stays, its signature goes.
+    assert!(message.contains("9004"), "{message}");
+    assert!(
+        message.contains("/kiln-media/feed/") && message.contains("?<redacted>"),
+        "{message}"
+    );
+    let fetch = &site.server.fetches()[0];
+    assert!(!fetch.ok && fetch.sha256.is_none(), "{fetch:?}");
+    let record = site.state().to_string();
+    assert!(record.contains("?<redacted>"), "{record}");
+    assert!(site.server.published().is_empty());
+    nothing_secret(&site, &[&run]);
+}
