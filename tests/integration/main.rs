@@ -29,6 +29,7 @@ mod remote;
 mod s3;
 mod state_backends;
 mod state_remote;
+mod store_cost;
 mod store_e2e;
 mod threads;
 mod threads_e2e;

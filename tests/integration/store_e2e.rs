@@ -8,11 +8,12 @@
 //! reason naming it, publishes nothing twice, and prints no secret.
 
 use crate::apply_e2e::{account, Run, Site, AT, TOKEN};
-use crate::common::fixtures;
+use crate::common::{copy_dir, fixtures};
 use crate::graph::{Login, MediaCheck, ServerConfig};
 use crate::s3::{files_under, Hang, S3Server, ACCESS_KEY, BUCKET, SECRET_KEY};
 use serde_json::Value;
 use std::fs;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// The fixture's due posts use seven files (portrait.jpg twice: the
@@ -22,7 +23,12 @@ const FILES: u64 = 7;
 /// tests/fixtures/publish with `[media]` pointing at `store`, the Graph
 /// server checking every fetch's bytes (after `fetch_delay`).
 fn site(media: &str, fetch_delay: Duration) -> Site {
-    let mut check = MediaCheck::of_dir(&fixtures().join("publish/media"));
+    site_of(&fixtures().join("publish"), media, fetch_delay)
+}
+
+/// The same for a copy of the fixture made by the test.
+fn site_of(fixture: &Path, media: &str, fetch_delay: Duration) -> Site {
+    let mut check = MediaCheck::of_dir(&fixture.join("media"));
     check.fetch_delay = fetch_delay;
     let config = ServerConfig {
         accounts: vec![account(Login::Facebook)],
@@ -30,7 +36,7 @@ fn site(media: &str, fetch_delay: Duration) -> Site {
         media_check: Some(check),
         ..ServerConfig::default()
     };
-    let site = Site::new(&fixtures().join("publish"), config, Login::Facebook, "");
+    let site = Site::new(fixture, config, Login::Facebook, "");
     let path = site.path().join("postwright.toml");
     let toml = fs::read_to_string(&path).unwrap();
     let head = toml.split("[media]").next().unwrap();
@@ -329,4 +335,101 @@ fn a_presigned_url_that_expired_before_meta_fetched_it_defers_the_post_redacted(
     assert!(record.contains("?<redacted>"), "{record}");
     assert!(site.server.published().is_empty());
     nothing_secret(&site, &[&run]);
+}
+
+#[test]
+fn a_video_over_16_mib_goes_up_in_parts_and_meta_gets_every_byte() {
+    let Some(s3) = S3Server::start() else { return };
+    let fixture = tempfile::tempdir().unwrap();
+    copy_dir(&fixtures().join("publish"), fixture.path());
+    let reel = fixture.path().join("media/reel.mp4");
+    crate::store_cost::padded(
+        &fixtures().join("publish/media/reel.mp4"),
+        &reel,
+        18_000_000,
+        7,
+    );
+    let size = fs::metadata(&reel).unwrap().len();
+    let site = site_of(
+        fixture.path(),
+        &media(&s3, "s3://kiln-media/feed"),
+        Duration::ZERO,
+    );
+    let (code, report, run) = apply(&site, SECRET_KEY, &["--only", "3-reel"]);
+    assert_eq!(code, 0, "{}", run.stderr);
+    assert_eq!(
+        results(&report, "published"),
+        ["posts/3-reel.md"],
+        "{report:#}"
+    );
+    // The reel and its cover.
+    assert_eq!(report["uploads"]["files"], 2, "{report:#}");
+    let key = format!("feed/{}.mp4", sha256(&fs::read(&reel).unwrap()));
+    let objects = s3.objects();
+    assert!(
+        objects.iter().any(|(k, n, _)| *k == key && *n == size),
+        "{objects:?}"
+    );
+    let fetched = site.server.fetches();
+    assert!(
+        fetched.iter().any(|f| f.ok && f.url.ends_with(&key)),
+        "{fetched:?}"
+    );
+    assert!(fetched.iter().all(|f| f.ok), "{fetched:?}");
+    nothing_secret(&site, &[&run]);
+}
+
+/// The Graph server's own check, which the tests above lean on: the bytes
+/// it fetches must be a registered file, and the one a `<sha256>.<ext>`
+/// name says — so a wrong key, or an LFS pointer served instead of the
+/// video, fails the container as Meta fails a URL it cannot use.
+#[tokio::test]
+async fn the_graph_server_refuses_a_wrong_key_and_an_lfs_pointer() {
+    use crate::graph_server::{FB_TOKEN, FB_USER, T};
+    let root = tempfile::tempdir().unwrap();
+    let media = fixtures().join("publish/media");
+    let portrait = fs::read(media.join("portrait.jpg")).unwrap();
+    let landscape = sha256(&fs::read(media.join("landscape.jpg")).unwrap());
+    fs::write(root.path().join("plain.jpg"), &portrait).unwrap();
+    fs::write(
+        root.path().join(format!("{}.jpg", sha256(&portrait))),
+        &portrait,
+    )
+    .unwrap();
+    fs::write(root.path().join(format!("{landscape}.jpg")), &portrait).unwrap();
+    let pointer = format!(
+        "version https://git-lfs.github.com/spec/v1\noid sha256:{}\nsize {}\n",
+        sha256(&portrait),
+        portrait.len()
+    );
+    fs::write(root.path().join("pointer.jpg"), pointer).unwrap();
+    let t = T::new(ServerConfig {
+        static_root: Some(root.path().to_path_buf()),
+        media_check: Some(MediaCheck::of_dir(&media)),
+        ..crate::graph_server::config()
+    })
+    .await;
+    let good = [
+        format!("{}.jpg", sha256(&portrait)),
+        "plain.jpg".to_string(),
+    ];
+    for name in &good {
+        let r = t
+            .create(FB_USER, FB_TOKEN, &[("image_url", &t.media(name))])
+            .await;
+        assert_eq!(r.status, 200, "{name}: {r:?}");
+    }
+    for name in [format!("{landscape}.jpg"), "pointer.jpg".to_string()] {
+        let url = t.media(&name);
+        let r = t.create(FB_USER, FB_TOKEN, &[("image_url", &url)]).await;
+        assert_eq!(
+            (r.code(), r.sub()),
+            (Some(9004), Some(2207052)),
+            "{name}: {r:?}"
+        );
+        // As Meta's does, the message quotes the URL.
+        assert!(r.message().contains(&url), "{}", r.message());
+    }
+    let oks: Vec<bool> = t.s.fetches().iter().map(|f| f.ok).collect();
+    assert_eq!(oks, [true, true, false, false]);
 }
