@@ -136,13 +136,24 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
         if self.ctx.media_store.is_none() {
             return tasks.join_next().await;
         }
+        let mut said = Instant::now();
         loop {
             tokio::select! {
                 joined = tasks.join_next() => {
                     self.store_progress();
                     return joined;
                 }
-                () = tokio::time::sleep(Duration::from_millis(500)) => self.store_progress(),
+                () = tokio::time::sleep(Duration::from_millis(500)) => {
+                    self.store_progress();
+                    // A log has no spinner: the bytes every ten seconds.
+                    if said.elapsed() >= Duration::from_secs(10) {
+                        said = Instant::now();
+                        let store = self.ctx.media_store.as_ref();
+                        if let Some(now) = store.and_then(|s| s.status()) {
+                            self.progress.line(&format!("… {now}"));
+                        }
+                    }
+                }
             }
         }
     }

@@ -288,12 +288,23 @@ pub async fn apply(ctx: Context<'_>, progress: &mut dyn Progress) -> Result<Repo
         .map(|(i, e)| (e.key(), i))
         .collect();
     outcomes.sort_by_key(|o| order.get(&o.key()).copied().unwrap_or(usize::MAX));
+    let uploads = ctx.media_store.as_ref().map(|s| s.uploads());
+    // Deferred posts exit 0: a store that refuses every run must still be
+    // seen (a warning is an annotation on GitHub).
+    if let Some(u) = uploads.as_ref().filter(|u| u.failed > 0) {
+        warnings.push(format!(
+            "the media store {} could not take {} file{}; their posts wait for a later run (the reasons are above)",
+            u.store,
+            u.failed,
+            if u.failed == 1 { "" } else { "s" }
+        ));
+    }
     Ok(Report {
         at: Timestamp::now(),
         outcomes,
         interrupted: ctx.options.interrupted.load(Ordering::SeqCst),
         warnings,
-        uploads: ctx.media_store.as_ref().map(|s| s.uploads()),
+        uploads,
         stopped: stopped.map(|e| Stopped {
             fails: !matches!(e, StateError::Conflict { .. }),
             message: e.to_string(),

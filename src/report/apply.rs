@@ -220,3 +220,28 @@ pub fn github(report: &Report, prefix: &str) -> String {
     out.push_str(&style::strip(&human(report, false)));
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::uploads_line;
+    use crate::hosting::store::Uploads;
+
+    #[test]
+    fn the_store_line_says_files_bytes_and_failures() {
+        let mut u = Uploads {
+            store: "s3://kiln-media/feed".into(),
+            files: 1,
+            bytes: 2_345_678,
+            present: 4,
+            failed: 0,
+        };
+        assert_eq!(
+            uploads_line(&u),
+            "Media store s3://kiln-media/feed: 1 file uploaded (2.3 MB), 4 already there."
+        );
+        u.files = 0;
+        u.failed = 2;
+        assert!(uploads_line(&u)
+            .ends_with("0 files uploaded (2.3 MB), 4 already there, 2 could not be stored."));
+    }
+}

@@ -2,15 +2,16 @@
 //! own (18 photos of about 2 MB, 2 reels of about 24 MB that go up in
 //! parts), applied against the test Graph API server with the media
 //! uploaded to s3s-fs on 127.0.0.1 and fetched back by the Graph server;
-//! then the same batch with every file already in the store. A
-//! measurement, not a check of speed:
+//! then the same batch in a fresh repo with every file already in the
+//! store, and without a store (the test server's static host through
+//! `base_url`). A measurement, not a check of speed:
 //!
 //! ```sh
 //! cargo test --release --test integration store_cost -- --ignored --nocapture
 //! ```
 //!
 //! It asserts what it can know exactly: every post published once, each
-//! file uploaded once, nothing uploaded by the second batch.
+//! file uploaded once, nothing uploaded when the files are there.
 
 use crate::apply_e2e::{account, Site, AT, TOKEN};
 use crate::graph::{Login, MediaCheck, ServerConfig};
@@ -42,7 +43,9 @@ pub(crate) fn padded(src: &Path, dst: &Path, extra: usize, seed: u64) {
     fs::write(dst, bytes).unwrap();
 }
 
-fn batch(s3: &S3Server, prefix: &str) -> Site {
+/// The batch, its media in `[media] store` under `prefix` (`None`: served
+/// by the test server's static host through `base_url`, for comparison).
+fn batch(s3: &S3Server, prefix: Option<&str>) -> Site {
     let fixture = tempfile::tempdir().unwrap();
     let (posts, media) = (fixture.path().join("posts"), fixture.path().join("media"));
     fs::create_dir_all(&posts).unwrap();
@@ -55,6 +58,7 @@ fn batch(s3: &S3Server, prefix: &str) -> Site {
         } else {
             ("portrait.jpg", format!("{i:02}.jpg"), 2_000_000)
         };
+        // The same seed, the same bytes: every batch has the same files.
         padded(&source.join(src), &media.join(&name), extra, i as u64);
         let kind = if reel { "type: reel\n" } else { "" };
         fs::write(
@@ -70,6 +74,7 @@ fn batch(s3: &S3Server, prefix: &str) -> Site {
         ..ServerConfig::default()
     };
     let site = Site::new(fixture.path(), config, Login::Facebook, "");
+    let Some(prefix) = prefix else { return site };
     let path = site.path().join("postwright.toml");
     let toml = fs::read_to_string(&path).unwrap();
     let head = toml.split("[media]").next().unwrap();
@@ -104,45 +109,46 @@ fn apply(site: &Site) -> (serde_json::Value, Duration) {
 fn store_cost() {
     let Some(s3) = S3Server::start() else { return };
     let posts = PHOTOS + REELS;
-    // Each round a prefix of its own: the first batch uploads everything.
-    let mut first = Vec::new();
-    let mut again = Vec::new();
+    let (mut upload, mut present, mut plain) = (Vec::new(), Vec::new(), Vec::new());
     let mut bytes = 0;
     for round in 0..3 {
-        let site = batch(&s3, &format!("round{round}"));
+        // A prefix of its own: this batch uploads every file.
+        let prefix = format!("round{round}");
+        let site = batch(&s3, Some(&prefix));
         let (report, took) = apply(&site);
         assert_eq!(site.server.published().len(), posts);
         assert_eq!(report["uploads"]["files"], posts as u64);
-        bytes = report["uploads"]["bytes"].as_u64().unwrap();
         assert!(site.server.fetches().iter().all(|f| f.ok));
-        first.push(took);
-        // The same files again, as new posts: all in the store already.
-        for entry in fs::read_dir(site.path().join("posts")).unwrap() {
-            let p = entry.unwrap().path();
-            let text = fs::read_to_string(&p).unwrap();
-            let renamed = p.with_file_name(format!(
-                "again-{}",
-                p.file_name().unwrap().to_string_lossy()
-            ));
-            fs::write(
-                &renamed,
-                text.replace("---\nPost", "---\nAgain")
-                    .replace("media:", "allow_duplicate: true\nmedia:"),
-            )
-            .unwrap();
-        }
+        bytes = report["uploads"]["bytes"].as_u64().unwrap();
+        upload.push(took);
+        // The same batch in a fresh repo: every file is in the store.
+        let site = batch(&s3, Some(&prefix));
         let (report, took) = apply(&site);
-        assert_eq!(site.server.published().len(), 2 * posts);
+        assert_eq!(site.server.published().len(), posts);
         assert_eq!(report["uploads"]["files"], 0);
         assert_eq!(report["uploads"]["present"], posts as u64);
-        again.push(took);
+        present.push(took);
+        // Without a store: the test server's static host (base_url).
+        let site = batch(&s3, None);
+        let (report, took) = apply(&site);
+        assert_eq!(site.server.published().len(), posts);
+        assert!(report.get("uploads").is_none());
+        plain.push(took);
     }
-    let best = |v: &[Duration]| v.iter().min().unwrap().as_secs_f64();
+    let secs = |v: &[Duration]| {
+        v.iter()
+            .map(|d| format!("{:.2}", d.as_secs_f64()))
+            .collect::<Vec<_>>()
+            .join(" / ")
+    };
     eprintln!(
-        "{posts} posts ({PHOTOS} photos, {REELS} reels), {posts} files, {:.1} MB uploaded: best of 3 {:.2} s ({:.0} MB/s); the same files again: {:.2} s",
-        bytes as f64 / 1e6,
-        best(&first),
-        bytes as f64 / 1e6 / best(&first),
-        best(&again)
+        "{posts} posts ({PHOTOS} photos, {REELS} reels), {posts} files, {:.1} MB",
+        bytes as f64 / 1e6
+    );
+    eprintln!("uploading every file: {} s", secs(&upload));
+    eprintln!("every file already in the store: {} s", secs(&present));
+    eprintln!(
+        "no store (base_url, the test server's static host): {} s",
+        secs(&plain)
     );
 }

@@ -229,6 +229,11 @@ fn a_bucket_that_does_not_exist_defers_every_post_then_they_publish_once() {
         .stderr
         .contains(&format!("⏸ {}: ", first["file"].as_str().unwrap())));
     assert!(site.server.containers().is_empty(), "Meta was called");
+    let warning = report["warnings"][0].as_str().unwrap_or_default();
+    assert!(
+        warning.starts_with("the media store s3://no-such-bucket/feed could not take 5 files"),
+        "{report:#}"
+    );
     let state = site.state();
     assert!(state.to_string().contains("no-such-bucket"), "{state}");
 
@@ -432,4 +437,39 @@ async fn the_graph_server_refuses_a_wrong_key_and_an_lfs_pointer() {
     }
     let oks: Vec<bool> = t.s.fetches().iter().map(|f| f.ok).collect();
     assert_eq!(oks, [true, true, false, false]);
+}
+
+#[test]
+fn with_public_url_meta_gets_the_cdn_url_checked_and_fetched_from_it() {
+    let Some(s3) = S3Server::start() else { return };
+    // A CDN in front of the bucket: another test server's static host
+    // (GET, HEAD, ranges) serving s3s-fs's folder.
+    let cdn = crate::graph::GraphServer::start_blocking(ServerConfig {
+        static_root: Some(s3.dir().to_path_buf()),
+        ..ServerConfig::default()
+    });
+    let base = format!("{}/{BUCKET}", cdn.media_url());
+    let site = site(
+        &format!(
+            "{}public_url = \"{base}/{{key}}\"\n",
+            media(&s3, "s3://kiln-media/feed")
+        ),
+        Duration::ZERO,
+    );
+    let (code, report, run) = apply(&site, SECRET_KEY, &["--only", "1-image"]);
+    assert_eq!(code, 0, "{}", run.stderr);
+    assert_eq!(
+        results(&report, "published"),
+        ["posts/1-image.md"],
+        "{report:#}"
+    );
+    let sha = sha256(&fs::read(site.path().join("media/portrait.jpg")).unwrap());
+    let url = site.server.containers()[0].params["image_url"].clone();
+    assert_eq!(url, format!("{base}/feed/{sha}.jpg"));
+    let fetched = site.server.fetches();
+    assert!(
+        !fetched.is_empty() && fetched.iter().all(|f| f.ok && f.url == url),
+        "{fetched:?}"
+    );
+    nothing_secret(&site, &[&run]);
 }
