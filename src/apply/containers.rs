@@ -33,19 +33,7 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
             };
             self.progress
                 .line(&format!("… {}: creating containers", e.file));
-            let job = Prepare {
-                post: (*post).clone(),
-                repo: self.ctx.repo.to_path_buf(),
-                hosting: self.ctx.hosting.clone(),
-                store: self.ctx.media_store.clone(),
-                upload_command: self.ctx.config.media.upload_command.clone(),
-                resumable: self.ctx.config.media.video_upload == VideoUpload::Resumable
-                    && self.publisher.capabilities().resumable_upload,
-                poll_interval: self.ctx.options.poll_interval,
-                max_wait: self.ctx.options.max_wait,
-                // The build holds one while it calls Meta (see `Prepare`).
-                permits: semaphore.clone(),
-            };
+            let job = self.job(post, &semaphore);
             let id = e.id.clone();
             let publisher = self.publisher.clone();
             tasks.spawn(async move {
@@ -112,6 +100,24 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
         }
         self.store_progress();
         Ok(ready)
+    }
+
+    /// What building `post`'s containers needs; `permits` are the run's
+    /// (`[api] concurrency`).
+    fn job(&self, post: &ValidPost, permits: &Arc<Semaphore>) -> Prepare {
+        Prepare {
+            post: post.clone(),
+            repo: self.ctx.repo.to_path_buf(),
+            hosting: self.ctx.hosting.clone(),
+            store: self.ctx.media_store.clone(),
+            upload_command: self.ctx.config.media.upload_command.clone(),
+            resumable: self.ctx.config.media.video_upload == VideoUpload::Resumable
+                && self.publisher.capabilities().resumable_upload,
+            poll_interval: self.ctx.options.poll_interval,
+            max_wait: self.ctx.options.max_wait,
+            // The build holds one while it calls Meta (see `Prepare`).
+            permits: permits.clone(),
+        }
     }
 
     /// A post whose media the store could not take or serve: nothing is

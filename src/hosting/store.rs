@@ -56,7 +56,7 @@ pub enum StoreError {
         address: String,
         why: String,
     },
-    #[error("{path}: Meta could not fetch {address}: {why}; nothing was sent to the platform")]
+    #[error("{path}: {address} cannot be fetched as Meta would: {why}; nothing was sent to the platform")]
     Unreachable {
         path: String,
         address: String,
@@ -167,10 +167,6 @@ impl MediaStore {
             }),
             http: http.unwrap_or_default(),
         }
-    }
-
-    pub fn spec(&self) -> &StoreSpec {
-        &self.spec
     }
 
     /// The URL Meta fetches `path` (relative to the repo) from: the file

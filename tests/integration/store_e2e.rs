@@ -473,3 +473,35 @@ fn with_public_url_meta_gets_the_cdn_url_checked_and_fetched_from_it() {
     );
     nothing_secret(&site, &[&run]);
 }
+
+#[test]
+fn a_url_that_does_not_answer_with_the_file_is_never_given_to_meta() {
+    let Some(s3) = S3Server::start() else { return };
+    let site = site(&media(&s3, "s3://kiln-media/feed"), Duration::ZERO);
+    // A CDN that is not set up yet: every key answers 404.
+    let toml = site.path().join("postwright.toml");
+    let mut text = fs::read_to_string(&toml).unwrap();
+    text.push_str(&format!(
+        "public_url = \"{}/not-there/{{key}}\"\n",
+        site.server.media_url()
+    ));
+    fs::write(&toml, text).unwrap();
+    let (code, report, run) = apply(&site, SECRET_KEY, &["--only", "1-image"]);
+    assert_eq!(code, 0, "{}", run.stderr);
+    assert_eq!(
+        results(&report, "deferred"),
+        ["posts/1-image.md"],
+        "{report:#}"
+    );
+    let message = report["results"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("cannot be fetched as Meta would"),
+        "{message}"
+    );
+    assert!(message.contains("HTTP 404"), "{message}");
+    assert!(
+        site.server.containers().is_empty(),
+        "Meta got an unchecked URL"
+    );
+    assert_eq!(report["uploads"]["files"], 1, "uploaded, then checked");
+}
