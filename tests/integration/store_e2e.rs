@@ -89,6 +89,15 @@ fn nothing_secret(site: &Site, runs: &[&Run]) {
     }
 }
 
+/// `apply --only 1-image`, which must defer the post (exit 0).
+fn image_deferred(site: &Site) -> (Value, Run) {
+    let (code, report, run) = apply(site, SECRET_KEY, &["--only", "1-image"]);
+    assert_eq!(code, 0, "{}", run.stderr);
+    let deferred = results(&report, "deferred");
+    assert_eq!(deferred, ["posts/1-image.md"], "{report:#}");
+    (report, run)
+}
+
 fn results(report: &Value, verdict: &str) -> Vec<String> {
     report["results"]
         .as_array()
@@ -320,13 +329,7 @@ fn a_presigned_url_that_expired_before_meta_fetched_it_defers_the_post_redacted(
         &format!("{}url_ttl_secs = 1\n", media(&s3, "s3://kiln-media/feed")),
         Duration::from_millis(2500),
     );
-    let (code, report, run) = apply(&site, SECRET_KEY, &["--only", "1-image"]);
-    assert_eq!(code, 0, "{}", run.stderr);
-    assert_eq!(
-        results(&report, "deferred"),
-        ["posts/1-image.md"],
-        "{report:#}"
-    );
+    let (report, run) = image_deferred(&site);
     let message = report["results"][0]["message"].as_str().unwrap();
     // Meta's 9004 quotes the URL: its key stays, its signature goes.
     assert!(message.contains("9004"), "{message}");
@@ -486,13 +489,7 @@ fn a_url_that_does_not_answer_with_the_file_is_never_given_to_meta() {
         site.server.media_url()
     ));
     fs::write(&toml, text).unwrap();
-    let (code, report, run) = apply(&site, SECRET_KEY, &["--only", "1-image"]);
-    assert_eq!(code, 0, "{}", run.stderr);
-    assert_eq!(
-        results(&report, "deferred"),
-        ["posts/1-image.md"],
-        "{report:#}"
-    );
+    let (report, run) = image_deferred(&site);
     let message = report["results"][0]["message"].as_str().unwrap();
     assert!(
         message.contains("cannot be fetched as Meta would"),
@@ -504,4 +501,5 @@ fn a_url_that_does_not_answer_with_the_file_is_never_given_to_meta() {
         "Meta got an unchecked URL"
     );
     assert_eq!(report["uploads"]["files"], 1, "uploaded, then checked");
+    nothing_secret(&site, &[&run]);
 }
