@@ -526,7 +526,8 @@ fn cause(e: &object_store::Error) -> String {
         return format!("{what}{status}");
     }
     // Anything else: the first line of the store's words, redacted and short.
-    let first = text
+    let own = e.to_string();
+    let first = own
         .split("<?xml")
         .next()
         .unwrap_or("")
@@ -554,4 +555,38 @@ fn content_type(path: &str) -> &'static str {
 /// `1.2 MB` (decimal, as upload tools show it).
 pub fn megabytes(bytes: u64) -> String {
     format!("{:.1} MB", bytes as f64 / 1_000_000.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cause;
+    use object_store::Error;
+
+    fn generic(text: &str) -> Error {
+        Error::Generic {
+            store: "S3",
+            source: text.to_string().into(),
+        }
+    }
+
+    #[test]
+    fn store_errors_in_plain_words_without_the_store_body() {
+        let missing = generic("Error performing list request: Server returned non-2xx status code: 404 Not Found: <?xml version=\"1.0\"?><Error><Code>NoSuchBucket</Code></Error>");
+        assert_eq!(
+            cause(&missing),
+            "the bucket does not exist (at this endpoint and region) (HTTP 404 Not Found)"
+        );
+        let refused = generic("Server returned non-2xx status code: 403 Forbidden: <?xml?><Error><Code>SignatureDoesNotMatch</Code><SignatureProvided>abc</SignatureProvided></Error>");
+        let said = cause(&refused);
+        assert!(
+            said.starts_with("the store refused the credentials"),
+            "{said}"
+        );
+        assert!(!said.contains("abc"), "{said}");
+        let other = generic("something odd at https://s3.example.com/b/k?X-Amz-Signature=abc");
+        assert_eq!(
+            cause(&other),
+            "Generic S3 error: something odd at https://s3.example.com/b/k?<redacted>"
+        );
+    }
 }
