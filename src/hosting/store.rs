@@ -284,10 +284,10 @@ impl MediaStore {
         };
         // Small files are read once (hash and body); large ones hashed,
         // then streamed in parts.
-        let small = (size <= MULTIPART_OVER)
-            .then(|| std::fs::read(&file))
-            .transpose()
-            .map_err(read)?;
+        let small = match size <= MULTIPART_OVER {
+            true => Some(tokio::fs::read(&file).await.map_err(read)?),
+            false => None,
+        };
         let sha = match &small {
             Some(bytes) => crate::hex::hex(&Sha256::digest(bytes)),
             None => {
