@@ -35,6 +35,8 @@ pub struct Config {
     pub media: Media,
     /// Where `[media] base_url` is written, for problems about it.
     pub base_url_at: Option<Pos>,
+    /// `[media] store`, checked.
+    pub store: Option<crate::hosting::spec::StoreSpec>,
     pub state: StateConfig,
 }
 
@@ -212,6 +214,18 @@ pub struct Media {
     /// `resumable` (bytes sent to the upload host; Facebook Login only).
     #[serde(default)]
     pub video_upload: VideoUpload,
+    /// Object storage for repo media: `s3://bucket/prefix`, `gs://…`,
+    /// `az://…` (checked into [`Config::store`]; docs/media-store.md).
+    pub store: Option<String>,
+    /// An S3-compatible service's endpoint (R2, B2, MinIO, Spaces).
+    pub endpoint: Option<String>,
+    pub region: Option<String>,
+    /// Lifetime of the presigned GET URLs Meta fetches.
+    pub url_ttl_secs: Option<u64>,
+    /// `https://media.example.com/{key}`: a CDN in front of the bucket.
+    pub public_url: Option<String>,
+    /// Longest wait for one request to the store.
+    pub timeout_secs: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
@@ -467,6 +481,10 @@ impl Config {
             }
             None => (vec!["posts".to_string()], Vec::new()),
         };
+        let store = crate::hosting::spec::StoreSpec::from_media(&raw.media).map_err(|e| {
+            let pos = find_key(text, e.key, "[media]").unwrap_or(Pos::START);
+            err(pos, e.message, e.help)
+        })?;
         Ok(Config {
             file: display.to_string(),
             content,
@@ -482,6 +500,7 @@ impl Config {
                 .as_ref()
                 .and_then(|_| find_key(text, "base_url", "[media]")),
             media: raw.media,
+            store,
             state: raw.state,
         })
     }
@@ -528,24 +547,37 @@ fn names<V>(map: &BTreeMap<String, V>) -> String {
         .join(", ")
 }
 
-/// The position of `key` inside the table with `header` (`[media]`), for
-/// errors serde cannot place. Not past the table's end: the next header.
-fn find_key(text: &str, key: &str, header: &str) -> Option<Pos> {
+/// The position of `key` inside table `[accounts.<table>]` (or the table
+/// `table` when it is written with its brackets, `[media]`), for errors
+/// serde cannot place. Not past the table's end: the next header.
+fn find_key(text: &str, key: &str, table: &str) -> Option<Pos> {
+    let header = if table.starts_with('[') {
+        table.to_string()
+    } else {
+        format!("[accounts.{table}]")
+    };
     // The header on a line of its own, not a mention of it in a comment.
-    let start = text.match_indices(header).map(|(i, _)| i).find(|&i| {
+    let start = text.match_indices(&header).map(|(i, _)| i).find(|&i| {
         let before = text[..i].trim_end_matches([' ', '\t']);
         before.is_empty() || before.ends_with('\n')
-    })? + header.len();
-    let table = &text[start..];
-    let table = &table[..table.find("\n[").unwrap_or(table.len())];
-    let rel = table
-        .match_indices(&format!("\n{key}"))
-        .map(|(i, _)| i)
-        .find(|&i| {
-            let rest = table[i + 1 + key.len()..].trim_start_matches([' ', '\t']);
-            rest.starts_with('=')
-        })?;
-    Some(crate::diagnostic::offset_to_pos(text, start + rel + 1))
+    })?;
+    let lines = text[start..].split_inclusive('\n').scan(start, |at, line| {
+        let here = *at;
+        *at += line.len();
+        Some((here, line))
+    });
+    for (at, line) in lines.skip(1) {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with('[') {
+            return None;
+        }
+        let rest = trimmed.strip_prefix(key).unwrap_or("");
+        if rest.trim_start().starts_with('=') {
+            let indent = line.len() - trimmed.len();
+            return Some(crate::diagnostic::offset_to_pos(text, at + indent));
+        }
+    }
+    None
 }
 
 /// Where the config file is: `--config` or `REPO/postwright.toml`.
@@ -632,6 +664,31 @@ token_env = "BRAND_TOKEN"
         assert_eq!(e.pos.line, 6);
     }
 
+    #[test]
+    fn media_store_errors_point_at_their_key() {
+        let base = "[accounts.brand]\nuser_id = \"1\"\n[media]\n";
+        for (extra, line, says) in [
+            ("store = \"ftp://b\"\n", 4, "unknown store scheme"),
+            (
+                "store = \"s3://b\"\n  public_url = \"https://cdn/\"\n",
+                5,
+                "{key}",
+            ),
+            ("store = \"s3://b\"\nurl_ttl_secs = 0\n", 5, "7 days"),
+            (
+                "store = \"s3://b\"\nsecret_access_key = \"x\"\n",
+                5,
+                "never holds credentials",
+            ),
+        ] {
+            let e = Config::parse(&format!("{base}{extra}"), "postwright.toml").unwrap_err();
+            assert_eq!(e.pos.line, line, "{extra}: {e}");
+            assert!(e.message.contains(says), "{extra}: {e}");
+        }
+        let c = Config::parse(&format!("{base}store = \"s3://b/p\"\n"), "t").unwrap();
+        assert_eq!(c.store.unwrap().prefix, "p");
+    }
+
     /// The loader and the published schema must agree on what a config is.
     #[test]
     fn loader_and_schema_agree() {
@@ -657,8 +714,12 @@ retry_base_ms = 250
 adopt_window_hours = 12
 max_rate_wait_secs = 60
 [media]
-base_url = "https://raw.githubusercontent.com/{repo}/{sha}/"
-upload_command = "scripts/upload.sh {path}"
+store = "s3://kiln-media/feed"
+endpoint = "https://acct.r2.cloudflarestorage.com"
+region = "auto"
+url_ttl_secs = 7200
+public_url = "https://media.example.com/{key}"
+timeout_secs = 30
 video_upload = "resumable"
 [state]
 backend = "git"
@@ -681,6 +742,8 @@ branch = "postwright-state"
             format!("{minimal}[api]\nversoin = \"v1\"\n"),
             format!("{minimal}[state]\nbackend = \"s3\"\n"),
             format!("{minimal}[media]\nurl = \"x\"\n"),
+            format!("{minimal}[media]\nstore = \"ftp://x\"\n"),
+            format!("{minimal}[media]\nstore = \"s3://x\"\nurl_ttl_secs = 0\n"),
             format!("contnet = []\n{minimal}"),
             format!("{minimal}login = \"myspace\"\n"),
         ] {

@@ -33,18 +33,7 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
             };
             self.progress
                 .line(&format!("… {}: creating containers", e.file));
-            let job = Prepare {
-                post: (*post).clone(),
-                repo: self.ctx.repo.to_path_buf(),
-                hosting: self.ctx.hosting.clone(),
-                upload_command: self.ctx.config.media.upload_command.clone(),
-                resumable: self.ctx.config.media.video_upload == VideoUpload::Resumable
-                    && self.publisher.capabilities().resumable_upload,
-                poll_interval: self.ctx.options.poll_interval,
-                max_wait: self.ctx.options.max_wait,
-                // The build holds one while it calls Meta (see `Prepare`).
-                permits: semaphore.clone(),
-            };
+            let job = self.job(post, &semaphore);
             let id = e.id.clone();
             let publisher = self.publisher.clone();
             tasks.spawn(async move {
@@ -53,7 +42,7 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
             });
         }
         let mut ready = Vec::new();
-        while let Some(joined) = tasks.join_next().await {
+        while let Some(joined) = self.next_built(&mut tasks).await {
             let Ok((id, result)) = joined else { continue };
             let Some(e) = queue.iter().find(|e| e.id == id) else {
                 continue;
@@ -74,6 +63,15 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
                         id,
                         container_id: built.container_id,
                     });
+                }
+                // A URL from the store was fetched a moment before: Meta
+                // failing to fetch it (expired before its queue got to it,
+                // the store briefly away) is passing, and the next run
+                // signs a new one.
+                Err(PrepareError::Api(err))
+                    if err.class() == ErrorClass::MediaFetch && self.ctx.media_store.is_some() =>
+                {
+                    self.store_deferred(e, &err.explain())?;
                 }
                 Err(PrepareError::Api(err)) => {
                     self.account_error(&err);
@@ -97,9 +95,83 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
                     self.record_failure(e, &message)?;
                     self.fail(e, message);
                 }
+                Err(PrepareError::Store(message)) => self.store_deferred(e, &message)?,
             }
         }
+        self.store_progress();
         Ok(ready)
+    }
+
+    /// What building `post`'s containers needs; `permits` are the run's
+    /// (`[api] concurrency`).
+    fn job(&self, post: &ValidPost, permits: &Arc<Semaphore>) -> Prepare {
+        Prepare {
+            post: post.clone(),
+            repo: self.ctx.repo.to_path_buf(),
+            hosting: self.ctx.hosting.clone(),
+            store: self.ctx.media_store.clone(),
+            upload_command: self.ctx.config.media.upload_command.clone(),
+            resumable: self.ctx.config.media.video_upload == VideoUpload::Resumable
+                && self.publisher.capabilities().resumable_upload,
+            poll_interval: self.ctx.options.poll_interval,
+            max_wait: self.ctx.options.max_wait,
+            // The build holds one while it calls Meta (see `Prepare`).
+            permits: permits.clone(),
+        }
+    }
+
+    /// A post whose media the store could not take or serve: nothing is
+    /// live, the reason is recorded, and a later run tries again. Later
+    /// posts wait with it, so the grid keeps its order.
+    fn store_deferred(&mut self, e: &PlanEntry, message: &str) -> Result<(), StateError> {
+        self.hold(e);
+        self.record_failure(e, message)?;
+        let message = crate::hosting::redact::urls(message);
+        self.progress.line(&format!("⏸ {}: {message}", e.file));
+        self.outcomes
+            .push(outcome(e, Verdict::Deferred, &self.journal.state, message));
+        Ok(())
+    }
+
+    /// The next build to end; meanwhile, with `[media] store`, a line per
+    /// file uploaded and the bytes going up, twice a second.
+    async fn next_built<T: 'static>(
+        &mut self,
+        tasks: &mut JoinSet<T>,
+    ) -> Option<Result<T, tokio::task::JoinError>> {
+        if self.ctx.media_store.is_none() {
+            return tasks.join_next().await;
+        }
+        let mut said = Instant::now();
+        loop {
+            tokio::select! {
+                joined = tasks.join_next() => {
+                    self.store_progress();
+                    return joined;
+                }
+                () = tokio::time::sleep(Duration::from_millis(500)) => {
+                    self.store_progress();
+                    // A log has no spinner: the bytes every ten seconds.
+                    if said.elapsed() >= Duration::from_secs(10) {
+                        said = Instant::now();
+                        let store = self.ctx.media_store.as_ref();
+                        if let Some(now) = store.and_then(|s| s.status()) {
+                            self.progress.line(&format!("… {now}"));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn store_progress(&mut self) {
+        let Some(store) = &self.ctx.media_store else {
+            return;
+        };
+        for line in store.take_lines() {
+            self.progress.line(&line);
+        }
+        self.progress.status(store.status().as_deref());
     }
 
     /// Polls every container until FINISHED (or a failure, or the time
@@ -148,6 +220,11 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
                         r.container_id.clear();
                         *finished = true;
                         if let Some(e) = entries.iter().find(|e| e.id == r.id) {
+                            if class == ErrorClass::MediaFetch && self.ctx.media_store.is_some() {
+                                // As at creation: see `build_all`.
+                                self.store_deferred(e, &message)?;
+                                continue;
+                            }
                             // A passing failure keeps the grid's order: the
                             // posts after it wait for the next run with it.
                             if matches!(

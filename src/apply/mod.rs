@@ -88,6 +88,8 @@ pub struct Context<'a> {
     /// The valid targets, by (post id, account).
     pub posts: HashMap<(&'a str, &'a str), &'a ValidPost>,
     pub hosting: &'a Hosting,
+    /// `[media] store`, opened (repo media are uploaded there).
+    pub media_store: Option<Arc<crate::hosting::store::MediaStore>>,
     pub store: &'a dyn Store,
     pub state: State,
     pub options: Options,
@@ -290,11 +292,23 @@ pub async fn apply(ctx: Context<'_>, progress: &mut dyn Progress) -> Result<Repo
         .map(|(i, e)| (e.key(), i))
         .collect();
     outcomes.sort_by_key(|o| order.get(&o.key()).copied().unwrap_or(usize::MAX));
+    let uploads = ctx.media_store.as_ref().map(|s| s.uploads());
+    // Deferred posts exit 0: a store that refuses every run must still be
+    // seen (a warning is an annotation on GitHub).
+    if let Some(u) = uploads.as_ref().filter(|u| u.failed > 0) {
+        warnings.push(format!(
+            "the media store {} could not take {} file{}; their posts wait for a later run (the reasons are above)",
+            u.store,
+            u.failed,
+            if u.failed == 1 { "" } else { "s" }
+        ));
+    }
     Ok(Report {
         at: Timestamp::now(),
         outcomes,
         interrupted: ctx.options.interrupted.load(Ordering::SeqCst),
         warnings,
+        uploads,
         stopped: stopped.map(|e| Stopped {
             fails: !matches!(e, StateError::Conflict { .. }),
             message: e.in_apply(),
@@ -582,20 +596,16 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
     /// Records an error; account-level ones stop further calls.
     fn account_error(&mut self, err: &P::Error) {
         if err.class().stops_account() && self.stopped.is_none() {
-            self.progress.line(&format!(
-                "✗ account {}: {}",
-                self.publisher.account(),
-                err.explain()
-            ));
+            let why = crate::hosting::redact::urls(&err.explain());
+            self.progress
+                .line(&format!("✗ account {}: {why}", self.publisher.account()));
             let fails = err.class() != ErrorClass::RateLimited;
-            self.stopped = Some(AccountStop {
-                why: err.explain(),
-                fails,
-            });
+            self.stopped = Some(AccountStop { why, fails });
         }
     }
 
     fn fail(&mut self, e: &PlanEntry, message: String) {
+        let message = crate::hosting::redact::urls(&message);
         self.progress.line(&format!("✗ {}: {message}", e.file));
         self.outcomes
             .push(outcome(e, Verdict::Failed, &self.journal.state, message));
@@ -627,7 +637,8 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
         let Some(entry) = self.record(e, Status::Failed) else {
             return Ok(());
         };
-        entry.last_error = Some(message.to_string());
+        let message = crate::hosting::redact::urls(message);
+        entry.last_error = Some(message.clone());
         self.journal.save(&format!("failed {}: {message}", e.id))
     }
 

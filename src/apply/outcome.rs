@@ -58,6 +58,9 @@ pub struct Report {
     /// Why the run stopped starting new work before the end, if it did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stopped: Option<Stopped>,
+    /// What went to `[media] store` (with a store configured).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uploads: Option<crate::hosting::store::Uploads>,
 }
 
 /// A run that stopped early because of its record.
@@ -119,6 +122,7 @@ pub fn deferred(plan: &Plan, only: &[String], prune: bool, why: &str) -> Report 
         interrupted: false,
         warnings: Vec::new(),
         stopped: None,
+        uploads: None,
     }
 }
 
@@ -132,7 +136,8 @@ pub(super) fn outcome(e: &PlanEntry, result: Verdict, state: &State, message: St
         result,
         media_id: recorded.and_then(|r| r.media_id.clone()),
         permalink: recorded.and_then(|r| r.permalink.clone()),
-        message,
+        // Platform errors quote media URLs, which may be presigned.
+        message: crate::hosting::redact::urls(&message),
         pending: Vec::new(),
     }
 }

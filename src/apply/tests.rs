@@ -98,6 +98,7 @@ async fn run_blocked(
         plan: &plan,
         posts,
         hosting: &hosting,
+        media_store: None,
         store: &store,
         state: state.clone(),
         options,

@@ -3,6 +3,7 @@
 
 use super::{make_plan, open, Ask, Planned};
 use super::{workspace_prefix, Exit, Failure, Globals};
+use crate::hosting::store::MediaStore;
 use crate::plan::{self, Action};
 use crate::report::{self, Format};
 use crate::state::{Locked, Store};
@@ -10,6 +11,7 @@ use crate::validate;
 use std::io::Write;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Options of `apply`.
@@ -267,6 +269,10 @@ fn round(
             plan: &plan,
             posts: targets(&posts, &fetched.posts),
             hosting: &hosting,
+            media_store: config
+                .store
+                .as_ref()
+                .map(|spec| Arc::new(MediaStore::open(spec, &g.repo))),
             store,
             state,
             options,

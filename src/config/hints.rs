@@ -18,6 +18,15 @@ pub struct Hint {
 
 /// Rewrites the parser's `message` about `text[span]`; None keeps it.
 pub fn explain(text: &str, message: &str, span: std::ops::Range<usize>) -> Option<Hint> {
+    if let Some((name, _)) = unknown(message, "unknown field `") {
+        if is_credential(&name) {
+            return Some(Hint {
+                message: format!("`{name}`: postwright.toml never holds credentials (it is in git, and every plan reads it)"),
+                help: Some("give the store's credentials in the environment: AWS_* variables (or GitHub OIDC through aws-actions/configure-aws-credentials), GOOGLE_APPLICATION_CREDENTIALS, AZURE_STORAGE_*; see docs/media-store.md. If a real key was committed, rotate it".into()),
+                span: None,
+            });
+        }
+    }
     // An unknown key, or an unknown value of a key with a fixed set.
     for (lead, what, near, all) in [
         (
@@ -63,6 +72,25 @@ pub fn explain(text: &str, message: &str, span: std::ops::Range<usize>) -> Optio
         help: Some(format!("write `{}`", quoted_in_line(text, word.clone()))),
         span: Some(word),
     })
+}
+
+/// A key that would hold a storage credential (`secret_access_key`,
+/// `aws_session_token`, `account_key`, `sas_token`…).
+fn is_credential(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    [
+        "secret",
+        "access_key",
+        "key_id",
+        "session_token",
+        "account_key",
+        "sas",
+        "password",
+        "credential",
+        "service_account",
+    ]
+    .iter()
+    .any(|w| n.contains(w))
 }
 
 /// The name and the expected names of `unknown field `x`, expected one of
@@ -146,6 +174,31 @@ mod tests {
             h.help.as_deref(),
             Some("known keys here: `user_id`, `login`")
         );
+    }
+
+    #[test]
+    fn credentials_are_refused_with_where_they_go() {
+        for key in [
+            "secret_access_key",
+            "AWS_ACCESS_KEY_ID",
+            "account_key",
+            "sas_token",
+        ] {
+            let text = format!("{key} = \"x\"\n");
+            let h = hint(
+                &text,
+                key,
+                &format!("unknown field `{key}`, expected `store`"),
+            );
+            assert!(h.message.contains("never holds credentials"), "{key}");
+            assert!(h.help.unwrap().contains("AWS_"));
+        }
+        let h = hint(
+            "stor = 1\n",
+            "stor",
+            "unknown field `stor`, expected `store`",
+        );
+        assert_eq!(h.message, "unknown key `stor`");
     }
 
     #[test]

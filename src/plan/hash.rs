@@ -28,6 +28,9 @@ pub struct Hashes {
     pub content: String,
     pub media: String,
     pub caption: String,
+    /// Each media item's own fingerprint, in order: `sha256:<hex>` of a
+    /// file's bytes (its key in `[media] store`), `url:…` of a URL.
+    pub items: Vec<String>,
 }
 
 /// The fingerprints of every target in `posts`, in order, made on every
@@ -105,6 +108,8 @@ impl Hasher {
             content: self.post(post),
             media: self.media(post),
             caption: caption(post.post.fields.caption.as_deref()),
+            // Cached by `post` above: no file is read again.
+            items: post.media.iter().map(|m| self.source(&m.source)).collect(),
         }
     }
 
@@ -211,7 +216,8 @@ pub fn caption(caption: Option<&str>) -> String {
     format!("sha256:{}", hex(&Sha256::digest(&json)))
 }
 
-fn hash_file(path: &Path) -> std::io::Result<String> {
+/// The hex sha256 of a file's bytes, read in 64 KiB pieces.
+pub(crate) fn hash_file(path: &Path) -> std::io::Result<String> {
     let mut file = std::fs::File::open(path)?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 64 * 1024];

@@ -52,15 +52,34 @@ pub(super) fn invalid(
     }
 }
 
-pub(super) fn base_entry(valid: &ValidPost, hosting: &Hosting, content_hash: &str) -> Entry {
+/// The entry's common part. Its media are where Meta will fetch them
+/// from: the URL, the `base_url` one, or with `[media] store` the
+/// object's address (`s3://bucket/prefix/<sha256>.jpg`) — never a
+/// presigned URL, which is made at apply time and is a credential.
+pub(super) fn base_entry(
+    valid: &ValidPost,
+    hosting: &Hosting,
+    content_hash: &str,
+    items: &[String],
+) -> Entry {
     let media = valid
         .media
         .iter()
-        .map(|m| match &m.source {
+        .enumerate()
+        .map(|(i, m)| match &m.source {
             Source::Url(u) => u.clone(),
-            Source::File { path, info } => hosting
-                .media_url(path, info.lfs.is_some())
-                .unwrap_or_else(|_| path.clone()),
+            Source::File { path, info } => {
+                let sha = items.get(i).and_then(|h| h.strip_prefix("sha256:"));
+                match (hosting.store(), sha) {
+                    (Some(store), Some(sha)) => {
+                        store.address(&store.key(sha, &crate::hosting::spec::extension(path)))
+                    }
+                    (Some(_), None) => path.clone(),
+                    (None, _) => hosting
+                        .media_url(path, info.lfs.is_some())
+                        .unwrap_or_else(|_| path.clone()),
+                }
+            }
         })
         .collect();
     Entry {

@@ -266,7 +266,7 @@ fn judge_target<'s>(
     allowed: &mut HashSet<String>,
 ) -> Entry {
     let content_hash = hashes.content;
-    let mut entry = base_entry(valid, inputs.hosting, &content_hash);
+    let mut entry = base_entry(valid, inputs.hosting, &content_hash, &hashes.items);
     entry.media_hash = Some(hashes.media);
     entry.caption_hash = Some(hashes.caption);
     if valid.post.fields.allow_duplicate {

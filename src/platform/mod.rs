@@ -196,6 +196,8 @@ pub struct Prepare {
     pub post: ValidPost,
     pub repo: PathBuf,
     pub hosting: Hosting,
+    /// `[media] store`: repo files are uploaded there and offered from it.
+    pub store: Option<Arc<crate::hosting::store::MediaStore>>,
     pub upload_command: Option<String>,
     /// Send local videos as bytes (configured, and the platform can).
     pub resumable: bool,
@@ -221,6 +223,9 @@ pub struct Prepared {
 pub enum PrepareError<E> {
     /// The media cannot be offered to the platform (no URL, unreachable).
     Media(String),
+    /// The media store could not take or serve a file (refused, absent,
+    /// no answer): the post is deferred to a later run.
+    Store(String),
     Api(E),
 }
 

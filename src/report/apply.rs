@@ -126,6 +126,9 @@ pub fn human(report: &Report, markdown: bool) -> String {
     if let Some(s) = &report.stopped {
         let _ = writeln!(out, "stopped early: {}", s.message);
     }
+    if let Some(u) = &report.uploads {
+        let _ = writeln!(out, "{}", uploads_line(u));
+    }
     out.push_str(&summary_line(report));
     out.push('\n');
     if markdown {
@@ -133,6 +136,24 @@ pub fn human(report: &Report, markdown: bool) -> String {
         return style::strip(&out);
     }
     out
+}
+
+/// `Media store s3://b/p: 3 files uploaded (4.2 MB), 2 already there.`
+fn uploads_line(u: &crate::hosting::store::Uploads) -> String {
+    let plural = |n: u64| if n == 1 { "" } else { "s" };
+    let mut line = format!(
+        "Media store {}: {} file{} uploaded ({}), {} already there",
+        u.store,
+        u.files,
+        plural(u.files),
+        crate::hosting::store::megabytes(u.bytes),
+        u.present
+    );
+    if u.failed > 0 {
+        let _ = write!(line, ", {} could not be stored", u.failed);
+    }
+    line.push('.');
+    line
 }
 
 pub fn json(report: &Report) -> String {
@@ -152,6 +173,9 @@ pub fn json(report: &Report) -> String {
     });
     if let Some(s) = &report.stopped {
         value["stopped"] = serde_json::json!(s);
+    }
+    if let Some(u) = &report.uploads {
+        value["uploads"] = serde_json::json!(u);
     }
     let mut s = serde_json::to_string_pretty(&value).unwrap_or_default();
     s.push('\n');
@@ -195,4 +219,29 @@ pub fn github(report: &Report, prefix: &str) -> String {
     // The log is not a terminal: no colour.
     out.push_str(&style::strip(&human(report, false)));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::uploads_line;
+    use crate::hosting::store::Uploads;
+
+    #[test]
+    fn the_store_line_says_files_bytes_and_failures() {
+        let mut u = Uploads {
+            store: "s3://kiln-media/feed".into(),
+            files: 1,
+            bytes: 2_345_678,
+            present: 4,
+            failed: 0,
+        };
+        assert_eq!(
+            uploads_line(&u),
+            "Media store s3://kiln-media/feed: 1 file uploaded (2.3 MB), 4 already there."
+        );
+        u.files = 0;
+        u.failed = 2;
+        assert!(uploads_line(&u)
+            .ends_with("0 files uploaded (2.3 MB), 4 already there, 2 could not be stored."));
+    }
 }

@@ -35,7 +35,7 @@ impl BuildJob {
         crate::platform::offer::public_url(&self.job, media, http)
             .await
             .map(Offer::Url)
-            .map_err(BuildError::Media)
+            .map_err(crate::platform::offer::OfferError::into_prepare)
     }
 
     /// Every media URL checked first, so a post whose media Meta cannot

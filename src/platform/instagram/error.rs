@@ -215,7 +215,7 @@ impl ErrorClass {
             ErrorClass::Rebuild => "Meta asked for a new container; apply built one once; run apply again",
             ErrorClass::ContainerMissing => "Meta could not find the container; apply retried it and built a new one; run apply again",
             ErrorClass::QuotaReached => "the account's 24-hour publishing limit is used up; the post goes out on a later run",
-            ErrorClass::MediaFetch => "Meta could not download the media: check that the URL is public (push the commit, check [media] base_url)",
+            ErrorClass::MediaFetch => "Meta could not download the media: check that the URL is public (push the commit, check [media] base_url or store)",
             ErrorClass::Content => "fix the post file and run apply again",
             ErrorClass::Auth => "the token is expired or invalid: refresh it (postwright auth refresh) and update the secret",
             ErrorClass::Permission => "the token lacks a permission: re-authorize the app with the publishing scopes",
@@ -232,7 +232,8 @@ impl fmt::Display for MetaError {
             write!(f, "/{s}")?;
         }
         let msg = self.error_user_msg.as_deref().unwrap_or(&self.message);
-        write!(f, ": {msg}")?;
+        // Meta quotes the media URL (9004/2207052), which may be presigned.
+        write!(f, ": {}", crate::hosting::redact::urls(msg))?;
         if let Some(r) = self.regain {
             write!(
                 f,

@@ -30,7 +30,7 @@ pub(super) async fn build(job: Prepare, publisher: &Threads) -> Result<Prepared,
             urls.push(
                 crate::platform::offer::public_url(&job, m, &http)
                     .await
-                    .map_err(BuildError::Media)?,
+                    .map_err(crate::platform::offer::OfferError::into_prepare)?,
             );
         }
     }

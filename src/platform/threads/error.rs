@@ -95,7 +95,7 @@ impl ErrorClass {
             ErrorClass::Rebuild => "Threads asked for a new container; run apply again",
             ErrorClass::ContainerMissing => "Threads could not find the container; run apply again",
             ErrorClass::QuotaReached => "the profile's 250 posts in 24 hours are used up; the post goes out on a later run",
-            ErrorClass::MediaFetch => "Threads could not download the media: check that the URL is public (push the commit, check [media] base_url)",
+            ErrorClass::MediaFetch => "Threads could not download the media: check that the URL is public (push the commit, check [media] base_url or store)",
             ErrorClass::Content => "fix the post file (text at most 500 characters, at most 5 links, 2 to 20 carousel items) and run apply again",
             ErrorClass::Auth => "the Threads token is expired or invalid: refresh it (postwright auth refresh) and update the secret",
             ErrorClass::Permission => "the token lacks a permission: re-authorize the Threads app with threads_basic and threads_content_publish (threads_delete for --prune)",

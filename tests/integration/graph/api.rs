@@ -8,7 +8,7 @@ use super::errors::{
 use super::features;
 use super::server::{check_throttle, Req, Shared};
 use super::state::{cursor, meta_time, shortcode, uncursor, CState, Kind, State, Upload, DAY};
-use super::statics::{fetch, FetchError};
+use super::statics::{fetch_checked, FetchError};
 use super::tokens::{self, need, Need};
 use super::{Effect, Login, Media, TokenInfo};
 use serde_json::{json, Map, Value};
@@ -528,15 +528,15 @@ async fn create_container(shared: &Shared, req: &Req, me: &TokenInfo) -> Res<Out
     need(me, Need::Publish)?;
     let plan = plan_container(&shared.lock(), me, &req.params)?;
     let image = match &plan.image_url {
-        Some(u) => Some(fetch(&shared.http, u).await),
+        Some(u) => Some(fetch_checked(shared, u).await),
         None => None,
     };
     let video = match &plan.video_url {
-        Some(u) => Some(fetch(&shared.http, u).await),
+        Some(u) => Some(fetch_checked(shared, u).await),
         None => None,
     };
     let cover = match &plan.cover_url {
-        Some(u) => Some(fetch(&shared.http, u).await),
+        Some(u) => Some(fetch_checked(shared, u).await),
         None => None,
     };
     if let (Some(u), Some(got)) = (&plan.image_url, &image) {
@@ -1525,7 +1525,7 @@ async fn upload_inner(shared: &Shared, req: &Req) -> Res<Out> {
         ));
     }
     let (bytes, offset, size) = match &file_url {
-        Some(u) => match fetch(&shared.http, u).await {
+        Some(u) => match fetch_checked(shared, u).await {
             Ok(b) => {
                 let n = b.len() as u64;
                 (b, 0, n)

@@ -191,6 +191,53 @@ pub struct ServerConfig {
     pub trial_reels_per_day: Option<u32>,
     /// Accounts (user ids) Instagram offers no trial reels: 10/2207081.
     pub trial_ineligible: Vec<String>,
+    /// Check the bytes of every media URL fetched (off: any bytes do).
+    pub media_check: Option<MediaCheck>,
+}
+
+/// What the bytes the server fetches must be, as Meta's fetch gets the
+/// file the post means or nothing: a wrong key, an expired or mis-signed
+/// URL, or an LFS pointer served instead of the content fails the
+/// container (9004/2207052, the message quoting the URL, as Meta's does).
+#[derive(Debug, Clone, Default)]
+pub struct MediaCheck {
+    /// sha256 (hex) of every file the test registered (the repo's media).
+    pub files: std::collections::BTreeSet<String>,
+    /// Real time waited before each fetch, as Meta's queue may wait.
+    pub fetch_delay: Duration,
+}
+
+impl MediaCheck {
+    /// Every file of `dir` (recursively) registered.
+    pub fn of_dir(dir: &std::path::Path) -> MediaCheck {
+        use sha2::Digest;
+        let mut files = std::collections::BTreeSet::new();
+        let mut stack = vec![dir.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+                if e.path().is_dir() {
+                    stack.push(e.path());
+                } else if let Ok(bytes) = std::fs::read(e.path()) {
+                    files.insert(postwright::hex::hex(&sha2::Sha256::digest(&bytes)));
+                }
+            }
+        }
+        MediaCheck {
+            files,
+            fetch_delay: Duration::ZERO,
+        }
+    }
+}
+
+/// One media fetch the server made (with [`ServerConfig::media_check`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fetched {
+    /// The URL without its query (no signature in test output either).
+    pub url: String,
+    /// sha256 of the bytes got; `None`: the fetch failed.
+    pub sha256: Option<String>,
+    /// The bytes were a registered file, and the one the key names.
+    pub ok: bool,
 }
 
 impl Default for ServerConfig {
@@ -213,6 +260,7 @@ impl Default for ServerConfig {
             upgrade: None,
             trial_reels_per_day: None,
             trial_ineligible: Vec::new(),
+            media_check: None,
         }
     }
 }
@@ -475,6 +523,11 @@ impl GraphServer {
     /// Every request to the Graph and upload hosts, in arrival order.
     pub fn requests(&self) -> Vec<Recorded> {
         self.shared.lock().requests.clone()
+    }
+
+    /// The media fetches checked (see [`ServerConfig::media_check`]).
+    pub fn fetches(&self) -> Vec<Fetched> {
+        self.shared.lock().fetches.clone()
     }
 
     /// Every request to the static host (the server's own fetches included).

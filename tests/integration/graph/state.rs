@@ -121,6 +121,7 @@ pub(crate) struct State {
     pub comments: Vec<Comment>,
     pub requests: Vec<Recorded>,
     pub media_requests: Vec<Recorded>,
+    pub fetches: Vec<super::Fetched>,
     pub faults: VecDeque<Armed>,
     /// Subcodes the next video containers process into (ERROR).
     /// Real time the server started (for `Recorded::at_ms`).
@@ -166,6 +167,7 @@ impl State {
             comments: Vec::new(),
             requests: Vec::new(),
             media_requests: Vec::new(),
+            fetches: Vec::new(),
             faults: VecDeque::new(),
             processing_errors: std::collections::VecDeque::new(),
             seeded: None,

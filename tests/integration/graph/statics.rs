@@ -144,6 +144,45 @@ pub(super) enum FetchError {
     Unreachable,
     Status(u16),
     Broken,
+    /// Bytes that are not the file meant (see `MediaCheck`).
+    WrongBytes,
+}
+
+/// [`fetch`], then with a `MediaCheck` the bytes checked: a registered
+/// file, and when the URL's last segment is `<sha256>.<ext>` (a store
+/// key), that very file. Each fetch is recorded.
+pub(super) async fn fetch_checked(
+    shared: &super::server::Shared,
+    url: &str,
+) -> Result<Vec<u8>, FetchError> {
+    let check = shared.lock().cfg.media_check.clone();
+    let Some(check) = check else {
+        return fetch(&shared.http, url).await;
+    };
+    tokio::time::sleep(check.fetch_delay).await;
+    let got = fetch(&shared.http, url).await;
+    let sha = got.as_ref().ok().map(|b| {
+        use sha2::Digest;
+        postwright::hex::hex(&sha2::Sha256::digest(b))
+    });
+    let bare = url.split('?').next().unwrap_or(url).to_string();
+    let named = bare
+        .rsplit('/')
+        .next()
+        .and_then(|n| n.split('.').next())
+        .filter(|n| n.len() == 64 && n.bytes().all(|b| b.is_ascii_hexdigit()));
+    let ok = sha.as_ref().is_some_and(|s| {
+        check.files.contains(s) && named.is_none_or(|n| n.eq_ignore_ascii_case(s))
+    });
+    shared.lock().fetches.push(super::Fetched {
+        url: bare,
+        sha256: sha,
+        ok,
+    });
+    match got {
+        Ok(_) if !ok => Err(FetchError::WrongBytes),
+        other => other,
+    }
 }
 
 /// GETs a media URL as Meta does: only local hosts are reachable here.

@@ -1,10 +1,16 @@
-//! How repo media files become public URLs Meta can fetch.
+//! How repo media files become public URLs Meta can fetch: `[media] store`
+//! (object storage, [`store`]), `base_url` (a template, [`Hosting`]) or
+//! `upload_command` (a script).
 //!
 //! `[media] base_url` is a template: `{repo}` (owner/name), `{sha}` (the
 //! commit) and `{path}` (the file's path in the git repository). A template
 //! without `{path}` gets the path appended. `{repo}` and `{sha}` come from
 //! `GITHUB_REPOSITORY`/`GITHUB_SHA` in Actions, else from the `origin`
 //! remote and HEAD of the git repository holding the content.
+
+pub mod redact;
+pub mod spec;
+pub mod store;
 
 use crate::config::Config;
 use std::path::Path;
@@ -26,6 +32,8 @@ pub struct Hosting {
     prefix: String,
     /// The git repository, for `.gitattributes` (which files are in LFS).
     attrs: Attrs,
+    /// `[media] store`: repo files are offered from there instead.
+    store: Option<spec::StoreSpec>,
 }
 
 /// The git repository, shared by the clones of a [`Hosting`] (apply's
@@ -133,7 +141,13 @@ impl Hosting {
                 git.filter(|g| raw && uses_lfs(g))
                     .map(|g| Arc::new(Mutex::new(g))),
             ),
+            store: config.store.clone(),
         }
+    }
+
+    /// `[media] store`, when media go there.
+    pub fn store(&self) -> Option<&spec::StoreSpec> {
+        self.store.as_ref()
     }
 
     /// For tests and callers that know the values.
@@ -149,6 +163,7 @@ impl Hosting {
             sha: sha.map(str::to_string),
             prefix: prefix.to_string(),
             attrs: Attrs::default(),
+            store: None,
         }
     }
 
@@ -332,6 +347,45 @@ pub async fn check_reachable(
     match size {
         Some(n) if n != expected => Err(format!(
             "{url} serves {n} bytes but the file has {expected}: the hosted copy is another version (push the commit, or wait for the CDN)"
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Checks a presigned GET URL as Meta will use it: with a GET, because S3
+/// answers 403 to a HEAD on a URL signed for GET (the method is part of
+/// the signature); one byte of it (`Range: bytes=0-0`), its size read from
+/// `Content-Range`. Messages never quote the URL: its signature is a
+/// credential.
+pub async fn check_presigned(
+    http: &reqwest::Client,
+    url: &str,
+    expected: u64,
+) -> Result<(), String> {
+    let r = http
+        .get(url)
+        .header(reqwest::header::RANGE, "bytes=0-0")
+        .send()
+        .await
+        .map_err(|e| format!("its presigned URL {}", reach_error(&e)))?;
+    let header = |name| {
+        r.headers()
+            .get(name)
+            .and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let size = match r.status().as_u16() {
+        206 => header(reqwest::header::CONTENT_RANGE)
+            .and_then(|v| v.rsplit('/').next().and_then(|n| n.parse::<u64>().ok())),
+        // A store that ignores Range: the whole length, body left unread.
+        200 => header(reqwest::header::CONTENT_LENGTH).and_then(|v| v.parse().ok()),
+        403 => return Err("its presigned URL answers HTTP 403: the store refused the signature (expired, a clock that is off, or credentials that expired)".into()),
+        404 => return Err("its presigned URL answers HTTP 404: the object is not in the store".into()),
+        code => return Err(format!("its presigned URL answers HTTP {code}")),
+    };
+    match size {
+        Some(n) if n != expected => Err(format!(
+            "the store serves {n} bytes but the file has {expected}"
         )),
         _ => Ok(()),
     }
