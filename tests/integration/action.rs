@@ -838,3 +838,166 @@ fn token_refresh_workflow_masks_and_stores_the_new_token() {
         "the token file is removed"
     );
 }
+
+/// Issue 26's bar, end to end: a private repository made with `init
+/// --private` gets a plan comment on its first pull request — the event
+/// saying private, no state branch yet, and its remote refusing (the plan
+/// job has no credentials) — and on merge apply uploads every media file
+/// once to a signature-checking S3 server and publishes every post type,
+/// Meta fetching each file from the store; a second apply uploads nothing.
+#[test]
+fn a_private_repo_from_init_gets_a_plan_comment_then_publishes_from_its_store() {
+    use crate::graph::{GraphServer, MediaCheck};
+    use crate::s3::{S3Server, ACCESS_KEY, BUCKET, SECRET_KEY};
+    let Some(s3) = S3Server::start() else { return };
+    let (api, gh) = github();
+    let runner = Runner::new(&api);
+    let temp = tempfile::tempdir().unwrap();
+    let feed = temp.path().join("feed");
+    let out = crate::common::postwright(temp.path())
+        .env("TZ", "Europe/Berlin")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .args(["init", "--private"])
+        .arg(&feed)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    // Every post type, with the fixture's media.
+    crate::common::copy_dir(&fixtures().join("publish/posts"), &feed.join("posts"));
+    crate::common::copy_dir(&fixtures().join("publish/media"), &feed.join("media"));
+    let server = GraphServer::start_blocking(ServerConfig {
+        accounts: vec![account(Login::Facebook)],
+        video_processing: Duration::from_millis(300),
+        media_check: Some(MediaCheck::of_dir(&feed.join("media"))),
+        ..ServerConfig::default()
+    });
+    // What a user fills in: the account, the bucket, where it is.
+    let path = feed.join("postwright.toml");
+    let toml = fs::read_to_string(&path).unwrap();
+    assert!(
+        toml.contains("\nstore = \"s3://your-bucket/postwright\""),
+        "{toml}"
+    );
+    assert!(!toml.contains("base_url"), "{toml}");
+    let toml = toml
+        .replace("17841400000000000", crate::apply_e2e::USER)
+        .replace(
+            "s3://your-bucket/postwright",
+            &format!("s3://{BUCKET}/feed"),
+        )
+        .replace(
+            "# region = \"us-east-1\"",
+            &format!("region = \"us-east-1\"\nendpoint = \"{}\"", s3.endpoint()),
+        );
+    let toml = format!(
+        "{toml}\n[api]\nbase_url = \"{}\"\nupload_url = \"{}\"\npoll_interval_ms = 20\nmax_wait_secs = 20\nretry_base_ms = 10\n",
+        server.base_url(),
+        server.upload_url()
+    );
+    fs::write(&path, toml).unwrap();
+    let apply = fs::read_to_string(feed.join(".github/workflows/postwright-apply.yml")).unwrap();
+    assert!(apply.contains("      id-token: write"), "{apply}");
+    let remote = tempfile::tempdir().unwrap();
+    git(remote.path(), &["init", "-q", "--bare", "-b", "main"]);
+    git(&feed, &["add", "-A"]);
+    git(&feed, &["commit", "-q", "-m", "posts"]);
+    let bare = remote.path().to_str().unwrap();
+    git(&feed, &["remote", "add", "origin", bare]);
+    git(&feed, &["push", "-q", "origin", "main"]);
+
+    // The first pull request: no credentials, so the remote refuses; no
+    // state branch yet; the event says the repository is private.
+    git(
+        &feed,
+        &["remote", "set-url", "origin", "/nonexistent/feed.git"],
+    );
+    let at = format!("--at {}", crate::apply_e2e::AT);
+    let event = json!({
+        "pull_request": {"number": 7},
+        "repository": {"full_name": "kiln/feed", "private": true, "visibility": "private"}
+    });
+    let (code, log, outputs) =
+        runner.run_on(&feed, &[("command", "plan"), ("args", &at)], &[], event);
+    assert_eq!(code, 0, "{log}");
+    assert_eq!(outputs["exit-code"], "2", "{outputs:?}\n{log}");
+    {
+        let gh = gh.lock().unwrap();
+        assert_eq!(gh.comments.len(), 1, "{:?}\n{log}", gh.calls);
+        let body = &gh.comments.values().next().unwrap().1;
+        assert!(body.contains("5 to publish"), "{body}");
+        assert!(!body.contains("raw.githubusercontent"), "{body}");
+    }
+
+    // Merged: apply, with the store's credentials as the workflow's step
+    // sets them.
+    git(&feed, &["remote", "set-url", "origin", bare]);
+    let creds = [
+        ("INSTAGRAM_ACCESS_TOKEN", TOKEN),
+        ("AWS_ACCESS_KEY_ID", ACCESS_KEY),
+        ("AWS_SECRET_ACCESS_KEY", SECRET_KEY),
+    ];
+    let (code, first, outputs) = runner.run(&feed, &[("command", "apply"), ("args", &at)], &creds);
+    assert_eq!(code, 0, "{first}");
+    assert_eq!(outputs["published"], "5", "{outputs:?}\n{first}");
+    // Seven files (the draft's image is not due), each once.
+    let objects = s3.objects();
+    assert_eq!(objects.len(), 7, "{objects:?}\n{first}");
+    let fetches = server.fetches();
+    assert!(fetches.len() >= 7, "{fetches:?}");
+    for f in &fetches {
+        assert!(f.ok, "{f:?}");
+        assert!(
+            f.url
+                .starts_with(&format!("{}/{BUCKET}/feed/", s3.endpoint())),
+            "{f:?}"
+        );
+    }
+    let types: Vec<String> = server
+        .published()
+        .iter()
+        .map(|m| format!("{}/{}", m.media_product_type, m.media_type))
+        .collect();
+    for t in [
+        "FEED/IMAGE",
+        "FEED/CAROUSEL_ALBUM",
+        "REELS/VIDEO",
+        "STORY/IMAGE",
+        "STORY/VIDEO",
+    ] {
+        assert!(types.contains(&t.to_string()), "{t} not in {types:?}");
+    }
+
+    // A second apply, with a new post on a file already there: nothing
+    // uploaded, nothing published twice.
+    fs::write(
+        feed.join("posts/7-again.md"),
+        "---\npublish_at: 2026-12-01 12:00\nmedia: [../media/square.jpg]\nallow_duplicate: true\n---\nThe row again.\n",
+    )
+    .unwrap();
+    let second = crate::common::postwright(&feed)
+        .args(["apply", "--at", crate::apply_e2e::AT, "--format", "json"])
+        .envs(creds)
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&second.stdout).unwrap();
+    assert_eq!(second.status.code(), Some(0), "{report:#}");
+    assert_eq!(report["uploads"]["files"], 0, "{report:#}");
+    assert_eq!(report["uploads"]["present"], 1, "{report:#}");
+    assert_eq!(s3.objects(), objects, "the store was written again");
+    assert_eq!(server.published().len(), 6, "a post published twice");
+
+    // No secret in any log, nor in the record on the remote.
+    let record = Command::new("git")
+        .args(["--git-dir", bare, "log", "-p", "--all"])
+        .output()
+        .unwrap();
+    let record = String::from_utf8_lossy(&record.stdout);
+    assert!(record.contains("7-again"), "the record is on the remote");
+    let second_log = String::from_utf8_lossy(&second.stderr);
+    for text in [log.as_str(), first.as_str(), &second_log, &record] {
+        for secret in [SECRET_KEY, "X-Amz-Signature", "X-Amz-Credential"] {
+            assert!(!text.contains(secret), "{secret} in:\n{text}");
+        }
+    }
+}
