@@ -943,30 +943,7 @@ fn a_private_repo_from_init_gets_a_plan_comment_then_publishes_from_its_store() 
     // Seven files (the draft's image is not due), each once.
     let objects = s3.objects();
     assert_eq!(objects.len(), 7, "{objects:?}\n{first}");
-    let fetches = server.fetches();
-    assert!(fetches.len() >= 7, "{fetches:?}");
-    for f in &fetches {
-        assert!(f.ok, "{f:?}");
-        assert!(
-            f.url
-                .starts_with(&format!("{}/{BUCKET}/feed/", s3.endpoint())),
-            "{f:?}"
-        );
-    }
-    let types: Vec<String> = server
-        .published()
-        .iter()
-        .map(|m| format!("{}/{}", m.media_product_type, m.media_type))
-        .collect();
-    for t in [
-        "FEED/IMAGE",
-        "FEED/CAROUSEL_ALBUM",
-        "REELS/VIDEO",
-        "STORY/IMAGE",
-        "STORY/VIDEO",
-    ] {
-        assert!(types.contains(&t.to_string()), "{t} not in {types:?}");
-    }
+    crate::store_e2e::every_type_fetched_from_the_store(&server, &s3, 7);
 
     // A second apply, with a new post on a file already there: nothing
     // uploaded, nothing published twice.

@@ -9,7 +9,7 @@
 
 use crate::apply_e2e::{account, Run, Site, AT, TOKEN};
 use crate::common::{copy_dir, fixtures};
-use crate::graph::{Login, MediaCheck, ServerConfig};
+use crate::graph::{GraphServer, Login, MediaCheck, ServerConfig};
 use crate::s3::{files_under, Hang, S3Server, ACCESS_KEY, BUCKET, SECRET_KEY};
 use serde_json::Value;
 use std::fs;
@@ -98,6 +98,35 @@ fn image_deferred(site: &Site) -> (Value, Run) {
     (report, run)
 }
 
+/// Meta fetched every item (at least `files`) of every post type from the
+/// store, and got the file the key names.
+pub(crate) fn every_type_fetched_from_the_store(server: &GraphServer, s3: &S3Server, files: u64) {
+    let fetches = server.fetches();
+    assert!(fetches.len() as u64 >= files, "{fetches:?}");
+    for f in &fetches {
+        assert!(f.ok, "{f:?}");
+        assert!(
+            f.url
+                .starts_with(&format!("{}/{BUCKET}/feed/", s3.endpoint())),
+            "{f:?}"
+        );
+    }
+    let types: Vec<String> = server
+        .published()
+        .iter()
+        .map(|m| format!("{}/{}", m.media_product_type, m.media_type))
+        .collect();
+    for t in [
+        "FEED/IMAGE",
+        "FEED/CAROUSEL_ALBUM",
+        "REELS/VIDEO",
+        "STORY/IMAGE",
+        "STORY/VIDEO",
+    ] {
+        assert!(types.contains(&t.to_string()), "{t} not in {types:?}");
+    }
+}
+
 fn results(report: &Value, verdict: &str) -> Vec<String> {
     report["results"]
         .as_array()
@@ -147,33 +176,7 @@ fn store_uploads_each_file_once_and_meta_fetches_every_post_type_from_it() {
     let uploaded: u64 = objects.iter().map(|(_, n, _)| n).sum();
     assert_eq!(report["uploads"]["bytes"], uploaded);
 
-    // Meta fetched every item of every post type from the store, and got
-    // the file the key names.
-    let fetches = site.server.fetches();
-    assert!(fetches.len() as u64 >= FILES, "{fetches:?}");
-    for f in &fetches {
-        assert!(f.ok, "{f:?}");
-        assert!(
-            f.url
-                .starts_with(&format!("{}/{BUCKET}/feed/", s3.endpoint())),
-            "{f:?}"
-        );
-    }
-    let types: Vec<String> = site
-        .server
-        .published()
-        .iter()
-        .map(|m| format!("{}/{}", m.media_product_type, m.media_type))
-        .collect();
-    for t in [
-        "FEED/IMAGE",
-        "FEED/CAROUSEL_ALBUM",
-        "REELS/VIDEO",
-        "STORY/IMAGE",
-        "STORY/VIDEO",
-    ] {
-        assert!(types.contains(&t.to_string()), "{t} not in {types:?}");
-    }
+    every_type_fetched_from_the_store(&site.server, &s3, FILES);
 
     // A new post using a file already there: nothing is uploaded again.
     fs::write(
