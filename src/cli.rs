@@ -9,7 +9,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 const AFTER_HELP: &str = "\
-Exit codes: 0 success; 1 problems (invalid posts, a failed publish, a bad config or token);
+Exit codes: 0 success; 1 problems (invalid posts, a failed publish, a bad config or token, a file that cannot be written);
 2 plan --detailed-exitcode: apply has work to do; 64 usage error; 130 apply stopped by a signal.
 Docs: the README of the postwright repository lists every post field and rule id.";
 
@@ -348,10 +348,18 @@ where
     let mut stdout = anstream::AutoStream::new(std::io::stdout().lock(), choice);
     match execute(&cli, &mut stdout) {
         Ok(exit) => exit.code(),
-        Err(Failure::Usage(msg)) => {
+        Err(failure) => {
             let error = report::style::paint(report::style::ERROR, "error");
-            anstream::eprintln!("{error}: {msg}");
-            Exit::Usage.code()
+            anstream::eprintln!("{error}: {}", failure.message());
+            // In the chosen format too: an Actions run shows it as an error.
+            if chosen_format(&cli).ok() == Some(Format::Github) {
+                let _ = writeln!(
+                    stdout,
+                    "::error title=postwright::{}",
+                    report::github::escape_data(failure.message())
+                );
+            }
+            failure.exit().code()
         }
     }
 }
@@ -403,28 +411,32 @@ fn format_name(f: Format) -> String {
         .unwrap_or_default()
 }
 
+/// The format the command prints: `--format`, or GitHub's where the
+/// command has it (in Actions), else the command's own.
+fn chosen_format(cli: &Cli) -> Result<Format, Failure> {
+    let (name, supported) = formats(&cli.command);
+    match cli.format {
+        Some(f) if !supported.contains(&f) => {
+            let list: Vec<String> = supported.iter().map(|f| format_name(*f)).collect();
+            Err(Failure::Usage(format!(
+                "`{name}` has no --format {}: it prints {}",
+                format_name(f),
+                list.join(", ")
+            )))
+        }
+        Some(f) => Ok(f),
+        None => Ok(Some(Format::default_for_env())
+            .filter(|f| supported.contains(f))
+            .unwrap_or(supported[0])),
+    }
+}
+
 fn execute(cli: &Cli, out: &mut dyn Write) -> Result<Exit, Failure> {
     let g = Globals {
         repo: cli.repo.clone(),
         config: cli.config.clone(),
     };
-    let (name, supported) = formats(&cli.command);
-    let format = match cli.format {
-        Some(f) if !supported.contains(&f) => {
-            let list: Vec<String> = supported.iter().map(|f| format_name(*f)).collect();
-            return Err(Failure::Usage(format!(
-                "`{name}` has no --format {}: it prints {}",
-                format_name(f),
-                list.join(", ")
-            )));
-        }
-        Some(f) => f,
-        // GitHub's format where the command has it (in Actions), else the
-        // command's own.
-        None => Some(Format::default_for_env())
-            .filter(|f| supported.contains(f))
-            .unwrap_or(supported[0]),
-    };
+    let format = chosen_format(cli)?;
     match &cli.command {
         Command::Schema { which } => {
             let text = match which {

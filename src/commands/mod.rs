@@ -65,10 +65,31 @@ impl Exit {
     }
 }
 
-/// Why a command could not run at all.
-#[derive(Debug)]
+/// Why a command could not run at all, printed once by the caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Failure {
+    /// The command line asks for something that cannot be (exit 64).
     Usage(String),
+    /// The command could not do its work: a file it could not write, a
+    /// runtime it could not start (exit 1, as `--help` documents for I/O).
+    Io(String),
+}
+
+impl Failure {
+    /// The exit code `--help` documents for it.
+    pub fn exit(&self) -> Exit {
+        match self {
+            Failure::Usage(_) => Exit::Usage,
+            Failure::Io(_) => Exit::Error,
+        }
+    }
+
+    /// What went wrong, for the one line that says it.
+    pub fn message(&self) -> &str {
+        match self {
+            Failure::Usage(m) | Failure::Io(m) => m,
+        }
+    }
 }
 
 /// Checks `--repo` and loads the config; a bad config is reported in the
@@ -408,8 +429,7 @@ fn check_tokens(config: &crate::config::Config, plan: &Plan, format: Format) -> 
     let runtime = match token_runtime() {
         Ok(r) => r,
         Err(e) => {
-            let Failure::Usage(why) = e;
-            eprintln!("warning: cannot check the tokens: {why}");
+            eprintln!("warning: cannot check the tokens: {}", e.message());
             return true;
         }
     };
@@ -449,5 +469,5 @@ fn token_runtime() -> Result<tokio::runtime::Runtime, Failure> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| Failure::Usage(format!("cannot start the async runtime: {e}")))
+        .map_err(|e| Failure::Io(format!("cannot start the async runtime: {e}")))
 }

@@ -113,7 +113,10 @@ pub fn plan(
         Some(path) => {
             // A file is never coloured.
             if let Err(e) = std::fs::write(path, report::style::strip(&text)) {
-                return Err(Failure::Usage(format!("--out {}: {e}", path.display())));
+                return Err(Failure::Io(format!(
+                    "--out {}: cannot write it: {e}",
+                    path.display()
+                )));
             }
             eprintln!("{}", report::plan::summary_line(&plan));
         }

@@ -71,6 +71,6 @@ pub fn preview(
             );
             Ok(Exit::Ok)
         }
-        Err(e) => Err(Failure::Usage(format!("--out {}: {e}", out_dir.display()))),
+        Err(e) => Err(Failure::Io(format!("--out {}: {e}", out_dir.display()))),
     }
 }

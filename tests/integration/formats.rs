@@ -93,3 +93,46 @@ fn status_in_markdown_and_apply_in_github_format_write_what_a_summary_needs() {
     assert!(run.stdout.contains("**Published (1)**"), "{}", run.stdout);
     assert!(run.stdout.contains("`1-image`"), "{}", run.stdout);
 }
+
+/// A file a command cannot write is an I/O failure (exit 1, as `--help`
+/// documents), not a usage error (64); said once, and as an annotation in
+/// GitHub's format. A bad flag value stays a usage error.
+#[test]
+fn a_file_that_cannot_be_written_exits_1_and_a_bad_value_64() {
+    let site = Site::publish_fixture(Login::Facebook);
+    let blocker = site.path().join("not-a-folder");
+    std::fs::write(&blocker, "a file").unwrap();
+    let plan_out = blocker.join("plan.md");
+    let plan_out = plan_out.to_str().unwrap();
+    let preview_out = blocker.to_str().unwrap();
+    let run = site.run(&["plan", "--offline", "--at", AT, "--out", plan_out]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        run.stderr.matches("error: --out").count(),
+        1,
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("cannot write it"), "{}", run.stderr);
+    let run = site.run(&["preview", "--at", AT, "--out", preview_out]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("error: --out"), "{}", run.stderr);
+    let run = site.run(&[
+        "--format",
+        "github",
+        "plan",
+        "--offline",
+        "--at",
+        AT,
+        "--out",
+        plan_out,
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("::error title=postwright::--out "),
+        "{}",
+        run.stdout
+    );
+    let run = site.run(&["plan", "--offline", "--at", "next tuesday"]);
+    assert_eq!(run.code, 64, "{}", run.stderr);
+}
