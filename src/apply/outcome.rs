@@ -223,6 +223,7 @@ pub fn held(plan: &Plan, only: &[String]) -> Vec<Outcome> {
 fn held_one(plan: &Plan, e: &PlanEntry) -> Option<Outcome> {
     let why = match e.action {
         Action::Duplicate => Why::Duplicate,
+        Action::Overdue => Why::Overdue,
         _ => return None,
     };
     if e.publish_at.is_some_and(|t| t > plan.at) {

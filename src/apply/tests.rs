@@ -86,6 +86,7 @@ async fn run_blocked(
         prune: false,
         tz: &site.config.timezone,
         accounts: &site.config.accounts,
+        max_overdue: site.config.schedule.max_overdue(),
     });
     let posts: HashMap<(&str, &str), &ValidPost> = validation
         .posts

@@ -282,6 +282,7 @@ fn make_plan(
         at,
         hosting: &hosting,
         prune,
+        max_overdue: config.schedule.max_overdue(),
     });
     plan.state_unknown = source.doubt().cloned();
     Ok(Ok(Planned {

@@ -165,3 +165,56 @@ fn a_held_duplicate_is_named_by_apply_and_warns() {
         run.stdout
     );
 }
+
+const ARCHIVE: &str = "---\npublish_at: 2023-03-03 09:00\nmedia: [../media/portrait.jpg]\n---\nFrom the archive: our first mug.\n";
+
+#[test]
+fn an_old_file_waits_as_overdue_until_a_person_says_publish_overdue() {
+    let site = site(&[
+        ("archive.md", ARCHIVE),
+        ("friday.md", &friday(Some("2026-12-01 12:00"))),
+    ]);
+    let plan = site.run(&["plan", "--at", AT, "--format", "json"]);
+    let plan: Value = serde_json::from_str(&plan.stdout).unwrap();
+    let archive = crate::plan::entry(&plan, "archive");
+    assert_eq!(archive["action"], "overdue", "{plan:#}");
+    assert_eq!(plan["summary"], json!({"overdue": 1, "publish": 1}));
+    let markdown = site.run(&["plan", "--at", AT, "--format", "markdown"]);
+    assert!(
+        markdown
+            .stdout
+            .contains("| ⌛ overdue | `posts/archive.md` |"),
+        "{}",
+        markdown.stdout
+    );
+    let github = site.run(&["plan", "--at", AT, "--format", "github"]);
+    assert!(
+        github.stdout.contains(
+            "::warning file=posts/archive.md,line=1,title=overdue::due since 1369 days ago"
+        ),
+        "{}",
+        github.stdout
+    );
+
+    let (code, report, stderr) = apply_at(&site, AT, &["--detailed-exitcode"]);
+    assert_eq!(code, 2, "{report:#}\n{stderr}");
+    assert_eq!(report["summary"], json!({"published": 1, "held": 1}));
+    let held = &results(&report, "held")[0];
+    assert_eq!(
+        (held["file"].as_str(), held["why"].as_str()),
+        (Some("posts/archive.md"), Some("overdue"))
+    );
+    assert_eq!(site.server.published().len(), 1, "only the post due today");
+
+    // Said on purpose: it goes out, once.
+    let path = site.path().join("posts/archive.md");
+    fs::write(
+        &path,
+        ARCHIVE.replacen("---\n", "---\npublish_overdue: true\n", 1),
+    )
+    .unwrap();
+    let (code, report, stderr) = apply_at(&site, AT, &["--detailed-exitcode"]);
+    assert_eq!(code, 0, "{report:#}\n{stderr}");
+    assert_eq!(report["summary"], json!({"published": 1}));
+    assert_eq!(site.server.published().len(), 2);
+}
