@@ -179,9 +179,10 @@ pub struct Api {
     /// First wait before retrying a transient error, in ms (doubles, with jitter).
     #[serde(default = "default_retry_base")]
     pub retry_base_ms: u64,
-    /// Without a journal entry, a live post with the same caption and type
-    /// published this many hours back is adopted instead of posted again.
-    /// 0 turns this guard off.
+    /// The lost-record guard looks this many hours back for a live post
+    /// with the same caption that is not surely this post (a possible
+    /// twin, held for a person); see `apply::twin`. 0 turns the guard off
+    /// for posts without a journal entry.
     #[serde(default = "default_adopt_window")]
     pub adopt_window_hours: u64,
     /// Longest wait for a rate limit to lift (Meta's

@@ -61,7 +61,8 @@ pub struct Options {
     pub concurrency: usize,
     pub poll_interval: Duration,
     pub max_wait: Duration,
-    /// See `[api] adopt_window_hours`; zero turns the guard off.
+    /// See `[api] adopt_window_hours`: how far back possible twins are
+    /// looked for; zero turns the guard off for posts without a journal.
     pub adopt_window: Duration,
     /// Set on SIGINT/SIGTERM: no new step starts; the one in flight finishes.
     pub interrupted: Arc<AtomicBool>,

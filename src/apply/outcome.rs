@@ -55,6 +55,20 @@ pub enum Why {
 }
 
 impl Why {
+    pub const ALL: [Why; 11] = [
+        Why::Duplicate,
+        Why::Overdue,
+        Why::PossibleTwin,
+        Why::Quota,
+        Why::Lease,
+        Why::RateLimit,
+        Why::MediaStore,
+        Why::GridOrder,
+        Why::Unclear,
+        Why::Record,
+        Why::Signal,
+    ];
+
     /// Held for a person to act on (a warning; exit 2 with `--detailed-exitcode`).
     pub fn needs_person(self) -> bool {
         matches!(self, Why::Duplicate | Why::Overdue | Why::PossibleTwin)
@@ -75,6 +89,20 @@ impl Why {
             Why::Signal => "signal",
         }
     }
+}
+
+impl Verdict {
+    /// In the order the summary counts them.
+    pub const ALL: [Verdict; 8] = [
+        Verdict::Published,
+        Verdict::Adopted,
+        Verdict::Updated,
+        Verdict::Moved,
+        Verdict::Deleted,
+        Verdict::Deferred,
+        Verdict::Held,
+        Verdict::Failed,
+    ];
 }
 
 /// One line of the apply report.

@@ -43,16 +43,7 @@ fn name(v: Verdict) -> &'static str {
 /// `Apply: 2 published, 1 adopted, 1 deferred (quota), 1 held (duplicate), 1 failed.`
 pub fn summary_line(report: &Report) -> String {
     let mut parts = Vec::new();
-    for v in [
-        Verdict::Published,
-        Verdict::Adopted,
-        Verdict::Updated,
-        Verdict::Moved,
-        Verdict::Deleted,
-        Verdict::Deferred,
-        Verdict::Held,
-        Verdict::Failed,
-    ] {
+    for v in Verdict::ALL {
         let of: Vec<_> = report.outcomes.iter().filter(|o| o.result == v).collect();
         if of.is_empty() {
             continue;
@@ -273,8 +264,34 @@ pub fn github(report: &Report, prefix: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::uploads_line;
+    use super::{name, uploads_line};
+    use crate::apply::{Verdict, Why};
     use crate::hosting::store::Uploads;
+
+    /// The README's tables are the user's copy of the vocabularies.
+    #[test]
+    fn the_readme_names_every_plan_action_apply_result_and_reason() {
+        let readme = include_str!("../../README.md");
+        for action in crate::plan::Action::ALL {
+            let row = format!("| `{}` |", action.name());
+            assert!(readme.contains(&row), "README's plan table lacks {row}");
+        }
+        let results = readme
+            .split_once("**Every due post gets an outcome.**")
+            .map(|(_, rest)| rest)
+            .expect("README documents apply's results");
+        for v in Verdict::ALL {
+            assert!(results.contains(&format!("`{}`", name(v))), "{v:?}");
+        }
+        for w in Why::ALL {
+            let json = serde_json::to_value(w).unwrap();
+            let json = json.as_str().unwrap();
+            assert!(
+                results.contains(&format!("`{json}`")),
+                "README lacks why {json}"
+            );
+        }
+    }
 
     #[test]
     fn the_store_line_says_files_bytes_and_failures() {
