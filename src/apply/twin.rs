@@ -57,7 +57,9 @@ pub(crate) fn find(list: &[LiveMedia], w: &Wanted<'_>, taken: &HashSet<&str>) ->
     for m in candidates {
         match unsound(m, w) {
             None => return Some(Twin::Sound(m.clone())),
-            Some(why) if possible.is_none() && in_window(m, w) => {
+            // Without a caption (a story), likeness is the type alone: any
+            // story of the day would be a "possible twin". Only a sound one counts.
+            Some(why) if possible.is_none() && w.caption.is_some() && in_window(m, w) => {
                 possible = Some(Twin::Possible {
                     media: m.clone(),
                     why,

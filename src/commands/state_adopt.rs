@@ -153,3 +153,43 @@ fn pick<'p>(entries: &'p [Entry], id: &str, account: Option<&str>) -> Result<&'p
         ))),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(id: &str, account: &str, action: Action) -> Entry {
+        Entry {
+            account: Some(account.into()),
+            ..Entry::new(id, &format!("posts/{id}.md"), action, String::new())
+        }
+    }
+
+    fn refusal(r: Result<&Entry, Failure>) -> String {
+        match r {
+            Err(Failure::Usage(m)) => m,
+            Ok(e) => panic!("picked {e:?}"),
+        }
+    }
+
+    #[test]
+    fn a_post_to_several_accounts_needs_account_and_only_unrecorded_posts_are_adopted() {
+        let entries = [
+            entry("launch", "brand", Action::Publish),
+            entry("launch", "brand-threads", Action::Overdue),
+            entry("old", "brand", Action::Published),
+            entry("live", "brand", Action::Resume),
+        ];
+        let several = refusal(pick(&entries, "launch", None));
+        assert!(
+            several.contains("several accounts (brand, brand-threads): say which with --account"),
+            "{several}"
+        );
+        let picked = pick(&entries, "launch", Some("brand-threads")).unwrap();
+        assert_eq!(picked.acct(), "brand-threads");
+        assert!(refusal(pick(&entries, "launch", Some("other"))).contains("does not go to account"));
+        assert!(refusal(pick(&entries, "old", None)).contains("already recorded (published)"));
+        assert!(refusal(pick(&entries, "live", None)).contains("run apply"));
+        assert!(refusal(pick(&entries, "nope", None)).contains("no post has the id `nope`"));
+    }
+}
