@@ -216,6 +216,24 @@ fn a_copy_of_a_published_post_is_a_duplicate() {
     assert_eq!(e.duplicate_of.as_deref(), Some("a"));
 }
 
+#[test]
+fn an_overdue_copy_of_a_published_post_is_a_duplicate_first() {
+    let repo = Repo::new(&[
+        ("a.md", &post("2026-12-01 09:00", "Hello.")),
+        ("a-copy.md", &post("2023-03-03 09:00", "Hello.")),
+    ]);
+    // `publish_overdue: true` would not make it go out: the stronger
+    // reason is said, in one plan and once the original is live.
+    let first = repo.plan(&State::default(), "2026-12-02T00:00:00Z");
+    assert_eq!(action(&first, "a"), Action::Publish);
+    assert_eq!(action(&first, "a-copy"), Action::Duplicate);
+    let entry = first.entries.iter().find(|e| e.id == "a").unwrap().clone();
+    let mut state = State::default();
+    state.insert("a", published(&entry));
+    let p = repo.plan(&state, "2026-12-02T00:00:00Z");
+    assert_eq!(action(&p, "a-copy"), Action::Duplicate);
+}
+
 const TWO_PLATFORMS: &str = "timezone = \"Europe/Berlin\"\n\n[accounts.kiln]\nuser_id = \"17841400000000001\"\n\n[accounts.kiln-threads]\nplatform = \"threads\"\nuser_id = \"27000000000000001\"\n";
 
 fn target<'p>(plan: &'p Plan, id: &str, account: &str) -> &'p Entry {
