@@ -10,7 +10,8 @@ use std::path::PathBuf;
 
 const AFTER_HELP: &str = "\
 Exit codes: 0 success; 1 problems (invalid posts, a failed publish, a bad config or token, a file that cannot be written);
-2 plan --detailed-exitcode: apply has work to do; 64 usage error; 130 apply stopped by a signal.
+2 plan --detailed-exitcode: apply has work to do; apply --detailed-exitcode: a due post is held
+for a person (duplicate, overdue, possible twin); 64 usage error; 130 apply stopped by a signal.
 Docs: the README of the postwright repository lists every post field and rule id.";
 
 /// Publish Instagram posts kept as files in a git repository: validate them,
@@ -106,7 +107,7 @@ pub enum Command {
     /// holds it, this one defers (exit 0, nothing sent) or waits
     /// (--lock-timeout).
     #[command(
-        after_help = "Tokens come from the environment variable each account names (token_env); they are sent in the Authorization header only.\n\nExit codes: 0 everything due was published or deferred (also: another apply holds the lease); 1 a post failed, an invalid post, the record could not be pushed, or an error.\n\nExamples:\n  postwright apply\n  postwright apply --only 2026-12-01-studio\n  postwright apply --prune --format json"
+        after_help = "Tokens come from the environment variable each account names (token_env); they are sent in the Authorization header only.\n\nExit codes: 0 everything due was published, adopted, deferred or held (also: another apply holds the lease); 1 a post failed, an invalid post, the record could not be pushed, or an error; with --detailed-exitcode, 2 when a due post is held for a person (a duplicate, overdue, a possible twin) and nothing failed.\n\nExamples:\n  postwright apply\n  postwright apply --only 2026-12-01-studio\n  postwright apply --prune --format json"
     )]
     Apply {
         /// Act as if it were this time (RFC 3339, or local time in the config's timezone).
@@ -126,6 +127,10 @@ pub enum Command {
         /// defer at once, exit 0, and make no call to Instagram.
         #[arg(long, value_name = "DURATION", default_value = "0", value_parser = parse_duration)]
         lock_timeout: std::time::Duration,
+        /// Exit 2 when a due post is held for a person to act on (a
+        /// duplicate, overdue, a possible twin already live).
+        #[arg(long)]
+        detailed_exitcode: bool,
     },
     /// The state record and its lease: print them, or break the lease of an
     /// apply that died.
@@ -216,6 +221,22 @@ pub enum StateCommand {
     Unlock {
         #[arg(value_name = "LEASE-ID")]
         lease_id: String,
+    },
+    /// Record post ID as published with the live media MEDIA_ID, when apply
+    /// held it as a possible twin (a media with its caption, live but not
+    /// surely this post) and you know it is this post. Written under the
+    /// record's lease, as apply writes; apply then never publishes it.
+    #[command(
+        after_help = "Examples:\n  postwright state adopt 2026-12-04-friday 17912345678901234\n  postwright state adopt launch 17912345678901234 --account brand-threads"
+    )]
+    Adopt {
+        #[arg(value_name = "ID")]
+        id: String,
+        #[arg(value_name = "MEDIA_ID")]
+        media_id: String,
+        /// The account, when the post goes to several.
+        #[arg(long, value_name = "NAME")]
+        account: Option<String>,
     },
 }
 
@@ -494,6 +515,7 @@ fn execute(cli: &Cli, out: &mut dyn Write) -> Result<Exit, Failure> {
             prune,
             out: out_file,
             lock_timeout,
+            detailed_exitcode,
         } => commands::apply(
             &g,
             format,
@@ -503,6 +525,7 @@ fn execute(cli: &Cli, out: &mut dyn Write) -> Result<Exit, Failure> {
                 prune: *prune,
                 out: out_file.as_deref(),
                 lock_timeout: *lock_timeout,
+                detailed_exitcode: *detailed_exitcode,
             },
             out,
         ),
@@ -510,5 +533,10 @@ fn execute(cli: &Cli, out: &mut dyn Write) -> Result<Exit, Failure> {
         Command::State(StateCommand::Unlock { lease_id }) => {
             commands::state_unlock(&g, format, lease_id, out)
         }
+        Command::State(StateCommand::Adopt {
+            id,
+            media_id,
+            account,
+        }) => commands::state_adopt(&g, format, id, media_id, account.as_deref(), out),
     }
 }

@@ -38,6 +38,39 @@ pub struct Config {
     /// `[media] store`, checked.
     pub store: Option<crate::hosting::spec::StoreSpec>,
     pub state: StateConfig,
+    pub schedule: Schedule,
+}
+
+/// `[schedule]`: when a due post still goes out.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Schedule {
+    /// A post more than this many hours past its `publish_at` is planned
+    /// `overdue` and waits for a person, unless it says
+    /// `publish_overdue: true`. A day covers an outage or a cron GitHub ran
+    /// late, not a file copied from an archive dated years ago. 0: no limit.
+    #[serde(default = "default_max_overdue")]
+    pub max_overdue_hours: u64,
+}
+
+fn default_max_overdue() -> u64 {
+    24
+}
+
+impl Default for Schedule {
+    fn default() -> Self {
+        Schedule {
+            max_overdue_hours: default_max_overdue(),
+        }
+    }
+}
+
+impl Schedule {
+    /// How late a post may go out; `None`: however late.
+    pub fn max_overdue(&self) -> Option<jiff::SignedDuration> {
+        let hours = i64::try_from(self.max_overdue_hours).unwrap_or(i64::MAX / 3600);
+        (hours > 0).then(|| jiff::SignedDuration::from_hours(hours.min(i64::MAX / 3600)))
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -146,9 +179,10 @@ pub struct Api {
     /// First wait before retrying a transient error, in ms (doubles, with jitter).
     #[serde(default = "default_retry_base")]
     pub retry_base_ms: u64,
-    /// Without a journal entry, a live post with the same caption and type
-    /// published this many hours back is adopted instead of posted again.
-    /// 0 turns this guard off.
+    /// The lost-record guard looks this many hours back for a live post
+    /// with the same caption that is not surely this post (a possible
+    /// twin, held for a person); see `apply::twin`. 0 turns the guard off
+    /// for posts without a journal entry.
     #[serde(default = "default_adopt_window")]
     pub adopt_window_hours: u64,
     /// Longest wait for a rate limit to lift (Meta's
@@ -302,6 +336,8 @@ struct RawConfig {
     media: Media,
     #[serde(default)]
     state: StateConfig,
+    #[serde(default)]
+    schedule: Schedule,
 }
 
 /// A configuration that could not be loaded, with where and why.
@@ -502,6 +538,7 @@ impl Config {
             media: raw.media,
             store,
             state: raw.state,
+            schedule: raw.schedule,
         })
     }
 
@@ -725,6 +762,8 @@ video_upload = "resumable"
 backend = "git"
 path = ".postwright/state.json"
 branch = "postwright-state"
+[schedule]
+max_overdue_hours = 48
 "#;
         let as_json = |text: &str| {
             serde_json::to_value(toml::from_str::<toml::Value>(text).unwrap()).unwrap()
@@ -741,6 +780,8 @@ branch = "postwright-state"
         for bad in [
             format!("{minimal}[api]\nversoin = \"v1\"\n"),
             format!("{minimal}[state]\nbackend = \"s3\"\n"),
+            format!("{minimal}[schedule]\nmax_overdue = 1\n"),
+            format!("{minimal}[schedule]\nmax_overdue_hours = -1\n"),
             format!("{minimal}[media]\nurl = \"x\"\n"),
             format!("{minimal}[media]\nstore = \"ftp://x\"\n"),
             format!("{minimal}[media]\nstore = \"s3://x\"\nurl_ttl_secs = 0\n"),

@@ -128,8 +128,9 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
         self.record_failure(e, message)?;
         let message = crate::hosting::redact::urls(message);
         self.progress.line(&format!("⏸ {}: {message}", e.file));
-        self.outcomes
-            .push(outcome(e, Verdict::Deferred, &self.journal.state, message));
+        self.outcomes.push(
+            outcome(e, Verdict::Deferred, &self.journal.state, message).because(Why::MediaStore),
+        );
         Ok(())
     }
 

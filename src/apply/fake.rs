@@ -69,6 +69,7 @@ struct Container {
     states: VecDeque<ContainerState>,
     caption: String,
     kind: PostType,
+    items: usize,
 }
 
 #[derive(Debug, Default)]
@@ -106,6 +107,7 @@ impl FakePublisher {
                 states: states.iter().cloned().collect(),
                 caption: caption.to_string(),
                 kind: PostType::Image,
+                items: 1,
             },
         );
     }
@@ -140,6 +142,7 @@ impl FakePublisher {
             published: Some(now),
             comments_enabled: Some(true),
             kinds: vec![c.kind],
+            items: Some(c.items),
         };
         world.live.insert(0, media);
         id
@@ -188,6 +191,7 @@ impl Publisher for FakePublisher {
                 states,
                 caption: job.post.post.fields.caption.clone().unwrap_or_default(),
                 kind: job.post.kind,
+                items: job.post.media.len(),
             },
         );
         Ok(Prepared {

@@ -2,6 +2,7 @@
 //! publish is resumed by asking its container; a post the record lost is
 //! found live on the account and adopted instead of published again.
 
+use super::twin::{self, Twin};
 use super::*;
 
 impl<P: Publisher> AccountRun<'_, '_, P> {
@@ -81,7 +82,8 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
             Some(m) => format!("was already live (media {}); recorded, not posted again", m.id),
             None => "was already live; recorded, not posted again (its media id was not found in the newest posts)".into(),
         };
-        self.adopt(e, found, &message).await
+        // Our own container went live: this post, published.
+        self.adopt(e, found, &message, Verdict::Published).await
     }
 
     /// Records a post as published without publishing it: it is live already.
@@ -90,6 +92,7 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
         e: &PlanEntry,
         found: Option<LiveMedia>,
         message: &str,
+        verdict: Verdict,
     ) -> Result<(), StateError> {
         let commit = self.source_commit(e);
         let Some(entry) = self.record(e, Status::Published) else {
@@ -110,26 +113,74 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
         } else {
             Vec::new()
         };
-        let mut done = outcome(
-            e,
-            Verdict::Published,
-            &self.journal.state,
-            message.to_string(),
-        );
+        let mut done = outcome(e, verdict, &self.journal.state, message.to_string());
         done.pending = pending;
         self.outcomes.push(done);
         Ok(())
     }
 
-    /// The second guard, for a lost state record: a live post of this
-    /// account with the same caption and type, published since the post was
-    /// first journaled (or within the adopt window when there is no
-    /// journal). Posts without a caption (stories) are matched only with a
-    /// journal: type alone says too little.
-    pub(super) async fn already_live(
-        &mut self,
-        e: &PlanEntry,
-    ) -> Result<Option<LiveMedia>, P::Error> {
+    /// Runs the lost-record guard on a due post: `true` when it is to be
+    /// published; otherwise its outcome is said (adopted, held as a
+    /// possible twin, or deferred when the recent media cannot be read).
+    pub(super) async fn lost_record_guard(&mut self, e: &PlanEntry) -> Result<bool, StateError> {
+        let allowed = self
+            .ctx
+            .posts
+            .get(&e.key())
+            .is_some_and(|p| p.post.fields.allow_duplicate);
+        match self.already_live(e).await {
+            Ok(Some(Twin::Sound(m))) => {
+                let when = m.timestamp.clone().unwrap_or_default();
+                let message = format!(
+                    "found already live on the account (media {}, {when}) though the state did not record it; adopted, not posted again",
+                    m.id
+                );
+                self.adopt(e, Some(m), &message, Verdict::Adopted).await?;
+                Ok(false)
+            }
+            // The person said a second copy is meant.
+            Ok(Some(Twin::Possible { .. })) if allowed => Ok(true),
+            Ok(Some(Twin::Possible { media, why })) => {
+                let message = format!(
+                    "not published: media {} ({}, {}) has the same caption but is not surely this post: {why}. If it is this post, record it with `postwright state adopt {} {}`; if not, set `allow_duplicate: true` to publish this one",
+                    media.id,
+                    media.timestamp.as_deref().unwrap_or("time unknown"),
+                    media.permalink.as_deref().unwrap_or("no permalink"),
+                    e.id,
+                    media.id,
+                );
+                self.progress.line(&format!("⚠ {}: {message}", e.file));
+                self.outcomes.push(
+                    outcome(e, Verdict::Held, &self.journal.state, message)
+                        .because(Why::PossibleTwin),
+                );
+                Ok(false)
+            }
+            Ok(None) => Ok(true),
+            // Cannot tell whether it is live already: publishing now
+            // could post it twice, so it waits for the next run.
+            Err(err) => {
+                self.account_error(&err);
+                self.hold(e);
+                let why = format!(
+                    "cannot read the account's recent posts to rule out a copy already live ({}); the next apply tries again",
+                    err.explain()
+                );
+                self.progress.line(&format!("⏸ {}: {why}", e.file));
+                self.outcomes.push(
+                    outcome(e, Verdict::Deferred, &self.journal.state, why).because(Why::Unclear),
+                );
+                Ok(false)
+            }
+        }
+    }
+
+    /// The second guard, for a lost state record: the account's newest
+    /// media, judged by [`twin::find`]. Posts without a caption (stories)
+    /// are looked for only with a journal: type alone says too little.
+    /// `[api] adopt_window_hours = 0` turns the guard off for posts without
+    /// a journal.
+    pub(super) async fn already_live(&mut self, e: &PlanEntry) -> Result<Option<Twin>, P::Error> {
         let Some(post) = self.ctx.posts.get(&e.key()).copied() else {
             return Ok(None);
         };
@@ -138,27 +189,57 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
             .state
             .get(&e.id, e.acct())
             .and_then(|r| r.journaled_at);
-        let since = match journaled {
-            Some(t) => t,
-            None => {
-                let window = self.ctx.options.adopt_window;
-                let has_caption = post
-                    .post
-                    .fields
-                    .caption
-                    .as_deref()
-                    .is_some_and(|c| !c.trim().is_empty());
-                if window.is_zero() || !has_caption || post.kind == PostType::Story {
-                    return Ok(None);
-                }
-                let secs = i64::try_from(window.as_secs()).unwrap_or(i64::MAX);
-                match Timestamp::now().checked_sub(jiff::SignedDuration::from_secs(secs)) {
-                    Ok(t) => t,
-                    Err(_) => return Ok(None),
-                }
-            }
+        let caption = post
+            .post
+            .fields
+            .caption
+            .as_deref()
+            .filter(|c| !c.trim().is_empty());
+        let window = self.ctx.options.adopt_window;
+        let stories = post.kind == PostType::Story;
+        if journaled.is_none() && (window.is_zero() || caption.is_none() || stories) {
+            return Ok(None);
+        }
+        let secs = i64::try_from(window.as_secs()).unwrap_or(i64::MAX);
+        let window_start = (!window.is_zero())
+            .then(|| {
+                Timestamp::now()
+                    .checked_sub(jiff::SignedDuration::from_secs(secs))
+                    .ok()
+            })
+            .flatten();
+        let since = match (journaled, post.publish_at) {
+            (Some(j), Some(p)) => Some(j.min(p)),
+            (j, p) => j.or(p),
         };
-        self.find_live(e, Some(since), false).await
+        let wanted = twin::Wanted {
+            caption: if stories {
+                None
+            } else {
+                Some(caption.unwrap_or(""))
+            },
+            kind: post.kind,
+            items: post.media.len(),
+            since,
+            window_start,
+        };
+        let feed = Feed::of(post.kind);
+        if !self.recent.contains_key(&feed) {
+            let list = self.publisher.find_live(feed, 25).await?;
+            self.recent.insert(feed, list);
+        }
+        let taken = self.taken(e);
+        Ok(twin::find(&self.recent[&feed], &wanted, &taken))
+    }
+
+    /// Media ids the record holds for other targets than `e`.
+    fn taken(&self, e: &PlanEntry) -> std::collections::HashSet<&str> {
+        self.journal
+            .state
+            .records()
+            .filter(|(id, r)| *id != e.id || r.account != e.acct())
+            .filter_map(|(_, r)| r.media_id.as_deref())
+            .collect()
     }
 
     /// The account's newest media matching this post (caption and type),
@@ -180,13 +261,7 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
             self.recent.insert(feed, list);
         }
         let caption = post.post.fields.caption.as_deref().unwrap_or("");
-        let taken: std::collections::HashSet<&str> = self
-            .journal
-            .state
-            .records()
-            .filter(|(id, r)| *id != e.id || r.account != e.acct())
-            .filter_map(|(_, r)| r.media_id.as_deref())
-            .collect();
+        let taken = self.taken(e);
         Ok(self.recent[&feed]
             .iter()
             .find(|m| {

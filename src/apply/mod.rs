@@ -24,6 +24,7 @@ mod outcome;
 mod publish;
 #[cfg(test)]
 mod tests;
+mod twin;
 
 use crate::config::{Config, Platform, VideoUpload};
 use crate::content::PostType;
@@ -49,7 +50,7 @@ use tokio::task::JoinSet;
 
 use journal::Journal;
 use outcome::outcome;
-pub use outcome::{deferred, Outcome, Progress, Report, Stderr, Stopped, Verdict};
+pub use outcome::{deferred, held, Outcome, Progress, Report, Stderr, Stopped, Verdict, Why};
 
 /// Settings of one apply run.
 #[derive(Debug, Clone)]
@@ -60,7 +61,8 @@ pub struct Options {
     pub concurrency: usize,
     pub poll_interval: Duration,
     pub max_wait: Duration,
-    /// See `[api] adopt_window_hours`; zero turns the guard off.
+    /// See `[api] adopt_window_hours`: how far back possible twins are
+    /// looked for; zero turns the guard off for posts without a journal.
     pub adopt_window: Duration,
     /// Set on SIGINT/SIGTERM: no new step starts; the one in flight finishes.
     pub interrupted: Arc<AtomicBool>,
@@ -149,6 +151,9 @@ pub async fn apply(ctx: Context<'_>, progress: &mut dyn Progress) -> Result<Repo
             }
         }
     }
+
+    // Due posts held for a person: said, never passed over.
+    outcomes.extend(held(plan, &ctx.options.only));
 
     // The rest, account by account.
     let mut warnings = Vec::new();
@@ -274,12 +279,15 @@ pub async fn apply(ctx: Context<'_>, progress: &mut dyn Progress) -> Result<Repo
             let has_work = e.calls_meta(ctx.options.prune);
             if has_work && !outcomes.iter().any(|o| o.key() == e.key()) {
                 progress.line(&format!("⏸ {}: not attempted", e.file));
-                outcomes.push(outcome(
-                    e,
-                    Verdict::Deferred,
-                    &journal.state,
-                    format!("not attempted: {why}"),
-                ));
+                outcomes.push(
+                    outcome(
+                        e,
+                        Verdict::Deferred,
+                        &journal.state,
+                        format!("not attempted: {why}"),
+                    )
+                    .because(Why::Record),
+                );
             }
         }
     }
@@ -442,29 +450,8 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
                 queue.push(e);
                 continue;
             }
-            match self.already_live(e).await {
-                Ok(Some(m)) => {
-                    let when = m.timestamp.clone().unwrap_or_default();
-                    let message = format!(
-                        "found already live on the account (media {}, {when}) though the state did not record it; adopted, not posted again",
-                        m.id
-                    );
-                    self.adopt(e, Some(m), &message).await?;
-                }
-                Ok(None) => queue.push(e),
-                // Cannot tell whether it is live already: publishing now
-                // could post it twice, so it waits for the next run.
-                Err(err) => {
-                    self.account_error(&err);
-                    self.hold(e);
-                    let why = format!(
-                        "cannot read the account's recent posts to rule out a copy already live ({}); the next apply tries again",
-                        err.explain()
-                    );
-                    self.progress.line(&format!("⏸ {}: {why}", e.file));
-                    self.outcomes
-                        .push(outcome(e, Verdict::Deferred, &self.journal.state, why));
-                }
+            if self.lost_record_guard(e).await? {
+                queue.push(e);
             }
         }
         // The quota goes to the earliest posts first.
@@ -476,13 +463,16 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
                     "⏸ {}: deferred, the publishing limit is reached",
                     e.file
                 ));
-                self.outcomes.push(outcome(
-                    e,
-                    Verdict::Deferred,
-                    &self.journal.state,
-                    "the account's 24-hour publishing limit is reached; a later run publishes it"
-                        .into(),
-                ));
+                self.outcomes.push(
+                    outcome(
+                        e,
+                        Verdict::Deferred,
+                        &self.journal.state,
+                        "the account's 24-hour publishing limit is reached; a later run publishes it"
+                            .into(),
+                    )
+                    .because(Why::Quota),
+                );
             }
         }
 
@@ -522,8 +512,9 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
                     "waits for {first}, which goes first (publish order is grid order); the next apply publishes both"
                 );
                 self.progress.line(&format!("⏸ {}: {why}", e.file));
-                self.outcomes
-                    .push(outcome(e, Verdict::Deferred, &self.journal.state, why));
+                self.outcomes.push(
+                    outcome(e, Verdict::Deferred, &self.journal.state, why).because(Why::GridOrder),
+                );
                 continue;
             }
             self.publish(e, &container).await?;
@@ -570,12 +561,15 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
     /// missing permission or a blocked account fails it, so the run exits 1
     /// and somebody looks — scheduled posts must not stop silently.
     fn defer(&mut self, e: &PlanEntry) {
-        let (why, verdict) = match &self.stopped {
-            Some(AccountStop { why, fails: true }) => (why.clone(), Verdict::Failed),
-            Some(AccountStop { why, fails: false }) => (why.clone(), Verdict::Deferred),
+        let (why, verdict, cause) = match &self.stopped {
+            Some(AccountStop { why, fails: true }) => (why.clone(), Verdict::Failed, None),
+            Some(AccountStop { why, fails: false }) => {
+                (why.clone(), Verdict::Deferred, Some(Why::RateLimit))
+            }
             None => (
                 "interrupted by a signal; run apply again to finish".into(),
                 Verdict::Deferred,
+                Some(Why::Signal),
             ),
         };
         let mark = if verdict == Verdict::Failed {
@@ -585,12 +579,14 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
         };
         self.progress
             .line(&format!("{mark} {}: not attempted ({why})", e.file));
-        self.outcomes.push(outcome(
+        let mut done = outcome(
             e,
             verdict,
             &self.journal.state,
             format!("not attempted: {why}"),
-        ));
+        );
+        done.why = cause;
+        self.outcomes.push(done);
     }
 
     /// Records an error; account-level ones stop further calls.

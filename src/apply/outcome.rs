@@ -15,9 +15,94 @@ pub enum Verdict {
     Updated,
     Moved,
     Deleted,
+    /// Live already though the record did not know it (the lost-record
+    /// guard found it): recorded, not posted again. Never counted as
+    /// published: nothing went out in this run.
+    Adopted,
     /// Not attempted now: quota used up, or the account stopped; a later run does it.
     Deferred,
+    /// Due, but not published until a person acts: see [`Why`].
+    Held,
     Failed,
+}
+
+/// Why a due post was not published in this run (`why` in JSON).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Why {
+    /// Held: the same media and caption as another post.
+    Duplicate,
+    /// Held: more than `[schedule] max_overdue_hours` past its publish_at.
+    Overdue,
+    /// Held: a media with the same caption is live and may be this post.
+    PossibleTwin,
+    /// Deferred: the account's 24-hour publishing limit.
+    Quota,
+    /// Deferred: another apply holds the record's lease.
+    Lease,
+    /// Deferred: Meta's rate limit.
+    RateLimit,
+    /// Deferred: `[media] store` could not take or serve its media.
+    MediaStore,
+    /// Deferred: an earlier post of the account did not go out (grid order).
+    GridOrder,
+    /// Deferred: what is live could not be read, or the outcome is unclear.
+    Unclear,
+    /// Deferred: the record could not reach the remote, or another writer took over.
+    Record,
+    /// Deferred: SIGINT/SIGTERM.
+    Signal,
+}
+
+impl Why {
+    pub const ALL: [Why; 11] = [
+        Why::Duplicate,
+        Why::Overdue,
+        Why::PossibleTwin,
+        Why::Quota,
+        Why::Lease,
+        Why::RateLimit,
+        Why::MediaStore,
+        Why::GridOrder,
+        Why::Unclear,
+        Why::Record,
+        Why::Signal,
+    ];
+
+    /// Held for a person to act on (a warning; exit 2 with `--detailed-exitcode`).
+    pub fn needs_person(self) -> bool {
+        matches!(self, Why::Duplicate | Why::Overdue | Why::PossibleTwin)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Why::Duplicate => "duplicate",
+            Why::Overdue => "overdue",
+            Why::PossibleTwin => "possible twin",
+            Why::Quota => "quota",
+            Why::Lease => "lease",
+            Why::RateLimit => "rate limit",
+            Why::MediaStore => "media store",
+            Why::GridOrder => "grid order",
+            Why::Unclear => "unclear",
+            Why::Record => "record",
+            Why::Signal => "signal",
+        }
+    }
+}
+
+impl Verdict {
+    /// In the order the summary counts them.
+    pub const ALL: [Verdict; 8] = [
+        Verdict::Published,
+        Verdict::Adopted,
+        Verdict::Updated,
+        Verdict::Moved,
+        Verdict::Deleted,
+        Verdict::Deferred,
+        Verdict::Held,
+        Verdict::Failed,
+    ];
 }
 
 /// One line of the apply report.
@@ -33,6 +118,9 @@ pub struct Outcome {
     pub media_id: Option<String>,
     pub permalink: Option<String>,
     pub message: String,
+    /// Why it was not published (held or deferred), when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub why: Option<Why>,
     /// What a published post still lacks, each with the reason (a first
     /// comment a passing failure kept out): the next apply finishes it.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -43,6 +131,17 @@ impl Outcome {
     /// The target: (post id, account).
     pub fn key(&self) -> (&str, &str) {
         (self.id.as_str(), self.account.as_deref().unwrap_or(""))
+    }
+
+    /// The outcome, saying why the post was not published.
+    pub fn because(mut self, why: Why) -> Outcome {
+        self.why = Some(why);
+        self
+    }
+
+    /// Held for a person to act on.
+    pub fn needs_person(&self) -> bool {
+        self.result == Verdict::Held && self.why.is_some_and(Why::needs_person)
     }
 }
 
@@ -77,6 +176,11 @@ impl Report {
         self.outcomes.iter().any(|o| o.result == Verdict::Failed)
             || self.stopped.as_ref().is_some_and(|s| s.fails)
     }
+
+    /// Some post waits for a person (a duplicate, overdue, a possible twin).
+    pub fn needs_person(&self) -> bool {
+        self.outcomes.iter().any(Outcome::needs_person)
+    }
 }
 
 /// Where progress lines go (stderr in the CLI; captured in tests).
@@ -104,19 +208,24 @@ pub fn deferred(plan: &Plan, only: &[String], prune: bool, why: &str) -> Report 
     let state = State::default();
     Report {
         at: Timestamp::now(),
+        // In plan order, the held posts among the deferred ones.
         outcomes: plan
             .entries
             .iter()
-            .filter(|e| wanted(&e.id) && (e.calls_meta(prune) || e.moved_from.is_some()))
-            .map(|e| {
+            .filter(|e| wanted(&e.id))
+            .filter_map(|e| {
+                if !(e.calls_meta(prune) || e.moved_from.is_some()) {
+                    return held_one(plan, e);
+                }
                 let mut o = outcome(
                     e,
                     Verdict::Deferred,
                     &state,
                     format!("not attempted: {why}"),
-                );
+                )
+                .because(Why::Lease);
                 o.media_id.clone_from(&e.media_id);
-                o
+                Some(o)
             })
             .collect(),
         interrupted: false,
@@ -124,6 +233,34 @@ pub fn deferred(plan: &Plan, only: &[String], prune: bool, why: &str) -> Report 
         stopped: None,
         uploads: None,
     }
+}
+
+/// The due posts the plan holds for a person (a duplicate, an overdue
+/// post): each gets its outcome, so apply never passes over one in silence.
+/// Not-yet-due ones are only the plan's business.
+pub fn held(plan: &Plan, only: &[String]) -> Vec<Outcome> {
+    let wanted = |id: &str| only.is_empty() || only.iter().any(|o| o == id);
+    plan.entries
+        .iter()
+        .filter(|e| wanted(&e.id))
+        .filter_map(|e| held_one(plan, e))
+        .collect()
+}
+
+/// A due entry's outcome when the plan holds it for a person.
+fn held_one(plan: &Plan, e: &PlanEntry) -> Option<Outcome> {
+    let why = match e.action {
+        Action::Duplicate => Why::Duplicate,
+        Action::Overdue => Why::Overdue,
+        _ => return None,
+    };
+    if e.publish_at.is_some_and(|t| t > plan.at) {
+        return None;
+    }
+    let mut o = outcome(e, Verdict::Held, &State::default(), e.reason.clone()).because(why);
+    o.media_id.clone_from(&e.media_id);
+    o.permalink.clone_from(&e.permalink);
+    Some(o)
 }
 
 pub(super) fn outcome(e: &PlanEntry, result: Verdict, state: &State, message: String) -> Outcome {
@@ -138,6 +275,7 @@ pub(super) fn outcome(e: &PlanEntry, result: Verdict, state: &State, message: St
         permalink: recorded.and_then(|r| r.permalink.clone()),
         // Platform errors quote media URLs, which may be presigned.
         message: crate::hosting::redact::urls(&message),
+        why: None,
         pending: Vec::new(),
     }
 }

@@ -141,8 +141,14 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
                     self.progress
                         .line(&format!("⏸ {}: deferred ({message})", e.file));
                     self.hold(e);
-                    self.outcomes
-                        .push(outcome(e, Verdict::Deferred, &self.journal.state, message));
+                    let why = if class == ErrorClass::QuotaReached {
+                        Why::Quota
+                    } else {
+                        Why::RateLimit
+                    };
+                    self.outcomes.push(
+                        outcome(e, Verdict::Deferred, &self.journal.state, message).because(why),
+                    );
                 }
                 ErrorClass::Transient | ErrorClass::NotReady => {
                     // Unknown whether it went live: keep "publishing" so

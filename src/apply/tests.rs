@@ -32,11 +32,17 @@ fn site_with(extra: &str) -> Site {
     std::fs::create_dir(root.join("posts")).unwrap();
     std::fs::write(
         root.join("posts/mug.md"),
-        format!("---\npublish_at: 2026-01-01 09:00\nmedia:\n  - https://cdn.example.com/mug.jpg\n{extra}---\n{CAPTION}\n"),
+        format!("---\npublish_at: {}\nmedia:\n  - https://cdn.example.com/mug.jpg\n{extra}---\n{CAPTION}\n", due().strftime("%Y-%m-%dT%H:%M:%SZ")),
     )
     .unwrap();
     let config = Config::load(&root.join("postwright.toml"), "postwright.toml").unwrap();
     Site { dir, config }
+}
+
+/// The post's publish_at: an hour ago, so it is due and not overdue.
+fn due() -> Timestamp {
+    let now = Timestamp::now().as_second();
+    Timestamp::from_second(now - now % 60 - 3600).unwrap()
 }
 
 /// Progress lines, kept.
@@ -80,6 +86,7 @@ async fn run_blocked(
         prune: false,
         tz: &site.config.timezone,
         accounts: &site.config.accounts,
+        max_overdue: site.config.schedule.max_overdue(),
     });
     let posts: HashMap<(&str, &str), &ValidPost> = validation
         .posts
@@ -372,7 +379,12 @@ async fn a_post_already_live_though_the_record_lost_it_is_adopted() {
     let _ = fake.publish("c-lost").await;
     fake.world().calls.clear();
     let ran = run(&site, State::default(), &fake).await;
-    assert_eq!(only(&ran).result, Verdict::Published, "{:?}", ran.lines);
+    assert_eq!(
+        only(&ran).result,
+        Verdict::Adopted,
+        "never counted as published: {:?}",
+        ran.lines
+    );
     assert_eq!(fake.count("prepare"), 0);
     assert_eq!(fake.count("publish"), 0);
     assert!(
@@ -380,6 +392,54 @@ async fn a_post_already_live_though_the_record_lost_it_is_adopted() {
         "{}",
         only(&ran).message
     );
+    assert_eq!(record(&ran).status, Status::Published);
+}
+
+/// A media with the post's caption, made in the app before the post was due.
+fn hand_made(fake: &FakePublisher, t: Timestamp) {
+    fake.world().live.push(LiveMedia {
+        id: "media-app".into(),
+        caption: Some(CAPTION.into()),
+        permalink: Some("https://example.com/p/app".into()),
+        timestamp: Some(t.to_string()),
+        published: Some(t),
+        comments_enabled: Some(true),
+        kinds: vec![PostType::Image],
+        items: Some(1),
+    });
+}
+
+#[tokio::test]
+async fn a_twin_live_before_publish_at_is_held_for_a_person_not_adopted() {
+    let site = site();
+    let fake = FakePublisher::default();
+    // Made in the app three hours before the post was due.
+    hand_made(&fake, due() - jiff::SignedDuration::from_hours(3));
+    let ran = run(&site, State::default(), &fake).await;
+    let o = only(&ran);
+    assert_eq!(o.result, Verdict::Held, "{:?}", ran.lines);
+    assert_eq!(o.why, Some(Why::PossibleTwin));
+    assert!(o.needs_person());
+    assert!(
+        o.message.contains("postwright state adopt mug media-app")
+            && o.message.contains("allow_duplicate: true")
+            && o.message.contains("before this post was due"),
+        "{}",
+        o.message
+    );
+    assert_eq!(fake.count("prepare"), 0);
+    assert_eq!(fake.count("publish"), 0);
+    assert!(ran.state.get("mug", "kiln").is_none(), "nothing recorded");
+}
+
+#[tokio::test]
+async fn allow_duplicate_publishes_despite_a_possible_twin() {
+    let site = site_with("allow_duplicate: true\n");
+    let fake = FakePublisher::default();
+    hand_made(&fake, due() - jiff::SignedDuration::from_hours(3));
+    let ran = run(&site, State::default(), &fake).await;
+    assert_eq!(only(&ran).result, Verdict::Published, "{:?}", ran.lines);
+    assert_eq!(fake.count("publish"), 1);
 }
 
 #[tokio::test]

@@ -22,6 +22,8 @@ pub struct ApplyArgs<'a> {
     pub out: Option<&'a std::path::Path>,
     /// How long to wait for another apply's lease to end.
     pub lock_timeout: Duration,
+    /// Exit 2 when a due post is held for a person.
+    pub detailed_exitcode: bool,
 }
 
 async fn wait_for_signal() {
@@ -377,6 +379,8 @@ fn finish(
     }
     if report.failed() || invalid {
         Exit::Error
+    } else if args.detailed_exitcode && report.needs_person() {
+        Exit::Pending
     } else {
         Exit::Ok
     }

@@ -21,6 +21,7 @@ mod changes;
 mod init;
 mod plan_cmd;
 mod preview;
+mod state_adopt;
 mod state_cmd;
 mod status;
 mod validate_cmd;
@@ -30,6 +31,7 @@ pub use auth::{auth, AuthAction};
 pub use init::init;
 pub use plan_cmd::{plan, PlanOptions};
 pub use preview::preview;
+pub use state_adopt::state_adopt;
 pub use state_cmd::{state_show, state_unlock};
 pub use status::status;
 pub use validate_cmd::validate;
@@ -50,7 +52,8 @@ pub enum Exit {
     Ok = 0,
     /// Problems: invalid posts, a failed publish, a bad config or token.
     Error = 1,
-    /// `plan --detailed-exitcode`: apply has work to do.
+    /// `plan --detailed-exitcode`: apply has work to do; `apply
+    /// --detailed-exitcode`: a due post is held for a person.
     Pending = 2,
     /// A usage error (unknown flag, a PATH that does not exist).
     Usage = 64,
@@ -300,6 +303,7 @@ fn make_plan(
         at,
         hosting: &hosting,
         prune,
+        max_overdue: config.schedule.max_overdue(),
     });
     plan.state_unknown = source.doubt().cloned();
     Ok(Ok(Planned {

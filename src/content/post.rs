@@ -212,6 +212,11 @@ pub struct PostFields {
     /// it does not reach Instagram.
     #[serde(default)]
     pub allow_duplicate: bool,
+    /// true: publish even when more than `[schedule] max_overdue_hours`
+    /// past `publish_at`; without it such a post is planned `overdue`. Not
+    /// part of the content hash: it does not reach Instagram.
+    #[serde(default)]
+    pub publish_overdue: bool,
     /// What Threads accounts get instead, and Threads' own options.
     pub threads: Option<Overrides>,
     /// What Instagram accounts get instead.

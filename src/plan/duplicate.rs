@@ -117,7 +117,10 @@ pub(super) fn mark_duplicates(
         })
         .collect();
     let candidate = |e: &Entry| {
-        matches!(e.action, Action::Publish | Action::Scheduled) && e.media_hash.is_some()
+        matches!(
+            e.action,
+            Action::Publish | Action::Scheduled | Action::Overdue
+        ) && e.media_hash.is_some()
     };
 
     // Originals by what a copy must share with them (see `likeness`): the

@@ -32,6 +32,11 @@ pub enum Action {
     /// The same media and caption as another post, published or in flight
     /// (or earlier in this plan): nothing, unless `allow_duplicate: true`.
     Duplicate,
+    /// Due, but more than `[schedule] max_overdue_hours` past its
+    /// publish_at (an outage, a late cron, a file from an archive):
+    /// nothing until a person changes publish_at or sets
+    /// `publish_overdue: true`.
+    Overdue,
     /// Fails validation: nothing; exit 1.
     Invalid,
     /// Not due yet.
@@ -43,7 +48,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 11] = [
+    pub const ALL: [Action; 12] = [
         Action::Resume,
         Action::Publish,
         Action::Update,
@@ -51,6 +56,7 @@ impl Action {
         Action::Removed,
         Action::Changed,
         Action::Duplicate,
+        Action::Overdue,
         Action::Invalid,
         Action::Scheduled,
         Action::Draft,
@@ -66,6 +72,7 @@ impl Action {
             Action::Removed => "removed",
             Action::Changed => "changed",
             Action::Duplicate => "duplicate",
+            Action::Overdue => "overdue",
             Action::Invalid => "invalid",
             Action::Scheduled => "scheduled",
             Action::Draft => "draft",

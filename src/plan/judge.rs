@@ -2,14 +2,13 @@
 //! (published, changed, update, resume), or invalid.
 
 use super::entry::{Action, Entry};
+use super::Inputs;
 use crate::diagnostic::Problem;
 use crate::hosting::Hosting;
 use crate::state::{self, Status};
 use crate::time::{local, until};
 use crate::validate::preflight::Source;
 use crate::validate::{Checked, Target, ValidPost};
-use jiff::tz::TimeZone;
-use jiff::Timestamp;
 
 pub(super) fn id_of(c: &Checked) -> &str {
     c.id.as_deref().unwrap_or(&c.file.default_id)
@@ -115,9 +114,10 @@ pub(super) fn base_entry(
 pub(super) fn judge_new(
     entry: &mut Entry,
     valid: &ValidPost,
-    at: Timestamp,
+    inputs: &Inputs<'_>,
     last_error: Option<&str>,
 ) {
+    let at = inputs.at;
     let retry = last_error.map_or(String::new(), |e| format!("; the last attempt failed: {e}"));
     if valid.post.fields.draft {
         entry.action = Action::Draft;
@@ -128,6 +128,21 @@ pub(super) fn judge_new(
         Some(when) if when > at => {
             entry.action = Action::Scheduled;
             entry.reason = format!("publish_at is {} from now{retry}", until(at, when));
+        }
+        // Late beyond the limit (an archive copied in, a long outage): a
+        // person decides, rather than the grid getting last year's posts.
+        Some(when)
+            if !valid.post.fields.publish_overdue
+                && inputs
+                    .max_overdue
+                    .is_some_and(|max| when.checked_add(max).is_ok_and(|t| t < at)) =>
+        {
+            entry.action = Action::Overdue;
+            entry.reason = format!(
+                "due since {} ago, more than [schedule] max_overdue_hours ({} h) late: not published until its publish_at is changed or it says `publish_overdue: true`{retry}",
+                until(when, at),
+                inputs.max_overdue.map_or(0, |m| m.as_hours()),
+            );
         }
         Some(when) => {
             entry.action = Action::Publish;
@@ -145,13 +160,13 @@ pub(super) fn judge_recorded(
     entry: &mut Entry,
     valid: &ValidPost,
     r: &state::Record,
-    at: Timestamp,
-    tz: &TimeZone,
+    inputs: &Inputs<'_>,
 ) {
+    let tz = inputs.tz;
     entry.media_id = r.media_id.clone();
     entry.permalink = r.permalink.clone();
     match r.status {
-        Status::Failed => judge_new(entry, valid, at, r.last_error.as_deref()),
+        Status::Failed => judge_new(entry, valid, inputs, r.last_error.as_deref()),
         Status::Creating | Status::Publishing => {
             entry.action = Action::Resume;
             entry.reason = match r.status {

@@ -35,6 +35,9 @@ pub struct Inputs<'a> {
     pub tz: &'a TimeZone,
     /// The config's accounts (for the platform of a removed post's account).
     pub accounts: &'a BTreeMap<String, crate::config::Account>,
+    /// `[schedule] max_overdue_hours`: later than this past its
+    /// publish_at, a post is `overdue`; `None`: no limit.
+    pub max_overdue: Option<jiff::SignedDuration>,
 }
 
 /// Builds the plan.
@@ -274,7 +277,7 @@ fn judge_target<'s>(
     }
     let recorded = state.get(&valid.post.id, &valid.account);
     match recorded {
-        Some(r) => judge_recorded(&mut entry, valid, r, inputs.at, inputs.tz),
+        Some(r) => judge_recorded(&mut entry, valid, r, inputs),
         None => {
             let moved = orphans.get_mut(content_hash.as_str()).and_then(|ids| {
                 let from = ids.iter().position(|(_, r)| r.account == valid.account)?;
@@ -300,7 +303,7 @@ fn judge_target<'s>(
                         );
                     }
                 }
-                None => judge_new(&mut entry, valid, inputs.at, None),
+                None => judge_new(&mut entry, valid, inputs, None),
             }
         }
     }

@@ -43,6 +43,7 @@ impl Repo {
             prune: false,
             tz: &self.config.timezone,
             accounts: &self.config.accounts,
+            max_overdue: self.config.schedule.max_overdue(),
         })
     }
 }
@@ -72,6 +73,44 @@ fn published(entry: &Entry) -> Record {
     r.media_hash = entry.media_hash.clone();
     r.caption_hash = entry.caption_hash.clone();
     r
+}
+
+#[test]
+fn a_post_more_than_max_overdue_late_waits_unless_it_says_publish_overdue() {
+    let repo = Repo::new(&[
+        ("old.md", &post("2023-03-03 09:00", "From the archive.")),
+        ("late.md", &post("2026-12-01 09:00", "A day late.")),
+        (
+            "meant.md",
+            "---\npublish_at: 2023-03-03 09:00\npublish_overdue: true\nmedia: [../media/a.jpg]\n---\nMeant.\n",
+        ),
+    ]);
+    // 08:00 UTC on 2 December: `late` is 23 h past its time, within the day.
+    let p = repo.plan(&State::default(), "2026-12-02T07:59:00Z");
+    assert_eq!(action(&p, "old"), Action::Overdue);
+    assert_eq!(action(&p, "late"), Action::Publish);
+    assert_eq!(action(&p, "meant"), Action::Publish);
+    let old = p.entries.iter().find(|e| e.id == "old").unwrap();
+    assert!(
+        old.reason.starts_with(
+            "due since 1369 days ago, more than [schedule] max_overdue_hours (24 h) late"
+        ) && old.reason.contains("`publish_overdue: true`"),
+        "{}",
+        old.reason
+    );
+    // A minute past the day: `late` waits too; overdue is no work for apply.
+    let p = repo.plan(&State::default(), "2026-12-02T08:01:00Z");
+    assert_eq!(action(&p, "late"), Action::Overdue);
+    assert_eq!(p.count(Action::Overdue), 2);
+    // 0: no limit.
+    let repo = Repo::with_config(
+        &[("old.md", &post("2023-03-03 09:00", "From the archive."))],
+        &format!("{CONFIG}\n[schedule]\nmax_overdue_hours = 0\n"),
+    );
+    assert_eq!(
+        action(&repo.plan(&State::default(), "2026-12-02T00:00:00Z"), "old"),
+        Action::Publish
+    );
 }
 
 #[test]
@@ -175,6 +214,24 @@ fn a_copy_of_a_published_post_is_a_duplicate() {
     assert_eq!(action(&p, "a-copy"), Action::Duplicate);
     let e = p.entries.iter().find(|e| e.id == "a-copy").unwrap();
     assert_eq!(e.duplicate_of.as_deref(), Some("a"));
+}
+
+#[test]
+fn an_overdue_copy_of_a_published_post_is_a_duplicate_first() {
+    let repo = Repo::new(&[
+        ("a.md", &post("2026-12-01 09:00", "Hello.")),
+        ("a-copy.md", &post("2023-03-03 09:00", "Hello.")),
+    ]);
+    // `publish_overdue: true` would not make it go out: the stronger
+    // reason is said, in one plan and once the original is live.
+    let first = repo.plan(&State::default(), "2026-12-02T00:00:00Z");
+    assert_eq!(action(&first, "a"), Action::Publish);
+    assert_eq!(action(&first, "a-copy"), Action::Duplicate);
+    let entry = first.entries.iter().find(|e| e.id == "a").unwrap().clone();
+    let mut state = State::default();
+    state.insert("a", published(&entry));
+    let p = repo.plan(&state, "2026-12-02T00:00:00Z");
+    assert_eq!(action(&p, "a-copy"), Action::Duplicate);
 }
 
 const TWO_PLATFORMS: &str = "timezone = \"Europe/Berlin\"\n\n[accounts.kiln]\nuser_id = \"17841400000000001\"\n\n[accounts.kiln-threads]\nplatform = \"threads\"\nuser_id = \"27000000000000001\"\n";

@@ -161,6 +161,10 @@ pub struct LiveMedia {
     pub comments_enabled: Option<bool>,
     /// The post types this media can be (a video may be a reel or a story).
     pub kinds: Vec<PostType>,
+    /// How many media items it holds (a carousel's children; 0 for text),
+    /// when the platform said: the lost-record guard adopts a twin only
+    /// when this matches the post's.
+    pub items: Option<usize>,
 }
 
 /// A comment on a media.

@@ -82,7 +82,11 @@ fn grid<'a>(inputs: &Inputs<'a>) -> Vec<Tile<'a>> {
         .filter(|e| {
             !matches!(
                 e.action,
-                Action::Draft | Action::Removed | Action::Invalid | Action::Duplicate
+                Action::Draft
+                    | Action::Removed
+                    | Action::Invalid
+                    | Action::Duplicate
+                    | Action::Overdue
             ) && e.kind != Some(crate::content::PostType::Story)
                 && e.platform != Some(crate::config::Platform::Threads)
         })

@@ -10,7 +10,9 @@ fn symbol(v: Verdict) -> &'static str {
         Verdict::Updated => "~",
         Verdict::Moved => "→",
         Verdict::Deleted => "-",
+        Verdict::Adopted => "≡",
         Verdict::Deferred => "⏸",
+        Verdict::Held => "⚠",
         Verdict::Failed => "✗",
     }
 }
@@ -19,7 +21,8 @@ fn symbol(v: Verdict) -> &'static str {
 fn verdict_style(v: Verdict) -> anstyle::Style {
     match v {
         Verdict::Published => style::ADD,
-        Verdict::Updated | Verdict::Moved | Verdict::Deferred => style::CHANGE,
+        Verdict::Updated | Verdict::Moved | Verdict::Adopted | Verdict::Deferred => style::CHANGE,
+        Verdict::Held => style::WARNING,
         Verdict::Deleted | Verdict::Failed => style::REMOVE,
     }
 }
@@ -30,26 +33,41 @@ fn name(v: Verdict) -> &'static str {
         Verdict::Updated => "updated",
         Verdict::Moved => "moved",
         Verdict::Deleted => "deleted",
+        Verdict::Adopted => "adopted",
         Verdict::Deferred => "deferred",
+        Verdict::Held => "held",
         Verdict::Failed => "failed",
     }
 }
 
-/// `Apply: 2 published, 1 deferred, 1 failed.`
+/// `Apply: 2 published, 1 adopted, 1 deferred (quota), 1 held (duplicate), 1 failed.`
 pub fn summary_line(report: &Report) -> String {
     let mut parts = Vec::new();
-    for v in [
-        Verdict::Published,
-        Verdict::Updated,
-        Verdict::Moved,
-        Verdict::Deleted,
-        Verdict::Deferred,
-        Verdict::Failed,
-    ] {
-        let n = report.outcomes.iter().filter(|o| o.result == v).count();
-        if n > 0 {
-            parts.push(format!("{n} {}", name(v)));
+    for v in Verdict::ALL {
+        let of: Vec<_> = report.outcomes.iter().filter(|o| o.result == v).collect();
+        if of.is_empty() {
+            continue;
         }
+        // Why, counted, for what was not published: "2 held (1 duplicate, 1 overdue)".
+        let mut whys: Vec<(&str, usize)> = Vec::new();
+        for w in of.iter().filter_map(|o| o.why) {
+            match whys.iter_mut().find(|(n, _)| *n == w.name()) {
+                Some((_, c)) => *c += 1,
+                None => whys.push((w.name(), 1)),
+            }
+        }
+        let detail = match whys.as_slice() {
+            [] => String::new(),
+            [(w, n)] if *n == of.len() => format!(" ({w})"),
+            _ => format!(
+                " ({})",
+                whys.iter()
+                    .map(|(w, n)| format!("{n} {w}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        parts.push(format!("{} {}{detail}", of.len(), name(v)));
     }
     if parts.is_empty() {
         "Apply: nothing to do.".into()
@@ -83,7 +101,10 @@ pub fn human(report: &Report, markdown: bool) -> String {
             .outcomes
             .iter()
             .filter(|o| {
-                matches!(o.result, Verdict::Failed | Verdict::Deferred) || !o.pending.is_empty()
+                matches!(
+                    o.result,
+                    Verdict::Failed | Verdict::Deferred | Verdict::Held | Verdict::Adopted
+                ) || !o.pending.is_empty()
             })
             .collect();
         let width = attention
@@ -106,6 +127,10 @@ pub fn human(report: &Report, markdown: bool) -> String {
                 }
             };
             let head = format!("{} {:<9}", symbol(o.result), name(o.result));
+            let detail = match o.why {
+                Some(w) => format!("{}: {detail}", w.name()),
+                None => detail,
+            };
             let _ = writeln!(
                 out,
                 "{} {:<width$}  {detail}",
@@ -182,7 +207,17 @@ pub fn json(report: &Report) -> String {
     s
 }
 
-/// Failures as error annotations on the post files, then the table.
+/// A post file as the workflow's checkout names it.
+fn in_workspace(prefix: &str, file: &str) -> String {
+    if prefix.is_empty() {
+        file.to_string()
+    } else {
+        format!("{}/{file}", prefix.trim_end_matches('/'))
+    }
+}
+
+/// Failures as error annotations on the post files, posts held for a
+/// person as warnings, then the table.
 pub fn github(report: &Report, prefix: &str) -> String {
     let mut out = String::new();
     for o in report
@@ -190,15 +225,21 @@ pub fn github(report: &Report, prefix: &str) -> String {
         .iter()
         .filter(|o| o.result == Verdict::Failed)
     {
-        let file = if prefix.is_empty() {
-            o.file.clone()
-        } else {
-            format!("{}/{}", prefix.trim_end_matches('/'), o.file)
-        };
+        let file = in_workspace(prefix, &o.file);
         let _ = writeln!(
             out,
             "::error file={},line=1,title=apply failed::{}",
             github::escape_property(&file),
+            github::escape_data(&o.message)
+        );
+    }
+    for o in report.outcomes.iter().filter(|o| o.needs_person()) {
+        let file = in_workspace(prefix, &o.file);
+        let _ = writeln!(
+            out,
+            "::warning file={},line=1,title=not published ({})::{}",
+            github::escape_property(&file),
+            o.why.map_or("held", |w| w.name()),
             github::escape_data(&o.message)
         );
     }
@@ -223,8 +264,34 @@ pub fn github(report: &Report, prefix: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::uploads_line;
+    use super::{name, uploads_line};
+    use crate::apply::{Verdict, Why};
     use crate::hosting::store::Uploads;
+
+    /// The README's tables are the user's copy of the vocabularies.
+    #[test]
+    fn the_readme_names_every_plan_action_apply_result_and_reason() {
+        let readme = include_str!("../../README.md");
+        for action in crate::plan::Action::ALL {
+            let row = format!("| `{}` |", action.name());
+            assert!(readme.contains(&row), "README's plan table lacks {row}");
+        }
+        let results = readme
+            .split_once("**Every due post gets an outcome.**")
+            .map(|(_, rest)| rest)
+            .expect("README documents apply's results");
+        for v in Verdict::ALL {
+            assert!(results.contains(&format!("`{}`", name(v))), "{v:?}");
+        }
+        for w in Why::ALL {
+            let json = serde_json::to_value(w).unwrap();
+            let json = json.as_str().unwrap();
+            assert!(
+                results.contains(&format!("`{json}`")),
+                "README lacks why {json}"
+            );
+        }
+    }
 
     #[test]
     fn the_store_line_says_files_bytes_and_failures() {

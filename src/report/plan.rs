@@ -16,7 +16,9 @@ pub const MARKDOWN_LIMIT: usize = 65_000;
 fn action_style(action: Action) -> anstyle::Style {
     match action {
         Action::Resume | Action::Publish => style::ADD,
-        Action::Update | Action::Moved | Action::Changed | Action::Duplicate => style::CHANGE,
+        Action::Update | Action::Moved | Action::Changed | Action::Duplicate | Action::Overdue => {
+            style::CHANGE
+        }
         Action::Removed | Action::Invalid => style::REMOVE,
         Action::Scheduled | Action::Draft | Action::Published => anstyle::Style::new(),
     }
@@ -31,6 +33,7 @@ fn symbol(action: Action) -> &'static str {
         Action::Removed => "-",
         Action::Changed => "!",
         Action::Duplicate => "⧉",
+        Action::Overdue => "⌛",
         Action::Invalid => "✗",
         Action::Scheduled => "⏲",
         Action::Draft => "·",
@@ -97,9 +100,14 @@ pub fn summary_line(plan: &Plan) -> String {
     } else {
         parts.join(", ")
     };
-    let attention = [Action::Invalid, Action::Changed, Action::Duplicate]
-        .into_iter()
-        .any(|a| plan.count(a) > 0);
+    let attention = [
+        Action::Invalid,
+        Action::Changed,
+        Action::Duplicate,
+        Action::Overdue,
+    ]
+    .into_iter()
+    .any(|a| plan.count(a) > 0);
     if plan.needs_apply() {
         format!("Plan: {list}.")
     } else if attention {
@@ -458,11 +466,12 @@ pub fn github_output(plan: &Plan, tz: &TimeZone, prefix: &str) -> String {
             github::escape_data(&format!("{}. {}", doubt.message, doubt.help))
         );
     }
-    for e in plan
-        .entries
-        .iter()
-        .filter(|e| matches!(e.action, Action::Changed | Action::Duplicate))
-    {
+    for e in plan.entries.iter().filter(|e| {
+        matches!(
+            e.action,
+            Action::Changed | Action::Duplicate | Action::Overdue
+        )
+    }) {
         let file = if prefix.is_empty() {
             e.file.clone()
         } else {

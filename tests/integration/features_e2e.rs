@@ -13,7 +13,7 @@ use std::fs;
 use std::time::Duration;
 
 /// The media of tests/fixtures/publish and these posts, served as `login`.
-fn site(posts: &[(&str, &str)], login: Login, config: ServerConfig) -> Site {
+pub(crate) fn site(posts: &[(&str, &str)], login: Login, config: ServerConfig) -> Site {
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&fixtures().join("publish/media"), &dir.path().join("media"));
     fs::create_dir_all(dir.path().join("posts")).unwrap();

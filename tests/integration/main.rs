@@ -21,6 +21,7 @@ mod lfs;
 mod loader_props;
 mod migration;
 mod mistakes;
+mod outcomes_e2e;
 mod plan;
 mod pr_plan;
 mod preview;

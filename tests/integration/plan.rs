@@ -753,6 +753,11 @@ pub(crate) fn mid_life(backend: Backend) -> Content {
     // A copy of the published holiday post under a new name (its record is
     // as older postwrights wrote it, with no media hash).
     c.write("posts/holiday-copy.yaml", &c.read("posts/holiday.yaml"));
+    // A file from an archive, years past its time.
+    c.write(
+        "posts/archive.md",
+        "---\npublish_at: 2024-03-03 09:00\nmedia: [../media/landscape.jpg]\n---\nOur very first kiln, from the archive.\n",
+    );
     let (_, p) = c.plan(SNAPSHOT_AT, &[]);
     let mut s = State::default();
 
@@ -826,14 +831,15 @@ fn mid_life_plan_has_one_of_each_action() {
             ("retired", "removed"),
             ("launch", "changed"),
             ("holiday-copy", "duplicate"),
+            ("archive", "overdue"),
             ("broken", "invalid"),
             ("summer", "scheduled"),
             ("drafts/idea", "draft"),
             ("holiday", "published"),
         ],
         json!({
-            "changed": 1, "draft": 1, "duplicate": 1, "invalid": 1, "moved": 1, "publish": 1,
-            "published": 1, "removed": 1, "resume": 1, "scheduled": 1, "update": 1
+            "changed": 1, "draft": 1, "duplicate": 1, "invalid": 1, "moved": 1, "overdue": 1,
+            "publish": 1, "published": 1, "removed": 1, "resume": 1, "scheduled": 1, "update": 1
         }),
     );
     assert_eq!(entry(&p, "zz-teaser")["comments_enabled"], true);
@@ -876,7 +882,7 @@ fn markdown_stays_under_the_comment_limit_with_3000_posts() {
     for i in 0..3000 {
         let (when, draft) = match i % 10 {
             0 => ("2027-05-01 09:00", "draft: true\n"),
-            1..=4 => ("2026-11-01 09:00", ""),
+            1..=4 => ("2026-12-01 09:00", ""),
             _ => ("2027-02-01 09:00", ""),
         };
         fs::write(
@@ -959,7 +965,7 @@ fn github_format_annotates_and_writes_the_job_summary() {
     );
     assert_eq!(run.code, 1, "{}", run.stderr);
     let annotations: Vec<&str> = run.stdout.lines().filter(|l| l.starts_with("::")).collect();
-    assert_eq!(annotations.len(), 4, "{}", run.stdout);
+    assert_eq!(annotations.len(), 5, "{}", run.stdout);
     assert!(
         annotations[0]
             .starts_with("::error file=posts/broken.md,line=2,col=1,title=unknown-field::"),
@@ -982,6 +988,13 @@ fn github_format_annotates_and_writes_the_job_summary() {
     assert!(
         annotations[3].starts_with(
             "::warning file=posts/holiday-copy.yaml,line=1,title=duplicate::the same media and caption as `holiday`"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        annotations[4].starts_with(
+            "::warning file=posts/archive.md,line=1,title=overdue::due since 1097 days ago, more than [schedule] max_overdue_hours (24 h) late"
         ),
         "{}",
         run.stdout

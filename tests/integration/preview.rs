@@ -9,7 +9,7 @@ use serde_json::Value;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-const AT: &str = "2026-11-25T12:00:00Z";
+const AT: &str = "2026-11-20T12:00:00Z";
 
 fn grid_ids(html: &str) -> Vec<String> {
     // From the grid's element to the next section (as written, or as a

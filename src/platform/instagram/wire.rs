@@ -90,6 +90,16 @@ pub(super) struct MediaFields {
     timestamp: Option<String>,
     #[serde(default)]
     is_comment_enabled: Option<bool>,
+    /// A carousel's items (`children{id}`).
+    #[serde(default)]
+    children: Option<Children>,
+}
+
+/// `{"data": [{"id": …}, …]}`: only the count is read.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub(super) struct Children {
+    #[serde(default)]
+    data: Vec<serde_json::Value>,
 }
 
 impl From<MediaFields> for LiveMedia {
@@ -103,7 +113,14 @@ impl From<MediaFields> for LiveMedia {
         .into_iter()
         .filter(|k| media_type_matches(*k, &m))
         .collect();
+        // A carousel's count only from its children; one media otherwise.
+        let items = match m.media_type.as_deref() {
+            Some("CAROUSEL_ALBUM") => m.children.as_ref().map(|c| c.data.len()),
+            Some(_) => Some(1),
+            None => None,
+        };
         LiveMedia {
+            items,
             published: m.timestamp.as_deref().and_then(parse_meta_time),
             id: m.id,
             caption: m.caption,
@@ -161,7 +178,7 @@ impl From<CommentFields> for Comment {
 }
 
 pub(super) const MEDIA_FIELDS: &str =
-    "id,caption,media_type,media_product_type,permalink,timestamp,is_comment_enabled";
+    "id,caption,media_type,media_product_type,permalink,timestamp,is_comment_enabled,children{id}";
 
 #[cfg(test)]
 mod tests {
@@ -218,6 +235,7 @@ mod tests {
                 permalink: None,
                 timestamp: Some("2026-12-01T08:00:00+0000".into()),
                 is_comment_enabled: None,
+                children: None,
             }
             .into()
         };

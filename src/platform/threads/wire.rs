@@ -97,6 +97,12 @@ impl From<MediaFields> for LiveMedia {
         LiveMedia {
             published: m.timestamp.as_deref().and_then(parse_meta_time),
             kinds: kinds(m.media_type.as_deref().unwrap_or("")),
+            // A carousel's count is not read: such a twin is left to a person.
+            items: match m.media_type.as_deref() {
+                Some("TEXT_POST") => Some(0),
+                Some("IMAGE" | "VIDEO") => Some(1),
+                _ => None,
+            },
             id: m.id,
             caption: m.text,
             permalink: m.permalink,
