@@ -168,6 +168,7 @@ mod tests {
     fn refusal(r: Result<&Entry, Failure>) -> String {
         match r {
             Err(Failure::Usage(m)) => m,
+            Err(other) => panic!("not a usage error: {other:?}"),
             Ok(e) => panic!("picked {e:?}"),
         }
     }
