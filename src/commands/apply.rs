@@ -9,6 +9,7 @@ use crate::report::{self, Format};
 use crate::state::{Locked, Store};
 use crate::validate;
 use std::io::Write;
+use std::panic::AssertUnwindSafe;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -72,35 +73,33 @@ pub fn apply(
     // A push rejected mid-run means another writer: this run stopped
     // starting new work. Read the record again, plan again, and go on only
     // where the fresh record (and its lease) allows.
-    let mut merged: Option<(crate::apply::Report, bool)> = None;
-    for _ in 0..MAX_ROUNDS {
-        let (report, invalid) = match round(g, format, &config, store, args, out)? {
-            Ok(r) => r,
-            Err(code) => return Ok(code),
-        };
-        let again = report.stopped.as_ref().is_some_and(|s| !s.fails) && !report.interrupted;
-        merged = Some(match merged {
-            None => (report, invalid),
-            Some((mut all, was_invalid)) => {
-                for o in report.outcomes {
-                    match all.outcomes.iter_mut().find(|x| x.key() == o.key()) {
-                        Some(x) => *x = o,
-                        None => all.outcomes.push(o),
-                    }
-                }
-                all.warnings.extend(report.warnings);
-                all.stopped = report.stopped;
-                all.interrupted |= report.interrupted;
-                (all, was_invalid || invalid)
-            }
-        });
-        if !again {
+    let again =
+        |r: &crate::apply::Report| r.stopped.as_ref().is_some_and(|s| !s.fails) && !r.interrupted;
+    let (mut all, mut invalid) = match round(g, format, &config, store, args, out)? {
+        Ok(r) => r,
+        Err(code) => return Ok(code),
+    };
+    for _ in 1..MAX_ROUNDS {
+        if !again(&all) {
             break;
         }
         eprintln!("reading the state record again after another writer changed it");
+        let (report, now_invalid) = match round(g, format, &config, store, args, out)? {
+            Ok(r) => r,
+            Err(code) => return Ok(code),
+        };
+        for o in report.outcomes {
+            match all.outcomes.iter_mut().find(|x| x.key() == o.key()) {
+                Some(x) => *x = o,
+                None => all.outcomes.push(o),
+            }
+        }
+        all.warnings.extend(report.warnings);
+        all.stopped = report.stopped;
+        all.interrupted |= report.interrupted;
+        invalid |= now_invalid;
     }
-    let (report, invalid) = merged.expect("at least one round");
-    Ok(finish(g, format, args, &report, invalid, out))
+    Ok(finish(g, format, args, &all, invalid, out))
 }
 
 /// Plan, lease, run once. `Err(code)`: already reported, nothing done.
@@ -240,49 +239,57 @@ fn round(
         interrupted.store(true, std::sync::atomic::Ordering::SeqCst);
         eprintln!("interrupted: finishing the step in flight, then stopping (a second signal does not speed this up)");
     });
+    let flight = options.flight.clone();
     let mut progress = crate::report::progress::stderr();
     let done = AtomicBool::new(false);
-    let result = std::thread::scope(|scope| {
-        if locked {
-            // Long waits (Meta processing a video, a rate limit) write
-            // nothing; the lease must not lapse meanwhile.
-            let every = Duration::from_secs(config.state.lease_secs.max(1)) / 3;
-            let done = &done;
-            scope.spawn(move || {
-                let mut last = Instant::now();
-                while !done.load(Ordering::SeqCst) {
-                    std::thread::sleep(Duration::from_millis(50));
-                    if last.elapsed() >= every {
-                        last = Instant::now();
-                        if let Err(e) = store.renew() {
-                            eprintln!("warning: cannot renew the lease: {e}");
-                        }
-                    }
-                }
-            });
+    // A panic anywhere in the run (this thread, the renewals, LFS) is
+    // caught here, once the renewals have stopped (see `StopRenewals`).
+    let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        std::thread::scope(|scope| {
+            // First in, so dropped last: also while a panic unwinds, and
+            // before the scope waits for the renewal thread.
+            let _stop = StopRenewals(&done);
+            if locked {
+                let every = Duration::from_secs(config.state.lease_secs.max(1)) / 3;
+                let done = &done;
+                scope.spawn(move || renew_until(store, every, done));
+            }
+            // Inside the lease's renewal: fetching a reel can take a while.
+            let fetched =
+                super::apply_lfs::fetch(&g.repo, &config, &plan, &posts, &hosting, &selected);
+            let context = crate::apply::Context {
+                repo: &g.repo,
+                config: &config,
+                plan: &plan,
+                posts: targets(&posts, &fetched.posts),
+                hosting: &hosting,
+                media_store: config
+                    .store
+                    .as_ref()
+                    .map(|spec| Arc::new(MediaStore::open(spec, &g.repo))),
+                store,
+                state,
+                options,
+                source,
+                blocked: fetched.blocked.clone(),
+            };
+            runtime.block_on(crate::apply::apply(context, progress.as_mut()))
+        })
+    }));
+    let result = match result {
+        Ok(r) => r,
+        Err(panic) => {
+            // No task may call a platform once the lease is given up.
+            runtime.shutdown_timeout(SHUTDOWN);
+            let lease = release_after_panic(store, locked, config.state.lease_secs);
+            say_panic(
+                &crate::apply::panic_message(panic.as_ref()),
+                &flight,
+                &lease,
+            );
+            return Ok(Err(Exit::Error));
         }
-        // Inside the lease's renewal: fetching a reel can take a while.
-        let fetched = super::apply_lfs::fetch(&g.repo, &config, &plan, &posts, &hosting, &selected);
-        let context = crate::apply::Context {
-            repo: &g.repo,
-            config: &config,
-            plan: &plan,
-            posts: targets(&posts, &fetched.posts),
-            hosting: &hosting,
-            media_store: config
-                .store
-                .as_ref()
-                .map(|spec| Arc::new(MediaStore::open(spec, &g.repo))),
-            store,
-            state,
-            options,
-            source,
-            blocked: fetched.blocked.clone(),
-        };
-        let result = runtime.block_on(crate::apply::apply(context, progress.as_mut()));
-        done.store(true, Ordering::SeqCst);
-        result
-    });
+    };
     release(store, locked);
     let report = match result {
         Ok(r) => r,
@@ -322,6 +329,68 @@ fn wait_for_lease(store: &dyn Store, deadline: Instant) -> Result<(), crate::sta
             _ => return Ok(()),
         }
     }
+}
+
+/// Stops the lease's renewals when dropped, whether the run ended or
+/// panicked: without it a panic would leave the renewal thread renewing
+/// (and the job hanging) until the CI killed it, with every later apply
+/// deferring to a lease that never ends.
+struct StopRenewals<'a>(&'a AtomicBool);
+
+impl Drop for StopRenewals<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Renews the lease every `every` until `done` (checked every 50 ms, so a
+/// stop takes effect at once).
+fn renew_until(store: &dyn Store, every: Duration, done: &AtomicBool) {
+    let mut last = Instant::now();
+    while !done.load(Ordering::SeqCst) {
+        std::thread::sleep(Duration::from_millis(50));
+        if last.elapsed() >= every && !done.load(Ordering::SeqCst) {
+            last = Instant::now();
+            if let Err(e) = store.renew() {
+                eprintln!("warning: cannot renew the lease: {e}");
+            }
+        }
+    }
+}
+
+/// How long tasks still running after a panic get to stop.
+const SHUTDOWN: Duration = Duration::from_secs(2);
+
+/// After a panic the lease is released, not left to expire: everything
+/// that reached a platform was journaled before (a `publishing` entry is on
+/// the remote before `media_publish`), so the record is as a killed run
+/// leaves it, and the next run settles it by asking the platform. Waiting
+/// out the lease would only delay that. The release is the same
+/// compare-and-swap as every push: if the run's view of the record is off,
+/// it is refused and the lease expires by itself. A panic in the release
+/// itself is caught too: it must not stop the exit.
+fn release_after_panic(store: &dyn Store, locked: bool, lease_secs: u64) -> String {
+    if !locked {
+        return "no lease was held".into();
+    }
+    match std::panic::catch_unwind(AssertUnwindSafe(|| store.release())) {
+        Ok(Ok(())) => "the lease was released, so the next apply starts at once".into(),
+        Ok(Err(e)) => format!(
+            "the lease could not be released ({e}); it expires by itself within {lease_secs} s, then the next apply takes it over"
+        ),
+        Err(_) => format!(
+            "the lease could not be released (the release failed too); it expires by itself within {lease_secs} s, then the next apply takes it over"
+        ),
+    }
+}
+
+/// The word after a panic: what, what was in flight, the lease, what next.
+fn say_panic(message: &str, flight: &crate::apply::Flight, lease: &str) {
+    eprintln!("error: apply stopped on an internal error (a bug in postwright; please report it): {message}");
+    for line in flight.describe() {
+        eprintln!("  {line}");
+    }
+    eprintln!("  {lease}. Run `postwright apply` again: it settles what was in flight from the record and publishes nothing twice.");
 }
 
 /// Sends what is still local and gives the lease up; a failure only

@@ -286,6 +286,7 @@ impl GitStore {
         match lease {
             LeaseChange::Keep => {}
             LeaseChange::Set(l) => {
+                // Cannot fail: a lease is strings and timestamps.
                 let mut text = serde_json::to_string_pretty(l).expect("a lease serialises");
                 text.push('\n');
                 let blob = repo
@@ -345,6 +346,8 @@ impl GitStore {
             "--force-with-lease={refname}:{}",
             inner.seen.map(|o| o.to_string()).unwrap_or_default()
         );
+        let injected = |why: String| self.remote_error(remote, "sent to", why);
+        crate::failpoints::hit("state.push.before").map_or(Ok(()), |m| Err(injected(m)))?;
         // `--no-verify`: the content repo's own pre-push hooks (tests,
         // linters) are for its code, not for the record.
         let ran = self.git(&[
@@ -356,6 +359,9 @@ impl GitStore {
             &spec,
             &expect,
         ])?;
+        // After the push, before this run knows whether it landed: what a
+        // lost answer from the remote looks like.
+        crate::failpoints::hit("state.push.after").map_or(Ok(()), |m| Err(injected(m)))?;
         let landed = if ran.ok() {
             true
         } else {

@@ -132,15 +132,6 @@ mod by_account {
     }
 }
 
-/// The record of a target apply has journaled (a missing one is a bug).
-impl std::ops::Index<(&str, &str)> for State {
-    type Output = Record;
-    fn index(&self, (id, account): (&str, &str)) -> &Record {
-        self.get(id, account)
-            .unwrap_or_else(|| panic!("no record of `{id}` on `{account}`"))
-    }
-}
-
 /// Formats 1 and 2: one record per post id.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -383,6 +374,14 @@ pub enum StateError {
     Conflict { at: String, detail: String },
     #[error("{0}")]
     Unlock(String),
+    /// A record apply wrote earlier in the run is not there when a later
+    /// step needs it (a bug, or the record edited under the run).
+    #[error("the state record {at} has no entry for post `{id}` on account `{account}`, which this run wrote before the step that needs it; the run stopped rather than guess (a guess could publish twice). Run apply again: it reads the record afresh")]
+    NoRecord {
+        at: String,
+        id: String,
+        account: String,
+    },
 }
 
 /// The first half of a [`StateError::Remote`]'s message.
@@ -475,6 +474,9 @@ pub fn parse(text: &str, at: &str) -> Result<State, StateError> {
 
 /// The record as written: pretty JSON a person can read and diff.
 pub fn render(state: &State) -> String {
+    // Cannot fail: every map in `State` is keyed by strings and every
+    // value is a plain struct, string, number or timestamp (serde_json
+    // fails only on non-string map keys and on a failing writer).
     let mut s = serde_json::to_string_pretty(state).expect("state serialises");
     s.push('\n');
     s
