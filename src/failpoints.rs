@@ -52,9 +52,11 @@ pub const NAMES: &[&str] = &[
 #[cfg(feature = "failpoints")]
 pub fn hit(name: &'static str) -> Option<String> {
     debug_assert!(NAMES.contains(&name), "fail point {name} is not in NAMES");
-    fail::fail_point!(name, |_| Some(format!(
-        "fail point {name}: an error injected for a test"
-    )));
+    fail::fail_point!(name, |_| {
+        // Said where the tests read it: not every caller prints the error.
+        eprintln!("fail point {name}: returning an error");
+        Some(format!("fail point {name}: an error injected for a test"))
+    });
     None
 }
 
