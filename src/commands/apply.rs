@@ -75,7 +75,9 @@ pub fn apply(
     // where the fresh record (and its lease) allows.
     let again =
         |r: &crate::apply::Report| r.stopped.as_ref().is_some_and(|s| !s.fails) && !r.interrupted;
-    let (mut all, mut invalid) = match round(g, format, &config, store, args, out)? {
+    let flight = crate::apply::Flight::default();
+    let round = |out: &mut dyn Write| guarded(g, format, &config, store, args, &flight, out);
+    let (mut all, mut invalid) = match round(out)? {
         Ok(r) => r,
         Err(code) => return Ok(code),
     };
@@ -84,7 +86,7 @@ pub fn apply(
             break;
         }
         eprintln!("reading the state record again after another writer changed it");
-        let (report, now_invalid) = match round(g, format, &config, store, args, out)? {
+        let (report, now_invalid) = match round(out)? {
             Ok(r) => r,
             Err(code) => return Ok(code),
         };
@@ -102,6 +104,31 @@ pub fn apply(
     Ok(finish(g, format, args, &all, invalid, out))
 }
 
+/// What [`round`] returns.
+type Round = Result<Result<(crate::apply::Report, bool), Exit>, Failure>;
+
+/// [`round`], with a panic outside the run itself (taking the lease,
+/// planning) handled as one inside it is: the lease released if this run
+/// held one, a word on what was in flight, exit 1.
+fn guarded(
+    g: &Globals,
+    format: Format,
+    config: &crate::config::Config,
+    store: &dyn Store,
+    args: &ApplyArgs<'_>,
+    flight: &crate::apply::Flight,
+    out: &mut dyn Write,
+) -> Round {
+    let ran = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        round(g, format, config, store, args, flight, out)
+    }));
+    ran.unwrap_or_else(|panic| {
+        let lease = release_after_panic(store, true, config.state.lease_secs);
+        say_panic(&crate::apply::panic_message(panic.as_ref()), flight, &lease);
+        Ok(Err(Exit::Error))
+    })
+}
+
 /// Plan, lease, run once. `Err(code)`: already reported, nothing done.
 fn round(
     g: &Globals,
@@ -109,8 +136,9 @@ fn round(
     config: &crate::config::Config,
     store: &dyn Store,
     args: &ApplyArgs<'_>,
+    flight: &crate::apply::Flight,
     out: &mut dyn Write,
-) -> Result<Result<(crate::apply::Report, bool), Exit>, Failure> {
+) -> Round {
     let (at, prune) = (args.at, args.prune);
     let deadline = Instant::now() + args.lock_timeout;
     let mut waiting_said = false;
@@ -216,7 +244,8 @@ fn round(
     for e in &invalid {
         eprintln!("✗ {}: invalid, skipped ({})", e.file, e.reason);
     }
-    let options = crate::apply::Options::from_config(&config, only.clone(), prune);
+    let mut options = crate::apply::Options::from_config(&config, only.clone(), prune);
+    options.flight = flight.clone();
     // The commit the files come from, before Git LFS checks media out.
     let source = plan::base::head(&g.repo);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -239,7 +268,6 @@ fn round(
         interrupted.store(true, std::sync::atomic::Ordering::SeqCst);
         eprintln!("interrupted: finishing the step in flight, then stopping (a second signal does not speed this up)");
     });
-    let flight = options.flight.clone();
     let mut progress = crate::report::progress::stderr();
     let done = AtomicBool::new(false);
     // A panic anywhere in the run (this thread, the renewals, LFS) is
@@ -282,11 +310,7 @@ fn round(
             // No task may call a platform once the lease is given up.
             runtime.shutdown_timeout(SHUTDOWN);
             let lease = release_after_panic(store, locked, config.state.lease_secs);
-            say_panic(
-                &crate::apply::panic_message(panic.as_ref()),
-                &flight,
-                &lease,
-            );
+            say_panic(&crate::apply::panic_message(panic.as_ref()), flight, &lease);
             return Ok(Err(Exit::Error));
         }
     };

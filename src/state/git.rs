@@ -477,12 +477,14 @@ impl Store for GitStore {
             ));
         }
         let (_, previous) = self.commit(&repo, None, LeaseChange::Set(&mine), &message)?;
+        // Ours from before the push: if the push may have landed and the
+        // run then stops (a panic), the release that follows must still
+        // try to take it back off the remote.
+        inner.lease = Some(mine);
         match self.share(&repo, &mut inner) {
-            Ok(()) => {
-                inner.lease = Some(mine);
-                Ok(Locked::Acquired { took_over })
-            }
+            Ok(()) => Ok(Locked::Acquired { took_over }),
             Err(e) => {
+                inner.lease = None;
                 // The lease commit never reached the remote: it must not
                 // linger here as a live lease of a run that is not running.
                 if let Some(p) = previous {
