@@ -280,7 +280,7 @@ fn round(
             if locked {
                 let every = Duration::from_secs(config.state.lease_secs.max(1)) / 3;
                 let done = &done;
-                scope.spawn(move || renew_until(store, every, done));
+                scope.spawn(move || renew_until(|| store.renew(), every, done));
             }
             // Inside the lease's renewal: fetching a reel can take a while.
             let fetched =
@@ -369,13 +369,17 @@ impl Drop for StopRenewals<'_> {
 
 /// Renews the lease every `every` until `done` (checked every 50 ms, so a
 /// stop takes effect at once).
-fn renew_until(store: &dyn Store, every: Duration, done: &AtomicBool) {
+fn renew_until(
+    renew: impl Fn() -> Result<(), crate::state::StateError>,
+    every: Duration,
+    done: &AtomicBool,
+) {
     let mut last = Instant::now();
     while !done.load(Ordering::SeqCst) {
         std::thread::sleep(Duration::from_millis(50));
         if last.elapsed() >= every && !done.load(Ordering::SeqCst) {
             last = Instant::now();
-            if let Err(e) = store.renew() {
+            if let Err(e) = renew() {
                 eprintln!("warning: cannot renew the lease: {e}");
             }
         }
@@ -511,5 +515,48 @@ fn resolve_only(plan: &plan::Plan, only: &[String], repo: &Path) -> Result<Vec<S
 fn say_why_nothing(plan: &plan::Plan, only: &[String]) {
     for e in plan.entries.iter().filter(|e| only.contains(&e.id)) {
         eprintln!("{}: {} — {}", e.file, e.action, e.reason);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+
+    /// The renewals run while the run does, and a panic in the run stops
+    /// them at once: the scope (which waits for the renewal thread) ends,
+    /// so the panic reaches the handler instead of the process hanging.
+    #[test]
+    fn a_panic_in_the_run_stops_the_renewals_instead_of_hanging() {
+        let done = AtomicBool::new(false);
+        let renewals = AtomicUsize::new(0);
+        let started = Instant::now();
+        let caught = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            std::thread::scope(|scope| {
+                let _stop = StopRenewals(&done);
+                let (done, renewals) = (&done, &renewals);
+                let renew = move || {
+                    renewals.fetch_add(1, Ordering::SeqCst);
+                    Ok(())
+                };
+                scope.spawn(move || renew_until(renew, Duration::from_millis(10), done));
+                std::thread::sleep(Duration::from_millis(200));
+                panic!("the run panics");
+            })
+        }));
+        assert!(caught.is_err());
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
+        let made = renewals.load(Ordering::SeqCst);
+        assert!(made > 0, "renewed while the run ran");
+        std::thread::sleep(Duration::from_millis(150));
+        assert_eq!(
+            renewals.load(Ordering::SeqCst),
+            made,
+            "no renewal after the stop"
+        );
     }
 }

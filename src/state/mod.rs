@@ -158,6 +158,7 @@ impl State {
     /// Records `record` for post `id` on its account (replacing one).
     pub fn insert(&mut self, id: &str, record: Record) {
         let records = self.posts.entry(id.to_string()).or_default();
+        // `Ok(at)` is an index binary_search found in `records`: in bounds.
         match records.binary_search_by(|r| r.account.cmp(&record.account)) {
             Ok(at) => records[at] = record,
             Err(at) => records.insert(at, record),
@@ -181,6 +182,8 @@ impl State {
                 at
             }
         };
+        // In bounds: found by binary_search, or where `make`'s record was
+        // just inserted.
         &mut records[at]
     }
 
