@@ -227,6 +227,20 @@ fn round(
             }
         }
     };
+    run_leased(g, store, locked, flight, planned, &only, prune)
+}
+
+/// Runs the plan under the lease (when `locked`), renewing it, and gives
+/// it up at the end — also after a panic, which ends the run with exit 1.
+fn run_leased(
+    g: &Globals,
+    store: &dyn Store,
+    locked: bool,
+    flight: &crate::apply::Flight,
+    planned: Planned,
+    only: &[String],
+    prune: bool,
+) -> Round {
     let Planned {
         plan,
         config,
@@ -244,7 +258,7 @@ fn round(
     for e in &invalid {
         eprintln!("✗ {}: invalid, skipped ({})", e.file, e.reason);
     }
-    let mut options = crate::apply::Options::from_config(&config, only.clone(), prune);
+    let mut options = crate::apply::Options::from_config(&config, only.to_vec(), prune);
     options.flight = flight.clone();
     // The commit the files come from, before Git LFS checks media out.
     let source = plan::base::head(&g.repo);
