@@ -454,3 +454,18 @@ async fn a_status_read_that_panics_fails_its_post_instead_of_reading_until_max_w
     );
     assert_eq!(fake.count("publish"), 0);
 }
+
+#[test]
+fn a_record_missing_mid_run_is_an_error_naming_the_post_the_account_and_the_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = FileStore::new(dir.path().join("state.json"), "state.json");
+    let mut journal = Journal {
+        state: State::default(),
+        store: &store,
+        flight: Flight::default(),
+    };
+    let err = journal.entry(("mug", "kiln")).unwrap_err().to_string();
+    for said in ["state.json", "`mug`", "`kiln`", "Run apply again"] {
+        assert!(err.contains(said), "{said}: {err}");
+    }
+}

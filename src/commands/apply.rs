@@ -123,7 +123,7 @@ fn guarded(
         round(g, format, config, store, args, flight, out)
     }));
     ran.unwrap_or_else(|panic| {
-        let lease = release_after_panic(store, true, config.state.lease_secs);
+        let lease = release_after_panic(store, None, config.state.lease_secs);
         say_panic(&crate::apply::panic_message(panic.as_ref()), flight, &lease);
         Ok(Err(Exit::Error))
     })
@@ -323,7 +323,7 @@ fn run_leased(
         Err(panic) => {
             // No task may call a platform once the lease is given up.
             runtime.shutdown_timeout(SHUTDOWN);
-            let lease = release_after_panic(store, locked, config.state.lease_secs);
+            let lease = release_after_panic(store, Some(locked), config.state.lease_secs);
             say_panic(&crate::apply::panic_message(panic.as_ref()), flight, &lease);
             return Ok(Err(Exit::Error));
         }
@@ -382,7 +382,10 @@ impl Drop for StopRenewals<'_> {
 }
 
 /// Renews the lease every `every` until `done` (checked every 50 ms, so a
-/// stop takes effect at once).
+/// stop takes effect at once). A panic in a renewal stops the renewals
+/// only, said in a line: the run goes on and reports; if the lease lapses
+/// meanwhile and another apply takes it, this run's next push is refused
+/// and it starts nothing more.
 fn renew_until(
     renew: impl Fn() -> Result<(), crate::state::StateError>,
     every: Duration,
@@ -393,8 +396,14 @@ fn renew_until(
         std::thread::sleep(Duration::from_millis(50));
         if last.elapsed() >= every && !done.load(Ordering::SeqCst) {
             last = Instant::now();
-            if let Err(e) = renew() {
-                eprintln!("warning: cannot renew the lease: {e}");
+            match std::panic::catch_unwind(AssertUnwindSafe(&renew)) {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => eprintln!("warning: cannot renew the lease: {e}"),
+                Err(panic) => {
+                    let why = crate::apply::panic_message(panic.as_ref());
+                    eprintln!("warning: renewing the lease stopped on an internal error (a bug in postwright; please report it): {why}; the lease is no longer renewed");
+                    return;
+                }
             }
         }
     }
@@ -411,12 +420,18 @@ const SHUTDOWN: Duration = Duration::from_secs(2);
 /// compare-and-swap as every push: if the run's view of the record is off,
 /// it is refused and the lease expires by itself. A panic in the release
 /// itself is caught too: it must not stop the exit.
-fn release_after_panic(store: &dyn Store, locked: bool, lease_secs: u64) -> String {
-    if !locked {
+/// `locked`: whether the run held the lease; `None` when the panic came
+/// before that was known (the release then does nothing if it held none).
+fn release_after_panic(store: &dyn Store, locked: Option<bool>, lease_secs: u64) -> String {
+    if locked == Some(false) {
         return "no lease was held".into();
     }
+    let released = match locked {
+        Some(_) => "the lease was released",
+        None => "the lease, if this run held one, was released",
+    };
     match std::panic::catch_unwind(AssertUnwindSafe(|| store.release())) {
-        Ok(Ok(())) => "the lease was released, so the next apply starts at once".into(),
+        Ok(Ok(())) => format!("{released}, so the next apply starts at once"),
         Ok(Err(e)) => format!(
             "the lease could not be released ({e}); it expires by itself within {lease_secs} s, then the next apply takes it over"
         ),
@@ -571,6 +586,29 @@ mod tests {
             renewals.load(Ordering::SeqCst),
             made,
             "no renewal after the stop"
+        );
+    }
+
+    /// A renewal that panics stops the renewals, not the run (whose report
+    /// would otherwise be lost at the end of the scope).
+    #[test]
+    fn a_panic_in_a_renewal_stops_the_renewals_only() {
+        let done = AtomicBool::new(false);
+        let renewals = AtomicUsize::new(0);
+        let renew = || -> Result<(), crate::state::StateError> {
+            renewals.fetch_add(1, Ordering::SeqCst);
+            panic!("a renewal panics")
+        };
+        let ran = std::thread::scope(|scope| {
+            scope.spawn(|| renew_until(renew, Duration::from_millis(10), &done));
+            std::thread::sleep(Duration::from_millis(300));
+            "the run's report"
+        });
+        assert_eq!(ran, "the run's report");
+        assert_eq!(
+            renewals.load(Ordering::SeqCst),
+            1,
+            "one renewal, then no more"
         );
     }
 }

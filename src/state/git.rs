@@ -518,12 +518,16 @@ impl Store for GitStore {
     fn release(&self) -> Result<(), StateError> {
         let repo = self.open()?;
         let mut inner = self.inner();
-        let Some(lease) = inner.lease.take() else {
+        let Some(lease) = inner.lease.clone() else {
             return Ok(());
         };
         let message = format!("lease: released by {} ({})", lease.holder, lease.id);
         self.commit(&repo, None, LeaseChange::Remove, &message)?;
-        self.share(&repo, &mut inner)
+        // Ours until the release is on the remote: a release tried again
+        // (after a panic in this one) must push it, not say it is done.
+        self.share(&repo, &mut inner)?;
+        inner.lease = None;
+        Ok(())
     }
 
     fn lease(&self) -> Result<Option<Lease>, StateError> {

@@ -215,7 +215,7 @@ fn case(name: &str, action: &str, hit: u32, tally: &mut Tally) -> bool {
             "{said}"
         );
         if let Some(bare) = &bare {
-            let released = first.stderr.contains("the lease was released");
+            let released = first.stderr.contains("was released");
             assert_eq!(released, !lease_on_remote(bare.path()), "{said}");
         }
     }
