@@ -371,6 +371,15 @@ impl GitStore {
                 Ok(now) if now == inner.seen => {
                     return Err(self.remote_error(remote, "sent to", ran.why()));
                 }
+                // The remote has a commit of this run's own history that
+                // this run never learned had landed (it stopped right after
+                // that push: a panic, then a release): no other writer is
+                // there, so the swap is made against it. Not recursive
+                // twice: `seen` is now that tip.
+                Ok(Some(now)) if repo.graph_descendant_of(tip, now).unwrap_or(false) => {
+                    inner.seen = Some(now);
+                    return self.push(repo, remote, inner);
+                }
                 Ok(now) => {
                     inner.lease = None;
                     let detail = match now {
