@@ -14,6 +14,7 @@ pub mod commands;
 pub mod config;
 pub mod content;
 pub mod diagnostic;
+pub mod failpoints;
 pub mod hex;
 pub mod hosting;
 pub mod init;

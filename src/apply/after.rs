@@ -11,24 +11,21 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
     /// Returns what is left for the next apply, with the reason.
     pub(super) async fn after_publish(&mut self, e: &PlanEntry) -> Result<Vec<String>, StateError> {
         let mut pending = Vec::new();
-        let Some(media_id) = self.journal.state[e.key()].media_id.clone() else {
+        let Some(media_id) = self.journal.entry(e.key())?.media_id.clone() else {
             return Ok(pending);
         };
         let Some(post) = self.ctx.posts.get(&e.key()).copied() else {
             return Ok(pending);
         };
-        if let (Some(text), None) = (
-            &post.post.fields.first_comment,
-            &self.journal.state[e.key()].first_comment_id,
-        ) {
+        let recorded = self.journal.entry(e.key())?;
+        let (first_comment_id, comments_enabled) =
+            (recorded.first_comment_id.clone(), recorded.comments_enabled);
+        if let (Some(text), None) = (&post.post.fields.first_comment, &first_comment_id) {
             match self.first_comment(e, &media_id, text).await {
                 Ok(id) => {
                     self.progress
                         .line(&format!("✓ {}: first comment {id}", e.file));
-                    self.journal
-                        .entry(e.key())
-                        .expect("recorded")
-                        .first_comment_id = Some(id);
+                    self.journal.entry(e.key())?.first_comment_id = Some(id);
                     self.journal.save(&format!("first comment on {}", e.id))?;
                 }
                 Err(why) => {
@@ -38,15 +35,10 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
                 }
             }
         }
-        if post.post.fields.comments == Some(false)
-            && self.journal.state[e.key()].comments_enabled != Some(false)
-        {
+        if post.post.fields.comments == Some(false) && comments_enabled != Some(false) {
             match self.publisher.set_comments(&media_id, false).await {
                 Ok(()) => {
-                    self.journal
-                        .entry(e.key())
-                        .expect("recorded")
-                        .comments_enabled = Some(false);
+                    self.journal.entry(e.key())?.comments_enabled = Some(false);
                     self.journal.save(&format!("comments off on {}", e.id))?;
                 }
                 Err(err) => self.progress.line(&format!(
@@ -55,11 +47,8 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
                     err.explain()
                 )),
             }
-        } else if self.journal.state[e.key()].comments_enabled.is_none() {
-            self.journal
-                .entry(e.key())
-                .expect("recorded")
-                .comments_enabled = Some(true);
+        } else if comments_enabled.is_none() {
+            self.journal.entry(e.key())?.comments_enabled = Some(true);
             self.journal.save(&format!("comments on {}", e.id))?;
         }
         Ok(pending)
@@ -118,6 +107,7 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
             let Some(entry) = self.journal.state.get_mut(id, acct) else {
                 continue;
             };
+            let file = entry.file.clone();
             entry.permalink = live.permalink.clone();
             if let Some(t) = live.published {
                 entry.published_at = Some(t);
@@ -132,9 +122,6 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
                 o.permalink.clone_from(&live.permalink);
             }
             if let Some(link) = &live.permalink {
-                let file = self.journal.state[(id.as_str(), acct.as_str())]
-                    .file
-                    .clone();
                 self.progress.line(&format!("✓ {file}: {link}"));
             }
         }
@@ -210,7 +197,7 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
         if let (Some(enabled), Some(media_id)) = (e.comments_enabled, e.media_id.clone()) {
             match self.publisher.set_comments(&media_id, enabled).await {
                 Ok(()) => {
-                    if let Some(entry) = self.journal.entry(e.key()) {
+                    if let Some(entry) = self.journal.state.get_mut(&e.id, e.acct()) {
                         entry.comments_enabled = Some(enabled);
                     }
                     self.journal.save(&format!(

@@ -12,6 +12,9 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
     ) -> Result<Vec<Ready>, StateError> {
         let semaphore = Arc::new(Semaphore::new(self.ctx.options.concurrency));
         let mut tasks = JoinSet::new();
+        // Which post each task builds: a task that panics or is cancelled
+        // says only its task id, and its post must still get an outcome.
+        let mut building: HashMap<tokio::task::Id, String> = HashMap::new();
         // Posts with a video first: Meta's processing, the longest wait,
         // starts as early as it can. (Publish order stays grid order.)
         let mut order: Vec<&PlanEntry> = queue.to_vec();
@@ -36,17 +39,25 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
             let job = self.job(post, &semaphore);
             let id = e.id.clone();
             let publisher = self.publisher.clone();
-            tasks.spawn(async move {
-                let result = publisher.prepare(job).await;
-                (id, result)
-            });
+            let task = tasks.spawn(async move { publisher.prepare(job).await });
+            building.insert(task.id(), id);
         }
         let mut ready = Vec::new();
         while let Some(joined) = self.next_built(&mut tasks).await {
-            let Ok((id, result)) = joined else { continue };
-            let Some(e) = queue.iter().find(|e| e.id == id) else {
+            let (task, result) = match joined {
+                Ok(done) => done,
+                Err(lost) => {
+                    self.task_lost(queue, &building, &lost)?;
+                    continue;
+                }
+            };
+            let Some(e) = building
+                .get(&task)
+                .and_then(|id| queue.iter().find(|e| e.id == *id))
+            else {
                 continue;
             };
+            let id = e.id.clone();
             match result {
                 Ok(built) => {
                     let Some(entry) = self.record(e, Status::Creating) else {
@@ -120,6 +131,28 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
         }
     }
 
+    /// A post whose build task panicked (a bug) or was cancelled: it gets a
+    /// failed outcome like any other failure, recorded, and holds the
+    /// posts after it (grid order) until a run builds it.
+    fn task_lost(
+        &mut self,
+        queue: &[&PlanEntry],
+        building: &HashMap<tokio::task::Id, String>,
+        lost: &tokio::task::JoinError,
+    ) -> Result<(), StateError> {
+        let Some(e) = building
+            .get(&lost.id())
+            .and_then(|id| queue.iter().copied().find(|e| e.id == *id))
+        else {
+            return Ok(());
+        };
+        let message = lost_task(lost, "building its containers");
+        self.hold(e);
+        self.record_failure(e, &message)?;
+        self.fail(e, message);
+        Ok(())
+    }
+
     /// A post whose media the store could not take or serve: nothing is
     /// live, the reason is recorded, and a later run tries again. Later
     /// posts wait with it, so the grid keeps its order.
@@ -139,14 +172,14 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
     async fn next_built<T: 'static>(
         &mut self,
         tasks: &mut JoinSet<T>,
-    ) -> Option<Result<T, tokio::task::JoinError>> {
+    ) -> Option<Result<(tokio::task::Id, T), tokio::task::JoinError>> {
         if self.ctx.media_store.is_none() {
-            return tasks.join_next().await;
+            return tasks.join_next_with_id().await;
         }
         let mut said = Instant::now();
         loop {
             tokio::select! {
-                joined = tasks.join_next() => {
+                joined = tasks.join_next_with_id() => {
                     self.store_progress();
                     return joined;
                 }
@@ -205,11 +238,25 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
                 .filter(|(_, w)| !w.finished)
                 .map(|(i, w)| (i, w.ready.container_id.clone()))
                 .collect();
-            let answers = self.statuses(&asked).await;
-            // A read whose task was lost is read again next round.
-            waiting += asked.len() - answers.len();
+            let Statuses { answers, lost } = self.statuses(&asked).await;
+            // A read that panicked is a bug that reading again would only
+            // repeat: the post fails (and holds the ones after it).
+            for (i, message) in lost {
+                let Some(w) = pending.get_mut(i) else {
+                    continue;
+                };
+                w.finished = true;
+                let id = std::mem::take(&mut w.ready.id);
+                if let Some(e) = entries.iter().find(|e| e.id == id) {
+                    self.hold(e);
+                    self.fail(e, message);
+                }
+            }
             for (i, answer) in answers {
-                let Waiting { ready: r, finished } = &mut pending[i];
+                // `i` indexes `pending`: `asked` was made from it above.
+                let Some(Waiting { ready: r, finished }) = pending.get_mut(i) else {
+                    continue;
+                };
                 match answer {
                     Ok(s) if s.state == ContainerState::Finished => *finished = true,
                     Ok(s) if s.state == ContainerState::InProgress => waiting += 1,
@@ -305,29 +352,35 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
     }
 
     /// Status reads of several containers at once (within `[api]
-    /// concurrency`): `(index, answer)` in the order asked.
-    async fn statuses(
-        &self,
-        asked: &[(usize, String)],
-    ) -> Vec<(usize, Result<ContainerStatus, P::Error>)> {
+    /// concurrency`): `(index, answer)` in the order asked, and the reads
+    /// whose task panicked or was cancelled, with why.
+    async fn statuses(&self, asked: &[(usize, String)]) -> Statuses<P::Error> {
         let semaphore = Arc::new(Semaphore::new(self.ctx.options.concurrency));
         let mut reads = JoinSet::new();
+        let mut index = HashMap::new();
         for (i, id) in asked.iter().cloned() {
             let publisher = self.publisher.clone();
             let semaphore = semaphore.clone();
-            reads.spawn(async move {
+            let task = reads.spawn(async move {
                 let _permit = semaphore.acquire_owned().await;
-                (i, publisher.status(&id).await)
+                publisher.status(&id).await
             });
+            index.insert(task.id(), i);
         }
         let mut answers = Vec::with_capacity(asked.len());
-        while let Some(joined) = reads.join_next().await {
-            if let Ok(answer) = joined {
-                answers.push(answer);
+        let mut lost = Vec::new();
+        while let Some(joined) = reads.join_next_with_id().await {
+            match joined {
+                Ok((task, answer)) => answers.extend(index.get(&task).map(|i| (*i, answer))),
+                Err(e) => lost.extend(
+                    index
+                        .get(&e.id())
+                        .map(|i| (*i, lost_task(&e, "reading its container's status"))),
+                ),
             }
         }
         answers.sort_by_key(|(i, _)| *i);
-        answers
+        Statuses { answers, lost }
     }
 
     pub(super) async fn settle(&self, container: &str) -> Result<ContainerStatus, P::Error> {
@@ -349,6 +402,24 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
         let ready = self.wait_all(built, &[e]).await?;
         Ok(ready.into_iter().next().map(|r| r.container_id))
     }
+}
+
+/// Why a task ended without an answer, for the post's outcome.
+fn lost_task(lost: &tokio::task::JoinError, doing: &str) -> String {
+    if lost.is_cancelled() {
+        format!("{doing} was cancelled before it ended; the next apply tries again")
+    } else {
+        // The payload is only readable by taking the error: say what it can.
+        format!(
+            "{doing} stopped on an internal error (a bug in postwright; please report it): {lost}; the next apply tries again"
+        )
+    }
+}
+
+/// What a round of status reads brought.
+struct Statuses<E> {
+    answers: Vec<(usize, Result<ContainerStatus, E>)>,
+    lost: Vec<(usize, String)>,
 }
 
 /// A container being waited for.

@@ -85,6 +85,10 @@ pub struct World {
     pub comments: Vec<(String, Comment)>,
     /// Every call, in order: "prepare", "status c1", "publish c1", …
     pub calls: Vec<String>,
+    /// How many of the next `prepare` calls panic (a bug in a build task).
+    pub prepare_panics: u32,
+    /// How many of the next `status` calls panic.
+    pub status_panics: u32,
     next: u32,
 }
 
@@ -180,6 +184,11 @@ impl Publisher for FakePublisher {
 
     async fn prepare(&self, job: Prepare) -> Result<Prepared, PrepareError<FakeError>> {
         let mut world = self.world();
+        if world.prepare_panics > 0 {
+            world.prepare_panics -= 1;
+            drop(world);
+            panic!("fake: prepare panics");
+        }
         world.next += 1;
         let id = format!("c{}", world.next);
         world.calls.push(format!("prepare {id}"));
@@ -202,6 +211,11 @@ impl Publisher for FakePublisher {
 
     async fn status(&self, container: &str) -> Result<ContainerStatus, FakeError> {
         let mut world = self.world();
+        if world.status_panics > 0 {
+            world.status_panics -= 1;
+            drop(world);
+            panic!("fake: status panics");
+        }
         world.calls.push(format!("status {container}"));
         let Some(c) = world.containers.get_mut(container) else {
             return Err(FakeError::new(ErrorClass::ContainerMissing));

@@ -1,5 +1,6 @@
 //! The journal: the state record and the store it is saved to.
 
+use super::flight::Flight;
 use crate::state::{Reach, Record as StateEntry, State, StateError, Store};
 
 /// The journal: the state record and the store it is saved to. Every
@@ -7,22 +8,47 @@ use crate::state::{Reach, Record as StateEntry, State, StateError, Store};
 pub(super) struct Journal<'a> {
     pub(super) state: State,
     pub(super) store: &'a dyn Store,
+    /// Told of every write, so a panic can say what was in flight.
+    pub(super) flight: Flight,
 }
 
 impl Journal<'_> {
     /// A change the next run could also find out by reading Instagram: it
     /// may stay on this machine until the next [`Journal::checkpoint`].
     pub(super) fn save(&mut self, message: &str) -> Result<(), StateError> {
-        self.store.save(&self.state, message, Reach::Local)
+        self.write(message, Reach::Local)
     }
 
     /// A change that must be where the next run reads it (the remote)
     /// before the next step: just before `media_publish`, and right after.
     pub(super) fn checkpoint(&mut self, message: &str) -> Result<(), StateError> {
-        self.store.save(&self.state, message, Reach::Shared)
+        self.write(message, Reach::Shared)
     }
 
-    pub(super) fn entry(&mut self, (id, account): (&str, &str)) -> Option<&mut StateEntry> {
-        self.state.get_mut(id, account)
+    fn write(&mut self, message: &str, reach: Reach) -> Result<(), StateError> {
+        self.flight.writing(message);
+        crate::failpoints::state_error("journal.write.before", || self.store.location())?;
+        self.store.save(&self.state, message, reach)?;
+        crate::failpoints::state_error("journal.write.after", || self.store.location())?;
+        self.flight.written(message, &self.state);
+        Ok(())
+    }
+
+    /// The record of `(id, account)`, which this run wrote before the step
+    /// that asks for it. Absent, the step stops with an error naming the
+    /// post and the record rather than guessing (a guess could publish
+    /// twice).
+    pub(super) fn entry(
+        &mut self,
+        (id, account): (&str, &str),
+    ) -> Result<&mut StateEntry, StateError> {
+        let at = self.store.location();
+        self.state
+            .get_mut(id, account)
+            .ok_or_else(|| StateError::NoRecord {
+                at,
+                id: id.to_string(),
+                account: account.to_string(),
+            })
     }
 }

@@ -18,6 +18,7 @@ mod after;
 mod containers;
 #[cfg(test)]
 mod fake;
+mod flight;
 mod guards;
 mod journal;
 mod outcome;
@@ -48,6 +49,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
+pub use flight::{panic_message, Flight};
 use journal::Journal;
 use outcome::outcome;
 pub use outcome::{deferred, held, Outcome, Progress, Report, Stderr, Stopped, Verdict, Why};
@@ -66,6 +68,8 @@ pub struct Options {
     pub adopt_window: Duration,
     /// Set on SIGINT/SIGTERM: no new step starts; the one in flight finishes.
     pub interrupted: Arc<AtomicBool>,
+    /// What the journal last wrote, for the word after a panic.
+    pub flight: Flight,
 }
 
 impl Options {
@@ -78,6 +82,7 @@ impl Options {
             max_wait: Duration::from_secs(config.api.max_wait_secs.max(1)),
             adopt_window: Duration::from_secs(config.api.adopt_window_hours.saturating_mul(3600)),
             interrupted: Arc::new(AtomicBool::new(false)),
+            flight: Flight::default(),
         }
     }
 }
@@ -121,6 +126,7 @@ pub async fn apply(ctx: Context<'_>, progress: &mut dyn Progress) -> Result<Repo
     let mut journal = Journal {
         state: ctx.state.clone(),
         store: ctx.store,
+        flight: ctx.options.flight.clone(),
     };
     let mut outcomes = Vec::new();
 

@@ -31,10 +31,7 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
         let waited = Instant::now();
         let poll = self.ctx.options.poll_interval;
         let media_id = loop {
-            let entry = self
-                .journal
-                .entry(e.key())
-                .expect("built or resumed entries are recorded");
+            let entry = self.journal.entry(e.key())?;
             entry.status = Status::Publishing;
             entry.container_id = Some(container.clone());
             entry.journaled_at.get_or_insert_with(Timestamp::now);
@@ -68,7 +65,7 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
                 // media is still processing: the container says which.
                 match self.settle(&container).await {
                     Ok(s) if s.state == ContainerState::Published => {
-                        let recorded = self.journal.state[e.key()].clone();
+                        let recorded = self.journal.entry(e.key())?.clone();
                         return self.adopt_published(e, &recorded).await;
                     }
                     Ok(s) if s.state == ContainerState::Finished => {
@@ -133,7 +130,7 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
             match class {
                 ErrorClass::QuotaReached | ErrorClass::RateLimited => {
                     // Refused before acting: not published, nothing to check.
-                    let entry = self.journal.entry(e.key()).expect("recorded");
+                    let entry = self.journal.entry(e.key())?;
                     entry.status = Status::Failed;
                     entry.last_error = Some(format!("deferred: {message}"));
                     self.journal
@@ -174,7 +171,7 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
             .posts
             .get(&e.key())
             .is_some_and(|p| p.post.fields.comments != Some(false));
-        let entry = self.journal.entry(e.key()).expect("recorded");
+        let entry = self.journal.entry(e.key())?;
         if comments_stay_on && entry.comments_enabled.is_none() {
             entry.comments_enabled = Some(true);
         }
@@ -196,7 +193,7 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
             return Err(err);
         }
         let pending = self.after_publish(e).await?;
-        let permalink = self.journal.state[e.key()].permalink.clone();
+        let permalink = self.journal.entry(e.key())?.permalink.clone();
         self.progress.line(&format!(
             "✓ {}: published {}",
             e.file,

@@ -115,6 +115,7 @@ async fn run_blocked(
     let mut journal = Journal {
         state,
         store: &store,
+        flight: Flight::default(),
     };
     let mut outcomes = Vec::new();
     let mut lines = Lines::default();
@@ -473,4 +474,58 @@ async fn a_first_comment_already_there_is_recorded_not_posted_again() {
         record(&ran).first_comment_id.as_deref(),
         Some("comment-on-media-1")
     );
+}
+
+#[tokio::test]
+async fn a_build_task_that_panics_fails_its_post_and_is_recorded_then_a_rerun_publishes_it_once() {
+    let site = site();
+    let fake = FakePublisher::default();
+    fake.world().prepare_panics = 1;
+    let ran = run(&site, State::default(), &fake).await;
+    let o = only(&ran);
+    assert_eq!(o.result, Verdict::Failed, "{:?}", ran.lines);
+    assert!(o.message.contains("internal error"), "{}", o.message);
+    assert!(o.message.contains("fake: prepare panics"), "{}", o.message);
+    assert_eq!(record(&ran).status, Status::Failed);
+    assert_eq!(fake.count("publish"), 0);
+    // Nothing went live: the next run builds and publishes it, once.
+    let again = run(&site, ran.state, &fake).await;
+    assert_eq!(only(&again).result, Verdict::Published, "{:?}", again.lines);
+    assert_eq!(fake.count("publish"), 1);
+}
+
+#[tokio::test]
+async fn a_status_read_that_panics_fails_its_post_instead_of_reading_until_max_wait() {
+    let site = site();
+    let fake = FakePublisher::default();
+    fake.world().status_panics = 1;
+    let started = std::time::Instant::now();
+    let ran = run(&site, State::default(), &fake).await;
+    let o = only(&ran);
+    assert_eq!(o.result, Verdict::Failed, "{:?}", ran.lines);
+    assert!(
+        o.message.contains("reading its container's status"),
+        "{}",
+        o.message
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "waited for max_wait"
+    );
+    assert_eq!(fake.count("publish"), 0);
+}
+
+#[test]
+fn a_record_missing_mid_run_is_an_error_naming_the_post_the_account_and_the_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = FileStore::new(dir.path().join("state.json"), "state.json");
+    let mut journal = Journal {
+        state: State::default(),
+        store: &store,
+        flight: Flight::default(),
+    };
+    let err = journal.entry(("mug", "kiln")).unwrap_err().to_string();
+    for said in ["state.json", "`mug`", "`kiln`", "Run apply again"] {
+        assert!(err.contains(said), "{said}: {err}");
+    }
 }

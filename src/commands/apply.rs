@@ -9,6 +9,7 @@ use crate::report::{self, Format};
 use crate::state::{Locked, Store};
 use crate::validate;
 use std::io::Write;
+use std::panic::AssertUnwindSafe;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -74,35 +75,60 @@ pub fn apply(
     // A push rejected mid-run means another writer: this run stopped
     // starting new work. Read the record again, plan again, and go on only
     // where the fresh record (and its lease) allows.
-    let mut merged: Option<(crate::apply::Report, bool)> = None;
-    for _ in 0..MAX_ROUNDS {
-        let (report, invalid) = match round(g, format, &config, store, args, out)? {
-            Ok(r) => r,
-            Err(code) => return Ok(code),
-        };
-        let again = report.stopped.as_ref().is_some_and(|s| !s.fails) && !report.interrupted;
-        merged = Some(match merged {
-            None => (report, invalid),
-            Some((mut all, was_invalid)) => {
-                for o in report.outcomes {
-                    match all.outcomes.iter_mut().find(|x| x.key() == o.key()) {
-                        Some(x) => *x = o,
-                        None => all.outcomes.push(o),
-                    }
-                }
-                all.warnings.extend(report.warnings);
-                all.stopped = report.stopped;
-                all.interrupted |= report.interrupted;
-                (all, was_invalid || invalid)
-            }
-        });
-        if !again {
+    let again =
+        |r: &crate::apply::Report| r.stopped.as_ref().is_some_and(|s| !s.fails) && !r.interrupted;
+    let flight = crate::apply::Flight::default();
+    let round = |out: &mut dyn Write| guarded(g, format, &config, store, args, &flight, out);
+    let (mut all, mut invalid) = match round(out)? {
+        Ok(r) => r,
+        Err(code) => return Ok(code),
+    };
+    for _ in 1..MAX_ROUNDS {
+        if !again(&all) {
             break;
         }
         eprintln!("reading the state record again after another writer changed it");
+        let (report, now_invalid) = match round(out)? {
+            Ok(r) => r,
+            Err(code) => return Ok(code),
+        };
+        for o in report.outcomes {
+            match all.outcomes.iter_mut().find(|x| x.key() == o.key()) {
+                Some(x) => *x = o,
+                None => all.outcomes.push(o),
+            }
+        }
+        all.warnings.extend(report.warnings);
+        all.stopped = report.stopped;
+        all.interrupted |= report.interrupted;
+        invalid |= now_invalid;
     }
-    let (report, invalid) = merged.expect("at least one round");
-    Ok(finish(g, format, args, &report, invalid, out))
+    Ok(finish(g, format, args, &all, invalid, out))
+}
+
+/// What [`round`] returns.
+type Round = Result<Result<(crate::apply::Report, bool), Exit>, Failure>;
+
+/// [`round`], with a panic outside the run itself (taking the lease,
+/// planning) handled as one inside it is: the lease released if this run
+/// held one, a word on what was in flight, exit 1.
+fn guarded(
+    g: &Globals,
+    format: Format,
+    config: &crate::config::Config,
+    store: &dyn Store,
+    args: &ApplyArgs<'_>,
+    flight: &crate::apply::Flight,
+    out: &mut dyn Write,
+) -> Round {
+    let ran = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        round(g, format, config, store, args, flight, out)
+    }));
+    ran.unwrap_or_else(|panic| {
+        let lease = release_after_panic(store, None, config.state.lease_secs);
+        say_panic(&crate::apply::panic_message(panic.as_ref()), flight, &lease);
+        Ok(Err(Exit::Error))
+    })
 }
 
 /// Plan, lease, run once. `Err(code)`: already reported, nothing done.
@@ -112,8 +138,9 @@ fn round(
     config: &crate::config::Config,
     store: &dyn Store,
     args: &ApplyArgs<'_>,
+    flight: &crate::apply::Flight,
     out: &mut dyn Write,
-) -> Result<Result<(crate::apply::Report, bool), Exit>, Failure> {
+) -> Round {
     let (at, prune) = (args.at, args.prune);
     let deadline = Instant::now() + args.lock_timeout;
     let mut waiting_said = false;
@@ -202,6 +229,20 @@ fn round(
             }
         }
     };
+    run_leased(g, store, locked, flight, planned, &only, prune)
+}
+
+/// Runs the plan under the lease (when `locked`), renewing it, and gives
+/// it up at the end — also after a panic, which ends the run with exit 1.
+fn run_leased(
+    g: &Globals,
+    store: &dyn Store,
+    locked: bool,
+    flight: &crate::apply::Flight,
+    planned: Planned,
+    only: &[String],
+    prune: bool,
+) -> Round {
     let Planned {
         plan,
         config,
@@ -219,7 +260,8 @@ fn round(
     for e in &invalid {
         eprintln!("✗ {}: invalid, skipped ({})", e.file, e.reason);
     }
-    let options = crate::apply::Options::from_config(&config, only.clone(), prune);
+    let mut options = crate::apply::Options::from_config(&config, only.to_vec(), prune);
+    options.flight = flight.clone();
     // The commit the files come from, before Git LFS checks media out.
     let source = plan::base::head(&g.repo);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -244,47 +286,50 @@ fn round(
     });
     let mut progress = crate::report::progress::stderr();
     let done = AtomicBool::new(false);
-    let result = std::thread::scope(|scope| {
-        if locked {
-            // Long waits (Meta processing a video, a rate limit) write
-            // nothing; the lease must not lapse meanwhile.
-            let every = Duration::from_secs(config.state.lease_secs.max(1)) / 3;
-            let done = &done;
-            scope.spawn(move || {
-                let mut last = Instant::now();
-                while !done.load(Ordering::SeqCst) {
-                    std::thread::sleep(Duration::from_millis(50));
-                    if last.elapsed() >= every {
-                        last = Instant::now();
-                        if let Err(e) = store.renew() {
-                            eprintln!("warning: cannot renew the lease: {e}");
-                        }
-                    }
-                }
-            });
+    // A panic anywhere in the run (this thread, the renewals, LFS) is
+    // caught here, once the renewals have stopped (see `StopRenewals`).
+    let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        std::thread::scope(|scope| {
+            // First in, so dropped last: also while a panic unwinds, and
+            // before the scope waits for the renewal thread.
+            let _stop = StopRenewals(&done);
+            if locked {
+                let every = Duration::from_secs(config.state.lease_secs.max(1)) / 3;
+                let done = &done;
+                scope.spawn(move || renew_until(|| store.renew(), every, done));
+            }
+            // Inside the lease's renewal: fetching a reel can take a while.
+            let fetched =
+                super::apply_lfs::fetch(&g.repo, &config, &plan, &posts, &hosting, &selected);
+            let context = crate::apply::Context {
+                repo: &g.repo,
+                config: &config,
+                plan: &plan,
+                posts: targets(&posts, &fetched.posts),
+                hosting: &hosting,
+                media_store: config
+                    .store
+                    .as_ref()
+                    .map(|spec| Arc::new(MediaStore::open(spec, &g.repo))),
+                store,
+                state,
+                options,
+                source,
+                blocked: fetched.blocked.clone(),
+            };
+            runtime.block_on(crate::apply::apply(context, progress.as_mut()))
+        })
+    }));
+    let result = match result {
+        Ok(r) => r,
+        Err(panic) => {
+            // No task may call a platform once the lease is given up.
+            runtime.shutdown_timeout(SHUTDOWN);
+            let lease = release_after_panic(store, Some(locked), config.state.lease_secs);
+            say_panic(&crate::apply::panic_message(panic.as_ref()), flight, &lease);
+            return Ok(Err(Exit::Error));
         }
-        // Inside the lease's renewal: fetching a reel can take a while.
-        let fetched = super::apply_lfs::fetch(&g.repo, &config, &plan, &posts, &hosting, &selected);
-        let context = crate::apply::Context {
-            repo: &g.repo,
-            config: &config,
-            plan: &plan,
-            posts: targets(&posts, &fetched.posts),
-            hosting: &hosting,
-            media_store: config
-                .store
-                .as_ref()
-                .map(|spec| Arc::new(MediaStore::open(spec, &g.repo))),
-            store,
-            state,
-            options,
-            source,
-            blocked: fetched.blocked.clone(),
-        };
-        let result = runtime.block_on(crate::apply::apply(context, progress.as_mut()));
-        done.store(true, Ordering::SeqCst);
-        result
-    });
+    };
     release(store, locked);
     let report = match result {
         Ok(r) => r,
@@ -324,6 +369,87 @@ fn wait_for_lease(store: &dyn Store, deadline: Instant) -> Result<(), crate::sta
             _ => return Ok(()),
         }
     }
+}
+
+/// Stops the lease's renewals when dropped, whether the run ended or
+/// panicked: without it a panic would leave the renewal thread renewing
+/// (and the job hanging) until the CI killed it, with every later apply
+/// deferring to a lease that never ends.
+struct StopRenewals<'a>(&'a AtomicBool);
+
+impl Drop for StopRenewals<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Renews the lease every `every` until `done` (checked every 50 ms, so a
+/// stop takes effect at once). A panic in a renewal stops the renewals
+/// only, said in a line: the run goes on and reports; if the lease lapses
+/// meanwhile and another apply takes it, this run's next push is refused
+/// and it starts nothing more.
+fn renew_until(
+    renew: impl Fn() -> Result<(), crate::state::StateError>,
+    every: Duration,
+    done: &AtomicBool,
+) {
+    let mut last = Instant::now();
+    while !done.load(Ordering::SeqCst) {
+        std::thread::sleep(Duration::from_millis(50));
+        if last.elapsed() >= every && !done.load(Ordering::SeqCst) {
+            last = Instant::now();
+            match std::panic::catch_unwind(AssertUnwindSafe(&renew)) {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => eprintln!("warning: cannot renew the lease: {e}"),
+                Err(panic) => {
+                    let why = crate::apply::panic_message(panic.as_ref());
+                    eprintln!("warning: renewing the lease stopped on an internal error (a bug in postwright; please report it): {why}; the lease is no longer renewed");
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// How long tasks still running after a panic get to stop.
+const SHUTDOWN: Duration = Duration::from_secs(2);
+
+/// After a panic the lease is released, not left to expire: everything
+/// that reached a platform was journaled before (a `publishing` entry is on
+/// the remote before `media_publish`), so the record is as a killed run
+/// leaves it, and the next run settles it by asking the platform. Waiting
+/// out the lease would only delay that. The release is the same
+/// compare-and-swap as every push: if the run's view of the record is off,
+/// it is refused and the lease expires by itself. A panic in the release
+/// itself is caught too: it must not stop the exit.
+/// `locked`: whether the run held the lease; `None` when the panic came
+/// before that was known (the release then does nothing if it held none).
+fn release_after_panic(store: &dyn Store, locked: Option<bool>, lease_secs: u64) -> String {
+    if locked == Some(false) {
+        return "no lease was held".into();
+    }
+    let released = match locked {
+        Some(_) => "the lease was released",
+        None => "the lease, if this run held one, was released",
+    };
+    match std::panic::catch_unwind(AssertUnwindSafe(|| store.release())) {
+        Ok(Ok(())) => format!("{released}, so the next apply starts at once"),
+        Ok(Err(e)) => format!(
+            "the lease could not be released ({e}); it expires by itself within {lease_secs} s, then the next apply takes it over"
+        ),
+        Err(_) => format!(
+            "the lease could not be released (the release failed too); it expires by itself within {lease_secs} s, then the next apply takes it over"
+        ),
+    }
+}
+
+/// The word after a panic: what, what was in flight, the lease, what next.
+fn say_panic(message: &str, flight: &crate::apply::Flight, lease: &str) {
+    eprintln!("error: apply stopped on an internal error (a bug in postwright; please report it): {message}");
+    for line in flight.describe() {
+        eprintln!("  {line}");
+    }
+    eprintln!("  {lease}. Run `postwright apply` again: it settles what was in flight from the record and publishes nothing twice.");
 }
 
 /// Sends what is still local and gives the lease up; a failure only
@@ -422,5 +548,71 @@ fn resolve_only(plan: &plan::Plan, only: &[String], repo: &Path) -> Result<Vec<S
 fn say_why_nothing(plan: &plan::Plan, only: &[String]) {
     for e in plan.entries.iter().filter(|e| only.contains(&e.id)) {
         eprintln!("{}: {} — {}", e.file, e.action, e.reason);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+
+    /// The renewals run while the run does, and a panic in the run stops
+    /// them at once: the scope (which waits for the renewal thread) ends,
+    /// so the panic reaches the handler instead of the process hanging.
+    #[test]
+    fn a_panic_in_the_run_stops_the_renewals_instead_of_hanging() {
+        let done = AtomicBool::new(false);
+        let renewals = AtomicUsize::new(0);
+        let started = Instant::now();
+        let caught = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            std::thread::scope(|scope| {
+                let _stop = StopRenewals(&done);
+                let (done, renewals) = (&done, &renewals);
+                let renew = move || {
+                    renewals.fetch_add(1, Ordering::SeqCst);
+                    Ok(())
+                };
+                scope.spawn(move || renew_until(renew, Duration::from_millis(10), done));
+                std::thread::sleep(Duration::from_millis(200));
+                panic!("the run panics");
+            })
+        }));
+        assert!(caught.is_err());
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
+        let made = renewals.load(Ordering::SeqCst);
+        assert!(made > 0, "renewed while the run ran");
+        std::thread::sleep(Duration::from_millis(150));
+        assert_eq!(
+            renewals.load(Ordering::SeqCst),
+            made,
+            "no renewal after the stop"
+        );
+    }
+
+    /// A renewal that panics stops the renewals, not the run (whose report
+    /// would otherwise be lost at the end of the scope).
+    #[test]
+    fn a_panic_in_a_renewal_stops_the_renewals_only() {
+        let done = AtomicBool::new(false);
+        let renewals = AtomicUsize::new(0);
+        let renew = || -> Result<(), crate::state::StateError> {
+            renewals.fetch_add(1, Ordering::SeqCst);
+            panic!("a renewal panics")
+        };
+        let ran = std::thread::scope(|scope| {
+            scope.spawn(|| renew_until(renew, Duration::from_millis(10), &done));
+            std::thread::sleep(Duration::from_millis(300));
+            "the run's report"
+        });
+        assert_eq!(ran, "the run's report");
+        assert_eq!(
+            renewals.load(Ordering::SeqCst),
+            1,
+            "one renewal, then no more"
+        );
     }
 }

@@ -321,6 +321,7 @@ impl MediaStore {
         }
         self.tally().active.insert(path.to_string(), (0, bytes));
         let attributes = Attributes::from_iter([(Attribute::ContentType, content_type(path))]);
+        crate::failpoints::hit("store.upload.before").map_or(Ok(()), |m| Err(upload_error(m)))?;
         match small {
             Some(body) => {
                 let opts = PutOptions {
@@ -340,6 +341,7 @@ impl MediaStore {
                     .map_err(upload_error)?;
             }
         }
+        crate::failpoints::hit("store.upload.after").map_or(Ok(()), |m| Err(upload_error(m)))?;
         Ok(Stored {
             key,
             bytes,

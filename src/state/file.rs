@@ -147,6 +147,7 @@ impl Store for FileStore {
             }
             // Who holds it, for whoever finds it taken.
             let lease = Lease::mine(None);
+            // Cannot fail: a lease is strings and timestamps.
             let text = serde_json::to_string(&lease).expect("a lease serialises");
             let written = file
                 .set_len(0)

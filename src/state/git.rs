@@ -286,6 +286,7 @@ impl GitStore {
         match lease {
             LeaseChange::Keep => {}
             LeaseChange::Set(l) => {
+                // Cannot fail: a lease is strings and timestamps.
                 let mut text = serde_json::to_string_pretty(l).expect("a lease serialises");
                 text.push('\n');
                 let blob = repo
@@ -345,6 +346,8 @@ impl GitStore {
             "--force-with-lease={refname}:{}",
             inner.seen.map(|o| o.to_string()).unwrap_or_default()
         );
+        let injected = |why: String| self.remote_error(remote, "sent to", why);
+        crate::failpoints::hit("state.push.before").map_or(Ok(()), |m| Err(injected(m)))?;
         // `--no-verify`: the content repo's own pre-push hooks (tests,
         // linters) are for its code, not for the record.
         let ran = self.git(&[
@@ -356,6 +359,9 @@ impl GitStore {
             &spec,
             &expect,
         ])?;
+        // After the push, before this run knows whether it landed: what a
+        // lost answer from the remote looks like.
+        crate::failpoints::hit("state.push.after").map_or(Ok(()), |m| Err(injected(m)))?;
         let landed = if ran.ok() {
             true
         } else {
@@ -364,6 +370,15 @@ impl GitStore {
                 Ok(Some(now)) if now == tip => true,
                 Ok(now) if now == inner.seen => {
                     return Err(self.remote_error(remote, "sent to", ran.why()));
+                }
+                // The remote has a commit of this run's own history that
+                // this run never learned had landed (it stopped right after
+                // that push: a panic, then a release): no other writer is
+                // there, so the swap is made against it. Not recursive
+                // twice: `seen` is now that tip.
+                Ok(Some(now)) if repo.graph_descendant_of(tip, now).unwrap_or(false) => {
+                    inner.seen = Some(now);
+                    return self.push(repo, remote, inner);
                 }
                 Ok(now) => {
                     inner.lease = None;
@@ -471,12 +486,14 @@ impl Store for GitStore {
             ));
         }
         let (_, previous) = self.commit(&repo, None, LeaseChange::Set(&mine), &message)?;
+        // Ours from before the push: if the push may have landed and the
+        // run then stops (a panic), the release that follows must still
+        // try to take it back off the remote.
+        inner.lease = Some(mine);
         match self.share(&repo, &mut inner) {
-            Ok(()) => {
-                inner.lease = Some(mine);
-                Ok(Locked::Acquired { took_over })
-            }
+            Ok(()) => Ok(Locked::Acquired { took_over }),
             Err(e) => {
+                inner.lease = None;
                 // The lease commit never reached the remote: it must not
                 // linger here as a live lease of a run that is not running.
                 if let Some(p) = previous {
@@ -510,12 +527,16 @@ impl Store for GitStore {
     fn release(&self) -> Result<(), StateError> {
         let repo = self.open()?;
         let mut inner = self.inner();
-        let Some(lease) = inner.lease.take() else {
+        let Some(lease) = inner.lease.clone() else {
             return Ok(());
         };
         let message = format!("lease: released by {} ({})", lease.holder, lease.id);
         self.commit(&repo, None, LeaseChange::Remove, &message)?;
-        self.share(&repo, &mut inner)
+        // Ours until the release is on the remote: a release tried again
+        // (after a panic in this one) must push it, not say it is done.
+        self.share(&repo, &mut inner)?;
+        inner.lease = None;
+        Ok(())
     }
 
     fn lease(&self) -> Result<Option<Lease>, StateError> {

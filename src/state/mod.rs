@@ -132,15 +132,6 @@ mod by_account {
     }
 }
 
-/// The record of a target apply has journaled (a missing one is a bug).
-impl std::ops::Index<(&str, &str)> for State {
-    type Output = Record;
-    fn index(&self, (id, account): (&str, &str)) -> &Record {
-        self.get(id, account)
-            .unwrap_or_else(|| panic!("no record of `{id}` on `{account}`"))
-    }
-}
-
 /// Formats 1 and 2: one record per post id.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -167,6 +158,7 @@ impl State {
     /// Records `record` for post `id` on its account (replacing one).
     pub fn insert(&mut self, id: &str, record: Record) {
         let records = self.posts.entry(id.to_string()).or_default();
+        // `Ok(at)` is an index binary_search found in `records`: in bounds.
         match records.binary_search_by(|r| r.account.cmp(&record.account)) {
             Ok(at) => records[at] = record,
             Err(at) => records.insert(at, record),
@@ -190,6 +182,8 @@ impl State {
                 at
             }
         };
+        // In bounds: found by binary_search, or where `make`'s record was
+        // just inserted.
         &mut records[at]
     }
 
@@ -383,6 +377,14 @@ pub enum StateError {
     Conflict { at: String, detail: String },
     #[error("{0}")]
     Unlock(String),
+    /// A record apply wrote earlier in the run is not there when a later
+    /// step needs it (a bug, or the record edited under the run).
+    #[error("the state record {at} has no entry for post `{id}` on account `{account}`, which this run wrote before the step that needs it; the run stopped rather than guess (a guess could publish twice). Run apply again: it reads the record afresh")]
+    NoRecord {
+        at: String,
+        id: String,
+        account: String,
+    },
 }
 
 /// The first half of a [`StateError::Remote`]'s message.
@@ -475,6 +477,9 @@ pub fn parse(text: &str, at: &str) -> Result<State, StateError> {
 
 /// The record as written: pretty JSON a person can read and diff.
 pub fn render(state: &State) -> String {
+    // Cannot fail: every map in `State` is keyed by strings and every
+    // value is a plain struct, string, number or timestamp (serde_json
+    // fails only on non-string map keys and on a failing writer).
     let mut s = serde_json::to_string_pretty(state).expect("state serialises");
     s.push('\n');
     s

@@ -10,6 +10,7 @@ mod color;
 mod common;
 mod corpus;
 mod crash;
+mod failpoints;
 mod features_e2e;
 mod formats;
 mod graph;

@@ -188,6 +188,15 @@ impl Client {
         transport_at(&self.inner.host, e)
     }
 
+    /// A fail point's `return` (feature `failpoints`): what a lost answer
+    /// looks like here, so the caller settles it as it settles those.
+    fn injected(&self, message: String) -> ApiError {
+        ApiError::Transport {
+            host: self.inner.host.clone(),
+            message,
+        }
+    }
+
     /// The version Meta answered with, when it is not the one asked for:
     /// Meta serves calls to a retired version with the oldest live one.
     pub fn upgraded_to(&self) -> Option<String> {
@@ -245,6 +254,8 @@ impl Client {
         &self,
         params: Vec<(&'static str, String)>,
     ) -> Result<Created, ApiError> {
+        crate::failpoints::hit("container.create.before")
+            .map_or(Ok(()), |m| Err(self.injected(m)))?;
         let v = self
             .post(
                 &format!("{}/media", self.inner.user_id),
@@ -252,6 +263,8 @@ impl Client {
                 Retry::Safe,
             )
             .await?;
+        crate::failpoints::hit("container.create.after")
+            .map_or(Ok(()), |m| Err(self.injected(m)))?;
         self.decode(v)
     }
 
@@ -267,6 +280,7 @@ impl Client {
     /// `POST /{ig-user-id}/media_publish`: never call twice for one container
     /// without asking the container first.
     pub async fn publish(&self, creation_id: &str) -> Result<String, ApiError> {
+        crate::failpoints::hit("publish.before").map_or(Ok(()), |m| Err(self.injected(m)))?;
         let v = self
             .post(
                 &format!("{}/media_publish", self.inner.user_id),
@@ -274,6 +288,7 @@ impl Client {
                 Retry::Never,
             )
             .await?;
+        crate::failpoints::hit("publish.after").map_or(Ok(()), |m| Err(self.injected(m)))?;
         let created: Created = self.decode(v)?;
         Ok(created.id)
     }
@@ -336,6 +351,7 @@ impl Client {
 
     /// `POST /{media-id}/comments`.
     pub async fn comment(&self, media_id: &str, message: &str) -> Result<String, ApiError> {
+        crate::failpoints::hit("comment.post.before").map_or(Ok(()), |m| Err(self.injected(m)))?;
         let v = self
             .post(
                 &format!("{media_id}/comments"),
@@ -343,6 +359,7 @@ impl Client {
                 Retry::Never,
             )
             .await?;
+        crate::failpoints::hit("comment.post.after").map_or(Ok(()), |m| Err(self.injected(m)))?;
         let created: Created = self.decode(v)?;
         Ok(created.id)
     }
@@ -379,17 +396,20 @@ impl Client {
 
     /// `POST /{media-id}` with `comment_enabled` (idempotent).
     pub async fn set_comments(&self, media_id: &str, enabled: bool) -> Result<(), ApiError> {
+        crate::failpoints::hit("comment.toggle.before")
+            .map_or(Ok(()), |m| Err(self.injected(m)))?;
         self.post(
             media_id,
             vec![("comment_enabled", enabled.to_string())],
             Retry::Safe,
         )
-        .await
-        .map(drop)
+        .await?;
+        crate::failpoints::hit("comment.toggle.after").map_or(Ok(()), |m| Err(self.injected(m)))
     }
 
     /// `DELETE /{media-id}` (Facebook Login).
     pub async fn delete(&self, media_id: &str) -> Result<(), ApiError> {
+        crate::failpoints::hit("media.delete.before").map_or(Ok(()), |m| Err(self.injected(m)))?;
         let url = format!("{}/{media_id}", self.inner.graph);
         self.send(
             self.inner
@@ -398,8 +418,8 @@ impl Client {
                 .query(&self.with_proof(Vec::new())),
             Retry::Safe,
         )
-        .await
-        .map(drop)
+        .await?;
+        crate::failpoints::hit("media.delete.after").map_or(Ok(()), |m| Err(self.injected(m)))
     }
 }
 

@@ -30,6 +30,8 @@ impl Client {
         let start = usize::try_from(offset.min(total)).unwrap_or(bytes.len());
         let body = bytes[start..].to_vec();
         let url = format!("{}/{container_id}", self.inner.upload);
+        crate::failpoints::hit("upload.resumable.before")
+            .map_or(Ok(()), |m| Err(self.injected(m)))?;
         let response = self
             .inner
             .http
@@ -78,6 +80,6 @@ impl Client {
                 message: format!("upload answered HTTP {status} without success"),
             });
         }
-        Ok(())
+        crate::failpoints::hit("upload.resumable.after").map_or(Ok(()), |m| Err(self.injected(m)))
     }
 }

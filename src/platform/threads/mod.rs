@@ -123,6 +123,15 @@ impl Client {
         &self.inner.host
     }
 
+    /// A fail point's `return` (feature `failpoints`): what a lost answer
+    /// looks like here, so the caller settles it as it settles those.
+    fn injected(&self, message: String) -> ThreadsError {
+        ThreadsError::Transport {
+            host: self.inner.host.clone(),
+            message,
+        }
+    }
+
     pub(crate) async fn get(
         &self,
         path: &str,
@@ -160,6 +169,8 @@ impl Client {
         &self,
         params: Vec<(&'static str, String)>,
     ) -> Result<String, ThreadsError> {
+        crate::failpoints::hit("container.create.before")
+            .map_or(Ok(()), |m| Err(self.injected(m)))?;
         let v = self
             .post(
                 &format!("{}/threads", self.inner.user_id),
@@ -167,6 +178,8 @@ impl Client {
                 Retry::Safe,
             )
             .await?;
+        crate::failpoints::hit("container.create.after")
+            .map_or(Ok(()), |m| Err(self.injected(m)))?;
         wire::id_of(self, &v)
     }
 
@@ -185,6 +198,7 @@ impl Client {
     /// `POST /{threads-user-id}/threads_publish` with `creation_id`: never
     /// repeated without asking the container first.
     pub async fn publish(&self, creation_id: &str) -> Result<String, ThreadsError> {
+        crate::failpoints::hit("publish.before").map_or(Ok(()), |m| Err(self.injected(m)))?;
         let v = self
             .post(
                 &format!("{}/threads_publish", self.inner.user_id),
@@ -192,6 +206,7 @@ impl Client {
                 Retry::Never,
             )
             .await?;
+        crate::failpoints::hit("publish.after").map_or(Ok(()), |m| Err(self.injected(m)))?;
         wire::id_of(self, &v)
     }
 
@@ -236,9 +251,9 @@ impl Client {
 
     /// `DELETE /{threads-media-id}` (needs `threads_delete`).
     pub async fn delete(&self, media_id: &str) -> Result<(), ThreadsError> {
+        crate::failpoints::hit("media.delete.before").map_or(Ok(()), |m| Err(self.injected(m)))?;
         let url = format!("{}/{media_id}", self.inner.api);
-        self.send(self.inner.http.delete(url), Retry::Safe)
-            .await
-            .map(drop)
+        self.send(self.inner.http.delete(url), Retry::Safe).await?;
+        crate::failpoints::hit("media.delete.after").map_or(Ok(()), |m| Err(self.injected(m)))
     }
 }
