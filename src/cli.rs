@@ -370,15 +370,19 @@ where
     match execute(&cli, &mut stdout) {
         Ok(exit) => exit.code(),
         Err(failure) => {
-            let error = report::style::paint(report::style::ERROR, "error");
-            anstream::eprintln!("{error}: {}", failure.message());
-            // In the chosen format too: an Actions run shows it as an error.
-            if chosen_format(&cli).ok() == Some(Format::Github) {
-                let _ = writeln!(
-                    stdout,
-                    "::error title=postwright::{}",
-                    report::github::escape_data(failure.message())
-                );
+            // Said once, here, unless the command already said it in its
+            // format.
+            if let Some(message) = failure.message() {
+                let error = report::style::paint(report::style::ERROR, "error");
+                anstream::eprintln!("{error}: {message}");
+                // In the chosen format too: an Actions run shows it as an error.
+                if chosen_format(&cli).ok() == Some(Format::Github) {
+                    let _ = writeln!(
+                        stdout,
+                        "::error title=postwright::{}",
+                        report::github::escape_data(message)
+                    );
+                }
             }
             failure.exit().code()
         }

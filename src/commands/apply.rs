@@ -64,10 +64,7 @@ pub fn apply(
     args: &ApplyArgs<'_>,
     out: &mut dyn Write,
 ) -> Result<Exit, Failure> {
-    let (config, store) = match open(g, format, out)? {
-        Ok(o) => o,
-        Err(code) => return Ok(code),
-    };
+    let (config, store) = open(g, format, out)?;
     let store = store.as_ref();
     if let Some(note) = store.local_only_note() {
         eprintln!("warning: {note}");
@@ -79,19 +76,13 @@ pub fn apply(
         |r: &crate::apply::Report| r.stopped.as_ref().is_some_and(|s| !s.fails) && !r.interrupted;
     let flight = crate::apply::Flight::default();
     let round = |out: &mut dyn Write| guarded(g, format, &config, store, args, &flight, out);
-    let (mut all, mut invalid) = match round(out)? {
-        Ok(r) => r,
-        Err(code) => return Ok(code),
-    };
+    let (mut all, mut invalid) = round(out)?;
     for _ in 1..MAX_ROUNDS {
         if !again(&all) {
             break;
         }
         eprintln!("reading the state record again after another writer changed it");
-        let (report, now_invalid) = match round(out)? {
-            Ok(r) => r,
-            Err(code) => return Ok(code),
-        };
+        let (report, now_invalid) = round(out)?;
         for o in report.outcomes {
             match all.outcomes.iter_mut().find(|x| x.key() == o.key()) {
                 Some(x) => *x = o,
@@ -107,7 +98,7 @@ pub fn apply(
 }
 
 /// What [`round`] returns.
-type Round = Result<Result<(crate::apply::Report, bool), Exit>, Failure>;
+type Round = Result<(crate::apply::Report, bool), Failure>;
 
 /// [`round`], with a panic outside the run itself (taking the lease,
 /// planning) handled as one inside it is: the lease released if this run
@@ -127,7 +118,7 @@ fn guarded(
     ran.unwrap_or_else(|panic| {
         let lease = release_after_panic(store, None, config.state.lease_secs);
         say_panic(&crate::apply::panic_message(panic.as_ref()), flight, &lease);
-        Ok(Err(Exit::Error))
+        Err(Failure::Reported(Exit::Error))
     })
 }
 
@@ -149,7 +140,7 @@ fn round(
     // (the git backend's push is a compare-and-swap on it). When the record
     // moved meanwhile, read it again and plan again.
     let (planned, locked, only) = loop {
-        let planned = match make_plan(
+        let planned = make_plan(
             g,
             format,
             config.clone(),
@@ -160,10 +151,7 @@ fn round(
                 read_only: None,
             },
             out,
-        )? {
-            Ok(p) => p,
-            Err(code) => return Ok(Err(code)),
-        };
+        )?;
         let only = resolve_only(&planned.plan, args.only, &g.repo)?;
         let selected = |id: &str| only.is_empty() || only.iter().any(|o| o == id);
         let writes = planned
@@ -195,8 +183,7 @@ fn round(
             Ok(Locked::Moved) => {
                 replans += 1;
                 if replans > MAX_REPLANS {
-                    eprintln!("error: the state record kept changing while this apply tried to take its lease; nothing was done. Run apply again.");
-                    return Ok(Err(Exit::Error));
+                    return Err(Failure::Error("the state record kept changing while this apply tried to take its lease; nothing was done. Run apply again.".to_string()));
                 }
             }
             Ok(Locked::Held(lease)) => {
@@ -213,19 +200,17 @@ fn round(
                     // Watch the lease alone; validate and plan again only
                     // once it is free (or the wait is over).
                     if let Err(e) = wait_for_lease(store, deadline) {
-                        eprintln!("error: {}", e.in_apply());
-                        return Ok(Err(Exit::Error));
+                        return Err(Failure::Error(e.in_apply().to_string()));
                     }
                     continue;
                 }
                 let why = format!("apply is held by {}", lease.describe());
                 eprintln!("deferred: {why}. Nothing was sent to Instagram; the next apply goes on from the record.");
                 let report = crate::apply::deferred(&planned.plan, &only, prune, &why);
-                return Ok(Ok((report, false)));
+                return Ok((report, false));
             }
             Err(e) => {
-                eprintln!("error: {}", e.in_apply());
-                return Ok(Err(Exit::Error));
+                return Err(Failure::Error(e.in_apply().to_string()));
             }
         }
     };
@@ -271,9 +256,8 @@ fn run_leased(
     {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
             release(store, locked);
-            return Ok(Err(Exit::Error));
+            return Err(Failure::Io(format!("cannot start the async runtime: {e}")));
         }
     };
     // SIGINT/SIGTERM: no new step starts; the one in flight finishes and is
@@ -327,18 +311,17 @@ fn run_leased(
             runtime.shutdown_timeout(SHUTDOWN);
             let lease = release_after_panic(store, Some(locked), config.state.lease_secs);
             say_panic(&crate::apply::panic_message(panic.as_ref()), flight, &lease);
-            return Ok(Err(Exit::Error));
+            return Err(Failure::Reported(Exit::Error));
         }
     };
     release(store, locked);
     let report = match result {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: {}\nThe run stopped to avoid publishing without a record; fix the state record, then run apply again.", e.in_apply());
-            return Ok(Err(Exit::Error));
+            return Err(Failure::Error(format!("{}\nThe run stopped to avoid publishing without a record; fix the state record, then run apply again.", e.in_apply())));
         }
     };
-    Ok(Ok((report, !invalid.is_empty())))
+    Ok((report, !invalid.is_empty()))
 }
 
 /// The valid targets by (post id, account): those checked again once

@@ -28,10 +28,7 @@ pub fn auth(
     command: AuthAction<'_>,
     out: &mut dyn Write,
 ) -> Result<Exit, Failure> {
-    let config = match load_config(g, format, out)? {
-        Ok(c) => c,
-        Err(code) => return Ok(code),
-    };
+    let config = load_config(g, format, out)?;
     let runtime = token_runtime()?;
     let app = crate::auth::app_from_env();
     let now = Timestamp::now();

@@ -19,8 +19,9 @@ pub fn init(dir: &std::path::Path, private: bool, out: &mut dyn Write) -> Result
     let _ = std::fs::create_dir_all(dir);
     let existing = crate::init::in_the_way(dir);
     if !existing.is_empty() {
-        eprintln!("error: {}", crate::init::InitError::Exists(existing));
-        return Ok(Exit::Error);
+        return Err(Failure::Error(
+            crate::init::InitError::Exists(existing).to_string(),
+        ));
     }
     let inside = git(&["rev-parse", "--is-inside-work-tree"]).is_some_and(|o| o.status.success());
     let mut made_repo = false;
@@ -88,9 +89,6 @@ pub fn init(dir: &std::path::Path, private: bool, out: &mut dyn Write) -> Result
             );
             Ok(Exit::Ok)
         }
-        Err(e) => {
-            eprintln!("error: {e}");
-            Ok(Exit::Error)
-        }
+        Err(e) => Err(Failure::Io(e.to_string())),
     }
 }

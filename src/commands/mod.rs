@@ -76,6 +76,12 @@ pub enum Failure {
     /// The command could not do its work: a file it could not write, a
     /// runtime it could not start (exit 1, as `--help` documents for I/O).
     Io(String),
+    /// The command failed for a reason it states: a state record it cannot
+    /// read, a lease it cannot take (exit 1).
+    Error(String),
+    /// Already said, in the chosen format (a bad config, invalid posts):
+    /// only the exit code is left to give.
+    Reported(Exit),
 }
 
 impl Failure {
@@ -83,25 +89,24 @@ impl Failure {
     pub fn exit(&self) -> Exit {
         match self {
             Failure::Usage(_) => Exit::Usage,
-            Failure::Io(_) => Exit::Error,
+            Failure::Io(_) | Failure::Error(_) => Exit::Error,
+            Failure::Reported(exit) => *exit,
         }
     }
 
-    /// What went wrong, for the one line that says it.
-    pub fn message(&self) -> &str {
+    /// What went wrong, for the one line that says it; `None` when it
+    /// was already said.
+    pub fn message(&self) -> Option<&str> {
         match self {
-            Failure::Usage(m) | Failure::Io(m) => m,
+            Failure::Usage(m) | Failure::Io(m) | Failure::Error(m) => Some(m),
+            Failure::Reported(_) => None,
         }
     }
 }
 
 /// Checks `--repo` and loads the config; a bad config is reported in the
-/// chosen format and becomes exit code 1 (`Ok(Err(1))`).
-pub fn load_config(
-    g: &Globals,
-    format: Format,
-    out: &mut dyn Write,
-) -> Result<Result<Config, Exit>, Failure> {
+/// chosen format and becomes exit code 1 (`Failure::Reported`).
+pub fn load_config(g: &Globals, format: Format, out: &mut dyn Write) -> Result<Config, Failure> {
     let repo = &g.repo;
     if !repo.is_dir() {
         return Err(Failure::Usage(format!(
@@ -127,11 +132,11 @@ pub fn load_config(
                 )
                 .with_help("postwright.toml must be a regular file inside the repository");
                 emit(out, format, repo, &[&problem], 0, &[]);
-                return Ok(Err(Exit::Error));
+                return Err(Failure::Reported(Exit::Error));
             }
         }
     }
-    Ok(match Config::load(&config_path, &display) {
+    match Config::load(&config_path, &display) {
         Ok(c) => {
             report::mask::announce(&c);
             Ok(c)
@@ -139,9 +144,9 @@ pub fn load_config(
         Err(e) => {
             let problem = e.to_problem();
             emit(out, format, repo, &[&problem], 0, &[]);
-            Err(Exit::Error)
+            Err(Failure::Reported(Exit::Error))
         }
-    })
+    }
 }
 
 /// Prints problems in the chosen format.
@@ -207,13 +212,10 @@ type Opened = (crate::config::Config, Box<dyn state::Store>);
 
 /// The config and the state store of the content repo. `Err(code)` when
 /// something was already reported.
-fn open(g: &Globals, format: Format, out: &mut dyn Write) -> Result<Result<Opened, Exit>, Failure> {
-    let config = match load_config(g, format, out)? {
-        Ok(c) => c,
-        Err(code) => return Ok(Err(code)),
-    };
+fn open(g: &Globals, format: Format, out: &mut dyn Write) -> Result<Opened, Failure> {
+    let config = load_config(g, format, out)?;
     let store = state::open(&g.repo, &config);
-    Ok(Ok((config, store)))
+    Ok((config, store))
 }
 
 /// What a plan is asked for.
@@ -238,7 +240,7 @@ fn make_plan(
     store: &dyn state::Store,
     ask: Ask<'_>,
     out: &mut dyn Write,
-) -> Result<Result<Planned, Exit>, Failure> {
+) -> Result<Planned, Failure> {
     let Ask {
         at,
         prune,
@@ -273,7 +275,7 @@ fn make_plan(
             validation.posts.len(),
             &validation.scanned,
         );
-        return Ok(Err(Exit::Error));
+        return Err(Failure::Reported(Exit::Error));
     }
     let state::Snapshot {
         state,
@@ -282,12 +284,10 @@ fn make_plan(
     } = match loaded {
         Ok(s) => s,
         Err(e) if read_only.is_some() => {
-            eprintln!("error: {e}");
-            return Ok(Err(Exit::Error));
+            return Err(Failure::Error(format!("{e}")));
         }
         Err(e) => {
-            eprintln!("error: {}", e.in_apply());
-            return Ok(Err(Exit::Error));
+            return Err(Failure::Error(e.in_apply().to_string()));
         }
     };
     if let Some(note) = source.note() {
@@ -306,7 +306,7 @@ fn make_plan(
         max_overdue: config.schedule.max_overdue(),
     });
     plan.state_unknown = source.doubt().cloned();
-    Ok(Ok(Planned {
+    Ok(Planned {
         plan,
         config,
         posts: validation.posts,
@@ -315,7 +315,7 @@ fn make_plan(
         hosting,
         scanned: validation.scanned,
         general: validation.general,
-    }))
+    })
 }
 
 /// `open` then `make_plan` for a command that only reads (status,
@@ -326,11 +326,8 @@ fn read_plan(
     format: Format,
     at: Option<&str>,
     out: &mut dyn Write,
-) -> Result<Result<Planned, Exit>, Failure> {
-    let (config, store) = match open(g, format, out)? {
-        Ok(o) => o,
-        Err(code) => return Ok(Err(code)),
-    };
+) -> Result<Planned, Failure> {
+    let (config, store) = open(g, format, out)?;
     make_plan(
         g,
         format,
@@ -433,7 +430,10 @@ fn check_tokens(config: &crate::config::Config, plan: &Plan, format: Format) -> 
     let runtime = match token_runtime() {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("warning: cannot check the tokens: {}", e.message());
+            eprintln!(
+                "warning: cannot check the tokens: {}",
+                e.message().unwrap_or("")
+            );
             return true;
         }
     };

@@ -28,10 +28,7 @@ pub fn plan(
     options: &PlanOptions<'_>,
     out: &mut dyn Write,
 ) -> Result<Exit, Failure> {
-    let (config, store) = match open(g, format, out)? {
-        Ok(o) => o,
-        Err(code) => return Ok(code),
-    };
+    let (config, store) = open(g, format, out)?;
     let planned = make_plan(
         g,
         format,
@@ -60,10 +57,7 @@ pub fn plan(
         state,
         lease,
         ..
-    } = match planned {
-        Ok(p) => p,
-        Err(code) => return Ok(code),
-    };
+    } = planned;
     if let Some(base) = options.base {
         match plan::base::touched(&g.repo, base) {
             Ok(touched) => plan.mark_touched(base, &touched, &media_paths(&posts), &config.content),
@@ -72,10 +66,7 @@ pub fn plan(
             Err(e @ plan::base::BaseError::UnknownRef { .. }) => {
                 eprintln!("warning: {e}; every post is listed");
             }
-            Err(e) => {
-                eprintln!("error: {e}");
-                return Ok(Exit::Error);
-            }
+            Err(e) => return Err(Failure::Error(e.to_string())),
         }
     }
     let pr_base = plan.pull_request.as_ref().map(|p| p.base.clone());

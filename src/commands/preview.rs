@@ -19,10 +19,7 @@ pub fn preview(
         posts,
         state,
         ..
-    } = match read_plan(g, format, at, out)? {
-        Ok(p) => p,
-        Err(code) => return Ok(code),
-    };
+    } = read_plan(g, format, at, out)?;
     if let Some(doubt) = &plan.state_unknown {
         eprint!(
             "{}",

@@ -27,20 +27,14 @@ pub fn state_adopt(
             "MEDIA_ID `{media_id}`: a media id is letters, digits and `_` (e.g. 17912345678901234)"
         )));
     }
-    let (config, store) = match open(g, format, out)? {
-        Ok(o) => o,
-        Err(code) => return Ok(code),
-    };
+    let (config, store) = open(g, format, out)?;
     let store = store.as_ref();
     let ask = Ask {
         at: None,
         prune: false,
         read_only: None,
     };
-    let planned = match make_plan(g, format, config, store, ask, out)? {
-        Ok(p) => p,
-        Err(code) => return Ok(code),
-    };
+    let planned = make_plan(g, format, config, store, ask, out)?;
     let entry = pick(&planned.plan.entries, id, account)?;
     let Some(kind) = entry.kind else {
         return Err(Failure::Usage(format!(
@@ -52,28 +46,25 @@ pub fn state_adopt(
         .records()
         .find(|(_, r)| r.media_id.as_deref() == Some(media_id))
     {
-        eprintln!(
-            "error: media {media_id} is recorded for post `{other}` already; nothing changed"
-        );
-        return Ok(Exit::Error);
+        return Err(Failure::Error(format!(
+            "media {media_id} is recorded for post `{other}` already; nothing changed"
+        )));
     }
     match store.lock() {
         Ok(Locked::Acquired { .. }) => {}
         Ok(Locked::Held(lease)) => {
-            eprintln!(
-                "error: apply is held by {}; nothing changed. Run this again once it is done.",
+            return Err(Failure::Error(format!(
+                "apply is held by {}; nothing changed. Run this again once it is done.",
                 lease.describe()
-            );
-            return Ok(Exit::Error);
+            )));
         }
         Ok(Locked::Moved) => {
-            eprintln!("error: the state record changed while it was read; nothing changed. Run this again.");
-            return Ok(Exit::Error);
+            return Err(Failure::Error(
+                "the state record changed while it was read; nothing changed. Run this again."
+                    .into(),
+            ));
         }
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Ok(Exit::Error);
-        }
+        Err(e) => return Err(Failure::Error(e.to_string())),
     }
     let account = entry.acct().to_string();
     let mut record = Record::new(
@@ -102,10 +93,7 @@ pub fn state_adopt(
             );
             Ok(Exit::Ok)
         }
-        Err(e) => {
-            eprintln!("error: {e}; nothing changed");
-            Ok(Exit::Error)
-        }
+        Err(e) => Err(Failure::Error(format!("{e}; nothing changed"))),
     }
 }
 

@@ -9,10 +9,7 @@ use std::io::Write;
 /// `postwright state show`: the record (fetched, for the git backend) and
 /// the lease in force.
 pub fn state_show(g: &Globals, format: Format, out: &mut dyn Write) -> Result<Exit, Failure> {
-    let (_, store) = match open(g, format, out)? {
-        Ok(o) => o,
-        Err(code) => return Ok(code),
-    };
+    let (_, store) = open(g, format, out)?;
     let loaded = store.load().and_then(|s| Ok((s, store.lease()?)));
     let (state, lease) = match loaded {
         Ok(l) => l,
@@ -97,10 +94,7 @@ pub fn state_unlock(
     id: &str,
     out: &mut dyn Write,
 ) -> Result<Exit, Failure> {
-    let (_, store) = match open(g, format, out)? {
-        Ok(o) => o,
-        Err(code) => return Ok(code),
-    };
+    let (_, store) = open(g, format, out)?;
     match store.unlock(id) {
         Ok(lease) => {
             eprintln!(
@@ -111,9 +105,6 @@ pub fn state_unlock(
             );
             Ok(Exit::Ok)
         }
-        Err(e) => {
-            eprintln!("error: {e}");
-            Ok(Exit::Error)
-        }
+        Err(e) => Err(Failure::Error(e.to_string())),
     }
 }

@@ -14,10 +14,7 @@ pub fn status(g: &Globals, format: Format, out: &mut dyn Write) -> Result<Exit, 
         config,
         state,
         ..
-    } = match read_plan(g, format, None, out)? {
-        Ok(p) => p,
-        Err(code) => return Ok(code),
-    };
+    } = read_plan(g, format, None, out)?;
     let tz = &config.timezone;
     let mut published: Vec<_> = state
         .records()

@@ -16,10 +16,7 @@ pub fn validate(
     out: &mut dyn Write,
 ) -> Result<Exit, Failure> {
     let repo = &g.repo;
-    let config = match load_config(g, format, out)? {
-        Ok(c) => c,
-        Err(code) => return Ok(code),
-    };
+    let config = load_config(g, format, out)?;
     let only = if paths.is_empty() {
         None
     } else {
