@@ -200,7 +200,7 @@ pub fn plan(inputs: &Inputs<'_>) -> Plan {
     entries.sort_by(apply_order);
     mark_duplicates(&mut entries, state, &present, &allowed);
     entries.sort_by(apply_order);
-    if let Some(s) = schedule::Schedule::discover(inputs.repo) {
+    if let Some(s) = schedule::ApplyRuns::discover(inputs.repo) {
         mark_late(&mut entries, &s, inputs);
     }
     let mut summary = BTreeMap::new();
@@ -221,7 +221,7 @@ pub fn plan(inputs: &Inputs<'_>) -> Plan {
 /// Posts not due yet whose `publish_at` falls between the apply workflow's
 /// runs by more than [`schedule::TOLERANCE`]: a warning with the time the
 /// post goes out, at its `publish_at` line.
-fn mark_late(entries: &mut [Entry], schedule: &schedule::Schedule, inputs: &Inputs<'_>) {
+fn mark_late(entries: &mut [Entry], schedule: &schedule::ApplyRuns, inputs: &Inputs<'_>) {
     use crate::diagnostic::{Pos, Problem, Rule};
     for e in entries.iter_mut().filter(|e| e.action == Action::Scheduled) {
         let Some(when) = e.publish_at else { continue };

@@ -146,18 +146,18 @@ impl Cron {
     }
 }
 
-/// The apply workflow's schedule.
+/// When the apply workflow runs: its cron schedule.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Schedule {
+pub struct ApplyRuns {
     /// The workflow file, relative to the git repository's root.
     pub file: String,
     pub crons: Vec<Cron>,
 }
 
-impl Schedule {
+impl ApplyRuns {
     /// The schedule of the first workflow under the git repository holding
     /// `repo` that runs `postwright apply` on a cron; `None` without one.
-    pub fn discover(repo: &Path) -> Option<Schedule> {
+    pub fn discover(repo: &Path) -> Option<ApplyRuns> {
         let root = git2::Repository::discover(repo)
             .ok()?
             .workdir()
@@ -177,7 +177,7 @@ impl Schedule {
             let text = std::fs::read_to_string(&path).ok()?;
             let crons = apply_crons(&text);
             let name = path.file_name()?.to_string_lossy();
-            (!crons.is_empty()).then(|| Schedule {
+            (!crons.is_empty()).then(|| ApplyRuns {
                 file: format!(".github/workflows/{name}"),
                 crons,
             })
@@ -316,7 +316,7 @@ mod tests {
     fn a_repository_without_workflows_has_no_schedule() {
         let dir = tempfile::tempdir().unwrap();
         git2::Repository::init(dir.path()).unwrap();
-        assert_eq!(Schedule::discover(dir.path()), None);
+        assert_eq!(ApplyRuns::discover(dir.path()), None);
         let workflows = dir.path().join(".github/workflows");
         std::fs::create_dir_all(&workflows).unwrap();
         std::fs::write(
@@ -326,7 +326,7 @@ mod tests {
         .unwrap();
         let content = dir.path().join("feed");
         std::fs::create_dir_all(&content).unwrap();
-        let s = Schedule::discover(&content).unwrap();
+        let s = ApplyRuns::discover(&content).unwrap();
         assert_eq!(s.file, ".github/workflows/postwright-apply.yml");
         assert_eq!(
             s.next_run(at("2026-12-07T18:00:00Z")),
