@@ -325,23 +325,13 @@ pub async fn check_reachable(
             return Err(format!("{url} answers HTTP {}: Meta cannot fetch it (is the commit pushed and the file public?)", r.status().as_u16()));
         }
         _ => {
-            let r = http
-                .get(url)
-                .header(reqwest::header::RANGE, "bytes=0-0")
-                .send()
+            let (status, size) = ranged_get(http, url)
                 .await
                 .map_err(|e| format!("{url} cannot be reached: {}", reach_error(&e)))?;
-            if !r.status().is_success() {
-                return Err(format!(
-                    "{url} answers HTTP {}: Meta cannot fetch it",
-                    r.status().as_u16()
-                ));
+            if !(200..300).contains(&status) {
+                return Err(format!("{url} answers HTTP {status}: Meta cannot fetch it"));
             }
-            r.headers()
-                .get(reqwest::header::CONTENT_RANGE)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.rsplit('/').next())
-                .and_then(|v| v.parse::<u64>().ok())
+            size
         }
     };
     match size {
@@ -362,23 +352,11 @@ pub async fn check_presigned(
     url: &str,
     expected: u64,
 ) -> Result<(), String> {
-    let r = http
-        .get(url)
-        .header(reqwest::header::RANGE, "bytes=0-0")
-        .send()
+    let (status, size) = ranged_get(http, url)
         .await
         .map_err(|e| format!("its presigned URL {}", reach_error(&e)))?;
-    let header = |name| {
-        r.headers()
-            .get(name)
-            .and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok())
-            .map(str::to_string)
-    };
-    let size = match r.status().as_u16() {
-        206 => header(reqwest::header::CONTENT_RANGE)
-            .and_then(|v| v.rsplit('/').next().and_then(|n| n.parse::<u64>().ok())),
-        // A store that ignores Range: the whole length, body left unread.
-        200 => header(reqwest::header::CONTENT_LENGTH).and_then(|v| v.parse().ok()),
+    let size = match status {
+        200 | 206 => size,
         403 => return Err("its presigned URL answers HTTP 403: the store refused the signature (expired, a clock that is off, or credentials that expired)".into()),
         404 => return Err("its presigned URL answers HTTP 404: the object is not in the store".into()),
         code => return Err(format!("its presigned URL answers HTTP {code}")),
@@ -389,6 +367,34 @@ pub async fn check_presigned(
         )),
         _ => Ok(()),
     }
+}
+
+/// One byte of `url` (`Range: bytes=0-0`, the body left unread): the
+/// status and the file's whole size — `Content-Range`'s total on 206, the
+/// `Content-Length` of a 200 from a host that ignores ranges.
+async fn ranged_get(
+    http: &reqwest::Client,
+    url: &str,
+) -> Result<(u16, Option<u64>), reqwest::Error> {
+    let r = http
+        .get(url)
+        .header(reqwest::header::RANGE, "bytes=0-0")
+        .send()
+        .await?;
+    let header = |name| {
+        r.headers()
+            .get(name)
+            .and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok())
+    };
+    let status = r.status().as_u16();
+    let size = match status {
+        206 => header(reqwest::header::CONTENT_RANGE)
+            .and_then(|v| v.rsplit('/').next())
+            .and_then(|n| n.parse().ok()),
+        200 => header(reqwest::header::CONTENT_LENGTH).and_then(|v| v.parse().ok()),
+        _ => None,
+    };
+    Ok((status, size))
 }
 
 fn reach_error(e: &reqwest::Error) -> &'static str {
