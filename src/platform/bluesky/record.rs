@@ -8,7 +8,7 @@
 //! record, not with a link card, so when a post has both media and a link
 //! card the media is embedded and the card is left out ([`Built::card_dropped`]
 //! says so, for a warning); the link itself still works as a facet of the
-//! text. Bluesky's own app does the same when images are attached.
+//! text.
 
 use super::richtext::Facet;
 use super::text::{self, TextProblem};
