@@ -95,6 +95,22 @@ fn facets_right_after_and_before_multibyte_text() {
 }
 
 #[test]
+fn multibyte_text_inside_a_handle_ends_it() {
+    // A handle is ASCII: an emoji, a CJK character or a combining mark
+    // ends it where word characters end, as the app's `\b` does.
+    let text = format!("@bob.te{FAMILY}st @carol.test\u{301} @dan.test日本 @eve.t🇯🇵est");
+    assert_eq!(
+        detect(&text),
+        vec![
+            mention(&text, "@bob.te"),
+            mention(&text, "@carol.test"),
+            mention(&text, "@dan.test"),
+            // `t` alone is no top-level domain.
+        ]
+    );
+}
+
+#[test]
 fn trailing_punctuation_is_left_out_as_the_app_does() {
     let text = "see https://a.com/x. and (https://b.com/y) or https://c.com/z!) https://w.org/wiki/Rust_(language) end https://d.com/?";
     let uris: Vec<_> = detect(text)

@@ -104,11 +104,15 @@ pub struct Answer {
 impl Xrpc {
     pub fn new(pds: &str, timeouts: Timeouts) -> Result<Xrpc, BlueskyError> {
         let base = pds.trim_end_matches('/').to_string();
-        let url = reqwest::Url::parse(&base).map_err(|e| BlueskyError::Decode {
+        let bad = |why: String| BlueskyError::Decode {
             host: pds.to_string(),
             call: "the pds setting".into(),
-            message: format!("`{pds}` is not a URL ({e}); write it like https://bsky.social"),
-        })?;
+            message: format!("`{pds}` {why}; write it like https://bsky.social"),
+        };
+        let url = reqwest::Url::parse(&base).map_err(|e| bad(format!("is not a URL ({e})")))?;
+        if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none() {
+            return Err(bad("is not an http(s) URL".into()));
+        }
         let host = url.host_str().unwrap_or(pds).to_string();
         let host = match url.port() {
             Some(port) => format!("{host}:{port}"),
@@ -325,7 +329,15 @@ mod tests {
 
     #[test]
     fn a_pds_url_is_checked() {
-        assert!(Xrpc::new("not a url", Timeouts::default()).is_err());
+        for bad in [
+            "not a url",
+            "bsky.social",
+            "ftp://bsky.social",
+            "file:///tmp",
+        ] {
+            let e = Xrpc::new(bad, Timeouts::default()).unwrap_err();
+            assert!(e.to_string().contains("https://bsky.social"), "{e}");
+        }
         let x = Xrpc::new("http://127.0.0.1:2583/", Timeouts::default()).unwrap();
         assert_eq!(x.host(), "127.0.0.1:2583");
         assert_eq!(x.base, "http://127.0.0.1:2583");
