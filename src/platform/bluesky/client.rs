@@ -94,6 +94,26 @@ struct Session {
     generation: u64,
 }
 
+/// Where the run's session is.
+#[derive(Debug)]
+enum SessionState {
+    /// Not signed in yet (or the last try failed in passing).
+    None,
+    Ready(Session),
+    /// Sign-in or refresh was refused: every later call fails the same
+    /// way without asking again (createSession is rate-limited).
+    Refused(BlueskyError),
+}
+
+/// The state a sign-in or refresh leaves.
+fn settle(result: &Result<Session, BlueskyError>) -> SessionState {
+    match result {
+        Ok(session) => SessionState::Ready(session.clone()),
+        Err(e) if e.class() == crate::platform::ErrorClass::Transient => SessionState::None,
+        Err(e) => SessionState::Refused(e.clone()),
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Retry {
     Safe,
@@ -111,7 +131,7 @@ struct Inner {
     xrpc: Xrpc,
     identifier: String,
     password: Secret,
-    session: tokio::sync::Mutex<Option<Session>>,
+    session: tokio::sync::Mutex<SessionState>,
     rate: std::sync::Mutex<Option<RateLimit>>,
     options: Options,
 }
@@ -129,7 +149,7 @@ impl Client {
                 xrpc: Xrpc::new(pds, options.timeouts)?,
                 identifier: identifier.to_string(),
                 password,
-                session: tokio::sync::Mutex::new(None),
+                session: tokio::sync::Mutex::new(SessionState::None),
                 rate: std::sync::Mutex::new(None),
                 options,
             }),
@@ -172,8 +192,10 @@ impl Client {
 
     async fn session(&self) -> Result<Session, BlueskyError> {
         let mut held = self.inner.session.lock().await;
-        if let Some(session) = held.as_ref() {
-            return Ok(session.clone());
+        match &*held {
+            SessionState::Ready(session) => return Ok(session.clone()),
+            SessionState::Refused(e) => return Err(e.clone()),
+            SessionState::None => {}
         }
         let call = Call::procedure(
             "com.atproto.server.createSession",
@@ -182,28 +204,35 @@ impl Client {
                 "password": self.inner.password.expose(),
             })),
         );
-        let value = self.send(&call, None, Retry::Safe).await?;
-        let session = read_session(self.host(), &call, &value, 0)?;
-        *held = Some(session.clone());
-        Ok(session)
+        let session = self
+            .send(&call, None, Retry::Safe)
+            .await
+            .and_then(|value| read_session(self.host(), &call, &value, 0));
+        *held = settle(&session);
+        session
     }
 
     /// Refreshes the session, unless a refresh after `generation` already
     /// happened.
     async fn refresh(&self, generation: u64) -> Result<(), BlueskyError> {
         let mut held = self.inner.session.lock().await;
-        let Some(current) = held.as_ref() else {
-            return Ok(());
+        let current = match &*held {
+            SessionState::Ready(current) if current.generation == generation => current,
+            SessionState::Refused(e) => return Err(e.clone()),
+            _ => return Ok(()),
         };
-        if current.generation != generation {
-            return Ok(());
-        }
         let call = Call::procedure("com.atproto.server.refreshSession", Body::None);
-        let value = self
+        let session = self
             .send(&call, Some(&current.refresh), Retry::Safe)
-            .await?;
-        *held = Some(read_session(self.host(), &call, &value, generation + 1)?);
-        Ok(())
+            .await
+            .and_then(|value| read_session(self.host(), &call, &value, generation + 1));
+        if let Err(e) = &session {
+            if e.class() == crate::platform::ErrorClass::Transient {
+                return Err(e.clone());
+            }
+        }
+        *held = settle(&session);
+        session.map(|_| ())
     }
 
     /// One call, once, and its retries: with the session's access token

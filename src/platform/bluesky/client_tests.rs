@@ -275,14 +275,23 @@ async fn a_refused_refresh_is_an_auth_error_and_nothing_is_written() {
     let e = c.create_record(&tid::next(), &post("x")).await.unwrap_err();
     assert_eq!(e.class(), crate::platform::ErrorClass::Auth);
     assert!(e.to_string().contains("refreshSession"), "{e}");
+    // Later calls fail the same way without asking again.
+    let again = c.get_session().await.unwrap_err();
+    assert_eq!(again.class(), crate::platform::ErrorClass::Auth);
     let pds = pds.lock().unwrap();
     assert!(pds.records.is_empty());
     assert_eq!(pds.sessions, 1, "no second createSession");
+    let refreshes = pds
+        .seen
+        .iter()
+        .filter(|s| s.1.contains("refreshSession"))
+        .count();
+    assert_eq!(refreshes, 1);
 }
 
 #[tokio::test]
 async fn a_wrong_password_is_an_auth_error_without_the_password() {
-    let (_pds, url) = serve().await;
+    let (pds, url) = serve().await;
     let c = Client::new(
         &url,
         "alice.test",
@@ -294,6 +303,10 @@ async fn a_wrong_password_is_an_auth_error_without_the_password() {
     assert_eq!(e.class(), crate::platform::ErrorClass::Auth);
     assert!(e.to_string().contains("AuthenticationRequired"), "{e}");
     assert!(!e.explain().contains("wrong-pass"), "{}", e.explain());
+    // Refused once, not asked again (createSession is rate-limited).
+    assert!(c.create_record(&tid::next(), &post("x")).await.is_err());
+    let sessions = pds.lock().unwrap().seen.len();
+    assert_eq!(sessions, 1);
 }
 
 #[tokio::test]
