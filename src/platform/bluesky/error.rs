@@ -24,6 +24,9 @@ pub struct RateLimit {
     pub reset: Option<Timestamp>,
     /// `RateLimit-Policy`, as sent (`5000;w=3600`).
     pub policy: Option<String>,
+    /// `Retry-After` in seconds: the reference PDS sends it with a 429
+    /// although Bluesky's docs do not mention it.
+    pub retry_after: Option<Duration>,
 }
 
 impl RateLimit {
@@ -44,15 +47,22 @@ impl RateLimit {
                 .and_then(|s| i64::try_from(s).ok())
                 .and_then(|s| Timestamp::from_second(s).ok()),
             policy: text("ratelimit-policy"),
+            retry_after: number("retry-after").map(Duration::from_secs),
         };
         (rate != RateLimit::default()).then_some(rate)
     }
 
-    /// How long until the window resets, from `now` (zero if it has).
+    /// How long to wait from `now` before calling again: until the window
+    /// resets, or `Retry-After`, whichever is later (zero if both passed).
     pub fn wait(&self, now: Timestamp) -> Option<Duration> {
-        let reset = self.reset?;
-        let secs = reset.as_second().saturating_sub(now.as_second());
-        Some(Duration::from_secs(u64::try_from(secs).unwrap_or(0)))
+        let until_reset = self.reset.map(|reset| {
+            let secs = reset.as_second().saturating_sub(now.as_second());
+            Duration::from_secs(u64::try_from(secs).unwrap_or(0))
+        });
+        match (until_reset, self.retry_after) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        }
     }
 }
 
@@ -319,5 +329,15 @@ mod tests {
         assert_eq!(rate.wait(now), Some(Duration::from_secs(60)));
         let later = Timestamp::from_second(1_765_100_100).unwrap();
         assert_eq!(rate.wait(later), Some(Duration::ZERO));
+        h.insert("Retry-After", HeaderValue::from_static("90"));
+        let rate = RateLimit::from_headers(&h).unwrap();
+        assert_eq!(rate.retry_after, Some(Duration::from_secs(90)));
+        assert_eq!(rate.wait(now), Some(Duration::from_secs(90)));
+        let only = RateLimit {
+            retry_after: Some(Duration::from_secs(5)),
+            ..RateLimit::default()
+        };
+        assert_eq!(only.wait(now), Some(Duration::from_secs(5)));
+        assert_eq!(RateLimit::default().wait(now), None);
     }
 }
