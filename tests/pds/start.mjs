@@ -74,8 +74,11 @@ try {
   const env = {
     PDS_PORT: String(pdsPort),
     PDS_HOSTNAME: 'localhost',
+    // Without dev mode the PDS refuses to start on http ("Resource URL must
+    // use the https scheme").
     PDS_DEV_MODE: 'true',
-    // 127.0.0.1 here makes account creation fail; localhost works.
+    // localhost as the PDS's own docs have it (with dev mode on, 127.0.0.1
+    // was seen to work too).
     PDS_DID_PLC_URL: `http://localhost:${plcPort}`,
     PDS_INVITE_REQUIRED: 'false',
     PDS_SERVICE_HANDLE_DOMAINS: '.test',
