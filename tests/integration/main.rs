@@ -23,6 +23,7 @@ mod loader_props;
 mod migration;
 mod mistakes;
 mod outcomes_e2e;
+mod pds;
 mod plan;
 mod pr_plan;
 mod preview;

@@ -8,9 +8,10 @@
 // ones. PDS_BLOB_UPLOAD_LIMIT (bytes) and PDS_RATE_LIMITS_ENABLED pass
 // through. Prints one line of JSON on stdout once the PDS answers its health
 // check: {"pds":"http://localhost:P","plc":"http://localhost:Q","did":…,
-// "adminPassword":…,"dataDir":…,"startMs":…}, then nothing more on stdout
-// (logs, if LOG_ENABLED, go to stderr). Exits when its stdin closes, so a test
-// that dies, even by SIGKILL, leaves no server behind. Needs Node >= 22.
+// "adminPassword":…,"jwtSecret":…,"dataDir":…,"startMs":…,"pid":…}, then
+// nothing more on stdout (logs, if LOG_ENABLED, go to stderr). Exits when
+// its stdin closes, so a test that dies, even by SIGKILL, leaves no server
+// behind. Needs Node >= 22.
 
 import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
@@ -71,6 +72,9 @@ try {
   const pdsServer = await listen(args['pds-port'] ?? process.env.PDS_PORT)
   const pdsPort = pdsServer.address().port
   const adminPassword = randomBytes(16).toString('hex')
+  // Handed to the tests so they can sign an access token that has expired
+  // (the PDS's own last two hours): a throwaway test server's secret.
+  const jwtSecret = randomBytes(32).toString('hex')
   const env = {
     PDS_PORT: String(pdsPort),
     PDS_HOSTNAME: 'localhost',
@@ -84,7 +88,7 @@ try {
     PDS_SERVICE_HANDLE_DOMAINS: '.test',
     PDS_DATA_DIRECTORY: dataDir,
     PDS_BLOBSTORE_DISK_LOCATION: join(dataDir, 'blobs'),
-    PDS_JWT_SECRET: randomBytes(32).toString('hex'),
+    PDS_JWT_SECRET: jwtSecret,
     PDS_ADMIN_PASSWORD: adminPassword,
     PDS_PLC_ROTATION_KEY_K256_PRIVATE_KEY_HEX: randomBytes(32).toString('hex'),
     PDS_CRAWLERS: '',
@@ -107,6 +111,7 @@ try {
       plc: `http://localhost:${plcPort}`,
       did: pds.ctx.cfg.service.did,
       adminPassword,
+      jwtSecret,
       dataDir,
       startMs: Date.now() - started,
       pid: process.pid,
