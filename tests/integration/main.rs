@@ -6,6 +6,8 @@ mod apply_cost;
 mod apply_e2e;
 mod apply_faults;
 mod auth;
+mod bluesky;
+mod bluesky_server;
 mod color;
 mod common;
 mod corpus;

@@ -20,8 +20,10 @@
 //!   could not be verified"; an expired access token: 400 `ExpiredToken`
 //!   "Token has expired"; a wrong password: 401 `AuthenticationRequired`
 //!   "Invalid identifier or password";
-//! - refreshSession rotates both tokens; the old refresh token still works
-//!   for a while (a grace period), the old access token until it expires;
+//! - refreshSession rotates both tokens (an access token has no id: two
+//!   issued in the same second are the same string); the old refresh token
+//!   still works for a while (a grace period), the old access token until it
+//!   expires;
 //! - resolveHandle of an unknown handle on the PDS's own domain: 400
 //!   `HandleNotFound` "Unable to resolve handle" (one elsewhere, after DNS and
 //!   HTTP fail: 400 `InvalidRequest`, the same message);
@@ -33,6 +35,11 @@
 //!   createRecord costs 3 of `3000;w=300`), and past the limit 429
 //!   `RateLimitExceeded` "Rate Limit Exceeded" with the same headers and a
 //!   `Retry-After` in seconds (Bluesky's docs say it is absent).
+//!
+//! More answers (blob refs that do not match their upload: `BlobNotFound`,
+//! `InvalidMimeType`, `InvalidSize`; another account's repo: 401
+//! `AuthenticationRequired`; unknown repos) are compared call for call with
+//! the fault server's in tests/integration/bluesky_server/parity.rs.
 
 use super::{tid, tid_from, unique_name, Pds, PdsOptions};
 use crate::common::fixtures;
@@ -213,7 +220,8 @@ async fn token_answers_and_refresh() {
     assert_eq!(status, 200, "{rotated}");
     assert_eq!(rotated["did"], account.did.as_str());
     let access = rotated["accessJwt"].as_str().expect("accessJwt");
-    assert_ne!(access, account.access_jwt);
+    // Access tokens carry no id: one issued in the same second as the
+    // account's is the same string. Refresh tokens have a `jti`.
     assert_ne!(rotated["refreshJwt"], account.refresh_jwt.as_str());
     let (status, me) = pds
         .get("com.atproto.server.getSession", Some(access), &[])
