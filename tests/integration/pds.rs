@@ -87,6 +87,8 @@ impl Pds {
         cmd.arg(pds_dir().join("start.mjs"))
             .current_dir(pds_dir())
             .env_remove("PDS_BLOB_UPLOAD_LIMIT")
+            .env_remove("PDS_PORT")
+            .env_remove("PLC_PORT")
             .env("PDS_RATE_LIMITS_ENABLED", opts.rate_limits.to_string())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -101,8 +103,10 @@ impl Pds {
         let stdout = child.stdout.take().expect("stdout");
         std::thread::spawn(move || {
             let mut lines = BufReader::new(stdout).lines();
-            let _ = tx.send(lines.next());
-            // Nothing more is printed; reading on keeps the pipe open.
+            // The line is the first one that is a JSON object; reading on
+            // keeps the pipe from filling.
+            let first = lines.find(|l| !matches!(l, Ok(l) if !l.starts_with('{')));
+            let _ = tx.send(first);
             for _ in lines {}
         });
         let line = match rx.recv_timeout(START_TIMEOUT) {
@@ -299,6 +303,16 @@ impl Drop for Pds {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Runs a future to its end on a runtime of its own: the harness's calls
+/// from a test that is not async (one that runs the postwright binary).
+pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(f)
 }
 
 /// A name no other test in this process uses (`{prefix}{pid}n{count}`,

@@ -9,9 +9,9 @@
 // through. Prints one line of JSON on stdout once the PDS answers its health
 // check: {"pds":"http://localhost:P","plc":"http://localhost:Q","did":…,
 // "adminPassword":…,"jwtSecret":…,"dataDir":…,"startMs":…,"pid":…}, then
-// nothing more on stdout (logs, if LOG_ENABLED, go to stderr). Exits when
-// its stdin closes, so a test that dies, even by SIGKILL, leaves no server
-// behind. Needs Node >= 22.
+// nothing more on stdout (logs, with LOG_ENABLED=true, go to stderr).
+// Exits when its stdin closes, so a test that dies, even by SIGKILL, leaves
+// no server behind. Needs Node >= 22.
 
 import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
@@ -22,6 +22,9 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 
 const started = Date.now()
+// The PDS's logs (LOG_ENABLED=true) would go to stdout, where the one line
+// the tests wait for is: they go to stderr unless told otherwise.
+process.env.LOG_DESTINATION ??= '/dev/stderr'
 const { values: args } = parseArgs({
   options: {
     'pds-port': { type: 'string' },

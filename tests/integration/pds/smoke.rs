@@ -390,6 +390,9 @@ async fn rate_limit_headers_and_429() {
 #[test]
 fn starts_on_loopback_only_and_quickly() {
     let Some(pds) = Pds::start() else { return };
+    // From a test that is not async, through block_on.
+    let account = super::block_on(pds.create_account("blocking"));
+    assert!(account.did.starts_with("did:plc:"), "{}", account.did);
     eprintln!("reference PDS healthy after {} ms", pds.start_ms);
     assert!(pds.start_ms < 60_000);
     let port = |url: &str| -> u16 { url.rsplit(':').next().unwrap().parse().unwrap() };
