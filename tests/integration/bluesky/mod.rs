@@ -105,8 +105,9 @@ impl Default for BlueskyConfig {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Fault {
     /// 429 `RateLimitExceeded` before anything happens, with
-    /// `RateLimit-Reset` `reset_secs` from now (real time) and `Retry-After`
-    /// when `retry_after`.
+    /// `RateLimit-Reset` `reset_secs` from now (real time), `Retry-After`
+    /// when `retry_after`, and the limit and policy of createSession for it,
+    /// of the writes for any other call.
     RateLimited { reset_secs: u64, retry_after: bool },
     /// Every access token expires just before this call, which answers 400
     /// `ExpiredToken` (a run that outlives its token).

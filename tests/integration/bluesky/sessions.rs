@@ -47,7 +47,10 @@ pub(super) fn create_session(st: &mut State, req: &Req) -> Result<Answer> {
     st.session_times.retain(|t| now - t < window);
     let limit = st.cfg.session_limit;
     let used = st.session_times.len() as u32;
-    let reset = st.session_times.first().copied().unwrap_or(now) + window;
+    let reset = real(
+        st,
+        st.session_times.first().copied().unwrap_or(now) + window,
+    );
     let headers = rate_headers(limit, limit.saturating_sub(used + 1), reset, window);
     if used >= limit {
         return Err(rate_limited(limit, reset, window, true));
@@ -170,12 +173,19 @@ pub(super) fn spend_write_points(st: &mut State, cost: u32) -> Result<Vec<(&'sta
     st.write_log.retain(|(t, _)| now - t < window);
     let used: u32 = st.write_log.iter().map(|(_, p)| p).sum();
     let limit = st.cfg.write_points;
-    let reset = st.write_log.first().map_or(now, |(t, _)| *t) + window;
+    let reset = real(st, st.write_log.first().map_or(now, |(t, _)| *t) + window);
     if used + cost > limit {
         return Err(rate_limited(limit, reset, window, true));
     }
     st.write_log.push((now, cost));
     Ok(rate_headers(limit, limit - used - cost, reset, window))
+}
+
+/// A virtual time as the real epoch seconds a client compares with its
+/// clock: the windows run on the virtual clock, `RateLimit-Reset` on the
+/// real one.
+fn real(st: &State, virtual_secs: i64) -> i64 {
+    virtual_secs - st.offset.as_secs() as i64
 }
 
 pub(super) fn rate_headers(
@@ -192,7 +202,7 @@ pub(super) fn rate_headers(
     ]
 }
 
-/// 429 as the reference PDS answers it (`reset` in epoch seconds).
+/// 429 as the reference PDS answers it (`reset` in real epoch seconds).
 pub(super) fn rate_limited(limit: u32, reset: i64, window: i64, retry_after: bool) -> Answer {
     let mut a = error(429, "RateLimitExceeded", "Rate Limit Exceeded");
     a.headers = rate_headers(limit, 0, reset, window);
