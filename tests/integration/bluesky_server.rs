@@ -581,4 +581,59 @@ async fn lists_pages_deletes_and_resolves() {
     assert_eq!((s, err(&v).0), (501, "MethodNotImplemented"));
 }
 
+#[tokio::test]
+async fn transient_failures_change_nothing() {
+    let (server, c) = server().await;
+    let did = server.did();
+    let (access, _) = c.login(&did, PASSWORD).await;
+    server.arm("createRecord", 0, 1, Fault::Http500);
+    server.arm("uploadBlob", 0, 1, Fault::BadGateway);
+    let rkey = tid();
+    let (s, v) = c.create(&access, &did, &rkey, "x").await;
+    assert_eq!(
+        (s, err(&v)),
+        (500, ("InternalServerError", "Internal Server Error"))
+    );
+    assert!(server.post(&rkey).is_none(), "a 500 before the write");
+    let url = format!("{}/xrpc/com.atproto.repo.uploadBlob", server.url());
+    let r = c
+        .http
+        .post(&url)
+        .bearer_auth(&access)
+        .body(vec![1u8, 2, 3])
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(r.status().as_u16(), 502);
+    assert_eq!(r.headers()["content-type"], "text/html");
+    assert!(server.blobs().is_empty());
+    assert_eq!(
+        c.create(&access, &did, &rkey, "x").await.0,
+        200,
+        "then it works"
+    );
+    let faults: Vec<Option<Fault>> = server.calls().into_iter().map(|c| c.fault).collect();
+    assert_eq!(
+        faults,
+        [None, Some(Fault::Http500), Some(Fault::BadGateway), None]
+    );
+}
+
+/// The server that e2e tests use (a thread of its own, the test blocking):
+/// a lost answer closes the connection there too, and the server lives on.
+#[test]
+fn the_blocking_server_loses_answers_too() {
+    let server = BlueskyServer::start_blocking(BlueskyConfig::default());
+    server.arm("createSession", 0, 1, Fault::LostAnswer);
+    crate::pds::block_on(async {
+        let c = Client::new(&server.url());
+        let body = json!({"identifier": server.did(), "password": PASSWORD});
+        let url = format!("{}/xrpc/com.atproto.server.createSession", server.url());
+        let r = c.http.post(&url).json(&body).send().await;
+        assert!(r.is_err(), "{r:?}");
+        c.login(&server.did(), PASSWORD).await;
+    });
+    assert_eq!(server.logins(), 2, "the lost login happened");
+}
+
 mod parity;
