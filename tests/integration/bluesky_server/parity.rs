@@ -2,7 +2,8 @@
 //! call: status, error name and message (the account's DID and handle
 //! written as DID and HANDLE), and the keys of a session.
 
-use super::{err, Client, PASSWORD, POST};
+use super::client::{err, Client};
+use super::{PASSWORD, POST};
 use crate::bluesky::{BlueskyConfig, BlueskyServer};
 use crate::common::fixtures;
 use crate::pds::{tid, Pds};
