@@ -22,71 +22,102 @@ struct Side {
     other: String,
 }
 
+type Row = (&'static str, u16, String, String);
+
 /// The same calls against either PDS: (what, status, error, message), the
 /// account's DID and handle written as DID and HANDLE.
-async fn scenarios(t: &Side) -> Vec<(&'static str, u16, String, String)> {
+async fn scenarios(t: &Side) -> Vec<Row> {
     let mut out = Vec::new();
-    let mut note = |what: &'static str, (status, v): (u16, Value)| {
-        let norm = |s: &str| s.replace(&t.did, "DID").replace(&t.handle, "HANDLE");
-        out.push((what, status, norm(err(&v).0), norm(err(&v).1)));
-    };
+    token_and_record_scenarios(t, &mut out).await;
+    blob_and_session_scenarios(t, &mut out).await;
+    out
+}
+
+fn note(t: &Side, out: &mut Vec<Row>, what: &'static str, (status, v): (u16, Value)) {
+    let norm = |s: &str| s.replace(&t.did, "DID").replace(&t.handle, "HANDLE");
+    out.push((what, status, norm(err(&v).0), norm(err(&v).1)));
+}
+
+async fn token_and_record_scenarios(t: &Side, out: &mut Vec<Row>) {
     let (did, create) = (t.did.as_str(), "com.atproto.repo.createRecord");
     let record = |rkey: &str| {
         json!({"repo": did, "collection": POST, "rkey": rkey,
         "record": {"$type": POST, "text": "parity", "createdAt": "2026-12-07T10:00:00.000Z"}})
     };
     note(
+        t,
+        out,
         "no token",
         t.c.post(create, None, Some(record(&tid()))).await,
     );
     note(
+        t,
+        out,
         "garbage token",
         t.c.post(create, Some("garbage"), Some(record(&tid())))
             .await,
     );
     note(
+        t,
+        out,
         "expired token",
         t.c.post(create, Some(&t.expired), Some(record(&tid())))
             .await,
     );
     note(
+        t,
+        out,
         "refresh as access",
         t.c.post(create, Some(&t.refresh), Some(record(&tid())))
             .await,
     );
     let login = json!({"identifier": t.handle, "password": "wrong-password"});
     note(
+        t,
+        out,
         "wrong password",
         t.c.post("com.atproto.server.createSession", None, Some(login))
             .await,
     );
     note(
+        t,
+        out,
         "refresh with access",
         t.c.post("com.atproto.server.refreshSession", Some(&t.access), None)
             .await,
     );
     note(
+        t,
+        out,
         "rkey not a TID",
         t.c.post(create, Some(&t.access), Some(record("not-a-tid")))
             .await,
     );
     let rkey = tid();
     note(
+        t,
+        out,
         "create",
         t.c.post(create, Some(&t.access), Some(record(&rkey))).await,
     );
     note(
+        t,
+        out,
         "create, used key",
         t.c.post(create, Some(&t.access), Some(record(&rkey))).await,
     );
     let mut theirs = record(&tid());
     theirs["repo"] = json!(t.other);
     note(
+        t,
+        out,
         "another repo",
         t.c.post(create, Some(&t.access), Some(theirs)).await,
     );
     let absent = "3kabcdefghij2";
     note(
+        t,
+        out,
         "get absent",
         t.c.get(
             "com.atproto.repo.getRecord",
@@ -95,6 +126,8 @@ async fn scenarios(t: &Side) -> Vec<(&'static str, u16, String, String)> {
         .await,
     );
     note(
+        t,
+        out,
         "get, no such repo",
         t.c.get(
             "com.atproto.repo.getRecord",
@@ -108,11 +141,15 @@ async fn scenarios(t: &Side) -> Vec<(&'static str, u16, String, String)> {
     );
     let gone = json!({"repo": did, "collection": POST, "rkey": absent});
     note(
+        t,
+        out,
         "delete absent",
         t.c.post("com.atproto.repo.deleteRecord", Some(&t.access), Some(gone))
             .await,
     );
     note(
+        t,
+        out,
         "list, limit 1000",
         t.c.get(
             "com.atproto.repo.listRecords",
@@ -121,6 +158,8 @@ async fn scenarios(t: &Side) -> Vec<(&'static str, u16, String, String)> {
         .await,
     );
     note(
+        t,
+        out,
         "list, no such repo",
         t.c.get(
             "com.atproto.repo.listRecords",
@@ -129,6 +168,8 @@ async fn scenarios(t: &Side) -> Vec<(&'static str, u16, String, String)> {
         .await,
     );
     note(
+        t,
+        out,
         "resolve unknown",
         t.c.get(
             "com.atproto.identity.resolveHandle",
@@ -137,6 +178,8 @@ async fn scenarios(t: &Side) -> Vec<(&'static str, u16, String, String)> {
         .await,
     );
     note(
+        t,
+        out,
         "resolve own",
         t.c.get(
             "com.atproto.identity.resolveHandle",
@@ -144,7 +187,10 @@ async fn scenarios(t: &Side) -> Vec<(&'static str, u16, String, String)> {
         )
         .await,
     );
+}
 
+async fn blob_and_session_scenarios(t: &Side, out: &mut Vec<Row>) {
+    let (did, create) = (t.did.as_str(), "com.atproto.repo.createRecord");
     let png = std::fs::read(fixtures().join("media/image.png")).unwrap();
     let req =
         t.c.http
@@ -156,7 +202,7 @@ async fn scenarios(t: &Side) -> Vec<(&'static str, u16, String, String)> {
                 .body(png),
         )
         .await;
-    note("upload", (s, v.clone()));
+    note(t, out, "upload", (s, v.clone()));
     let with_blob = |blob: Value| {
         json!({"repo": did, "collection": POST, "record": {"text": "", "createdAt": "2026-12-07T10:00:00.000Z",
         "embed": {"$type": "app.bsky.embed.images", "images": [{"image": blob, "alt": ""}]}}})
@@ -164,6 +210,8 @@ async fn scenarios(t: &Side) -> Vec<(&'static str, u16, String, String)> {
     let mut wrong = v["blob"].clone();
     wrong["mimeType"] = json!("image/jpeg");
     note(
+        t,
+        out,
         "blob, wrong type",
         t.c.post(create, Some(&t.access), Some(with_blob(wrong)))
             .await,
@@ -171,6 +219,8 @@ async fn scenarios(t: &Side) -> Vec<(&'static str, u16, String, String)> {
     let mut wrong = v["blob"].clone();
     wrong["size"] = json!(10);
     note(
+        t,
+        out,
         "blob, wrong size",
         t.c.post(create, Some(&t.access), Some(with_blob(wrong)))
             .await,
@@ -178,11 +228,15 @@ async fn scenarios(t: &Side) -> Vec<(&'static str, u16, String, String)> {
     let mut wrong = v["blob"].clone();
     wrong["ref"]["$link"] = json!(crate::bluesky::cid(0x55, b"never uploaded"));
     note(
+        t,
+        out,
         "blob, not uploaded",
         t.c.post(create, Some(&t.access), Some(with_blob(wrong)))
             .await,
     );
     note(
+        t,
+        out,
         "blob ref",
         t.c.post(create, Some(&t.access), Some(with_blob(v["blob"].clone())))
             .await,
@@ -203,7 +257,6 @@ async fn scenarios(t: &Side) -> Vec<(&'static str, u16, String, String)> {
         .unwrap_or_default();
     keys.sort();
     out.push(("session keys", s, keys.join(","), String::new()));
-    out
 }
 
 #[tokio::test]
