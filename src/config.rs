@@ -4,6 +4,7 @@
 //! Errors carry the line and column of the offending key or value.
 
 use crate::diagnostic::{Pos, Problem, Rule};
+use crate::platform::Platform;
 use jiff::tz::TimeZone;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -108,45 +109,9 @@ impl Account {
 
     /// The environment variable holding the token.
     pub fn token_env(&self) -> &str {
-        self.token_env.as_deref().unwrap_or(match self.platform {
-            Platform::Instagram => "INSTAGRAM_ACCESS_TOKEN",
-            Platform::Threads => "THREADS_ACCESS_TOKEN",
-        })
-    }
-}
-
-/// The platforms postwright publishes to. Each has its publisher behind
-/// [`crate::platform::Publisher`].
-#[derive(
-    Debug, Clone, Copy, Default, Deserialize, serde::Serialize, PartialEq, Eq, Hash, PartialOrd, Ord,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Platform {
-    #[default]
-    Instagram,
-    Threads,
-}
-
-impl Platform {
-    pub fn name(self) -> &'static str {
-        match self {
-            Platform::Instagram => "instagram",
-            Platform::Threads => "threads",
-        }
-    }
-
-    /// The platform's name for people.
-    pub fn title(self) -> &'static str {
-        match self {
-            Platform::Instagram => "Instagram",
-            Platform::Threads => "Threads",
-        }
-    }
-}
-
-impl std::fmt::Display for Platform {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
+        self.token_env
+            .as_deref()
+            .unwrap_or_else(|| self.platform.spec().default_secret_env())
     }
 }
 

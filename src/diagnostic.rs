@@ -188,7 +188,7 @@ pub struct Problem {
     /// Set when the problem concerns only this platform's accounts of a
     /// post going to several platforms: its other targets are unaffected.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub platform: Option<crate::config::Platform>,
+    pub platform: Option<crate::platform::Platform>,
 }
 
 /// Where a problem's text ends: a [`Pos`] in half the space, because a
@@ -241,7 +241,7 @@ impl Problem {
 
     /// Marks the problem as one of `platform`'s targets only, and says so
     /// in its message ("for Threads: …").
-    pub fn for_platform(mut self, platform: crate::config::Platform) -> Self {
+    pub fn for_platform(mut self, platform: crate::platform::Platform) -> Self {
         if self.platform.is_none() {
             self.message = format!("for {}: {}", platform.title(), self.message);
             self.platform = Some(platform);
@@ -250,7 +250,7 @@ impl Problem {
     }
 
     /// Whether the problem stops a post's target on `platform`.
-    pub fn blocks(&self, platform: crate::config::Platform) -> bool {
+    pub fn blocks(&self, platform: crate::platform::Platform) -> bool {
         self.is_error() && self.platform.is_none_or(|p| p == platform)
     }
 

@@ -8,7 +8,6 @@
 
 pub mod apply;
 pub mod auth;
-mod auth_threads;
 pub mod cli;
 pub mod commands;
 pub mod config;

@@ -169,6 +169,8 @@ impl Publisher for FakePublisher {
             no_delete: None,
             resumable_upload: false,
             comments: None,
+            quota: true,
+            ..Capabilities::default()
         }
     }
 

@@ -27,15 +27,13 @@ mod publish;
 mod tests;
 mod twin;
 
-use crate::config::{Config, Platform, VideoUpload};
+use crate::config::{Config, VideoUpload};
 use crate::content::PostType;
 use crate::hosting::Hosting;
-use crate::instagram::{ApiError, Client, Instagram};
 use crate::plan::{Action, Entry as PlanEntry, Plan};
-use crate::platform::threads::Threads;
 use crate::platform::{
-    ContainerState, ContainerStatus, ErrorClass, Failure, Feed, LiveMedia, PlatformError, Prepare,
-    PrepareError, Publisher,
+    AccountWork, ContainerState, ContainerStatus, ErrorClass, Failure, Feed, LiveMedia,
+    PlatformError, Prepare, PrepareError, Publisher,
 };
 use crate::state::{Record as StateEntry, State, StateError, Status, Store};
 use crate::validate::ValidPost;
@@ -164,7 +162,6 @@ pub async fn apply(ctx: Context<'_>, progress: &mut dyn Progress) -> Result<Repo
     // The rest, account by account.
     let mut warnings = Vec::new();
     let mut stopped: Option<StateError> = None;
-    let app = crate::auth::app_from_env();
     let mut accounts: BTreeMap<String, Vec<&PlanEntry>> = BTreeMap::new();
     for e in &entries {
         if e.calls_meta(ctx.options.prune) {
@@ -185,87 +182,39 @@ pub async fn apply(ctx: Context<'_>, progress: &mut dyn Progress) -> Result<Repo
         }
     }
     for (name, entries) in accounts {
-        let client: Result<Any, String> = match ctx.config.accounts.get(&name) {
-            Some(account) if account.platform == Platform::Threads => {
-                Threads::for_account(ctx.config, &name, account)
-                    .map(Any::Threads)
-                    .map_err(|e| e.explain())
-            }
-            Some(account) => Client::for_account(ctx.config, &name, account)
-                .map(|c| Any::Instagram(Instagram::new(c)))
-                .map_err(|e| e.explain()),
-            None => Err(ApiError::MissingToken {
-                var: "(no such account)".into(),
-                account: name.clone(),
-            }
-            .explain()),
-        };
-        // Said once for the account, then one short line per post.
-        let fail_all = |why: &str, progress: &mut dyn Progress, outcomes: &mut Vec<Outcome>| {
-            progress.line(&format!("✗ account {name}: {why}"));
-            for e in &entries {
-                progress.line(&format!(
-                    "✗ {}: not attempted (account {name}, see above)",
-                    e.file
-                ));
-                outcomes.push(outcome(
-                    e,
-                    Verdict::Failed,
-                    &journal.state,
-                    format!("account {name}: {why}"),
-                ));
-            }
-        };
-        let client = match client {
-            Ok(c) => c,
-            Err(why) => {
-                fail_all(&why, progress, &mut outcomes);
-                continue;
-            }
-        };
-        // The token first: an expired token or a missing scope fails the
-        // account's posts before any container exists.
-        let mut username = None;
-        if let Some(account) = ctx.config.accounts.get(&name) {
-            let needs = needs(&ctx, &entries);
-            let inspected = crate::auth::inspect(
-                ctx.config,
-                &name,
-                account,
-                app.as_ref(),
-                Timestamp::now(),
-                needs,
-            )
-            .await;
-            match inspected {
-                Ok(i) => {
-                    username.clone_from(&i.username);
-                    for w in &i.warnings {
-                        progress.line(&format!("warning: account {name}: {w}"));
-                        warnings.push(format!("account {name}: {w}"));
-                    }
-                    if !i.usable() {
-                        fail_all(&i.errors.join("; "), progress, &mut outcomes);
-                        continue;
-                    }
-                }
-                // Meta unreachable or busy: the run's own calls retry and
-                // classify; the check must not be what stops a publish.
-                Err(e) => progress.line(&format!(
-                    "warning: account {name}: could not check the token: {e}"
-                )),
-            }
-        }
         let mut run = Run {
             ctx: &ctx,
             journal: &mut journal,
             outcomes: &mut outcomes,
             progress,
-            username,
+            warnings: &mut warnings,
+            username: None,
         };
-        let ran = match client {
-            Any::Instagram(p) => run.account(&name, p, &entries).await,
-            Any::Threads(p) => run.account(&name, p, &entries).await,
+        let Some(account) = ctx.config.accounts.get(&name) else {
+            run.fail_all(
+                &name,
+                &entries,
+                &format!("no account `{name}` in {}", ctx.config.file),
+            );
+            continue;
+        };
+        // The registry builds the account's publisher, whatever its
+        // platform; a publisher that cannot be made (a missing token)
+        // fails the account's posts before any call.
+        let job = AccountJob {
+            run: &mut run,
+            name: &name,
+            entries: &entries,
+        };
+        let ran =
+            crate::platform::with_publisher(account.platform, ctx.config, &name, account, job)
+                .await;
+        let ran = match ran {
+            Ok(ran) => ran,
+            Err(why) => {
+                run.fail_all(&name, &entries, &why);
+                continue;
+            }
         };
         if let Err(err) = ran {
             if !err.stops_run() {
@@ -342,10 +291,25 @@ fn needs(ctx: &Context<'_>, entries: &[&PlanEntry]) -> crate::auth::Needs {
     crate::auth::Needs { comments, delete }
 }
 
-/// An account's publisher, whichever its platform.
-enum Any {
-    Instagram(Instagram),
-    Threads(Threads),
+/// One account's work, handed to the registry, which calls it with the
+/// account's publisher (see [`crate::platform::with_publisher`]).
+struct AccountJob<'r, 'c, 'j> {
+    run: &'r mut Run<'c, 'j>,
+    name: &'r str,
+    entries: &'r [&'r PlanEntry],
+}
+
+impl AccountWork for AccountJob<'_, '_, '_> {
+    type Output = Result<(), StateError>;
+
+    async fn run<P: Publisher>(self, publisher: P) -> Result<(), StateError> {
+        // The token first: an expired token or a missing scope fails the
+        // account's posts before anything is made.
+        if !self.run.check_token(self.name, self.entries).await {
+            return Ok(());
+        }
+        self.run.account(self.name, publisher, self.entries).await
+    }
 }
 
 /// What every account's run shares.
@@ -354,10 +318,60 @@ struct Run<'c, 'j> {
     journal: &'j mut Journal<'c>,
     outcomes: &'j mut Vec<Outcome>,
     progress: &'j mut dyn Progress,
+    warnings: &'j mut Vec<String>,
+    /// The account's username, from the token check.
     username: Option<String>,
 }
 
 impl Run<'_, '_> {
+    /// Every post of the account failed for one reason: said once for the
+    /// account, then one short line per post.
+    fn fail_all(&mut self, name: &str, entries: &[&PlanEntry], why: &str) {
+        self.progress.line(&format!("✗ account {name}: {why}"));
+        for e in entries {
+            self.progress.line(&format!(
+                "✗ {}: not attempted (account {name}, see above)",
+                e.file
+            ));
+            self.outcomes.push(outcome(
+                e,
+                Verdict::Failed,
+                &self.journal.state,
+                format!("account {name}: {why}"),
+            ));
+        }
+    }
+
+    /// Checks the account's credential for what its posts need; false when
+    /// it cannot publish (its posts are failed). A platform that cannot be
+    /// reached for the check is a warning: the run's own calls retry and
+    /// classify, and the check must not be what stops a publish.
+    async fn check_token(&mut self, name: &str, entries: &[&PlanEntry]) -> bool {
+        let Some(account) = self.ctx.config.accounts.get(name) else {
+            return true;
+        };
+        let needs = needs(self.ctx, entries);
+        let inspected =
+            crate::auth::inspect(self.ctx.config, name, account, Timestamp::now(), needs).await;
+        match inspected {
+            Ok(i) => {
+                self.username.clone_from(&i.username);
+                for w in &i.warnings {
+                    self.progress.line(&format!("warning: account {name}: {w}"));
+                    self.warnings.push(format!("account {name}: {w}"));
+                }
+                if !i.usable() {
+                    self.fail_all(name, entries, &i.errors.join("; "));
+                    return false;
+                }
+            }
+            Err(e) => self.progress.line(&format!(
+                "warning: account {name}: could not check the token: {e}"
+            )),
+        }
+        true
+    }
+
     /// One account's work through its platform's publisher.
     async fn account<P: Publisher>(
         &mut self,

@@ -437,7 +437,6 @@ fn check_tokens(config: &crate::config::Config, plan: &Plan, format: Format) -> 
             return true;
         }
     };
-    let app = crate::auth::app_from_env();
     let needs = crate::auth::Needs {
         comments: plan.count(Action::Update) > 0,
         delete: plan.prune && plan.count(Action::Removed) > 0,
@@ -448,7 +447,6 @@ fn check_tokens(config: &crate::config::Config, plan: &Plan, format: Format) -> 
             config,
             name,
             account,
-            app.as_ref(),
             Timestamp::now(),
             needs,
         ));

@@ -2,8 +2,9 @@
 //! written (for errors at its line), and settings that contradict each
 //! other across tables.
 
-use super::{Login, Platform, RawConfig, VideoUpload};
+use super::{Login, RawConfig, VideoUpload};
 use crate::diagnostic::Pos;
+use crate::platform::PlatformSpec;
 
 /// `video_upload = "resumable"` with an Instagram Login account: that login
 /// has no resumable upload host (docs/instagram.md), so the setting would be
@@ -15,7 +16,10 @@ pub(super) fn resumable_without_host(raw: &RawConfig, text: &str) -> Option<(Pos
     let logins: Vec<&str> = raw
         .accounts
         .iter()
-        .filter(|(_, a)| a.platform == Platform::Instagram && a.login == Login::Instagram)
+        .filter(|(_, a)| {
+            a.platform.name() == crate::platform::instagram::Spec.name()
+                && a.login == Login::Instagram
+        })
         .map(|(name, _)| name.as_str())
         .collect();
     let first = logins.first()?;

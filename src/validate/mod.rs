@@ -13,9 +13,10 @@ pub mod threads;
 
 pub use post::check_post;
 
-use crate::config::{Config, Platform};
+use crate::config::Config;
 use crate::content::{self, Load, Post, PostFile, PostType};
 use crate::diagnostic::{Note, Pos, Problem, Rule};
+use crate::platform::Platform;
 use jiff::Timestamp;
 use preflight::{Preflight, Resolved};
 use std::collections::HashMap;
@@ -29,7 +30,7 @@ pub struct ValidPost {
     pub post: Post,
     pub kind: PostType,
     pub account: String,
-    pub platform: crate::config::Platform,
+    pub platform: crate::platform::Platform,
     pub publish_at: Option<Timestamp>,
     pub media: Vec<Resolved>,
     pub cover: Option<Resolved>,

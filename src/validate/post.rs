@@ -5,9 +5,10 @@
 use super::instagram::{self, Version};
 use super::preflight::Preflight;
 use super::{id_pos, schema, targets, threads, Checked, Target, ValidPost};
-use crate::config::{Config, Platform};
+use crate::config::Config;
 use crate::content::{self, Post};
 use crate::diagnostic::{Problem, Rule};
+use crate::platform::Platform;
 
 /// Every check of one parsed post.
 pub fn check_post(loaded: content::Loaded, config: &Config, preflight: &mut Preflight) -> Checked {
@@ -70,7 +71,7 @@ pub fn check_post(loaded: content::Loaded, config: &Config, preflight: &mut Pref
         }
     }
     if accounts.is_empty() {
-        platforms.push(Platform::Instagram);
+        platforms.push(Platform::default());
     }
     problems.extend(targets::unused_overrides(&post, &platforms));
     let several = platforms.len() > 1;
@@ -88,17 +89,17 @@ pub fn check_post(loaded: content::Loaded, config: &Config, preflight: &mut Pref
             break;
         };
         let own = targets::effective(own, platform);
-        let (version, found) = match platform {
-            Platform::Instagram => {
+        let (version, found) = match platform.name() {
+            "instagram" => {
                 let logins: Vec<&crate::config::Account> = accounts
                     .iter()
-                    .filter(|(_, p)| *p == Platform::Instagram)
+                    .filter(|(_, p)| p.name() == "instagram")
                     .map(|(a, _)| &config.accounts[a])
                     .collect();
                 instagram::check(own, &logins, preflight)
             }
-            Platform::Threads => {
-                let alone = !accounts.iter().any(|(_, p)| *p == Platform::Instagram);
+            _ => {
+                let alone = !accounts.iter().any(|(_, p)| p.name() == "instagram");
                 let checked = threads::check(&own, preflight, alone);
                 let mut own = own;
                 threads::strip(&mut own.fields);

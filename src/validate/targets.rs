@@ -6,9 +6,10 @@
 //! platforms is marked with that platform ([`Problem::for_platform`]): it
 //! stops that platform's targets only, and its message says so.
 
-use crate::config::{Config, Platform};
+use crate::config::Config;
 use crate::content::{Overrides, Post};
 use crate::diagnostic::{Pos, Problem, Rule};
+use crate::platform::Platform;
 
 /// The accounts a post goes to, in the order written, with their platforms;
 /// problems with the names are pushed to `problems`.
@@ -100,9 +101,10 @@ pub fn accounts(
 
 /// The platform's override map of a post.
 pub fn overrides(post: &Post, platform: Platform) -> Option<&Overrides> {
-    match platform {
-        Platform::Instagram => post.fields.instagram.as_ref(),
-        Platform::Threads => post.fields.threads.as_ref(),
+    match platform.name() {
+        "instagram" => post.fields.instagram.as_ref(),
+        "threads" => post.fields.threads.as_ref(),
+        _ => None,
     }
 }
 
@@ -128,7 +130,7 @@ pub fn effective(mut post: Post, platform: Platform) -> Post {
 /// would be silently unused.
 pub fn unused_overrides(post: &Post, platforms: &[Platform]) -> Vec<Problem> {
     let mut out = Vec::new();
-    for platform in [Platform::Instagram, Platform::Threads] {
+    for platform in Platform::all() {
         if overrides(post, platform).is_some() && !platforms.contains(&platform) {
             out.push(
                 Problem::new(
@@ -175,8 +177,8 @@ mod tests {
         assert_eq!(
             accounts(&p, &config, &mut problems),
             vec![
-                ("th".into(), Platform::Threads),
-                ("ig".into(), Platform::Instagram)
+                ("th".into(), Platform::named("threads").unwrap()),
+                ("ig".into(), Platform::named("instagram").unwrap())
             ]
         );
         assert!(problems.is_empty(), "{problems:?}");
@@ -205,12 +207,12 @@ mod tests {
     #[test]
     fn the_override_replaces_caption_and_media_and_points_into_itself() {
         let p = post("caption: long text\nmedia: [a.jpg]\nthreads:\n  caption: short\n  media: [b.jpg, c.jpg]\n");
-        let t = effective(p.clone(), Platform::Threads);
+        let t = effective(p.clone(), Platform::named("threads").unwrap());
         assert_eq!(t.fields.caption.as_deref(), Some("short"));
         assert_eq!(t.fields.media.len(), 2);
         assert_eq!(t.spans.value("/caption").line, 4);
         assert_eq!(t.spans.value("/media/1").line, 5);
-        let i = effective(p, Platform::Instagram);
+        let i = effective(p, Platform::named("instagram").unwrap());
         assert_eq!(i.fields.caption.as_deref(), Some("long text"));
         assert_eq!(i.spans.value("/caption").line, 1);
     }

@@ -6,17 +6,21 @@
 //! With `POSTWRIGHT_APP_SECRET` set, every call also carries
 //! `appsecret_proof` (an HMAC of the token, which reveals nothing of it).
 
+mod auth;
 mod build;
 pub mod error;
 pub mod params;
 mod publisher;
+mod spec;
 mod token;
 mod transport;
 mod upload;
 pub mod usage;
 mod wire;
 
+pub use auth::scopes;
 pub use publisher::Instagram;
+pub use spec::Spec;
 use transport::{read_answer, transport_at};
 pub use wire::{container_state, parse_meta_time, StatusFields};
 use wire::{CommentFields, MediaFields, MEDIA_FIELDS};

@@ -6,16 +6,20 @@
 //! The token travels in the `Authorization: Bearer` header only — never in
 //! a URL, a log or an error — and parameters go in a form body.
 
+mod auth;
 mod build;
 pub mod error;
 pub mod params;
 mod publisher;
+mod spec;
 pub mod token;
 mod transport;
 pub mod wire;
 
+pub use auth::scopes;
 pub use error::ThreadsError;
 pub use publisher::Threads;
+pub use spec::Spec;
 
 use crate::config::{Account, Config};
 use crate::platform::instagram::Secret;

@@ -119,7 +119,7 @@ mod tests {
             post: Post::from_loaded(*loaded).expect("typed"),
             kind,
             account: "studio".into(),
-            platform: crate::config::Platform::Threads,
+            platform: crate::platform::Platform::named("threads").unwrap(),
             publish_at: None,
             media: videos
                 .iter()

@@ -1,12 +1,12 @@
-//! `auth inspect` for Threads accounts: who the token acts for (`/me`,
+//! `auth` for Threads accounts: who the token acts for (`/me`,
 //! checked against `user_id`), and its expiry and scopes where Threads'
 //! `debug_token` answers (docs/threads.md, "Tokens"). The same findings as
 //! Instagram's inspection ([`crate::auth`]): errors stop the account,
 //! warnings are to fix soon, notes say what could not be checked.
 
+use super::{Client, ThreadsError};
 use crate::auth::{blank, Inspection, Needs, Scope};
 use crate::config::{Account, Config};
-use crate::platform::threads::{Client, ThreadsError};
 use crate::platform::ErrorClass;
 use jiff::Timestamp;
 
@@ -31,7 +31,7 @@ pub fn scopes(needs: Needs) -> Vec<Scope> {
     out
 }
 
-pub async fn inspect(
+pub(super) async fn inspect(
     config: &Config,
     name: &str,
     account: &Account,
@@ -97,6 +97,19 @@ pub async fn inspect(
         "the Threads app",
     );
     Ok(out)
+}
+
+/// Threads refreshes a long-lived token itself (`th_refresh_token`).
+pub(super) async fn refresh(
+    config: &Config,
+    name: &str,
+    account: &Account,
+    now: Timestamp,
+) -> Result<crate::auth::Renewed, crate::auth::RenewError> {
+    use crate::auth::RenewError;
+    let client = Client::for_account(config, name, account).map_err(RenewError::platform)?;
+    let new = client.refresh().await.map_err(RenewError::platform)?;
+    Ok(crate::auth::renewed(new, now))
 }
 
 #[cfg(test)]

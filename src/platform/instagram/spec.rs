@@ -1,0 +1,113 @@
+//! Instagram as the registry knows it: names, capabilities per login,
+//! token checks, and its publisher.
+
+use super::{auth, ApiError, Client, Instagram};
+use crate::auth::{CheckError, Inspection, Needs, RenewError, Renewed};
+use crate::config::{Account, Config, Login};
+use crate::platform::{BoxFuture, Capabilities, PlatformSpec, Publishes};
+use jiff::Timestamp;
+
+/// Instagram (Graph API, Facebook Login or Instagram Login).
+pub struct Spec;
+
+/// Why Instagram Login accounts cannot delete.
+const NO_DELETE: &str = "deleting posts is not supported with Instagram Login; delete it in the Instagram app, or use Facebook Login";
+
+impl PlatformSpec for Spec {
+    fn name(&self) -> &'static str {
+        "instagram"
+    }
+
+    fn title(&self) -> &'static str {
+        "Instagram"
+    }
+
+    fn default_secret_env(&self) -> &'static str {
+        "INSTAGRAM_ACCESS_TOKEN"
+    }
+
+    fn capabilities(&self, account: Option<&Account>) -> Capabilities {
+        capabilities(account.map_or(Login::Facebook, |a| a.login))
+    }
+
+    fn access(&self, account: &Account) -> String {
+        match account.login {
+            Login::Instagram => "Instagram Login",
+            Login::Facebook => "Facebook Login",
+        }
+        .to_string()
+    }
+
+    fn inspect<'a>(
+        &'a self,
+        config: &'a Config,
+        name: &'a str,
+        account: &'a Account,
+        now: Timestamp,
+        needs: Needs,
+    ) -> BoxFuture<'a, Result<Inspection, CheckError>> {
+        Box::pin(async move {
+            let app = crate::auth::app_from_env();
+            auth::inspect(config, name, account, app.as_ref(), now, needs)
+                .await
+                .map_err(CheckError::new)
+        })
+    }
+
+    fn refresh<'a>(
+        &'a self,
+        config: &'a Config,
+        name: &'a str,
+        account: &'a Account,
+        now: Timestamp,
+    ) -> BoxFuture<'a, Result<Renewed, RenewError>> {
+        Box::pin(async move {
+            let app = crate::auth::app_from_env();
+            auth::refresh(config, name, account, app.as_ref(), now).await
+        })
+    }
+
+    fn exchange<'a>(
+        &'a self,
+        config: &'a Config,
+        name: &'a str,
+        account: &'a Account,
+        now: Timestamp,
+    ) -> BoxFuture<'a, Result<Renewed, RenewError>> {
+        Box::pin(async move {
+            let app = crate::auth::app_from_env();
+            auth::exchange(config, name, account, app.as_ref(), now).await
+        })
+    }
+}
+
+impl Publishes for Spec {
+    type Publisher = Instagram;
+
+    fn publisher(
+        &self,
+        config: &Config,
+        name: &str,
+        account: &Account,
+    ) -> Result<Instagram, String> {
+        Client::for_account(config, name, account)
+            .map(Instagram::new)
+            .map_err(|e: ApiError| e.explain())
+    }
+}
+
+/// What an account of `login` can do: Facebook Login deletes and uploads
+/// bytes; Instagram Login does neither (docs/instagram.md).
+pub(super) fn capabilities(login: Login) -> Capabilities {
+    let facebook = login == Login::Facebook;
+    Capabilities {
+        no_delete: (!facebook).then(|| NO_DELETE.into()),
+        resumable_upload: facebook,
+        comments: None,
+        stories: true,
+        grid: true,
+        quota: true,
+        token_refresh: true,
+        native_scheduling: false,
+    }
+}

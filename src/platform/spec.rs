@@ -1,0 +1,223 @@
+//! What the rest of postwright may know of a platform: the [`Platform`]
+//! handle (a registry index, cheap to copy and compare, serialised as its
+//! name) and the [`PlatformSpec`] each platform's folder exports.
+//!
+//! Config, validate, plan, apply, auth, status, the preview and the
+//! reports ask a `Platform` (its spec and its [`Capabilities`]) instead of
+//! naming one: a new platform is its folder plus one line in the registry
+//! (`src/platform/mod.rs`).
+
+use super::Capabilities;
+use crate::auth::{CheckError, Inspection, Needs, RenewError, Renewed};
+use crate::config::{Account, Config};
+use jiff::Timestamp;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+
+/// A boxed future: the spec is used as `dyn`, whose methods cannot be
+/// `async fn`.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// One platform, as the registry lists it. Ordered as the registry lists
+/// them (the order plans and reports show platforms in); the first is the
+/// default of an account without `platform =` ([`Default`]).
+#[derive(Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Platform(u8);
+
+impl Platform {
+    /// Every platform, in registry order.
+    pub fn all() -> impl Iterator<Item = Platform> {
+        (0..super::REGISTRY.len()).map(|i| Platform(i as u8))
+    }
+
+    /// The platform called `name` in config files and post files.
+    pub fn named(name: &str) -> Option<Platform> {
+        Platform::all().find(|p| p.name() == name)
+    }
+
+    /// What the platform's folder says of it.
+    pub fn spec(self) -> &'static dyn PlatformSpec {
+        super::REGISTRY[usize::from(self.0)]
+    }
+
+    /// Its name in files (`instagram`): `platform =`, override keys, JSON.
+    pub fn name(self) -> &'static str {
+        self.spec().name()
+    }
+
+    /// Its name for people (`Instagram`).
+    pub fn title(self) -> &'static str {
+        self.spec().title()
+    }
+
+    /// The names of every platform, quoted, for messages.
+    pub fn names() -> String {
+        Platform::all()
+            .map(|p| format!("`{}`", p.name()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+impl fmt::Display for Platform {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl fmt::Debug for Platform {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.title())
+    }
+}
+
+impl serde::Serialize for Platform {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Platform {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        // serde's own wording ("unknown variant `x`, expected …"), which
+        // the config's hints turn into a suggestion.
+        Platform::named(&name)
+            .ok_or_else(|| serde::de::Error::unknown_variant(&name, &super::NAMES))
+    }
+}
+
+/// What a platform's folder tells the rest of postwright. One static value
+/// per platform (a unit struct), listed in the registry.
+///
+/// Methods that call the platform return boxed futures, so the spec can be
+/// a `dyn` value; building the platform's [`super::Publisher`] is typed
+/// and lives in [`Publishes`].
+pub trait PlatformSpec: Sync {
+    /// Its name in files: `platform = "…"`, the post's override key, JSON.
+    fn name(&self) -> &'static str;
+    /// Its name for people.
+    fn title(&self) -> &'static str;
+    /// The environment variable holding an account's credential when the
+    /// account does not name one.
+    fn default_secret_env(&self) -> &'static str;
+    /// What it can do for `account`; `None`: for its most capable kind of
+    /// account (what the platform can do at all).
+    fn capabilities(&self, account: Option<&Account>) -> Capabilities;
+    /// Its own part of a target's content hash (options only it takes,
+    /// e.g. Threads' `reply_control`), under its name; `None`: nothing
+    /// beyond the common fields. Absent parts leave the hashes of posts
+    /// published before them unchanged.
+    fn hash_part(&self, post: &crate::validate::ValidPost) -> Option<serde_json::Value> {
+        let _ = post;
+        None
+    }
+    /// How the account signs in, for people (`Facebook Login`, `Threads`).
+    fn access(&self, account: &Account) -> String {
+        let _ = account;
+        self.title().to_string()
+    }
+    /// Whom the credential acts for, whether it can do what `needs` asks,
+    /// and when it lapses. Credential faults are findings in the
+    /// inspection; only failing to reach the platform is an `Err`.
+    fn inspect<'a>(
+        &'a self,
+        config: &'a Config,
+        name: &'a str,
+        account: &'a Account,
+        now: Timestamp,
+        needs: Needs,
+    ) -> BoxFuture<'a, Result<Inspection, CheckError>>;
+    /// A renewed credential (`auth refresh`).
+    fn refresh<'a>(
+        &'a self,
+        config: &'a Config,
+        name: &'a str,
+        account: &'a Account,
+        now: Timestamp,
+    ) -> BoxFuture<'a, Result<Renewed, RenewError>> {
+        let _ = (config, name, account, now);
+        let title = self.title();
+        Box::pin(async move {
+            Err(RenewError::Unsupported(format!(
+                "postwright renews no {title} credential: {title}'s does not expire"
+            )))
+        })
+    }
+    /// A long-lived credential for a short-lived one (`auth exchange`).
+    fn exchange<'a>(
+        &'a self,
+        config: &'a Config,
+        name: &'a str,
+        account: &'a Account,
+        now: Timestamp,
+    ) -> BoxFuture<'a, Result<Renewed, RenewError>> {
+        let _ = (config, name, account, now);
+        let title = self.title();
+        Box::pin(async move {
+            Err(RenewError::Unsupported(format!(
+                "postwright exchanges no {title} credential"
+            )))
+        })
+    }
+}
+
+/// How apply gets a platform's publisher: typed, so apply's generic
+/// `AccountRun<P>` runs with it (see [`super::with_publisher`]).
+pub trait Publishes: PlatformSpec {
+    type Publisher: super::Publisher;
+    /// The publisher for account `name`; `Err`: why it cannot be made (a
+    /// missing credential), for people, naming the variable to set.
+    fn publisher(
+        &self,
+        config: &Config,
+        name: &str,
+        account: &Account,
+    ) -> Result<Self::Publisher, String>;
+}
+
+/// Work done with an account's publisher, whatever its type: the registry
+/// builds the platform's publisher and hands it to [`AccountWork::run`].
+pub trait AccountWork {
+    type Output;
+    fn run<P: super::Publisher>(self, publisher: P) -> impl Future<Output = Self::Output>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_platform_is_its_name_in_files_and_unknown_names_are_refused() {
+        for p in Platform::all() {
+            let json = serde_json::to_string(&p).unwrap();
+            assert_eq!(json, format!("\"{}\"", p.name()));
+            assert_eq!(serde_json::from_str::<Platform>(&json).unwrap(), p);
+            assert_eq!(Platform::named(p.name()), Some(p));
+        }
+        let e = serde_json::from_str::<Platform>("\"myspace\"").unwrap_err();
+        assert!(e.to_string().contains("unknown variant `myspace`"), "{e}");
+        assert!(e.to_string().contains(Platform::default().name()), "{e}");
+        // Registry order is the order of the handles.
+        let all: Vec<Platform> = Platform::all().collect();
+        let mut sorted = all.clone();
+        sorted.sort();
+        assert_eq!(all, sorted);
+        assert_eq!(all.first(), Some(&Platform::default()));
+    }
+
+    #[test]
+    fn names_are_unique_and_every_platform_says_what_it_can_do() {
+        let names: std::collections::BTreeSet<&str> = Platform::all().map(Platform::name).collect();
+        assert_eq!(names.len(), Platform::all().count());
+        // The preview's grid is the default platform's; at least one
+        // platform is off it (a post to both must not show twice).
+        assert!(Platform::default().spec().capabilities(None).grid);
+        assert!(Platform::all().any(|p| !p.spec().capabilities(None).grid));
+        for p in Platform::all() {
+            assert!(!p.spec().capabilities(None).native_scheduling, "{p}");
+            assert!(!p.spec().default_secret_env().is_empty(), "{p}");
+        }
+    }
+}
