@@ -452,7 +452,8 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
             .collect();
         let due = self.ready_media(due)?;
         let mut room = usize::MAX;
-        if !due.is_empty() || !ready.is_empty() || !to_build.is_empty() {
+        let work = !due.is_empty() || !ready.is_empty() || !to_build.is_empty();
+        if work && self.publisher.capabilities().quota {
             match self.publisher.quota().await {
                 Ok(q) => {
                     room = usize::try_from(q.total.saturating_sub(q.used)).unwrap_or(usize::MAX);

@@ -29,14 +29,14 @@ pub enum ErrorClass {
     Transient,
     /// Too many calls: stop calling for this account and wait.
     RateLimited,
-    /// The container is still processing: poll, then publish.
+    /// The post (its container) is still processing: poll, then publish.
     NotReady,
-    /// The container expired: build a new one.
+    /// The handle expired (or is gone): prepare the post again.
     Expired,
-    /// The platform says to make a new container: rebuild once within
+    /// The platform says to prepare the post again: rebuild once within
     /// the run.
     Rebuild,
-    /// The container is not found yet or was lost: try the same container
+    /// The handle is not found yet or was lost: try the same handle
     /// again briefly, then rebuild.
     ContainerMissing,
     /// The publishing limit is used up: defer.
@@ -51,6 +51,8 @@ pub enum ErrorClass {
     Permission,
     /// The account is blocked or restricted: stop publishing.
     Blocked,
+    /// The platform does not offer the call (see [`Capabilities`]).
+    Unsupported,
     /// Anything else.
     Other,
 }
@@ -83,7 +85,7 @@ pub trait PlatformError: std::error::Error + Send + Sync + 'static {
     }
 }
 
-/// Where a container is.
+/// Where a prepared post (its handle: a container, a record key) is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ContainerState {
     /// Still processing the media.
@@ -92,7 +94,7 @@ pub enum ContainerState {
     Finished,
     /// The platform could not process the media.
     Error,
-    /// Not published in time; a new container is needed.
+    /// Not published in time, or gone: the post is prepared again.
     Expired,
     /// It is live.
     Published,
@@ -100,7 +102,7 @@ pub enum ContainerState {
     Unknown(String),
 }
 
-/// A container's state, and for a failed one why (for people) and its class.
+/// A handle's state, and for a failed one why (for people) and its class.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContainerStatus {
     pub state: ContainerState,
@@ -108,9 +110,13 @@ pub struct ContainerStatus {
     pub code: String,
     /// Set for every state but in progress and finished.
     pub failure: Option<Failure>,
+    /// Published: the live media's id, when the platform says which it
+    /// became (Bluesky: the record's at-uri); apply then records it
+    /// without looking among the account's live posts.
+    pub media: Option<String>,
 }
 
-/// Why a container cannot be published.
+/// Why a handle cannot be published.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
     pub message: String,
@@ -203,7 +209,7 @@ pub struct Capabilities {
     pub native_scheduling: bool,
 }
 
-/// What building a post's containers needs (owned: it runs on its own task).
+/// What preparing a post needs (owned: it runs on its own task).
 #[derive(Debug, Clone)]
 pub struct Prepare {
     pub post: ValidPost,
@@ -223,15 +229,23 @@ pub struct Prepare {
     pub permits: Arc<Semaphore>,
 }
 
-/// A post's containers, made.
+/// A post, prepared: what was uploaded and built, and the handle that
+/// publishes it.
+///
+/// The handle is the idempotency handle the journal records *before*
+/// [`Publisher::publish`] (as `container_id` in the state, whose format
+/// does not change): Meta's container id; Bluesky's record key (a TID the
+/// client chooses); Mastodon's Idempotency-Key. After a crash or a lost
+/// answer, [`Publisher::status`] of the handle says whether the post went
+/// live, so nothing is published twice.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Prepared {
-    pub container_id: String,
-    /// Carousel items.
+    pub handle: String,
+    /// Parts made on the platform first (Meta's carousel item containers).
     pub children: Vec<String>,
 }
 
-/// Why a post's containers could not be made.
+/// Why a post could not be prepared.
 #[derive(Debug, Clone)]
 pub enum PrepareError<E> {
     /// The media cannot be offered to the platform (no URL, unreachable).
@@ -248,31 +262,69 @@ impl<E> From<E> for PrepareError<E> {
     }
 }
 
-/// One account on one platform: everything apply asks of it.
+/// A call a platform does not offer (see [`Capabilities`]): apply asks the
+/// capabilities first and does not make it; the default methods of
+/// [`Publisher`] answer with it (class [`ErrorClass::Unsupported`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Unsupported(pub String);
+
+/// One account on one platform: everything apply asks of it — what any
+/// platform does, whatever its shape:
+///
+/// 1. [`prepare`](Publisher::prepare): upload the media and build the
+///    post; its [`Prepared::handle`] is journaled before publishing;
+/// 2. [`status`](Publisher::status) of a handle: wait until it is ready,
+///    or find after a crash whether it went live;
+/// 3. [`publish`](Publisher::publish) once;
+/// 4. [`find_live`](Publisher::find_live), [`read`](Publisher::read),
+///    [`delete`](Publisher::delete) what is live.
+///
+/// Comments, quota and deletes are optional ([`Capabilities`]); their
+/// default methods answer "unlimited" or [`Unsupported`].
 ///
 /// Calls that change the outside world and are not idempotent (`publish`,
 /// `post_comment`) are never repeated by the publisher: a lost answer is
 /// resolved by apply reading (`status`, `comments`).
+///
+/// A platform whose post is built locally and sent whole at publish
+/// (Bluesky's record) keeps what `prepare` built in memory, keyed by the
+/// handle (the publisher is shared by the run's tasks: an `Arc` inside).
+/// A handle it neither holds nor finds live — the run that built it
+/// crashed — has [`ContainerState::Expired`]: apply prepares the post
+/// again, with a new handle.
 pub trait Publisher: Clone + Send + Sync + 'static {
-    type Error: PlatformError + Clone;
+    type Error: PlatformError + Clone + From<Unsupported>;
 
     /// The account, for messages.
     fn account(&self) -> &str;
     fn capabilities(&self) -> Capabilities;
     /// Whether the token still works (who it is).
     fn check_token(&self) -> impl Future<Output = Result<(), Self::Error>> + Send;
-    fn quota(&self) -> impl Future<Output = Result<Quota, Self::Error>> + Send;
-    /// Builds the post's containers (carousel items, then the post's own).
+    /// The account's publishing allowance (asked only when
+    /// [`Capabilities::quota`]); the default is unlimited.
+    fn quota(&self) -> impl Future<Output = Result<Quota, Self::Error>> + Send {
+        async {
+            Ok(Quota {
+                used: 0,
+                total: u64::MAX,
+            })
+        }
+    }
+    /// Uploads the post's media and builds it (Meta: carousel items, then
+    /// the post's own container): the handle that publishes it.
     fn prepare(
         &self,
         job: Prepare,
     ) -> impl Future<Output = Result<Prepared, PrepareError<Self::Error>>> + Send;
+    /// Where a handle is: processing, ready, live (and as which media when
+    /// the platform says), or gone and to be prepared again.
     fn status(
         &self,
-        container: &str,
+        handle: &str,
     ) -> impl Future<Output = Result<ContainerStatus, Self::Error>> + Send;
-    /// Publishes a container: the live media's id. Never repeated inside.
-    fn publish(&self, container: &str) -> impl Future<Output = Result<String, Self::Error>> + Send;
+    /// Publishes a handle: the live media's id. Never repeated inside.
+    fn publish(&self, handle: &str) -> impl Future<Output = Result<String, Self::Error>> + Send;
     /// The account's newest media of `feed`, newest first.
     fn find_live(
         &self,
@@ -293,21 +345,37 @@ pub trait Publisher: Clone + Send + Sync + 'static {
         let _ = media;
         async { Ok(HashMap::new()) }
     }
+    /// The comments on a media (asked only when [`Capabilities::comments`]
+    /// is `None`).
     fn comments(
         &self,
         media: &str,
-    ) -> impl Future<Output = Result<Vec<Comment>, Self::Error>> + Send;
+    ) -> impl Future<Output = Result<Vec<Comment>, Self::Error>> + Send {
+        let _ = media;
+        async { Err(Unsupported("comments".into()).into()) }
+    }
     /// Posts a comment: its id. Never repeated inside.
     fn post_comment(
         &self,
         media: &str,
         text: &str,
-    ) -> impl Future<Output = Result<String, Self::Error>> + Send;
+    ) -> impl Future<Output = Result<String, Self::Error>> + Send {
+        let _ = (media, text);
+        async { Err(Unsupported("comments".into()).into()) }
+    }
+    /// Turns comments on or off.
     fn set_comments(
         &self,
         media: &str,
         enabled: bool,
-    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
-    /// Deletes a media; one already gone counts as deleted.
-    fn delete(&self, media: &str) -> impl Future<Output = Result<(), Self::Error>> + Send;
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send {
+        let _ = (media, enabled);
+        async { Err(Unsupported("comment settings".into()).into()) }
+    }
+    /// Deletes a media; one already gone counts as deleted (asked only
+    /// when [`Capabilities::no_delete`] is `None`).
+    fn delete(&self, media: &str) -> impl Future<Output = Result<(), Self::Error>> + Send {
+        let _ = media;
+        async { Err(Unsupported("deleting posts".into()).into()) }
+    }
 }

@@ -220,6 +220,7 @@ impl ErrorClass {
             ErrorClass::Auth => "the token is expired or invalid: refresh it (postwright auth refresh) and update the secret",
             ErrorClass::Permission => "the token lacks a permission: re-authorize the app with the publishing scopes",
             ErrorClass::Blocked => "Instagram has restricted the account: check the account in the Instagram app before publishing again",
+            ErrorClass::Unsupported => "Instagram does not offer this for the account's login",
             ErrorClass::Other => "see Meta's message; run apply again once it is fixed",
         }
     }
@@ -270,6 +271,16 @@ pub enum ApiError {
     },
     #[error("the token variable {var} is not set (account `{account}`); export it, or set it as a secret in CI")]
     MissingToken { var: String, account: String },
+    /// A call Instagram does not offer for this account (see its
+    /// capabilities): never made.
+    #[error("Instagram offers no {0} here")]
+    Unsupported(String),
+}
+
+impl From<crate::platform::Unsupported> for ApiError {
+    fn from(u: crate::platform::Unsupported) -> Self {
+        ApiError::Unsupported(u.0)
+    }
 }
 
 impl ApiError {
@@ -280,6 +291,7 @@ impl ApiError {
             ApiError::Decode { .. } => ErrorClass::Other,
             ApiError::MissingToken { .. } => ErrorClass::Auth,
             ApiError::Throttled { .. } => ErrorClass::RateLimited,
+            ApiError::Unsupported(_) => ErrorClass::Unsupported,
         }
     }
 

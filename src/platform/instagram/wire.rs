@@ -41,6 +41,7 @@ impl StatusFields {
             state,
             code: self.status_code.clone(),
             failure,
+            media: None,
         }
     }
 

@@ -58,6 +58,7 @@ impl StatusFields {
             state,
             code: self.status.clone(),
             failure,
+            media: None,
         }
     }
 }
