@@ -19,7 +19,10 @@ mod spec;
 pub mod threads;
 
 pub use publisher::*;
-pub use spec::{AccountWork, BoxFuture, Platform, PlatformSpec, Publishes};
+pub use spec::{
+    AccountError, AccountSettings, AccountWork, BoxFuture, ConfigIssue, Platform, PlatformSpec,
+    Publishes,
+};
 
 use crate::config::{Account, Config};
 

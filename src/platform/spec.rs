@@ -10,10 +10,13 @@
 use super::Capabilities;
 use crate::auth::{CheckError, Inspection, Needs, RenewError, Renewed};
 use crate::config::{Account, Config};
+use crate::diagnostic::Problem;
 use jiff::Timestamp;
+use std::any::Any;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 /// A boxed future: the spec is used as `dyn`, whose methods cannot be
 /// `async fn`.
@@ -102,6 +105,29 @@ pub trait PlatformSpec: Sync {
     /// The environment variable holding an account's credential when the
     /// account does not name one.
     fn default_secret_env(&self) -> &'static str;
+    /// Reads the account's own keys: its `[accounts.NAME]` table without
+    /// `platform` (unknown keys are errors, as everywhere in the config).
+    fn account(
+        &self,
+        name: &str,
+        table: toml::Table,
+    ) -> Result<Arc<dyn AccountSettings>, AccountError>;
+    /// The JSON Schema of an account table on this platform (a fragment:
+    /// its `properties` and `required`; `platform` is added), for the
+    /// published config schema.
+    fn account_schema(&self) -> &'static str;
+    /// What only this platform's accounts make wrong across the config
+    /// (Instagram Login with `video_upload = "resumable"`).
+    fn check_config(&self, config: &Config) -> Option<ConfigIssue> {
+        let _ = config;
+        None
+    }
+    /// Warnings about an account (not errors: the config loads), e.g. an
+    /// id that is still `postwright init`'s placeholder.
+    fn account_problems(&self, name: &str, account: &Account, config: &Config) -> Vec<Problem> {
+        let _ = (name, account, config);
+        Vec::new()
+    }
     /// What it can do for `account`; `None`: for its most capable kind of
     /// account (what the platform can do at all).
     fn capabilities(&self, account: Option<&Account>) -> Capabilities;
@@ -161,6 +187,47 @@ pub trait PlatformSpec: Sync {
             )))
         })
     }
+}
+
+/// What a platform's folder parsed from an account's table: downcast by
+/// the platform's own code with [`Account::settings`].
+pub trait AccountSettings: Any + fmt::Debug + Send + Sync {
+    /// The environment variable the account names for its credential;
+    /// `None`: the platform's [`PlatformSpec::default_secret_env`].
+    fn secret_env(&self) -> Option<&str>;
+}
+
+/// An account table a platform cannot read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountError {
+    /// serde's message (`unknown field `x`, expected …`): the config says
+    /// where and words it, as for every other table.
+    Serde(String),
+    /// A value serde accepts but the platform does not, at `key`.
+    Key {
+        key: String,
+        message: String,
+        help: Option<String>,
+    },
+}
+
+impl AccountError {
+    /// An account table read into `T` (with `deny_unknown_fields`).
+    pub fn parse<T: serde::de::DeserializeOwned>(table: toml::Table) -> Result<T, AccountError> {
+        T::deserialize(toml::Value::Table(table))
+            .map_err(|e| AccountError::Serde(e.message().trim().replace('\n', " ")))
+    }
+}
+
+/// A setting that contradicts a platform's accounts: where (`table`,
+/// `key`), what, and the fix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigIssue {
+    /// The table header, as written: `[media]`.
+    pub table: String,
+    pub key: String,
+    pub message: String,
+    pub help: String,
 }
 
 /// How apply gets a platform's publisher: typed, so apply's generic

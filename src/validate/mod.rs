@@ -199,25 +199,15 @@ pub fn validate_repo(repo: &Path, config: &Config, only: Option<&[PostFile]>) ->
         }
         general.push(problem);
     }
-    // The id `init` writes is a valid number: say it is a placeholder
-    // before a run asks Meta about it.
+    // What each platform says of its accounts (an id still `init`'s
+    // placeholder).
     for (name, account) in &config.accounts {
-        let digits = account.user_id.trim();
-        // `1784140` then only zeros: the shape of init's placeholder (real
-        // professional account ids are 17841… with nonzero digits after).
-        if digits.len() > 7 && digits[7..].bytes().all(|b| b == b'0') {
-            general.push(
-                Problem::new(
-                    Rule::PlaceholderId,
-                    &config.file,
-                    Pos::START,
-                    format!(
-                        "accounts.{name}.user_id `{digits}` is a placeholder, not an Instagram account id"
-                    ),
-                )
-                .with_help("set it to your professional account's id (`postwright auth inspect` shows the id a token acts for)"),
-            );
-        }
+        general.extend(
+            account
+                .platform
+                .spec()
+                .account_problems(name, account, config),
+        );
     }
     general.extend(private_repo::check(config, private_repo::repo_is_private()));
     let mut files = discovered;

@@ -3,12 +3,12 @@
 //! `debug_token` when the app's credentials are set, and renewing it —
 //! per login (docs/instagram.md, "Tokens").
 
-use super::{ApiError, App, Client, TokenDebug};
+use super::{ApiError, App, Client, Login, Settings, TokenDebug};
 use crate::auth::{
     blank, check_scopes, deadline, read_validity, renewed, Inspection, Needs, RenewError, Renewed,
     Scope, Validity, APP_ID_ENV, APP_SECRET_ENV,
 };
-use crate::config::{Account, Config, Login};
+use crate::config::{Account, Config};
 use crate::platform::ErrorClass;
 use jiff::Timestamp;
 
@@ -64,8 +64,9 @@ pub(super) async fn inspect(
     now: Timestamp,
     needs: Needs,
 ) -> Result<Inspection, ApiError> {
+    let settings = Settings::of(account);
     let mut out = blank(name, account);
-    out.login = Some(login_name(account.login).to_string());
+    out.login = Some(login_name(settings.login).to_string());
     let client = match Client::for_account(config, name, account) {
         Ok(c) => c,
         Err(e) => {
@@ -80,10 +81,10 @@ pub(super) async fn inspect(
     match client.identity().await {
         Ok(me) => {
             let id = me.account_id().to_string();
-            if id != account.user_id {
+            if id != settings.user_id {
                 out.errors.push(format!(
                     "the token in {} acts for Instagram account {id}, not {} as postwright.toml says",
-                    account.token_env(), account.user_id
+                    account.token_env(), settings.user_id
                 ));
             }
             out.user_id = Some(id);
@@ -156,8 +157,8 @@ pub(super) async fn inspect(
     // are errors, the others warnings (e.g. the delete scope without --prune).
     check_scopes(
         &mut out,
-        scopes(account.login, needs),
-        scopes(account.login, Needs::ALL),
+        scopes(settings.login, needs),
+        scopes(settings.login, Needs::ALL),
         debug.scopes,
         "the app",
     );
@@ -173,14 +174,15 @@ pub(super) async fn refresh(
     app: Option<&App>,
     now: Timestamp,
 ) -> Result<Renewed, RenewError> {
+    let settings = Settings::of(account);
     let client = Client::for_account(config, name, account).map_err(RenewError::platform)?;
-    let new = match account.login {
+    let new = match settings.login {
         Login::Instagram => client
             .refresh_instagram()
             .await
             .map_err(RenewError::platform)?,
         Login::Facebook => {
-            let app = require_app(app, "refreshing a Facebook Login token", account.login)?;
+            let app = require_app(app, "refreshing a Facebook Login token", settings.login)?;
             client
                 .exchange_facebook(app)
                 .await
@@ -198,9 +200,10 @@ pub(super) async fn exchange(
     app: Option<&App>,
     now: Timestamp,
 ) -> Result<Renewed, RenewError> {
-    let app = require_app(app, "exchanging a short-lived token", account.login)?;
+    let settings = Settings::of(account);
+    let app = require_app(app, "exchanging a short-lived token", settings.login)?;
     let client = Client::for_account(config, name, account).map_err(RenewError::platform)?;
-    let new = match account.login {
+    let new = match settings.login {
         Login::Instagram => client
             .exchange_instagram(app)
             .await

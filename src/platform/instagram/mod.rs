@@ -11,6 +11,7 @@ mod build;
 pub mod error;
 pub mod params;
 mod publisher;
+mod settings;
 mod spec;
 mod token;
 mod transport;
@@ -20,6 +21,8 @@ mod wire;
 
 pub use auth::scopes;
 pub use publisher::Instagram;
+pub(crate) use settings::numeric_id;
+pub use settings::{Login, Settings};
 pub use spec::Spec;
 use transport::{read_answer, transport_at};
 pub use wire::{container_state, parse_meta_time, StatusFields};
@@ -29,7 +32,7 @@ pub use error::{ApiError, ErrorClass, MetaError};
 pub use token::{App, Identity, NewToken, TokenDebug};
 pub use usage::Usage;
 
-use crate::config::{Account, Config, Login};
+use crate::config::{Account, Config};
 pub use crate::platform::{Comment, ContainerState, ContainerStatus, Failure, LiveMedia, Quota};
 use hmac::{Hmac, KeyInit, Mac};
 use serde::Deserialize;
@@ -137,7 +140,8 @@ impl Client {
         token: Secret,
         app_secret: Option<&str>,
     ) -> Client {
-        let default_host = match account.login {
+        let settings = Settings::of(account);
+        let default_host = match settings.login {
             Login::Facebook => "https://graph.facebook.com",
             Login::Instagram => "https://graph.instagram.com",
         };
@@ -169,8 +173,8 @@ impl Client {
                 host: base.to_string(),
                 token,
                 proof,
-                user_id: account.user_id.clone(),
-                login: account.login,
+                user_id: settings.user_id.clone(),
+                login: settings.login,
                 retry_base: Duration::from_millis(config.api.retry_base_ms.max(1)),
                 usage: std::sync::Mutex::new(Usage::default()),
                 max_rate_wait: Duration::from_secs(config.api.max_rate_wait_secs),

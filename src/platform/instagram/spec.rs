@@ -1,11 +1,15 @@
 //! Instagram as the registry knows it: names, capabilities per login,
 //! token checks, and its publisher.
 
-use super::{auth, ApiError, Client, Instagram};
+use super::{auth, settings, ApiError, Client, Instagram, Login, Settings};
 use crate::auth::{CheckError, Inspection, Needs, RenewError, Renewed};
-use crate::config::{Account, Config, Login};
-use crate::platform::{BoxFuture, Capabilities, PlatformSpec, Publishes};
+use crate::config::{Account, Config};
+use crate::diagnostic::Problem;
+use crate::platform::{
+    AccountError, AccountSettings, BoxFuture, Capabilities, ConfigIssue, PlatformSpec, Publishes,
+};
 use jiff::Timestamp;
+use std::sync::Arc;
 
 /// Instagram (Graph API, Facebook Login or Instagram Login).
 pub struct Spec;
@@ -26,12 +30,32 @@ impl PlatformSpec for Spec {
         "INSTAGRAM_ACCESS_TOKEN"
     }
 
+    fn account(
+        &self,
+        name: &str,
+        table: toml::Table,
+    ) -> Result<Arc<dyn AccountSettings>, AccountError> {
+        Ok(Arc::new(Settings::read(name, table)?))
+    }
+
+    fn account_schema(&self) -> &'static str {
+        settings::ACCOUNT_SCHEMA
+    }
+
+    fn check_config(&self, config: &Config) -> Option<ConfigIssue> {
+        settings::resumable_without_host(config)
+    }
+
+    fn account_problems(&self, name: &str, account: &Account, config: &Config) -> Vec<Problem> {
+        settings::placeholder(name, account, config)
+    }
+
     fn capabilities(&self, account: Option<&Account>) -> Capabilities {
-        capabilities(account.map_or(Login::Facebook, |a| a.login))
+        capabilities(account.map_or(Login::Facebook, |a| Settings::of(a).login))
     }
 
     fn access(&self, account: &Account) -> String {
-        match account.login {
+        match Settings::of(account).login {
             Login::Instagram => "Instagram Login",
             Login::Facebook => "Facebook Login",
         }

@@ -124,8 +124,8 @@ impl Client {
     /// docs/instagram.md, "Tokens and identity").
     pub async fn identity(&self) -> Result<Identity, ApiError> {
         let (node, fields) = match self.inner.login {
-            crate::config::Login::Facebook => (self.inner.user_id.clone(), "id,username"),
-            crate::config::Login::Instagram => ("me".to_string(), "id,user_id,username"),
+            super::Login::Facebook => (self.inner.user_id.clone(), "id,username"),
+            super::Login::Instagram => ("me".to_string(), "id,user_id,username"),
         };
         let v = self.get(&node, vec![("fields", fields.into())]).await?;
         self.decode(v)

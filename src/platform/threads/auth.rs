@@ -4,7 +4,7 @@
 //! Instagram's inspection ([`crate::auth`]): errors stop the account,
 //! warnings are to fix soon, notes say what could not be checked.
 
-use super::{Client, ThreadsError};
+use super::{Client, Settings, ThreadsError};
 use crate::auth::{blank, Inspection, Needs, Scope};
 use crate::config::{Account, Config};
 use crate::platform::ErrorClass;
@@ -38,6 +38,7 @@ pub(super) async fn inspect(
     now: Timestamp,
     needs: Needs,
 ) -> Result<Inspection, ThreadsError> {
+    let settings = Settings::of(account);
     let mut out = blank(name, account);
     let client = match Client::for_account(config, name, account) {
         Ok(c) => c,
@@ -52,10 +53,10 @@ pub(super) async fn inspect(
     );
     match client.identity().await {
         Ok(me) => {
-            if me.id != account.user_id {
+            if me.id != settings.user_id {
                 out.errors.push(format!(
                     "the token in {var} acts for Threads user {}, not {} as postwright.toml says",
-                    me.id, account.user_id
+                    me.id, settings.user_id
                 ));
             }
             out.user_id = Some(me.id);

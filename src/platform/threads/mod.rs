@@ -11,6 +11,7 @@ mod build;
 pub mod error;
 pub mod params;
 mod publisher;
+mod settings;
 mod spec;
 pub mod token;
 mod transport;
@@ -19,6 +20,7 @@ pub mod wire;
 pub use auth::scopes;
 pub use error::ThreadsError;
 pub use publisher::Threads;
+pub use settings::Settings;
 pub use spec::Spec;
 
 use crate::config::{Account, Config};
@@ -107,7 +109,7 @@ impl Client {
                 api: format!("{host}/{API_VERSION}"),
                 host,
                 token,
-                user_id: account.user_id.clone(),
+                user_id: Settings::of(account).user_id,
                 account: name.to_string(),
                 retry_base: Duration::from_millis(config.api.retry_base_ms.max(1)),
             }),

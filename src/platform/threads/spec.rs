@@ -1,11 +1,14 @@
 //! Threads as the registry knows it: names, capabilities, token checks,
 //! and its publisher.
 
-use super::{auth, publisher::NO_COMMENTS, Threads, ThreadsError};
+use super::{auth, publisher::NO_COMMENTS, settings, Settings, Threads, ThreadsError};
 use crate::auth::{CheckError, Inspection, Needs, RenewError, Renewed};
 use crate::config::{Account, Config};
-use crate::platform::{BoxFuture, Capabilities, PlatformSpec, Publishes};
+use crate::platform::{
+    AccountError, AccountSettings, BoxFuture, Capabilities, PlatformSpec, Publishes,
+};
 use jiff::Timestamp;
+use std::sync::Arc;
 
 /// Threads (graph.threads.net).
 pub struct Spec;
@@ -21,6 +24,18 @@ impl PlatformSpec for Spec {
 
     fn default_secret_env(&self) -> &'static str {
         "THREADS_ACCESS_TOKEN"
+    }
+
+    fn account(
+        &self,
+        name: &str,
+        table: toml::Table,
+    ) -> Result<Arc<dyn AccountSettings>, AccountError> {
+        Ok(Arc::new(Settings::read(name, table)?))
+    }
+
+    fn account_schema(&self) -> &'static str {
+        settings::ACCOUNT_SCHEMA
     }
 
     fn capabilities(&self, _: Option<&Account>) -> Capabilities {
