@@ -80,12 +80,13 @@ fn placed(e: AccountError, text: &str, header: &str, at_header: Pos, file: &str)
             // serde names an unknown or missing key; an unknown value is
             // found by the value it quotes.
             let quoted = message.split('`').nth(1).unwrap_or("");
-            let start =
-                find_key_at(text, quoted, header).or_else(|| find_value_at(text, quoted, header));
-            let Some(start) = start else {
+            let found = find_key_at(text, quoted, header)
+                .map(|at| (at, quoted.len()))
+                .or_else(|| find_value_at(text, quoted, header));
+            let Some((start, len)) = found else {
                 return error(at_header, None, message, None);
             };
-            let end = start + quoted.len();
+            let end = start + len;
             match hints::explain(text, &message, start..end) {
                 Some(h) => {
                     let span = h.span.unwrap_or(start..end);
@@ -107,17 +108,35 @@ fn placed(e: AccountError, text: &str, header: &str, at_header: Pos, file: &str)
     }
 }
 
-/// Where the string value `"value"` is written inside the table `header`.
-fn find_value_at(text: &str, value: &str, header: &str) -> Option<usize> {
+/// Where `value` is written as a key's value inside the table `header`
+/// (from its opening quote when quoted), with its length as written.
+fn find_value_at(text: &str, value: &str, header: &str) -> Option<(usize, usize)> {
     if value.is_empty() {
         return None;
     }
     let start = find_header(text, header)?;
-    let table_end = text[start + header.len()..]
-        .find("\n[")
-        .map_or(text.len(), |i| start + header.len() + i);
-    let quoted = format!("\"{value}\"");
-    text[start..table_end].find(&quoted).map(|i| start + i + 1)
+    let lines = text[start..].split_inclusive('\n').scan(start, |at, line| {
+        let here = *at;
+        *at += line.len();
+        Some((here, line))
+    });
+    for (line_start, line) in lines.skip(1) {
+        if line.trim_start().starts_with('[') {
+            return None;
+        }
+        let Some(eq) = line.find('=') else { continue };
+        let rest = &line[eq + 1..];
+        let trimmed = rest.trim_start();
+        let offset = line_start + eq + 1 + (rest.len() - trimmed.len());
+        let quoted = format!("\"{value}\"");
+        if trimmed.starts_with(&quoted) {
+            return Some((offset, quoted.len()));
+        }
+        if trimmed.starts_with(value) {
+            return Some((offset, value.len()));
+        }
+    }
+    None
 }
 
 /// What a platform's accounts make wrong across the file (e.g. a setting
@@ -164,7 +183,7 @@ mod tests {
         assert_eq!(e.help.as_deref(), Some("did you mean `token_env`?"));
 
         let e = error("[accounts.a]\nuser_id = \"1\"\n\nlogin = \"myspace\"\n");
-        assert_eq!((e.pos.line, e.pos.column), (4, 10), "{e}");
+        assert_eq!((e.pos.line, e.pos.column), (4, 9), "{e}");
         assert!(e.message.contains("`myspace`"), "{e}");
 
         let e = error("[accounts.a]\nplatform = \"threads\"\nuser_id = \"@studio\"\n");
