@@ -128,6 +128,28 @@ pub trait PlatformSpec: Sync {
         let _ = (name, account, config);
         Vec::new()
     }
+    /// Every rule of the platform for `post` (its version of it: the
+    /// platform's map's caption and media already in place): the type it
+    /// has there, its media resolved, and what is wrong. Problems are
+    /// marked with the platform by validate when the post goes to several.
+    fn check_post(
+        &self,
+        post: crate::content::Post,
+        check: &mut crate::validate::PostCheck<'_>,
+    ) -> (crate::validate::Version, Vec<Problem>);
+    /// Top-level post fields only this platform sends (Instagram's
+    /// `location_id`, `collaborators`…): other platforms' versions of a
+    /// post leave them out, and a post none of whose platforms sends one
+    /// is warned about (`not-sent`).
+    fn own_fields(&self) -> &'static [&'static str] {
+        &[]
+    }
+    /// The schema of the options only this platform has in its map
+    /// (`threads: {reply_control…}`): a JSON object of properties, beside
+    /// `caption` and `media`.
+    fn post_options_schema(&self) -> &'static str {
+        "{}"
+    }
     /// What it can do for `account`; `None`: for its most capable kind of
     /// account (what the platform can do at all).
     fn capabilities(&self, account: Option<&Account>) -> Capabilities;

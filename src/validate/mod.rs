@@ -1,15 +1,11 @@
 //! Checks every post: the JSON Schema, Instagram's rules, and a media
 //! preflight. One pass over the files; one header read per media file.
 
-pub mod features;
-mod instagram;
 mod post;
 pub mod preflight;
 pub mod private_repo;
-pub mod rules;
 pub mod schema;
 pub mod targets;
-pub mod threads;
 
 pub use post::check_post;
 
@@ -34,6 +30,29 @@ pub struct ValidPost {
     pub publish_at: Option<Timestamp>,
     pub media: Vec<Resolved>,
     pub cover: Option<Resolved>,
+}
+
+/// A post as one platform gets it: its version (the platform's map's
+/// caption and media in place, what it does not send cleared), the type
+/// it has there, and its media resolved.
+#[derive(Debug, Clone)]
+pub struct Version {
+    pub post: Post,
+    pub kind: PostType,
+    pub media: Vec<Resolved>,
+    pub cover: Option<Resolved>,
+}
+
+/// What a platform's check of a post has beside the post
+/// ([`crate::platform::PlatformSpec::check_post`]).
+pub struct PostCheck<'a> {
+    /// The post's accounts on this platform (their settings decide some
+    /// rules, e.g. Instagram's login); empty when they are unknown.
+    pub accounts: Vec<&'a crate::config::Account>,
+    /// Every platform the post goes to, in the order its accounts are
+    /// written.
+    pub platforms: &'a [Platform],
+    pub preflight: &'a mut Preflight,
 }
 
 /// The outcome for one post file.

@@ -9,14 +9,17 @@
 mod auth;
 mod build;
 pub mod error;
+mod features;
 pub mod params;
 mod publisher;
+mod rules;
 mod settings;
 mod spec;
 mod token;
 mod transport;
 mod upload;
 pub mod usage;
+mod validate;
 mod wire;
 
 pub use auth::scopes;

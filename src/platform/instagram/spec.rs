@@ -14,6 +14,23 @@ use std::sync::Arc;
 /// Instagram (Graph API, Facebook Login or Instagram Login).
 pub struct Spec;
 
+/// Post fields only Instagram's API takes.
+const OWN_FIELDS: [&str; 13] = [
+    "location_id",
+    "user_tags",
+    "collaborators",
+    "comments",
+    "cover",
+    "thumb_offset",
+    "share_to_feed",
+    "audio_name",
+    "trial",
+    "product_tags",
+    "paid_partnership",
+    "sponsor_ids",
+    "ai_generated",
+];
+
 /// Why Instagram Login accounts cannot delete.
 const NO_DELETE: &str = "deleting posts is not supported with Instagram Login; delete it in the Instagram app, or use Facebook Login";
 
@@ -48,6 +65,18 @@ impl PlatformSpec for Spec {
 
     fn account_problems(&self, name: &str, account: &Account, config: &Config) -> Vec<Problem> {
         settings::placeholder(name, account, config)
+    }
+
+    fn check_post(
+        &self,
+        post: crate::content::Post,
+        check: &mut crate::validate::PostCheck<'_>,
+    ) -> (crate::validate::Version, Vec<Problem>) {
+        super::validate::check(post, &check.accounts, check.preflight)
+    }
+
+    fn own_fields(&self) -> &'static [&'static str] {
+        &OWN_FIELDS
     }
 
     fn capabilities(&self, account: Option<&Account>) -> Capabilities {

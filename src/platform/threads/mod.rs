@@ -9,16 +9,19 @@
 mod auth;
 mod build;
 pub mod error;
+mod options;
 pub mod params;
 mod publisher;
 mod settings;
 mod spec;
 pub mod token;
 mod transport;
+mod validate;
 pub mod wire;
 
 pub use auth::scopes;
 pub use error::ThreadsError;
+pub use options::{Options, ReplyControl};
 pub use publisher::Threads;
 pub use settings::Settings;
 pub use spec::Spec;

@@ -4,6 +4,7 @@
 use super::{auth, publisher::NO_COMMENTS, settings, Settings, Threads, ThreadsError};
 use crate::auth::{CheckError, Inspection, Needs, RenewError, Renewed};
 use crate::config::{Account, Config};
+use crate::diagnostic::Problem;
 use crate::platform::{
     AccountError, AccountSettings, BoxFuture, Capabilities, PlatformSpec, Publishes,
 };
@@ -38,18 +39,37 @@ impl PlatformSpec for Spec {
         settings::ACCOUNT_SCHEMA
     }
 
+    fn check_post(
+        &self,
+        post: crate::content::Post,
+        check: &mut crate::validate::PostCheck<'_>,
+    ) -> (crate::validate::Version, Vec<Problem>) {
+        let checked = super::validate::check(&post, check.preflight);
+        let version = crate::validate::Version {
+            post,
+            kind: checked.kind,
+            media: checked.media,
+            cover: None,
+        };
+        (version, checked.problems)
+    }
+
+    fn post_options_schema(&self) -> &'static str {
+        super::options::POST_OPTIONS_SCHEMA
+    }
+
     fn capabilities(&self, _: Option<&Account>) -> Capabilities {
         capabilities()
     }
 
     fn hash_part(&self, post: &crate::validate::ValidPost) -> Option<serde_json::Value> {
-        let t = post.post.fields.threads.as_ref();
+        let t = super::Options::of(&post.post);
         // The order and names of the hash before the registry: published
         // posts keep their hashes.
         Some(serde_json::json!({
-            "reply_control": t.and_then(|t| t.reply_control),
-            "topic_tag": t.and_then(|t| t.topic_tag.as_deref()),
-            "link_attachment": t.and_then(|t| t.link_attachment.as_deref()),
+            "reply_control": t.reply_control,
+            "topic_tag": t.topic_tag,
+            "link_attachment": t.link_attachment,
         }))
     }
 

@@ -3,19 +3,11 @@
 //! rules ([`super::rules`]) and the features each account's login may
 //! publish ([`super::features`]).
 
-use super::preflight::{self, Preflight, Resolved, Role};
 use super::{features, rules};
 use crate::content::{Post, PostType};
 use crate::diagnostic::{Pos, Problem, Rule};
-
-/// A post as one platform gets it.
-#[derive(Clone)]
-pub(super) struct Version {
-    pub post: Post,
-    pub kind: PostType,
-    pub media: Vec<Resolved>,
-    pub cover: Option<Resolved>,
-}
+use crate::validate::preflight::{self, Preflight, Role};
+use crate::validate::Version;
 
 /// Instagram's checks of `post` (its Instagram version), for its Instagram
 /// accounts (`accounts`: their logins decide some features).
