@@ -153,6 +153,13 @@ pub trait PlatformSpec: Sync {
     /// What it can do for `account`; `None`: for its most capable kind of
     /// account (what the platform can do at all).
     fn capabilities(&self, account: Option<&Account>) -> Capabilities;
+    /// The post's version on this platform, as the preview's card shows
+    /// it beside the grid's: an HTML fragment, every text escaped
+    /// (`crate::preview::html::escape`). The default shows the text and
+    /// its length, and the alt texts.
+    fn preview(&self, post: &crate::validate::ValidPost) -> String {
+        crate::preview::version_html(post)
+    }
     /// Its own part of a target's content hash (options only it takes,
     /// e.g. Threads' `reply_control`), under its name; `None`: nothing
     /// beyond the common fields. Absent parts leave the hashes of posts
@@ -177,6 +184,21 @@ pub trait PlatformSpec: Sync {
         now: Timestamp,
         needs: Needs,
     ) -> BoxFuture<'a, Result<Inspection, CheckError>>;
+    /// What only the platform can tell of an account's due posts when
+    /// plan may use the network (not `--offline`, the credential set):
+    /// warnings, said with the credential's findings (Bluesky: a mention
+    /// that does not resolve). Apply finds the same when it publishes. The
+    /// default asks nothing.
+    fn check_posts<'a>(
+        &'a self,
+        config: &'a Config,
+        name: &'a str,
+        account: &'a Account,
+        posts: Vec<&'a crate::validate::ValidPost>,
+    ) -> BoxFuture<'a, Vec<String>> {
+        let _ = (config, name, account, posts);
+        Box::pin(async { Vec::new() })
+    }
     /// A renewed credential (`auth refresh`).
     fn refresh<'a>(
         &'a self,

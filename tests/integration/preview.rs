@@ -430,3 +430,61 @@ fn a_video_ffmpeg_cannot_read_gets_a_labelled_placeholder() {
     let tile = tile_of(&html, "2027-03-01-red");
     assert!(tile.contains("<div class=ph>video — no frame: "), "{tile}");
 }
+
+/// A post to Instagram and Threads has one card, Instagram's on the grid,
+/// with its Threads version inside; a Threads-only post has a card of its
+/// own and no tile.
+#[test]
+fn other_platforms_versions_are_shown_in_the_card_and_never_on_the_grid() {
+    let temp = tempfile::tempdir().unwrap();
+    let repo = temp.path().join("feed");
+    copy_dir(&crate::common::fixtures().join("threads"), &repo);
+    copy_dir(
+        &crate::common::fixtures().join("publish/media"),
+        &repo.join("media"),
+    );
+    fs::write(
+        repo.join("postwright.toml"),
+        "content = [\"posts\"]\ntimezone = \"Europe/Berlin\"\n[accounts.kiln]\nuser_id = \"17841400000000001\"\n[accounts.kiln-threads]\nplatform = \"threads\"\nuser_id = \"27000000000000001\"\n[media]\nbase_url = \"https://cdn.example/\"\n",
+    )
+    .unwrap();
+    let site = temp.path().join("site");
+    let out = postwright(temp.path())
+        .arg("--repo")
+        .arg(&repo)
+        .args(["preview", "--at", "2026-11-30T12:00:00Z", "--out"])
+        .arg(&site)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let html = fs::read_to_string(site.join("index.html")).unwrap();
+    let grid = grid_ids(&html);
+    assert_eq!(grid, ["4-carousel", "2-both"], "Instagram's posts only");
+    for id in ["1-text", "2-both", "3-video", "4-carousel"] {
+        assert_eq!(
+            html.matches(&format!("id=\"post-{id}\"")).count(),
+            1,
+            "{id}"
+        );
+    }
+    let card = |id: &str| {
+        let start = html.find(&format!("id=\"post-{id}\"")).unwrap();
+        let rest = &html[start..];
+        &rest[..rest[1..].find("id=\"post-").map_or(rest.len(), |i| i + 1)]
+    };
+    let both = card("2-both");
+    assert!(both.contains("data-platform=\"threads\""), "{both}");
+    assert!(
+        both.contains("The Harbour mug is back. Which glaze next?"),
+        "Threads' own caption: {both}"
+    );
+    assert!(
+        !card("1-text").contains("data-platform"),
+        "its only version is the card"
+    );
+    assert!(card("1-text").contains("Kiln day"), "{}", card("1-text"));
+}
