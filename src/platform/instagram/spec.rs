@@ -155,6 +155,7 @@ pub(super) fn capabilities(login: Login) -> Capabilities {
     let facebook = login == Login::Facebook;
     Capabilities {
         no_delete: (!facebook).then(|| NO_DELETE.into()),
+        fetches_media: true,
         resumable_upload: facebook,
         comments: None,
         stories: true,

@@ -126,6 +126,7 @@ impl Publishes for Spec {
 pub(super) fn capabilities() -> Capabilities {
     Capabilities {
         no_delete: None,
+        fetches_media: true,
         resumable_upload: false,
         comments: Some(NO_COMMENTS.into()),
         stories: false,
