@@ -38,46 +38,22 @@ pub fn preview(
             Err(e) => eprintln!("warning: {e}; no tile is highlighted"),
         }
     }
-    // One card a post: its entry on a platform with a grid (the feed as
-    // the grid shows it), else its first; its other platforms' versions
-    // are shown in the card, each as its platform draws it.
+    // The feed as the grid shows it: each post's version for a platform
+    // with a grid, and no other target (a post to Instagram and Threads
+    // would otherwise show twice, or as what Instagram does not show).
     let on_grid =
         |p: Option<crate::platform::Platform>| p.is_some_and(|p| p.spec().capabilities(None).grid);
-    let mut kept: std::collections::HashSet<String> = plan
-        .entries
+    plan.entries.retain(|e| on_grid(e.platform));
+    let valid = posts
         .iter()
-        .filter(|e| on_grid(e.platform))
-        .map(|e| e.id.clone())
+        .filter_map(|c| c.valid.iter().find(|v| on_grid(Some(v.platform))))
+        .map(|v| (v.post.id.as_str(), v))
         .collect();
-    plan.entries
-        .retain(|e| on_grid(e.platform) || kept.insert(e.id.clone()));
-    let mut valid = std::collections::HashMap::new();
-    let mut others: std::collections::HashMap<&str, Vec<_>> = std::collections::HashMap::new();
-    for c in &posts {
-        let Some(id) = c.id.as_deref() else { continue };
-        let Some(main) = plan.entries.iter().find(|e| e.id == id) else {
-            continue;
-        };
-        for v in &c.valid {
-            if Some(v.account.as_str()) == main.account.as_deref() {
-                valid.insert(id, v);
-            } else if v.platform != main.platform.unwrap_or_default()
-                && !others
-                    .get(id)
-                    .is_some_and(|o: &Vec<&crate::validate::ValidPost>| {
-                        o.iter().any(|w| w.platform == v.platform)
-                    })
-            {
-                others.entry(id).or_default().push(v);
-            }
-        }
-    }
     let inputs = crate::preview::Inputs {
         repo: &g.repo,
         plan: &plan,
         state: &state,
         posts: valid,
-        others,
         tz: &config.timezone,
     };
     match crate::preview::write(&inputs, out_dir) {

@@ -153,13 +153,6 @@ pub trait PlatformSpec: Sync {
     /// What it can do for `account`; `None`: for its most capable kind of
     /// account (what the platform can do at all).
     fn capabilities(&self, account: Option<&Account>) -> Capabilities;
-    /// The post's version on this platform, as the preview's card shows
-    /// it beside the grid's: an HTML fragment, every text escaped
-    /// (`crate::preview::html::escape`). The default shows the text and
-    /// its length, and the alt texts.
-    fn preview(&self, post: &crate::validate::ValidPost) -> String {
-        crate::preview::version_html(post)
-    }
     /// Its own part of a target's content hash (options only it takes,
     /// e.g. Threads' `reply_control`), under its name; `None`: nothing
     /// beyond the common fields. Absent parts leave the hashes of posts

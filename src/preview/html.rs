@@ -31,7 +31,6 @@ h1{font-size:20px}h2{font-size:16px;margin-top:28px}.at{color:#737373}
 .cal{border-collapse:collapse;width:100%;table-layout:fixed}.cal td,.cal th{border:1px solid #dbdbdb;vertical-align:top;padding:4px;height:64px;font-size:12px}
 .cal .story{color:#c13584}.day{color:#737373}
 .card{border:1px solid #dbdbdb;border-radius:8px;padding:12px;margin:12px 0}
-.version{border-top:1px dashed #dbdbdb;margin-top:8px;padding-top:8px}
 .tag{color:#00376b}.problem{color:#ed4956}.meta{color:#737373;font-size:13px}
 .crop{position:relative;overflow:hidden;max-width:320px;margin:8px 0}.crop img{width:100%;height:100%;display:block}
 .cut{position:absolute;box-shadow:0 0 0 9999px rgba(0,0,0,.45);outline:1px dashed #fff}
@@ -216,17 +215,6 @@ pub fn card(inputs: &Inputs<'_>, e: &Entry, shown: Option<&Shown>) -> String {
         if let Some(c) = f.collaborators.as_ref().filter(|c| !c.is_empty()) {
             let _ = write!(out, "<p class=meta>with {}</p>", escape(&c.join(", ")));
         }
-    }
-    for version in inputs.others.get(e.id.as_str()).into_iter().flatten() {
-        let p = version.platform;
-        let _ = write!(
-            out,
-            "<div class=version data-platform=\"{}\"><div class=meta>{} version · {}</div>{}</div>",
-            escape(p.name()),
-            escape(p.title()),
-            escape(&version.account),
-            p.spec().preview(version)
-        );
     }
     for p in &e.problems {
         let _ = write!(

@@ -53,36 +53,8 @@ pub struct Inputs<'a> {
     pub repo: &'a Path,
     pub plan: &'a Plan,
     pub state: &'a State,
-    /// Each card's post: its version on a grid platform, else its first.
     pub posts: HashMap<&'a str, &'a ValidPost>,
-    /// The post's versions on its other platforms, shown in its card as
-    /// each platform draws them ([`crate::platform::PlatformSpec::preview`]).
-    pub others: HashMap<&'a str, Vec<&'a ValidPost>>,
     pub tz: &'a TimeZone,
-}
-
-/// A post's version on a platform, as its card shows it by default: the
-/// text, with its length in characters, and the alt texts.
-pub fn version_html(post: &ValidPost) -> String {
-    let f = &post.post.fields;
-    let mut out = String::new();
-    if let Some(c) = &f.caption {
-        let _ = write!(
-            out,
-            "<p class=caption>{}</p><p class=meta>{} characters</p>",
-            caption_html(c),
-            c.chars().count()
-        );
-    }
-    let alts = f
-        .alt_text
-        .as_deref()
-        .into_iter()
-        .chain(f.media.iter().filter_map(|m| m.alt_text()));
-    for alt in alts {
-        let _ = write!(out, "<p class=meta>alt text: {}</p>", escape(alt));
-    }
-    out
 }
 
 /// A thumbnail the site shows: its file in the site and its size.
