@@ -191,10 +191,6 @@ pub struct Capabilities {
     pub no_delete: Option<String>,
     /// Local videos can be sent as bytes instead of fetched from a URL.
     pub resumable_upload: bool,
-    /// The platform fetches media from public URLs (Meta), so repo media
-    /// need a host (`[media] base_url`, `store`, `upload_command`); false:
-    /// it takes the bytes (Bluesky, Mastodon).
-    pub fetches_media: bool,
     /// Why first comments and comment toggles are not available; `None`:
     /// they are.
     pub comments: Option<String>,

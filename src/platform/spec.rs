@@ -128,6 +128,14 @@ pub trait PlatformSpec: Sync {
         let _ = (name, account, config);
         Vec::new()
     }
+    /// Whether the platform fetches media from public URLs (Meta's do), so
+    /// repo media need a host (`[media] base_url`, `store`,
+    /// `upload_command`); the default: it takes the bytes (Bluesky,
+    /// Mastodon). A method rather than a field of [`Capabilities`], so
+    /// platforms that list their capabilities in full need not change.
+    fn fetches_media(&self) -> bool {
+        false
+    }
     /// Every rule of the platform for `post` (its version of it: the
     /// platform's map's caption and media already in place): the type it
     /// has there, its media resolved, and what is wrong. Problems are

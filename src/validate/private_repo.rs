@@ -51,7 +51,7 @@ fn served_by_raw_github(config: &Config) -> bool {
     let fetched = config
         .accounts
         .values()
-        .any(|a| a.platform.spec().capabilities(Some(a)).fetches_media);
+        .any(|a| a.platform.spec().fetches_media());
     fetched
         && config.media.upload_command.is_none()
         && config

@@ -67,6 +67,10 @@ impl PlatformSpec for Spec {
         settings::placeholder(name, account, config)
     }
 
+    fn fetches_media(&self) -> bool {
+        true
+    }
+
     fn check_post(
         &self,
         post: crate::content::Post,
@@ -155,7 +159,6 @@ pub(super) fn capabilities(login: Login) -> Capabilities {
     let facebook = login == Login::Facebook;
     Capabilities {
         no_delete: (!facebook).then(|| NO_DELETE.into()),
-        fetches_media: true,
         resumable_upload: facebook,
         comments: None,
         stories: true,

@@ -39,6 +39,10 @@ impl PlatformSpec for Spec {
         settings::ACCOUNT_SCHEMA
     }
 
+    fn fetches_media(&self) -> bool {
+        true
+    }
+
     fn check_post(
         &self,
         post: crate::content::Post,
@@ -126,7 +130,6 @@ impl Publishes for Spec {
 pub(super) fn capabilities() -> Capabilities {
     Capabilities {
         no_delete: None,
-        fetches_media: true,
         resumable_upload: false,
         comments: Some(NO_COMMENTS.into()),
         stories: false,
