@@ -14,7 +14,7 @@ Exit codes: 0 success; 1 problems (invalid posts, a failed publish, a bad config
 for a person (duplicate, overdue, possible twin); 64 usage error; 130 apply stopped by a signal.
 Docs: the README of the postwright repository lists every post field and rule id.";
 
-/// Publish Instagram posts kept as files in a git repository: validate them,
+/// Publish social posts kept as files in a git repository: validate them,
 /// plan what is due, publish each exactly once.
 #[derive(Debug, Parser)]
 #[command(name = "postwright", version, about, after_help = AFTER_HELP)]
@@ -39,8 +39,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Check post files against the schema, Instagram's rules and the media
-    /// they use. No network, no credentials.
+    /// Check post files against the schema, each platform's rules and the
+    /// media they use. No network, no credentials.
     ///
     /// Every problem is printed as FILE:LINE:COL with a rule id; the exit code
     /// is 1 when there is at least one error. Without PATHs every post under
@@ -73,7 +73,7 @@ pub enum Command {
         /// Exit 2 when apply would change something (like terraform plan).
         #[arg(long)]
         detailed_exitcode: bool,
-        /// Plan deleting the Instagram posts of deleted files.
+        /// Plan deleting the published posts of deleted files.
         #[arg(long)]
         prune: bool,
         /// Write the output to FILE instead of stdout.
@@ -85,7 +85,7 @@ pub enum Command {
         #[arg(long, value_name = "REF")]
         base: Option<String>,
         /// Make no network call. By default, when apply has work for an
-        /// account whose token variable is set, plan asks Meta about that
+        /// account whose token variable is set, plan asks its platform about that
         /// token (expired, invalid or missing a scope is an error, expiring
         /// within 7 days a warning), and the git backend asks the remote for
         /// the state record when this checkout fetched none of its branches.
@@ -93,21 +93,21 @@ pub enum Command {
         #[arg(long)]
         offline: bool,
     },
-    /// Publish what is due, exactly once, through the Instagram Graph API.
+    /// Publish what is due, exactly once, through each account's platform.
     ///
-    /// Runs the plan: finishes interrupted publishes, creates containers for
-    /// due posts, waits for Meta to process them and publishes them in
-    /// publish_at order; then posts first comments, applies comment settings,
-    /// re-keys renamed posts and (with --prune) deletes posts whose file was
-    /// deleted. The state record is saved after every step; with the git
+    /// Runs the plan: finishes interrupted publishes, prepares the due posts
+    /// (uploads, containers), waits for the platform to process them and
+    /// publishes them in publish_at order; then posts first comments,
+    /// applies comment settings, re-keys renamed posts and (with --prune)
+    /// deletes posts whose file was deleted. The state record is saved after every step; with the git
     /// backend it is pushed to the remote before and after every publish.
     ///
-    /// One apply at a time: before its first call to Instagram, apply takes
+    /// One apply at a time: before its first call to a platform, apply takes
     /// a lease on the record (see `postwright state`). When another apply
     /// holds it, this one defers (exit 0, nothing sent) or waits
     /// (--lock-timeout).
     #[command(
-        after_help = "Tokens come from the environment variable each account names (token_env); they are sent in the Authorization header only.\n\nExit codes: 0 everything due was published, adopted, deferred or held (also: another apply holds the lease); 1 a post failed, an invalid post, the record could not be pushed, or an error; with --detailed-exitcode, 2 when a due post is held for a person (a duplicate, overdue, a possible twin) and nothing failed.\n\nExamples:\n  postwright apply\n  postwright apply --only 2026-12-01-studio\n  postwright apply --prune --format json"
+        after_help = "Credentials come from the environment variable each account names (token_env); they are sent in headers only.\n\nExit codes: 0 everything due was published, adopted, deferred or held (also: another apply holds the lease); 1 a post failed, an invalid post, the record could not be pushed, or an error; with --detailed-exitcode, 2 when a due post is held for a person (a duplicate, overdue, a possible twin) and nothing failed.\n\nExamples:\n  postwright apply\n  postwright apply --only 2026-12-01-studio\n  postwright apply --prune --format json"
     )]
     Apply {
         /// Act as if it were this time (RFC 3339, or local time in the config's timezone).
@@ -116,7 +116,8 @@ pub enum Command {
         /// Only these post ids (repeatable).
         #[arg(long, value_name = "ID")]
         only: Vec<String>,
-        /// Delete the Instagram posts of deleted files (Facebook Login).
+        /// Delete the published posts of deleted files (where the platform and
+        /// login allow it).
         #[arg(long)]
         prune: bool,
         /// Write the report to FILE instead of stdout (progress stays on stderr).
@@ -124,7 +125,7 @@ pub enum Command {
         out: Option<PathBuf>,
         /// When another apply holds the record's lease, wait up to this long
         /// for it (`90s`, `5m`, `1h`; a bare number is seconds). Default 0:
-        /// defer at once, exit 0, and make no call to Instagram.
+        /// defer at once, exit 0, and make no call to any platform.
         #[arg(long, value_name = "DURATION", default_value = "0", value_parser = parse_duration)]
         lock_timeout: std::time::Duration,
         /// Exit 2 when a due post is held for a person to act on (a
@@ -464,10 +465,11 @@ fn execute(cli: &Cli, out: &mut dyn Write) -> Result<Exit, Failure> {
     let format = chosen_format(cli)?;
     match &cli.command {
         Command::Schema { which } => {
-            let text = match which {
-                SchemaKind::Post => validate::schema::POST_SCHEMA,
-                SchemaKind::Config => validate::schema::CONFIG_SCHEMA,
-            };
+            // The whole schemas: the base in schema/ and every platform's part.
+            let text = validate::compose::text(match which {
+                SchemaKind::Post => &validate::compose::POST,
+                SchemaKind::Config => &validate::compose::CONFIG,
+            });
             let _ = out.write_all(text.as_bytes());
             Ok(Exit::Ok)
         }

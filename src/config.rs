@@ -4,16 +4,19 @@
 //! Errors carry the line and column of the offending key or value.
 
 use crate::diagnostic::{Pos, Problem, Rule};
+use crate::platform::{AccountSettings, Platform};
 use jiff::tz::TimeZone;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use toml::Spanned;
 
+mod accounts;
 mod checks;
 mod hints;
 
-use checks::{find_key, resumable_without_host};
+pub(crate) use checks::find_key;
 
 /// The file name looked for at the repo root.
 pub const FILE_NAME: &str = "postwright.toml";
@@ -76,87 +79,36 @@ impl Schedule {
     }
 }
 
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
+/// One `[accounts.NAME]`: its platform (`platform =`, default the
+/// registry's first), and what that platform's folder read from the rest
+/// of its keys ([`crate::platform::PlatformSpec::account`]). The config
+/// knows no platform's keys.
+#[derive(Debug, Clone)]
 pub struct Account {
-    /// Where the account is (default `instagram`).
-    #[serde(default)]
     pub platform: Platform,
-    /// The platform's user id: the Instagram professional account id, or
-    /// the Threads user id.
-    pub user_id: String,
-    /// Instagram only.
-    #[serde(default)]
-    pub login: Login,
-    /// The environment variable holding the token (never the token itself).
-    /// Default `INSTAGRAM_ACCESS_TOKEN`, or `THREADS_ACCESS_TOKEN` for a
-    /// Threads account.
-    #[serde(default)]
-    token_env: Option<String>,
+    settings: Arc<dyn AccountSettings>,
 }
 
 impl Account {
-    /// An account on `platform` whose token is in `token_env`.
-    pub fn new(platform: Platform, user_id: &str, login: Login, token_env: &str) -> Account {
-        Account {
-            platform,
-            user_id: user_id.to_string(),
-            login,
-            token_env: Some(token_env.to_string()),
-        }
+    /// An account on `platform` with the settings its folder parsed.
+    pub fn new(platform: Platform, settings: Arc<dyn AccountSettings>) -> Account {
+        Account { platform, settings }
     }
 
-    /// The environment variable holding the token.
+    /// The environment variable holding the account's credential (a token,
+    /// an app password; never the credential itself).
     pub fn token_env(&self) -> &str {
-        self.token_env.as_deref().unwrap_or(match self.platform {
-            Platform::Instagram => "INSTAGRAM_ACCESS_TOKEN",
-            Platform::Threads => "THREADS_ACCESS_TOKEN",
-        })
-    }
-}
-
-/// The platforms postwright publishes to. Each has its publisher behind
-/// [`crate::platform::Publisher`].
-#[derive(
-    Debug, Clone, Copy, Default, Deserialize, serde::Serialize, PartialEq, Eq, Hash, PartialOrd, Ord,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Platform {
-    #[default]
-    Instagram,
-    Threads,
-}
-
-impl Platform {
-    pub fn name(self) -> &'static str {
-        match self {
-            Platform::Instagram => "instagram",
-            Platform::Threads => "threads",
-        }
+        self.settings
+            .secret_env()
+            .unwrap_or_else(|| self.platform.spec().default_secret_env())
     }
 
-    /// The platform's name for people.
-    pub fn title(self) -> &'static str {
-        match self {
-            Platform::Instagram => "Instagram",
-            Platform::Threads => "Threads",
-        }
+    /// The platform's own settings, when they are of type `T` (the
+    /// account is on that platform).
+    pub fn settings<T: AccountSettings>(&self) -> Option<&T> {
+        let any: &dyn std::any::Any = self.settings.as_ref();
+        any.downcast_ref()
     }
-}
-
-impl std::fmt::Display for Platform {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// Which login the token comes from; decides the Graph host and what is allowed.
-#[derive(Debug, Clone, Copy, Default, Deserialize, serde::Serialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum Login {
-    #[default]
-    Facebook,
-    Instagram,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -332,7 +284,7 @@ struct RawConfig {
     timezone: Option<Spanned<String>>,
     default_account: Option<Spanned<String>>,
     #[serde(default)]
-    accounts: BTreeMap<String, Account>,
+    accounts: BTreeMap<String, toml::Table>,
     #[serde(default)]
     api: Api,
     #[serde(default)]
@@ -455,40 +407,25 @@ impl Config {
             return Err(err(
                 Pos::START,
                 "no account configured".into(),
-                Some("add one: [accounts.brand] with user_id = \"…\" and token_env = \"INSTAGRAM_ACCESS_TOKEN\"".into()),
+                Some(format!("add one: [accounts.brand] with `platform =` (one of {}; default {}) and the keys of that platform (README, \"Accounts\")", Platform::names(), Platform::default().name())),
             ));
         }
-        for (name, account) in &raw.accounts {
-            if account.user_id.trim().is_empty()
-                || !account.user_id.bytes().all(|b| b.is_ascii_digit())
-            {
-                let pos =
-                    find_key(text, "user_id", &format!("[accounts.{name}]")).unwrap_or(Pos::START);
-                return Err(err(
-                    pos,
-                    format!("accounts.{name}.user_id must be the numeric Instagram account id, got `{}`", account.user_id),
-                    None,
-                ));
-            }
-        }
-        if let Some(e) = resumable_without_host(&raw, text) {
-            return Err(err(e.0, e.1, Some(e.2)));
-        }
+        let accounts = accounts::read(raw.accounts, text, display)?;
         let default_account = match raw.default_account {
             Some(d) => {
-                if !raw.accounts.contains_key(d.get_ref()) {
+                if !accounts.contains_key(d.get_ref()) {
                     return Err(err(
                         at(d.span().start),
                         format!(
                             "default_account `{}` is not one of the accounts",
                             d.get_ref()
                         ),
-                        Some(format!("known accounts: {}", names(&raw.accounts))),
+                        Some(format!("known accounts: {}", names(&accounts))),
                     ));
                 }
                 Some(d.into_inner())
             }
-            None if raw.accounts.len() == 1 => raw.accounts.keys().next().cloned(),
+            None if accounts.len() == 1 => accounts.keys().next().cloned(),
             None => None,
         };
         let (content, content_at) = match raw.content {
@@ -524,14 +461,14 @@ impl Config {
             let pos = find_key(text, e.key, "[media]").unwrap_or(Pos::START);
             err(pos, e.message, e.help)
         })?;
-        Ok(Config {
+        let config = Config {
             file: display.to_string(),
             content,
             content_at,
             timezone,
             timezone_name,
             default_account,
-            accounts: raw.accounts,
+            accounts,
             api: raw.api,
             base_url_at: raw
                 .media
@@ -542,7 +479,9 @@ impl Config {
             store,
             state: raw.state,
             schedule: raw.schedule,
-        })
+        };
+        accounts::check(&config, text)?;
+        Ok(config)
     }
 
     /// The names of all accounts, quoted, for messages.
@@ -583,7 +522,8 @@ token_env = "BRAND_TOKEN"
         assert_eq!(c.content, ["posts", "stories"]);
         assert_eq!(c.timezone_name, "Europe/Berlin");
         assert_eq!(c.default_account.as_deref(), Some("brand"));
-        assert_eq!(c.accounts["brand"].login, Login::Instagram);
+        let ig = crate::platform::instagram::Settings::of(&c.accounts["brand"]);
+        assert_eq!(ig.login, crate::platform::instagram::Login::Instagram);
         assert_eq!(c.api.version, "v24.0");
         assert_eq!(c.state.backend, Backend::File);
     }
@@ -670,9 +610,7 @@ token_env = "BRAND_TOKEN"
     /// The loader and the published schema must agree on what a config is.
     #[test]
     fn loader_and_schema_agree() {
-        let schema: serde_json::Value =
-            serde_json::from_str(crate::validate::schema::CONFIG_SCHEMA).unwrap();
-        let validator = jsonschema::validator_for(&schema).unwrap();
+        let validator = jsonschema::validator_for(&crate::validate::compose::CONFIG).unwrap();
         let full = r#"
 content = ["posts"]
 timezone = "Europe/Berlin"

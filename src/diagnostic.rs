@@ -81,9 +81,9 @@ rules! {
     MediaFormat = "media-format", Error;
     /// The post type cannot take this many media items.
     MediaCount = "media-count", Error;
-    /// An image over 8 MiB.
+    /// An image over its platform's size limit (Instagram 8 MiB).
     ImageTooLarge = "image-too-large", Error;
-    /// A video over the size limit of its post type (reel 300 MB, story 100 MB).
+    /// A video over the size limit of its platform and post type (Instagram: reel 300 MB, story 100 MB).
     VideoTooLarge = "video-too-large", Error;
     /// Width to height ratio outside what the post type accepts (after EXIF orientation).
     AspectRatio = "aspect-ratio", Error;
@@ -117,14 +117,16 @@ rules! {
     NotAPost = "not-a-post", Warning;
     /// A post type or field the account's platform does not have (a story or a `first_comment` on Threads, a text-only post on Instagram).
     NotOnPlatform = "not-on-platform", Error;
-    /// A Threads post's text over 500 characters (emoji counted by their UTF-8 bytes).
-    ThreadsTextTooLong = "threads-text-too-long", Error;
-    /// A Threads post with more than 5 distinct links in its text.
+    /// A post's text over its platform's limit, counted as the platform counts (Threads: 500 characters, an emoji as its UTF-8 bytes). Was `threads-text-too-long`.
+    TextTooLong = "text-too-long", Error;
+    /// More distinct links in a post's text than its platform takes (Threads: 5).
     TooManyLinks = "too-many-links", Error;
     /// A Threads `topic_tag` that is empty, over 50 characters, or has a `.` or `&`.
     TopicTag = "topic-tag", Error;
     /// A field that is not sent to this platform (Instagram's own fields on a post going only to Threads).
     NotSent = "not-sent", Warning;
+    /// An image or video without alt text where the platform carries it (a platform that asks for it, e.g. Bluesky).
+    AltTextMissing = "alt-text-missing", Warning;
     /// An account id that is still the placeholder `postwright init` wrote.
     PlaceholderId = "placeholder-id", Warning;
     /// `publish_at` falls between the apply workflow's scheduled runs by more than 15 minutes: the post goes out later than written.
@@ -188,7 +190,7 @@ pub struct Problem {
     /// Set when the problem concerns only this platform's accounts of a
     /// post going to several platforms: its other targets are unaffected.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub platform: Option<crate::config::Platform>,
+    pub platform: Option<crate::platform::Platform>,
 }
 
 /// Where a problem's text ends: a [`Pos`] in half the space, because a
@@ -241,7 +243,7 @@ impl Problem {
 
     /// Marks the problem as one of `platform`'s targets only, and says so
     /// in its message ("for Threads: …").
-    pub fn for_platform(mut self, platform: crate::config::Platform) -> Self {
+    pub fn for_platform(mut self, platform: crate::platform::Platform) -> Self {
         if self.platform.is_none() {
             self.message = format!("for {}: {}", platform.title(), self.message);
             self.platform = Some(platform);
@@ -250,7 +252,7 @@ impl Problem {
     }
 
     /// Whether the problem stops a post's target on `platform`.
-    pub fn blocks(&self, platform: crate::config::Platform) -> bool {
+    pub fn blocks(&self, platform: crate::platform::Platform) -> bool {
         self.is_error() && self.platform.is_none_or(|p| p == platform)
     }
 
@@ -354,6 +356,7 @@ mod tests {
                 "image-width",
                 "not-a-post",
                 "not-sent",
+                "alt-text-missing",
                 "placeholder-id",
                 "off-schedule",
                 "lfs-object-missing"

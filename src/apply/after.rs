@@ -20,6 +20,15 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
         let recorded = self.journal.entry(e.key())?;
         let (first_comment_id, comments_enabled) =
             (recorded.first_comment_id.clone(), recorded.comments_enabled);
+        // A platform without comments is never asked (validation has said
+        // that `first_comment` and `comments` are not sent there).
+        if let Some(why) = self.publisher.capabilities().comments {
+            if post.post.fields.first_comment.is_some() || post.post.fields.comments.is_some() {
+                self.progress
+                    .line(&format!("! {}: comments not set: {why}", e.file));
+            }
+            return Ok(pending);
+        }
         if let (Some(text), None) = (&post.post.fields.first_comment, &first_comment_id) {
             match self.first_comment(e, &media_id, text).await {
                 Ok(id) => {
@@ -194,6 +203,10 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
     /// earlier run did not record.
     pub(super) async fn update(&mut self, e: &PlanEntry) -> Result<(), StateError> {
         let mut done = Vec::new();
+        if let Some(why) = self.publisher.capabilities().comments {
+            self.fail(e, why);
+            return Ok(());
+        }
         if let (Some(enabled), Some(media_id)) = (e.comments_enabled, e.media_id.clone()) {
             match self.publisher.set_comments(&media_id, enabled).await {
                 Ok(()) => {

@@ -65,14 +65,14 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
                     };
                     entry.file = e.file.clone();
                     entry.content_hash = e.content_hash.clone().unwrap_or_default();
-                    entry.container_id = Some(built.container_id.clone());
+                    entry.container_id = Some(built.handle.clone());
                     entry.children = built.children;
                     entry.last_error = None;
                     entry.journaled_at.get_or_insert_with(Timestamp::now);
                     self.journal.save(&format!("containers for {id}"))?;
                     ready.push(Ready {
                         id,
-                        container_id: built.container_id,
+                        container_id: built.handle,
                     });
                 }
                 // A URL from the store was fetched a moment before: Meta

@@ -37,6 +37,16 @@ impl fmt::Display for FakeError {
 
 impl std::error::Error for FakeError {}
 
+impl From<crate::platform::Unsupported> for FakeError {
+    fn from(u: crate::platform::Unsupported) -> Self {
+        FakeError {
+            class: ErrorClass::Unsupported,
+            message: u.0,
+            suspect_token: false,
+        }
+    }
+}
+
 impl PlatformError for FakeError {
     fn class(&self) -> ErrorClass {
         self.class
@@ -70,6 +80,8 @@ struct Container {
     caption: String,
     kind: PostType,
     items: usize,
+    /// The media it became, once live.
+    media: Option<String>,
 }
 
 #[derive(Debug, Default)]
@@ -89,6 +101,11 @@ pub struct World {
     pub prepare_panics: u32,
     /// How many of the next `status` calls panic.
     pub status_panics: u32,
+    /// A published handle's status names its media (as Bluesky's
+    /// record does), instead of leaving it to be found among the live.
+    pub status_names_media: bool,
+    /// What the fake says it can do, in place of its default.
+    pub capabilities: Option<Capabilities>,
     next: u32,
 }
 
@@ -112,6 +129,7 @@ impl FakePublisher {
                 caption: caption.to_string(),
                 kind: PostType::Image,
                 items: 1,
+                media: None,
             },
         );
     }
@@ -137,6 +155,7 @@ impl FakePublisher {
             .get_mut(container)
             .expect("known container");
         c.states = VecDeque::from([ContainerState::Published]);
+        c.media = Some(id.clone());
         let now = jiff::Timestamp::now();
         let media = LiveMedia {
             id: id.clone(),
@@ -165,10 +184,15 @@ impl Publisher for FakePublisher {
     }
 
     fn capabilities(&self) -> Capabilities {
+        if let Some(c) = self.world().capabilities.clone() {
+            return c;
+        }
         Capabilities {
             no_delete: None,
             resumable_upload: false,
             comments: None,
+            quota: true,
+            ..Capabilities::default()
         }
     }
 
@@ -201,10 +225,11 @@ impl Publisher for FakePublisher {
                 caption: job.post.post.fields.caption.clone().unwrap_or_default(),
                 kind: job.post.kind,
                 items: job.post.media.len(),
+                media: None,
             },
         );
         Ok(Prepared {
-            container_id: id,
+            handle: id,
             children: Vec::new(),
         })
     }
@@ -235,10 +260,15 @@ impl Publisher for FakePublisher {
                 class: ErrorClass::Other,
             }),
         };
+        let media = c
+            .media
+            .clone()
+            .filter(|_| state == ContainerState::Published && world.status_names_media);
         Ok(ContainerStatus {
             code: code(&state),
             state,
             failure,
+            media,
         })
     }
 

@@ -35,7 +35,8 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
         };
         match status.state {
             ContainerState::Published => {
-                self.adopt_published(e, &recorded).await?;
+                self.adopt_published(e, &recorded, status.media.as_deref())
+                    .await?;
                 Ok(Resumed::Done)
             }
             ContainerState::Finished | ContainerState::InProgress
@@ -54,14 +55,20 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
         }
     }
 
-    /// A container reads PUBLISHED: the post is live. Find its media among
-    /// the account's newest and record it instead of publishing again.
+    /// A handle reads published: the post is live. Read the media the
+    /// platform says it became (`media`), or find it among the account's
+    /// newest, and record it instead of publishing again.
     pub(super) async fn adopt_published(
         &mut self,
         e: &PlanEntry,
         recorded: &StateEntry,
+        media: Option<&str>,
     ) -> Result<(), StateError> {
-        let found = match self.find_live(e, recorded.journaled_at, true).await {
+        let found = match media {
+            Some(id) => self.publisher.read(id).await.map(Some),
+            None => self.find_live(e, recorded.journaled_at, true).await,
+        };
+        let found = match found {
             Ok(found) => found,
             Err(err) => {
                 // Live, but which media is it? Keep the journal as it is:

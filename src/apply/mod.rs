@@ -14,6 +14,7 @@
 //!   `Finished`: publishing may be tried; else rebuild);
 //! - a first comment is looked for before it is posted again.
 
+mod account;
 mod after;
 mod containers;
 #[cfg(test)]
@@ -27,15 +28,13 @@ mod publish;
 mod tests;
 mod twin;
 
-use crate::config::{Config, Platform, VideoUpload};
+use crate::config::{Config, VideoUpload};
 use crate::content::PostType;
 use crate::hosting::Hosting;
-use crate::instagram::{ApiError, Client, Instagram};
 use crate::plan::{Action, Entry as PlanEntry, Plan};
-use crate::platform::threads::Threads;
 use crate::platform::{
-    ContainerState, ContainerStatus, ErrorClass, Failure, Feed, LiveMedia, PlatformError, Prepare,
-    PrepareError, Publisher,
+    AccountWork, ContainerState, ContainerStatus, ErrorClass, Failure, Feed, LiveMedia,
+    PlatformError, Prepare, PrepareError, Publisher,
 };
 use crate::state::{Record as StateEntry, State, StateError, Status, Store};
 use crate::validate::ValidPost;
@@ -49,6 +48,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
+use account::{AccountJob, Run};
 pub use flight::{panic_message, Flight};
 use journal::Journal;
 use outcome::outcome;
@@ -164,7 +164,6 @@ pub async fn apply(ctx: Context<'_>, progress: &mut dyn Progress) -> Result<Repo
     // The rest, account by account.
     let mut warnings = Vec::new();
     let mut stopped: Option<StateError> = None;
-    let app = crate::auth::app_from_env();
     let mut accounts: BTreeMap<String, Vec<&PlanEntry>> = BTreeMap::new();
     for e in &entries {
         if e.calls_meta(ctx.options.prune) {
@@ -185,87 +184,39 @@ pub async fn apply(ctx: Context<'_>, progress: &mut dyn Progress) -> Result<Repo
         }
     }
     for (name, entries) in accounts {
-        let client: Result<Any, String> = match ctx.config.accounts.get(&name) {
-            Some(account) if account.platform == Platform::Threads => {
-                Threads::for_account(ctx.config, &name, account)
-                    .map(Any::Threads)
-                    .map_err(|e| e.explain())
-            }
-            Some(account) => Client::for_account(ctx.config, &name, account)
-                .map(|c| Any::Instagram(Instagram::new(c)))
-                .map_err(|e| e.explain()),
-            None => Err(ApiError::MissingToken {
-                var: "(no such account)".into(),
-                account: name.clone(),
-            }
-            .explain()),
-        };
-        // Said once for the account, then one short line per post.
-        let fail_all = |why: &str, progress: &mut dyn Progress, outcomes: &mut Vec<Outcome>| {
-            progress.line(&format!("✗ account {name}: {why}"));
-            for e in &entries {
-                progress.line(&format!(
-                    "✗ {}: not attempted (account {name}, see above)",
-                    e.file
-                ));
-                outcomes.push(outcome(
-                    e,
-                    Verdict::Failed,
-                    &journal.state,
-                    format!("account {name}: {why}"),
-                ));
-            }
-        };
-        let client = match client {
-            Ok(c) => c,
-            Err(why) => {
-                fail_all(&why, progress, &mut outcomes);
-                continue;
-            }
-        };
-        // The token first: an expired token or a missing scope fails the
-        // account's posts before any container exists.
-        let mut username = None;
-        if let Some(account) = ctx.config.accounts.get(&name) {
-            let needs = needs(&ctx, &entries);
-            let inspected = crate::auth::inspect(
-                ctx.config,
-                &name,
-                account,
-                app.as_ref(),
-                Timestamp::now(),
-                needs,
-            )
-            .await;
-            match inspected {
-                Ok(i) => {
-                    username.clone_from(&i.username);
-                    for w in &i.warnings {
-                        progress.line(&format!("warning: account {name}: {w}"));
-                        warnings.push(format!("account {name}: {w}"));
-                    }
-                    if !i.usable() {
-                        fail_all(&i.errors.join("; "), progress, &mut outcomes);
-                        continue;
-                    }
-                }
-                // Meta unreachable or busy: the run's own calls retry and
-                // classify; the check must not be what stops a publish.
-                Err(e) => progress.line(&format!(
-                    "warning: account {name}: could not check the token: {e}"
-                )),
-            }
-        }
         let mut run = Run {
             ctx: &ctx,
             journal: &mut journal,
             outcomes: &mut outcomes,
             progress,
-            username,
+            warnings: &mut warnings,
+            username: None,
         };
-        let ran = match client {
-            Any::Instagram(p) => run.account(&name, p, &entries).await,
-            Any::Threads(p) => run.account(&name, p, &entries).await,
+        let Some(account) = ctx.config.accounts.get(&name) else {
+            run.fail_all(
+                &name,
+                &entries,
+                &format!("no account `{name}` in {}", ctx.config.file),
+            );
+            continue;
+        };
+        // The registry builds the account's publisher, whatever its
+        // platform; a publisher that cannot be made (a missing token)
+        // fails the account's posts before any call.
+        let job = AccountJob {
+            run: &mut run,
+            name: &name,
+            entries: &entries,
+        };
+        let ran =
+            crate::platform::with_publisher(account.platform, ctx.config, &name, account, job)
+                .await;
+        let ran = match ran {
+            Ok(ran) => ran,
+            Err(why) => {
+                run.fail_all(&name, &entries, &why);
+                continue;
+            }
         };
         if let Err(err) = ran {
             if !err.stops_run() {
@@ -330,58 +281,6 @@ pub async fn apply(ctx: Context<'_>, progress: &mut dyn Progress) -> Result<Repo
     })
 }
 
-/// What the account's work asks of its token beyond publishing.
-fn needs(ctx: &Context<'_>, entries: &[&PlanEntry]) -> crate::auth::Needs {
-    let comments = entries.iter().any(|e| {
-        e.action == Action::Update
-            || ctx.posts.get(&e.key()).is_some_and(|p| {
-                p.post.fields.first_comment.is_some() || p.post.fields.comments == Some(false)
-            })
-    });
-    let delete = ctx.options.prune && entries.iter().any(|e| e.action == Action::Removed);
-    crate::auth::Needs { comments, delete }
-}
-
-/// An account's publisher, whichever its platform.
-enum Any {
-    Instagram(Instagram),
-    Threads(Threads),
-}
-
-/// What every account's run shares.
-struct Run<'c, 'j> {
-    ctx: &'c Context<'c>,
-    journal: &'j mut Journal<'c>,
-    outcomes: &'j mut Vec<Outcome>,
-    progress: &'j mut dyn Progress,
-    username: Option<String>,
-}
-
-impl Run<'_, '_> {
-    /// One account's work through its platform's publisher.
-    async fn account<P: Publisher>(
-        &mut self,
-        name: &str,
-        publisher: P,
-        entries: &[&PlanEntry],
-    ) -> Result<(), StateError> {
-        AccountRun {
-            ctx: self.ctx,
-            account: name.to_string(),
-            publisher,
-            journal: self.journal,
-            outcomes: self.outcomes,
-            progress: self.progress,
-            stopped: None,
-            recent: HashMap::new(),
-            held: None,
-            username: self.username.take(),
-        }
-        .run(entries)
-        .await
-    }
-}
-
 struct AccountRun<'c, 'j, P: Publisher> {
     ctx: &'c Context<'c>,
     /// The account's name in postwright.toml.
@@ -438,7 +337,8 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
             .collect();
         let due = self.ready_media(due)?;
         let mut room = usize::MAX;
-        if !due.is_empty() || !ready.is_empty() || !to_build.is_empty() {
+        let work = !due.is_empty() || !ready.is_empty() || !to_build.is_empty();
+        if work && self.publisher.capabilities().quota {
             match self.publisher.quota().await {
                 Ok(q) => {
                     room = usize::try_from(q.total.saturating_sub(q.used)).unwrap_or(usize::MAX);

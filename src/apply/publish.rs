@@ -66,7 +66,7 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
                 match self.settle(&container).await {
                     Ok(s) if s.state == ContainerState::Published => {
                         let recorded = self.journal.entry(e.key())?.clone();
-                        return self.adopt_published(e, &recorded).await;
+                        return self.adopt_published(e, &recorded, s.media.as_deref()).await;
                     }
                     Ok(s) if s.state == ContainerState::Finished => {
                         let pause = match class {

@@ -245,6 +245,23 @@ async fn a_container_reading_published_is_adopted_not_published_again() {
 }
 
 #[tokio::test]
+async fn a_handle_whose_status_names_its_media_is_adopted_by_reading_that_media() {
+    let site = site();
+    let fake = FakePublisher::default();
+    fake.add_container("c-old", &[ContainerState::Finished], CAPTION);
+    fake.world().publish.push_back(PublishAnswer::Lost);
+    let _ = fake.publish("c-old").await;
+    fake.world().status_names_media = true;
+    fake.world().calls.clear();
+    let ran = run(&site, interrupted(), &fake).await;
+    assert_eq!(only(&ran).result, Verdict::Published, "{:?}", ran.lines);
+    assert_eq!(fake.count("publish"), 0, "{:?}", fake.world().calls);
+    assert_eq!(fake.count("find_live"), 0, "{:?}", fake.world().calls);
+    assert_eq!(fake.count("read media-1"), 1, "{:?}", fake.world().calls);
+    assert_eq!(record(&ran).media_id.as_deref(), Some("media-1"));
+}
+
+#[tokio::test]
 async fn an_interrupted_publish_whose_container_is_finished_is_published_with_it() {
     let site = site();
     let fake = FakePublisher::default();
@@ -441,6 +458,27 @@ async fn allow_duplicate_publishes_despite_a_possible_twin() {
     let ran = run(&site, State::default(), &fake).await;
     assert_eq!(only(&ran).result, Verdict::Published, "{:?}", ran.lines);
     assert_eq!(fake.count("publish"), 1);
+}
+
+#[tokio::test]
+async fn a_platform_without_comments_or_quota_is_not_asked_for_them() {
+    let site = site_with("first_comment: \"#ceramics\"\n");
+    let fake = FakePublisher::default();
+    fake.world().capabilities = Some(crate::platform::Capabilities {
+        comments: Some("no comments here".into()),
+        ..crate::platform::Capabilities::default()
+    });
+    let ran = run(&site, State::default(), &fake).await;
+    assert_eq!(only(&ran).result, Verdict::Published, "{:?}", ran.lines);
+    let calls = fake.world().calls.clone();
+    assert_eq!(fake.count("quota"), 0, "{calls:?}");
+    assert_eq!(fake.count("comments"), 0, "{calls:?}");
+    assert_eq!(fake.count("post_comment"), 0, "{calls:?}");
+    assert!(
+        ran.lines.iter().any(|l| l.contains("no comments here")),
+        "{:?}",
+        ran.lines
+    );
 }
 
 #[tokio::test]

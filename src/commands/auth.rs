@@ -30,7 +30,6 @@ pub fn auth(
 ) -> Result<Exit, Failure> {
     let config = load_config(g, format, out)?;
     let runtime = token_runtime()?;
-    let app = crate::auth::app_from_env();
     let now = Timestamp::now();
     match command {
         AuthAction::Inspect { account } => {
@@ -45,7 +44,6 @@ pub fn auth(
                     &config,
                     name,
                     account,
-                    app.as_ref(),
                     now,
                     crate::auth::Needs::default(),
                 ));
@@ -76,31 +74,14 @@ pub fn auth(
                 None => only_account(&config)?,
             };
             let renewed = if matches!(command, AuthAction::Refresh { .. }) {
-                runtime.block_on(crate::auth::refresh(
-                    &config,
-                    name,
-                    account,
-                    app.as_ref(),
-                    now,
-                ))
+                runtime.block_on(crate::auth::refresh(&config, name, account, now))
             } else {
-                runtime.block_on(crate::auth::exchange(
-                    &config,
-                    name,
-                    account,
-                    app.as_ref(),
-                    now,
-                ))
+                runtime.block_on(crate::auth::exchange(&config, name, account, now))
             };
             let renewed = match renewed {
                 Ok(r) => r,
                 Err(e) => {
-                    let text = match &e {
-                        crate::auth::RenewError::Api(api) => api.explain(),
-                        crate::auth::RenewError::Threads(t) => t.explain(),
-                        other => other.to_string(),
-                    };
-                    eprintln!("error: account {name}: {text}");
+                    eprintln!("error: account {name}: {}", e.explain());
                     return Ok(Exit::Error);
                 }
             };

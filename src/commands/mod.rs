@@ -409,10 +409,17 @@ fn scan_notes(
 }
 
 /// Before apply is asked to act: the tokens of the accounts with work, where
-/// their variables are set (pull-request plans run without secrets). Prints
-/// errors and warnings on stderr (annotations in GitHub format); false when
-/// a token cannot publish.
-fn check_tokens(config: &crate::config::Config, plan: &Plan, format: Format) -> bool {
+/// their variables are set (pull-request plans run without secrets), and
+/// what only each platform can tell of the account's due posts online
+/// ([`crate::platform::PlatformSpec::check_posts`]). Prints errors and
+/// warnings on stderr (annotations in GitHub format); false when a token
+/// cannot publish.
+fn check_tokens(
+    config: &crate::config::Config,
+    plan: &Plan,
+    posts: &[crate::validate::Checked],
+    format: Format,
+) -> bool {
     let acting: std::collections::BTreeSet<&str> = plan
         .entries
         .iter()
@@ -437,7 +444,6 @@ fn check_tokens(config: &crate::config::Config, plan: &Plan, format: Format) -> 
             return true;
         }
     };
-    let app = crate::auth::app_from_env();
     let needs = crate::auth::Needs {
         comments: plan.count(Action::Update) > 0,
         delete: plan.prune && plan.count(Action::Removed) > 0,
@@ -448,17 +454,33 @@ fn check_tokens(config: &crate::config::Config, plan: &Plan, format: Format) -> 
             config,
             name,
             account,
-            app.as_ref(),
             Timestamp::now(),
             needs,
         ));
-        let inspection = match result {
+        let mut inspection = match result {
             Ok(i) => i,
             Err(e) => {
                 eprintln!("warning: account {name}: could not check the token: {e}");
                 continue;
             }
         };
+        if inspection.usable() {
+            let due: Vec<&crate::validate::ValidPost> = plan
+                .entries
+                .iter()
+                .filter(|e| e.account.as_deref() == Some(name.as_str()))
+                .filter(|e| matches!(e.action, Action::Publish | Action::Resume))
+                .filter_map(|e| {
+                    let checked = posts.iter().find(|c| c.id.as_deref() == Some(&e.id))?;
+                    checked.valid_for(name)
+                })
+                .collect();
+            if !due.is_empty() {
+                let spec = account.platform.spec();
+                let found = runtime.block_on(spec.check_posts(config, name, account, due));
+                inspection.warnings.extend(found);
+            }
+        }
         ok &= inspection.usable();
         eprint!(
             "{}",

@@ -115,7 +115,7 @@ pub fn plan(
             let _ = out.write_all(text.as_bytes());
         }
     }
-    let tokens_ok = options.offline || check_tokens(&config, &plan, format);
+    let tokens_ok = options.offline || check_tokens(&config, &plan, &posts, format);
     Ok(if plan.has_invalid() || !tokens_ok {
         Exit::Error
     } else if options.detailed_exitcode && plan.needs_apply() {

@@ -38,17 +38,15 @@ pub fn preview(
             Err(e) => eprintln!("warning: {e}; no tile is highlighted"),
         }
     }
-    // The feed as Instagram shows it: each post's Instagram version, and
-    // no Threads target (a post to both would otherwise show twice).
-    plan.entries
-        .retain(|e| e.platform != Some(crate::config::Platform::Threads));
+    // The feed as the grid shows it: each post's version for a platform
+    // with a grid, and no other target (a post to Instagram and Threads
+    // would otherwise show twice, or as what Instagram does not show).
+    let on_grid =
+        |p: Option<crate::platform::Platform>| p.is_some_and(|p| p.spec().capabilities(None).grid);
+    plan.entries.retain(|e| on_grid(e.platform));
     let valid = posts
         .iter()
-        .filter_map(|c| {
-            c.valid
-                .iter()
-                .find(|v| v.platform == crate::config::Platform::Instagram)
-        })
+        .filter_map(|c| c.valid.iter().find(|v| on_grid(Some(v.platform))))
         .map(|v| (v.post.id.as_str(), v))
         .collect();
     let inputs = crate::preview::Inputs {

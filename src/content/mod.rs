@@ -21,8 +21,8 @@ use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
 pub use post::{
-    Graduation, IdValue, MediaEntry, Overrides, Post, PostFields, PostType, ProductTag,
-    ReplyControl, Trial, UserTag,
+    Graduation, IdValue, MediaEntry, Overrides, Post, PostFields, PostType, ProductTag, Trial,
+    UserTag,
 };
 pub use scan::{discover, scan, Scan, Skip};
 pub use yaml::{Document, Spans};

@@ -1,7 +1,9 @@
 //! The typed post model: what a post file says, field by field.
 
 use super::{Loaded, PostFile, Spans, Syntax};
+use crate::platform::Platform;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// The kinds of post the platforms' publishing APIs support. `text` (no
@@ -113,42 +115,26 @@ impl MediaEntry {
     }
 }
 
-/// Who may reply to a Threads post (`threads: {reply_control: …}`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ReplyControl {
-    Everyone,
-    AccountsYouFollow,
-    MentionedOnly,
-    ParentPostAuthorOnly,
-    FollowersOnly,
-}
-
-impl ReplyControl {
-    /// The value Threads' `reply_control` parameter takes.
-    pub fn name(self) -> &'static str {
-        match self {
-            ReplyControl::Everyone => "everyone",
-            ReplyControl::AccountsYouFollow => "accounts_you_follow",
-            ReplyControl::MentionedOnly => "mentioned_only",
-            ReplyControl::ParentPostAuthorOnly => "parent_post_author_only",
-            ReplyControl::FollowersOnly => "followers_only",
-        }
-    }
-}
-
-/// `threads:` or `instagram:` of a post: what that platform's accounts get
-/// instead of the post's own caption and media, and (in `threads:`) the
-/// options only Threads has. In a [`crate::validate::ValidPost`] the
-/// caption and media are already merged into the post's fields; the
-/// options stay here.
+/// A platform's map in a post (`threads:`, `instagram:`, any registered
+/// platform's name): what that platform's accounts get instead of the
+/// post's own caption and media, and the options only that platform has,
+/// as written (the schema has checked their shape; the platform's folder
+/// reads them). In a [`crate::validate::ValidPost`] the caption and media
+/// are already merged into the post's fields; the options stay here.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 pub struct Overrides {
     pub caption: Option<String>,
     pub media: Option<Vec<MediaEntry>>,
-    pub reply_control: Option<ReplyControl>,
-    pub topic_tag: Option<String>,
-    pub link_attachment: Option<String>,
+    #[serde(flatten)]
+    pub options: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Overrides {
+    /// The platform's options read into its own type; the default when
+    /// they are absent or not of its shape (the schema has said why).
+    pub fn options<T: serde::de::DeserializeOwned + Default>(&self) -> T {
+        serde_json::from_value(serde_json::Value::Object(self.options.clone())).unwrap_or_default()
+    }
 }
 
 /// `location_id` may be written as a number or a string; it is an id either way.
@@ -217,10 +203,40 @@ pub struct PostFields {
     /// part of the content hash: it does not reach Instagram.
     #[serde(default)]
     pub publish_overdue: bool,
-    /// What Threads accounts get instead, and Threads' own options.
-    pub threads: Option<Overrides>,
-    /// What Instagram accounts get instead.
-    pub instagram: Option<Overrides>,
+    /// Each platform's map (`threads: {caption: …}`), by platform: read
+    /// by [`Post::from_loaded`] under the registry's names.
+    #[serde(skip)]
+    pub overrides: BTreeMap<Platform, Overrides>,
+}
+
+impl PostFields {
+    /// `platform`'s map, when the post has one.
+    pub fn overrides(&self, platform: Platform) -> Option<&Overrides> {
+        self.overrides.get(&platform)
+    }
+
+    /// Clears the field called `name` in the post format (a platform's
+    /// version of the post leaves out what other platforms take). Unknown
+    /// names and the common fields are left alone.
+    pub fn clear(&mut self, name: &str) {
+        match name {
+            "location_id" => self.location_id = None,
+            "user_tags" => self.user_tags = None,
+            "collaborators" => self.collaborators = None,
+            "first_comment" => self.first_comment = None,
+            "comments" => self.comments = None,
+            "cover" => self.cover = None,
+            "thumb_offset" => self.thumb_offset = None,
+            "share_to_feed" => self.share_to_feed = None,
+            "audio_name" => self.audio_name = None,
+            "trial" => self.trial = None,
+            "product_tags" => self.product_tags = None,
+            "paid_partnership" => self.paid_partnership = None,
+            "sponsor_ids" => self.sponsor_ids = None,
+            "ai_generated" => self.ai_generated = None,
+            _ => {}
+        }
+    }
 }
 
 /// A post file whose fields have the right shape (it passed the schema).
@@ -240,6 +256,14 @@ impl Post {
     /// rest; None when `media` itself is unusable.
     pub fn from_loaded(loaded: Loaded) -> Option<Post> {
         let mut value = loaded.doc.value;
+        // Each registered platform's map, under its name; one of the wrong
+        // shape is left out (the schema has said why).
+        let overrides: BTreeMap<Platform, Overrides> = Platform::all()
+            .filter_map(|p| {
+                let o = Overrides::deserialize(value.get(p.name())?).ok()?;
+                Some((p, o))
+            })
+            .collect();
         // Read from a borrow: no copy of the document on the common path.
         let fields: PostFields = match PostFields::deserialize(&value) {
             Ok(f) => f,
@@ -253,6 +277,10 @@ impl Post {
                 });
                 serde_json::from_value(value).ok()?
             }
+        };
+        let fields = PostFields {
+            overrides,
+            ..fields
         };
         let id = fields
             .id

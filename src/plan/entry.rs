@@ -95,7 +95,7 @@ pub struct Entry {
     pub account: Option<String>,
     /// The account's platform (absent when the account is not known).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub platform: Option<crate::config::Platform>,
+    pub platform: Option<crate::platform::Platform>,
     pub action: Action,
     #[serde(rename = "type")]
     pub kind: Option<PostType>,

@@ -72,17 +72,12 @@ struct Publishable<'a> {
     sponsor_ids: Option<&'a [crate::content::IdValue]>,
     #[serde(skip_serializing_if = "Option::is_none")]
     ai_generated: Option<bool>,
-    /// Threads' own options, on a Threads target only (its `threads:`
-    /// caption and media are the caption and media above).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    threads: Option<ThreadsPart<'a>>,
-}
-
-#[derive(Serialize)]
-struct ThreadsPart<'a> {
-    reply_control: Option<crate::content::ReplyControl>,
-    topic_tag: Option<&'a str>,
-    link_attachment: Option<&'a str>,
+    /// The target's platform's own options, under its name (Threads'
+    /// `threads: {reply_control…}`), when it has any
+    /// ([`crate::platform::PlatformSpec::hash_part`]); its override's
+    /// caption and media are the caption and media above.
+    #[serde(flatten)]
+    platform: std::collections::BTreeMap<&'static str, serde_json::Value>,
 }
 
 #[derive(Serialize)]
@@ -151,14 +146,13 @@ impl Hasher {
             paid_partnership: f.paid_partnership,
             sponsor_ids: f.sponsor_ids.as_deref(),
             ai_generated: f.ai_generated,
-            threads: (post.platform == crate::config::Platform::Threads).then(|| {
-                let t = f.threads.as_ref();
-                ThreadsPart {
-                    reply_control: t.and_then(|t| t.reply_control),
-                    topic_tag: t.and_then(|t| t.topic_tag.as_deref()),
-                    link_attachment: t.and_then(|t| t.link_attachment.as_deref()),
-                }
-            }),
+            platform: post
+                .platform
+                .spec()
+                .hash_part(post)
+                .map(|part| (post.platform.name(), part))
+                .into_iter()
+                .collect(),
         };
         let json = serde_json::to_vec(&doc).expect("serialises");
         format!("sha256:{}", hex(&Sha256::digest(&json)))

@@ -265,8 +265,14 @@ fn a_post_to_two_platforms_is_two_targets_judged_apart() {
     let ig = target(&p, "both", "kiln");
     let th = target(&p, "both", "kiln-threads");
     assert_eq!((ig.action, th.action), (Action::Publish, Action::Publish));
-    assert_eq!(ig.platform, Some(crate::config::Platform::Instagram));
-    assert_eq!(th.platform, Some(crate::config::Platform::Threads));
+    assert_eq!(
+        ig.platform,
+        Some(crate::platform::Platform::named("instagram").unwrap())
+    );
+    assert_eq!(
+        th.platform,
+        Some(crate::platform::Platform::named("threads").unwrap())
+    );
     assert_ne!(ig.content_hash, th.content_hash, "each target its own hash");
     // 600 characters: fine for Instagram, too long for Threads only.
     assert_eq!(target(&p, "long", "kiln").action, Action::Publish);

@@ -1,305 +1,67 @@
-//! The seam between apply and a platform: the [`Publisher`] trait, and the
-//! platform-neutral words apply decides with (container states, error
-//! classes, live media, comments, quota, capabilities).
+//! The platforms postwright publishes to, and the seam between them and the
+//! rest of postwright.
 //!
-//! Apply is generic over a `Publisher` (`AccountRun<P: Publisher>`): it
-//! never sees a wire format — status strings, parameter names, subcodes,
-//! login differences stay inside the platform's module
-//! ([`instagram`], [`threads`]). Every future is `Send`, so a publisher's calls run on
-//! tokio tasks; no `dyn` is needed.
+//! A platform is a folder, `src/platform/<name>/`: its wire format,
+//! parameters, validation rules, credential checks, error classification
+//! and capabilities. It exports a [`PlatformSpec`] (what config, validate,
+//! plan, auth, the preview and the reports may ask of it) that also
+//! implements [`Publishes`] (how apply gets its [`Publisher`]). The
+//! [`registry!`] below names them: adding a platform is `pub mod x;` and one
+//! line there. Nothing outside this folder names a platform.
 
-pub mod answer;
 pub mod backoff;
 pub mod bluesky;
 pub mod instagram;
+pub mod meta;
 pub mod offer;
 pub mod poll;
+mod publisher;
+mod secret;
+mod spec;
 pub mod threads;
 
-use crate::content::PostType;
-use crate::hosting::Hosting;
-use crate::validate::ValidPost;
-use jiff::Timestamp;
-use std::collections::HashMap;
-use std::fmt;
-use std::future::Future;
-use std::path::PathBuf;
-use std::sync::Arc;
-use std::time::Duration;
-use tokio::sync::Semaphore;
+pub use publisher::*;
+pub use secret::Secret;
+pub use spec::{
+    AccountError, AccountSettings, AccountWork, BoxFuture, ConfigIssue, Platform, PlatformSpec,
+    Publishes,
+};
 
-/// What to do about an error: the vocabulary every platform's errors are
-/// classified into, so apply decides without reading a platform's codes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ErrorClass {
-    /// Server trouble, timeouts, resets: retry with backoff.
-    Transient,
-    /// Too many calls: stop calling for this account and wait.
-    RateLimited,
-    /// The container is still processing: poll, then publish.
-    NotReady,
-    /// The container expired: build a new one.
-    Expired,
-    /// The platform says to make a new container: rebuild once within
-    /// the run.
-    Rebuild,
-    /// The container is not found yet or was lost: try the same container
-    /// again briefly, then rebuild.
-    ContainerMissing,
-    /// The publishing limit is used up: defer.
-    QuotaReached,
-    /// The platform could not download a media URL: fix the hosting.
-    MediaFetch,
-    /// The post itself is not acceptable: fix the file.
-    Content,
-    /// The token is expired or invalid: refresh it.
-    Auth,
-    /// A scope is missing: re-authorize with it.
-    Permission,
-    /// The account is blocked or restricted: stop publishing.
-    Blocked,
-    /// Anything else.
-    Other,
-}
+use crate::config::{Account, Config};
 
-impl ErrorClass {
-    /// Whether every further call for the account should stop.
-    pub fn stops_account(self) -> bool {
-        matches!(
-            self,
-            ErrorClass::Auth
-                | ErrorClass::Permission
-                | ErrorClass::Blocked
-                | ErrorClass::RateLimited
-        )
-    }
-}
+/// Lists the platforms once: the specs (in this order — the first is the
+/// default platform of an account), their names, and the one dispatch that
+/// builds each platform's typed publisher for apply (generic methods are
+/// not object-safe, so that part cannot go through `dyn PlatformSpec`).
+macro_rules! registry {
+    ($($spec:path),+ $(,)?) => {
+        static REGISTRY: &[&'static dyn PlatformSpec] = &[$(&$spec),+];
 
-/// A platform's error, as apply needs to know it.
-pub trait PlatformError: std::error::Error + Send + Sync + 'static {
-    /// What to do about it.
-    fn class(&self) -> ErrorClass;
-    /// One line for people: the error and what to do.
-    fn explain(&self) -> String;
-    /// A short name for progress lines (a code), or the error itself.
-    fn short(&self) -> String;
-    /// A "make a new container" refusal that may also mean a bad token:
-    /// when a new container is refused the same way, check the token.
-    fn suspect_token(&self) -> bool {
-        false
-    }
-}
+        /// The platforms' names, for serde's "expected one of".
+        static NAMES: std::sync::LazyLock<Vec<&'static str>> =
+            std::sync::LazyLock::new(|| REGISTRY.iter().map(|s| s.name()).collect());
 
-/// Where a container is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ContainerState {
-    /// Still processing the media.
-    InProgress,
-    /// Ready to publish.
-    Finished,
-    /// The platform could not process the media.
-    Error,
-    /// Not published in time; a new container is needed.
-    Expired,
-    /// It is live.
-    Published,
-    /// Anything else the platform may answer (kept for messages).
-    Unknown(String),
-}
-
-/// A container's state, and for a failed one why (for people) and its class.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ContainerStatus {
-    pub state: ContainerState,
-    /// The platform's name for the state (`FINISHED`), for messages.
-    pub code: String,
-    /// Set for every state but in progress and finished.
-    pub failure: Option<Failure>,
-}
-
-/// Why a container cannot be published.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Failure {
-    pub message: String,
-    pub class: ErrorClass,
-}
-
-impl fmt::Display for ContainerStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.code)
-    }
-}
-
-/// Which of the account's lists of media.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Feed {
-    Posts,
-    Stories,
-}
-
-impl Feed {
-    /// The list a post of this type shows in.
-    pub fn of(kind: PostType) -> Feed {
-        if kind == PostType::Story {
-            Feed::Stories
-        } else {
-            Feed::Posts
+        /// Builds `account`'s publisher on `platform` and runs `work` with
+        /// it; `Err`: why the publisher cannot be made (for people).
+        pub async fn with_publisher<W: AccountWork>(
+            platform: Platform,
+            config: &Config,
+            name: &str,
+            account: &Account,
+            work: W,
+        ) -> Result<W::Output, String> {
+            $(
+                if platform.name() == PlatformSpec::name(&$spec) {
+                    let publisher = Publishes::publisher(&$spec, config, name, account)?;
+                    return Ok(work.run(publisher).await);
+                }
+            )+
+            Err(format!("postwright has no publisher for {}", platform.title()))
         }
-    }
+    };
 }
 
-/// A published media, as the platform lists it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LiveMedia {
-    pub id: String,
-    pub caption: Option<String>,
-    pub permalink: Option<String>,
-    /// When it went live, as the platform wrote it (for messages).
-    pub timestamp: Option<String>,
-    /// `timestamp`, read.
-    pub published: Option<Timestamp>,
-    pub comments_enabled: Option<bool>,
-    /// The post types this media can be (a video may be a reel or a story).
-    pub kinds: Vec<PostType>,
-    /// How many media items it holds (a carousel's children; 0 for text),
-    /// when the platform said: the lost-record guard adopts a twin only
-    /// when this matches the post's.
-    pub items: Option<usize>,
-}
-
-/// A comment on a media.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Comment {
-    pub id: String,
-    pub text: Option<String>,
-    pub username: Option<String>,
-}
-
-/// The account's publishing allowance.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Quota {
-    pub used: u64,
-    pub total: u64,
-}
-
-/// What a platform (under the account's login) can do.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Capabilities {
-    /// Why posts cannot be deleted through the API; `None`: they can.
-    pub no_delete: Option<String>,
-    /// Local videos can be sent as bytes instead of fetched from a URL.
-    pub resumable_upload: bool,
-    /// Why first comments and comment toggles are not available; `None`:
-    /// they are.
-    pub comments: Option<String>,
-}
-
-/// What building a post's containers needs (owned: it runs on its own task).
-#[derive(Debug, Clone)]
-pub struct Prepare {
-    pub post: ValidPost,
-    pub repo: PathBuf,
-    pub hosting: Hosting,
-    /// `[media] store`: repo files are uploaded there and offered from it.
-    pub store: Option<Arc<crate::hosting::store::MediaStore>>,
-    pub upload_command: Option<String>,
-    /// Send local videos as bytes (configured, and the platform can).
-    pub resumable: bool,
-    pub poll_interval: Duration,
-    pub max_wait: Duration,
-    /// Shared by the run's builds (`[api] concurrency`): a build holds a
-    /// permit while it calls the platform, and lets it go while it waits
-    /// for a carousel's video to be processed, so other posts' containers
-    /// are made meanwhile.
-    pub permits: Arc<Semaphore>,
-}
-
-/// A post's containers, made.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Prepared {
-    pub container_id: String,
-    /// Carousel items.
-    pub children: Vec<String>,
-}
-
-/// Why a post's containers could not be made.
-#[derive(Debug, Clone)]
-pub enum PrepareError<E> {
-    /// The media cannot be offered to the platform (no URL, unreachable).
-    Media(String),
-    /// The media store could not take or serve a file (refused, absent,
-    /// no answer): the post is deferred to a later run.
-    Store(String),
-    Api(E),
-}
-
-impl<E> From<E> for PrepareError<E> {
-    fn from(e: E) -> Self {
-        PrepareError::Api(e)
-    }
-}
-
-/// One account on one platform: everything apply asks of it.
-///
-/// Calls that change the outside world and are not idempotent (`publish`,
-/// `post_comment`) are never repeated by the publisher: a lost answer is
-/// resolved by apply reading (`status`, `comments`).
-pub trait Publisher: Clone + Send + Sync + 'static {
-    type Error: PlatformError + Clone;
-
-    /// The account, for messages.
-    fn account(&self) -> &str;
-    fn capabilities(&self) -> Capabilities;
-    /// Whether the token still works (who it is).
-    fn check_token(&self) -> impl Future<Output = Result<(), Self::Error>> + Send;
-    fn quota(&self) -> impl Future<Output = Result<Quota, Self::Error>> + Send;
-    /// Builds the post's containers (carousel items, then the post's own).
-    fn prepare(
-        &self,
-        job: Prepare,
-    ) -> impl Future<Output = Result<Prepared, PrepareError<Self::Error>>> + Send;
-    fn status(
-        &self,
-        container: &str,
-    ) -> impl Future<Output = Result<ContainerStatus, Self::Error>> + Send;
-    /// Publishes a container: the live media's id. Never repeated inside.
-    fn publish(&self, container: &str) -> impl Future<Output = Result<String, Self::Error>> + Send;
-    /// The account's newest media of `feed`, newest first.
-    fn find_live(
-        &self,
-        feed: Feed,
-        limit: usize,
-    ) -> impl Future<Output = Result<Vec<LiveMedia>, Self::Error>> + Send;
-    fn read(&self, media: &str) -> impl Future<Output = Result<LiveMedia, Self::Error>> + Send;
-    /// Several published media read in as few calls as the platform
-    /// allows (for their permalinks, after a run's publishes): those found,
-    /// by id. Any not in the answer are read one by one with [`read`]
-    /// by the caller; the default finds none, so every one is read alone.
-    ///
-    /// [`read`]: Publisher::read
-    fn read_many(
-        &self,
-        media: &[(String, Feed)],
-    ) -> impl Future<Output = Result<HashMap<String, LiveMedia>, Self::Error>> + Send {
-        let _ = media;
-        async { Ok(HashMap::new()) }
-    }
-    fn comments(
-        &self,
-        media: &str,
-    ) -> impl Future<Output = Result<Vec<Comment>, Self::Error>> + Send;
-    /// Posts a comment: its id. Never repeated inside.
-    fn post_comment(
-        &self,
-        media: &str,
-        text: &str,
-    ) -> impl Future<Output = Result<String, Self::Error>> + Send;
-    fn set_comments(
-        &self,
-        media: &str,
-        enabled: bool,
-    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
-    /// Deletes a media; one already gone counts as deleted.
-    fn delete(&self, media: &str) -> impl Future<Output = Result<(), Self::Error>> + Send;
+registry! {
+    instagram::Spec,
+    threads::Spec,
 }

@@ -88,7 +88,7 @@ fn grid<'a>(inputs: &Inputs<'a>) -> Vec<Tile<'a>> {
                     | Action::Duplicate
                     | Action::Overdue
             ) && e.kind != Some(crate::content::PostType::Story)
-                && e.platform != Some(crate::config::Platform::Threads)
+                && e.platform.is_some_and(|p| p.spec().capabilities(None).grid)
         })
         .map(|e| {
             let recorded = inputs
@@ -498,7 +498,7 @@ mod tests {
             post: Post::from_loaded(*loaded).expect("typed"),
             kind,
             account: "a".into(),
-            platform: crate::config::Platform::Instagram,
+            platform: crate::platform::Platform::named("instagram").unwrap(),
             publish_at: None,
             media,
             cover,

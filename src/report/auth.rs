@@ -3,22 +3,16 @@
 
 use super::github;
 use crate::auth::Inspection;
-use crate::config::{Login, Platform};
 use jiff::Timestamp;
 use std::fmt::Write as _;
 
 pub fn human(inspections: &[Inspection], now: Timestamp) -> String {
     let mut out = String::new();
     for i in inspections {
-        let login = match (i.platform, i.login) {
-            (Platform::Threads, _) => "Threads",
-            (_, Login::Instagram) => "Instagram Login",
-            (_, Login::Facebook) => "Facebook Login",
-        };
         let _ = writeln!(
             out,
-            "account {} ({login}, token from {})",
-            i.account, i.token_env
+            "account {} ({}, token from {})",
+            i.account, i.access, i.token_env
         );
         if let Some(id) = &i.user_id {
             let name = i

@@ -1,21 +1,19 @@
 //! Checks every post: the JSON Schema, Instagram's rules, and a media
 //! preflight. One pass over the files; one header read per media file.
 
-pub mod features;
-mod instagram;
+pub mod compose;
 mod post;
 pub mod preflight;
 pub mod private_repo;
-pub mod rules;
 pub mod schema;
 pub mod targets;
-pub mod threads;
 
 pub use post::check_post;
 
-use crate::config::{Config, Platform};
+use crate::config::Config;
 use crate::content::{self, Load, Post, PostFile, PostType};
 use crate::diagnostic::{Note, Pos, Problem, Rule};
+use crate::platform::Platform;
 use jiff::Timestamp;
 use preflight::{Preflight, Resolved};
 use std::collections::HashMap;
@@ -29,10 +27,33 @@ pub struct ValidPost {
     pub post: Post,
     pub kind: PostType,
     pub account: String,
-    pub platform: crate::config::Platform,
+    pub platform: crate::platform::Platform,
     pub publish_at: Option<Timestamp>,
     pub media: Vec<Resolved>,
     pub cover: Option<Resolved>,
+}
+
+/// A post as one platform gets it: its version (the platform's map's
+/// caption and media in place, what it does not send cleared), the type
+/// it has there, and its media resolved.
+#[derive(Debug, Clone)]
+pub struct Version {
+    pub post: Post,
+    pub kind: PostType,
+    pub media: Vec<Resolved>,
+    pub cover: Option<Resolved>,
+}
+
+/// What a platform's check of a post has beside the post
+/// ([`crate::platform::PlatformSpec::check_post`]).
+pub struct PostCheck<'a> {
+    /// The post's accounts on this platform (their settings decide some
+    /// rules, e.g. Instagram's login); empty when they are unknown.
+    pub accounts: Vec<&'a crate::config::Account>,
+    /// Every platform the post goes to, in the order its accounts are
+    /// written.
+    pub platforms: &'a [Platform],
+    pub preflight: &'a mut Preflight,
 }
 
 /// The outcome for one post file.
@@ -198,25 +219,15 @@ pub fn validate_repo(repo: &Path, config: &Config, only: Option<&[PostFile]>) ->
         }
         general.push(problem);
     }
-    // The id `init` writes is a valid number: say it is a placeholder
-    // before a run asks Meta about it.
+    // What each platform says of its accounts (an id still `init`'s
+    // placeholder).
     for (name, account) in &config.accounts {
-        let digits = account.user_id.trim();
-        // `1784140` then only zeros: the shape of init's placeholder (real
-        // professional account ids are 17841… with nonzero digits after).
-        if digits.len() > 7 && digits[7..].bytes().all(|b| b == b'0') {
-            general.push(
-                Problem::new(
-                    Rule::PlaceholderId,
-                    &config.file,
-                    Pos::START,
-                    format!(
-                        "accounts.{name}.user_id `{digits}` is a placeholder, not an Instagram account id"
-                    ),
-                )
-                .with_help("set it to your professional account's id (`postwright auth inspect` shows the id a token acts for)"),
-            );
-        }
+        general.extend(
+            account
+                .platform
+                .spec()
+                .account_problems(name, account, config),
+        );
     }
     general.extend(private_repo::check(config, private_repo::repo_is_private()));
     let mut files = discovered;

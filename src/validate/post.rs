@@ -1,13 +1,14 @@
 //! Every check of one parsed post: its schema, its targets (accounts), and
-//! each platform's version of it ([`super::instagram`], [`super::threads`]);
-//! then which targets passed.
+//! each platform's version of it (the platform's own rules, through the
+//! registry: [`crate::platform::PlatformSpec::check_post`]); then which
+//! targets passed.
 
-use super::instagram::{self, Version};
 use super::preflight::Preflight;
-use super::{id_pos, schema, targets, threads, Checked, Target, ValidPost};
-use crate::config::{Config, Platform};
+use super::{id_pos, schema, targets, Checked, PostCheck, Target, ValidPost, Version};
+use crate::config::Config;
 use crate::content::{self, Post};
 use crate::diagnostic::{Problem, Rule};
+use crate::platform::Platform;
 
 /// Every check of one parsed post.
 pub fn check_post(loaded: content::Loaded, config: &Config, preflight: &mut Preflight) -> Checked {
@@ -61,8 +62,8 @@ pub fn check_post(loaded: content::Loaded, config: &Config, preflight: &mut Pref
     };
 
     // The platforms, in the order their accounts are written; a post whose
-    // accounts are unknown is still checked as an Instagram post, so every
-    // problem shows at once.
+    // accounts are unknown is still checked as a post of the default
+    // platform, so every problem shows at once.
     let mut platforms: Vec<Platform> = Vec::new();
     for (_, p) in &accounts {
         if !platforms.contains(p) {
@@ -70,9 +71,10 @@ pub fn check_post(loaded: content::Loaded, config: &Config, preflight: &mut Pref
         }
     }
     if accounts.is_empty() {
-        platforms.push(Platform::Instagram);
+        platforms.push(Platform::default());
     }
     problems.extend(targets::unused_overrides(&post, &platforms));
+    problems.extend(targets::unsent_fields(&post, &platforms));
     let several = platforms.len() > 1;
     let id = post.id.clone();
     let mut versions: Vec<(Platform, Version)> = Vec::with_capacity(platforms.len());
@@ -88,31 +90,17 @@ pub fn check_post(loaded: content::Loaded, config: &Config, preflight: &mut Pref
             break;
         };
         let own = targets::effective(own, platform);
-        let (version, found) = match platform {
-            Platform::Instagram => {
-                let logins: Vec<&crate::config::Account> = accounts
-                    .iter()
-                    .filter(|(_, p)| *p == Platform::Instagram)
-                    .map(|(a, _)| &config.accounts[a])
-                    .collect();
-                instagram::check(own, &logins, preflight)
-            }
-            Platform::Threads => {
-                let alone = !accounts.iter().any(|(_, p)| *p == Platform::Instagram);
-                let checked = threads::check(&own, preflight, alone);
-                let mut own = own;
-                threads::strip(&mut own.fields);
-                (
-                    Version {
-                        post: own,
-                        kind: checked.kind,
-                        media: checked.media,
-                        cover: None,
-                    },
-                    checked.problems,
-                )
-            }
+        let mut check = PostCheck {
+            accounts: accounts
+                .iter()
+                .filter(|(_, p)| *p == platform)
+                .filter_map(|(a, _)| config.accounts.get(a))
+                .collect(),
+            platforms: &platforms,
+            preflight,
         };
+        let (mut version, found) = platform.spec().check_post(own, &mut check);
+        targets::strip(&mut version.post.fields, platform);
         problems.extend(
             found
                 .into_iter()

@@ -43,10 +43,17 @@ fn payload_says_private(path: &Path) -> Option<bool> {
     }
 }
 
-/// Media of the repository go to Meta through raw.githubusercontent.com:
-/// `base_url` names that host and nothing comes before it.
+/// Media of the repository go to a platform that fetches them (Meta)
+/// through raw.githubusercontent.com: `base_url` names that host, nothing
+/// comes before it, and an account's platform fetches media from URLs
+/// (a platform that takes the bytes never asks that host).
 fn served_by_raw_github(config: &Config) -> bool {
-    config.media.upload_command.is_none()
+    let fetched = config
+        .accounts
+        .values()
+        .any(|a| a.platform.spec().fetches_media());
+    fetched
+        && config.media.upload_command.is_none()
         && config
             .media
             .base_url

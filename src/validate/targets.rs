@@ -1,14 +1,16 @@
 //! A post's targets: the accounts it goes to (`account:`, `accounts:` or
-//! the default), and the post as each platform gets it (its `threads:` or
-//! `instagram:` caption and media in place of the post's own).
+//! the default), and the post as each platform gets it (its platform's
+//! map's caption and media in place of the post's own, and what only other
+//! platforms take left out).
 //!
 //! A problem found for one platform's version of a post going to several
 //! platforms is marked with that platform ([`Problem::for_platform`]): it
 //! stops that platform's targets only, and its message says so.
 
-use crate::config::{Config, Platform};
-use crate::content::{Overrides, Post};
+use crate::config::Config;
+use crate::content::{Post, PostFields};
 use crate::diagnostic::{Pos, Problem, Rule};
+use crate::platform::Platform;
 
 /// The accounts a post goes to, in the order written, with their platforms;
 /// problems with the names are pushed to `problems`.
@@ -98,19 +100,11 @@ pub fn accounts(
     out
 }
 
-/// The platform's override map of a post.
-pub fn overrides(post: &Post, platform: Platform) -> Option<&Overrides> {
-    match platform {
-        Platform::Instagram => post.fields.instagram.as_ref(),
-        Platform::Threads => post.fields.threads.as_ref(),
-    }
-}
-
 /// The post as `platform`'s accounts get it: the override's caption and
 /// media in place of the post's own, with their spans, so problems point
 /// into the override.
 pub fn effective(mut post: Post, platform: Platform) -> Post {
-    let Some(over) = overrides(&post, platform).cloned() else {
+    let Some(over) = post.fields.overrides(platform).cloned() else {
         return post;
     };
     if let Some(caption) = over.caption {
@@ -128,8 +122,8 @@ pub fn effective(mut post: Post, platform: Platform) -> Post {
 /// would be silently unused.
 pub fn unused_overrides(post: &Post, platforms: &[Platform]) -> Vec<Problem> {
     let mut out = Vec::new();
-    for platform in [Platform::Instagram, Platform::Threads] {
-        if overrides(post, platform).is_some() && !platforms.contains(&platform) {
+    for platform in post.fields.overrides.keys() {
+        if !platforms.contains(platform) {
             out.push(
                 Problem::new(
                     Rule::NotSent,
@@ -150,6 +144,57 @@ pub fn unused_overrides(post: &Post, platforms: &[Platform]) -> Vec<Problem> {
         }
     }
     out
+}
+
+/// A field only some platform sends ([`crate::platform::PlatformSpec::own_fields`])
+/// on a post none of whose platforms sends it: said once, as a warning,
+/// so the post does not look as if it were sent.
+pub fn unsent_fields(post: &Post, platforms: &[Platform]) -> Vec<Problem> {
+    let mut out = Vec::new();
+    let titles: Vec<&str> = platforms.iter().map(|p| p.title()).collect();
+    for owner in Platform::all().filter(|p| !platforms.contains(p)) {
+        for field in owner.spec().own_fields() {
+            let pointer = format!("/{field}");
+            let sent = platforms
+                .iter()
+                .any(|p| p.spec().own_fields().contains(field));
+            if sent || post.spans.get(&pointer).is_none() {
+                continue;
+            }
+            out.push(Problem::new(
+                Rule::NotSent,
+                &post.file.rel,
+                post.spans.key(&pointer),
+                format!(
+                    "`{field}` is {}'s; this post goes to {} only, so it is not sent",
+                    owner.title(),
+                    titles.join(" and ")
+                ),
+            ));
+        }
+    }
+    out
+}
+
+/// Leaves out of `platform`'s version what it does not send, so neither
+/// its publisher nor its content hash sees it (editing a Threads-only
+/// post's `location_id` changes nothing on Threads): other platforms'
+/// own fields and maps, and the first comment and comment setting on a
+/// platform without comments.
+pub fn strip(fields: &mut PostFields, platform: Platform) {
+    let own = platform.spec().own_fields();
+    for other in Platform::all().filter(|p| *p != platform) {
+        for field in other.spec().own_fields() {
+            if !own.contains(field) {
+                fields.clear(field);
+            }
+        }
+    }
+    fields.overrides.retain(|p, _| *p == platform);
+    if platform.spec().capabilities(None).comments.is_some() {
+        fields.clear("first_comment");
+        fields.clear("comments");
+    }
 }
 
 #[cfg(test)]
@@ -175,8 +220,8 @@ mod tests {
         assert_eq!(
             accounts(&p, &config, &mut problems),
             vec![
-                ("th".into(), Platform::Threads),
-                ("ig".into(), Platform::Instagram)
+                ("th".into(), Platform::named("threads").unwrap()),
+                ("ig".into(), Platform::named("instagram").unwrap())
             ]
         );
         assert!(problems.is_empty(), "{problems:?}");
@@ -205,13 +250,40 @@ mod tests {
     #[test]
     fn the_override_replaces_caption_and_media_and_points_into_itself() {
         let p = post("caption: long text\nmedia: [a.jpg]\nthreads:\n  caption: short\n  media: [b.jpg, c.jpg]\n");
-        let t = effective(p.clone(), Platform::Threads);
+        let t = effective(p.clone(), Platform::named("threads").unwrap());
         assert_eq!(t.fields.caption.as_deref(), Some("short"));
         assert_eq!(t.fields.media.len(), 2);
         assert_eq!(t.spans.value("/caption").line, 4);
         assert_eq!(t.spans.value("/media/1").line, 5);
-        let i = effective(p, Platform::Instagram);
+        let i = effective(p, Platform::named("instagram").unwrap());
         assert_eq!(i.fields.caption.as_deref(), Some("long text"));
         assert_eq!(i.spans.value("/caption").line, 1);
+    }
+
+    #[test]
+    fn fields_no_platform_of_the_post_sends_are_warned_about_and_left_out() {
+        let threads = Platform::named("threads").unwrap();
+        let instagram = Platform::named("instagram").unwrap();
+        let p = post("caption: hi\nlocation_id: \"1\"\nfirst_comment: x\nthreads:\n  topic_tag: Pots\ninstagram:\n  caption: long\n");
+        let warned = unsent_fields(&p, &[threads]);
+        assert_eq!(warned.len(), 1, "{warned:?}");
+        assert_eq!(warned[0].rule, Rule::NotSent);
+        assert_eq!(warned[0].line, 2);
+        assert!(
+            warned[0].message.contains("goes to Threads only"),
+            "{warned:?}"
+        );
+        assert!(unsent_fields(&p, &[threads, instagram]).is_empty());
+
+        let mut f = p.fields.clone();
+        strip(&mut f, threads);
+        assert_eq!(f.location_id, None);
+        assert_eq!(f.first_comment, None, "Threads has no comments");
+        assert!(f.overrides(instagram).is_none());
+        assert!(f.overrides(threads).is_some());
+        let mut f = p.fields.clone();
+        strip(&mut f, instagram);
+        assert!(f.location_id.is_some() && f.first_comment.is_some());
+        assert!(f.overrides(threads).is_none());
     }
 }

@@ -97,7 +97,7 @@ impl BuildJob {
         }
         drop(permit);
         Ok(Prepared {
-            container_id: created.id,
+            handle: created.id,
             children,
         })
     }

@@ -5,37 +5,8 @@
 //! is retried; rate limits and account-level problems stop calls for the
 //! account. Messages never contain the token.
 
-use serde::Deserialize;
-use std::fmt;
-
+pub use crate::platform::meta::MetaError;
 pub use crate::platform::ErrorClass;
-
-/// Meta's error object: `{"error": {...}}`.
-#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
-pub struct MetaError {
-    #[serde(default)]
-    pub message: String,
-    #[serde(default, rename = "type")]
-    pub kind: Option<String>,
-    #[serde(default)]
-    pub code: i64,
-    #[serde(default)]
-    pub error_subcode: Option<i64>,
-    #[serde(default)]
-    pub error_user_title: Option<String>,
-    #[serde(default)]
-    pub error_user_msg: Option<String>,
-    #[serde(default)]
-    pub fbtrace_id: Option<String>,
-    #[serde(default)]
-    pub is_transient: Option<bool>,
-    /// The HTTP status it came with.
-    #[serde(skip)]
-    pub http_status: u16,
-    /// Rate limits: when Meta says access returns (usage headers).
-    #[serde(skip)]
-    pub regain: Option<std::time::Duration>,
-}
 
 /// One subcode Meta documents (or public reports show), what it means and
 /// what to do. The same table classifies error objects and the `status`
@@ -220,31 +191,9 @@ impl ErrorClass {
             ErrorClass::Auth => "the token is expired or invalid: refresh it (postwright auth refresh) and update the secret",
             ErrorClass::Permission => "the token lacks a permission: re-authorize the app with the publishing scopes",
             ErrorClass::Blocked => "Instagram has restricted the account: check the account in the Instagram app before publishing again",
+            ErrorClass::Unsupported => "Instagram does not offer this for the account's login",
             ErrorClass::Other => "see Meta's message; run apply again once it is fixed",
         }
-    }
-}
-
-impl fmt::Display for MetaError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Meta error {}", self.code)?;
-        if let Some(s) = self.error_subcode {
-            write!(f, "/{s}")?;
-        }
-        let msg = self.error_user_msg.as_deref().unwrap_or(&self.message);
-        // Meta quotes the media URL (9004/2207052), which may be presigned.
-        write!(f, ": {}", crate::hosting::redact::urls(msg))?;
-        if let Some(r) = self.regain {
-            write!(
-                f,
-                " (Meta expects access back in {} min)",
-                r.as_secs().div_ceil(60)
-            )?;
-        }
-        if let Some(t) = &self.fbtrace_id {
-            write!(f, " (fbtrace_id {t})")?;
-        }
-        Ok(())
     }
 }
 
@@ -270,6 +219,16 @@ pub enum ApiError {
     },
     #[error("the token variable {var} is not set (account `{account}`); export it, or set it as a secret in CI")]
     MissingToken { var: String, account: String },
+    /// A call Instagram does not offer for this account (see its
+    /// capabilities): never made.
+    #[error("Instagram offers no {0} here")]
+    Unsupported(String),
+}
+
+impl From<crate::platform::Unsupported> for ApiError {
+    fn from(u: crate::platform::Unsupported) -> Self {
+        ApiError::Unsupported(u.0)
+    }
 }
 
 impl ApiError {
@@ -280,6 +239,7 @@ impl ApiError {
             ApiError::Decode { .. } => ErrorClass::Other,
             ApiError::MissingToken { .. } => ErrorClass::Auth,
             ApiError::Throttled { .. } => ErrorClass::RateLimited,
+            ApiError::Unsupported(_) => ErrorClass::Unsupported,
         }
     }
 

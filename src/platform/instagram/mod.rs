@@ -6,56 +6,44 @@
 //! With `POSTWRIGHT_APP_SECRET` set, every call also carries
 //! `appsecret_proof` (an HMAC of the token, which reveals nothing of it).
 
+mod auth;
 mod build;
 pub mod error;
+mod features;
+mod media;
 pub mod params;
 mod publisher;
+mod rules;
+mod settings;
+mod spec;
 mod token;
 mod transport;
 mod upload;
 pub mod usage;
+mod validate;
 mod wire;
 
+pub use auth::scopes;
 pub use publisher::Instagram;
+pub use settings::{Login, Settings};
+pub use spec::Spec;
 use transport::{read_answer, transport_at};
 pub use wire::{container_state, parse_meta_time, StatusFields};
 use wire::{CommentFields, MediaFields, MEDIA_FIELDS};
 
+pub use crate::platform::meta::{App, NewToken, Secret, APP_SECRET_ENV};
 pub use error::{ApiError, ErrorClass, MetaError};
-pub use token::{App, Identity, NewToken, TokenDebug};
+pub use token::{Identity, TokenDebug};
 pub use usage::Usage;
 
-use crate::config::{Account, Config, Login};
+use crate::config::{Account, Config};
 pub use crate::platform::{Comment, ContainerState, ContainerStatus, Failure, LiveMedia, Quota};
 use hmac::{Hmac, KeyInit, Mac};
 use serde::Deserialize;
 use serde_json::Value;
 use sha2::Sha256;
-use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
-
-/// The variable holding the app secret, for `appsecret_proof`.
-pub const APP_SECRET_ENV: &str = "POSTWRIGHT_APP_SECRET";
-
-/// A token or secret: its Debug and Display never show it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(s: impl Into<String>) -> Secret {
-        Secret(s.into())
-    }
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
 
 /// One account's connection to the Graph API. Cheap to clone.
 #[derive(Clone, Debug)]
@@ -133,7 +121,8 @@ impl Client {
         token: Secret,
         app_secret: Option<&str>,
     ) -> Client {
-        let default_host = match account.login {
+        let settings = Settings::of(account);
+        let default_host = match settings.login {
             Login::Facebook => "https://graph.facebook.com",
             Login::Instagram => "https://graph.instagram.com",
         };
@@ -165,8 +154,8 @@ impl Client {
                 host: base.to_string(),
                 token,
                 proof,
-                user_id: account.user_id.clone(),
-                login: account.login,
+                user_id: settings.user_id.clone(),
+                login: settings.login,
                 retry_base: Duration::from_millis(config.api.retry_base_ms.max(1)),
                 usage: std::sync::Mutex::new(Usage::default()),
                 max_rate_wait: Duration::from_secs(config.api.max_rate_wait_secs),

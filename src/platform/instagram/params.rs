@@ -287,7 +287,7 @@ mod tests {
             post: Post::from_loaded(*loaded).expect("typed"),
             kind,
             account: "a".into(),
-            platform: crate::config::Platform::Instagram,
+            platform: crate::platform::Platform::named("instagram").unwrap(),
             publish_at: None,
             media,
             cover: None,

@@ -4,7 +4,6 @@
 
 use super::build::BuildJob;
 use super::{ApiError, Client};
-use crate::config::Login;
 use crate::platform::{
     Capabilities, Comment, ContainerStatus, Feed, LiveMedia, Prepare, PrepareError, Prepared,
     Publisher, Quota,
@@ -40,14 +39,7 @@ impl Publisher for Instagram {
     }
 
     fn capabilities(&self) -> Capabilities {
-        let facebook = self.client.login() == Login::Facebook;
-        Capabilities {
-            no_delete: (!facebook).then(|| {
-                "deleting posts is not supported with Instagram Login; delete it in the Instagram app, or use Facebook Login".into()
-            }),
-            resumable_upload: facebook,
-            comments: None,
-        }
+        super::spec::capabilities(self.client.login())
     }
 
     async fn check_token(&self) -> Result<(), ApiError> {

@@ -57,12 +57,9 @@ pub(super) async fn build(job: Prepare, publisher: &Threads) -> Result<Prepared,
         }
         plan.parent.insert(1, ("children", children.join(",")));
     }
-    let container_id = client.create_container(plan.parent).await?;
+    let handle = client.create_container(plan.parent).await?;
     drop(permit);
-    Ok(Prepared {
-        container_id,
-        children,
-    })
+    Ok(Prepared { handle, children })
 }
 
 async fn wait_finished(

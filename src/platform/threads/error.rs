@@ -3,7 +3,7 @@
 //! container. Facts and links: docs/threads.md ("Errors"). Messages never
 //! contain the token.
 
-use crate::platform::instagram::MetaError;
+use crate::platform::meta::MetaError;
 use crate::platform::ErrorClass;
 
 /// Why a Threads call failed.
@@ -100,6 +100,7 @@ impl ErrorClass {
             ErrorClass::Auth => "the Threads token is expired or invalid: refresh it (postwright auth refresh) and update the secret",
             ErrorClass::Permission => "the token lacks a permission: re-authorize the Threads app with threads_basic and threads_content_publish (threads_delete for --prune)",
             ErrorClass::Blocked => "Threads has restricted the profile: check it in the Threads app before publishing again",
+            ErrorClass::Unsupported => "Threads does not offer this",
             ErrorClass::Other => "see Threads' message; run apply again once it is fixed",
         }
     }
@@ -110,7 +111,8 @@ impl ThreadsError {
         match self {
             ThreadsError::Meta(m) => classify(m),
             ThreadsError::Transport { .. } => ErrorClass::Transient,
-            ThreadsError::Decode { .. } | ThreadsError::Unsupported(_) => ErrorClass::Other,
+            ThreadsError::Decode { .. } => ErrorClass::Other,
+            ThreadsError::Unsupported(_) => ErrorClass::Unsupported,
             ThreadsError::MissingToken { .. } => ErrorClass::Auth,
         }
     }
@@ -149,6 +151,12 @@ impl crate::platform::PlatformError for ThreadsError {
             },
             other => other.to_string(),
         }
+    }
+}
+
+impl From<crate::platform::Unsupported> for ThreadsError {
+    fn from(u: crate::platform::Unsupported) -> Self {
+        ThreadsError::Unsupported(format!("Threads has no {}", u.0))
     }
 }
 

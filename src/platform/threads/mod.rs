@@ -6,19 +6,28 @@
 //! The token travels in the `Authorization: Bearer` header only — never in
 //! a URL, a log or an error — and parameters go in a form body.
 
+mod auth;
 mod build;
 pub mod error;
+mod options;
 pub mod params;
 mod publisher;
+mod settings;
+mod spec;
 pub mod token;
 mod transport;
+mod validate;
 pub mod wire;
 
+pub use auth::scopes;
 pub use error::ThreadsError;
+pub use options::{Options, ReplyControl};
 pub use publisher::Threads;
+pub use settings::Settings;
+pub use spec::Spec;
 
 use crate::config::{Account, Config};
-use crate::platform::instagram::Secret;
+use crate::platform::Secret;
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
@@ -103,7 +112,7 @@ impl Client {
                 api: format!("{host}/{API_VERSION}"),
                 host,
                 token,
-                user_id: account.user_id.clone(),
+                user_id: Settings::of(account).user_id,
                 account: name.to_string(),
                 retry_base: Duration::from_millis(config.api.retry_base_ms.max(1)),
             }),

@@ -23,7 +23,7 @@ pub struct ContainerParams {
 /// post's order; none for a text post).
 pub fn container_params(post: &ValidPost, urls: &[String]) -> ContainerParams {
     let f = &post.post.fields;
-    let threads = f.threads.as_ref();
+    let threads = super::Options::of(&post.post);
     let text = f.caption.clone().filter(|c| !c.is_empty());
     // alt_text: images and videos only, never text posts (docs/threads.md).
     let alt = |i: usize| {
@@ -70,21 +70,15 @@ pub fn container_params(post: &ValidPost, urls: &[String]) -> ContainerParams {
     push_opt(
         &mut parent,
         "reply_control",
-        threads
-            .and_then(|t| t.reply_control)
-            .map(|r| r.name().to_string()),
+        threads.reply_control.map(|r| r.name().to_string()),
     );
-    push_opt(
-        &mut parent,
-        "topic_tag",
-        threads.and_then(|t| t.topic_tag.clone()),
-    );
+    push_opt(&mut parent, "topic_tag", threads.topic_tag.clone());
     // A link attachment goes on text-only posts (docs/threads.md).
     if post.kind == PostType::Text {
         push_opt(
             &mut parent,
             "link_attachment",
-            threads.and_then(|t| t.link_attachment.clone()),
+            threads.link_attachment.clone(),
         );
     }
     ContainerParams { items, parent }
@@ -119,7 +113,7 @@ mod tests {
             post: Post::from_loaded(*loaded).expect("typed"),
             kind,
             account: "studio".into(),
-            platform: crate::config::Platform::Threads,
+            platform: crate::platform::Platform::named("threads").unwrap(),
             publish_at: None,
             media: videos
                 .iter()

@@ -48,11 +48,7 @@ impl Publisher for Threads {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            no_delete: None,
-            resumable_upload: false,
-            comments: Some(NO_COMMENTS.into()),
-        }
+        super::spec::capabilities()
     }
 
     async fn check_token(&self) -> Result<(), ThreadsError> {

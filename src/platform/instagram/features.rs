@@ -4,9 +4,10 @@
 //! reels-only field like `cover` (see rules.rs). The facts and their links
 //! are in docs/instagram.md, "Container parameters by post type".
 
-use crate::config::{Account, Login};
+use crate::config::Account;
 use crate::content::{Post, PostType, ProductTag};
 use crate::diagnostic::{Problem, Rule};
+use crate::platform::instagram::{Login, Settings};
 
 /// At most 5 product tags per media item, each product once (IG User Media
 /// reference, `product_tags`: "maximum of 5; tags and product IDs must be
@@ -29,7 +30,8 @@ pub fn check(
     account: Option<&Account>,
 ) -> Vec<Problem> {
     let mut out = Vec::new();
-    let login = account.map(|a| a.login);
+    let settings = account.map(Settings::of);
+    let login = settings.as_ref().map(|s| s.login);
     let file = post.file.rel.as_str();
     let f = &post.fields;
     let key = |pointer: &str| post.spans.key(pointer);
@@ -130,7 +132,7 @@ pub fn check(
                 .with_help("keep the two main brands"),
             );
         }
-        let own = account.and_then(|a| {
+        let own = settings.as_ref().and_then(|a| {
             let i = ids.iter().position(|id| id.to_string() == a.user_id)?;
             Some((a, i))
         });

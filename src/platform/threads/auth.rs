@@ -1,12 +1,12 @@
-//! `auth inspect` for Threads accounts: who the token acts for (`/me`,
+//! `auth` for Threads accounts: who the token acts for (`/me`,
 //! checked against `user_id`), and its expiry and scopes where Threads'
 //! `debug_token` answers (docs/threads.md, "Tokens"). The same findings as
 //! Instagram's inspection ([`crate::auth`]): errors stop the account,
 //! warnings are to fix soon, notes say what could not be checked.
 
+use super::{Client, Settings, ThreadsError};
 use crate::auth::{blank, Inspection, Needs, Scope};
 use crate::config::{Account, Config};
-use crate::platform::threads::{Client, ThreadsError};
 use crate::platform::ErrorClass;
 use jiff::Timestamp;
 
@@ -31,13 +31,14 @@ pub fn scopes(needs: Needs) -> Vec<Scope> {
     out
 }
 
-pub async fn inspect(
+pub(super) async fn inspect(
     config: &Config,
     name: &str,
     account: &Account,
     now: Timestamp,
     needs: Needs,
 ) -> Result<Inspection, ThreadsError> {
+    let settings = Settings::of(account);
     let mut out = blank(name, account);
     let client = match Client::for_account(config, name, account) {
         Ok(c) => c,
@@ -52,10 +53,10 @@ pub async fn inspect(
     );
     match client.identity().await {
         Ok(me) => {
-            if me.id != account.user_id {
+            if me.id != settings.user_id {
                 out.errors.push(format!(
                     "the token in {var} acts for Threads user {}, not {} as postwright.toml says",
-                    me.id, account.user_id
+                    me.id, settings.user_id
                 ));
             }
             out.user_id = Some(me.id);
@@ -78,9 +79,9 @@ pub async fn inspect(
             return Ok(out);
         }
     };
-    crate::auth::read_validity(
+    crate::platform::meta::read_validity(
         &mut out,
-        crate::auth::Validity {
+        crate::platform::meta::Validity {
             kind: debug.kind.clone(),
             is_valid: debug.is_valid,
             expires_at: debug.expires_at,
@@ -97,6 +98,19 @@ pub async fn inspect(
         "the Threads app",
     );
     Ok(out)
+}
+
+/// Threads refreshes a long-lived token itself (`th_refresh_token`).
+pub(super) async fn refresh(
+    config: &Config,
+    name: &str,
+    account: &Account,
+    now: Timestamp,
+) -> Result<crate::auth::Renewed, crate::auth::RenewError> {
+    use crate::auth::RenewError;
+    let client = Client::for_account(config, name, account).map_err(RenewError::platform)?;
+    let new = client.refresh().await.map_err(RenewError::platform)?;
+    Ok(new.renewed(now))
 }
 
 #[cfg(test)]

@@ -3,10 +3,10 @@
 //! text limit, its links limit, its carousel size, its media specs and its
 //! own options. The facts and their sources: `docs/threads.md`.
 
-use super::preflight::{Preflight, Resolved, Source};
 use crate::content::{Post, PostType};
 use crate::diagnostic::{Problem, Rule};
 use crate::media::Format;
+use crate::validate::preflight::{self, Preflight, Resolved, Source};
 
 /// "Text posts are limited to 500 characters" (emoji counted by their
 /// UTF-8 bytes; see [`text_len`]).
@@ -30,9 +30,9 @@ pub struct Checked {
 }
 
 /// Every Threads rule of `post` (already the Threads version of it).
-/// `alone`: no account of the post is on Instagram, so Instagram's own
-/// fields are said to be unused.
-pub fn check(post: &Post, preflight: &mut Preflight, alone: bool) -> Checked {
+/// Fields no platform of the post takes are said to be unsent by
+/// validate, for every platform alike.
+pub fn check(post: &Post, preflight: &mut Preflight) -> Checked {
     let rel = post.file.rel.as_str();
     let f = &post.fields;
     let key = |pointer: &str| post.spans.key(pointer);
@@ -86,7 +86,7 @@ pub fn check(post: &Post, preflight: &mut Preflight, alone: bool) -> Checked {
     if len > MAX_TEXT {
         problems.push(
             Problem::new(
-                Rule::ThreadsTextTooLong,
+                Rule::TextTooLong,
                 rel,
                 value("/caption"),
                 format!("the text is {len} characters; Threads takes at most {MAX_TEXT} (an emoji counts as its UTF-8 bytes)"),
@@ -106,11 +106,8 @@ pub fn check(post: &Post, preflight: &mut Preflight, alone: bool) -> Checked {
         );
     }
     let mut links = links(text);
-    if let Some(l) = f
-        .threads
-        .as_ref()
-        .and_then(|t| t.link_attachment.as_deref())
-    {
+    let options = super::Options::of(post);
+    if let Some(l) = options.link_attachment.as_deref() {
         if !links.contains(&l) {
             links.push(l);
         }
@@ -163,7 +160,8 @@ pub fn check(post: &Post, preflight: &mut Preflight, alone: bool) -> Checked {
         alt_text(&mut problems, rel, alt, value("/alt_text"));
     }
 
-    if let Some(t) = &f.threads {
+    {
+        let t = &options;
         if let Some(tag) = &t.topic_tag {
             let n = tag.chars().count();
             if n == 0 || n > MAX_TOPIC_TAG || tag.contains(['.', '&']) {
@@ -217,63 +215,12 @@ pub fn check(post: &Post, preflight: &mut Preflight, alone: bool) -> Checked {
             "`first_comment` is not posted on Threads (Threads has replies, not comments)",
         ));
     }
-    if alone {
-        for field in INSTAGRAM_ONLY {
-            if post.spans.get(&format!("/{field}")).is_some() {
-                problems.push(Problem::new(
-                    Rule::NotSent,
-                    rel,
-                    key(&format!("/{field}")),
-                    format!("`{field}` is Instagram's; this post goes to Threads only, so it is not sent"),
-                ));
-            }
-        }
-    }
     Checked {
         kind,
         media,
         problems,
     }
 }
-
-/// Clears what Threads is not sent (Instagram's own fields, the first
-/// comment), so that neither its publisher nor its content hash sees them:
-/// editing a Threads-only post's `location_id` changes nothing on Threads.
-pub fn strip(f: &mut crate::content::PostFields) {
-    f.first_comment = None;
-    f.comments = None;
-    f.location_id = None;
-    f.user_tags = None;
-    f.collaborators = None;
-    f.cover = None;
-    f.thumb_offset = None;
-    f.share_to_feed = None;
-    f.audio_name = None;
-    f.trial = None;
-    f.product_tags = None;
-    f.paid_partnership = None;
-    f.sponsor_ids = None;
-    f.ai_generated = None;
-    f.instagram = None;
-}
-
-/// Post fields only Instagram's API takes.
-const INSTAGRAM_ONLY: [&str; 14] = [
-    "location_id",
-    "user_tags",
-    "collaborators",
-    "comments",
-    "cover",
-    "thumb_offset",
-    "share_to_feed",
-    "audio_name",
-    "trial",
-    "product_tags",
-    "paid_partnership",
-    "sponsor_ids",
-    "ai_generated",
-    "instagram",
-];
 
 fn alt_text(problems: &mut Vec<Problem>, rel: &str, alt: &str, at: crate::diagnostic::Pos) {
     let n = alt.chars().count();
@@ -360,7 +307,7 @@ fn media_spec(rel: &str, m: &Resolved, at: crate::diagnostic::Pos) -> Vec<Proble
             )
             .with_help("convert it to MP4 (H.264 or HEVC, AAC audio)"),
         ),
-        Format::LfsAbsent { .. } => out.push(super::preflight::lfs_missing(rel, path, at)),
+        Format::LfsAbsent { .. } => out.push(preflight::lfs_missing(rel, path, at)),
         Format::Unknown => out.push(problem(
             Rule::MediaFormat,
             format!("{path} is neither an image nor a video Threads takes"),
