@@ -12,6 +12,7 @@
 pub mod answer;
 pub mod backoff;
 pub mod bluesky;
+pub mod card;
 pub mod instagram;
 pub mod offer;
 pub mod poll;
@@ -19,6 +20,7 @@ mod publisher;
 mod spec;
 pub mod threads;
 
+pub use card::Card;
 pub use publisher::*;
 pub use spec::{
     AccountError, AccountSettings, AccountWork, BoxFuture, ConfigIssue, Platform, PlatformSpec,
