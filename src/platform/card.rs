@@ -183,6 +183,38 @@ mod tests {
     }
 
     #[test]
+    fn every_platform_off_the_grid_has_a_card_and_the_grids_have_none() {
+        // Without a card, a platform off the grid would be missing from
+        // the preview altogether.
+        let f = crate::content::named_file("posts/p.yaml", &["posts".to_string()]);
+        let crate::content::Load::Post(loaded) =
+            crate::content::load_bytes(f, crate::content::Syntax::Yaml, b"caption: hi\n")
+        else {
+            panic!("not a post");
+        };
+        let post = crate::content::Post::from_loaded(*loaded).unwrap();
+        for platform in super::super::Platform::all() {
+            let version = crate::validate::ValidPost {
+                post: post.clone(),
+                kind: crate::content::PostType::Text,
+                account: "a".into(),
+                platform,
+                publish_at: None,
+                media: Vec::new(),
+                cover: None,
+            };
+            let card = platform.spec().card(&version);
+            if platform.spec().capabilities(None).grid {
+                assert!(card.is_none(), "{platform}");
+            } else {
+                let card = card.unwrap_or_else(|| panic!("{platform} has no card"));
+                assert_eq!(card.text, "hi", "{platform}");
+                assert_eq!(card.count.used, 2, "{platform}");
+            }
+        }
+    }
+
+    #[test]
     fn an_empty_or_blank_alt_is_missing() {
         let item = Resolved {
             source: crate::validate::preflight::Source::Url("https://x.example/a.jpg".into()),

@@ -30,7 +30,8 @@ pub struct Target<'a> {
 }
 
 /// Every platform off the grid that a post goes to, in registry order,
-/// with its targets' cards, oldest first.
+/// with its targets' cards in publish order (an invalid post, whose time
+/// is not known, at the plan's time: first among what is to come).
 pub fn sections<'a>(inputs: &Inputs<'a>) -> Vec<Section<'a>> {
     Platform::all()
         .filter(|p| !p.spec().capabilities(None).grid)
@@ -88,15 +89,23 @@ pub fn html(inputs: &Inputs<'_>, sections: &[Section<'_>], made: &Made) -> Strin
 fn card_html(inputs: &Inputs<'_>, platform: Platform, shown: &Target<'_>, made: &Made) -> String {
     let e = shown.entry;
     let over = shown.card.as_ref().is_some_and(|c| c.over);
+    // The time only when the post has one (an invalid post's is unknown).
+    let time = match e.publish_at.or(inputs
+        .state
+        .get(&e.id, e.acct())
+        .and_then(|r| r.published_at))
+    {
+        Some(t) => format!("{} · ", escape(&crate::time::local(t, inputs.tz))),
+        None => String::new(),
+    };
     let mut out = format!(
-        "<div class=\"tcard{}\" data-platform=\"{}\" data-post=\"{}\" data-account=\"{}\"><div class=meta>{} · {} · {} · {}</div>",
+        "<div class=\"tcard{}\" data-platform=\"{}\" data-post=\"{}\" data-account=\"{}\"><div class=meta>{} · {} · {time}{}</div>",
         if over { " over" } else { "" },
         escape(platform.name()),
         escape(&e.id),
         escape(e.acct()),
         escape(e.acct()),
         escape(&e.file),
-        escape(&crate::time::local(shown.when, inputs.tz)),
         escape(e.action.name())
     );
     match &shown.card {
