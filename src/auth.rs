@@ -3,26 +3,13 @@
 //! fails the run at once instead of post by post (or, worse, silently).
 
 use crate::config::{Account, Config};
-use crate::instagram::{App, Secret};
+use crate::platform::Secret;
 use crate::platform::{ErrorClass, Platform, PlatformError};
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
-/// Variables holding the app's id and secret.
-pub const APP_ID_ENV: &str = "POSTWRIGHT_APP_ID";
-pub use crate::instagram::APP_SECRET_ENV;
-
 /// A token expiring sooner than this is warned about.
 pub const WARN_BEFORE: SignedDuration = SignedDuration::from_hours(7 * 24);
-
-/// The app credentials from the environment, when both are set.
-pub fn app_from_env() -> Option<App> {
-    let get = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
-    Some(App {
-        id: get(APP_ID_ENV)?.trim().to_string(),
-        secret: Secret::new(get(APP_SECRET_ENV)?.trim()),
-    })
-}
 
 /// What a run will ask of a token beyond publishing.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -141,45 +128,6 @@ pub(crate) fn blank(name: &str, account: &Account) -> Inspection {
     }
 }
 
-/// What a `debug_token` answer says of a token's life, on either platform.
-pub(crate) struct Validity {
-    pub kind: Option<String>,
-    pub is_valid: bool,
-    /// Seconds since the epoch; 0: never.
-    pub expires_at: Option<i64>,
-}
-
-/// Records a token's kind and expiry, and says when it is no longer valid,
-/// expired or about to expire (`refresh`: what to do about it).
-pub(crate) fn read_validity(
-    out: &mut Inspection,
-    v: Validity,
-    var: &str,
-    refresh: &str,
-    now: Timestamp,
-) {
-    out.kind = v.kind;
-    match v.expires_at {
-        Some(0) => out.never_expires = true,
-        Some(secs) => out.expires_at = Timestamp::from_second(secs).ok(),
-        None => {}
-    }
-    if !v.is_valid {
-        out.errors.push(format!(
-            "Meta reports the token in {var} as no longer valid; {refresh}"
-        ));
-    }
-    if let Some(at) = out.expires_at {
-        deadline(
-            out,
-            at,
-            now,
-            format!("the token in {var} expired {at}; {refresh}"),
-            |left| format!("the token in {var} expires {at} (in {left}); {refresh}"),
-        );
-    }
-}
-
 /// Every scope postwright may use, against those `granted`: the ones this
 /// run needs (`required`) missing are errors, the others warnings.
 pub(crate) fn check_scopes(
@@ -285,34 +233,4 @@ pub async fn exchange(
         .spec()
         .exchange(config, name, account, now)
         .await
-}
-
-pub(crate) fn renewed(new: crate::instagram::NewToken, now: Timestamp) -> Renewed {
-    let expires_at = new.expires_in.and_then(|s| {
-        now.checked_add(SignedDuration::from_secs(i64::try_from(s).ok()?))
-            .ok()
-    });
-    Renewed {
-        token: new.token,
-        expires_at,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn renewed_expiry_counts_from_now() {
-        let now: Timestamp = "2026-11-28T00:00:00Z".parse().unwrap();
-        let r = renewed(
-            crate::instagram::NewToken {
-                token: Secret::new("x"),
-                token_type: None,
-                expires_in: Some(5_184_000),
-            },
-            now,
-        );
-        assert_eq!(r.expires_at.unwrap().to_string(), "2027-01-27T00:00:00Z");
-    }
 }

@@ -1,4 +1,5 @@
-//! postwright: GitOps for Instagram. Posts are files in a git repository;
+//! postwright: GitOps for social posts (Instagram, Threads, and every
+//! platform of [`platform`]'s registry). Posts are files in a git repository;
 //! `validate` checks them, `plan` shows what is due, `apply` publishes each
 //! exactly once.
 //!
@@ -28,8 +29,3 @@ pub mod state;
 pub mod suggest;
 pub mod time;
 pub mod validate;
-
-/// Compatibility path: the Instagram client now lives in
-/// [`platform::instagram`]; `crate::instagram::…` keeps working for the
-/// modules that name it so (auth, commands).
-pub use platform::instagram;

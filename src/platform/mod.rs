@@ -9,19 +9,21 @@
 //! [`registry!`] below names them: adding a platform is `pub mod x;` and one
 //! line there. Nothing outside this folder names a platform.
 
-pub mod answer;
 pub mod backoff;
 pub mod bluesky;
 pub mod card;
 pub mod instagram;
+pub mod meta;
 pub mod offer;
 pub mod poll;
 mod publisher;
+mod secret;
 mod spec;
 pub mod threads;
 
 pub use card::Card;
 pub use publisher::*;
+pub use secret::Secret;
 pub use spec::{
     AccountError, AccountSettings, AccountWork, BoxFuture, ConfigIssue, Platform, PlatformSpec,
     Publishes,

@@ -5,7 +5,7 @@
 use crate::common::postwright;
 use crate::threads::{Fault, ThreadsConfig, ThreadsServer};
 use postwright::config::Config;
-use postwright::platform::instagram::Secret;
+use postwright::platform::Secret;
 use postwright::platform::threads::{Client, Threads};
 use postwright::platform::{ContainerState, ErrorClass, Feed, Publisher};
 use serde_json::Value;

@@ -4,11 +4,9 @@
 //! per login (docs/instagram.md, "Tokens").
 
 use super::{ApiError, App, Client, Login, Settings, TokenDebug};
-use crate::auth::{
-    blank, check_scopes, deadline, read_validity, renewed, Inspection, Needs, RenewError, Renewed,
-    Scope, Validity, APP_ID_ENV, APP_SECRET_ENV,
-};
+use crate::auth::{blank, check_scopes, deadline, Inspection, Needs, RenewError, Renewed, Scope};
 use crate::config::{Account, Config};
+use crate::platform::meta::{read_validity, Validity, APP_ID_ENV, APP_SECRET_ENV};
 use crate::platform::ErrorClass;
 use jiff::Timestamp;
 
@@ -189,7 +187,7 @@ pub(super) async fn refresh(
                 .map_err(RenewError::platform)?
         }
     };
-    Ok(renewed(new, now))
+    Ok(new.renewed(now))
 }
 
 /// Short-lived token (from the login dialog) → long-lived token.
@@ -213,7 +211,7 @@ pub(super) async fn exchange(
             .await
             .map_err(RenewError::platform)?,
     };
-    Ok(renewed(new, now))
+    Ok(new.renewed(now))
 }
 
 /// The app credentials, or an error naming the variables to set.

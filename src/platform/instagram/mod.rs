@@ -10,6 +10,7 @@ mod auth;
 mod build;
 pub mod error;
 mod features;
+mod media;
 pub mod params;
 mod publisher;
 mod rules;
@@ -24,15 +25,15 @@ mod wire;
 
 pub use auth::scopes;
 pub use publisher::Instagram;
-pub(crate) use settings::numeric_id;
 pub use settings::{Login, Settings};
 pub use spec::Spec;
 use transport::{read_answer, transport_at};
 pub use wire::{container_state, parse_meta_time, StatusFields};
 use wire::{CommentFields, MediaFields, MEDIA_FIELDS};
 
+pub use crate::platform::meta::{App, NewToken, Secret, APP_SECRET_ENV};
 pub use error::{ApiError, ErrorClass, MetaError};
-pub use token::{App, Identity, NewToken, TokenDebug};
+pub use token::{Identity, TokenDebug};
 pub use usage::Usage;
 
 use crate::config::{Account, Config};
@@ -41,31 +42,8 @@ use hmac::{Hmac, KeyInit, Mac};
 use serde::Deserialize;
 use serde_json::Value;
 use sha2::Sha256;
-use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
-
-/// The variable holding the app secret, for `appsecret_proof`.
-pub const APP_SECRET_ENV: &str = "POSTWRIGHT_APP_SECRET";
-
-/// A token or secret: its Debug and Display never show it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(s: impl Into<String>) -> Secret {
-        Secret(s.into())
-    }
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
 
 /// One account's connection to the Graph API. Cheap to clone.
 #[derive(Clone, Debug)]

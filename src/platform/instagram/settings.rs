@@ -3,6 +3,7 @@
 
 use crate::config::{Account, Config, VideoUpload};
 use crate::diagnostic::{Pos, Problem, Rule};
+use crate::platform::meta::numeric_id;
 use crate::platform::{AccountError, AccountSettings, ConfigIssue};
 use serde::Deserialize;
 
@@ -49,19 +50,6 @@ impl Settings {
         numeric_id(name, &s.user_id, "Instagram account id")?;
         Ok(s)
     }
-}
-
-/// A Meta user id is digits: anything else is a handle or a placeholder
-/// written where the id goes.
-pub(crate) fn numeric_id(name: &str, id: &str, what: &str) -> Result<(), AccountError> {
-    if id.trim().is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(AccountError::Key {
-            key: "user_id".into(),
-            message: format!("accounts.{name}.user_id must be the numeric {what}, got `{id}`"),
-            help: None,
-        });
-    }
-    Ok(())
 }
 
 /// `video_upload = "resumable"` with an Instagram Login account: that login

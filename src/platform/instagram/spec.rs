@@ -100,7 +100,7 @@ impl PlatformSpec for Spec {
         needs: Needs,
     ) -> BoxFuture<'a, Result<Inspection, CheckError>> {
         Box::pin(async move {
-            let app = crate::auth::app_from_env();
+            let app = crate::platform::meta::app_from_env();
             auth::inspect(config, name, account, app.as_ref(), now, needs)
                 .await
                 .map_err(CheckError::new)
@@ -115,7 +115,7 @@ impl PlatformSpec for Spec {
         now: Timestamp,
     ) -> BoxFuture<'a, Result<Renewed, RenewError>> {
         Box::pin(async move {
-            let app = crate::auth::app_from_env();
+            let app = crate::platform::meta::app_from_env();
             auth::refresh(config, name, account, app.as_ref(), now).await
         })
     }
@@ -128,7 +128,7 @@ impl PlatformSpec for Spec {
         now: Timestamp,
     ) -> BoxFuture<'a, Result<Renewed, RenewError>> {
         Box::pin(async move {
-            let app = crate::auth::app_from_env();
+            let app = crate::platform::meta::app_from_env();
             auth::exchange(config, name, account, app.as_ref(), now).await
         })
     }

@@ -8,7 +8,7 @@
 //! a form-encoded POST body — the Graph API reads parameters from either,
 //! and `method=GET` keeps the request a read.
 
-use super::{ApiError, Client, Retry, Secret};
+use super::{ApiError, App, Client, NewToken, Retry};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -75,45 +75,6 @@ pub struct TokenDebug {
     pub scopes: Vec<String>,
     #[serde(default, deserialize_with = "opt_id_text")]
     pub user_id: Option<String>,
-}
-
-/// A token Meta just issued.
-#[derive(Debug, Clone)]
-pub struct NewToken {
-    pub token: Secret,
-    pub token_type: Option<String>,
-    /// Seconds from now; absent for tokens that do not expire.
-    pub expires_in: Option<u64>,
-}
-
-impl NewToken {
-    /// An exchange's or a refresh's answer (`access_token`, `token_type`,
-    /// `expires_in` in seconds, a number or a string): the same on the
-    /// Graph API and on Threads. None without a token.
-    pub fn read(v: &Value) -> Option<NewToken> {
-        let token = v
-            .get("access_token")
-            .and_then(Value::as_str)
-            .filter(|t| !t.is_empty())?;
-        Some(NewToken {
-            token: Secret::new(token),
-            token_type: v
-                .get("token_type")
-                .and_then(Value::as_str)
-                .map(str::to_string),
-            expires_in: v.get("expires_in").and_then(|e| {
-                e.as_u64()
-                    .or_else(|| e.as_str().and_then(|s| s.parse().ok()))
-            }),
-        })
-    }
-}
-
-/// The app's id and secret, for the calls that need them.
-#[derive(Debug, Clone)]
-pub struct App {
-    pub id: String,
-    pub secret: Secret,
 }
 
 impl Client {

@@ -4,7 +4,7 @@
 //! or the error it carries.
 
 use super::{usage, ApiError, Client, ErrorClass, MetaError, Retry, Usage, RETRIES};
-use crate::platform::answer::Answer;
+use crate::platform::meta::answer::Answer;
 use serde_json::Value;
 use std::time::Duration;
 
@@ -136,7 +136,7 @@ pub(super) fn read_answer(
     body: &[u8],
     usage: Option<Usage>,
 ) -> Result<Value, ApiError> {
-    let err = match crate::platform::answer::read("Graph API", status, body) {
+    let err = match crate::platform::meta::answer::read("Graph API", status, body) {
         Answer::Json(v) => return Ok(v),
         Answer::Error(err) => err,
         Answer::Transport(message) => {

@@ -4,20 +4,9 @@
 
 use super::error::{self, ErrorClass};
 use crate::content::PostType;
+pub use crate::platform::meta::{container_state, parse_meta_time};
 use crate::platform::{Comment, ContainerState, ContainerStatus, Failure, LiveMedia};
 use serde::Deserialize;
-
-/// Meta's `status_code` for a container's state.
-pub fn container_state(code: &str) -> ContainerState {
-    match code {
-        "IN_PROGRESS" => ContainerState::InProgress,
-        "FINISHED" => ContainerState::Finished,
-        "ERROR" => ContainerState::Error,
-        "EXPIRED" => ContainerState::Expired,
-        "PUBLISHED" => ContainerState::Published,
-        other => ContainerState::Unknown(other.to_string()),
-    }
-}
 
 /// `status_code` (and `status` text) of a container, as Meta sends them.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -144,18 +133,6 @@ fn media_type_matches(kind: PostType, m: &MediaFields) -> bool {
         PostType::Story => p == "STORY" || p.is_empty(),
         PostType::Text => false,
     }
-}
-
-/// Meta writes `2026-12-01T08:00:00+0000`; jiff wants a colon in the offset.
-pub fn parse_meta_time(s: &str) -> Option<jiff::Timestamp> {
-    if let Ok(t) = s.parse() {
-        return Some(t);
-    }
-    if s.len() > 5 {
-        let (head, tail) = s.split_at(s.len() - 2);
-        return format!("{head}:{tail}").parse().ok();
-    }
-    None
 }
 
 /// A comment on a media.

@@ -79,9 +79,9 @@ pub(super) async fn inspect(
             return Ok(out);
         }
     };
-    crate::auth::read_validity(
+    crate::platform::meta::read_validity(
         &mut out,
-        crate::auth::Validity {
+        crate::platform::meta::Validity {
             kind: debug.kind.clone(),
             is_valid: debug.is_valid,
             expires_at: debug.expires_at,
@@ -110,7 +110,7 @@ pub(super) async fn refresh(
     use crate::auth::RenewError;
     let client = Client::for_account(config, name, account).map_err(RenewError::platform)?;
     let new = client.refresh().await.map_err(RenewError::platform)?;
-    Ok(crate::auth::renewed(new, now))
+    Ok(new.renewed(now))
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! container. Facts and links: docs/threads.md ("Errors"). Messages never
 //! contain the token.
 
-use crate::platform::instagram::MetaError;
+use crate::platform::meta::MetaError;
 use crate::platform::ErrorClass;
 
 /// Why a Threads call failed.

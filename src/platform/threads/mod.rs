@@ -28,7 +28,7 @@ pub use settings::Settings;
 pub use spec::Spec;
 
 use crate::config::{Account, Config};
-use crate::platform::instagram::Secret;
+use crate::platform::Secret;
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,7 +1,7 @@
 //! A Threads account's keys in postwright.toml (`[accounts.NAME]`).
 
 use crate::config::Account;
-use crate::platform::instagram::numeric_id;
+use crate::platform::meta::numeric_id;
 use crate::platform::{AccountError, AccountSettings};
 use serde::Deserialize;
 

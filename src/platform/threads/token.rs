@@ -9,7 +9,7 @@
 //! body with `method=GET`, as the Instagram client does.
 
 use super::{Client, Retry, ThreadsError};
-use crate::platform::instagram::NewToken;
+use crate::platform::meta::NewToken;
 use serde::Deserialize;
 use serde_json::Value;
 

@@ -6,8 +6,8 @@
 //! rate-limit error stops the account's calls.
 
 use super::{Client, Retry, ThreadsError, RETRIES};
-use crate::platform::answer::Answer;
-use crate::platform::instagram::MetaError;
+use crate::platform::meta::answer::Answer;
+use crate::platform::meta::MetaError;
 use crate::platform::ErrorClass;
 use serde_json::Value;
 
@@ -67,7 +67,7 @@ impl Client {
 /// An answer's JSON, or its error: Meta's error object, a passing failure
 /// for a non-JSON 5xx (a proxy's error page), or an undecodable answer.
 pub(crate) fn read_answer(host: &str, status: u16, body: &[u8]) -> Result<Value, ThreadsError> {
-    let err = match crate::platform::answer::read("Threads API", status, body) {
+    let err = match crate::platform::meta::answer::read("Threads API", status, body) {
         Answer::Json(_) if status >= 400 => {
             return Err(ThreadsError::Decode {
                 host: host.to_string(),

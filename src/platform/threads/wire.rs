@@ -7,7 +7,7 @@
 use super::error::processing_failure;
 use super::{Client, ThreadsError};
 use crate::content::PostType;
-use crate::platform::instagram::{container_state, parse_meta_time};
+use crate::platform::meta::{container_state, parse_meta_time};
 use crate::platform::{ContainerState, ContainerStatus, ErrorClass, Failure, LiveMedia, Quota};
 use serde::Deserialize;
 use serde_json::Value;
