@@ -586,6 +586,44 @@ fn a_post_to_the_grid_and_threads_is_one_tile_and_one_threads_card() {
     assert!(long.contains("text-too-long"), "{long}");
     assert!(long.contains("not sent to Threads"), "{long}");
 
+    // December's calendar: the crosspost once on its day, the Threads-only
+    // posts too.
+    let december = temp.path().join("december");
+    let out = postwright(temp.path())
+        .arg("--repo")
+        .arg(&repo)
+        .args(["preview", "--at", "2026-12-01T12:00:00Z", "--out"])
+        .arg(&december)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let page = fs::read_to_string(december.join("index.html")).unwrap();
+    let calendar = page
+        .split_once("data-calendar")
+        .unwrap()
+        .1
+        .split_once("</table>")
+        .unwrap()
+        .0;
+    let day = |d: u32| {
+        calendar
+            .split_once(&format!("data-day=\"{d}\">"))
+            .unwrap()
+            .1
+            .split_once("</td>")
+            .unwrap()
+            .0
+    };
+    assert_eq!(day(21).matches("data-post=\"2026-12-21-both\"").count(), 1);
+    assert!(
+        day(10).contains("data-post=\"2026-12-10-words\""),
+        "{calendar}"
+    );
+
     // In a browser: the marks are elements, the markup in the text is not.
     let url = format!("file://{}", site.join("index.html").display());
     let Some(dom) = chromium(&["--dump-dom", &url]) else {

@@ -5,8 +5,8 @@
 use crate::common::postwright;
 use crate::threads::{Fault, ThreadsConfig, ThreadsServer};
 use postwright::config::Config;
-use postwright::platform::Secret;
 use postwright::platform::threads::{Client, Threads};
+use postwright::platform::Secret;
 use postwright::platform::{ContainerState, ErrorClass, Feed, Publisher};
 use serde_json::Value;
 use std::time::Duration;
