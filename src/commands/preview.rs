@@ -38,30 +38,36 @@ pub fn preview(
             Err(e) => eprintln!("warning: {e}; no tile is highlighted"),
         }
     }
-    // The feed as the grid shows it: each post's version for a platform
-    // with a grid, and no other target (a post to Instagram and Threads
-    // would otherwise show twice, or as what Instagram does not show).
-    let on_grid =
-        |p: Option<crate::platform::Platform>| p.is_some_and(|p| p.spec().capabilities(None).grid);
-    plan.entries.retain(|e| on_grid(e.platform));
+    // The grid shows each post's version for the platform with a grid
+    // (once, even when the post also goes elsewhere); every other target
+    // is shown as its platform's card.
+    let on_grid = |p: crate::platform::Platform| p.spec().capabilities(None).grid;
     let valid = posts
         .iter()
-        .filter_map(|c| c.valid.iter().find(|v| on_grid(Some(v.platform))))
+        .filter_map(|c| c.valid.iter().find(|v| on_grid(v.platform)))
         .map(|v| (v.post.id.as_str(), v))
+        .collect();
+    let versions = posts
+        .iter()
+        .flat_map(|c| &c.valid)
+        .map(|v| ((v.post.id.as_str(), v.account.as_str()), v))
         .collect();
     let inputs = crate::preview::Inputs {
         repo: &g.repo,
         plan: &plan,
         state: &state,
         posts: valid,
+        versions,
         tz: &config.timezone,
     };
     match crate::preview::write(&inputs, out_dir) {
-        Ok(tiles) => {
+        Ok(written) => {
             let _ = writeln!(
                 out,
-                "wrote {}: {tiles} posts on the grid, {} in all",
+                "wrote {}: {} posts on the grid, {} cards for other platforms, {} in all",
                 out_dir.join("index.html").display(),
+                written.tiles,
+                written.cards,
                 plan.entries.len()
             );
             Ok(Exit::Ok)

@@ -11,6 +11,7 @@
 
 pub mod backoff;
 pub mod bluesky;
+pub mod card;
 pub mod instagram;
 pub mod meta;
 pub mod offer;
@@ -20,6 +21,7 @@ mod secret;
 mod spec;
 pub mod threads;
 
+pub use card::Card;
 pub use publisher::*;
 pub use secret::Secret;
 pub use spec::{

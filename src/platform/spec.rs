@@ -169,6 +169,15 @@ pub trait PlatformSpec: Sync {
         let _ = post;
         None
     }
+    /// The post's version here as the preview's card shows it (its text,
+    /// its length in this platform's unit, the live parts, the media with
+    /// their alt text); `None`: no card (the grid's platforms show their
+    /// posts on the grid). Asked for platforms whose capabilities put them
+    /// off the grid.
+    fn card(&self, post: &crate::validate::ValidPost) -> Option<super::Card> {
+        let _ = post;
+        None
+    }
     /// How the account signs in, for people (`Facebook Login`, `Threads`).
     fn access(&self, account: &Account) -> String {
         let _ = account;

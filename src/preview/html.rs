@@ -38,6 +38,12 @@ h1{font-size:20px}h2{font-size:16px;margin-top:28px}.at{color:#737373}
 .story9{position:relative;aspect-ratio:9/16;max-width:240px;overflow:hidden;background:#000;margin:8px 0}.story9 img{width:100%;height:100%;object-fit:cover;display:block}
 .safe{position:absolute;left:0;right:0;height:14%;background:rgba(0,0,0,.45)}.safe.top{top:0}.safe.bottom{bottom:0}
 details.more{display:inline}details.more summary{display:inline;color:#737373;cursor:pointer}
+.tcard{border:1px solid #dbdbdb;border-radius:12px;padding:12px;margin:12px 0;max-width:600px}.tcard.over{border-color:#ed4956}
+.tcard .text{white-space:normal;overflow-wrap:anywhere}.tcard .text.empty::before{content:"(no text)";color:#737373}
+mark{background:none;color:#0085ff}mark.tag{color:#00376b}mark.mention{font-weight:600}
+.count{color:#737373;font-size:13px}.count.over{color:#ed4956;font-weight:600}.note{color:#737373;font-size:13px;margin:4px 0}
+.cmedia{display:flex;flex-wrap:wrap;gap:8px}.cmedia figure{margin:0;max-width:180px}.cmedia img{max-width:180px;max-height:240px;display:block;border-radius:6px}
+.cmedia figcaption{font-size:12px;color:#737373}.noalt{background:#ed4956;color:#fff;border-radius:4px;padding:0 4px}
 </style></head><body>
 "#;
 
@@ -81,7 +87,11 @@ pub fn calendar(inputs: &Inputs<'_>) -> String {
         let Some(t) = e.publish_at else { continue };
         let d = day_of(t, inputs.tz);
         if d.year() == first.year() && d.month() == first.month() && e.action != Action::Draft {
-            by_day.entry(d.day()).or_default().push(e);
+            // A post to several accounts or platforms is one post that day.
+            let day = by_day.entry(d.day()).or_default();
+            if !day.iter().any(|seen| seen.id == e.id) {
+                day.push(e);
+            }
         }
     }
     let mut out = format!(

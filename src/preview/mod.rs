@@ -12,16 +12,21 @@
 //! - Each post as a card: media, caption folded where the app folds it
 //!   ("… more" after 125 characters), hashtags and mentions marked, first
 //!   comment, alt text, collaborators, the time, and every problem.
+//! - For each platform that is not on the grid, its version of each post
+//!   as that platform's card ([`cards`]): the text with its links, tags
+//!   and mentions marked, its length against the limit, the media with
+//!   their alt text.
 //!
 //! Everything from post files is escaped: a pull request's files are
 //! hostile input, and the page must not run or load anything of theirs.
 
+mod cards;
 mod html;
 pub mod thumb;
 
 use crate::plan::{Action, Entry, Plan};
 use crate::state::State;
-use crate::validate::preflight::Source;
+use crate::validate::preflight::{Resolved, Source};
 use crate::validate::ValidPost;
 use html::escape;
 use jiff::tz::TimeZone;
@@ -53,7 +58,11 @@ pub struct Inputs<'a> {
     pub repo: &'a Path,
     pub plan: &'a Plan,
     pub state: &'a State,
+    /// Each post's version on the grid, by post id.
     pub posts: HashMap<&'a str, &'a ValidPost>,
+    /// Every target's version, by (post id, account): what the cards of
+    /// the platforms off the grid are made from.
+    pub versions: HashMap<(&'a str, &'a str), &'a ValidPost>,
     pub tz: &'a TimeZone,
 }
 
@@ -71,32 +80,43 @@ struct Tile<'a> {
     entry: &'a Entry,
 }
 
+/// Whether the entry's post is or will be in the feed: not a draft, not
+/// removed, invalid, a duplicate or overdue.
+fn on_feed(e: &Entry) -> bool {
+    !matches!(
+        e.action,
+        Action::Draft | Action::Removed | Action::Invalid | Action::Duplicate | Action::Overdue
+    )
+}
+
+/// Whether the entry's platform is the grid's (an entry whose account is
+/// unknown has none, and is not).
+fn on_grid(e: &Entry) -> bool {
+    e.platform.is_some_and(|p| p.spec().capabilities(None).grid)
+}
+
+/// When the entry's post went (or goes) out: its recorded publish time,
+/// else `publish_at`, else now ("at the next apply").
+fn when(inputs: &Inputs<'_>, e: &Entry) -> Timestamp {
+    let recorded = inputs
+        .state
+        .get(&e.id, e.acct())
+        .and_then(|r| r.published_at);
+    recorded.or(e.publish_at).unwrap_or(inputs.plan.at)
+}
+
 /// The grid's posts, newest first: published ones at their publish time,
-/// upcoming ones at `publish_at` (or now, for "at the next apply"). Stories,
-/// drafts and removed posts are not on the grid.
+/// upcoming ones at `publish_at` (or now, for "at the next apply")
+/// ([`when`]). Stories, drafts and removed posts are not on the grid.
 fn grid<'a>(inputs: &Inputs<'a>) -> Vec<Tile<'a>> {
     let mut tiles: Vec<Tile<'a>> = inputs
         .plan
         .entries
         .iter()
-        .filter(|e| {
-            !matches!(
-                e.action,
-                Action::Draft
-                    | Action::Removed
-                    | Action::Invalid
-                    | Action::Duplicate
-                    | Action::Overdue
-            ) && e.kind != Some(crate::content::PostType::Story)
-                && e.platform.is_some_and(|p| p.spec().capabilities(None).grid)
-        })
-        .map(|e| {
-            let recorded = inputs
-                .state
-                .get(&e.id, e.acct())
-                .and_then(|r| r.published_at);
-            let when = recorded.or(e.publish_at).unwrap_or(inputs.plan.at);
-            Tile { when, entry: e }
+        .filter(|e| on_feed(e) && e.kind != Some(crate::content::PostType::Story) && on_grid(e))
+        .map(|e| Tile {
+            when: when(inputs, e),
+            entry: e,
         })
         .collect();
     tiles.sort_by(|a, b| (b.when, &b.entry.id).cmp(&(a.when, &a.entry.id)));
@@ -202,10 +222,7 @@ fn pick_any(post: &ValidPost) -> Pick<'_> {
         return Pick::Label("no media");
     };
     if !first.is_video {
-        return match &first.source {
-            Source::File { path, info } => Pick::Image(path, info),
-            Source::Url(_) => Pick::Label("picture at a URL"),
-        };
+        return pick_item(first);
     }
     if let Some(Source::File { path, info }) = post.cover.as_ref().map(|c| &c.source) {
         return Pick::Image(path, info);
@@ -218,6 +235,23 @@ fn pick_any(post: &ValidPost) -> Pick<'_> {
     match &first.source {
         Source::File { path, info } => Pick::Frame(path, info, offset),
         Source::Url(_) => Pick::Label("video at a URL"),
+    }
+}
+
+/// One media item as a thumbnail shows it: a picture as it is, a video by
+/// its first frame, a Git LFS pointer without its object or a URL as a
+/// label.
+fn pick_item(item: &Resolved) -> Pick<'_> {
+    match (&item.source, item.is_video) {
+        (Source::File { info, .. }, _)
+            if matches!(info.format, crate::media::Format::LfsAbsent { .. }) =>
+        {
+            Pick::Label(LFS_LABEL)
+        }
+        (Source::File { path, info }, false) => Pick::Image(path, info),
+        (Source::File { path, info }, true) => Pick::Frame(path, info, 0),
+        (Source::Url(_), false) => Pick::Label("picture at a URL"),
+        (Source::Url(_), true) => Pick::Label("video at a URL"),
     }
 }
 
@@ -277,22 +311,18 @@ fn make(
     }
 }
 
-/// The thumbnails of `entries`' posts, each distinct one made once (many
-/// posts may share a picture), on every core: decoding 10,000 distinct
-/// photos is most of a cold preview.
+/// The thumbnails `picks` name, each distinct one made once (many posts
+/// may share a picture), on every core: decoding 10,000 distinct photos
+/// is most of a cold preview.
 fn make_all(
     inputs: &Inputs<'_>,
     out_dir: &Path,
-    entries: &[&Entry],
+    picks: Vec<Pick<'_>>,
     frames: &Frames,
 ) -> std::io::Result<Made> {
     let mut seen = std::collections::HashSet::new();
     let mut jobs: Vec<(Key, Pick<'_>)> = Vec::new();
-    for e in entries {
-        let Some(post) = inputs.posts.get(e.id.as_str()) else {
-            continue;
-        };
-        let pick = pick(post);
+    for pick in picks {
         if let Some(key) = key_of(&pick) {
             if seen.insert(key.clone()) {
                 jobs.push((key, pick));
@@ -399,8 +429,17 @@ fn marker(e: &Entry) -> &'static str {
     }
 }
 
-/// Writes the site into `out_dir`; returns the number of grid tiles.
-pub fn write(inputs: &Inputs<'_>, out_dir: &Path) -> std::io::Result<usize> {
+/// What a site shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Written {
+    /// Tiles on the grid.
+    pub tiles: usize,
+    /// Cards of the platforms off the grid.
+    pub cards: usize,
+}
+
+/// Writes the site into `out_dir`.
+pub fn write(inputs: &Inputs<'_>, out_dir: &Path) -> std::io::Result<Written> {
     std::fs::create_dir_all(out_dir)?;
     let tiles = grid(inputs);
     let mut page = String::new();
@@ -426,7 +465,14 @@ pub fn write(inputs: &Inputs<'_>, out_dir: &Path) -> std::io::Result<usize> {
         .map(|t| t.entry)
         .chain(stories.iter().copied())
         .collect();
-    let made = make_all(inputs, out_dir, &with_pictures, &frames)?;
+    let sections = cards::sections(inputs);
+    let picks: Vec<Pick<'_>> = with_pictures
+        .iter()
+        .filter_map(|e| inputs.posts.get(e.id.as_str()))
+        .map(|post| pick(post))
+        .chain(cards::picks(&sections))
+        .collect();
+    let made = make_all(inputs, out_dir, picks, &frames)?;
     page.push_str("<h2>Grid</h2><div class=grid data-grid>");
     for t in &tiles {
         let e = t.entry;
@@ -453,13 +499,18 @@ pub fn write(inputs: &Inputs<'_>, out_dir: &Path) -> std::io::Result<usize> {
         thumbnail(inputs, e, &mut shown, &made);
     }
     page.push_str(&html::calendar(inputs));
+    page.push_str(&cards::html(inputs, &sections, &made));
+    // The grid's platform's posts; the others' are in their sections.
     page.push_str("<h2>Posts</h2>");
-    for e in &inputs.plan.entries {
+    for e in inputs.plan.entries.iter().filter(|e| on_grid(e)) {
         page.push_str(&html::card(inputs, e, shown.get(&e.id)));
     }
     page.push_str("</body></html>\n");
     std::fs::write(out_dir.join("index.html"), page)?;
-    Ok(tiles.len())
+    Ok(Written {
+        tiles: tiles.len(),
+        cards: sections.iter().map(|s| s.cards.len()).sum(),
+    })
 }
 
 #[cfg(test)]

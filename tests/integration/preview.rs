@@ -430,3 +430,216 @@ fn a_video_ffmpeg_cannot_read_gets_a_labelled_placeholder() {
     let tile = tile_of(&html, "2027-03-01-red");
     assert!(tile.contains("<div class=ph>video — no frame: "), "{tile}");
 }
+
+/// A repo with an Instagram and a Threads account: one post to both (its
+/// own Threads text, emoji, CJK, a link, a mention and markup in it), a
+/// Threads-only text post before it, and a Threads post over the limit.
+fn crossposted(repo: &Path) {
+    fs::create_dir_all(repo.join("posts")).unwrap();
+    fs::create_dir_all(repo.join("media")).unwrap();
+    fs::copy(
+        root().join("example-content/media/studio.jpg"),
+        repo.join("media/studio.jpg"),
+    )
+    .unwrap();
+    fs::write(
+        repo.join("postwright.toml"),
+        r#"content = ["posts"]
+timezone = "Europe/Berlin"
+
+[accounts.kilnandco]
+user_id = "17841405822304914"
+login = "facebook"
+token_env = "INSTAGRAM_ACCESS_TOKEN"
+
+[accounts.kiln-threads]
+platform = "threads"
+user_id = "1234567890"
+token_env = "KILN_THREADS_TOKEN"
+
+[media]
+base_url = "https://raw.githubusercontent.com/{repo}/{sha}/"
+"#,
+    )
+    .unwrap();
+    fs::write(
+        repo.join("posts/2026-12-21-both.md"),
+        format!(
+            "---\naccounts: [kilnandco, kiln-threads]\npublish_at: 2026-12-21 09:00\nmedia: [../media/studio.jpg]\nalt_text: \"The studio at <dawn>\"\nthreads:\n  caption: {}\n---\nOn Instagram only #ceramics\n",
+            serde_json::to_string(THREADS_TEXT).unwrap()
+        ),
+    )
+    .unwrap();
+    fs::write(
+        repo.join("posts/2026-12-10-words.md"),
+        "---\naccount: kiln-threads\npublish_at: 2026-12-10 09:00\n---\nJust words, no media.\n",
+    )
+    .unwrap();
+    fs::write(
+        repo.join("posts/2026-12-15-long.md"),
+        format!(
+            "---\naccount: kiln-threads\npublish_at: 2026-12-15 09:00\n---\n{}\n",
+            "x".repeat(501)
+        ),
+    )
+    .unwrap();
+}
+
+const THREADS_TEXT: &str =
+    "焼き物👍 https://kiln.example/日本 with @kiln.co <script>alert(1)</script> 🎉";
+
+/// The cards of the section `data-cards="<platform>"`, each from its
+/// `data-post` to the next card.
+fn section_cards<'h>(html: &'h str, platform: &str) -> Vec<(String, &'h str)> {
+    let section = html
+        .split_once(&format!("data-cards=\"{platform}\""))
+        .map(|(_, rest)| rest.split_once("</section>").unwrap().0)
+        .unwrap_or("");
+    section
+        .split("data-post=\"")
+        .skip(1)
+        .map(|s| (s.split('"').next().unwrap().to_string(), s))
+        .collect()
+}
+
+#[test]
+fn a_post_to_the_grid_and_threads_is_one_tile_and_one_threads_card() {
+    let temp = tempfile::tempdir().unwrap();
+    let repo = temp.path().join("feed");
+    crossposted(&repo);
+    let site = temp.path().join("site");
+    let out = postwright(temp.path())
+        .arg("--repo")
+        .arg(&repo)
+        .args(["preview", "--at", AT, "--out"])
+        .arg(&site)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("1 posts on the grid, 3 cards for other platforms, 4 in all"),
+        "{stdout}"
+    );
+    let html = fs::read_to_string(site.join("index.html")).unwrap();
+
+    // The grid: the post once, as Instagram's; its card in Posts only once.
+    assert_eq!(grid_ids(&html), ["2026-12-21-both"]);
+    assert_eq!(html.matches("class=card ").count(), 1);
+
+    // Threads: a card per Threads target, in publish order; the invalid
+    // post has no time (the plan's, first).
+    let cards = section_cards(&html, "threads");
+    let ids: Vec<&str> = cards.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["2026-12-15-long", "2026-12-10-words", "2026-12-21-both"]
+    );
+    assert!(html.contains("<section data-cards=\"threads\"><h2>Threads</h2>"));
+    let both = cards[2].1;
+    assert!(both.contains("data-account=\"kiln-threads\""), "{both}");
+    // Its Threads text, counted as Threads counts (an emoji as its UTF-8
+    // bytes), not Instagram's caption.
+    let count = THREADS_TEXT.chars().count() + ("👍".len() - 1) + ("🎉".len() - 1);
+    assert!(
+        both.contains(&format!("data-count>{count} / 500 characters<")),
+        "{both}"
+    );
+    assert!(!both.contains("On Instagram only"), "{both}");
+    // The link and the mention marked; markup is text.
+    assert!(
+        both.contains("<mark class=link>https://kiln.example/日本</mark>"),
+        "{both}"
+    );
+    assert!(
+        both.contains("<mark class=mention>@kiln.co</mark>"),
+        "{both}"
+    );
+    assert!(!html.contains("<script>alert"), "escaped");
+    assert!(
+        both.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{both}"
+    );
+    // The picture with its alt text (escaped) as alt and title.
+    assert!(
+        both.contains("alt=\"The studio at &lt;dawn&gt;\" title=\"The studio at &lt;dawn&gt;\""),
+        "{both}"
+    );
+    let src = both
+        .split("src=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    assert!(site.join(src).is_file(), "{src} is in the site");
+    assert!(!both.contains("data-noalt"), "{both}");
+    // A text post: no media, its count; the one over the limit is not
+    // sent, and says why.
+    let (long, words) = (cards[0].1, cards[1].1);
+    assert!(words.contains("data-count>21 / 500 characters<"), "{words}");
+    assert!(words.contains("2026-12-10 09:00"), "{words}");
+    assert!(long.contains("text-too-long"), "{long}");
+    assert!(long.contains("not sent to Threads"), "{long}");
+
+    // December's calendar: the crosspost once on its day, the Threads-only
+    // posts too.
+    let december = temp.path().join("december");
+    let out = postwright(temp.path())
+        .arg("--repo")
+        .arg(&repo)
+        .args(["preview", "--at", "2026-12-01T12:00:00Z", "--out"])
+        .arg(&december)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let page = fs::read_to_string(december.join("index.html")).unwrap();
+    let calendar = page
+        .split_once("data-calendar")
+        .unwrap()
+        .1
+        .split_once("</table>")
+        .unwrap()
+        .0;
+    let day = |d: u32| {
+        calendar
+            .split_once(&format!("data-day=\"{d}\">"))
+            .unwrap()
+            .1
+            .split_once("</td>")
+            .unwrap()
+            .0
+    };
+    assert_eq!(day(21).matches("data-post=\"2026-12-21-both\"").count(), 1);
+    assert!(
+        day(10).contains("data-post=\"2026-12-10-words\""),
+        "{calendar}"
+    );
+
+    // In a browser: the marks are elements, the markup in the text is not.
+    let url = format!("file://{}", site.join("index.html").display());
+    let Some(dom) = chromium(&["--dump-dom", &url]) else {
+        return;
+    };
+    let dom = String::from_utf8_lossy(&dom.stdout).into_owned();
+    assert!(
+        dom.contains("<mark class=\"link\">https://kiln.example/日本</mark>"),
+        "{dom}"
+    );
+    assert!(!dom.contains("<script"), "no script element: {dom}");
+    assert_eq!(
+        section_cards(&dom, "threads")
+            .iter()
+            .map(|(id, _)| id.as_str())
+            .collect::<Vec<_>>(),
+        ids
+    );
+}

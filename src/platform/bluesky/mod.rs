@@ -4,6 +4,7 @@
 //! that key instead of writing again.
 //!
 //! - [`text`]: the text's limits, in graphemes and bytes;
+//! - [`card`]: a post as the preview's card shows it;
 //! - [`richtext`]: links, hashtags and mentions as facets (UTF-8 offsets);
 //! - [`tid`]: record keys;
 //! - [`record`]: the post record and its embeds;
@@ -14,6 +15,7 @@
 //! The facts this relies on, with links to the lexicons and Bluesky's
 //! docs: docs/bluesky.md.
 
+pub mod card;
 pub mod client;
 pub mod error;
 mod punct;

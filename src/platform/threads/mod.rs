@@ -8,6 +8,7 @@
 
 mod auth;
 mod build;
+mod card;
 pub mod error;
 mod options;
 pub mod params;

@@ -77,6 +77,10 @@ impl PlatformSpec for Spec {
         }))
     }
 
+    fn card(&self, post: &crate::validate::ValidPost) -> Option<crate::platform::Card> {
+        super::card::card(post)
+    }
+
     fn inspect<'a>(
         &'a self,
         config: &'a Config,

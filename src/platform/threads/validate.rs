@@ -366,14 +366,28 @@ fn is_emoji(c: char) -> bool {
 /// run up to white space.
 fn links(text: &str) -> Vec<&str> {
     let mut out: Vec<&str> = Vec::new();
+    for span in link_spans(text) {
+        let link = &text[span];
+        if !out.contains(&link) {
+            out.push(link);
+        }
+    }
+    out
+}
+
+/// Where each link of a text is, every occurrence, as UTF-8 byte ranges:
+/// from `http://` or `https://` to the next white space, trailing
+/// punctuation left out (what the preview marks and [`links`] counts).
+pub(super) fn link_spans(text: &str) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
     for word in text.split_whitespace() {
         let Some(at) = word.find("http://").or_else(|| word.find("https://")) else {
             continue;
         };
+        // `word` is a slice of `text`: its offset in it.
+        let start = word.as_ptr() as usize - text.as_ptr() as usize + at;
         let link = word[at..].trim_end_matches(['.', ',', ')', '!', '?', ';', ':']);
-        if !out.contains(&link) {
-            out.push(link);
-        }
+        out.push(start..start + link.len());
     }
     out
 }
