@@ -11,6 +11,7 @@
 
 pub mod answer;
 pub mod backoff;
+pub mod bluesky;
 pub mod instagram;
 pub mod offer;
 pub mod poll;
