@@ -465,10 +465,11 @@ fn execute(cli: &Cli, out: &mut dyn Write) -> Result<Exit, Failure> {
     let format = chosen_format(cli)?;
     match &cli.command {
         Command::Schema { which } => {
-            let text = match which {
-                SchemaKind::Post => validate::schema::POST_SCHEMA,
-                SchemaKind::Config => validate::schema::CONFIG_SCHEMA,
-            };
+            // The whole schemas: the base in schema/ and every platform's part.
+            let text = validate::compose::text(match which {
+                SchemaKind::Post => &validate::compose::POST,
+                SchemaKind::Config => &validate::compose::CONFIG,
+            });
             let _ = out.write_all(text.as_bytes());
             Ok(Exit::Ok)
         }

@@ -44,13 +44,11 @@ const FILES: &[(&str, &[u8])] = &[
 const GUIDE: &[u8] = include_bytes!("../templates/POSTWRIGHT.md");
 
 /// Editor support, written only where no such file exists yet (a team's
-/// own `.vscode/settings.json` is never replaced): the post schema, and VS
+/// own `.vscode/settings.json` is never replaced): the post schema (the
+/// whole one, every platform's map in it: [`EDITOR_SCHEMA`]), and VS
 /// Code's YAML extension told which files it describes.
 const EDITOR_FILES: &[(&str, &[u8])] = &[
-    (
-        ".postwright/post.schema.json",
-        include_bytes!("../schema/post.schema.json"),
-    ),
+    (EDITOR_SCHEMA, b""),
     (
         ".vscode/settings.json",
         br#"{
@@ -61,6 +59,10 @@ const EDITOR_FILES: &[(&str, &[u8])] = &[
 "#,
     ),
 ];
+
+/// Where the editor's copy of the post schema goes; its bytes are
+/// `postwright schema post`'s, composed at run time.
+const EDITOR_SCHEMA: &str = ".postwright/post.schema.json";
 
 /// The action's repository, as the templates' `uses:` lines name it.
 const ACTION: &str = "postwright/postwright";
@@ -273,7 +275,14 @@ fn init_with(
             EDITOR_FILES
                 .iter()
                 .filter(|(rel, _)| dir.join(rel).symlink_metadata().is_err())
-                .map(|&(rel, bytes)| (rel, bytes.to_vec())),
+                .map(|&(rel, bytes)| {
+                    if rel == EDITOR_SCHEMA {
+                        let schema = &crate::validate::compose::POST;
+                        (rel, crate::validate::compose::text(schema).into_bytes())
+                    } else {
+                        (rel, bytes.to_vec())
+                    }
+                }),
         )
         .collect();
     let existing = in_the_way(dir);

@@ -205,7 +205,7 @@ fn round(
                     continue;
                 }
                 let why = format!("apply is held by {}", lease.describe());
-                eprintln!("deferred: {why}. Nothing was sent to Instagram; the next apply goes on from the record.");
+                eprintln!("deferred: {why}. Nothing was sent to any platform; the next apply goes on from the record.");
                 let report = crate::apply::deferred(&planned.plan, &only, prune, &why);
                 return Ok((report, false));
             }

@@ -171,12 +171,13 @@ pub(super) fn judge_recorded(
             entry.action = Action::Resume;
             entry.reason = match r.status {
                 Status::Creating => "an earlier apply stopped while creating its containers; apply checks them and goes on".into(),
-                _ => "an earlier apply stopped around media_publish; apply asks the container whether it went live before doing anything".into(),
+                _ => "an earlier apply stopped around its publish; apply asks the platform whether it went live before doing anything".into(),
             };
         }
         Status::Published if Some(&r.content_hash) != entry.content_hash.as_ref() => {
             entry.action = Action::Changed;
-            entry.reason = "edited after publishing; Instagram cannot edit a published post's caption or media, so nothing happens (revert the edit, or give the post a new `id` to publish it as a new post)".into();
+            let platform = entry.platform.map_or("the platform", |p| p.title());
+            entry.reason = format!("edited after publishing; {platform} cannot edit a published post's caption or media, so nothing happens (revert the edit, or give the post a new `id` to publish it as a new post)");
         }
         Status::Published if r.media_id.is_none() => {
             // Live, but its media id was never learned (e.g. a story found

@@ -1,6 +1,7 @@
 //! Checks every post: the JSON Schema, Instagram's rules, and a media
 //! preflight. One pass over the files; one header read per media file.
 
+pub mod compose;
 mod post;
 pub mod preflight;
 pub mod private_repo;

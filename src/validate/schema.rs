@@ -8,23 +8,19 @@ use jsonschema::Validator;
 use serde_json::Value;
 use std::sync::LazyLock;
 
-/// `schema/post.schema.json`, the contract for post files.
-pub const POST_SCHEMA: &str = include_str!("../../schema/post.schema.json");
-/// `schema/config.schema.json`, the contract for `postwright.toml`.
-pub const CONFIG_SCHEMA: &str = include_str!("../../schema/config.schema.json");
-
+/// The post schema (the base in `schema/` and every platform's map:
+/// [`super::compose`]), compiled once. The schema is the program's own,
+/// proven to compile by `schemas_compile`.
 static POST_VALIDATOR: LazyLock<Validator> = LazyLock::new(|| {
-    let schema: Value = serde_json::from_str(POST_SCHEMA).expect("post schema is JSON");
     jsonschema::options()
         .should_validate_formats(true)
-        .build(&schema)
+        .build(&super::compose::POST)
         .expect("post schema is a valid JSON Schema")
 });
 
 /// The field names the schema knows, for "did you mean" hints.
 static POST_FIELDS: LazyLock<Vec<String>> = LazyLock::new(|| {
-    let schema: Value = serde_json::from_str(POST_SCHEMA).expect("post schema is JSON");
-    schema["properties"]
+    super::compose::POST["properties"]
         .as_object()
         .map(|m| m.keys().cloned().collect())
         .unwrap_or_default()
@@ -154,6 +150,11 @@ fn known_fields(pointer: &str) -> Vec<String> {
         [.., "product_tags", _] => names(PRODUCT_TAG_FIELDS),
         ["media", _] => names(MEDIA_ITEM_FIELDS),
         ["trial"] => names(TRIAL_FIELDS),
+        // A platform's map: `caption`, `media` and its own options.
+        [name] => super::compose::POST["properties"][*name]["properties"]
+            .as_object()
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default(),
         _ => Vec::new(),
     }
 }
@@ -251,8 +252,9 @@ mod tests {
     #[test]
     fn schemas_compile() {
         LazyLock::force(&POST_VALIDATOR);
-        let config: Value = serde_json::from_str(CONFIG_SCHEMA).unwrap();
-        jsonschema::options().build(&config).unwrap();
+        jsonschema::options()
+            .build(&crate::validate::compose::CONFIG)
+            .unwrap();
     }
 
     #[test]
@@ -272,6 +274,11 @@ mod tests {
             Some("product_id")
         );
         assert_eq!(closest("zzzzzzzz", &known), None);
+        assert_eq!(closest("treads", &known), Some("threads"));
+        assert_eq!(
+            closest("reply_contrl", &known_fields("/threads")),
+            Some("reply_control")
+        );
     }
 
     #[test]

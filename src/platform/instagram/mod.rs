@@ -10,6 +10,7 @@ mod auth;
 mod build;
 pub mod error;
 mod features;
+mod media;
 pub mod params;
 mod publisher;
 mod rules;

@@ -3,10 +3,11 @@
 //! rules ([`super::rules`]) and the features each account's login may
 //! publish ([`super::features`]).
 
+use super::media::{self, Role};
 use super::{features, rules};
 use crate::content::{Post, PostType};
 use crate::diagnostic::{Pos, Problem, Rule};
-use crate::validate::preflight::{self, Preflight, Role};
+use crate::validate::preflight::Preflight;
 use crate::validate::Version;
 
 /// Instagram's checks of `post` (its Instagram version), for its Instagram
@@ -63,7 +64,7 @@ pub(super) fn check(
     for (i, m) in media.iter().enumerate() {
         if let Some(m) = m {
             let at = post.spans.value(&format!("/media/{i}/src"));
-            problems.extend(preflight::check(&rel, Role::Item(kind), m, at));
+            problems.extend(media::check(&rel, Role::Item(kind), m, at));
         }
     }
     let cover = match (&f.cover, kind) {
@@ -71,7 +72,7 @@ pub(super) fn check(
             let at = post.spans.value("/cover");
             match preflight.resolve(&rel, src, at) {
                 Ok(r) => {
-                    problems.extend(preflight::check(&rel, Role::Cover, &r, at));
+                    problems.extend(media::check(&rel, Role::Cover, &r, at));
                     Some(r)
                 }
                 Err(p) => {
