@@ -62,4 +62,5 @@ macro_rules! registry {
 registry! {
     instagram::Spec,
     threads::Spec,
+    bluesky::Spec,
 }
