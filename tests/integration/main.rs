@@ -7,6 +7,7 @@ mod apply_e2e;
 mod apply_faults;
 mod auth;
 mod bluesky;
+mod bluesky_e2e;
 mod bluesky_server;
 mod color;
 mod common;
