@@ -4,7 +4,7 @@
 //! (docs/bluesky.md, "Session"). The app password is never printed: only
 //! the variable that holds it.
 
-use super::{BlueskyError, Client, Settings};
+use super::{BlueskyError, Settings};
 use crate::auth::{blank, Inspection};
 use crate::config::{Account, Config};
 use crate::platform::ErrorClass;
@@ -19,11 +19,7 @@ pub(super) async fn inspect(
     // App passwords do not expire; they are revoked in Bluesky's settings.
     out.never_expires = true;
     let var = account.token_env().to_string();
-    let options = super::Options {
-        retry_base: std::time::Duration::from_millis(config.api.retry_base_ms.max(1)),
-        ..super::Options::default()
-    };
-    let client = match Client::from_env(&settings.pds, &settings.handle, &var, name, options) {
+    let client = match super::publisher::client_for(config, name, account) {
         Ok(c) => c,
         Err(e) => {
             out.errors.push(e.to_string());

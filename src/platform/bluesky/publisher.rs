@@ -46,9 +46,18 @@ struct Inner {
     settings: Settings,
     max_rate_wait: Duration,
     /// Records built by this run and not yet published, by record key.
-    built: Mutex<HashMap<String, Value>>,
+    built: Mutex<HashMap<String, Held>>,
     /// Posts this run published, by at-uri: read back without a call.
     published: Mutex<HashMap<String, LiveMedia>>,
+}
+
+/// A record built and not yet published.
+#[derive(Debug, Clone)]
+struct Held {
+    record: Value,
+    /// `publish` was called for it: whether it went live is the PDS's to
+    /// say. Until then it surely did not.
+    tried: bool,
 }
 
 impl Bluesky {
@@ -61,17 +70,7 @@ impl Bluesky {
         account: &Account,
     ) -> Result<Bluesky, BlueskyError> {
         let settings = Settings::of(account);
-        let options = super::Options {
-            retry_base: Duration::from_millis(config.api.retry_base_ms.max(1)),
-            ..super::Options::default()
-        };
-        let client = Client::from_env(
-            &settings.pds,
-            &settings.handle,
-            account.token_env(),
-            name,
-            options,
-        )?;
+        let client = client_for(config, name, account)?;
         Ok(Bluesky::new(
             client,
             settings,
@@ -128,15 +127,32 @@ impl Bluesky {
     /// Keeps a built record under its new key: the handle of the post.
     pub(super) fn hold(&self, record: Value) -> Prepared {
         let rkey = super::tid::next();
-        lock(&self.inner.built).insert(rkey.as_str().to_string(), record);
+        let held = Held {
+            record,
+            tried: false,
+        };
+        lock(&self.inner.built).insert(rkey.as_str().to_string(), held);
         Prepared {
             handle: rkey.as_str().to_string(),
             children: Vec::new(),
         }
     }
 
-    fn held(&self, rkey: &str) -> Option<Value> {
+    fn held(&self, rkey: &str) -> Option<Held> {
         lock(&self.inner.built).get(rkey).cloned()
+    }
+
+    /// The record to write under `rkey`: `createdAt` is the first publish
+    /// attempt's time (Bluesky orders an account's posts by it, and apply
+    /// publishes in order), kept for any later attempt with the same key.
+    fn to_publish(&self, rkey: &str) -> Option<Value> {
+        let mut built = lock(&self.inner.built);
+        let held = built.get_mut(rkey)?;
+        if !held.tried {
+            held.tried = true;
+            held.record["createdAt"] = Value::String(super::record::created_at(Timestamp::now()));
+        }
+        Some(held.record.clone())
     }
 
     /// A record as apply knows a live post.
@@ -164,6 +180,41 @@ impl Bluesky {
             items: Some(items),
         }
     }
+}
+
+/// The account's client: one per process (a run) and account, shared by
+/// the token check and the publisher, so a run signs in once
+/// (`createSession` is limited to 30 per 5 minutes and 300 a day).
+pub(super) fn client_for(
+    config: &Config,
+    name: &str,
+    account: &Account,
+) -> Result<Client, BlueskyError> {
+    static CLIENTS: Mutex<Vec<(String, Client)>> = Mutex::new(Vec::new());
+    let settings = Settings::of(account);
+    let key = format!(
+        "{}\n{}\n{}",
+        settings.pds,
+        settings.handle,
+        account.token_env()
+    );
+    let mut clients = lock(&CLIENTS);
+    if let Some((_, c)) = clients.iter().find(|(k, _)| *k == key) {
+        return Ok(c.clone());
+    }
+    let options = super::Options {
+        retry_base: Duration::from_millis(config.api.retry_base_ms.max(1)),
+        ..super::Options::default()
+    };
+    let client = Client::from_env(
+        &settings.pds,
+        &settings.handle,
+        account.token_env(),
+        name,
+        options,
+    )?;
+    clients.push((key, client.clone()));
+    Ok(client)
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -214,9 +265,12 @@ impl Publisher for Bluesky {
     }
 
     async fn status(&self, handle: &str) -> Result<ContainerStatus, BlueskyError> {
-        let found = match Tid::parse(handle) {
-            Ok(_) => self.patient(|| self.client().get_record(handle)).await?,
-            Err(_) => None,
+        let held = self.held(handle);
+        let found = match (Tid::parse(handle), &held) {
+            // Built by this run and never sent: surely not live.
+            (_, Some(h)) if !h.tried => None,
+            (Ok(_), _) => self.patient(|| self.client().get_record(handle)).await?,
+            (Err(_), _) => None,
         };
         if let Some(stored) = found {
             let live = self.live(&stored);
@@ -231,7 +285,7 @@ impl Publisher for Bluesky {
                 media: Some(stored.uri),
             });
         }
-        if self.held(handle).is_some() {
+        if held.is_some() {
             return Ok(ContainerStatus {
                 state: ContainerState::Finished,
                 code: "BUILT".into(),
@@ -252,7 +306,7 @@ impl Publisher for Bluesky {
 
     async fn publish(&self, handle: &str) -> Result<String, BlueskyError> {
         let record = self
-            .held(handle)
+            .to_publish(handle)
             .ok_or_else(|| BlueskyError::NotHeld(handle.to_string()))?;
         let rkey = Tid::parse(handle)?;
         let done = self
