@@ -16,8 +16,8 @@ use std::fs;
 use std::path::Path;
 use std::time::Duration;
 
-const PASSWORD_ENV: &str = "SKY_APP_PASSWORD";
-const POST: &str = "app.bsky.feed.post";
+pub(crate) const PASSWORD_ENV: &str = "SKY_APP_PASSWORD";
+pub(crate) const POST: &str = "app.bsky.feed.post";
 
 /// Width × height of the fixture media as displayed (read with a JPEG and
 /// an MP4 parser of the test's own when they were added).
@@ -29,15 +29,15 @@ const REEL: (u64, u64) = (720, 1280);
 
 /// Two accounts on the shared PDS: one publishes (with an app password),
 /// one is mentioned.
-struct Accounts {
-    pds: &'static Pds,
-    poster: Account,
-    friend: Account,
-    password: String,
+pub(crate) struct Accounts {
+    pub pds: &'static Pds,
+    pub poster: Account,
+    pub friend: Account,
+    pub password: String,
 }
 
 impl Accounts {
-    fn new() -> Option<Accounts> {
+    pub fn new() -> Option<Accounts> {
         let pds = Pds::shared()?;
         let (poster, friend, password) = block_on(async {
             let poster = pds.create_account(&unique_name("poster")).await;
@@ -54,7 +54,7 @@ impl Accounts {
     }
 
     /// `[accounts.NAME]` for the poster.
-    fn toml(&self, name: &str) -> String {
+    pub fn toml(&self, name: &str) -> String {
         format!(
             "\n[accounts.{name}]\nplatform = \"bluesky\"\nhandle = \"{}\"\npds = \"{}\"\npassword_env = \"{PASSWORD_ENV}\"\n",
             self.poster.handle,
@@ -63,12 +63,12 @@ impl Accounts {
     }
 
     /// The poster's posts, newest first.
-    fn records(&self) -> Vec<Value> {
+    pub fn records(&self) -> Vec<Value> {
         block_on(self.pds.list_records(&self.poster.did, POST))
     }
 
     /// The poster's post whose text is `text`.
-    fn record(&self, text: &str) -> Value {
+    pub fn record(&self, text: &str) -> Value {
         let all = self.records();
         all.iter()
             .find(|r| r["value"]["text"] == text)
@@ -76,13 +76,13 @@ impl Accounts {
             .unwrap_or_else(|| panic!("no record with text {text:?} in {all:#?}"))
     }
 
-    fn blob(&self, blob: &Value) -> Vec<u8> {
+    pub fn blob(&self, blob: &Value) -> Vec<u8> {
         let cid = blob["ref"]["$link"].as_str().expect("blob ref");
         block_on(self.pds.get_blob(&self.poster.did, cid))
     }
 }
 
-fn run_in(dir: &Path, envs: &[(&str, &str)], args: &[&str]) -> Run {
+pub(crate) fn run_in(dir: &Path, envs: &[(&str, &str)], args: &[&str]) -> Run {
     let mut cmd = postwright(dir);
     cmd.env_remove("POSTWRIGHT_APP_ID")
         .env_remove("POSTWRIGHT_APP_SECRET");
@@ -158,7 +158,7 @@ fn assert_image(acc: &Accounts, image: &Value, file: &str, alt: &str, size: (u64
     );
 }
 
-fn yaml(text: &str) -> String {
+pub(crate) fn yaml(text: &str) -> String {
     serde_json::to_string(text).unwrap()
 }
 
