@@ -15,6 +15,7 @@ mod color;
 mod common;
 mod corpus;
 mod crash;
+mod crash_bluesky;
 mod failpoints;
 mod features_e2e;
 mod formats;
