@@ -129,6 +129,16 @@ fn round(seed: u64, tally: &mut Tally) {
     );
     tally.kills_after_effect += killer.kills();
     sky.set_after_effect_hook(|_| {});
+    let requests = site.server.requests();
+    let calls = sky.calls();
+    tally.requests += (requests.len() + calls.len()) as u64;
+    tally.error_answers += requests.iter().filter(|r| r.status >= 400).count() as u64
+        + calls.iter().filter(|c| c.status >= 400).count() as u64;
+    tally.dropped_answers += requests.iter().filter(|r| r.dropped).count() as u64
+        + calls
+            .iter()
+            .filter(|c| matches!(c.fault, Some(Fault::LostAnswer)))
+            .count() as u64;
     assert!(
         done,
         "seed {seed:#x}: not finished; the last run said:\n{}\nplan: {:#}",
