@@ -155,6 +155,22 @@ impl Bluesky {
         Some(held.record.clone())
     }
 
+    /// The record key of one of this account's posts, from its at-uri
+    /// (postwright's media id on Bluesky): another account's is refused,
+    /// so a wrong record never reads or deletes one of ours by its key.
+    async fn own_rkey(&self, media: &str) -> Result<String, BlueskyError> {
+        let rkey = post_rkey(media)?;
+        let repo = AtUri::parse(media).map(|a| a.repo).unwrap_or_default();
+        let did = self.patient(|| self.client().did()).await?;
+        if repo != did && !repo.eq_ignore_ascii_case(&self.inner.settings.handle) {
+            return Err(BlueskyError::Media(format!(
+                "{media} is not a post of {} ({did})",
+                self.inner.settings.handle
+            )));
+        }
+        Ok(rkey)
+    }
+
     /// A record as apply knows a live post.
     fn live(&self, stored: &Stored) -> LiveMedia {
         let value = &stored.value;
@@ -336,7 +352,7 @@ impl Publisher for Bluesky {
         if let Some(live) = lock(&self.inner.published).get(media) {
             return Ok(live.clone());
         }
-        let rkey = own_rkey(media)?;
+        let rkey = self.own_rkey(media).await?;
         match self.patient(|| self.client().get_record(&rkey)).await? {
             Some(stored) => Ok(self.live(&stored)),
             None => Err(BlueskyError::Gone(media.to_string())),
@@ -357,15 +373,15 @@ impl Publisher for Bluesky {
 
     /// `deleteRecord`; a post already gone counts as deleted.
     async fn delete(&self, media: &str) -> Result<(), BlueskyError> {
-        let rkey = own_rkey(media)?;
+        let rkey = self.own_rkey(media).await?;
         self.patient(|| self.client().delete_record(&rkey)).await?;
         lock(&self.inner.published).remove(media);
         Ok(())
     }
 }
 
-/// The record key of a post's at-uri (postwright's media id on Bluesky).
-fn own_rkey(media: &str) -> Result<String, BlueskyError> {
+/// The record key of a post's at-uri.
+fn post_rkey(media: &str) -> Result<String, BlueskyError> {
     let at = AtUri::parse(media).map_err(|e| BlueskyError::Media(e.to_string()))?;
     if at.collection != COLLECTION {
         return Err(BlueskyError::Media(format!(
@@ -396,10 +412,10 @@ mod tests {
     #[test]
     fn only_post_uris_are_deleted_or_read() {
         assert_eq!(
-            own_rkey("at://did:plc:abc/app.bsky.feed.post/3k4duaz5vfs2b").unwrap(),
+            post_rkey("at://did:plc:abc/app.bsky.feed.post/3k4duaz5vfs2b").unwrap(),
             "3k4duaz5vfs2b"
         );
-        assert!(own_rkey("at://did:plc:abc/app.bsky.feed.like/3k4duaz5vfs2b").is_err());
-        assert!(own_rkey("17841400000000001").is_err());
+        assert!(post_rkey("at://did:plc:abc/app.bsky.feed.like/3k4duaz5vfs2b").is_err());
+        assert!(post_rkey("17841400000000001").is_err());
     }
 }
