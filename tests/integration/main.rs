@@ -9,6 +9,7 @@ mod auth;
 mod bluesky;
 mod bluesky_e2e;
 mod bluesky_faults;
+mod bluesky_lfs;
 mod bluesky_pds;
 mod bluesky_server;
 mod bluesky_validate;
