@@ -66,4 +66,5 @@ macro_rules! registry {
 registry! {
     instagram::Spec,
     threads::Spec,
+    bluesky::Spec,
 }

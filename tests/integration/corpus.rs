@@ -54,9 +54,6 @@ const GENERATED_RULES: &[&str] = &["image-too-large", "video-too-large"];
 /// `off-schedule` is plan's, about the apply workflow's cron: plan.rs
 /// tests it.
 const EXEMPT_RULES: &[&str] = &[
-    // A neutral rule for platforms that ask for alt text (Bluesky): no
-    // platform of this repo reports it yet; its case comes with theirs.
-    "alt-text-missing",
     "off-schedule",
     "config",
     "not-a-post",

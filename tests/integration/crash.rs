@@ -60,36 +60,36 @@ pub(crate) fn env_u64(name: &str, default: u64) -> u64 {
 }
 
 #[derive(Default, Debug)]
-struct Tally {
-    rounds: u64,
-    runs: u64,
-    kills_at_random: u64,
-    kills_after_effect: u64,
+pub(crate) struct Tally {
+    pub rounds: u64,
+    pub runs: u64,
+    pub kills_at_random: u64,
+    pub kills_after_effect: u64,
     /// Graph API requests answered.
-    requests: u64,
+    pub requests: u64,
     /// Errors answered (injected faults, and what follows them: rate-limit
     /// extensions, not-ready, …).
-    error_answers: u64,
+    pub error_answers: u64,
     /// Answers cut off after the server acted.
-    dropped_answers: u64,
-    duplicates: u64,
-    lost: u64,
+    pub dropped_answers: u64,
+    pub duplicates: u64,
+    pub lost: u64,
 }
 
 /// The child being run, shared with the killers.
-type Slot = Arc<Mutex<Option<Child>>>;
+pub(crate) type Slot = Arc<Mutex<Option<Child>>>;
 
 /// What the servers' after-effect hooks kill with: the child, a count of
 /// kills, the seeded chance.
 #[derive(Clone)]
-struct Killer {
+pub(crate) struct Killer {
     slot: Slot,
     kills: Arc<AtomicU64>,
     rng: Arc<Mutex<Rng>>,
 }
 
 impl Killer {
-    fn new(slot: &Slot, seed: u64) -> Killer {
+    pub(crate) fn new(slot: &Slot, seed: u64) -> Killer {
         Killer {
             slot: slot.clone(),
             kills: Arc::new(AtomicU64::new(0)),
@@ -98,13 +98,13 @@ impl Killer {
     }
 
     /// Kills the running child with probability `p` (always when `now`).
-    fn maybe(&self, p: f64, now: bool) {
+    pub(crate) fn maybe(&self, p: f64, now: bool) {
         if (now || self.rng.lock().unwrap().chance(p)) && kill(&self.slot) {
             self.kills.fetch_add(1, Ordering::SeqCst);
         }
     }
 
-    fn kills(&self) -> u64 {
+    pub(crate) fn kills(&self) -> u64 {
         self.kills.load(Ordering::SeqCst)
     }
 }
@@ -117,7 +117,7 @@ fn kill(slot: &Slot) -> bool {
     }
 }
 
-fn plan_json(site: &Site) -> Value {
+pub(crate) fn plan_json(site: &Site) -> Value {
     let run = site.run(&["plan", "--at", AT, "--format", "json", "--offline"]);
     assert_eq!(
         run.code, 0,
@@ -131,7 +131,7 @@ fn plan_json(site: &Site) -> Value {
 /// killing it at random moments (the hooks kill it after effects): whether
 /// it finished, and the last run's log. After every run the record must
 /// load (`plan`), and time passes (`advance`).
-fn drive(
+pub(crate) fn drive(
     rng: &mut Rng,
     slot: &Slot,
     tally: &mut Tally,

@@ -110,6 +110,19 @@ pub enum BlueskyError {
     Record(#[from] RecordError),
     #[error(transparent)]
     Tid(#[from] TidError),
+    /// A record key this run did not build (an earlier run built it and
+    /// stopped before publishing): the post is built again.
+    #[error("record key {0} was built by an earlier run that stopped before publishing it; the post is built again with a new key")]
+    NotHeld(String),
+    /// A published post that is no longer there (deleted in the app).
+    #[error("{0} is not on the PDS (deleted?)")]
+    Gone(String),
+    /// A media file that cannot be read or sent as it is.
+    #[error("{0}")]
+    Media(String),
+    /// A call Bluesky does not offer.
+    #[error(transparent)]
+    Unsupported(#[from] crate::platform::Unsupported),
 }
 
 impl BlueskyError {
@@ -165,9 +178,13 @@ impl BlueskyError {
             BlueskyError::Transport { .. } => ErrorClass::Transient,
             BlueskyError::Decode { .. } => ErrorClass::Other,
             BlueskyError::MissingPassword { .. } => ErrorClass::Auth,
-            BlueskyError::Unresolved(_) | BlueskyError::Record(_) | BlueskyError::Tid(_) => {
-                ErrorClass::Content
-            }
+            BlueskyError::Unresolved(_)
+            | BlueskyError::Record(_)
+            | BlueskyError::Tid(_)
+            | BlueskyError::Media(_) => ErrorClass::Content,
+            BlueskyError::NotHeld(_) => ErrorClass::Expired,
+            BlueskyError::Gone(_) => ErrorClass::Other,
+            BlueskyError::Unsupported(_) => ErrorClass::Unsupported,
         }
     }
 

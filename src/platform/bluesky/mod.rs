@@ -15,20 +15,31 @@
 //! The facts this relies on, with links to the lexicons and Bluesky's
 //! docs: docs/bluesky.md.
 
+mod auth;
 pub mod card;
 pub mod client;
 pub mod error;
+mod options;
+mod prepare;
+mod publisher;
 mod punct;
 pub mod record;
 pub mod richtext;
 mod secret;
+mod settings;
+mod spec;
 pub mod text;
 pub mod tid;
+mod validate;
 pub mod xrpc;
 
 pub use client::{Account, Client, Options, Published, Stored};
 pub use error::{BlueskyError, RateLimit, XrpcError};
+pub use options::{Link, Options as PostOptions};
+pub use publisher::Bluesky;
 pub use secret::Secret;
+pub use settings::Settings;
+pub use spec::Spec;
 pub use tid::Tid;
 
 /// Bluesky's hosted PDS (the default `pds`).

@@ -337,6 +337,11 @@ impl BlueskyServer {
         });
     }
 
+    /// Drops every armed fault not fired yet.
+    pub fn disarm(&self) {
+        self.shared.lock().armed.clear();
+    }
+
     /// Every request, in arrival order.
     pub fn calls(&self) -> Vec<Call> {
         self.shared.lock().calls.clone()
