@@ -8,6 +8,7 @@ mod apply_faults;
 mod auth;
 mod bluesky;
 mod bluesky_e2e;
+mod bluesky_faults;
 mod bluesky_server;
 mod color;
 mod common;
