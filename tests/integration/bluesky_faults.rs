@@ -482,14 +482,16 @@ fn a_wrong_app_password_names_the_account_and_the_variable_and_publishes_nothing
 
 #[test]
 fn an_unresolvable_mention_fails_its_post_alone() {
-    let site = site(
-        &text_posts(&[
-            "Thanks @friend.bsky.social for the glaze!",
-            "Ask @nobody.bsky.social about it",
-            "Back tomorrow",
-        ]),
-        "",
-    );
+    let mut posts = text_posts(&[
+        "Thanks @friend.bsky.social for the glaze!",
+        "Ask @nobody.bsky.social about it",
+        "Back tomorrow",
+    ]);
+    // The failing post has an image no other post has: not uploaded.
+    posts[1]
+        .1
+        .push_str("media:\n  - src: ../media/story.jpg\n    alt_text: A kiln\n");
+    let site = site(&posts, "");
     let friend = "did:plc:friendfriendfriend00000000";
     site.server.add_handle("friend.bsky.social", friend);
     let (code, report, run) = site.apply();
@@ -518,6 +520,11 @@ fn an_unresolvable_mention_fails_its_post_alone() {
         sent.iter()
             .all(|c| !String::from_utf8_lossy(&c.body).contains("nobody")),
         "nothing written for the failed post"
+    );
+    assert!(
+        site.server.calls_to("uploadBlob").is_empty() && site.server.blobs().is_empty(),
+        "its image not uploaded: {:#?}",
+        calls(&site)
     );
     let facets = &site.posts()[0].value["facets"];
     assert_eq!(facets[0]["features"][0]["did"], friend, "{facets:#}");
