@@ -8,7 +8,7 @@
 //! no secret (the app password, any JWT) left the process.
 //!
 //! [`Sky`] is also the repo the crash test's Bluesky rounds use
-//! (tests/integration/crash.rs), with an Instagram account beside.
+//! (tests/integration/crash/sky.rs), with an Instagram account beside.
 
 use crate::apply_e2e::{account, apply_with, to_run, Run, AT, TOKEN, USER};
 use crate::bluesky::{BlueskyConfig, BlueskyServer, Fault, Record};
@@ -34,7 +34,8 @@ pub(crate) struct Sky {
 
 impl Sky {
     /// `posts` (file name, contents) under posts/, the fixture media under
-    /// media/; `extra_api` goes into `[api]`.
+    /// media/; `extra_api` ends the file, after `[api]`'s keys (more keys,
+    /// or tables after it).
     pub fn new(posts: &[(&str, String)], extra_api: &str) -> Sky {
         Sky::build(posts, extra_api, false)
     }
