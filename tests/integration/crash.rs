@@ -84,6 +84,8 @@ struct Tally {
     bluesky_rounds: u64,
     /// XRPC calls the Bluesky fault server answered (or dropped).
     pds_calls: u64,
+    /// Kills right after createRecord wrote, before its answer left.
+    kills_after_bluesky_write: u64,
 }
 
 /// The child being run, shared with the killers.
@@ -108,10 +110,12 @@ impl Killer {
     }
 
     /// Kills the running child with probability `p` (always when `now`).
-    fn maybe(&self, p: f64, now: bool) {
-        if (now || self.rng.lock().unwrap().chance(p)) && kill(&self.slot) {
+    fn maybe(&self, p: f64, now: bool) -> bool {
+        let killed = (now || self.rng.lock().unwrap().chance(p)) && kill(&self.slot);
+        if killed {
             self.kills.fetch_add(1, Ordering::SeqCst);
         }
+        killed
     }
 
     fn kills(&self) -> u64 {
@@ -457,6 +461,11 @@ fn crash() {
     eprintln!("crash test (seed {seed:#x}): {tally:?}");
     assert_eq!(tally.rounds, rounds);
     assert_eq!(tally.bluesky_rounds, (rounds + 1) / 3);
+    // Each Bluesky round writes at least four times, each write killed
+    // with a chance of 0.35: five rounds without one are near impossible.
+    if tally.bluesky_rounds >= 5 {
+        assert!(tally.kills_after_bluesky_write > 0, "{tally:?}");
+    }
     assert!(
         tally.kills_at_random + tally.kills_after_effect > 0,
         "the test must kill: {tally:?}"

@@ -4,7 +4,7 @@
 
 use super::{drive, Killer, Rng, Slot, Tally, MAX_RUNS};
 use crate::common::git;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// The Bluesky round's posts: two for Bluesky alone, two for Instagram
@@ -97,6 +97,7 @@ pub(super) fn round_sky(seed: u64, git_backend: bool, tally: &mut Tally) {
     let slot: Slot = Arc::new(Mutex::new(None));
     let killer = Killer::new(&slot, rng.next());
     let between = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let after_write = Arc::new(AtomicU64::new(0));
     {
         let (killer, between) = (killer.clone(), between.clone());
         graph.set_after_effect_hook(move |effect| {
@@ -108,9 +109,12 @@ pub(super) fn round_sky(seed: u64, git_backend: bool, tally: &mut Tally) {
     }
     {
         let killer = killer.clone();
+        let after_write = after_write.clone();
         site.server.set_after_effect_hook(move |nsid| {
             let write = nsid.ends_with("createRecord");
-            killer.maybe(if write { 0.35 } else { 0.1 }, false);
+            if killer.maybe(if write { 0.35 } else { 0.1 }, false) && write {
+                after_write.fetch_add(1, Ordering::SeqCst);
+            }
         });
     }
     let (done, last_log) = drive(
@@ -125,6 +129,7 @@ pub(super) fn round_sky(seed: u64, git_backend: bool, tally: &mut Tally) {
         },
     );
     tally.kills_after_effect += killer.kills();
+    tally.kills_after_bluesky_write += after_write.load(Ordering::SeqCst);
     let calls = site.server.calls();
     tally.pds_calls += calls.len() as u64;
     tally.error_answers += calls.iter().filter(|c| c.status >= 400).count() as u64;
