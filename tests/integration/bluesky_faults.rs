@@ -402,6 +402,30 @@ fn a_rate_limit_beyond_max_rate_wait_defers_and_the_next_run_publishes_once() {
 }
 
 #[test]
+fn a_rate_limited_sign_in_defers_the_account_without_writing() {
+    let site = site(&text_posts(&FOUR[..2]), "max_rate_wait_secs = 2\n");
+    // createSession's own limit (30 per 5 minutes), for the whole run.
+    let limited = Fault::RateLimited {
+        reset_secs: 300,
+        retry_after: true,
+    };
+    site.server.arm("createSession", 0, 10, limited);
+    let (code, report, run) = site.apply();
+    assert_eq!(
+        code, 0,
+        "a deferral is not a failure: {}\n{report:#}",
+        run.stderr
+    );
+    assert!(
+        results(&report).iter().all(|(_, r)| r == "deferred"),
+        "{report:#}"
+    );
+    assert!(site.server.calls_to("createRecord").is_empty());
+    let tries = site.server.calls_to("createSession").len();
+    assert!(tries <= 2, "not once per post or per call: {tries}");
+}
+
+#[test]
 fn lost_write_answers_are_read_back_never_written_twice() {
     let site = site(&text_posts(&FOUR[..3]), "");
     // The first write goes through and the connection drops; the second
