@@ -6,7 +6,11 @@
 //! the state must agree with the server. After every kill the state record
 //! must still load. Every third round publishes tests/fixtures/threads to
 //! Instagram and Threads at once, and is killed at least once between the
-//! two publishes of a post going to both.
+//! two publishes of a post going to both; every third, offset by one,
+//! publishes to Instagram and Bluesky (the fault server of
+//! tests/integration/bluesky, its faults armed at random), killed right
+//! after createRecord wrote and between a post's Instagram and Bluesky
+//! publishes.
 //!
 //! Seeded and reproducible: `POSTWRIGHT_CRASH_SEED` (default below) and
 //! `POSTWRIGHT_CRASH_ROUNDS` (default 30, what CI runs). A long run:
@@ -23,6 +27,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+mod sky;
 
 const DEFAULT_SEED: u64 = 0x0005_ee0d_c0ff_ee00;
 /// Runs of apply per round before the round counts as stuck.
@@ -60,36 +66,42 @@ pub(crate) fn env_u64(name: &str, default: u64) -> u64 {
 }
 
 #[derive(Default, Debug)]
-pub(crate) struct Tally {
-    pub rounds: u64,
-    pub runs: u64,
-    pub kills_at_random: u64,
-    pub kills_after_effect: u64,
+struct Tally {
+    rounds: u64,
+    runs: u64,
+    kills_at_random: u64,
+    kills_after_effect: u64,
     /// Graph API requests answered.
-    pub requests: u64,
+    requests: u64,
     /// Errors answered (injected faults, and what follows them: rate-limit
     /// extensions, not-ready, …).
-    pub error_answers: u64,
+    error_answers: u64,
     /// Answers cut off after the server acted.
-    pub dropped_answers: u64,
-    pub duplicates: u64,
-    pub lost: u64,
+    dropped_answers: u64,
+    duplicates: u64,
+    lost: u64,
+    /// Rounds with a Bluesky account (on the fault server) beside Instagram.
+    bluesky_rounds: u64,
+    /// XRPC calls the Bluesky fault server answered (or dropped).
+    pds_calls: u64,
+    /// Kills right after createRecord wrote, before its answer left.
+    kills_after_bluesky_write: u64,
 }
 
 /// The child being run, shared with the killers.
-pub(crate) type Slot = Arc<Mutex<Option<Child>>>;
+type Slot = Arc<Mutex<Option<Child>>>;
 
 /// What the servers' after-effect hooks kill with: the child, a count of
 /// kills, the seeded chance.
 #[derive(Clone)]
-pub(crate) struct Killer {
+struct Killer {
     slot: Slot,
     kills: Arc<AtomicU64>,
     rng: Arc<Mutex<Rng>>,
 }
 
 impl Killer {
-    pub(crate) fn new(slot: &Slot, seed: u64) -> Killer {
+    fn new(slot: &Slot, seed: u64) -> Killer {
         Killer {
             slot: slot.clone(),
             kills: Arc::new(AtomicU64::new(0)),
@@ -98,13 +110,15 @@ impl Killer {
     }
 
     /// Kills the running child with probability `p` (always when `now`).
-    pub(crate) fn maybe(&self, p: f64, now: bool) {
-        if (now || self.rng.lock().unwrap().chance(p)) && kill(&self.slot) {
+    fn maybe(&self, p: f64, now: bool) -> bool {
+        let killed = (now || self.rng.lock().unwrap().chance(p)) && kill(&self.slot);
+        if killed {
             self.kills.fetch_add(1, Ordering::SeqCst);
         }
+        killed
     }
 
-    pub(crate) fn kills(&self) -> u64 {
+    fn kills(&self) -> u64 {
         self.kills.load(Ordering::SeqCst)
     }
 }
@@ -117,7 +131,7 @@ fn kill(slot: &Slot) -> bool {
     }
 }
 
-pub(crate) fn plan_json(site: &Site) -> Value {
+fn plan_json(site: &Site) -> Value {
     let run = site.run(&["plan", "--at", AT, "--format", "json", "--offline"]);
     assert_eq!(
         run.code, 0,
@@ -131,7 +145,7 @@ pub(crate) fn plan_json(site: &Site) -> Value {
 /// killing it at random moments (the hooks kill it after effects): whether
 /// it finished, and the last run's log. After every run the record must
 /// load (`plan`), and time passes (`advance`).
-pub(crate) fn drive(
+fn drive(
     rng: &mut Rng,
     slot: &Slot,
     tally: &mut Tally,
@@ -434,15 +448,24 @@ fn crash() {
     let mut rng = Rng(seed);
     for i in 0..rounds {
         let round_seed = rng.next();
-        // Every third round: one file to Instagram and Threads.
+        // Every third round: one file to Instagram and Threads; every
+        // third, offset by one: to Instagram and Bluesky.
         if i % 3 == 2 {
             round_both(round_seed, &mut tally);
+        } else if i % 3 == 1 {
+            sky::round_sky(round_seed, i % 2 == 0, &mut tally);
         } else {
             round(round_seed, i % 2 == 1, &mut tally);
         }
     }
     eprintln!("crash test (seed {seed:#x}): {tally:?}");
     assert_eq!(tally.rounds, rounds);
+    assert_eq!(tally.bluesky_rounds, (rounds + 1) / 3);
+    // Each Bluesky round writes at least four times, each write killed
+    // with a chance of 0.35: five rounds without one are near impossible.
+    if tally.bluesky_rounds >= 5 {
+        assert!(tally.kills_after_bluesky_write > 0, "{tally:?}");
+    }
     assert!(
         tally.kills_at_random + tally.kills_after_effect > 0,
         "the test must kill: {tally:?}"

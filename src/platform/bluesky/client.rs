@@ -105,6 +105,33 @@ enum SessionState {
     Refused(BlueskyError),
 }
 
+/// The sessions this process signed in, by PDS host and identifier, with
+/// the password they were made with: `apply` checks each account (auth
+/// inspect) before it publishes, on a client of its own, and both must
+/// share one `createSession` (30 per 5 minutes). Only the session is
+/// shared, not the HTTP client: each runs on its own tokio runtime. In
+/// memory only.
+type Key = (String, String);
+static SIGNED_IN: std::sync::Mutex<Vec<(Key, Secret, Session)>> = std::sync::Mutex::new(Vec::new());
+
+fn signed_in(key: &Key, password: &Secret) -> Option<Session> {
+    let held = SIGNED_IN.lock().unwrap_or_else(|e| e.into_inner());
+    held.iter()
+        .find(|(k, p, _)| k == key && p == password)
+        .map(|(_, _, s)| s.clone())
+}
+
+fn remember(key: Key, password: &Secret, session: &Session) {
+    forget(&key);
+    let mut held = SIGNED_IN.lock().unwrap_or_else(|e| e.into_inner());
+    held.push((key, password.clone(), session.clone()));
+}
+
+fn forget(key: &Key) {
+    let mut held = SIGNED_IN.lock().unwrap_or_else(|e| e.into_inner());
+    held.retain(|(k, _, _)| k != key);
+}
+
 /// The state a sign-in or refresh leaves.
 fn settle(result: &Result<Session, BlueskyError>) -> SessionState {
     match result {
@@ -197,6 +224,10 @@ impl Client {
             SessionState::Refused(e) => return Err(e.clone()),
             SessionState::None => {}
         }
+        if let Some(session) = signed_in(&self.key(), &self.inner.password) {
+            *held = SessionState::Ready(session.clone());
+            return Ok(session);
+        }
         let call = Call::procedure(
             "com.atproto.server.createSession",
             Body::Json(json!({
@@ -208,8 +239,15 @@ impl Client {
             .send(&call, None, Retry::Safe)
             .await
             .and_then(|value| read_session(self.host(), &call, &value, 0));
+        if let Ok(session) = &session {
+            remember(self.key(), &self.inner.password, session);
+        }
         *held = settle(&session);
         session
+    }
+
+    fn key(&self) -> Key {
+        (self.host().to_string(), self.inner.identifier.clone())
     }
 
     /// Refreshes the session, unless a refresh after `generation` already
@@ -226,10 +264,11 @@ impl Client {
             .send(&call, Some(&current.refresh), Retry::Safe)
             .await
             .and_then(|value| read_session(self.host(), &call, &value, generation + 1));
-        if let Err(e) = &session {
-            if e.class() == crate::platform::ErrorClass::Transient {
-                return Err(e.clone());
-            }
+        match &session {
+            Err(e) if e.class() == crate::platform::ErrorClass::Transient => return Err(e.clone()),
+            Ok(session) => remember(self.key(), &self.inner.password, session),
+            // A refused refresh ends the session for every client.
+            Err(_) => forget(&self.key()),
         }
         *held = settle(&session);
         session.map(|_| ())

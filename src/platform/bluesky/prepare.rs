@@ -1,8 +1,9 @@
 //! Preparing a Bluesky post: each media file's bytes read from the
 //! repository (apply has fetched Git LFS objects by now) and uploaded as
 //! a blob, with its alt text and its aspect ratio from the header read by
-//! validate; the mentions resolved through the PDS; the record built with
-//! `createdAt` now; then held under a new record key
+//! validate, after the mentions are resolved through the PDS (a mention
+//! that does not resolve fails the post before anything is uploaded); the
+//! record built with `createdAt` now; then held under a new record key
 //! ([`Bluesky::hold`]). Facts: docs/bluesky.md ("Embeds", "Rich text").
 
 use super::options::Options;
@@ -24,6 +25,10 @@ const LFS_POINTER: &[u8] = b"version https://git-lfs.github.com/spec/";
 pub(super) async fn build(publisher: &Bluesky, job: Prepare) -> Result<Prepared, BuildError> {
     let post = &job.post;
     let _permit = job.permits.clone().acquire_owned().await;
+    // Mentions first: a post that cannot be sent uploads nothing.
+    let text = post.post.fields.caption.clone().unwrap_or_default();
+    let client = publisher.client();
+    let facets = publisher.patient(|| client.facets(&text)).await?;
     let max_video = publisher.settings().max_video_bytes;
     let mut images = Vec::new();
     let mut video = None;
@@ -75,9 +80,6 @@ pub(super) async fn build(publisher: &Bluesky, job: Prepare) -> Result<Prepared,
         }
         _ => None,
     };
-    let text = post.post.fields.caption.clone().unwrap_or_default();
-    let client = publisher.client();
-    let facets = publisher.patient(|| client.facets(&text)).await?;
     let built = record::build(&record::Post {
         text,
         created_at: Timestamp::now(),
