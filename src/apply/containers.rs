@@ -34,8 +34,7 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
                 self.fail(e, "the post is not in the plan's valid posts".into());
                 continue;
             };
-            self.progress
-                .line(&format!("… {}: preparing", e.file));
+            self.progress.line(&format!("… {}: preparing", e.file));
             let job = self.job(post, &semaphore);
             let id = e.id.clone();
             let publisher = self.publisher.clone();
