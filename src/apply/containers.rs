@@ -34,8 +34,7 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
                 self.fail(e, "the post is not in the plan's valid posts".into());
                 continue;
             };
-            self.progress
-                .line(&format!("… {}: creating containers", e.file));
+            self.progress.line(&format!("… {}: preparing", e.file));
             let job = self.job(post, &semaphore);
             let id = e.id.clone();
             let publisher = self.publisher.clone();
@@ -69,7 +68,7 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
                     entry.children = built.children;
                     entry.last_error = None;
                     entry.journaled_at.get_or_insert_with(Timestamp::now);
-                    self.journal.save(&format!("containers for {id}"))?;
+                    self.journal.save(&format!("prepared {id}"))?;
                     ready.push(Ready {
                         id,
                         container_id: built.handle,
@@ -146,7 +145,7 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
         else {
             return Ok(());
         };
-        let message = lost_task(lost, "building its containers");
+        let message = lost_task(lost, "preparing it");
         self.hold(e);
         self.record_failure(e, &message)?;
         self.fail(e, message);
@@ -262,7 +261,7 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
                     Ok(s) if s.state == ContainerState::InProgress => waiting += 1,
                     Ok(s) => {
                         let Failure { message, class } = s.failure.unwrap_or_else(|| Failure {
-                            message: format!("container {} is {}", r.container_id, s.code),
+                            message: format!("prepared post {} is {}", r.container_id, s.code),
                             class: ErrorClass::Other,
                         });
                         r.container_id.clear();
@@ -375,7 +374,7 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
                 Err(e) => lost.extend(
                     index
                         .get(&e.id())
-                        .map(|i| (*i, lost_task(&e, "reading its container's status"))),
+                        .map(|i| (*i, lost_task(&e, "reading its prepared post's status"))),
                 ),
             }
         }

@@ -42,7 +42,7 @@ impl Flight {
                 let container = r
                     .container_id
                     .as_deref()
-                    .map(|c| format!(", container {c}"))
+                    .map(|c| format!(", handle {c}"))
                     .unwrap_or_default();
                 format!("{id} on {} ({}{container})", r.account, r.status.name())
             })
@@ -106,7 +106,7 @@ mod tests {
         );
         r.container_id = Some("c7".into());
         state.insert("a", r);
-        flight.written("publishing a (container c7)", &state);
+        flight.written("publishing a (handle c7)", &state);
         flight.writing("published a as m1");
         let text = flight.describe().join("\n");
         assert!(
@@ -114,11 +114,11 @@ mod tests {
             "{text}"
         );
         assert!(
-            text.contains("last recorded: \"publishing a (container c7)\""),
+            text.contains("last recorded: \"publishing a (handle c7)\""),
             "{text}"
         );
         assert!(
-            text.contains("a on brand (publishing, container c7)"),
+            text.contains("a on brand (publishing, handle c7)"),
             "{text}"
         );
     }

@@ -43,7 +43,7 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
                 if recorded.status == Status::Publishing || recorded.status == Status::Creating =>
             {
                 self.progress.line(&format!(
-                    "↻ {}: container {container} is {}, publishing it",
+                    "↻ {}: prepared post {container} is {}, publishing it",
                     e.file, status.code
                 ));
                 Ok(Resumed::Ready(Ready {

@@ -36,7 +36,7 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
             entry.container_id = Some(container.clone());
             entry.journaled_at.get_or_insert_with(Timestamp::now);
             self.journal
-                .checkpoint(&format!("publishing {} (container {container})", e.id))?;
+                .checkpoint(&format!("publishing {} (handle {container})", e.id))?;
 
             let err = match self.publisher.publish(&container).await {
                 Ok(id) => break id,
@@ -106,7 +106,7 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
             if rebuild && !rebuilt {
                 rebuilt = true;
                 self.progress.line(&format!(
-                    "↻ {}: container {container} cannot be published ({}), building a new one",
+                    "↻ {}: prepared post {container} cannot be published ({}), preparing it again",
                     e.file,
                     err.short()
                 ));

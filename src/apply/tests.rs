@@ -542,7 +542,7 @@ async fn a_status_read_that_panics_fails_its_post_instead_of_reading_until_max_w
     let o = only(&ran);
     assert_eq!(o.result, Verdict::Failed, "{:?}", ran.lines);
     assert!(
-        o.message.contains("reading its container's status"),
+        o.message.contains("reading its prepared post's status"),
         "{}",
         o.message
     );

@@ -214,7 +214,7 @@ fn make_a_new_container_subcodes_rebuild_without_stopping_the_account() {
         assert_eq!(publish_calls(&site.server), 6, "{code}/{subcode}");
         assert!(
             run.stderr
-                .contains(&format!("({code}/{subcode}), building a new one")),
+                .contains(&format!("({code}/{subcode}), preparing it again")),
             "{}",
             run.stderr
         );

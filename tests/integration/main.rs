@@ -11,6 +11,7 @@ mod bluesky_e2e;
 mod bluesky_faults;
 mod bluesky_lfs;
 mod bluesky_pds;
+mod bluesky_plan;
 mod bluesky_runs;
 mod bluesky_server;
 mod bluesky_validate;

@@ -19,6 +19,7 @@ mod auth;
 pub mod card;
 pub mod client;
 pub mod error;
+mod mentions;
 mod options;
 mod prepare;
 mod publisher;

@@ -1,5 +1,6 @@
 //! Bluesky as the registry knows it: names, account keys, the post rules,
-//! capabilities, the session check, and its publisher.
+//! capabilities, the session check, plan's check of the mentions, and its
+//! publisher.
 
 use super::publisher::NO_COMMENTS;
 use super::{auth, settings, Bluesky, BlueskyError, Settings};
@@ -99,6 +100,16 @@ impl PlatformSpec for Spec {
                 .await
                 .map_err(CheckError::new)
         })
+    }
+
+    fn check_posts<'a>(
+        &'a self,
+        config: &'a Config,
+        name: &'a str,
+        account: &'a Account,
+        posts: Vec<&'a crate::validate::ValidPost>,
+    ) -> BoxFuture<'a, Vec<String>> {
+        Box::pin(async move { super::mentions::check(config, name, account, &posts).await })
     }
 }
 
