@@ -134,7 +134,7 @@ fn pick<'p>(entries: &'p [Entry], id: &str, account: Option<&str>) -> Result<&'p
             "post `{id}` is invalid: fix it first (`postwright validate`)"
         ))),
         Action::Resume => Err(Failure::Usage(format!(
-            "post `{id}` is being published (an apply stopped mid-publish): run apply, which asks its container what happened"
+            "post `{id}` is being published (an apply stopped mid-publish): run apply, which asks the platform what happened"
         ))),
         other => Err(Failure::Usage(format!(
             "post `{id}` is already recorded ({other}): nothing to adopt"

@@ -74,7 +74,7 @@ pub fn state_show(g: &Globals, format: Format, out: &mut dyn Write) -> Result<Ex
                     .map(|p| format!("  {p}"))
                     .unwrap_or_default()
             ),
-            (None, Some(c)) => format!("container {c}"),
+            (None, Some(c)) => format!("handle {c}"),
             (None, None) => e.last_error.clone().unwrap_or_default(),
         };
         text.push_str(&format!(
