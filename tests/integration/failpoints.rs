@@ -328,7 +328,7 @@ fn a_panic_while_the_lease_is_held_ends_the_run_in_seconds_and_releases_the_leas
         "apply stopped on an internal error",
         "last recorded: \"publishing 1-image",
         "unsettled in the record (the next apply asks the platform",
-        "1-image on kiln (publishing, container",
+        "1-image on kiln (publishing, handle",
         "the lease was released",
     ] {
         assert!(first.stderr.contains(said), "{said}: {}", first.stderr);
