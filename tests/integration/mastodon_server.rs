@@ -549,3 +549,35 @@ async fn armed_faults_fire_and_a_lost_answer_keeps_the_status() {
         json!({"status": "lost"})
     );
 }
+
+#[tokio::test]
+async fn a_replayed_key_returns_the_same_scheduled_status_until_it_is_published() {
+    let (server, c) = server(MastodonConfig::default()).await;
+    let body = json!({"status": "later", "scheduled_at": at(&server, 900)});
+    let (s, first, _) = c.status(body.clone(), Some("sched-1")).await;
+    assert_eq!(s, 200);
+    let (s, again, _) = c.status(body.clone(), Some("sched-1")).await;
+    assert_eq!((s, &again["id"]), (200, &first["id"]));
+    assert_eq!(server.scheduled().len(), 1, "one scheduled status");
+    server.advance(Duration::from_secs(901));
+    assert_eq!(server.live_statuses().len(), 1);
+    let (s, v, _) = c.status(body, Some("sched-1")).await;
+    assert_eq!(
+        (s, v),
+        (404, json!({"error": "Record not found"})),
+        "the key points at a scheduled status that is gone"
+    );
+    assert_eq!(server.live_statuses().len(), 1);
+}
+
+#[tokio::test]
+async fn the_replay_500_of_mastodon_40399_makes_no_second_status() {
+    let cfg = MastodonConfig {
+        idempotent_replay_500: true,
+        ..MastodonConfig::default()
+    };
+    let (server, c) = server(cfg).await;
+    assert_eq!(c.status(json!({"status": "a"}), Some("k")).await.0, 200);
+    assert_eq!(c.status(json!({"status": "a"}), Some("k")).await.0, 500);
+    assert_eq!(server.live_statuses().len(), 1);
+}

@@ -14,14 +14,17 @@
 //!   virtual clock; `GET /api/v1/media/:id` 206 then 200;
 //! - `POST /api/v1/statuses` (form or JSON) validated in Mastodon's order:
 //!   idempotency first (the same `Idempotency-Key` within one hour returns
-//!   the same status; scheduled ones never record theirs, mastodon#30039),
+//!   the same status, or the same scheduled status: mastodon#30084 fixed
+//!   #30039 in 4.3; with `idempotent_replay_500`, the 500 of #40399),
 //!   then media (count, poll with media, not found, video mixed, not
-//!   processed), then `scheduled_at` (≥ 5 min ahead, 300 pending, 25 on one
-//!   day), then the text counted as Mastodon does (URLs as
+//!   processed), then `scheduled_at` (more than 5 min ahead makes a
+//!   ScheduledStatus; less is dropped and the status posted at once, as
+//!   PostStatusService does, not refused), then the text counted as Mastodon does (URLs as
 //!   `characters_reserved_per_url`, `@user@domain` as `@user`, the content
 //!   warning included);
-//! - scheduled statuses listed, moved, cancelled, and published when the
-//!   virtual clock passes their time;
+//! - scheduled statuses (300 pending, 25 on one UTC day) listed, moved
+//!   (PUT too soon: 422), cancelled, and published when the virtual clock
+//!   passes their time;
 //! - `GET /api/v1/accounts/:id/statuses` newest first with `max_id`/`limit`
 //!   (at most 40, as `limit_param`); `GET`/`DELETE /api/v1/statuses/:id`;
 //! - `X-RateLimit-Limit/Remaining/Reset` on every answer (the reset at the
@@ -72,6 +75,9 @@ pub struct MastodonConfig {
     pub media_period: Duration,
     pub scheduled_total_limit: usize,
     pub scheduled_daily_limit: usize,
+    /// Mastodon with mastodon#40399: a replayed `Idempotency-Key` is
+    /// recognised (no second status) but answers 500.
+    pub idempotent_replay_500: bool,
 }
 
 /// The token the default configuration knows, with `read write`.
@@ -140,6 +146,7 @@ impl Default for MastodonConfig {
             media_period: Duration::from_secs(1_800),
             scheduled_total_limit: 300,
             scheduled_daily_limit: 25,
+            idempotent_replay_500: false,
         }
     }
 }

@@ -35,16 +35,16 @@ pub(super) fn create(st: &mut State, req: &Req) -> Result<Answer> {
         .filter(|k| !k.is_empty())
         .map(|k| k.to_string());
     let now = st.now_ms();
+    let scheduled_at = match params::string(&p, "scheduled_at").filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => {
+            let ts: jiff::Timestamp = s.parse().map_err(|_| invalid("Record invalid"))?;
+            Some(ts.as_millisecond()).filter(|t| *t > now + MIN_SCHEDULE_MS)
+        }
+    };
     st.idempotency.retain(|_, (_, exp)| *exp > now);
     if let Some((id, _)) = key.as_ref().and_then(|k| st.idempotency.get(k)) {
-        // A key once used for a scheduled status holds its id, which is
-        // then looked up among the statuses: 404 (mastodon#30039).
-        let s = st
-            .statuses
-            .iter()
-            .find(|s| &s.id == id && !s.deleted)
-            .ok_or_else(not_found)?;
-        return Ok(Answer::ok(status_json(st, s)));
+        return replay(st, id, scheduled_at.is_some());
     }
     let draft = Draft {
         text: params::string(&p, "status").unwrap_or_default(),
@@ -57,13 +57,6 @@ pub(super) fn create(st: &mut State, req: &Req) -> Result<Answer> {
         in_reply_to_id: params::string(&p, "in_reply_to_id"),
     };
     validate_media(st, &draft)?;
-    let scheduled_at = match params::string(&p, "scheduled_at").filter(|s| !s.is_empty()) {
-        None => None,
-        Some(s) => {
-            let ts: jiff::Timestamp = s.parse().map_err(|_| invalid("Record invalid"))?;
-            Some(ts.as_millisecond()).filter(|t| *t > now + MIN_SCHEDULE_MS)
-        }
-    };
     if !["public", "unlisted", "private", "direct"].contains(&draft.visibility.as_str()) {
         return Err(invalid("Record invalid"));
     }
@@ -81,6 +74,34 @@ pub(super) fn create(st: &mut State, req: &Req) -> Result<Answer> {
     };
     remember(st, key, &id);
     let s = st.statuses.iter().find(|s| s.id == id).expect("just made");
+    Ok(Answer::ok(status_json(st, s)))
+}
+
+/// A key seen within the hour: the same status, or the same scheduled
+/// status when this request schedules (mastodon#30084, since 4.3). The id
+/// is looked up where the request points: a key first used to schedule,
+/// replayed after that status was published (or without `scheduled_at`),
+/// finds nothing: 404.
+fn replay(st: &State, id: &str, scheduled: bool) -> Result<Answer> {
+    if st.cfg.idempotent_replay_500 {
+        return Err(super::api::error(
+            500,
+            "We're sorry, but something went wrong",
+        ));
+    }
+    if scheduled {
+        let s = st
+            .scheduled
+            .iter()
+            .find(|s| s.id == id)
+            .ok_or_else(not_found)?;
+        return Ok(Answer::ok(scheduled_json(st, s)));
+    }
+    let s = st
+        .statuses
+        .iter()
+        .find(|s| s.id == id && !s.deleted)
+        .ok_or_else(not_found)?;
     Ok(Answer::ok(status_json(st, s)))
 }
 
