@@ -581,3 +581,80 @@ async fn the_replay_500_of_mastodon_40399_makes_no_second_status() {
     assert_eq!(c.status(json!({"status": "a"}), Some("k")).await.0, 500);
     assert_eq!(server.live_statuses().len(), 1);
 }
+
+#[tokio::test]
+async fn polls_and_replies_are_validated() {
+    let (server, c) = server(MastodonConfig::default()).await;
+    let poll = |options: Value, expires: i64| json!({"status": "q", "poll": {"options": options, "expires_in": expires}});
+    let cases = [
+        (
+            poll(json!(["a"]), 3600),
+            "Poll options must have more than one item",
+        ),
+        (
+            poll(json!(["a", "b", "c", "d", "e"]), 3600),
+            "Poll options can't contain more than 4 items",
+        ),
+        (
+            poll(json!(["a", "a"]), 3600),
+            "Poll options contain duplicate items",
+        ),
+        (poll(json!(["a", "b"]), 60), "Poll expires at is too soon"),
+    ];
+    for (body, message) in cases {
+        let (s, v, _) = c.status(body, None).await;
+        assert_eq!(
+            (s, v["error"].as_str()),
+            (422, Some(format!("Validation failed: {message}").as_str()))
+        );
+    }
+    let form = [
+        ("status", "which?"),
+        ("poll[options][]", "glaze"),
+        ("poll[options][]", "bisque"),
+        ("poll[expires_in]", "86400"),
+    ];
+    let (s, v, _) = c.status_form(&form).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["poll"]["options"], json!(["glaze", "bisque"]));
+    let parent = v["id"].as_str().unwrap().to_string();
+
+    let (s, v, _) = c
+        .status(json!({"status": "r", "in_reply_to_id": "1"}), None)
+        .await;
+    assert_eq!(
+        (s, v["error"].as_str()),
+        (
+            404,
+            Some("The post you are trying to reply to does not appear to exist.")
+        )
+    );
+    let (s, v, _) = c
+        .status(json!({"status": "r", "in_reply_to_id": parent}), None)
+        .await;
+    assert_eq!(
+        (s, v["in_reply_to_id"].as_str()),
+        (200, Some(parent.as_str()))
+    );
+    assert_eq!(server.live_statuses().len(), 2);
+}
+
+#[tokio::test]
+async fn deletions_have_their_own_limit() {
+    let cfg = MastodonConfig {
+        media_limit: 2,
+        ..MastodonConfig::default()
+    };
+    let (_server, c) = server(cfg).await;
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        let (_, v, _) = c.status(json!({ "status": format!("d{i}") }), None).await;
+        ids.push(v["id"].as_str().unwrap().to_string());
+    }
+    assert_eq!(c.upload(TOKEN, "image/png", b"png", "").await.0, 200);
+    for id in &ids[..2] {
+        assert_eq!(c.delete(&format!("/api/v1/statuses/{id}")).await.0, 200);
+    }
+    let (s, _, h) = c.delete(&format!("/api/v1/statuses/{}", ids[2])).await;
+    assert_eq!((s, header(&h, "x-ratelimit-limit")), (429, "2"));
+}

@@ -54,11 +54,13 @@ struct Throttle {
 /// Counts the call in every throttle it falls under (Rack::Attack counts
 /// throttled calls too) and returns the one closest to exceeding, as the
 /// headers report it.
-fn count(st: &mut State, who: &str, media: bool) -> Throttle {
+fn count(st: &mut State, who: &str, media: bool, delete: bool) -> Throttle {
     let now_s = st.now_ms() / 1000;
     let mut worst: Option<Throttle> = None;
     let mut throttles = vec![(st.cfg.api_limit, st.cfg.api_period.as_secs() as i64, false)];
-    if media {
+    // Uploads and deletions share the 30 per 30 minutes figure, each with
+    // its own counter (rate-limits.md).
+    if media || delete {
         throttles.push((
             st.cfg.media_limit,
             st.cfg.media_period.as_secs() as i64,
@@ -73,7 +75,11 @@ fn count(st: &mut State, who: &str, media: bool) -> Throttle {
         } else {
             &mut st.api_counts
         };
-        let n = counts.entry((who.to_string(), bucket)).or_insert(0);
+        let key = match (is_media, delete) {
+            (true, true) => format!("delete:{who}"),
+            _ => who.to_string(),
+        };
+        let n = counts.entry((key, bucket)).or_insert(0);
         *n += 1;
         let t = Throttle {
             limit,
@@ -121,7 +127,8 @@ async fn handle(
     let fault = take_fault(&mut st, &route);
     let media = method == "POST" && (path == "/api/v2/media" || path == "/api/v1/media");
     let who = bearer.clone().unwrap_or_else(|| "ip:127.0.0.1".into());
-    let throttle = count(&mut st, &who, media);
+    let delete = method == "DELETE" && path.starts_with("/api/v1/statuses/");
+    let throttle = count(&mut st, &who, media, delete);
     let mut answer = match &fault {
         Some(Fault::RateLimited) => error(429, "Too many requests"),
         Some(Fault::Http500) => error(500, "We're sorry, but something went wrong"),

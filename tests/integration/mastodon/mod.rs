@@ -30,7 +30,10 @@
 //! - `X-RateLimit-Limit/Remaining/Reset` on every answer (the reset at the
 //!   end of the epoch-aligned period, ISO 8601 with microseconds, as
 //!   Rack::Attack's buckets), 429 `{"error":"Too many requests"}` past 300
-//!   calls per 5 min or 30 media uploads per 30 min.
+//!   calls per 5 min, 30 media uploads or 30 deletions per 30 min;
+//! - polls validated as PollValidator does (2–4 options of at most 50
+//!   characters, no duplicates, 5 minutes to a month); a reply to a status
+//!   that does not exist 404.
 //!
 //! Faults are armed for the Nth matching call ([`MastodonServer::arm`]);
 //! every request is recorded with its headers and raw body ([`Call`]).
@@ -43,6 +46,7 @@ mod api;
 mod handlers;
 mod params;
 mod statuses;
+mod text;
 
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -69,8 +73,11 @@ pub struct MastodonConfig {
     /// Images process in the background too (large ones do on real
     /// instances): 202 and `processing` like video.
     pub async_images: bool,
+    /// Calls per `api_period` per token (300 per 5 min).
     pub api_limit: u32,
     pub api_period: Duration,
+    /// Media uploads per `media_period` (30 per 30 min); status deletions
+    /// have the same limit, counted apart.
     pub media_limit: u32,
     pub media_period: Duration,
     pub scheduled_total_limit: usize,

@@ -7,9 +7,9 @@
 use super::api::{account_json, input, invalid, iso, media_json, not_found, Answer, Req};
 use super::api::{Input, Result};
 use super::params;
+use super::text::{countable_length, validate_poll};
 use super::{Scheduled, State, Status};
 use serde_json::{json, Value};
-use unicode_segmentation::UnicodeSegmentation;
 
 const HOUR_MS: i64 = 3_600_000;
 const MIN_SCHEDULE_MS: i64 = 5 * 60_000;
@@ -34,6 +34,15 @@ pub(super) fn create(st: &mut State, req: &Req) -> Result<Answer> {
         .header("idempotency-key")
         .filter(|k| !k.is_empty())
         .map(|k| k.to_string());
+    if let Some(parent) = params::string(&p, "in_reply_to_id").filter(|s| !s.is_empty()) {
+        if !st.statuses.iter().any(|s| s.id == parent && !s.deleted) {
+            // StatusesController#create, before PostStatusService.
+            return Err(super::api::error(
+                404,
+                "The post you are trying to reply to does not appear to exist.",
+            ));
+        }
+    }
     let now = st.now_ms();
     let scheduled_at = match params::string(&p, "scheduled_at").filter(|s| !s.is_empty()) {
         None => None,
@@ -57,6 +66,9 @@ pub(super) fn create(st: &mut State, req: &Req) -> Result<Answer> {
         in_reply_to_id: params::string(&p, "in_reply_to_id"),
     };
     validate_media(st, &draft)?;
+    if let Some(poll) = &draft.poll {
+        validate_poll(st, poll)?;
+    }
     if !["public", "unlisted", "private", "direct"].contains(&draft.visibility.as_str()) {
         return Err(invalid("Record invalid"));
     }
@@ -168,77 +180,6 @@ fn validate_text(st: &State, d: &Draft) -> Result<()> {
         )));
     }
     Ok(())
-}
-
-/// StatusLengthValidator: grapheme clusters, every URL as `per_url`
-/// characters, `@user@domain` as `@user`.
-pub(crate) fn countable_length(text: &str, per_url: usize) -> usize {
-    let mut n = 0;
-    let mut rest = text;
-    while !rest.is_empty() {
-        if let Some(len) = url_at(rest) {
-            n += per_url;
-            rest = &rest[len..];
-            continue;
-        }
-        let boundary_ok = text.len() == rest.len() || {
-            let before = &text[..text.len() - rest.len()];
-            !before
-                .chars()
-                .last()
-                .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '/' || c == '@')
-        };
-        if boundary_ok {
-            if let Some((len, user_len)) = mention_at(rest) {
-                n += 1 + user_len;
-                rest = &rest[len..];
-                continue;
-            }
-        }
-        let g = rest.graphemes(true).next().expect("not empty");
-        n += 1;
-        rest = &rest[g.len()..];
-    }
-    n
-}
-
-/// The byte length of an `http(s)://host…` URL starting `s`.
-fn url_at(s: &str) -> Option<usize> {
-    let lower = s.get(..8).unwrap_or(s).to_ascii_lowercase();
-    let scheme = if lower.starts_with("https://") {
-        8
-    } else if lower.starts_with("http://") {
-        7
-    } else {
-        return None;
-    };
-    let end = s.find(char::is_whitespace).unwrap_or(s.len());
-    let url = s[..end].trim_end_matches(['.', ',', ';', ':', '!', '?', ')', '\'', '"']);
-    let host = url[scheme.min(url.len())..].split(['/', '?', '#']).next()?;
-    // twitter-text wants a domain with a TLD.
-    (host.contains('.') && !host.ends_with('.')).then_some(url.len())
-}
-
-/// `@user` or `@user@domain` at the start of `s`: (bytes, user chars).
-fn mention_at(s: &str) -> Option<(usize, usize)> {
-    let rest = s.strip_prefix('@')?;
-    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
-    let user_len = rest.find(|c: char| !word(c)).unwrap_or(rest.len());
-    if user_len == 0 {
-        return None;
-    }
-    let after = &rest[user_len..];
-    let domain_len = after
-        .strip_prefix('@')
-        .map(|d| {
-            let l = d
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-'))
-                .unwrap_or(d.len());
-            d[..l].trim_end_matches(['.', '-']).len()
-        })
-        .filter(|l| *l > 0)
-        .map_or(0, |l| l + 1);
-    Some((1 + user_len + domain_len, user_len))
 }
 
 /// ScheduledStatusValidator: 300 pending, 25 on the UTC day of the time.
