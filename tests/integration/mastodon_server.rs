@@ -658,3 +658,49 @@ async fn deletions_have_their_own_limit() {
     let (s, _, h) = c.delete(&format!("/api/v1/statuses/{}", ids[2])).await;
     assert_eq!((s, header(&h, "x-ratelimit-limit")), (429, "2"));
 }
+
+#[tokio::test]
+async fn the_effect_hook_sees_each_write_that_took_effect() {
+    let (server, c) = server(MastodonConfig::default()).await;
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let log = seen.clone();
+    server.set_after_effect_hook(move |route| log.lock().unwrap().push(route.to_string()));
+    c.upload(TOKEN, "image/png", b"png", "").await;
+    c.status(json!({"status": "  "}), None).await;
+    server.arm("POST /api/v1/statuses", 0, 1, Fault::Http500);
+    c.status(json!({"status": "x"}), None).await;
+    server.arm("POST /api/v1/statuses", 0, 1, Fault::LostAnswer500);
+    c.status(json!({"status": "x"}), None).await;
+    c.get("/api/v2/instance", None).await;
+    assert_eq!(
+        *seen.lock().unwrap(),
+        vec!["POST /api/v2/media", "POST /api/v1/statuses"],
+        "not the 422, not the 500 before, not a GET"
+    );
+}
+
+#[tokio::test]
+async fn a_content_warning_alone_becomes_the_text_and_a_missing_file_is_400() {
+    let (server, c) = server(MastodonConfig::default()).await;
+    let (s, v, _) = c.status(json!({"spoiler_text": "cw only"}), None).await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        (v["content"].as_str(), v["spoiler_text"].as_str()),
+        (Some("<p>cw only</p>"), Some(""))
+    );
+    assert_eq!(v["sensitive"], true);
+    let req = c
+        .http
+        .post(format!("{}/api/v2/media", c.base))
+        .bearer_auth(TOKEN)
+        .form(&[("description", "no file")]);
+    let (s, v, _) = c.send(req).await;
+    assert_eq!(
+        (s, v),
+        (
+            400,
+            json!({"error": "param is missing or the value is empty: file"})
+        )
+    );
+    assert!(server.media().is_empty());
+}

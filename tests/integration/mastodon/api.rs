@@ -219,7 +219,8 @@ fn kind_of(mime: &str) -> &'static str {
 fn upload(st: &mut State, req: &Req, v2: bool) -> Result<Answer> {
     let input = input(req)?;
     let Some(file) = input.files.iter().find(|p| p.name == "file") else {
-        return Err(invalid("Validation failed: File can't be blank"));
+        // ActionController::ParameterMissing, rescued by ApiController.
+        return Err(error(400, "param is missing or the value is empty: file"));
     };
     let mime = file
         .content_type

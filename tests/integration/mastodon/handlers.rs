@@ -159,6 +159,12 @@ async fn handle(
         _ if lost500 => 500,
         _ => answer.status,
     };
+    let changed = method != "GET"
+        && (200..300).contains(&answer.status)
+        && !matches!(
+            fault,
+            Some(Fault::Http500 | Fault::BadGateway | Fault::RateLimited)
+        );
     st.calls.push(Call {
         method,
         path,
@@ -169,6 +175,16 @@ async fn handle(
         fault: fault.clone(),
     });
     drop(st);
+    if changed {
+        let hook = shared
+            .hook
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        if let Some(hook) = hook {
+            hook(&route);
+        }
+    }
     if lost {
         // The effect is kept; unwinding the connection's task closes the
         // socket before a byte of the answer is written.

@@ -290,8 +290,14 @@ impl State {
     }
 }
 
+/// Called with `"METHOD /path"` after a call that changed something (a
+/// write answered 2xx, or one whose answer a fault loses) and before its
+/// answer leaves: where a crash test kills the client.
+pub type EffectHook = Arc<dyn Fn(&str) + Send + Sync>;
+
 pub(crate) struct Shared {
     state: Mutex<State>,
+    pub(crate) hook: Mutex<Option<EffectHook>>,
 }
 
 impl Shared {
@@ -358,6 +364,7 @@ impl MastodonServer {
         let server = MastodonServer {
             shared: Arc::new(Shared {
                 state: Mutex::new(state),
+                hook: Mutex::new(None),
             }),
             url,
             _stop: Arc::new(tx),
@@ -372,6 +379,11 @@ impl MastodonServer {
 
     pub fn account_id(&self) -> String {
         self.shared.lock().cfg.account_id.clone()
+    }
+
+    /// See [`EffectHook`].
+    pub fn set_after_effect_hook(&self, f: impl Fn(&str) + Send + Sync + 'static) {
+        *self.shared.hook.lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(f));
     }
 
     /// Arms `fault` for the call after `skip` matching ones, `times` in a

@@ -55,7 +55,7 @@ pub(super) fn create(st: &mut State, req: &Req) -> Result<Answer> {
     if let Some((id, _)) = key.as_ref().and_then(|k| st.idempotency.get(k)) {
         return replay(st, id, scheduled_at.is_some());
     }
-    let draft = Draft {
+    let mut draft = Draft {
         text: params::string(&p, "status").unwrap_or_default(),
         spoiler_text: params::string(&p, "spoiler_text").unwrap_or_default(),
         sensitive: params::boolean(&p, "sensitive"),
@@ -66,6 +66,12 @@ pub(super) fn create(st: &mut State, req: &Req) -> Result<Answer> {
         in_reply_to_id: params::string(&p, "in_reply_to_id"),
     };
     validate_media(st, &draft)?;
+    // preprocess_attributes!: a content warning alone becomes the text
+    // (still sensitive).
+    if draft.text.trim().is_empty() && !draft.spoiler_text.is_empty() {
+        draft.text = std::mem::take(&mut draft.spoiler_text);
+        draft.sensitive = true;
+    }
     if let Some(poll) = &draft.poll {
         validate_poll(st, poll)?;
     }
