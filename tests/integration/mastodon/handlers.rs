@@ -153,10 +153,9 @@ async fn handle(
     }
     answer.headers.extend(rate);
     let lost = matches!(fault, Some(Fault::LostAnswer));
-    let lost500 = matches!(fault, Some(Fault::LostAnswer500));
-    let status = match () {
-        _ if lost => 0,
-        _ if lost500 => 500,
+    let status = match fault {
+        Some(Fault::LostAnswer) => 0,
+        Some(Fault::LostAnswer500) => 500,
         _ => answer.status,
     };
     let changed = method != "GET"
@@ -190,20 +189,24 @@ async fn handle(
         // socket before a byte of the answer is written.
         std::panic::resume_unwind(Box::new("lost answer (armed fault)"));
     }
-    if lost500 {
-        return respond(error(500, "We're sorry, but something went wrong"));
+    finish(fault, answer)
+}
+
+/// The answer as the fault shapes it.
+fn finish(fault: Option<Fault>, answer: Answer) -> Response {
+    match fault {
+        Some(Fault::LostAnswer500) => respond(error(500, "We're sorry, but something went wrong")),
+        Some(Fault::BadGateway) => {
+            let html = "<html><head><title>502 Bad Gateway</title></head><body>502 Bad Gateway</body></html>";
+            (
+                StatusCode::BAD_GATEWAY,
+                [("content-type", "text/html")],
+                html,
+            )
+                .into_response()
+        }
+        _ => respond(answer),
     }
-    if matches!(fault, Some(Fault::BadGateway)) {
-        let html =
-            "<html><head><title>502 Bad Gateway</title></head><body>502 Bad Gateway</body></html>";
-        return (
-            StatusCode::BAD_GATEWAY,
-            [("content-type", "text/html")],
-            html,
-        )
-            .into_response();
-    }
-    respond(answer)
 }
 
 fn respond(answer: Answer) -> Response {

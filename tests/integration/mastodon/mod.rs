@@ -43,6 +43,7 @@
 #![allow(dead_code)]
 
 mod api;
+pub mod client;
 mod handlers;
 mod params;
 mod statuses;
