@@ -509,7 +509,13 @@ async fn polls_and_replies_are_validated() {
     ];
     let (s, v, _) = c.status_form(&form).await;
     assert_eq!(s, 200, "{v}");
-    assert_eq!(v["poll"]["options"], json!(["glaze", "bisque"]));
+    assert_eq!(
+        v["poll"]["options"],
+        json!([{"title": "glaze", "votes_count": 0}, {"title": "bisque", "votes_count": 0}])
+    );
+    let expires: jiff::Timestamp = v["poll"]["expires_at"].as_str().unwrap().parse().unwrap();
+    let created: jiff::Timestamp = v["created_at"].as_str().unwrap().parse().unwrap();
+    assert_eq!(expires.as_second() - created.as_second(), 86_400);
     let parent = v["id"].as_str().unwrap().to_string();
 
     let (s, v, _) = c

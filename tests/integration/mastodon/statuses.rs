@@ -309,9 +309,37 @@ fn status_json(st: &State, s: &Status) -> Value {
         "url": url,
         "content": format!("<p>{}</p>", escape(&s.text)),
         "media_attachments": media,
-        "poll": s.poll,
+        "poll": s.poll.as_ref().map(|p| poll_json(s, p)),
         "account": account_json(st),
         "application": {"name": "postwright", "website": null},
+    })
+}
+
+/// The Poll entity made from `poll[...]` (the raw parameters stay in a
+/// ScheduledStatus's `params`).
+fn poll_json(s: &Status, p: &Value) -> Value {
+    let expires_in = match &p["expires_in"] {
+        Value::Number(n) => n.as_i64().unwrap_or(0),
+        Value::String(v) => v.parse().unwrap_or(0),
+        _ => 0,
+    };
+    let options: Vec<Value> = p["options"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|o| json!({"title": o, "votes_count": 0}))
+        .collect();
+    let multiple = matches!(&p["multiple"], Value::Bool(true))
+        || matches!(&p["multiple"], Value::String(m) if m == "true" || m == "1");
+    json!({
+        "id": s.id,
+        "expires_at": iso(s.created_at + expires_in * 1000),
+        "expired": false,
+        "multiple": multiple,
+        "votes_count": 0,
+        "voters_count": if multiple { json!(0) } else { Value::Null },
+        "options": options,
+        "emojis": [],
     })
 }
 
