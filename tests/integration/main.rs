@@ -29,6 +29,8 @@ mod hostile;
 mod init;
 mod lfs;
 mod loader_props;
+mod mastodon;
+mod mastodon_server;
 mod migration;
 mod mistakes;
 mod outcomes_e2e;
