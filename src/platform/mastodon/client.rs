@@ -408,7 +408,10 @@ impl Client {
     /// answers with the status the first try made, if it made one. Not for
     /// scheduled statuses: servers before Mastodon 4.3 ignored the key
     /// there (mastodon/mastodon#30039), so a lost answer is resolved by
-    /// listing the scheduled statuses instead.
+    /// listing the scheduled statuses instead. An error after the repeat
+    /// still leaves the outcome open (some versions answer a known key
+    /// with a 500, mastodon/mastodon#40399): the caller reads the recent
+    /// statuses before it posts under a new key.
     pub async fn post_once(
         &self,
         key: &str,

@@ -286,12 +286,13 @@ async fn the_token_goes_only_in_the_header() {
     let limits = c.instance().await.unwrap();
     assert_eq!(limits.limits.max_characters, 500);
     assert!(!format!("{c:?}").contains(TOKEN));
-    let s = server.lock().unwrap();
-    assert_eq!(s.seen[0].2, format!("Bearer {TOKEN}"));
-    for (_, uri, _, _, body) in &s.seen {
-        assert!(!uri.contains(TOKEN) && !body.contains(TOKEN), "{uri}");
+    {
+        let s = server.lock().unwrap();
+        assert_eq!(s.seen[0].2, format!("Bearer {TOKEN}"));
+        for (_, uri, _, _, body) in &s.seen {
+            assert!(!uri.contains(TOKEN) && !body.contains(TOKEN), "{uri}");
+        }
     }
-    drop(s);
     let (_, url) = serve().await;
     let bad = Client::new(&url, Token::new("wrong"), options()).unwrap();
     let e = bad.verify_credentials().await.unwrap_err();
@@ -460,19 +461,20 @@ async fn a_lost_answer_is_repeated_once_with_the_same_key() {
         out3.repeated.as_deref().unwrap().contains("timed out"),
         "{out3:?}"
     );
-    let s = server.lock().unwrap();
-    assert_eq!(s.statuses.len(), 3, "one status per key");
-    let keys: Vec<_> = s
-        .seen
-        .iter()
-        .filter(|r| r.0 == "POST")
-        .map(|r| r.3.as_str())
-        .collect();
-    assert_eq!(
-        keys,
-        ["entry-2", "entry-2", "entry-3", "entry-3", "entry-4", "entry-4"]
-    );
-    drop(s);
+    {
+        let s = server.lock().unwrap();
+        assert_eq!(s.statuses.len(), 3, "one status per key");
+        let keys: Vec<_> = s
+            .seen
+            .iter()
+            .filter(|r| r.0 == "POST")
+            .map(|r| r.3.as_str())
+            .collect();
+        assert_eq!(
+            keys,
+            ["entry-2", "entry-2", "entry-3", "entry-3", "entry-4", "entry-4"]
+        );
+    }
     // A refusal is not repeated.
     let before = server.lock().unwrap().seen.len();
     server.lock().unwrap().limit_next = true;
