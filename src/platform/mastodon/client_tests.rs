@@ -72,6 +72,7 @@ async fn handle(State(server): State<Shared>, req: Request) -> Response {
     let auth = header(&parts.headers, "authorization");
     let key = header(&parts.headers, "idempotency-key");
     let path = parts.uri.path().to_string();
+    let query = parts.uri.query().unwrap_or_default().to_string();
     let method = parts.method.to_string();
     let stall;
     let response = {
@@ -103,7 +104,7 @@ async fn handle(State(server): State<Shared>, req: Request) -> Response {
             return error(401, "The access token is invalid");
         }
         stall = method == "POST" && path == "/api/v1/statuses" && std::mem::take(&mut s.stall_post);
-        route(&mut s, &method, &path, &key, &body)
+        route(&mut s, &method, &path, &query, &key, &body)
     };
     if stall {
         tokio::time::sleep(Duration::from_millis(600)).await;
@@ -111,13 +112,39 @@ async fn handle(State(server): State<Shared>, req: Request) -> Response {
     response
 }
 
-fn route(s: &mut Server, method: &str, path: &str, key: &str, body: &[u8]) -> Response {
+/// A page of scheduled statuses, newest id first, after `max_id`.
+fn page(all: &[Value], query: &str) -> Value {
+    let q = form(query.as_bytes());
+    let limit: usize = first(&q, "limit")
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(20);
+    let max: u64 = first(&q, "max_id")
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(u64::MAX);
+    let id = |v: &Value| v["id"].as_str().unwrap().parse::<u64>().unwrap();
+    let mut below: Vec<Value> = all.iter().filter(|v| id(v) < max).cloned().collect();
+    below.sort_by_key(|v| std::cmp::Reverse(id(v)));
+    below.truncate(limit.min(40));
+    Value::Array(below)
+}
+
+fn route(
+    s: &mut Server,
+    method: &str,
+    path: &str,
+    query: &str,
+    key: &str,
+    body: &[u8],
+) -> Response {
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     match (method, segments.as_slice()) {
         ("GET", ["api", "v1", "accounts", "verify_credentials"]) => {
             ok(json!({"id": "42", "username": "alice", "acct": "alice",
                 "url": "https://social.example/@alice"}))
         }
+        ("GET", ["api", "v1", "apps", "verify_credentials"]) => ok(
+            json!({"id": "1", "name": "postwright", "scopes": ["write:statuses", "write:media"]}),
+        ),
         ("POST", ["api", "v2", "media"]) => {
             let text = String::from_utf8_lossy(body);
             s.next_id += 1;
@@ -165,7 +192,7 @@ fn route(s: &mut Server, method: &str, path: &str, key: &str, body: &[u8]) -> Re
         ("GET", ["api", "v1", "accounts", "42", "statuses"]) => ok(Value::Array(
             s.statuses.iter().rev().map(|(_, v)| v.clone()).collect(),
         )),
-        ("GET", ["api", "v1", "scheduled_statuses"]) => ok(Value::Array(s.scheduled.clone())),
+        ("GET", ["api", "v1", "scheduled_statuses"]) => ok(page(&s.scheduled, query)),
         ("PUT", ["api", "v1", "scheduled_statuses", id]) => {
             let at = first(&form(body), "scheduled_at").unwrap_or_default();
             match s.scheduled.iter_mut().find(|v| v["id"] == *id) {
@@ -283,6 +310,11 @@ async fn the_token_goes_only_in_the_header() {
     let (server, c) = client().await;
     let me = c.verify_credentials().await.unwrap();
     assert_eq!((me.id.as_str(), me.username.as_str()), ("42", "alice"));
+    let app = c.verify_app().await.unwrap();
+    assert_eq!(
+        app.scopes.unwrap(),
+        ["write:statuses", "write:media"].map(String::from)
+    );
     let limits = c.instance().await.unwrap();
     assert_eq!(limits.limits.max_characters, 500);
     assert!(!format!("{c:?}").contains(TOKEN));
@@ -547,4 +579,29 @@ async fn scheduled_statuses_are_made_moved_and_cancelled() {
         .filter(|r| r.3 == "k-s2")
         .count();
     assert_eq!(posts, 1);
+}
+
+#[tokio::test]
+async fn every_page_of_scheduled_statuses_is_read() {
+    let (server, c) = client().await;
+    {
+        let mut s = server.lock().unwrap();
+        for n in 1..=45 {
+            s.scheduled.push(json!({"id": format!("{}", 500 + n),
+                "scheduled_at": "2026-12-08T09:00:00.000Z", "params": {"text": format!("n{n}")}}));
+        }
+    }
+    let all = c.scheduled_statuses().await.unwrap();
+    assert_eq!(all.len(), 45);
+    assert_eq!(all[0].id, "545");
+    assert_eq!(all[44].id, "501");
+    let s = server.lock().unwrap();
+    let pages: Vec<_> = s
+        .seen
+        .iter()
+        .filter(|r| r.1.starts_with("/api/v1/scheduled_statuses"))
+        .map(|r| r.1.clone())
+        .collect();
+    assert_eq!(pages.len(), 2, "{pages:?}");
+    assert!(pages[1].contains("max_id=506"), "{pages:?}");
 }

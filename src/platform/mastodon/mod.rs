@@ -9,6 +9,8 @@
 //! - [`text`]: counting characters as the server does (URLs, mentions);
 //! - [`instance`]: the server's limits from `GET /api/v2/instance`;
 //! - [`client`] over [`api`]: the calls, with [`Client::post_once`];
+//! - [`status`]: what is sent and read (statuses, scheduled statuses,
+//!   uploads);
 //! - [`error`]: errors and their classes, rate-limit headers.
 //!
 //! The facts this relies on, with links to Mastodon's docs:
@@ -19,6 +21,7 @@ pub mod client;
 pub mod error;
 pub mod instance;
 mod secret;
+pub mod status;
 pub mod text;
 
 pub use client::Client;
