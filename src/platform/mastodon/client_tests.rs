@@ -31,6 +31,9 @@ struct Server {
     /// making the status.
     stall_post: bool,
     limit_next: bool,
+    /// `/api/v2/instance` answers 404 (a server older than 4.0, or not
+    /// Mastodon).
+    not_mastodon: bool,
     next_id: u64,
     /// Every request: method, path and query, Authorization, key, body.
     seen: Vec<(String, String, String, String, String)>,
@@ -94,6 +97,9 @@ async fn handle(State(server): State<Shared>, req: Request) -> Response {
                 r.headers_mut().insert(k, v.parse().unwrap());
             }
             return r;
+        }
+        if path == "/api/v2/instance" && s.not_mastodon {
+            return error(404, "Not found");
         }
         if path == "/api/v2/instance" {
             return ok(json!({"domain": "social.example", "version": "4.5.0",
@@ -318,6 +324,10 @@ async fn the_token_goes_only_in_the_header() {
     let limits = c.instance().await.unwrap();
     assert_eq!(limits.limits.max_characters, 500);
     assert!(!format!("{c:?}").contains(TOKEN));
+    server.lock().unwrap().not_mastodon = true;
+    let e = c.instance().await.unwrap_err();
+    assert!(matches!(e, MastodonError::NotMastodon { .. }), "{e}");
+    assert!(e.to_string().contains("HTTP 404"), "{e}");
     {
         let s = server.lock().unwrap();
         assert_eq!(s.seen[0].2, format!("Bearer {TOKEN}"));

@@ -195,7 +195,7 @@ pub fn classify(status: u16, message: &str) -> ErrorClass {
         401 => ErrorClass::Auth,
         // "This action is outside the authorized scopes" is a scope; a
         // disabled, suspended or unconfirmed login is the account.
-        403 if ["disabled", "suspended", "confirmed", "approved", "moved"]
+        403 if ["disabled", "suspended", "confirmed", "approv", "moved"]
             .iter()
             .any(|w| lower.contains(w)) =>
         {
@@ -272,6 +272,11 @@ mod tests {
                 ErrorClass::Permission,
             ),
             (403, "Your login is currently disabled", ErrorClass::Blocked),
+            (
+                403,
+                "Your login is currently pending approval",
+                ErrorClass::Blocked,
+            ),
             (
                 403,
                 "Your login is missing a confirmed e-mail address",

@@ -158,7 +158,14 @@ pub async fn fetch(api: &Api) -> Result<Instance, MastodonError> {
     match api.send(&Call::get("/api/v2/instance"), None).await {
         Ok(answer) => parse(api.host(), &answer.value),
         Err(e @ MastodonError::Transport { .. }) => Err(e),
-        Err(e) if e.status().is_some_and(|s| s >= 500 || s == 429) => Err(e),
+        // A passing failure or a refusal is the server's answer, not a
+        // sign that it is not Mastodon.
+        Err(e)
+            if e.status()
+                .is_some_and(|s| matches!(s, 401 | 403 | 429 | 500..)) =>
+        {
+            Err(e)
+        }
         Err(MastodonError::Api(a)) => Err(not(format!(
             "GET /api/v2/instance answered HTTP {}; Mastodon 4.0 or later is needed",
             a.status
