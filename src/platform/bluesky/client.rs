@@ -13,9 +13,9 @@
 use super::error::{BlueskyError, RateLimit};
 use super::record::{Blob, COLLECTION};
 use super::richtext::{self, Facet};
-use super::secret::Secret;
 use super::tid::Tid;
 use super::xrpc::{Body, Call, Timeouts, Xrpc};
+use crate::platform::Secret;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::Arc;

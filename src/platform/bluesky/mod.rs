@@ -26,7 +26,7 @@ mod publisher;
 mod punct;
 pub mod record;
 pub mod richtext;
-mod secret;
+
 mod settings;
 mod spec;
 pub mod text;
@@ -34,11 +34,11 @@ pub mod tid;
 mod validate;
 pub mod xrpc;
 
+pub use crate::platform::Secret;
 pub use client::{Account, Client, Options, Published, Stored};
 pub use error::{BlueskyError, RateLimit, XrpcError};
 pub use options::{Link, Options as PostOptions};
 pub use publisher::Bluesky;
-pub use secret::Secret;
 pub use settings::Settings;
 pub use spec::Spec;
 pub use tid::Tid;

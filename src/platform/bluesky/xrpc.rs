@@ -5,7 +5,7 @@
 //! client's ([`super::client`]). Facts and links: docs/bluesky.md.
 
 use super::error::{BlueskyError, RateLimit, XrpcError};
-use super::secret::Secret;
+use crate::platform::Secret;
 use serde_json::Value;
 use std::time::Duration;
 
