@@ -120,6 +120,9 @@ pub enum MastodonError {
         id: String,
         waited: Duration,
     },
+    /// A call postwright does not make on Mastodon.
+    #[error(transparent)]
+    Unsupported(#[from] crate::platform::Unsupported),
 }
 
 impl MastodonError {
@@ -172,6 +175,7 @@ impl MastodonError {
             MastodonError::MissingToken { .. } => ErrorClass::Auth,
             MastodonError::MediaFailed { .. } => ErrorClass::Content,
             MastodonError::MediaTimeout { .. } => ErrorClass::NotReady,
+            MastodonError::Unsupported(_) => ErrorClass::Unsupported,
         }
     }
 
