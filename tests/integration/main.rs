@@ -31,6 +31,7 @@ mod lfs;
 mod loader_props;
 mod mastodon;
 mod mastodon_server;
+mod mastodon_validate;
 mod migration;
 mod mistakes;
 mod outcomes_e2e;
