@@ -30,6 +30,7 @@ mod init;
 mod lfs;
 mod loader_props;
 mod mastodon;
+mod mastodon_auth;
 mod mastodon_server;
 mod mastodon_validate;
 mod migration;
