@@ -31,6 +31,7 @@ mod lfs;
 mod loader_props;
 mod mastodon;
 mod mastodon_auth;
+mod mastodon_e2e;
 mod mastodon_server;
 mod mastodon_validate;
 mod migration;

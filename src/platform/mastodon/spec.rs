@@ -1,7 +1,7 @@
 //! Mastodon as the registry knows it: names, account keys, the post rules,
 //! capabilities, the token check, and its publisher.
 
-use super::publisher::{Mastodon, NOT_YET};
+use super::publisher::Mastodon;
 use super::{auth, settings, Settings};
 use crate::auth::{CheckError, Inspection, Needs};
 use crate::config::{Account, Config};
@@ -112,8 +112,13 @@ impl PlatformSpec for Spec {
 impl Publishes for Spec {
     type Publisher = Mastodon;
 
-    fn publisher(&self, _: &Config, _: &str, _: &Account) -> Result<Mastodon, String> {
-        Err(NOT_YET.into())
+    fn publisher(
+        &self,
+        config: &Config,
+        name: &str,
+        account: &Account,
+    ) -> Result<Mastodon, String> {
+        Mastodon::for_account(config, name, account).map_err(|e| e.explain())
     }
 }
 
