@@ -94,3 +94,60 @@ fn apply_publishes_statuses_once_and_they_read_back() {
     assert_eq!(report["summary"], json!({}), "{report:#}");
     assert_eq!(server.live_statuses().len(), 4);
 }
+
+#[test]
+fn a_video_is_attached_only_once_processed_and_a_lost_answer_makes_one_status() {
+    let server = MastodonServer::start_blocking(MastodonConfig {
+        processing: std::time::Duration::from_secs(3),
+        ..MastodonConfig::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    copy_dir(&fixtures().join("publish/media"), &root.join("media"));
+    fs::create_dir_all(root.join("posts")).unwrap();
+    fs::write(
+        root.join("postwright.toml"),
+        format!(
+            "content = [\"posts\"]\ntimezone = \"UTC\"\n\n[api]\nretry_base_ms = 10\n\n[accounts.masto]\nplatform = \"mastodon\"\ninstance = \"{}\"\ntoken_env = \"{VAR}\"\n",
+            server.url()
+        ),
+    )
+    .unwrap();
+    fs::write(
+        root.join("posts/video.yaml"),
+        "publish_at: 2026-12-01 09:00\ncaption: The wheel\nmedia:\n  - src: ../media/reel.mp4\n    alt_text: A wheel turning\n",
+    )
+    .unwrap();
+    // The status is made, its answer lost: the same key again answers it.
+    server.arm(
+        "POST /api/v1/statuses",
+        0,
+        1,
+        crate::mastodon::Fault::LostAnswer,
+    );
+    let envs = [(VAR, TOKEN)];
+    let (code, report, run) = apply_with(&[], |args| run_in(root, &envs, args));
+    assert_eq!(code, 0, "{report:#}\n{}", run.stderr);
+    let live = server.live_statuses();
+    assert_eq!(live.len(), 1, "{live:#?}");
+    assert_eq!(live[0].media_ids.len(), 1);
+    let media = server.media();
+    let m = media.iter().find(|m| m.id == live[0].media_ids[0]).unwrap();
+    assert_eq!(m.kind, "video");
+    assert_eq!(m.description.as_deref(), Some("A wheel turning"));
+    // Looked at while processing (206) and once ready (200) before the
+    // status: never attached unprocessed.
+    let looks = server
+        .calls()
+        .iter()
+        .filter(|c| c.route().starts_with("GET /api/v1/media/"))
+        .count();
+    assert!(looks >= 2, "{:#?}", server.calls());
+    let keys: Vec<_> = server
+        .calls_to("POST /api/v1/statuses")
+        .iter()
+        .map(|c| c.idempotency_key().map(str::to_string))
+        .collect();
+    assert_eq!(keys.len(), 2, "{keys:?}");
+    assert!(keys[0].is_some() && keys[0] == keys[1], "{keys:?}");
+}

@@ -4,8 +4,8 @@
 //! status instead of a second one.
 //!
 //! In the platform registry: [`Settings`] (postwright.toml), the post's
-//! `mastodon:` options, validate's rules and `auth inspect`; apply does
-//! not publish to it yet.
+//! `mastodon:` options, validate's rules, `auth inspect` and the
+//! [`Mastodon`] publisher.
 //!
 //! - [`text`]: counting characters as the server does (URLs, mentions);
 //! - [`instance`]: the server's limits from `GET /api/v2/instance`;
