@@ -93,6 +93,13 @@ fn apply_publishes_statuses_once_and_they_read_back() {
     assert_eq!(code, 0, "{}", run.stderr);
     assert_eq!(report["summary"], json!({}), "{report:#}");
     assert_eq!(server.live_statuses().len(), 4);
+
+    // The record lost (state gone): the guard finds the live statuses by
+    // text, media count and time, and posts none again.
+    fs::remove_file(root.join(".postwright/state.json")).unwrap();
+    let (code, report, run) = apply_with(&[], |args| run_in(root, &envs, args));
+    assert_eq!(code, 0, "{report:#}\n{}", run.stderr);
+    assert_eq!(server.live_statuses().len(), 4, "{report:#}");
 }
 
 #[test]

@@ -158,19 +158,22 @@ impl Mastodon {
 
     fn live(&self, s: &Status) -> LiveMedia {
         let n = s.media_ids.len();
-        let kind = match n {
-            0 => PostType::Text,
-            1 => PostType::Image,
-            _ => PostType::Carousel,
+        // One attachment's type is not read: an image or a video.
+        let kinds = match n {
+            0 => vec![PostType::Text],
+            1 => vec![PostType::Image, PostType::Reel],
+            _ => vec![PostType::Carousel],
         };
         LiveMedia {
             id: s.id.clone(),
-            caption: s.text.clone(),
+            // The lost-record guard compares captions: the source text when
+            // the server gave it, else the rendered HTML read back as text.
+            caption: Some(s.text.clone().unwrap_or_else(|| plain(&s.content))),
             permalink: s.url.clone(),
             timestamp: s.created_at.map(|t| t.to_string()),
             published: s.created_at,
             comments_enabled: None,
-            kinds: vec![kind, PostType::Reel],
+            kinds,
             items: Some(n),
         }
     }
@@ -187,6 +190,36 @@ fn key(post_id: &str) -> String {
         .collect();
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     format!("pw-{id}-{:x}-{n}", Timestamp::now().as_nanosecond())
+}
+
+/// A status's HTML as the text it was written from: paragraphs apart by
+/// a blank line, `<br>` a line break, other tags dropped, entities read.
+/// A mention renders as `@user` only, so a text with a remote mention
+/// does not read back as written.
+fn plain(html: &str) -> String {
+    let mut out = String::new();
+    let mut rest = html;
+    while let Some(start) = rest.find('<') {
+        out.push_str(&rest[..start]);
+        let Some(end) = rest[start..].find('>') else {
+            rest = "";
+            break;
+        };
+        let tag = rest[start + 1..start + end].trim().to_ascii_lowercase();
+        if tag.starts_with("br") {
+            out.push('\n');
+        } else if tag == "p" && !out.is_empty() {
+            out.push_str("\n\n");
+        }
+        rest = &rest[start + end + 1..];
+    }
+    out.push_str(rest);
+    out.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
 }
 
 fn vis(v: Visibility) -> Vis {
@@ -338,5 +371,31 @@ impl Publisher for Mastodon {
         self.client().delete_status(media).await?;
         lock(&self.inner.published).remove(media);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_reads_back_as_its_text() {
+        assert_eq!(plain("<p>Hi &amp; bye</p>"), "Hi & bye");
+        assert_eq!(
+            plain("<p>one<br />two</p><p>&lt;three&gt; &quot;q&quot; it&#39;s</p>"),
+            "one\ntwo\n\n<three> \"q\" it's"
+        );
+        assert_eq!(
+            plain("<p><a href=\"https://k.example/\"><span class=\"invisible\">https://</span>k.example/</a></p>"),
+            "https://k.example/"
+        );
+    }
+
+    #[test]
+    fn keys_differ_and_are_visible_ascii() {
+        let (a, b) = (key("2026/spring mugs"), key("2026/spring mugs"));
+        assert_ne!(a, b);
+        assert!(a.starts_with("pw-2026spring"), "{a}");
+        assert!(a.chars().all(|c| c.is_ascii_graphic()), "{a}");
     }
 }
