@@ -158,3 +158,37 @@ fn a_video_is_attached_only_once_processed_and_a_lost_answer_makes_one_status() 
     assert_eq!(keys.len(), 2, "{keys:?}");
     assert!(keys[0].is_some() && keys[0] == keys[1], "{keys:?}");
 }
+
+#[test]
+fn a_rate_limit_that_lifts_soon_is_waited_for() {
+    let server = MastodonServer::start_blocking(MastodonConfig {
+        api_period: std::time::Duration::from_secs(2),
+        ..MastodonConfig::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    fs::create_dir_all(root.join("posts")).unwrap();
+    fs::write(
+        root.join("postwright.toml"),
+        format!(
+            "content = [\"posts\"]\ntimezone = \"UTC\"\n\n[api]\nretry_base_ms = 10\n\n[accounts.masto]\nplatform = \"mastodon\"\ninstance = \"{}\"\ntoken_env = \"{VAR}\"\n",
+            server.url()
+        ),
+    )
+    .unwrap();
+    fs::write(
+        root.join("posts/hi.yaml"),
+        "publish_at: 2026-12-01 09:00\ncaption: Hello\n",
+    )
+    .unwrap();
+    server.arm(
+        "POST /api/v1/statuses",
+        0,
+        1,
+        crate::mastodon::Fault::RateLimited,
+    );
+    let (code, report, run) = apply_with(&[], |args| run_in(root, &[(VAR, TOKEN)], args));
+    assert_eq!(code, 0, "{report:#}\n{}", run.stderr);
+    assert_eq!(server.live_statuses().len(), 1, "{report:#}");
+    assert_eq!(server.calls_to("POST /api/v1/statuses").len(), 2);
+}

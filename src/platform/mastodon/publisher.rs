@@ -25,6 +25,9 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+/// Waits for one rate limit at most this many times per call.
+const RATE_WAITS: u32 = 2;
+
 /// One Mastodon account for a run. Cheap to clone; clones share the
 /// client and the statuses built.
 #[derive(Debug, Clone)]
@@ -36,6 +39,8 @@ pub struct Mastodon {
 struct Inner {
     name: String,
     client: Client,
+    /// `[api] max_rate_wait_secs`: a rate limit lifting sooner is waited for.
+    max_rate_wait: std::time::Duration,
     /// Statuses built by this run, by handle (their Idempotency-Key).
     built: Mutex<HashMap<String, Built>>,
     /// Statuses this run posted, by id.
@@ -70,6 +75,7 @@ impl Mastodon {
             inner: Arc::new(Inner {
                 name: name.to_string(),
                 client,
+                max_rate_wait: std::time::Duration::from_secs(config.api.max_rate_wait_secs),
                 built: Mutex::new(HashMap::new()),
                 published: Mutex::new(HashMap::new()),
                 me: Mutex::new(None),
@@ -81,11 +87,42 @@ impl Mastodon {
         &self.inner.client
     }
 
+    /// Runs `call`, waiting for a rate limit that lifts within
+    /// `max_rate_wait` (a 429 was refused before anything happened, so a
+    /// write is repeated safely, with its same key); otherwise the
+    /// rate-limited error, and apply defers the account's posts.
+    async fn patient<T, F, Fut>(&self, mut call: F) -> Result<T, MastodonError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, MastodonError>>,
+    {
+        let mut waits = 0;
+        loop {
+            match call().await {
+                Err(e) if e.class() == ErrorClass::RateLimited && waits < RATE_WAITS => {
+                    let wait = e.rate().and_then(|r| r.wait(Timestamp::now()));
+                    match wait {
+                        Some(w) if w <= self.inner.max_rate_wait => {
+                            waits += 1;
+                            // The reset is whole seconds: a little past it.
+                            tokio::time::sleep(w + std::time::Duration::from_millis(250)).await;
+                        }
+                        _ => return Err(e),
+                    }
+                }
+                other => return other,
+            }
+        }
+    }
+
     async fn me(&self) -> Result<String, MastodonError> {
         if let Some(id) = lock(&self.inner.me).clone() {
             return Ok(id);
         }
-        let id = self.client().verify_credentials().await?.id;
+        let id = self
+            .patient(|| self.client().verify_credentials())
+            .await?
+            .id;
         *lock(&self.inner.me) = Some(id.clone());
         Ok(id)
     }
@@ -122,10 +159,10 @@ impl Mastodon {
                 description: alt.map(str::to_string),
                 focus: None,
             };
-            let id = match self.client().upload_media(&upload).await? {
+            let id = match self.patient(|| self.client().upload_media(&upload)).await? {
                 super::status::MediaState::Ready(a) => a.id,
                 super::status::MediaState::Processing { id } => {
-                    self.client().wait_media(&id).await?.id
+                    self.patient(|| self.client().wait_media(&id)).await?.id
                 }
             };
             media_ids.push(id);
@@ -323,7 +360,9 @@ impl Publisher for Mastodon {
                     "publishing status {handle}, which this run did not build"
                 )))
             })?;
-        let done = self.client().post_once(handle, &built.status).await?;
+        let done = self
+            .patient(|| self.client().post_once(handle, &built.status))
+            .await?;
         let status = match done.posted {
             Posted::Status(s) => s,
             Posted::Scheduled(s) => {
@@ -350,7 +389,9 @@ impl Publisher for Mastodon {
         }
         let me = self.me().await?;
         let limit = u8::try_from(limit.min(40)).unwrap_or(40);
-        let statuses = self.client().account_statuses(&me, limit).await?;
+        let statuses = self
+            .patient(|| self.client().account_statuses(&me, limit))
+            .await?;
         Ok(statuses.iter().map(|s| self.live(s)).collect())
     }
 
@@ -358,7 +399,7 @@ impl Publisher for Mastodon {
         if let Some(live) = lock(&self.inner.published).get(media) {
             return Ok(live.clone());
         }
-        match self.client().get_status(media).await? {
+        match self.patient(|| self.client().get_status(media)).await? {
             Some(s) => Ok(self.live(&s)),
             None => Err(MastodonError::from(crate::platform::Unsupported(format!(
                 "reading status {media}, which is gone"
@@ -368,7 +409,7 @@ impl Publisher for Mastodon {
 
     /// A status already gone counts as deleted.
     async fn delete(&self, media: &str) -> Result<(), MastodonError> {
-        self.client().delete_status(media).await?;
+        self.patient(|| self.client().delete_status(media)).await?;
         lock(&self.inner.published).remove(media);
         Ok(())
     }
