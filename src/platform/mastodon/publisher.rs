@@ -343,7 +343,7 @@ impl Publisher for Mastodon {
                 state: ContainerState::Expired,
                 code: "NOT_HELD".into(),
                 failure: Some(Failure {
-                    message: format!("status {handle} was built by an earlier run"),
+                    message: MastodonError::NotHeld(handle.to_string()).to_string(),
                     class: ErrorClass::Expired,
                 }),
                 media: None,
@@ -355,11 +355,7 @@ impl Publisher for Mastodon {
         let built = lock(&self.inner.built)
             .get(handle)
             .cloned()
-            .ok_or_else(|| {
-                MastodonError::from(crate::platform::Unsupported(format!(
-                    "publishing status {handle}, which this run did not build"
-                )))
-            })?;
+            .ok_or_else(|| MastodonError::NotHeld(handle.to_string()))?;
         let done = self
             .patient(|| self.client().post_once(handle, &built.status))
             .await?;
@@ -401,9 +397,7 @@ impl Publisher for Mastodon {
         }
         match self.patient(|| self.client().get_status(media)).await? {
             Some(s) => Ok(self.live(&s)),
-            None => Err(MastodonError::from(crate::platform::Unsupported(format!(
-                "reading status {media}, which is gone"
-            )))),
+            None => Err(MastodonError::Gone(media.to_string())),
         }
     }
 
