@@ -68,4 +68,5 @@ registry! {
     instagram::Spec,
     threads::Spec,
     bluesky::Spec,
+    mastodon::Spec,
 }

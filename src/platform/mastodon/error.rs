@@ -120,6 +120,16 @@ pub enum MastodonError {
         id: String,
         waited: Duration,
     },
+    /// A status this run did not build (an earlier run built it and
+    /// stopped before publishing): the post is built again.
+    #[error("status {0} was built by an earlier run that stopped before publishing it; the post is built again with a new Idempotency-Key")]
+    NotHeld(String),
+    /// A published status that is no longer there (deleted in the app).
+    #[error("status {0} is not on the server (deleted?)")]
+    Gone(String),
+    /// A call postwright does not make on Mastodon.
+    #[error(transparent)]
+    Unsupported(#[from] crate::platform::Unsupported),
 }
 
 impl MastodonError {
@@ -172,6 +182,9 @@ impl MastodonError {
             MastodonError::MissingToken { .. } => ErrorClass::Auth,
             MastodonError::MediaFailed { .. } => ErrorClass::Content,
             MastodonError::MediaTimeout { .. } => ErrorClass::NotReady,
+            MastodonError::Unsupported(_) => ErrorClass::Unsupported,
+            MastodonError::NotHeld(_) => ErrorClass::Expired,
+            MastodonError::Gone(_) => ErrorClass::Other,
         }
     }
 

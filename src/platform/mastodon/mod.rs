@@ -3,8 +3,9 @@
 //! `Idempotency-Key` so that a repeat within the hour returns the same
 //! status instead of a second one.
 //!
-//! This is the client library only; Mastodon is not yet in the platform
-//! registry (no settings, spec or publisher).
+//! In the platform registry: [`Settings`] (postwright.toml), the post's
+//! `mastodon:` options, validate's rules, `auth inspect` and the
+//! [`Mastodon`] publisher.
 //!
 //! - [`text`]: counting characters as the server does (URLs, mentions);
 //! - [`instance`]: the server's limits from `GET /api/v2/instance`;
@@ -17,14 +18,25 @@
 //! docs/mastodon.md.
 
 pub mod api;
+mod auth;
+pub mod card;
 pub mod client;
 pub mod error;
 pub mod instance;
+mod options;
+mod publisher;
 mod secret;
+mod settings;
+mod spec;
 pub mod status;
 pub mod text;
+mod validate;
 
 pub use client::Client;
 pub use error::{ApiError, MastodonError, RateLimit};
 pub use instance::InstanceLimits;
+pub use options::{Options as PostOptions, Visibility};
+pub use publisher::Mastodon;
 pub use secret::Token;
+pub use settings::Settings;
+pub use spec::Spec;

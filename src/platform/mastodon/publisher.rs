@@ -1,0 +1,436 @@
+//! Mastodon as a [`Publisher`]: one [`Client`] per account per run. A
+//! post has no container on the server: [`Publisher::prepare`] uploads the
+//! media (`POST /api/v2/media`, alt text as `description`), waits until
+//! each file is processed (an unprocessed one is never attached), builds
+//! the status and keeps it in memory under a fresh `Idempotency-Key` —
+//! the handle apply journals before publishing; [`Publisher::publish`]
+//! posts it with that key ([`Client::post_once`]: a repeat with the same
+//! key returns the same status). A handle this run does not hold was
+//! built by a run that stopped: it is [`ContainerState::Expired`], and
+//! apply's guard looks among the live statuses before it builds the post
+//! again (docs/mastodon.md).
+
+use super::status::{NewStatus, Posted, Status, Upload, Visibility as Vis};
+use super::{Client, MastodonError, PostOptions, Settings, Visibility};
+use crate::config::{Account, Config};
+use crate::content::{safe, PostType};
+use crate::platform::{
+    Capabilities, ContainerState, ContainerStatus, ErrorClass, Failure, Feed, LiveMedia, Prepare,
+    PrepareError, Prepared, Publisher,
+};
+use crate::validate::preflight::Source;
+use jiff::Timestamp;
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// Waits for one rate limit at most this many times per call.
+const RATE_WAITS: u32 = 2;
+
+/// One Mastodon account for a run. Cheap to clone; clones share the
+/// client and the statuses built.
+#[derive(Debug, Clone)]
+pub struct Mastodon {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    name: String,
+    client: Client,
+    /// `[api] max_rate_wait_secs`: a rate limit lifting sooner is waited for.
+    max_rate_wait: std::time::Duration,
+    /// Statuses built by this run, by handle (their Idempotency-Key).
+    built: Mutex<HashMap<String, Built>>,
+    /// Statuses this run posted, by id.
+    published: Mutex<HashMap<String, LiveMedia>>,
+    /// The account's id, once asked.
+    me: Mutex<Option<String>>,
+}
+
+#[derive(Debug, Clone)]
+struct Built {
+    status: NewStatus,
+    items: usize,
+    /// The status it became, once posted.
+    posted: Option<String>,
+}
+
+impl Mastodon {
+    /// The account `name` of postwright.toml, its token read from
+    /// `account.token_env()` (a missing variable is an error that names it).
+    pub fn for_account(
+        config: &Config,
+        name: &str,
+        account: &Account,
+    ) -> Result<Mastodon, MastodonError> {
+        let settings = Settings::of(account);
+        let options = super::client::Options {
+            retry_base: std::time::Duration::from_millis(config.api.retry_base_ms.max(1)),
+            ..Default::default()
+        };
+        let client = Client::from_env(&settings.instance, account.token_env(), name, options)?;
+        Ok(Mastodon {
+            inner: Arc::new(Inner {
+                name: name.to_string(),
+                client,
+                max_rate_wait: std::time::Duration::from_secs(config.api.max_rate_wait_secs),
+                built: Mutex::new(HashMap::new()),
+                published: Mutex::new(HashMap::new()),
+                me: Mutex::new(None),
+            }),
+        })
+    }
+
+    fn client(&self) -> &Client {
+        &self.inner.client
+    }
+
+    /// Runs `call`, waiting for a rate limit that lifts within
+    /// `max_rate_wait` (a 429 was refused before anything happened, so a
+    /// write is repeated safely, with its same key); otherwise the
+    /// rate-limited error, and apply defers the account's posts.
+    async fn patient<T, F, Fut>(&self, mut call: F) -> Result<T, MastodonError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, MastodonError>>,
+    {
+        let mut waits = 0;
+        loop {
+            match call().await {
+                Err(e) if e.class() == ErrorClass::RateLimited && waits < RATE_WAITS => {
+                    let wait = e.rate().and_then(|r| r.wait(Timestamp::now()));
+                    match wait {
+                        Some(w) if w <= self.inner.max_rate_wait => {
+                            waits += 1;
+                            // The reset is whole seconds: a little past it.
+                            tokio::time::sleep(w + std::time::Duration::from_millis(250)).await;
+                        }
+                        _ => return Err(e),
+                    }
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn me(&self) -> Result<String, MastodonError> {
+        if let Some(id) = lock(&self.inner.me).clone() {
+            return Ok(id);
+        }
+        let id = self
+            .patient(|| self.client().verify_credentials())
+            .await?
+            .id;
+        *lock(&self.inner.me) = Some(id.clone());
+        Ok(id)
+    }
+
+    async fn build(&self, job: Prepare) -> Result<Prepared, PrepareError<MastodonError>> {
+        let post = &job.post;
+        let _permit = job.permits.clone().acquire_owned().await;
+        let mut media_ids = Vec::new();
+        for (i, m) in post.media.iter().enumerate() {
+            let Source::File { path, info } = &m.source else {
+                return Err(PrepareError::Media(
+                    "Mastodon takes media as uploaded files, not URLs".into(),
+                ));
+            };
+            let mime = super::validate::mime(info).ok_or_else(|| {
+                PrepareError::Media(format!("{path} is not a type Mastodon takes"))
+            })?;
+            let data = read(&job.repo, path).await.map_err(PrepareError::Media)?;
+            let f = &post.post.fields;
+            let alt = f
+                .media
+                .get(i)
+                .and_then(|m| m.alt_text())
+                .or(if f.media.len() == 1 {
+                    f.alt_text.as_deref()
+                } else {
+                    None
+                })
+                .filter(|a| !a.trim().is_empty());
+            let upload = Upload {
+                file_name: path.rsplit('/').next().unwrap_or(path).to_string(),
+                mime: mime.to_string(),
+                data,
+                description: alt.map(str::to_string),
+                focus: None,
+            };
+            let id = match self.patient(|| self.client().upload_media(&upload)).await? {
+                super::status::MediaState::Ready(a) => a.id,
+                super::status::MediaState::Processing { id } => {
+                    self.patient(|| self.client().wait_media(&id)).await?.id
+                }
+            };
+            media_ids.push(id);
+        }
+        let options = PostOptions::of(&post.post);
+        let status = NewStatus {
+            status: post.post.fields.caption.clone().unwrap_or_default(),
+            media_ids,
+            visibility: options.visibility.map(vis),
+            spoiler_text: Some(options.spoiler_text).filter(|s| !s.is_empty()),
+            sensitive: options.sensitive,
+            language: options.language,
+            ..Default::default()
+        };
+        let handle = key(&post.post.id);
+        let items = status.media_ids.len();
+        lock(&self.inner.built).insert(
+            handle.clone(),
+            Built {
+                status,
+                items,
+                posted: None,
+            },
+        );
+        Ok(Prepared {
+            handle,
+            children: Vec::new(),
+        })
+    }
+
+    fn live(&self, s: &Status) -> LiveMedia {
+        let n = s.media_ids.len();
+        // One attachment's type is not read: an image or a video.
+        let kinds = match n {
+            0 => vec![PostType::Text],
+            1 => vec![PostType::Image, PostType::Reel],
+            _ => vec![PostType::Carousel],
+        };
+        LiveMedia {
+            id: s.id.clone(),
+            // The lost-record guard compares captions: the source text when
+            // the server gave it, else the rendered HTML read back as text.
+            caption: Some(s.text.clone().unwrap_or_else(|| plain(&s.content))),
+            permalink: s.url.clone(),
+            timestamp: s.created_at.map(|t| t.to_string()),
+            published: s.created_at,
+            comments_enabled: None,
+            kinds,
+            items: Some(n),
+        }
+    }
+}
+
+/// A fresh Idempotency-Key for a post: its id (visible ASCII kept) and
+/// the time and a counter, so two builds of one post never share a key.
+fn key(post_id: &str) -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let id: String = post_id
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c))
+        .take(120)
+        .collect();
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!("pw-{id}-{:x}-{n}", Timestamp::now().as_nanosecond())
+}
+
+/// A status's HTML as the text it was written from: paragraphs apart by
+/// a blank line, `<br>` a line break, other tags dropped, entities read.
+/// A mention renders as `@user` only, so a text with a remote mention
+/// does not read back as written.
+fn plain(html: &str) -> String {
+    let mut out = String::new();
+    let mut rest = html;
+    while let Some(start) = rest.find('<') {
+        out.push_str(&rest[..start]);
+        let Some(end) = rest[start..].find('>') else {
+            rest = "";
+            break;
+        };
+        let tag = rest[start + 1..start + end].trim().to_ascii_lowercase();
+        if tag.starts_with("br") {
+            out.push('\n');
+        } else if tag == "p" && !out.is_empty() {
+            out.push_str("\n\n");
+        }
+        rest = &rest[start + end + 1..];
+    }
+    out.push_str(rest);
+    out.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+}
+
+fn vis(v: Visibility) -> Vis {
+    match v {
+        Visibility::Public => Vis::Public,
+        Visibility::Unlisted => Vis::Unlisted,
+        Visibility::Private => Vis::Private,
+        Visibility::Direct => Vis::Direct,
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The bytes of repo file `rel` (at most Mastodon's largest upload); a
+/// Git LFS pointer whose object is not here is an error.
+async fn read(repo: &Path, rel: &str) -> Result<Vec<u8>, String> {
+    const LIMIT: u64 = 200_000_000;
+    let repo = repo.to_path_buf();
+    let rel = rel.to_string();
+    tokio::task::spawn_blocking(move || {
+        let canonical = safe::canonical_repo(&repo);
+        let regular = safe::inspect(&repo, &canonical, &rel)
+            .map_err(|e| format!("{rel}: {}", e.describe()))?;
+        let bytes = safe::read_bounded(&regular, LIMIT).map_err(|e| match e {
+            safe::ReadError::TooLarge(_) => format!("{rel} is over {LIMIT} bytes"),
+            safe::ReadError::NotRegular(kind) => format!("{rel} is {kind}, not a regular file"),
+            safe::ReadError::Io(e) => format!("{rel}: {e}"),
+        })?;
+        if bytes.starts_with(b"version https://git-lfs.github.com/spec/") {
+            return Err(format!(
+                "{rel} is a Git LFS pointer whose object is not here: run `git lfs pull`"
+            ));
+        }
+        Ok(bytes)
+    })
+    .await
+    .map_err(|e| format!("reading a media file stopped: {e}"))?
+}
+
+impl Publisher for Mastodon {
+    type Error = MastodonError;
+
+    fn account(&self) -> &str {
+        &self.inner.name
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        super::spec::capabilities()
+    }
+
+    async fn check_token(&self) -> Result<(), MastodonError> {
+        self.me().await.map(drop)
+    }
+
+    async fn prepare(&self, job: Prepare) -> Result<Prepared, PrepareError<MastodonError>> {
+        self.build(job).await
+    }
+
+    async fn status(&self, handle: &str) -> Result<ContainerStatus, MastodonError> {
+        let built = lock(&self.inner.built).get(handle).cloned();
+        match built {
+            Some(Built {
+                posted: Some(id), ..
+            }) => Ok(ContainerStatus {
+                state: ContainerState::Published,
+                code: "PUBLISHED".into(),
+                failure: Some(Failure {
+                    message: format!("status {id} is published already"),
+                    class: ErrorClass::Other,
+                }),
+                media: Some(id),
+            }),
+            Some(_) => Ok(ContainerStatus {
+                state: ContainerState::Finished,
+                code: "BUILT".into(),
+                failure: None,
+                media: None,
+            }),
+            // Built by a run that stopped: apply's guard looks among the
+            // live statuses, then builds it again under a new key.
+            None => Ok(ContainerStatus {
+                state: ContainerState::Expired,
+                code: "NOT_HELD".into(),
+                failure: Some(Failure {
+                    message: MastodonError::NotHeld(handle.to_string()).to_string(),
+                    class: ErrorClass::Expired,
+                }),
+                media: None,
+            }),
+        }
+    }
+
+    async fn publish(&self, handle: &str) -> Result<String, MastodonError> {
+        let built = lock(&self.inner.built)
+            .get(handle)
+            .cloned()
+            .ok_or_else(|| MastodonError::NotHeld(handle.to_string()))?;
+        let done = self
+            .patient(|| self.client().post_once(handle, &built.status))
+            .await?;
+        let status = match done.posted {
+            Posted::Status(s) => s,
+            Posted::Scheduled(s) => {
+                return Err(MastodonError::from(crate::platform::Unsupported(format!(
+                    "a scheduled status ({})",
+                    s.id
+                ))))
+            }
+        };
+        let mut live = self.live(&status);
+        live.caption = Some(built.status.status.clone());
+        live.items = Some(built.items);
+        if let Some(b) = lock(&self.inner.built).get_mut(handle) {
+            b.posted = Some(status.id.clone());
+        }
+        lock(&self.inner.published).insert(status.id.clone(), live);
+        Ok(status.id)
+    }
+
+    /// Mastodon has no stories: that list is empty.
+    async fn find_live(&self, feed: Feed, limit: usize) -> Result<Vec<LiveMedia>, MastodonError> {
+        if feed == Feed::Stories {
+            return Ok(Vec::new());
+        }
+        let me = self.me().await?;
+        let limit = u8::try_from(limit.min(40)).unwrap_or(40);
+        let statuses = self
+            .patient(|| self.client().account_statuses(&me, limit))
+            .await?;
+        Ok(statuses.iter().map(|s| self.live(s)).collect())
+    }
+
+    async fn read(&self, media: &str) -> Result<LiveMedia, MastodonError> {
+        if let Some(live) = lock(&self.inner.published).get(media) {
+            return Ok(live.clone());
+        }
+        match self.patient(|| self.client().get_status(media)).await? {
+            Some(s) => Ok(self.live(&s)),
+            None => Err(MastodonError::Gone(media.to_string())),
+        }
+    }
+
+    /// A status already gone counts as deleted.
+    async fn delete(&self, media: &str) -> Result<(), MastodonError> {
+        self.patient(|| self.client().delete_status(media)).await?;
+        lock(&self.inner.published).remove(media);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_reads_back_as_its_text() {
+        assert_eq!(plain("<p>Hi &amp; bye</p>"), "Hi & bye");
+        assert_eq!(
+            plain("<p>one<br />two</p><p>&lt;three&gt; &quot;q&quot; it&#39;s</p>"),
+            "one\ntwo\n\n<three> \"q\" it's"
+        );
+        assert_eq!(
+            plain("<p><a href=\"https://k.example/\"><span class=\"invisible\">https://</span>k.example/</a></p>"),
+            "https://k.example/"
+        );
+    }
+
+    #[test]
+    fn keys_differ_and_are_visible_ascii() {
+        let (a, b) = (key("2026/spring mugs"), key("2026/spring mugs"));
+        assert_ne!(a, b);
+        assert!(a.starts_with("pw-2026spring"), "{a}");
+        assert!(a.chars().all(|c| c.is_ascii_graphic()), "{a}");
+    }
+}

@@ -1,0 +1,258 @@
+//! Mastodon's rules for a post, as its Mastodon accounts get it (the
+//! `mastodon:` caption and media in place), offline: the text counted as
+//! the server counts it (every URL 23, a mention as `@user`, the content
+//! warning included) against the account's limits, the number of
+//! attachments, a video never mixed with images, alt text, and the post
+//! types Mastodon has. Facts and sources: docs/mastodon.md.
+
+use super::instance::InstanceLimits;
+use super::options::Options;
+use super::text;
+use crate::content::{Post, PostType};
+use crate::diagnostic::{Pos, Problem, Rule};
+use crate::media::{Container, Format, MediaInfo};
+use crate::platform::{Platform, PlatformSpec as _};
+use crate::validate::preflight::{self, Preflight, Resolved, Source};
+
+/// The post as a Mastodon target: its type, its media, what is wrong.
+pub struct Checked {
+    pub kind: PostType,
+    pub media: Vec<Resolved>,
+    pub problems: Vec<Problem>,
+}
+
+/// Every Mastodon rule of `post` (already the Mastodon version of it)
+/// against `limits` (the smallest of its accounts').
+pub fn check(post: &Post, preflight: &mut Preflight, limits: &InstanceLimits) -> Checked {
+    let rel = post.file.rel.as_str();
+    let f = &post.fields;
+    let mut problems = Vec::new();
+    let mut media = Vec::with_capacity(f.media.len());
+    for (i, item) in f.media.iter().enumerate() {
+        let at = post.spans.value(&format!("/media/{i}/src"));
+        match preflight.resolve(rel, item.src(), at) {
+            Ok(r) if matches!(r.source, Source::Url(_)) => problems.push(not_a_file(rel, at)),
+            Ok(r) => media.push(r),
+            Err(p) => problems.push(p),
+        }
+    }
+    let kind = kind(post, &media, &mut problems);
+    text_rules(post, &Options::of(post), kind, limits, &mut problems);
+    count(post, &media, limits, &mut problems);
+    if media.len() == f.media.len() {
+        for (i, m) in media.iter().enumerate() {
+            let at = post.spans.value(&format!("/media/{i}/src"));
+            problems.extend(format(rel, m, at, limits));
+        }
+    }
+    alt_texts(post, &media, &mut problems);
+    if f.first_comment.is_some() {
+        problems.push(Problem::new(
+            Rule::NotSent,
+            rel,
+            post.spans.key("/first_comment"),
+            "`first_comment` is not posted on Mastodon (postwright makes no replies)",
+        ));
+    }
+    Checked {
+        kind,
+        media,
+        problems,
+    }
+}
+
+/// Mastodon takes uploaded bytes: a media URL would have to be downloaded.
+fn not_a_file(rel: &str, at: Pos) -> Problem {
+    Problem::new(
+        Rule::MediaUrl,
+        rel,
+        at,
+        "Mastodon takes media as uploaded files, and postwright does not download URLs",
+    )
+    .with_help(
+        "commit the file and write its path, or give Mastodon its own: `mastodon: {media: […]}`",
+    )
+}
+
+/// The post's type on Mastodon: text, an image, several (a carousel), or
+/// a video (a reel); no stories.
+fn kind(post: &Post, media: &[Resolved], problems: &mut Vec<Problem>) -> PostType {
+    let rel = post.file.rel.as_str();
+    let f = &post.fields;
+    // `media` written but unusable (the schema has said why) is no text post.
+    let broken_media = f.media.is_empty() && post.spans.get("/media").is_some();
+    match (f.kind, f.media.len()) {
+        _ if broken_media => PostType::Image,
+        (Some(PostType::Story), _) => {
+            problems.push(
+                Problem::new(
+                    Rule::NotOnPlatform,
+                    rel,
+                    post.spans.value("/type"),
+                    "Mastodon has no stories",
+                )
+                .with_help(
+                    "leave the Mastodon account out of `accounts`, or make it an image post",
+                ),
+            );
+            PostType::Story
+        }
+        (_, 0) => PostType::Text,
+        (Some(PostType::Text), _) => {
+            problems.push(
+                Problem::new(
+                    Rule::FieldNotAllowed,
+                    rel,
+                    post.spans.key("/media"),
+                    "`type: text` takes no media",
+                )
+                .with_help("remove `media`, or drop `type: text`"),
+            );
+            PostType::Text
+        }
+        (_, 1) if media.first().is_some_and(|m| m.is_video) => PostType::Reel,
+        (_, 1) => PostType::Image,
+        _ => PostType::Carousel,
+    }
+}
+
+/// The text and content warning against `max_characters`, as the server
+/// counts them; a text-only status needs text.
+fn text_rules(
+    post: &Post,
+    options: &Options,
+    kind: PostType,
+    limits: &InstanceLimits,
+    problems: &mut Vec<Problem>,
+) {
+    let rel = post.file.rel.as_str();
+    let caption = post.fields.caption.as_deref().unwrap_or("");
+    if let Err(long) = text::check(caption, &options.spoiler_text, limits) {
+        let mut p = Problem::new(
+            Rule::TextTooLong,
+            rel,
+            post.spans.value("/caption"),
+            format!(
+                "{} of {} characters (as Mastodon counts them: every URL {}, a mention as its @user part, the content warning included)",
+                long.counted, long.max, long.per_url
+            ),
+        )
+        .with_help(format!(
+            "shorten it by {}, or give Mastodon its own: `mastodon: {{caption: …}}`",
+            long.over
+        ));
+        // The count is Mastodon's own: the message says whose, always.
+        if let Some(m) = Platform::named(super::Spec.name()) {
+            p = p.for_platform(m);
+        }
+        problems.push(p);
+    }
+    if kind == PostType::Text && caption.trim().is_empty() {
+        problems.push(
+            Problem::new(
+                Rule::Schema,
+                rel,
+                post.spans.key("/caption"),
+                "a text-only Mastodon post needs text",
+            )
+            .with_help("write a caption, or add media"),
+        );
+    }
+}
+
+/// At most `max_media_attachments`, and a video on its own.
+fn count(post: &Post, media: &[Resolved], limits: &InstanceLimits, problems: &mut Vec<Problem>) {
+    let rel = post.file.rel.as_str();
+    let n = post.fields.media.len();
+    let max = limits.max_media_attachments;
+    let first_video = media.iter().position(|m| m.is_video);
+    if let Some(first) = first_video.filter(|_| n > 1) {
+        problems.push(
+            Problem::new(
+                Rule::MediaCount,
+                rel,
+                post.spans.value(&format!("/media/{first}/src")),
+                format!("a Mastodon status has images or one video, not both; this one has {n} media items and a video among them"),
+            )
+            .with_help("post the video on its own, or give Mastodon its own: `mastodon: {media: […]}`"),
+        );
+    } else if n > max {
+        problems.push(
+            Problem::new(
+                Rule::MediaCount,
+                rel,
+                post.spans.value(&format!("/media/{max}/src")),
+                format!(
+                    "this Mastodon account takes at most {max} attachments per status; this one has {n}, and this is number {}",
+                    max + 1
+                ),
+            )
+            .with_help("split it into two posts, or give Mastodon fewer: `mastodon: {media: […]}` (or set max_media_attachments if the server takes more)"),
+        );
+    }
+}
+
+/// Alt text is sent as the attachment's description: an empty one is a
+/// warning.
+fn alt_texts(post: &Post, media: &[Resolved], problems: &mut Vec<Problem>) {
+    let f = &post.fields;
+    for (i, item) in f.media.iter().enumerate() {
+        let alt = item.alt_text().or(if f.media.len() == 1 {
+            f.alt_text.as_deref()
+        } else {
+            None
+        });
+        if alt.is_some_and(|a| !a.trim().is_empty()) {
+            continue;
+        }
+        let what = match media.get(i) {
+            Some(m) if m.is_video => "the video".to_string(),
+            _ => format!("image {}", i + 1),
+        };
+        problems.push(
+            Problem::new(
+                Rule::AltTextMissing,
+                &post.file.rel,
+                post.spans.value(&format!("/media/{i}/src")),
+                format!("{what} has no alt text; Mastodon shows it to people who cannot see it"),
+            )
+            .with_help("write it as `- src: …` with `alt_text: …`"),
+        );
+    }
+}
+
+/// A file whose type the server does not take.
+fn format(rel: &str, m: &Resolved, at: Pos, limits: &InstanceLimits) -> Option<Problem> {
+    let Source::File { path, info } = &m.source else {
+        return None;
+    };
+    if let Format::LfsAbsent { .. } = info.format {
+        return Some(preflight::lfs_missing(rel, path, at));
+    }
+    let taken = mime(info).filter(|t| limits.supported_mime_types.iter().any(|s| s == t));
+    if taken.is_some() {
+        return None;
+    }
+    Some(
+        Problem::new(
+            Rule::MediaFormat,
+            rel,
+            at,
+            format!("{path} is not a type Mastodon takes (JPEG, PNG, WebP, GIF images; MP4, MOV, WebM videos)"),
+        )
+        .with_help("export it as JPEG, or convert the video to MP4 (H.264, AAC audio)"),
+    )
+}
+
+/// The MIME type a file is uploaded as; `None`: not one postwright sends.
+pub fn mime(info: &MediaInfo) -> Option<&'static str> {
+    match &info.format {
+        Format::Jpeg { .. } | Format::Mpo(_) => Some("image/jpeg"),
+        Format::OtherImage("PNG") => Some("image/png"),
+        Format::OtherImage("WebP") => Some("image/webp"),
+        Format::OtherImage("GIF") => Some("image/gif"),
+        Format::Video(v) if v.container == Container::Mp4 => Some("video/mp4"),
+        Format::Video(v) if v.container == Container::Mov => Some("video/quicktime"),
+        _ => None,
+    }
+}
