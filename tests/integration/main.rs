@@ -22,6 +22,7 @@ mod crash;
 mod failpoints;
 mod features_e2e;
 mod formats;
+mod four_e2e;
 mod graph;
 mod graph_features;
 mod graph_server;
