@@ -21,6 +21,7 @@ mod publisher;
 mod secret;
 mod spec;
 pub mod threads;
+pub mod uploaded;
 
 pub use card::Card;
 pub use publisher::*;

@@ -10,6 +10,7 @@ use super::text::{self, TextProblem};
 use crate::content::{Post, PostType};
 use crate::diagnostic::{Pos, Problem, Rule};
 use crate::media::{Container, Format, MediaInfo};
+use crate::platform::uploaded;
 use crate::platform::{Platform, PlatformSpec as _};
 use crate::validate::preflight::{self, Preflight, Resolved, Source};
 
@@ -36,12 +37,14 @@ pub fn check(post: &Post, preflight: &mut Preflight, max_video_bytes: u64) -> Ch
     for (i, item) in f.media.iter().enumerate() {
         let at = value(&format!("/media/{i}/src"));
         match preflight.resolve(rel, item.src(), at) {
-            Ok(r) if matches!(r.source, Source::Url(_)) => problems.push(not_a_file(rel, at)),
+            Ok(r) if matches!(r.source, Source::Url(_)) => {
+                problems.push(uploaded::not_a_file("Bluesky", "bluesky", rel, at))
+            }
             Ok(r) => media.push(r),
             Err(p) => problems.push(p),
         }
     }
-    let kind = kind(post, &media, &mut problems);
+    let kind = uploaded::kind("Bluesky", post, &media, &mut problems);
     let options = Options::of(post);
     text_rules(post, &options, kind, &mut problems);
     count(post, &media, &mut problems);
@@ -69,59 +72,6 @@ pub fn check(post: &Post, preflight: &mut Preflight, max_video_bytes: u64) -> Ch
         media,
         thumb,
         problems,
-    }
-}
-
-/// Bluesky uploads the bytes: a media URL would have to be downloaded.
-fn not_a_file(rel: &str, at: Pos) -> Problem {
-    Problem::new(
-        Rule::MediaUrl,
-        rel,
-        at,
-        "Bluesky takes media as uploaded files, and postwright does not download URLs",
-    )
-    .with_help(
-        "commit the file and write its path, or give Bluesky its own: `bluesky: {media: […]}`",
-    )
-}
-
-/// The post's type on Bluesky: text, an image, up to 4 images (a
-/// carousel), or a video (a reel); no stories.
-fn kind(post: &Post, media: &[Resolved], problems: &mut Vec<Problem>) -> PostType {
-    let rel = post.file.rel.as_str();
-    let f = &post.fields;
-    // `media` written but unusable (the schema has said why) is no text post.
-    let broken_media = f.media.is_empty() && post.spans.get("/media").is_some();
-    match (f.kind, f.media.len()) {
-        _ if broken_media => PostType::Image,
-        (Some(PostType::Story), _) => {
-            problems.push(
-                Problem::new(
-                    Rule::NotOnPlatform,
-                    rel,
-                    post.spans.value("/type"),
-                    "Bluesky has no stories",
-                )
-                .with_help("leave the Bluesky account out of `accounts`, or make it an image post"),
-            );
-            PostType::Story
-        }
-        (_, 0) => PostType::Text,
-        (Some(PostType::Text), _) => {
-            problems.push(
-                Problem::new(
-                    Rule::FieldNotAllowed,
-                    rel,
-                    post.spans.key("/media"),
-                    "`type: text` takes no media",
-                )
-                .with_help("remove `media`, or drop `type: text`"),
-            );
-            PostType::Text
-        }
-        (_, 1) if media.first().is_some_and(|m| m.is_video) => PostType::Reel,
-        (_, 1) => PostType::Image,
-        _ => PostType::Carousel,
     }
 }
 
@@ -344,7 +294,7 @@ fn card(
     let at = post.spans.value("/bluesky/link/thumb");
     let thumb = match preflight.resolve(rel, src, at) {
         Ok(r) if matches!(r.source, Source::Url(_)) => {
-            problems.push(not_a_file(rel, at));
+            problems.push(uploaded::not_a_file("Bluesky", "bluesky", rel, at));
             return None;
         }
         Ok(r) => r,
