@@ -12,6 +12,7 @@
 pub mod backoff;
 pub mod bluesky;
 pub mod card;
+pub mod host;
 pub mod instagram;
 pub mod mastodon;
 pub mod meta;

@@ -86,7 +86,7 @@ impl Settings {
                 "write the handle without the @",
             ));
         }
-        if let Err(why) = check_pds(&s.pds) {
+        if let Err(why) = crate::platform::host::check_server_url(&s.pds, "the app password") {
             return Err(key(
                 "pds",
                 format!("accounts.{name}.pds `{}` {why}", s.pds),
@@ -104,25 +104,6 @@ impl Settings {
             ));
         }
         Ok(s)
-    }
-}
-
-/// A PDS address: https, or http only to this machine (a PDS run for
-/// tests or development); the app password must not cross a network in
-/// clear.
-fn check_pds(pds: &str) -> Result<(), &'static str> {
-    let url = reqwest::Url::parse(pds).map_err(|_| "is not a URL")?;
-    if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
-        return Err("must be a plain address, without a query, fragment or user");
-    }
-    match (url.scheme(), url.host_str()) {
-        (_, None) => Err("has no host"),
-        ("https", Some(_)) => Ok(()),
-        ("http", Some("localhost" | "127.0.0.1" | "[::1]")) => Ok(()),
-        ("http", Some(_)) => {
-            Err("is http: the app password would travel unencrypted (http is only for localhost)")
-        }
-        _ => Err("is not an https URL"),
     }
 }
 

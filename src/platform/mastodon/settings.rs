@@ -67,7 +67,7 @@ impl Settings {
             message,
             help: Some(help.into()),
         };
-        if let Err(why) = check_instance(&s.instance) {
+        if let Err(why) = crate::platform::host::check_server_url(&s.instance, "the access token") {
             return Err(key(
                 "instance",
                 format!("accounts.{name}.instance `{}` {why}", s.instance),
@@ -88,24 +88,6 @@ impl Settings {
             }
         }
         Ok(s)
-    }
-}
-
-/// A server address: https, or http only to this machine (a server run
-/// for tests or development); the token must not cross a network in clear.
-fn check_instance(instance: &str) -> Result<(), &'static str> {
-    let url = reqwest::Url::parse(instance).map_err(|_| "is not a URL")?;
-    if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
-        return Err("must be a plain address, without a query, fragment or user");
-    }
-    match (url.scheme(), url.host_str()) {
-        (_, None) => Err("has no host"),
-        ("https", Some(_)) => Ok(()),
-        ("http", Some("localhost" | "127.0.0.1" | "[::1]")) => Ok(()),
-        ("http", Some(_)) => {
-            Err("is http: the access token would travel unencrypted (http is only for localhost)")
-        }
-        _ => Err("is not an https URL"),
     }
 }
 
