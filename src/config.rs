@@ -87,12 +87,20 @@ impl Schedule {
 pub struct Account {
     pub platform: Platform,
     settings: Arc<dyn AccountSettings>,
+    /// `schedule = "native"`: posts due far enough ahead are handed to the
+    /// platform's own scheduler (its limits); `None` (`schedule =
+    /// "apply"`, the default): apply's runs publish them when due.
+    pub native: Option<crate::platform::NativeScheduling>,
 }
 
 impl Account {
     /// An account on `platform` with the settings its folder parsed.
     pub fn new(platform: Platform, settings: Arc<dyn AccountSettings>) -> Account {
-        Account { platform, settings }
+        Account {
+            platform,
+            settings,
+            native: None,
+        }
     }
 
     /// The environment variable holding the account's credential (a token,

@@ -114,7 +114,7 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
 
     /// What building `post`'s containers needs; `permits` are the run's
     /// (`[api] concurrency`).
-    fn job(&self, post: &ValidPost, permits: &Arc<Semaphore>) -> Prepare {
+    pub(super) fn job(&self, post: &ValidPost, permits: &Arc<Semaphore>) -> Prepare {
         Prepare {
             post: post.clone(),
             repo: self.ctx.repo.to_path_buf(),

@@ -22,6 +22,7 @@ mod fake;
 mod flight;
 mod guards;
 mod journal;
+mod native;
 mod outcome;
 mod publish;
 #[cfg(test)]
@@ -312,6 +313,8 @@ struct AccountStop {
 
 impl<P: Publisher> AccountRun<'_, '_, P> {
     async fn run(&mut self, entries: &[&PlanEntry]) -> Result<(), StateError> {
+        // 0. The platform's own scheduler: hand-overs, moves, cancels.
+        let entries = &self.native_steps(entries).await?[..];
         // 1. Interrupted publishes, before anything new is created.
         let mut ready: Vec<Ready> = Vec::new();
         let mut to_build: Vec<&PlanEntry> = Vec::new();

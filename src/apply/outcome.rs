@@ -24,6 +24,11 @@ pub enum Verdict {
     /// Due, but not published until a person acts: see [`Why`].
     Held,
     Failed,
+    /// Handed to the platform's own scheduler, or moved there: it goes
+    /// out at its time without a run.
+    Scheduled,
+    /// Taken back from the platform's own scheduler.
+    Cancelled,
 }
 
 /// Why a due post was not published in this run (`why` in JSON).
@@ -93,8 +98,10 @@ impl Why {
 
 impl Verdict {
     /// In the order the summary counts them.
-    pub const ALL: [Verdict; 8] = [
+    pub const ALL: [Verdict; 10] = [
         Verdict::Published,
+        Verdict::Scheduled,
+        Verdict::Cancelled,
         Verdict::Adopted,
         Verdict::Updated,
         Verdict::Moved,

@@ -51,13 +51,48 @@ pub(super) fn read(
                 ))
             }
         };
+        let schedule = table.remove("schedule");
         let settings = platform
             .spec()
             .account(&name, table)
             .map_err(|e| placed(e, text, &header, at_header, file))?;
-        out.insert(name, Account::new(platform, settings));
+        let mut account = Account::new(platform, settings);
+        if let Some(value) = schedule {
+            let at = find_key(text, "schedule", &header).unwrap_or(at_header);
+            account.native = native(&name, platform, &value)
+                .map_err(|(message, help)| err(at, message, Some(help)))?;
+        }
+        out.insert(name, account);
     }
     Ok(out)
+}
+
+/// `schedule = "native" | "apply"`: the platform's own scheduler, where it
+/// has one, or apply's runs.
+fn native(
+    name: &str,
+    platform: Platform,
+    value: &toml::Value,
+) -> Result<Option<crate::platform::NativeScheduling>, (String, String)> {
+    let title = platform.title();
+    match value.as_str() {
+        Some("apply") => Ok(None),
+        Some("native") => match platform.spec().capabilities(None).native_scheduling {
+            Some(n) => Ok(Some(n)),
+            None => Err((
+                format!("accounts.{name}.schedule: {title} has no scheduler of its own"),
+                format!("remove the line: apply's scheduled runs publish {title} posts when they are due"),
+            )),
+        },
+        Some(other) => Err((
+            format!("accounts.{name}.schedule: unknown value `{other}`"),
+            "\"native\" (the platform holds the post and publishes it on the minute) or \"apply\" (apply's runs publish it; the default)".into(),
+        )),
+        None => Err((
+            format!("accounts.{name}.schedule must be a string, not {}", value.type_str()),
+            "\"native\" or \"apply\", in quotes".into(),
+        )),
+    }
 }
 
 /// A platform's refusal of an account table, at the key it concerns.
@@ -193,6 +228,26 @@ mod tests {
         let e = error("[accounts.a]\ntoken_env = \"X\"\n");
         assert_eq!(e.pos.line, 1, "{e}");
         assert!(e.message.contains("user_id"), "{e}");
+    }
+
+    #[test]
+    fn schedule_native_only_where_the_platform_has_a_scheduler() {
+        let c = Config::parse(
+            "[accounts.m]\nplatform = \"mastodon\"\ninstance = \"https://m.example\"\nschedule = \"native\"\n[accounts.ig]\nuser_id = \"1\"\nschedule = \"apply\"\n",
+            "postwright.toml",
+        )
+        .unwrap();
+        assert_eq!(c.accounts["m"].native.map(|n| n.max_pending), Some(300));
+        assert_eq!(c.accounts["ig"].native, None);
+
+        let e = error("[accounts.ig]\nuser_id = \"1\"\n\nschedule = \"native\"\n");
+        assert_eq!(e.pos.line, 4, "{e}");
+        assert!(e.message.contains("Instagram has no scheduler"), "{e}");
+        let e = error("[accounts.m]\nplatform = \"mastodon\"\ninstance = \"https://m.example\"\nschedule = \"nativ\"\n");
+        assert_eq!(e.pos.line, 4, "{e}");
+        assert!(e.message.contains("unknown value `nativ`"), "{e}");
+        let e = error("[accounts.m]\nplatform = \"mastodon\"\ninstance = \"https://m.example\"\nschedule = true\n");
+        assert!(e.message.contains("must be a string"), "{e}");
     }
 
     #[test]

@@ -39,6 +39,13 @@ pub enum Action {
     Overdue,
     /// Fails validation: nothing; exit 1.
     Invalid,
+    /// The platform's own scheduler is told something (`schedule =
+    /// "native"`): hand the post over, move or cancel what it holds, or
+    /// find out what it did ([`Entry::native`]).
+    Native,
+    /// Held by the platform's own scheduler, which publishes it at its
+    /// time without a run: nothing.
+    OnPlatform,
     /// Not due yet.
     Scheduled,
     /// `draft: true`.
@@ -48,7 +55,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 12] = [
+    pub const ALL: [Action; 14] = [
         Action::Resume,
         Action::Publish,
         Action::Update,
@@ -58,6 +65,8 @@ impl Action {
         Action::Duplicate,
         Action::Overdue,
         Action::Invalid,
+        Action::Native,
+        Action::OnPlatform,
         Action::Scheduled,
         Action::Draft,
         Action::Published,
@@ -74,6 +83,8 @@ impl Action {
             Action::Duplicate => "duplicate",
             Action::Overdue => "overdue",
             Action::Invalid => "invalid",
+            Action::Native => "native",
+            Action::OnPlatform => "on-platform",
             Action::Scheduled => "scheduled",
             Action::Draft => "draft",
             Action::Published => "published",
@@ -85,6 +96,30 @@ impl fmt::Display for Action {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
     }
+}
+
+/// A step with the platform's own scheduler.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "step", rename_all = "kebab-case")]
+pub enum NativeStep {
+    /// Hand the post over, to be published by the platform at `at`.
+    Schedule { at: Timestamp },
+    /// Move the held post `id` from `from` to `to`.
+    Move {
+        id: String,
+        from: Timestamp,
+        to: Timestamp,
+    },
+    /// Cancel the held post (`id`: `None` when the hand-over's answer was
+    /// lost: found first); then hand the post over anew for `then`, when
+    /// set.
+    Cancel {
+        id: Option<String>,
+        then: Option<Timestamp>,
+    },
+    /// Its time has passed, or the hand-over's answer was lost: ask the
+    /// platform what became of it and record that.
+    Check,
 }
 
 /// One post's line in the plan.
@@ -118,6 +153,10 @@ pub struct Entry {
     /// Hash of what would be published (absent for invalid and removed posts).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content_hash: Option<String>,
+    /// What apply tells the platform's own scheduler first (`native`, or a
+    /// `publish` whose held copy is cancelled before it goes out now).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub native: Option<NativeStep>,
     /// `duplicate`: the id of the post this one copies.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub duplicate_of: Option<String>,
@@ -162,6 +201,7 @@ impl Entry {
             comments_enabled: None,
             caption_preview: None,
             content_hash: None,
+            native: None,
             duplicate_of: None,
             media_hash: None,
             caption_hash: None,
@@ -185,7 +225,7 @@ impl Entry {
     /// with `--prune`); `moved` touches only the state.
     pub fn calls_meta(&self, prune: bool) -> bool {
         match self.action {
-            Action::Publish | Action::Resume | Action::Update => true,
+            Action::Publish | Action::Resume | Action::Update | Action::Native => true,
             Action::Removed => prune,
             _ => false,
         }
@@ -225,7 +265,9 @@ impl Plan {
     /// True when apply has something to do.
     pub fn needs_apply(&self) -> bool {
         self.entries.iter().any(|e| match e.action {
-            Action::Publish | Action::Update | Action::Resume | Action::Moved => true,
+            Action::Publish | Action::Update | Action::Resume | Action::Moved | Action::Native => {
+                true
+            }
             Action::Removed => self.prune,
             _ => false,
         })

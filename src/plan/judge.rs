@@ -167,6 +167,7 @@ pub(super) fn judge_recorded(
     entry.permalink = r.permalink.clone();
     match r.status {
         Status::Failed => judge_new(entry, valid, inputs, r.last_error.as_deref()),
+        Status::ScheduledOnPlatform => super::native::judge_held(entry, valid, r, inputs),
         Status::Creating | Status::Publishing => {
             entry.action = Action::Resume;
             entry.reason = match r.status {

@@ -9,10 +9,11 @@ mod duplicate;
 mod entry;
 pub mod hash;
 mod judge;
+pub mod native;
 pub mod schedule;
 
 use duplicate::mark_duplicates;
-pub use entry::{Action, Entry, Plan, PullRequest, FORMAT_VERSION};
+pub use entry::{Action, Entry, NativeStep, Plan, PullRequest, FORMAT_VERSION};
 use judge::{base_entry, id_of, invalid, judge_new, judge_recorded};
 
 use crate::hosting::Hosting;
@@ -174,6 +175,18 @@ pub fn plan(inputs: &Inputs<'_>) -> Plan {
             format!("{} was deleted", r.file)
         };
         let reason = match r.status {
+            // Nothing is live: cancelled without `--prune`.
+            Status::ScheduledOnPlatform => {
+                let (action, step, reason) = native::removed(r, &gone, inputs);
+                entries.push(Entry {
+                    account: Some(r.account.clone()),
+                    platform,
+                    kind: Some(r.kind),
+                    native: Some(step),
+                    ..Entry::new(id, &r.file, action, reason)
+                });
+                continue;
+            }
             Status::Published => format!(
                 "{gone}; the {on} post stays{}",
                 if inputs.prune {
@@ -199,6 +212,7 @@ pub fn plan(inputs: &Inputs<'_>) -> Plan {
 
     entries.sort_by(apply_order);
     mark_duplicates(&mut entries, state, &present, &allowed);
+    native::hand_over(&mut entries, state, inputs);
     entries.sort_by(apply_order);
     if let Some(s) = schedule::ApplyRuns::discover(inputs.repo) {
         mark_late(&mut entries, &s, inputs);
@@ -289,7 +303,13 @@ fn judge_target<'s>(
                     entry.moved_from = Some(old.to_string());
                     entry.media_id = r.media_id.clone();
                     entry.permalink = r.permalink.clone();
-                    if r.status == Status::Published {
+                    if r.status == Status::ScheduledOnPlatform {
+                        entry.action = Action::Moved;
+                        entry.reason = format!(
+                            "renamed from {} (id `{old}`) while the platform holds it: the state is re-keyed; the held post is not touched",
+                            r.file
+                        );
+                    } else if r.status == Status::Published {
                         entry.action = Action::Moved;
                         entry.reason = format!(
                             "renamed from {} (id `{old}`) with the same content: the state is re-keyed, nothing is posted again",

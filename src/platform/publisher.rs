@@ -204,9 +204,47 @@ pub struct Capabilities {
     pub quota: bool,
     /// `auth refresh` renews the account's credential.
     pub token_refresh: bool,
-    /// The platform can hold a post and publish it at a time itself
-    /// (none does yet: the CI engine's cron is the scheduler).
-    pub native_scheduling: bool,
+    /// The platform can hold a post and publish it at its time by itself
+    /// (Mastodon's scheduled statuses), within these limits; `None`: the
+    /// CI engine's cron is the only scheduler. Used by accounts with
+    /// `schedule = "native"` (see [`crate::plan::native`]).
+    pub native_scheduling: Option<NativeScheduling>,
+}
+
+/// What a platform's own scheduler takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NativeScheduling {
+    /// How far ahead a post must be for the platform to hold it; a time
+    /// closer than that is refused or published at once (Mastodon: 5
+    /// minutes, and at once). Plan hands over only posts due later than
+    /// this plus [`NativeScheduling::MARGIN`].
+    pub min_lead: jiff::SignedDuration,
+    /// How many posts the platform holds at once per account.
+    pub max_pending: usize,
+    /// How many held posts may fall on one UTC day.
+    pub max_per_day: usize,
+}
+
+impl NativeScheduling {
+    /// Added to `min_lead`: the runner's clock may be behind the
+    /// platform's, and the hand-over is made some time after the plan.
+    pub const MARGIN: jiff::SignedDuration = jiff::SignedDuration::from_secs(5 * 60);
+
+    /// The earliest `publish_at` handed over by a run at `at`.
+    pub fn earliest(&self, at: Timestamp) -> Timestamp {
+        at.saturating_add(self.min_lead + Self::MARGIN)
+            .unwrap_or(Timestamp::MAX)
+    }
+}
+
+/// What a hand-over to the platform's scheduler became.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Handed {
+    /// Held by the platform under this id until its time.
+    Held(String),
+    /// The platform published it at once (its time was too close): the
+    /// live media's id.
+    Published(String),
 }
 
 /// What preparing a post needs (owned: it runs on its own task).
@@ -377,5 +415,54 @@ pub trait Publisher: Clone + Send + Sync + 'static {
     fn delete(&self, media: &str) -> impl Future<Output = Result<(), Self::Error>> + Send {
         let _ = media;
         async { Err(Unsupported("deleting posts".into()).into()) }
+    }
+
+    // The platform's own scheduler (asked only when
+    // [`Capabilities::native_scheduling`] is set). The hand-over is
+    // journaled before `schedule`, like a publish: its answer may be lost,
+    // and `find_held` then finds what it made.
+
+    /// Hands a prepared post to the platform to publish at `at` itself.
+    /// Never repeated inside with a new key.
+    fn schedule(
+        &self,
+        handle: &str,
+        at: Timestamp,
+    ) -> impl Future<Output = Result<Handed, Self::Error>> + Send {
+        let _ = (handle, at);
+        async { Err(Unsupported("native scheduling".into()).into()) }
+    }
+    /// Moves a held post to `at`.
+    fn reschedule(
+        &self,
+        held: &str,
+        at: Timestamp,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send {
+        let _ = (held, at);
+        async { Err(Unsupported("native scheduling".into()).into()) }
+    }
+    /// Cancels a held post: `false` when it was not held any more
+    /// (published at its time, or cancelled in the app).
+    fn unschedule(&self, held: &str) -> impl Future<Output = Result<bool, Self::Error>> + Send {
+        let _ = held;
+        async { Err(Unsupported("native scheduling".into()).into()) }
+    }
+    /// When a held post goes out; `None` when it is not held any more.
+    fn held(
+        &self,
+        held: &str,
+    ) -> impl Future<Output = Result<Option<Timestamp>, Self::Error>> + Send {
+        let _ = held;
+        async { Err(Unsupported("native scheduling".into()).into()) }
+    }
+    /// A hand-over whose answer was lost: the held post it made (the same
+    /// content, held for `at`), if any.
+    fn find_held(
+        &self,
+        post: &ValidPost,
+        at: Timestamp,
+    ) -> impl Future<Output = Result<Option<String>, Self::Error>> + Send {
+        let _ = (post, at);
+        async { Err(Unsupported("native scheduling".into()).into()) }
     }
 }

@@ -337,7 +337,12 @@ mod tests {
         assert!(Platform::default().spec().capabilities(None).grid);
         assert!(Platform::all().any(|p| !p.spec().capabilities(None).grid));
         for p in Platform::all() {
-            assert!(!p.spec().capabilities(None).native_scheduling, "{p}");
+            // A scheduler that holds nothing, or needs no lead, would make
+            // every hand-over fail or publish at once.
+            if let Some(n) = p.spec().capabilities(None).native_scheduling {
+                assert!(n.max_pending > 0 && n.max_per_day > 0, "{p}");
+                assert!(n.min_lead.is_positive(), "{p}");
+            }
             assert!(!p.spec().default_secret_env().is_empty(), "{p}");
         }
     }

@@ -14,6 +14,8 @@ fn symbol(v: Verdict) -> &'static str {
         Verdict::Deferred => "⏸",
         Verdict::Held => "⚠",
         Verdict::Failed => "✗",
+        Verdict::Scheduled => "⏰",
+        Verdict::Cancelled => "-",
     }
 }
 
@@ -21,7 +23,12 @@ fn symbol(v: Verdict) -> &'static str {
 fn verdict_style(v: Verdict) -> anstyle::Style {
     match v {
         Verdict::Published => style::ADD,
-        Verdict::Updated | Verdict::Moved | Verdict::Adopted | Verdict::Deferred => style::CHANGE,
+        Verdict::Updated
+        | Verdict::Moved
+        | Verdict::Adopted
+        | Verdict::Deferred
+        | Verdict::Scheduled
+        | Verdict::Cancelled => style::CHANGE,
         Verdict::Held => style::WARNING,
         Verdict::Deleted | Verdict::Failed => style::REMOVE,
     }
@@ -37,6 +44,8 @@ fn name(v: Verdict) -> &'static str {
         Verdict::Deferred => "deferred",
         Verdict::Held => "held",
         Verdict::Failed => "failed",
+        Verdict::Scheduled => "scheduled",
+        Verdict::Cancelled => "cancelled",
     }
 }
 

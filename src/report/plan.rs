@@ -16,11 +16,16 @@ pub const MARKDOWN_LIMIT: usize = 65_000;
 fn action_style(action: Action) -> anstyle::Style {
     match action {
         Action::Resume | Action::Publish => style::ADD,
-        Action::Update | Action::Moved | Action::Changed | Action::Duplicate | Action::Overdue => {
-            style::CHANGE
-        }
+        Action::Update
+        | Action::Moved
+        | Action::Changed
+        | Action::Duplicate
+        | Action::Overdue
+        | Action::Native => style::CHANGE,
         Action::Removed | Action::Invalid => style::REMOVE,
-        Action::Scheduled | Action::Draft | Action::Published => anstyle::Style::new(),
+        Action::Scheduled | Action::OnPlatform | Action::Draft | Action::Published => {
+            anstyle::Style::new()
+        }
     }
 }
 
@@ -35,6 +40,8 @@ fn symbol(action: Action) -> &'static str {
         Action::Duplicate => "⧉",
         Action::Overdue => "⌛",
         Action::Invalid => "✗",
+        Action::Native => "⇢",
+        Action::OnPlatform => "⏰",
         Action::Scheduled => "⏲",
         Action::Draft => "·",
         Action::Published => "=",

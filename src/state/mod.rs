@@ -31,8 +31,11 @@ use std::path::Path;
 /// record corrupt (whose advice, restoring an older record, could publish
 /// posts again). 3 keys records by post and account (a post may go to
 /// several accounts): `posts.<id>.<account>`; 1 and 2 (`posts.<id>`, the
-/// account inside) are read and written back as 3.
-pub const FORMAT_VERSION: u32 = 3;
+/// account inside) are read and written back as 3. 4 added posts held by
+/// the platform's own scheduler (status `scheduled-on-platform`, with
+/// `scheduled_id` and `scheduled_at`): a postwright that knows only 3
+/// says "upgrade" rather than misreading them.
+pub const FORMAT_VERSION: u32 = 4;
 
 /// The whole record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -240,6 +243,13 @@ pub enum Status {
     Published,
     /// The last attempt failed before anything went public; it will be retried.
     Failed,
+    /// Handed to the platform's own scheduler (`schedule = "native"`): the
+    /// platform holds it as `scheduled_id` and publishes it at
+    /// `scheduled_at` by itself. Without `scheduled_id` the hand-over's
+    /// answer was not recorded (a crash): apply looks for it among the
+    /// held posts before anything else.
+    #[serde(rename = "scheduled-on-platform")]
+    ScheduledOnPlatform,
 }
 
 impl Status {
@@ -249,6 +259,7 @@ impl Status {
             Status::Publishing => "publishing",
             Status::Published => "published",
             Status::Failed => "failed",
+            Status::ScheduledOnPlatform => "scheduled-on-platform",
         }
     }
 }
@@ -299,6 +310,13 @@ pub struct Record {
     /// Hash of the caption alone; kept with `media_hash`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caption_hash: Option<String>,
+    /// `scheduled-on-platform`: the platform's id of the held post
+    /// (Mastodon's scheduled status).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduled_id: Option<String>,
+    /// `scheduled-on-platform`: when the platform publishes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduled_at: Option<Timestamp>,
     /// The commit the post was published from (its file as in that commit),
     /// so plan can show what changed since (`git show COMMIT:FILE`). Absent
     /// when the repository had no commit or the file had edits not yet
@@ -333,6 +351,8 @@ impl Record {
             last_error: None,
             media_hash: None,
             caption_hash: None,
+            scheduled_id: None,
+            scheduled_at: None,
             commit: None,
         }
     }
@@ -579,13 +599,20 @@ mod tests {
         assert!(matches!(parse("{", "x"), Err(StateError::Corrupt { .. })));
         assert!(matches!(parse("{}", "x"), Err(StateError::Corrupt { .. })));
         assert!(matches!(
-            parse(r#"{"format_version": 4, "posts": {}}"#, "x"),
-            Err(StateError::TooNew { found: 4, .. })
+            parse(r#"{"format_version": 5, "posts": {}}"#, "x"),
+            Err(StateError::TooNew { found: 5, .. })
         ));
-        // A record of format 1 (before the duplicate guard) reads, as 3.
+        // A record of format 1 (before the duplicate guard) reads, as 4.
         let old = parse(r#"{"format_version": 1, "posts": {}}"#, "x").unwrap();
         assert_eq!(old.format_version, FORMAT_VERSION);
-        assert!(render(&old).contains("\"format_version\": 3"));
+        assert!(render(&old).contains("\"format_version\": 4"));
+        // A post held by the platform's scheduler round-trips.
+        let held = r#"{"format_version": 4, "posts": {"a": {"m": {"status": "scheduled-on-platform", "file": "f", "type": "text", "content_hash": "h", "scheduled_id": "7", "scheduled_at": "2026-12-08T09:00:00Z"}}}}"#;
+        let held = parse(held, "x").unwrap();
+        let r = held.get("a", "m").unwrap();
+        assert_eq!(r.status, Status::ScheduledOnPlatform);
+        assert_eq!(r.scheduled_id.as_deref(), Some("7"));
+        assert!(render(&held).contains("\"status\": \"scheduled-on-platform\""));
         // Format 2: each record moves under its account.
         let v2 = r#"{"format_version": 2, "posts": {"a": {"status": "published", "file": "posts/a.md", "account": "brand", "type": "image", "content_hash": "abc"}}}"#;
         let migrated = parse(v2, "x").unwrap();

@@ -52,7 +52,7 @@ fn a_record_of_the_previous_release_migrates_and_plans_nothing_new() {
         site.server.requests()
     );
     let after = site.state();
-    assert_eq!(after["format_version"], 3);
+    assert_eq!(after["format_version"], postwright::state::FORMAT_VERSION);
     assert_eq!(
         after["posts"]["1-image-renamed"]["kiln"]["media_id"],
         before["posts"]["1-image"]["media_id"]

@@ -133,6 +133,6 @@ pub(super) fn capabilities() -> Capabilities {
         grid: false,
         quota: false,
         token_refresh: false,
-        native_scheduling: false,
+        native_scheduling: None,
     }
 }

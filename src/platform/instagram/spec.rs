@@ -165,6 +165,6 @@ pub(super) fn capabilities(login: Login) -> Capabilities {
         grid: true,
         quota: true,
         token_refresh: true,
-        native_scheduling: false,
+        native_scheduling: None,
     }
 }

@@ -324,6 +324,21 @@ impl Client {
         Ok(all)
     }
 
+    /// A scheduled status, or `None` when the server holds it no more
+    /// (published at its time, or cancelled).
+    pub async fn get_scheduled(&self, id: &str) -> Result<Option<ScheduledStatus>, MastodonError> {
+        let path = format!(
+            "/api/v1/scheduled_statuses/{}",
+            self.segment("scheduled status", id)?
+        );
+        let call = Call::get(path);
+        match self.send(&call, Retry::Safe).await {
+            Ok(a) => Ok(Some(self.scheduled(&call, &a.value)?)),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Moves a scheduled status to `at` (at least 5 minutes ahead).
     pub async fn reschedule(
         &self,

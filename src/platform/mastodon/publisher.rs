@@ -15,8 +15,8 @@ use super::{Client, MastodonError, PostOptions, Settings, Visibility};
 use crate::config::{Account, Config};
 use crate::content::{safe, PostType};
 use crate::platform::{
-    Capabilities, ContainerState, ContainerStatus, ErrorClass, Failure, Feed, LiveMedia, Prepare,
-    PrepareError, Prepared, Publisher,
+    Capabilities, ContainerState, ContainerStatus, ErrorClass, Failure, Feed, Handed, LiveMedia,
+    Prepare, PrepareError, Prepared, Publisher,
 };
 use crate::validate::preflight::Source;
 use jiff::Timestamp;
@@ -406,6 +406,71 @@ impl Publisher for Mastodon {
         self.patient(|| self.client().delete_status(media)).await?;
         lock(&self.inner.published).remove(media);
         Ok(())
+    }
+
+    // Scheduled statuses (docs/mastodon.md, "Scheduling").
+
+    /// Posts the built status with `scheduled_at` and its key. Mastodon
+    /// 4.3 answers a repeated key with the same scheduled status, older
+    /// servers ignored it (mastodon/mastodon#30039): a lost answer is not
+    /// repeated here but found by [`Publisher::find_held`].
+    async fn schedule(&self, handle: &str, at: Timestamp) -> Result<Handed, MastodonError> {
+        let mut built = lock(&self.inner.built)
+            .get(handle)
+            .cloned()
+            .ok_or_else(|| MastodonError::NotHeld(handle.to_string()))?;
+        built.status.scheduled_at = Some(at);
+        let posted = self
+            .patient(|| self.client().post_status(handle, &built.status))
+            .await?;
+        match posted {
+            Posted::Scheduled(s) => Ok(Handed::Held(s.id)),
+            // A time under Mastodon's 5 minutes is dropped and the status
+            // posted at once (post_status_service.rb).
+            Posted::Status(status) => {
+                let mut live = self.live(&status);
+                live.caption = Some(built.status.status.clone());
+                live.items = Some(built.items);
+                lock(&self.inner.published).insert(status.id.clone(), live);
+                Ok(Handed::Published(status.id))
+            }
+        }
+    }
+
+    async fn reschedule(&self, held: &str, at: Timestamp) -> Result<(), MastodonError> {
+        self.patient(|| self.client().reschedule(held, at))
+            .await
+            .map(drop)
+    }
+
+    async fn unschedule(&self, held: &str) -> Result<bool, MastodonError> {
+        self.patient(|| self.client().cancel_scheduled(held)).await
+    }
+
+    async fn held(&self, held: &str) -> Result<Option<Timestamp>, MastodonError> {
+        let found = self.patient(|| self.client().get_scheduled(held)).await?;
+        // A held status the server does not date is held for now.
+        Ok(found.map(|s| s.scheduled_at.unwrap_or_else(Timestamp::now)))
+    }
+
+    /// The scheduled status with the post's text, held for `at` (to the
+    /// second: the server keeps milliseconds).
+    async fn find_held(
+        &self,
+        post: &crate::validate::ValidPost,
+        at: Timestamp,
+    ) -> Result<Option<String>, MastodonError> {
+        let text = post.post.fields.caption.clone().unwrap_or_default();
+        let items = post.media.len();
+        let all = self.patient(|| self.client().scheduled_statuses()).await?;
+        Ok(all
+            .into_iter()
+            .find(|s| {
+                s.text.as_deref().unwrap_or("") == text
+                    && s.media_ids.len() == items
+                    && s.scheduled_at.map(|t| t.as_second()) == Some(at.as_second())
+            })
+            .map(|s| s.id))
     }
 }
 

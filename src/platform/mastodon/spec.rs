@@ -124,7 +124,8 @@ impl Publishes for Spec {
 
 /// Deletes, no comments (Mastodon has replies; postwright makes none), no
 /// stories, not on Instagram's grid, no publishing quota, nothing to
-/// refresh (a token does not expire), no native scheduling yet.
+/// refresh (a token does not expire); scheduled statuses (docs/mastodon.md,
+/// "Scheduling": at least 5 minutes ahead, 300 pending, 25 a UTC day).
 pub(super) fn capabilities() -> Capabilities {
     Capabilities {
         no_delete: None,
@@ -134,6 +135,10 @@ pub(super) fn capabilities() -> Capabilities {
         grid: false,
         quota: false,
         token_refresh: false,
-        native_scheduling: false,
+        native_scheduling: Some(crate::platform::NativeScheduling {
+            min_lead: jiff::SignedDuration::from_secs(5 * 60),
+            max_pending: 300,
+            max_per_day: 25,
+        }),
     }
 }

@@ -140,6 +140,6 @@ pub(super) fn capabilities() -> Capabilities {
         grid: false,
         quota: true,
         token_refresh: true,
-        native_scheduling: false,
+        native_scheduling: None,
     }
 }
