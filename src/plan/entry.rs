@@ -45,6 +45,7 @@ pub enum Action {
     Native,
     /// Held by the platform's own scheduler, which publishes it at its
     /// time without a run: nothing.
+    #[serde(rename = "on-platform")]
     OnPlatform,
     /// Not due yet.
     Scheduled,

@@ -430,6 +430,11 @@ impl MastodonServer {
         self.shared.lock().scheduled.clone()
     }
 
+    /// A scheduled status cancelled by a person in the app.
+    pub fn cancel_in_app(&self, id: &str) {
+        self.shared.lock().scheduled.retain(|s| s.id != id);
+    }
+
     pub fn media(&self) -> Vec<Media> {
         self.shared.lock().media.clone()
     }
