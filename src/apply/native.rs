@@ -181,7 +181,7 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
     ) -> Result<Next, StateError> {
         let id = match id {
             Some(id) => id,
-            None => match self.lost_hand_over(e).await? {
+            None => match self.lost_hand_over(e, false).await? {
                 Some(id) => id,
                 None => return Ok(Next::Done),
             },
@@ -237,7 +237,7 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
         };
         let id = match &r.scheduled_id {
             Some(id) => id.clone(),
-            None => match self.lost_hand_over(e).await? {
+            None => match self.lost_hand_over(e, true).await? {
                 Some(id) => id,
                 None => return Ok(Next::Done),
             },
@@ -286,8 +286,14 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
     }
 
     /// A hand-over whose answer was lost: the held post it made, recorded;
-    /// `None` (with its outcome said) when there is none.
-    async fn lost_hand_over(&mut self, e: &PlanEntry) -> Result<Option<String>, StateError> {
+    /// `None` (with its outcome said) when there is none — then, with
+    /// `again`, the post is handed over anew when its time is still far
+    /// enough ahead.
+    async fn lost_hand_over(
+        &mut self,
+        e: &PlanEntry,
+        again: bool,
+    ) -> Result<Option<String>, StateError> {
         let r = self.journal.entry(e.key())?.clone();
         let post = self.ctx.posts.get(&e.key()).copied();
         let (Some(post), Some(at)) = (post, r.scheduled_at) else {
@@ -314,13 +320,28 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
                 Ok(Some(id))
             }
             Ok(None) if at > self.ctx.plan.at => {
-                // Never made: the journal goes, and the plan of the next
-                // run hands it over again.
+                // Never made: the journal goes, and the post is handed
+                // over again (now, or by the next run's plan).
                 self.journal.state.remove(&e.id, e.acct());
                 self.journal.save(&format!(
                     "{}: the lost hand-over never reached the platform",
                     e.id
                 ))?;
+                let earliest = self
+                    .ctx
+                    .config
+                    .accounts
+                    .get(&self.account)
+                    .and_then(|a| a.native)
+                    .map(|n| n.earliest(self.ctx.plan.at));
+                if again && earliest.is_some_and(|t| at >= t) {
+                    self.progress.line(&format!(
+                        "… {}: the earlier hand-over never reached the platform; handing it over again",
+                        e.file
+                    ));
+                    self.hand_over(e, at).await?;
+                    return Ok(None);
+                }
                 let message = "the earlier hand-over never reached the platform; the next apply hands it over again".to_string();
                 self.progress.line(&format!("⏸ {}: {message}", e.file));
                 self.outcomes.push(

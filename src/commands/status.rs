@@ -32,7 +32,14 @@ pub fn status(g: &Globals, format: Format, out: &mut dyn Write) -> Result<Exit, 
     let upcoming: Vec<_> = plan
         .entries
         .iter()
-        .filter(|e| matches!(e.action, Action::Scheduled | Action::Publish))
+        // Held by a platform's own scheduler (`on-platform`), or about to
+        // be handed over, moved or cancelled (`native`): upcoming too.
+        .filter(|e| {
+            matches!(
+                e.action,
+                Action::Scheduled | Action::Publish | Action::Native | Action::OnPlatform
+            )
+        })
         .collect();
 
     if format == Format::Json {

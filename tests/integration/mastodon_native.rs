@@ -125,6 +125,21 @@ fn a_post_is_handed_over_moved_replaced_and_published_at_its_time() {
     // Unchanged: nothing to do, the plan says who holds it.
     let (_, plan, _) = n.run("plan");
     assert_eq!(Native::entry(&plan, "launch")["action"], "on-platform");
+    let at = iso(n.server.now_ms() / 1000 * 1000);
+    let human = run_in(n.root(), &[(VAR, TOKEN)], &["plan", "--at", &at]);
+    assert!(
+        human
+            .stdout
+            .contains("held by Mastodon, which publishes it at"),
+        "{}",
+        human.stdout
+    );
+    let status = run_in(n.root(), &[(VAR, TOKEN)], &["status", "--format", "json"]);
+    assert!(
+        status.stdout.contains("\"on-platform\""),
+        "{}",
+        status.stdout
+    );
     let (code, report, _) = n.run("apply");
     assert_eq!(code, 0);
     assert!(
@@ -325,4 +340,37 @@ fn the_servers_daily_limit_leaves_the_rest_to_applys_runs() {
     let (code, report, err) = n.run("apply");
     assert_eq!(code, 0, "{report:#}\n{err}");
     assert_eq!(n.server.scheduled().len(), 25);
+}
+
+/// The journal says "handed over", but the call never took effect (a 500
+/// before anything happened, as after a crash right after the journal):
+/// the next run finds nothing held and hands it over, once.
+#[test]
+fn a_hand_over_that_never_reached_the_server_is_made_once_by_the_next_run() {
+    let n = Native::new();
+    n.write("retry.yaml", "Second try", n.t0 + 60 * MIN);
+    n.server.arm("POST /api/v1/statuses", 0, 1, Fault::Http500);
+    let (code, report, err) = n.run("apply");
+    assert_eq!(code, 0, "{report:#}\n{err}");
+    assert_eq!(result_of(&report, "retry"), "deferred", "{report:#}");
+    assert!(n.server.scheduled().is_empty());
+    assert_eq!(n.record("retry")["status"], "scheduled-on-platform");
+
+    let (code, report, err) = n.run("apply");
+    assert_eq!(code, 0, "{report:#}\n{err}");
+    assert_eq!(result_of(&report, "retry"), "scheduled", "{report:#}");
+    let held = n.server.scheduled();
+    assert_eq!(held.len(), 1, "{held:#?}");
+    assert_eq!(n.record("retry")["scheduled_id"], held[0].id.as_str());
+    // The lookup came before the second hand-over.
+    let routes: Vec<String> = n.server.calls().iter().map(|c| c.route()).collect();
+    let list = routes
+        .iter()
+        .position(|r| r.starts_with("GET /api/v1/scheduled_statuses"))
+        .expect("listed");
+    let second = routes
+        .iter()
+        .rposition(|r| r.starts_with("POST /api/v1/statuses"))
+        .unwrap();
+    assert!(list < second, "{routes:#?}");
 }
