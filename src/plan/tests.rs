@@ -410,3 +410,136 @@ fn an_lfs_reel_hashes_the_same_with_or_without_its_object() {
         content.content_hash
     );
 }
+
+const MASTO: &str = "timezone = \"UTC\"\n\n[accounts.kiln]\nplatform = \"mastodon\"\ninstance = \"https://m.example\"\nschedule = \"native\"\n";
+
+fn text_post(when: &str, caption: &str) -> String {
+    format!("---\npublish_at: {when}\n---\n{caption}\n")
+}
+
+/// A record of a post the platform holds for `at`.
+fn held(entry: &Entry, at: &str) -> Record {
+    let mut r = Record::new(
+        Status::ScheduledOnPlatform,
+        &entry.file,
+        "kiln",
+        entry.kind.unwrap(),
+        entry.content_hash.as_deref().unwrap(),
+    );
+    r.scheduled_id = Some("s1".into());
+    r.scheduled_at = Some(at.parse().unwrap());
+    r
+}
+
+#[test]
+fn native_accounts_hand_over_far_enough_ahead_within_what_the_platform_holds() {
+    let repo = Repo::with_config(
+        &[
+            ("soon.md", &text_post("2026-12-01 09:09", "Soon.")),
+            ("later.md", &text_post("2026-12-01 09:11", "Later.")),
+        ],
+        MASTO,
+    );
+    // 10 minutes (Mastodon's 5 plus the margin): 09:09 stays with the runs.
+    let p = repo.plan(&State::default(), "2026-12-01T09:00:00Z");
+    assert_eq!(action(&p, "soon"), Action::Scheduled);
+    assert_eq!(action(&p, "later"), Action::Native);
+    let later = p.entries.iter().find(|e| e.id == "later").unwrap();
+    assert_eq!(
+        later.native,
+        Some(NativeStep::Schedule {
+            at: "2026-12-01T09:11:00Z".parse().unwrap()
+        })
+    );
+
+    // 300 held already (on other days): nothing more is handed over.
+    let mut state = State::default();
+    for i in 0..300 {
+        let mut r = held(later, "2026-11-01T00:00:00Z");
+        r.scheduled_at = Some(
+            "2027-01-01T00:00:00Z"
+                .parse::<jiff::Timestamp>()
+                .unwrap()
+                .checked_add(jiff::SignedDuration::from_hours(24 * (i / 20)))
+                .unwrap(),
+        );
+        state.insert(&format!("other-{i}"), r);
+    }
+    let p = repo.plan(&state, "2026-12-01T09:00:00Z");
+    let later = p.entries.iter().find(|e| e.id == "later").unwrap();
+    assert_eq!(later.action, Action::Scheduled);
+    assert!(
+        later.reason.contains("Mastodon holds at most 300 posts at once"),
+        "{}",
+        later.reason
+    );
+}
+
+#[test]
+fn a_held_post_is_checked_moved_or_cancelled_as_its_file_says() {
+    let repo = Repo::with_config(&[("a.md", &text_post("2026-12-01 12:00", "A."))], MASTO);
+    let fresh = repo.plan(&State::default(), "2026-12-01T09:00:00Z");
+    let entry = fresh.entries[0].clone();
+    let mut state = State::default();
+    state.insert("a", held(&entry, "2026-12-01T12:00:00Z"));
+    let step = |p: &Plan| p.entries[0].native.clone();
+
+    let p = repo.plan(&state, "2026-12-01T09:00:00Z");
+    assert_eq!(action(&p, "a"), Action::OnPlatform);
+    // Its time passed: apply asks what became of it.
+    let p = repo.plan(&state, "2026-12-01T12:01:00Z");
+    assert_eq!(step(&p), Some(NativeStep::Check));
+    // The hand-over's answer was lost: looked for first.
+    let mut lost = state.clone();
+    lost.get_mut("a", "kiln").unwrap().scheduled_id = None;
+    let p = repo.plan(&lost, "2026-12-01T09:00:00Z");
+    assert_eq!(step(&p), Some(NativeStep::Check));
+
+    // A new time: moved.
+    fs::write(
+        repo.dir.path().join("posts/a.md"),
+        text_post("2026-12-01 13:00", "A."),
+    )
+    .unwrap();
+    let p = repo.plan(&state, "2026-12-01T09:00:00Z");
+    assert!(matches!(step(&p), Some(NativeStep::Move { .. })), "{p:?}");
+    // A new time now due: cancelled, and published now.
+    let p = repo.plan(&state, "2026-12-01T13:30:00Z");
+    assert_eq!(step(&p), Some(NativeStep::Check), "its time came first");
+    fs::write(
+        repo.dir.path().join("posts/a.md"),
+        text_post("2026-12-01 08:00", "A."),
+    )
+    .unwrap();
+    let p = repo.plan(&state, "2026-12-01T09:00:00Z");
+    assert_eq!(action(&p, "a"), Action::Publish);
+    assert!(matches!(
+        step(&p),
+        Some(NativeStep::Cancel { then: None, .. })
+    ));
+
+    // Edited: cancelled and handed over anew.
+    fs::write(
+        repo.dir.path().join("posts/a.md"),
+        text_post("2026-12-01 12:00", "A, edited."),
+    )
+    .unwrap();
+    let p = repo.plan(&state, "2026-12-01T09:00:00Z");
+    assert_eq!(
+        step(&p),
+        Some(NativeStep::Cancel {
+            id: Some("s1".into()),
+            then: Some("2026-12-01T12:00:00Z".parse().unwrap())
+        })
+    );
+
+    // The file deleted: cancelled without --prune.
+    fs::remove_file(repo.dir.path().join("posts/a.md")).unwrap();
+    let p = repo.plan(&state, "2026-12-01T09:00:00Z");
+    assert_eq!(action(&p, "a"), Action::Native);
+    assert!(matches!(
+        step(&p),
+        Some(NativeStep::Cancel { then: None, .. })
+    ));
+    assert!(!p.prune);
+}

@@ -217,8 +217,8 @@ fn corrupt_or_newer_records_are_errors_never_a_reset() {
             "corrupt",
         ),
         (
-            "{\"format_version\": 4, \"posts\": {}}\n",
-            "format_version 4",
+            "{\"format_version\": 5, \"posts\": {}}\n",
+            "format_version 5",
         ),
     ];
     for backend in [Backend::File, Backend::Git] {
@@ -228,9 +228,9 @@ fn corrupt_or_newer_records_are_errors_never_a_reset() {
             let what = format!("{backend:?} {text:?}");
             let err = c.store().load().unwrap_err();
             match needle {
-                "format_version 4" => {
+                "format_version 5" => {
                     assert!(
-                        matches!(err, StateError::TooNew { found: 4, .. }),
+                        matches!(err, StateError::TooNew { found: 5, .. }),
                         "{what}: {err}"
                     )
                 }
@@ -299,7 +299,7 @@ fn file_backend_record_is_readable_json_and_leaves_no_temp_files() {
     let text = c.read(".postwright/state.json");
     assert_eq!(text, state::render(&record(2)));
     assert!(
-        text.starts_with("{\n  \"format_version\": 3,\n  \"posts\": {\n"),
+        text.starts_with("{\n  \"format_version\": 4,\n  \"posts\": {\n"),
         "{text}"
     );
     assert!(

@@ -200,7 +200,7 @@ fn one_file_reaches_both_platforms_each_with_its_own_parameters() {
 
     // One record per target, each with its own media id.
     let state = site.state();
-    assert_eq!(state["format_version"], 3);
+    assert_eq!(state["format_version"], postwright::state::FORMAT_VERSION);
     let both = &state["posts"]["2-both"];
     assert_eq!(both["kiln"]["status"], "published", "{state:#}");
     assert_eq!(both["kiln-threads"]["status"], "published", "{state:#}");
