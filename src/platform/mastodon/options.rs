@@ -163,5 +163,21 @@ mod tests {
         let part = o.hash_part().unwrap();
         assert_eq!(part["visibility"], "unlisted");
         assert_eq!(part["spoiler_text"], "cw");
+        // Absent, a poll and focal points leave the part as it was.
+        assert!(part.get("poll").is_none() && part.get("focus").is_none());
+        let polled = Options {
+            poll: Some(PollOptions {
+                options: vec!["a".into(), "b".into()],
+                expires_in: Some(super::super::poll::Expiry::Text("1h".into())),
+                ..PollOptions::default()
+            }),
+            focus: vec![Some("0,0.5".into())],
+            ..o.clone()
+        };
+        let part = polled.hash_part().unwrap();
+        assert_eq!(part["poll"]["expires_in"], 3600);
+        assert_eq!(part["focus"][0], "0,0.5");
+        assert_eq!(polled.focus_of(0), Some((0.0, 0.5)));
+        assert_eq!(polled.focus_of(1), None);
     }
 }

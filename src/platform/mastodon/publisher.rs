@@ -49,6 +49,9 @@ struct Inner {
     me: Mutex<Option<String>>,
     /// The instance's limits, read once per run before the first upload.
     limits: tokio::sync::OnceCell<super::InstanceLimits>,
+    /// An upload refused for the token (a missing `write:media`): apply
+    /// stops the account, and builds already queued fail without a call.
+    refused: Mutex<Option<MastodonError>>,
 }
 
 #[derive(Debug, Clone)]
@@ -82,6 +85,7 @@ impl Mastodon {
                 published: Mutex::new(HashMap::new()),
                 me: Mutex::new(None),
                 limits: tokio::sync::OnceCell::new(),
+                refused: Mutex::new(None),
             }),
         })
     }
@@ -144,6 +148,9 @@ impl Mastodon {
     async fn build(&self, job: Prepare) -> Result<Prepared, PrepareError<MastodonError>> {
         let post = &job.post;
         let _permit = job.permits.clone().acquire_owned().await;
+        if let Some(e) = lock(&self.inner.refused).clone() {
+            return Err(PrepareError::Api(e));
+        }
         // Checked before any upload: a post the instance refuses leaves no
         // orphan media behind.
         let breaches = super::live::breaches(post, self.limits().await?);
@@ -183,7 +190,13 @@ impl Mastodon {
                 description: alt.map(str::to_string),
                 focus: options.focus_of(i),
             };
-            let id = match self.patient(|| self.client().upload_media(&upload)).await? {
+            let uploaded = self.patient(|| self.client().upload_media(&upload)).await;
+            if let Err(e) = &uploaded {
+                if matches!(e.class(), ErrorClass::Auth | ErrorClass::Permission) {
+                    *lock(&self.inner.refused) = Some(e.clone());
+                }
+            }
+            let id = match uploaded? {
                 super::status::MediaState::Ready(a) => a.id,
                 super::status::MediaState::Processing { id } => {
                     self.patient(|| self.client().wait_media(&id)).await?.id
