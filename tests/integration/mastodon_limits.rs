@@ -89,6 +89,10 @@ fn polls_focal_points_alt_text_and_file_types_are_checked_offline_at_their_lines
     .unwrap();
     let posts = [
         ("poll-ok.yaml", poll("[Tea, Coffee, Water]", "1d")),
+        (
+            "poll-no-text.yaml",
+            "mastodon:\n  poll:\n    options: [Tea, Coffee]\n    expires_in: 1d\n".to_string(),
+        ),
         ("poll-seconds.yaml", poll("[Tea, Coffee]", "300")),
         ("poll-one.yaml", poll("[Tea]", "1d")),
         ("poll-five.yaml", poll("[a, b, c, d, e]", "1d")),
@@ -124,6 +128,7 @@ fn polls_focal_points_alt_text_and_file_types_are_checked_offline_at_their_lines
             p("poll-five.yaml", "schema", 4),
             p("poll-long.yaml", "schema", 4),
             p("poll-media.yaml", "field-not-allowed", 6),
+            p("poll-no-text.yaml", "schema", 1),
             p("poll-one.yaml", "schema", 4),
             p("poll-soon.yaml", "schema", 5),
             p("poll-what.yaml", "schema", 5),
@@ -143,6 +148,7 @@ fn polls_focal_points_alt_text_and_file_types_are_checked_offline_at_their_lines
         ("poll-five.yaml", "at most 4 poll options; this one has 5"),
         ("poll-long.yaml", "poll option 2 has 51 characters"),
         ("poll-media.yaml", "a poll or media, not both"),
+        ("poll-no-text.yaml", "a Mastodon poll needs text"),
         ("poll-one.yaml", "at least 2 options; this one has 1"),
         ("poll-soon.yaml", "at least 300 seconds"),
         ("poll-what.yaml", "`2w` is not a duration"),

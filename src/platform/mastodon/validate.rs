@@ -100,14 +100,19 @@ fn text_rules(
         problems.push(p);
     }
     if kind == PostType::Text && caption.trim().is_empty() {
-        problems.push(
-            Problem::new(
-                Rule::Schema,
-                rel,
-                post.spans.key("/caption"),
-                "a text-only Mastodon post needs text",
+        let (message, help) = if options.poll.is_some() {
+            (
+                "a Mastodon poll needs text",
+                "write the question as the caption",
             )
-            .with_help("write a caption, or add media"),
+        } else {
+            (
+                "a text-only Mastodon post needs text",
+                "write a caption, or add media",
+            )
+        };
+        problems.push(
+            Problem::new(Rule::Schema, rel, post.spans.key("/caption"), message).with_help(help),
         );
     }
 }
