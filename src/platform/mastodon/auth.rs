@@ -34,7 +34,15 @@ pub(super) async fn inspect(name: &str, account: &Account) -> Result<Inspection,
             ));
             return Ok(out);
         }
-        Err(e) => return Err(e),
+        Err(e) => {
+            // A server that is not Mastodon answers this call with
+            // something else: say that, not its HTTP status.
+            if let Err(not @ MastodonError::NotMastodon { .. }) = client.instance().await {
+                out.errors.push(not.to_string());
+                return Ok(out);
+            }
+            return Err(e);
+        }
     };
     out.user_id = Some(who.id);
     out.username = Some(format!("{}@{}", who.acct, client.host()));

@@ -8,7 +8,9 @@
 //! [`Mastodon`] publisher.
 //!
 //! - [`text`]: counting characters as the server does (URLs, mentions);
-//! - [`instance`]: the server's limits from `GET /api/v2/instance`;
+//! - [`instance`]: the server's limits from `GET /api/v2/instance`, and
+//!   `live`: a post checked against them (plan online, apply);
+//! - [`poll`]: a post's poll and focal points, as Mastodon checks them;
 //! - [`client`] over [`api`]: the calls, with [`Client::post_once`];
 //! - [`status`]: what is sent and read (statuses, scheduled statuses,
 //!   uploads);
@@ -23,7 +25,9 @@ pub mod card;
 pub mod client;
 pub mod error;
 pub mod instance;
+mod live;
 mod options;
+pub mod poll;
 mod publisher;
 mod secret;
 mod settings;

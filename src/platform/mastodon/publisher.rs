@@ -10,7 +10,7 @@
 //! apply's guard looks among the live statuses before it builds the post
 //! again (docs/mastodon.md).
 
-use super::status::{NewStatus, Posted, Status, Upload, Visibility as Vis};
+use super::status::{NewStatus, Poll, Posted, Status, Upload, Visibility as Vis};
 use super::{Client, MastodonError, PostOptions, Settings, Visibility};
 use crate::config::{Account, Config};
 use crate::content::{safe, PostType};
@@ -47,6 +47,11 @@ struct Inner {
     published: Mutex<HashMap<String, LiveMedia>>,
     /// The account's id, once asked.
     me: Mutex<Option<String>>,
+    /// The instance's limits, read once per run before the first upload.
+    limits: tokio::sync::OnceCell<super::InstanceLimits>,
+    /// An upload refused for the token (a missing `write:media`): apply
+    /// stops the account, and builds already queued fail without a call.
+    refused: Mutex<Option<MastodonError>>,
 }
 
 #[derive(Debug, Clone)]
@@ -79,6 +84,8 @@ impl Mastodon {
                 built: Mutex::new(HashMap::new()),
                 published: Mutex::new(HashMap::new()),
                 me: Mutex::new(None),
+                limits: tokio::sync::OnceCell::new(),
+                refused: Mutex::new(None),
             }),
         })
     }
@@ -127,9 +134,33 @@ impl Mastodon {
         Ok(id)
     }
 
+    /// The live instance's limits (read once per run).
+    async fn limits(&self) -> Result<&super::InstanceLimits, MastodonError> {
+        self.inner
+            .limits
+            .get_or_try_init(|| async {
+                let instance = self.patient(|| self.client().instance()).await?;
+                Ok(instance.limits)
+            })
+            .await
+    }
+
     async fn build(&self, job: Prepare) -> Result<Prepared, PrepareError<MastodonError>> {
         let post = &job.post;
         let _permit = job.permits.clone().acquire_owned().await;
+        if let Some(e) = lock(&self.inner.refused).clone() {
+            return Err(PrepareError::Api(e));
+        }
+        // Checked before any upload: a post the instance refuses leaves no
+        // orphan media behind.
+        let breaches = super::live::breaches(post, self.limits().await?);
+        if !breaches.is_empty() {
+            return Err(PrepareError::Media(format!(
+                "the instance refuses this post: {}",
+                breaches.join("; ")
+            )));
+        }
+        let options = PostOptions::of(&post.post);
         let mut media_ids = Vec::new();
         for (i, m) in post.media.iter().enumerate() {
             let Source::File { path, info } = &m.source else {
@@ -157,9 +188,15 @@ impl Mastodon {
                 mime: mime.to_string(),
                 data,
                 description: alt.map(str::to_string),
-                focus: None,
+                focus: options.focus_of(i),
             };
-            let id = match self.patient(|| self.client().upload_media(&upload)).await? {
+            let uploaded = self.patient(|| self.client().upload_media(&upload)).await;
+            if let Err(e) = &uploaded {
+                if matches!(e.class(), ErrorClass::Auth | ErrorClass::Permission) {
+                    *lock(&self.inner.refused) = Some(e.clone());
+                }
+            }
+            let id = match uploaded? {
                 super::status::MediaState::Ready(a) => a.id,
                 super::status::MediaState::Processing { id } => {
                     self.patient(|| self.client().wait_media(&id)).await?.id
@@ -167,7 +204,7 @@ impl Mastodon {
             };
             media_ids.push(id);
         }
-        let options = PostOptions::of(&post.post);
+        let poll = options.poll.as_ref().map(poll).transpose()?;
         let status = NewStatus {
             status: post.post.fields.caption.clone().unwrap_or_default(),
             media_ids,
@@ -175,6 +212,7 @@ impl Mastodon {
             spoiler_text: Some(options.spoiler_text).filter(|s| !s.is_empty()),
             sensitive: options.sensitive,
             language: options.language,
+            poll,
             ..Default::default()
         };
         let handle = key(&post.post.id);
@@ -257,6 +295,25 @@ fn plain(html: &str) -> String {
         .replace("&#39;", "'")
         .replace("&apos;", "'")
         .replace("&amp;", "&")
+}
+
+/// The poll as sent; validate has checked it, so a bad one here is a
+/// post file changed since.
+fn poll(p: &super::options::PollOptions) -> Result<Poll, PrepareError<MastodonError>> {
+    let expires_in = match &p.expires_in {
+        Some(e) => e.seconds().map_err(PrepareError::Media)?,
+        None => {
+            return Err(PrepareError::Media(
+                "mastodon.poll has no expires_in".into(),
+            ))
+        }
+    };
+    Ok(Poll {
+        options: p.options.clone(),
+        expires_in,
+        multiple: p.multiple,
+        hide_totals: p.hide_totals,
+    })
 }
 
 fn vis(v: Visibility) -> Vis {

@@ -107,6 +107,18 @@ impl PlatformSpec for Spec {
         let _ = (config, now, needs);
         Box::pin(async move { auth::inspect(name, account).await.map_err(CheckError::new) })
     }
+
+    /// The live instance's limits against the file's and the due posts.
+    fn check_posts<'a>(
+        &'a self,
+        config: &'a Config,
+        name: &'a str,
+        account: &'a Account,
+        posts: Vec<&'a crate::validate::ValidPost>,
+    ) -> BoxFuture<'a, Vec<String>> {
+        let _ = config;
+        Box::pin(async move { super::live::check(name, account, &posts).await })
+    }
 }
 
 impl Publishes for Spec {

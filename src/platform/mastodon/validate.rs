@@ -2,8 +2,9 @@
 //! `mastodon:` caption and media in place), offline: the text counted as
 //! the server counts it (every URL 23, a mention as `@user`, the content
 //! warning included) against the account's limits, the number of
-//! attachments, a video never mixed with images, alt text, and the post
-//! types Mastodon has. Facts and sources: docs/mastodon.md.
+//! attachments, a video never mixed with images, alt text (and its
+//! length), a poll as Mastodon's validators check it, focal points, and
+//! the post types Mastodon has. Facts and sources: docs/mastodon.md.
 
 use super::instance::InstanceLimits;
 use super::options::Options;
@@ -40,7 +41,10 @@ pub fn check(post: &Post, preflight: &mut Preflight, limits: &InstanceLimits) ->
         }
     }
     let kind = uploaded::kind("Mastodon", post, &media, &mut problems);
-    text_rules(post, &Options::of(post), kind, limits, &mut problems);
+    let options = Options::of(post);
+    text_rules(post, &options, kind, limits, &mut problems);
+    poll_rules(post, &options, limits, &mut problems);
+    focus_rules(post, &options, &mut problems);
     count(post, &media, limits, &mut problems);
     if media.len() == f.media.len() {
         for (i, m) in media.iter().enumerate() {
@@ -48,7 +52,7 @@ pub fn check(post: &Post, preflight: &mut Preflight, limits: &InstanceLimits) ->
             problems.extend(format(rel, m, at, limits));
         }
     }
-    alt_texts(post, &media, &mut problems);
+    alt_texts(post, &media, limits, &mut problems);
     if f.first_comment.is_some() {
         problems.push(Problem::new(
             Rule::NotSent,
@@ -96,14 +100,19 @@ fn text_rules(
         problems.push(p);
     }
     if kind == PostType::Text && caption.trim().is_empty() {
-        problems.push(
-            Problem::new(
-                Rule::Schema,
-                rel,
-                post.spans.key("/caption"),
-                "a text-only Mastodon post needs text",
+        let (message, help) = if options.poll.is_some() {
+            (
+                "a Mastodon poll needs text",
+                "write the question as the caption",
             )
-            .with_help("write a caption, or add media"),
+        } else {
+            (
+                "a text-only Mastodon post needs text",
+                "write a caption, or add media",
+            )
+        };
+        problems.push(
+            Problem::new(Rule::Schema, rel, post.spans.key("/caption"), message).with_help(help),
         );
     }
 }
@@ -140,9 +149,72 @@ fn count(post: &Post, media: &[Resolved], limits: &InstanceLimits, problems: &mu
     }
 }
 
+/// The poll as PollOptionsValidator and PollExpirationValidator check
+/// it, each fault at its key under `mastodon.poll`.
+fn poll_rules(
+    post: &Post,
+    options: &Options,
+    limits: &InstanceLimits,
+    problems: &mut Vec<Problem>,
+) {
+    let Some(poll) = &options.poll else {
+        return;
+    };
+    let with_media = !post.fields.media.is_empty();
+    for fault in super::poll::check(poll, with_media, limits) {
+        let pointer = format!("/mastodon/poll{}", fault.at);
+        let rule = if fault.at.is_empty() {
+            Rule::FieldNotAllowed
+        } else {
+            Rule::Schema
+        };
+        problems.push(
+            Problem::new(
+                rule,
+                &post.file.rel,
+                post.spans.key(&pointer),
+                fault.message,
+            )
+            .with_help(fault.help),
+        );
+    }
+}
+
+/// Each focal point readable and within -1..1, and no more of them than
+/// media items.
+fn focus_rules(post: &Post, options: &Options, problems: &mut Vec<Problem>) {
+    let rel = post.file.rel.as_str();
+    let n = post.fields.media.len();
+    for (i, point) in options.focus.iter().enumerate() {
+        let at = post.spans.value(&format!("/mastodon/focus/{i}"));
+        if i >= n {
+            problems.push(
+                Problem::new(
+                    Rule::Schema,
+                    rel,
+                    at,
+                    format!("focal point {} has no media item: the post has {n}", i + 1),
+                )
+                .with_help("give one focal point per media item, in order, or remove this one"),
+            );
+            continue;
+        }
+        if let Some(Err(why)) = point.as_deref().map(super::poll::focus) {
+            problems.push(
+                Problem::new(Rule::Schema, rel, at, why).with_help("e.g. `focus: [\"0,0.5\"]`"),
+            );
+        }
+    }
+}
+
 /// Alt text is sent as the attachment's description: an empty one is a
-/// warning.
-fn alt_texts(post: &Post, media: &[Resolved], problems: &mut Vec<Problem>) {
+/// warning, one over the server's `description_limit` an error.
+fn alt_texts(
+    post: &Post,
+    media: &[Resolved],
+    limits: &InstanceLimits,
+    problems: &mut Vec<Problem>,
+) {
     let f = &post.fields;
     for (i, item) in f.media.iter().enumerate() {
         let alt = item.alt_text().or(if f.media.len() == 1 {
@@ -150,6 +222,27 @@ fn alt_texts(post: &Post, media: &[Resolved], problems: &mut Vec<Problem>) {
         } else {
             None
         });
+        if let Some(long) = alt.filter(|a| a.chars().count() > limits.description_limit) {
+            let pointer = if item.alt_text().is_some() {
+                format!("/media/{i}/alt_text")
+            } else {
+                "/alt_text".to_string()
+            };
+            problems.push(
+                Problem::new(
+                    Rule::TextTooLong,
+                    &post.file.rel,
+                    post.spans.value(&pointer),
+                    format!(
+                        "the alt text of item {} has {} characters; this Mastodon account takes at most {}",
+                        i + 1,
+                        long.chars().count(),
+                        limits.description_limit
+                    ),
+                )
+                .with_help("shorten it"),
+            );
+        }
         if alt.is_some_and(|a| !a.trim().is_empty()) {
             continue;
         }

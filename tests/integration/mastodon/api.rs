@@ -69,6 +69,9 @@ pub(super) fn route(st: &mut State, req: &Req) -> Answer {
         ("GET", ["api", "v1", "accounts", "verify_credentials"]) => {
             auth(st, req, &["read:accounts", "profile"]).map(|_| account(st))
         }
+        ("GET", ["api", "v1", "apps", "verify_credentials"]) => {
+            token_scopes(st, req).map(|scopes| app(&scopes, st.cfg.app_scopes))
+        }
         ("POST", ["api", "v2" | "v1", "media"]) => {
             auth(st, req, &["write:media"]).and_then(|_| upload(st, req, segs[1] == "v2"))
         }
@@ -129,6 +132,21 @@ pub(super) fn auth(st: &State, req: &Req, any: &[&str]) -> Result<()> {
     } else {
         Err(error(403, "This action is outside the authorized scopes"))
     }
+}
+
+/// The token's application (Mastodon 4.3+ says its `scopes`; here the
+/// application was registered with the token's own).
+fn app(scopes: &[String], say_scopes: bool) -> Answer {
+    let mut app = json!({
+        "id": "7",
+        "name": "postwright",
+        "website": null,
+        "redirect_uris": ["urn:ietf:wg:oauth:2.0:oob"],
+    });
+    if say_scopes {
+        app["scopes"] = json!(scopes);
+    }
+    Answer::ok(app)
 }
 
 /// Public endpoints: no token is fine, a bad one is not.

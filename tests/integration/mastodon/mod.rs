@@ -9,6 +9,7 @@
 //!   scope 403 `{"error":"This action is outside the authorized scopes"}`;
 //! - `GET /api/v2/instance` from [`MastodonConfig`];
 //!   `GET /api/v1/accounts/verify_credentials`;
+//!   `GET /api/v1/apps/verify_credentials` (the scopes, as 4.3+);
 //! - `POST /api/v2/media` (multipart `file`, `description`, `focus`): images
 //!   200, video/gifv/audio 202 with `url: null` while they process on the
 //!   virtual clock; `GET /api/v1/media/:id` 206 then 200;
@@ -86,6 +87,10 @@ pub struct MastodonConfig {
     /// Mastodon with mastodon#40399: a replayed `Idempotency-Key` is
     /// recognised (no second status) but answers 500.
     pub idempotent_replay_500: bool,
+    /// `GET /api/v1/apps/verify_credentials` says the application's
+    /// `scopes` (Mastodon 4.3 and later); false: an older server's answer
+    /// without them.
+    pub app_scopes: bool,
 }
 
 /// The token the default configuration knows, with `read write`.
@@ -155,6 +160,7 @@ impl Default for MastodonConfig {
             scheduled_total_limit: 300,
             scheduled_daily_limit: 25,
             idempotent_replay_500: false,
+            app_scopes: true,
         }
     }
 }
