@@ -456,6 +456,8 @@ fn native_accounts_hand_over_far_enough_ahead_within_what_the_platform_holds() {
     let mut state = State::default();
     for i in 0..300 {
         let mut r = held(later, "2026-11-01T00:00:00Z");
+        // Other posts: not this one renamed.
+        r.content_hash = format!("sha256:other-{i}");
         r.scheduled_at = Some(
             "2027-01-01T00:00:00Z"
                 .parse::<jiff::Timestamp>()
@@ -469,7 +471,9 @@ fn native_accounts_hand_over_far_enough_ahead_within_what_the_platform_holds() {
     let later = p.entries.iter().find(|e| e.id == "later").unwrap();
     assert_eq!(later.action, Action::Scheduled);
     assert!(
-        later.reason.contains("Mastodon holds at most 300 posts at once"),
+        later
+            .reason
+            .contains("Mastodon holds at most 300 posts at once"),
         "{}",
         later.reason
     );
