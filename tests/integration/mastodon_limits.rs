@@ -8,32 +8,14 @@
 
 use crate::apply_e2e::apply_with;
 use crate::bluesky_e2e::run_in;
-use crate::common::{copy_dir, fixtures, validate_json};
-use crate::mastodon::{MastodonConfig, MastodonServer, TOKEN, TOKEN_NO_MEDIA};
+use crate::common::validate_json;
+use crate::mastodon::{repo, MastodonConfig, MastodonServer, TOKEN, TOKEN_NO_MEDIA, VAR};
 use serde_json::Value;
 use std::fs;
 use std::path::Path;
 
-const VAR: &str = "MASTO_TOKEN_TEST";
 /// After every post's `publish_at`.
 const AT: &str = "2026-12-01T12:00:00Z";
-
-/// A repo with the publish media and one Mastodon account on `instance`
-/// (`extra`: more keys of the account).
-fn repo(instance: &str, extra: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path();
-    copy_dir(&fixtures().join("publish/media"), &root.join("media"));
-    fs::create_dir_all(root.join("posts")).unwrap();
-    fs::write(
-        root.join("postwright.toml"),
-        format!(
-            "content = [\"posts\"]\ntimezone = \"UTC\"\n\n[api]\nretry_base_ms = 10\n\n[accounts.masto]\nplatform = \"mastodon\"\ninstance = \"{instance}\"\ntoken_env = \"{VAR}\"\n{extra}"
-        ),
-    )
-    .unwrap();
-    dir
-}
 
 fn write(root: &Path, name: &str, body: &str) {
     fs::write(root.join("posts").join(name), body).unwrap();

@@ -8,13 +8,12 @@
 //! server's 25-a-day limit leaves the rest to apply's runs.
 
 use crate::bluesky_e2e::run_in;
-use crate::mastodon::{Fault, MastodonConfig, MastodonServer, TOKEN};
+use crate::mastodon::{repo, Fault, MastodonConfig, MastodonServer, TOKEN, VAR};
 use serde_json::Value;
 use std::fs;
 use std::path::Path;
 use std::time::Duration;
 
-const VAR: &str = "MASTO_TOKEN_TEST";
 const MIN: i64 = 60_000;
 
 struct Native {
@@ -31,16 +30,7 @@ fn iso(ms: i64) -> String {
 impl Native {
     fn new() -> Native {
         let server = MastodonServer::start_blocking(MastodonConfig::default());
-        let dir = tempfile::tempdir().unwrap();
-        fs::create_dir_all(dir.path().join("posts")).unwrap();
-        fs::write(
-            dir.path().join("postwright.toml"),
-            format!(
-                "content = [\"posts\"]\ntimezone = \"UTC\"\n\n[api]\nretry_base_ms = 10\n\n[accounts.masto]\nplatform = \"mastodon\"\ninstance = \"{}\"\ntoken_env = \"{VAR}\"\nschedule = \"native\"\n",
-                server.url()
-            ),
-        )
-        .unwrap();
+        let dir = repo(&server.url(), "schedule = \"native\"\n");
         // Whole seconds: the record and the server compare to the second.
         let t0 = server.now_ms() / 1000 * 1000;
         Native { server, dir, t0 }

@@ -52,6 +52,7 @@ mod text;
 
 use serde_json::Value;
 use std::collections::BTreeMap;
+use std::fs;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -476,4 +477,28 @@ pub(crate) fn unix_now_ms() -> i64 {
 pub(crate) fn iso_ms(ms: i64) -> String {
     let ts = jiff::Timestamp::from_millisecond(ms).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
     format!("{}", ts.strftime("%Y-%m-%dT%H:%M:%S.%3fZ"))
+}
+
+/// The environment variable the test repos' Mastodon account reads its
+/// token from.
+pub const VAR: &str = "MASTO_TOKEN_TEST";
+
+/// A content repo with the publish media and one Mastodon account `masto`
+/// on `instance` (`extra`: more keys of the account).
+pub fn repo(instance: &str, extra: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    crate::common::copy_dir(
+        &crate::common::fixtures().join("publish/media"),
+        &root.join("media"),
+    );
+    fs::create_dir_all(root.join("posts")).unwrap();
+    fs::write(
+        root.join("postwright.toml"),
+        format!(
+            "content = [\"posts\"]\ntimezone = \"UTC\"\n\n[api]\nretry_base_ms = 10\n\n[accounts.masto]\nplatform = \"mastodon\"\ninstance = \"{instance}\"\ntoken_env = \"{VAR}\"\n{extra}"
+        ),
+    )
+    .unwrap();
+    dir
 }
