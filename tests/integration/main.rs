@@ -33,6 +33,7 @@ mod loader_props;
 mod mastodon;
 mod mastodon_auth;
 mod mastodon_e2e;
+mod mastodon_lost;
 mod mastodon_server;
 mod mastodon_validate;
 mod migration;
