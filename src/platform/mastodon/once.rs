@@ -102,10 +102,12 @@ pub struct Sent<'a> {
 
 /// The status among `list` that the lost post made: made since the key's
 /// birth, with the same number of media and the same text (read back from
-/// its HTML); the oldest such, since a first try is what was lost. Ids in
-/// `skip` (statuses already recorded for other posts) are never it.
+/// its HTML, where a mention the server resolved shows as `@user` only);
+/// the oldest such, since a first try is what was lost. Ids in `skip`
+/// (statuses already recorded for other posts) are never it.
 pub fn made_by<'a>(list: &'a [Status], sent: &Sent<'_>, skip: &[String]) -> Option<&'a Status> {
     let want = sent.text.trim();
+    let resolved = mentions_resolved(want);
     let since = read_back_from(sent.born);
     list.iter()
         .filter(|s| !skip.contains(&s.id))
@@ -116,9 +118,26 @@ pub fn made_by<'a>(list: &'a [Status], sent: &Sent<'_>, skip: &[String]) -> Opti
                 .text
                 .clone()
                 .unwrap_or_else(|| super::publisher::plain(&s.content));
-            text.trim() == want
+            let text = text.trim();
+            text == want || text == resolved
         })
         .min_by_key(|s| s.created_at)
+}
+
+/// `text` as the server shows it once its mentions resolved: each
+/// `@user@domain` as `@user`.
+fn mentions_resolved(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for (range, entity) in super::text::entities(text) {
+        if let super::text::Entity::Mention { counted } = entity {
+            out.push_str(&text[at..range.start]);
+            out.push_str(&counted);
+            at = range.end;
+        }
+    }
+    out.push_str(&text[at..]);
+    out
 }
 
 #[cfg(test)]
@@ -189,6 +208,19 @@ mod tests {
             made_by(&list, &sent, &["4".into()]).map(|s| s.id.as_str()),
             Some("5")
         );
+        // A remote mention reads back as `@user`, or as written when the
+        // server could not resolve it.
+        let hi = Sent {
+            text: "Hi @alice@social.example!",
+            media: 0,
+            born: t("2026-12-07T12:00:00Z"),
+        };
+        for html in ["<p>Hi <span class=\"h-card\"><a href=\"https://social.example/@alice\" class=\"u-url mention\">@<span>alice</span></a></span>!</p>", "<p>Hi @alice@social.example!</p>"] {
+            let found = [status("9", html, 0, "2026-12-07T12:01:00Z")];
+            assert!(made_by(&found, &hi, &[]).is_some(), "{html}");
+        }
+        let other = [status("9", "<p>Hi @bob!</p>", 0, "2026-12-07T12:01:00Z")];
+        assert!(made_by(&other, &hi, &[]).is_none());
         // Made before the key: a copy by hand, not this post.
         assert!(made_by(&list[4..], &sent, &[]).is_none());
         assert!(made_by(&list[2..4], &sent, &[]).is_none());
