@@ -97,6 +97,12 @@ struct Tally {
     /// Kills right after `POST /api/v1/statuses` made a status, before
     /// its answer left.
     kills_after_mastodon_write: u64,
+    /// POSTs of a status with a key sent before (the repeat within a run,
+    /// or a journaled key sent again by the next run).
+    mastodon_keys_resent: u64,
+    /// Reads of the account's statuses back to a lost answer's key (pages
+    /// of 40; the lost-record guard reads 25).
+    mastodon_read_backs: u64,
 }
 
 /// The child being run, shared with the killers.

@@ -208,6 +208,19 @@ pub(super) fn round_masto(seed: u64, git_backend: bool, tally: &mut Tally) {
     tally.kills_after_mastodon_write += after_write.load(Ordering::SeqCst);
     let calls = site.masto.calls();
     tally.mastodon_calls += calls.len() as u64;
+    let keys: Vec<&str> = calls
+        .iter()
+        .filter(|c| c.route() == POST_STATUS)
+        .filter_map(|c| c.idempotency_key())
+        .collect();
+    let mut distinct = keys.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    tally.mastodon_keys_resent += (keys.len() - distinct.len()) as u64;
+    tally.mastodon_read_backs += calls
+        .iter()
+        .filter(|c| c.path.ends_with("/statuses") && c.query.contains("limit=40"))
+        .count() as u64;
     tally.error_answers += calls.iter().filter(|c| c.status >= 400).count() as u64;
     tally.dropped_answers += calls
         .iter()
