@@ -187,3 +187,73 @@ fn journaled_but_never_through_is_posted_once_two_hours_later() {
     let r = record(dir.path());
     assert_eq!(r["media_id"], live[0].id.as_str(), "{r:#}");
 }
+
+/// The read-back's listing: pages of 40 followed by `max_id`, back to a
+/// time and no further, within a bound; and the server's clock as its
+/// `Date` tells it.
+#[tokio::test]
+async fn statuses_are_read_back_to_a_time_in_pages_within_a_bound() {
+    use postwright::platform::mastodon::status::NewStatus;
+    use postwright::platform::mastodon::{client::Options, Client, Token};
+    let server = MastodonServer::start(MastodonConfig::default()).await;
+    let c = Client::new(&server.url(), Token::new(TOKEN), Options::default()).unwrap();
+    assert!(c.server_now().is_none(), "no answer yet");
+    let post = |i: usize| {
+        let c = c.clone();
+        async move {
+            let s = NewStatus {
+                status: format!("status {i}"),
+                ..Default::default()
+            };
+            c.post_status(&format!("key-{i}"), &s).await.unwrap();
+        }
+    };
+    for i in 0..45 {
+        post(i).await;
+    }
+    let first = jiff::Timestamp::from_millisecond(server.now_ms()).unwrap();
+    server.advance(Duration::from_secs(2 * 3600));
+    for i in 45..48 {
+        post(i).await;
+    }
+    // The virtual clock, two hours ahead of this machine's.
+    let ahead = c
+        .server_now()
+        .unwrap()
+        .duration_since(jiff::Timestamp::now());
+    assert!(ahead > jiff::SignedDuration::from_mins(119), "{ahead:?}");
+
+    let me = server.account_id();
+    let since = c.server_now().unwrap() - jiff::SignedDuration::from_mins(5);
+    let (recent, complete) = c.statuses_since(&me, since, 5).await.unwrap();
+    let texts: Vec<_> = recent.iter().map(|s| s.content.as_str()).collect();
+    assert_eq!(
+        texts,
+        ["<p>status 47</p>", "<p>status 46</p>", "<p>status 45</p>"]
+    );
+    assert!(complete);
+
+    let lists = || {
+        server
+            .calls_to(&format!("GET /api/v1/accounts/{me}/statuses"))
+            .len()
+    };
+    let before = lists();
+    let all_since = first - jiff::SignedDuration::from_mins(10);
+    let (one_page, complete) = c.statuses_since(&me, all_since, 1).await.unwrap();
+    assert_eq!(
+        (one_page.len(), complete),
+        (40, false),
+        "the bound came first"
+    );
+    let (all, complete) = c.statuses_since(&me, all_since, 5).await.unwrap();
+    assert_eq!((all.len(), complete), (48, true));
+    assert_eq!(all.last().unwrap().content, "<p>status 0</p>");
+    assert_eq!(lists() - before, 1 + 2, "one page, then two");
+    let paged = server.calls_to(&format!("GET /api/v1/accounts/{me}/statuses"));
+    assert!(
+        paged.last().unwrap().query.contains("max_id="),
+        "{:?}",
+        paged.last()
+    );
+}
