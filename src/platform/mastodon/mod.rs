@@ -12,7 +12,9 @@
 //! - [`client`] over [`api`]: the calls, with [`Client::post_once`];
 //! - [`status`]: what is sent and read (statuses, scheduled statuses,
 //!   uploads);
-//! - [`error`]: errors and their classes, rate-limit headers.
+//! - [`error`]: errors and their classes, rate-limit headers;
+//! - `once`: the `Idempotency-Key` a run journals, sent again within
+//!   its hour, and the read-back after it (`clock`: the server's time).
 //!
 //! The facts this relies on, with links to Mastodon's docs:
 //! docs/mastodon.md.
