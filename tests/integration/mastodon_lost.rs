@@ -188,6 +188,27 @@ fn journaled_but_never_through_is_posted_once_two_hours_later() {
     assert_eq!(r["media_id"], live[0].id.as_str(), "{r:#}");
 }
 
+#[test]
+fn a_known_key_answered_with_a_500_is_resolved_in_the_run_by_reading_back() {
+    // mastodon/mastodon#40399: the repeat of a key the server knows
+    // answers 500, though no second status is made.
+    let server = MastodonServer::start_blocking(MastodonConfig {
+        idempotent_replay_500: true,
+        ..MastodonConfig::default()
+    });
+    let dir = site(&server);
+    server.arm(POSTS, 0, 1, Fault::LostAnswer);
+    let report = rerun(dir.path());
+    let live = server.live_statuses();
+    assert_eq!(live.len(), 1, "{report:#}\n{live:#?}");
+    let sent = keys(&server);
+    assert_eq!(sent.len(), 2, "sent, then once more: {sent:?}");
+    assert_eq!(sent[0], sent[1]);
+    let r = record(dir.path());
+    assert_eq!(r["status"], "published", "{r:#}");
+    assert_eq!(r["media_id"], live[0].id.as_str(), "{r:#}");
+}
+
 /// The read-back's listing: pages of 40 followed by `max_id`, back to a
 /// time and no further, within a bound; and the server's clock as its
 /// `Date` tells it.
