@@ -73,6 +73,16 @@ struct Built {
     found: Option<Status>,
 }
 
+/// What a post's journaled key means for its next build.
+enum Earlier {
+    /// No key journaled, or one past its hour whose status was not made.
+    Fresh,
+    /// Within its hour: sent again.
+    Resend { handle: String, born: Timestamp },
+    /// Its status was made: nothing to build.
+    Made(Prepared),
+}
+
 impl Mastodon {
     /// The account `name` of postwright.toml, its token read from
     /// `account.token_env()` (a missing variable is an error that names it).
@@ -149,26 +159,13 @@ impl Mastodon {
         let _permit = job.permits.clone().acquire_owned().await;
         let text = post.post.fields.caption.clone().unwrap_or_default();
         let now = self.server_now().await;
-        let earlier = lock(&self.inner.journaled).remove(&once::post_hash(&post.post.id));
-        let reuse = match earlier {
-            Some((handle, key)) if once::reusable(key.born, now) => Some((handle, key.born)),
-            Some((handle, key)) => {
-                let sent = Sent {
-                    text: &text,
-                    media: post.media.len(),
-                    born: key.born,
-                };
-                if let Some(found) = self.made_by(&sent).await? {
-                    self.hold_found(&handle, post.media.len(), key.born, found);
-                    return Ok(Prepared {
-                        handle,
-                        children: Vec::new(),
-                    });
-                }
-                // Not made: posted anew, under a key of its own hour.
-                None
-            }
-            None => None,
+        let reuse = match self
+            .earlier(&post.post.id, &text, post.media.len(), now)
+            .await?
+        {
+            Earlier::Made(done) => return Ok(done),
+            Earlier::Resend { handle, born } => Some((handle, born)),
+            Earlier::Fresh => None,
         };
         let mut media_ids = Vec::new();
         for (i, m) in post.media.iter().enumerate() {
@@ -237,19 +234,51 @@ impl Mastodon {
         })
     }
 
-    /// Holds the handle of a post whose status an earlier run made.
-    fn hold_found(&self, handle: &str, items: usize, born: Timestamp, found: Status) {
+    /// What the key an earlier run journaled for this post (if this run
+    /// was asked about it: [`Publisher::status`]) means at `now`: sent
+    /// again within its hour; after it, the status it made, read back
+    /// (held, for [`Publisher::publish`] to record), or a fresh start.
+    async fn earlier(
+        &self,
+        post_id: &str,
+        text: &str,
+        media: usize,
+        now: Timestamp,
+    ) -> Result<Earlier, MastodonError> {
+        let journaled = lock(&self.inner.journaled).remove(&once::post_hash(post_id));
+        let Some((handle, key)) = journaled else {
+            return Ok(Earlier::Fresh);
+        };
+        if once::reusable(key.born, now) {
+            return Ok(Earlier::Resend {
+                handle,
+                born: key.born,
+            });
+        }
+        let sent = Sent {
+            text,
+            media,
+            born: key.born,
+        };
+        let Some(found) = self.made_by(&sent).await? else {
+            // Not made: posted anew, under a key of its own hour.
+            return Ok(Earlier::Fresh);
+        };
         lock(&self.inner.built).insert(
-            handle.to_string(),
+            handle.clone(),
             Built {
                 status: NewStatus::default(),
-                items,
+                items: media,
                 posted: None,
-                born,
+                born: key.born,
                 reused: true,
                 found: Some(found),
             },
         );
+        Ok(Earlier::Made(Prepared {
+            handle,
+            children: Vec::new(),
+        }))
     }
 
     /// The server's time now. Before any answer of this run it asks who
