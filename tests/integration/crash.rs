@@ -4,13 +4,16 @@
 //! left), rerun until nothing is left. Every due post must then exist exactly
 //! once on the server, in plan order, each first comment exactly once, and
 //! the state must agree with the server. After every kill the state record
-//! must still load. Every third round publishes tests/fixtures/threads to
+//! must still load. One round in four publishes tests/fixtures/threads to
 //! Instagram and Threads at once, and is killed at least once between the
-//! two publishes of a post going to both; every third, offset by one,
-//! publishes to Instagram and Bluesky (the fault server of
-//! tests/integration/bluesky, its faults armed at random), killed right
-//! after createRecord wrote and between a post's Instagram and Bluesky
-//! publishes.
+//! two publishes of a post going to both; one in four publishes to
+//! Instagram and Bluesky (the fault server of tests/integration/bluesky,
+//! its faults armed at random), killed right after createRecord wrote and
+//! between a post's Instagram and Bluesky publishes; one in four publishes
+//! to Instagram and Mastodon (the test server of
+//! tests/integration/mastodon, faults armed at random), killed right after
+//! `POST /api/v1/statuses` wrote and between a post's Instagram and
+//! Mastodon publishes.
 //!
 //! Seeded and reproducible: `POSTWRIGHT_CRASH_SEED` (default below) and
 //! `POSTWRIGHT_CRASH_ROUNDS` (default 30, what CI runs). A long run:
@@ -28,6 +31,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+mod masto;
 mod sky;
 
 const DEFAULT_SEED: u64 = 0x0005_ee0d_c0ff_ee00;
@@ -86,6 +90,19 @@ struct Tally {
     pds_calls: u64,
     /// Kills right after createRecord wrote, before its answer left.
     kills_after_bluesky_write: u64,
+    /// Rounds with a Mastodon account (on its test server) beside Instagram.
+    mastodon_rounds: u64,
+    /// Calls the Mastodon test server answered (or dropped).
+    mastodon_calls: u64,
+    /// Kills right after `POST /api/v1/statuses` made a status, before
+    /// its answer left.
+    kills_after_mastodon_write: u64,
+    /// POSTs of a status with a key sent before (the repeat within a run,
+    /// or a journaled key sent again by the next run).
+    mastodon_keys_resent: u64,
+    /// Reads of the account's statuses back to a lost answer's key (pages
+    /// of 40; the lost-record guard reads 25).
+    mastodon_read_backs: u64,
 }
 
 /// The child being run, shared with the killers.
@@ -448,23 +465,29 @@ fn crash() {
     let mut rng = Rng(seed);
     for i in 0..rounds {
         let round_seed = rng.next();
-        // Every third round: one file to Instagram and Threads; every
-        // third, offset by one: to Instagram and Bluesky.
-        if i % 3 == 2 {
-            round_both(round_seed, &mut tally);
-        } else if i % 3 == 1 {
-            sky::round_sky(round_seed, i % 2 == 0, &mut tally);
-        } else {
-            round(round_seed, i % 2 == 1, &mut tally);
+        // One round in four each: Instagram alone; Instagram and
+        // Bluesky; Instagram and Threads; Instagram and Mastodon. The state
+        // backend alternates between a kind's rounds.
+        let git_backend = (i / 4) % 2 == 1;
+        match i % 4 {
+            0 => round(round_seed, git_backend, &mut tally),
+            1 => sky::round_sky(round_seed, !git_backend, &mut tally),
+            2 => round_both(round_seed, &mut tally),
+            _ => masto::round_masto(round_seed, git_backend, &mut tally),
         }
     }
     eprintln!("crash test (seed {seed:#x}): {tally:?}");
     assert_eq!(tally.rounds, rounds);
-    assert_eq!(tally.bluesky_rounds, (rounds + 1) / 3);
-    // Each Bluesky round writes at least four times, each write killed
-    // with a chance of 0.35: five rounds without one are near impossible.
+    assert_eq!(tally.bluesky_rounds, (rounds + 2) / 4);
+    assert_eq!(tally.mastodon_rounds, rounds / 4);
+    // Each Bluesky or Mastodon round writes at least four times, each
+    // write killed with a chance of 0.35: five rounds without one are
+    // near impossible.
     if tally.bluesky_rounds >= 5 {
         assert!(tally.kills_after_bluesky_write > 0, "{tally:?}");
+    }
+    if tally.mastodon_rounds >= 5 {
+        assert!(tally.kills_after_mastodon_write > 0, "{tally:?}");
     }
     assert!(
         tally.kills_at_random + tally.kills_after_effect > 0,

@@ -34,6 +34,7 @@ mod mastodon;
 mod mastodon_auth;
 mod mastodon_e2e;
 mod mastodon_limits;
+mod mastodon_lost;
 mod mastodon_native;
 mod mastodon_server;
 mod mastodon_validate;

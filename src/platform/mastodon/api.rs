@@ -131,6 +131,8 @@ pub struct Api {
     /// For messages: the host, never a URL with parameters.
     host: String,
     timeouts: Timeouts,
+    /// The server's time, from its answers' `Date` headers.
+    clock: std::sync::Arc<super::clock::ServerClock>,
 }
 
 impl Api {
@@ -165,11 +167,17 @@ impl Api {
             base,
             host,
             timeouts,
+            clock: Default::default(),
         })
     }
 
     pub fn host(&self) -> &str {
         &self.host
+    }
+
+    /// The server's clock, as its last answer with a `Date` told it.
+    pub fn clock(&self) -> &super::clock::ServerClock {
+        &self.clock
     }
 
     /// Sends `call` once, with `token` as the bearer if given.
@@ -203,6 +211,9 @@ impl Api {
         let response = request.send().await.map_err(|e| self.transport(call, &e))?;
         let status = response.status().as_u16();
         let rate = RateLimit::from_headers(response.headers());
+        let date = response.headers().get(reqwest::header::DATE);
+        self.clock
+            .saw(date.and_then(|d| d.to_str().ok()), jiff::Timestamp::now());
         let body = response
             .bytes()
             .await

@@ -273,17 +273,64 @@ impl Client {
         account_id: &str,
         limit: u8,
     ) -> Result<Vec<Status>, MastodonError> {
+        self.statuses_page(account_id, limit, None).await
+    }
+
+    /// The account's statuses made at or after `since`, newest first, in
+    /// pages of 40 followed by `max_id`, at most `pages` of them; and
+    /// whether the listing reached back to `since` (`false`: the bound
+    /// came first).
+    pub async fn statuses_since(
+        &self,
+        account_id: &str,
+        since: Timestamp,
+        pages: usize,
+    ) -> Result<(Vec<Status>, bool), MastodonError> {
+        let mut all: Vec<Status> = Vec::new();
+        for _ in 0..pages {
+            let max_id = all.last().map(|s| s.id.clone());
+            let page = self.statuses_page(account_id, 40, max_id).await?;
+            let short = page.len() < 40;
+            // Pinned statuses are listed by their own call, so the list
+            // is newest first: one older than `since` ends it.
+            let reached = page.iter().any(|s| s.created_at.is_some_and(|t| t < since));
+            all.extend(
+                page.into_iter()
+                    .filter(|s| s.created_at.is_none_or(|t| t >= since)),
+            );
+            if short || reached {
+                return Ok((all, true));
+            }
+        }
+        Ok((all, false))
+    }
+
+    async fn statuses_page(
+        &self,
+        account_id: &str,
+        limit: u8,
+        max_id: Option<String>,
+    ) -> Result<Vec<Status>, MastodonError> {
         let path = format!(
             "/api/v1/accounts/{}/statuses",
             self.segment("account", account_id)?
         );
         let mut call = Call::get(path);
         call.query = vec![("limit", limit.clamp(1, 40).to_string())];
+        if let Some(max_id) = max_id {
+            call.query.push(("max_id", max_id));
+        }
         let v = self.send(&call, Retry::Safe).await?.value;
         self.list(&call, &v)?
             .iter()
             .map(|s| self.status(&call, s))
             .collect()
+    }
+
+    /// The server's time now, as its last answer's `Date` told it; `None`
+    /// before any answer had one.
+    pub fn server_now(&self) -> Option<Timestamp> {
+        self.inner.api.clock().now()
     }
 
     /// A status, or `None` if it is not there (deleted, or not visible).

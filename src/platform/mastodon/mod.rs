@@ -14,7 +14,9 @@
 //! - [`client`] over [`api`]: the calls, with [`Client::post_once`];
 //! - [`status`]: what is sent and read (statuses, scheduled statuses,
 //!   uploads);
-//! - [`error`]: errors and their classes, rate-limit headers.
+//! - [`error`]: errors and their classes, rate-limit headers;
+//! - `once`: the `Idempotency-Key` a run journals, sent again within
+//!   its hour, and the read-back after it (`clock`: the server's time).
 //!
 //! The facts this relies on, with links to Mastodon's docs:
 //! docs/mastodon.md.
@@ -23,9 +25,11 @@ pub mod api;
 mod auth;
 pub mod card;
 pub mod client;
+mod clock;
 pub mod error;
 pub mod instance;
 mod live;
+mod once;
 mod options;
 pub mod poll;
 mod publisher;

@@ -2,14 +2,20 @@
 //! post has no container on the server: [`Publisher::prepare`] uploads the
 //! media (`POST /api/v2/media`, alt text as `description`), waits until
 //! each file is processed (an unprocessed one is never attached), builds
-//! the status and keeps it in memory under a fresh `Idempotency-Key` —
-//! the handle apply journals before publishing; [`Publisher::publish`]
-//! posts it with that key ([`Client::post_once`]: a repeat with the same
-//! key returns the same status). A handle this run does not hold was
-//! built by a run that stopped: it is [`ContainerState::Expired`], and
-//! apply's guard looks among the live statuses before it builds the post
-//! again (docs/mastodon.md).
+//! the status and keeps it in memory under an `Idempotency-Key` — the
+//! handle apply journals before publishing; [`Publisher::publish`] posts
+//! it with that key ([`Client::post_once`]: a repeat with the same key
+//! returns the same status).
+//!
+//! A handle this run does not hold was built by a run that stopped, maybe
+//! after the server made the status: it is [`ContainerState::Expired`],
+//! and apply prepares the post again. That build finds the journaled key
+//! ([`once`]): within its hour the same key is sent again (the server
+//! answers with the status it made, if any); after it, the account's
+//! statuses since the key's birth are read for the one it made, which is
+//! then recorded instead of posted (docs/mastodon.md, "Exactly once").
 
+use super::once::{self, Key, Sent};
 use super::status::{NewStatus, Poll, Posted, Status, Upload, Visibility as Vis};
 use super::{Client, MastodonError, PostOptions, Settings, Visibility};
 use crate::config::{Account, Config};
@@ -22,7 +28,6 @@ use crate::validate::preflight::Source;
 use jiff::Timestamp;
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// Waits for one rate limit at most this many times per call.
@@ -52,6 +57,10 @@ struct Inner {
     /// An upload refused for the token (a missing `write:media`): apply
     /// stops the account, and builds already queued fail without a call.
     refused: Mutex<Option<MastodonError>>,
+    /// Keys journaled by an earlier run that this run was asked about
+    /// ([`Publisher::status`]), by the hash of their post's id: the
+    /// post's next build sends the same key, or reads back for its status.
+    journaled: Mutex<HashMap<u64, (String, Key)>>,
 }
 
 #[derive(Debug, Clone)]
@@ -60,6 +69,23 @@ struct Built {
     items: usize,
     /// The status it became, once posted.
     posted: Option<String>,
+    /// When its key was made, on the server's clock.
+    born: Timestamp,
+    /// Its key was journaled by an earlier run, and maybe sent.
+    reused: bool,
+    /// The status an earlier run made for it, found by reading back:
+    /// publishing records it and sends nothing.
+    found: Option<Status>,
+}
+
+/// What a post's journaled key means for its next build.
+enum Earlier {
+    /// No key journaled, or one past its hour whose status was not made.
+    Fresh,
+    /// Within its hour: sent again.
+    Resend { handle: String, born: Timestamp },
+    /// Its status was made: nothing to build.
+    Made(Prepared),
 }
 
 impl Mastodon {
@@ -86,6 +112,7 @@ impl Mastodon {
                 me: Mutex::new(None),
                 limits: tokio::sync::OnceCell::new(),
                 refused: Mutex::new(None),
+                journaled: Mutex::new(HashMap::new()),
             }),
         })
     }
@@ -161,6 +188,16 @@ impl Mastodon {
             )));
         }
         let options = PostOptions::of(&post.post);
+        let text = post.post.fields.caption.clone().unwrap_or_default();
+        let now = self.server_now().await;
+        let reuse = match self
+            .earlier(&post.post.id, &text, post.media.len(), now)
+            .await?
+        {
+            Earlier::Made(done) => return Ok(done),
+            Earlier::Resend { handle, born } => Some((handle, born)),
+            Earlier::Fresh => None,
+        };
         let mut media_ids = Vec::new();
         for (i, m) in post.media.iter().enumerate() {
             let Source::File { path, info } = &m.source else {
@@ -206,7 +243,7 @@ impl Mastodon {
         }
         let poll = options.poll.as_ref().map(poll).transpose()?;
         let status = NewStatus {
-            status: post.post.fields.caption.clone().unwrap_or_default(),
+            status: text,
             media_ids,
             visibility: options.visibility.map(vis),
             spoiler_text: Some(options.spoiler_text).filter(|s| !s.is_empty()),
@@ -215,7 +252,8 @@ impl Mastodon {
             poll,
             ..Default::default()
         };
-        let handle = key(&post.post.id);
+        let reused = reuse.is_some();
+        let (handle, born) = reuse.unwrap_or_else(|| (once::make(&post.post.id, now), now));
         let items = status.media_ids.len();
         lock(&self.inner.built).insert(
             handle.clone(),
@@ -223,12 +261,102 @@ impl Mastodon {
                 status,
                 items,
                 posted: None,
+                born,
+                reused,
+                found: None,
             },
         );
         Ok(Prepared {
             handle,
             children: Vec::new(),
         })
+    }
+
+    /// What the key an earlier run journaled for this post (if this run
+    /// was asked about it: [`Publisher::status`]) means at `now`: sent
+    /// again within its hour; after it, the status it made, read back
+    /// (held, for [`Publisher::publish`] to record), or a fresh start.
+    async fn earlier(
+        &self,
+        post_id: &str,
+        text: &str,
+        media: usize,
+        now: Timestamp,
+    ) -> Result<Earlier, MastodonError> {
+        let journaled = lock(&self.inner.journaled).remove(&once::post_hash(post_id));
+        let Some((handle, key)) = journaled else {
+            return Ok(Earlier::Fresh);
+        };
+        if once::reusable(key.born, now) {
+            return Ok(Earlier::Resend {
+                handle,
+                born: key.born,
+            });
+        }
+        let sent = Sent {
+            text,
+            media,
+            born: key.born,
+        };
+        let Some(found) = self.made_by(&sent).await? else {
+            // Not made: posted anew, under a key of its own hour.
+            return Ok(Earlier::Fresh);
+        };
+        lock(&self.inner.built).insert(
+            handle.clone(),
+            Built {
+                status: NewStatus::default(),
+                items: media,
+                posted: None,
+                born: key.born,
+                reused: true,
+                found: Some(found),
+            },
+        );
+        Ok(Earlier::Made(Prepared {
+            handle,
+            children: Vec::new(),
+        }))
+    }
+
+    /// The server's time now. Before any answer of this run it asks who
+    /// the token is (the read-back needs the account anyway); a server
+    /// whose answers carry no `Date` is taken to share this machine's clock.
+    async fn server_now(&self) -> Timestamp {
+        if let Some(now) = self.client().server_now() {
+            return now;
+        }
+        // Only the answer's `Date` is wanted here: an error is met again,
+        // and reported, by the calls that need the token.
+        let _ = self.me().await;
+        self.client().server_now().unwrap_or_else(Timestamp::now)
+    }
+
+    /// The status a post sent under a key born `sent.born` made, read back
+    /// from the account's statuses since then (bounded: [`once::PAGES`]).
+    async fn made_by(&self, sent: &Sent<'_>) -> Result<Option<Status>, MastodonError> {
+        let me = self.me().await?;
+        let since = once::read_back_from(sent.born);
+        let (list, _) = self
+            .patient(|| self.client().statuses_since(&me, since, once::PAGES))
+            .await?;
+        let skip: Vec<String> = lock(&self.inner.published).keys().cloned().collect();
+        Ok(once::made_by(&list, sent, &skip).cloned())
+    }
+
+    /// Records a status as what `handle` became.
+    fn posted(&self, handle: &str, status: &Status, built: &Built) -> String {
+        let mut live = self.live(status);
+        if built.found.is_none() {
+            // The text sent, rather than the HTML read back.
+            live.caption = Some(built.status.status.clone());
+        }
+        live.items = Some(built.items);
+        if let Some(b) = lock(&self.inner.built).get_mut(handle) {
+            b.posted = Some(status.id.clone());
+        }
+        lock(&self.inner.published).insert(status.id.clone(), live);
+        status.id.clone()
     }
 
     fn live(&self, s: &Status) -> LiveMedia {
@@ -254,24 +382,11 @@ impl Mastodon {
     }
 }
 
-/// A fresh Idempotency-Key for a post: its id (visible ASCII kept) and
-/// the time and a counter, so two builds of one post never share a key.
-fn key(post_id: &str) -> String {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let id: String = post_id
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c))
-        .take(120)
-        .collect();
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    format!("pw-{id}-{:x}-{n}", Timestamp::now().as_nanosecond())
-}
-
 /// A status's HTML as the text it was written from: paragraphs apart by
 /// a blank line, `<br>` a line break, other tags dropped, entities read.
 /// A mention renders as `@user` only, so a text with a remote mention
 /// does not read back as written.
-fn plain(html: &str) -> String {
+pub(super) fn plain(html: &str) -> String {
     let mut out = String::new();
     let mut rest = html;
     while let Some(start) = rest.find('<') {
@@ -394,17 +509,22 @@ impl Publisher for Mastodon {
                 failure: None,
                 media: None,
             }),
-            // Built by a run that stopped: apply's guard looks among the
-            // live statuses, then builds it again under a new key.
-            None => Ok(ContainerStatus {
-                state: ContainerState::Expired,
-                code: "NOT_HELD".into(),
-                failure: Some(Failure {
-                    message: MastodonError::NotHeld(handle.to_string()).to_string(),
-                    class: ErrorClass::Expired,
-                }),
-                media: None,
-            }),
+            // Built by a run that stopped: apply prepares the post again,
+            // and that build sends this key again or reads back (`build`).
+            None => {
+                if let Some(key) = once::parse(handle) {
+                    lock(&self.inner.journaled).insert(key.post, (handle.to_string(), key));
+                }
+                Ok(ContainerStatus {
+                    state: ContainerState::Expired,
+                    code: "NOT_HELD".into(),
+                    failure: Some(Failure {
+                        message: MastodonError::NotHeld(handle.to_string()).to_string(),
+                        class: ErrorClass::Expired,
+                    }),
+                    media: None,
+                })
+            }
         }
     }
 
@@ -413,9 +533,37 @@ impl Publisher for Mastodon {
             .get(handle)
             .cloned()
             .ok_or_else(|| MastodonError::NotHeld(handle.to_string()))?;
-        let done = self
+        let sent = Sent {
+            text: &built.status.status,
+            media: built.items,
+            born: built.born,
+        };
+        let mut found = built.found.clone();
+        // A key sent again after a long wait for media may have left the
+        // server's hour meanwhile: what it made is read back first.
+        if found.is_none() && built.reused && !once::reusable(built.born, self.server_now().await) {
+            found = self.made_by(&sent).await?;
+        }
+        if let Some(found) = &found {
+            return Ok(self.posted(handle, found, &built));
+        }
+        let posted = self
             .patient(|| self.client().post_once(handle, &built.status))
-            .await?;
+            .await;
+        let done = match posted {
+            Ok(done) => done,
+            // No answer even to the repeat, or a known key answered with a
+            // 500 (mastodon/mastodon#40399): the status may be made.
+            Err(e) if e.outcome_unknown() => {
+                return match self.made_by(&sent).await {
+                    Ok(Some(found)) => Ok(self.posted(handle, &found, &built)),
+                    // Not found, or not readable: the outcome stays open
+                    // and apply asks again (the same key).
+                    _ => Err(e),
+                };
+            }
+            Err(e) => return Err(e),
+        };
         let status = match done.posted {
             Posted::Status(s) => s,
             Posted::Scheduled(s) => {
@@ -425,14 +573,7 @@ impl Publisher for Mastodon {
                 ))))
             }
         };
-        let mut live = self.live(&status);
-        live.caption = Some(built.status.status.clone());
-        live.items = Some(built.items);
-        if let Some(b) = lock(&self.inner.built).get_mut(handle) {
-            b.posted = Some(status.id.clone());
-        }
-        lock(&self.inner.published).insert(status.id.clone(), live);
-        Ok(status.id)
+        Ok(self.posted(handle, &status, &built))
     }
 
     /// Mastodon has no stories: that list is empty.
@@ -546,13 +687,5 @@ mod tests {
             plain("<p><a href=\"https://k.example/\"><span class=\"invisible\">https://</span>k.example/</a></p>"),
             "https://k.example/"
         );
-    }
-
-    #[test]
-    fn keys_differ_and_are_visible_ascii() {
-        let (a, b) = (key("2026/spring mugs"), key("2026/spring mugs"));
-        assert_ne!(a, b);
-        assert!(a.starts_with("pw-2026spring"), "{a}");
-        assert!(a.chars().all(|c| c.is_ascii_graphic()), "{a}");
     }
 }

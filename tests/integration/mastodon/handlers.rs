@@ -152,6 +152,9 @@ async fn handle(
         rate[1].1 = "0".into();
     }
     answer.headers.extend(rate);
+    // The virtual clock, as a real server's Date tells its own: postwright
+    // judges a key's hour by it.
+    answer.headers.push(("date", http_date(st.now_ms())));
     let lost = matches!(fault, Some(Fault::LostAnswer));
     let status = match fault {
         Some(Fault::LostAnswer) => 0,
@@ -190,6 +193,14 @@ async fn handle(
         std::panic::resume_unwind(Box::new("lost answer (armed fault)"));
     }
     finish(fault, answer)
+}
+
+/// `Mon, 07 Dec 2026 12:31:52 GMT` (RFC 9110), as a `Date` header.
+fn http_date(ms: i64) -> String {
+    let ts = jiff::Timestamp::from_millisecond(ms).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    jiff::fmt::rfc2822::DateTimePrinter::new()
+        .timestamp_to_rfc9110_string(&ts)
+        .unwrap_or_default()
 }
 
 /// The answer as the fault shapes it.

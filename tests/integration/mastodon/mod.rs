@@ -28,7 +28,8 @@
 //!   passes their time;
 //! - `GET /api/v1/accounts/:id/statuses` newest first with `max_id`/`limit`
 //!   (at most 40, as `limit_param`); `GET`/`DELETE /api/v1/statuses/:id`;
-//! - `X-RateLimit-Limit/Remaining/Reset` on every answer (the reset at the
+//! - a `Date` header from the virtual clock, and
+//!   `X-RateLimit-Limit/Remaining/Reset` on every answer (the reset at the
 //!   end of the epoch-aligned period, ISO 8601 with microseconds, as
 //!   Rack::Attack's buckets), 429 `{"error":"Too many requests"}` past 300
 //!   calls per 5 min, 30 media uploads or 30 deletions per 30 min;
