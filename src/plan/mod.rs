@@ -5,6 +5,7 @@
 
 pub mod base;
 pub mod diff;
+pub mod drift;
 mod duplicate;
 mod entry;
 pub mod hash;
