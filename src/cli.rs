@@ -64,7 +64,7 @@ pub enum Command {
     /// brings refs/remotes/origin/postwright-state). When the checkout
     /// cannot tell whether the record exists, the plan says so first.
     #[command(
-        after_help = "Exit codes: 0 nothing invalid; 1 invalid posts or errors; with --detailed-exitcode, 2 when apply has work to do.\n\nExamples:\n  postwright plan\n  postwright plan --at 2026-12-05T18:00:00+01:00\n  postwright plan --format markdown --out plan.md"
+        after_help = "Exit codes: 0 nothing invalid; 1 invalid posts or errors; with --detailed-exitcode, 2 when apply has work to do.\n\nExamples:\n  postwright plan\n  postwright plan --at 2026-12-05T18:00:00+01:00\n  postwright plan --format markdown --out plan.md\n  postwright plan --refresh   # also: what changed on the live accounts"
     )]
     Plan {
         /// Plan as if it were this time (RFC 3339, or local time in the config's timezone).
@@ -90,8 +90,16 @@ pub enum Command {
         /// within 7 days a warning), and the git backend asks the remote for
         /// the state record when this checkout fetched none of its branches.
         /// Offline, the record is only what the checkout fetched.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "refresh")]
         offline: bool,
+        /// Read each account's live posts (accounts whose credential
+        /// variable is set) and show drift beside the plan: posts deleted
+        /// or captions edited in the app, comments turned on or off there,
+        /// posts published outside postwright (with the `import` command
+        /// that brings them in). Reported only: apply publishes none of it
+        /// again.
+        #[arg(long)]
+        refresh: bool,
     },
     /// Publish what is due, exactly once, through each account's platform.
     ///
@@ -481,6 +489,7 @@ fn execute(cli: &Cli, out: &mut dyn Write) -> Result<Exit, Failure> {
             out: out_file,
             base,
             offline,
+            refresh,
         } => {
             let options = PlanOptions {
                 at: at.as_deref(),
@@ -489,6 +498,7 @@ fn execute(cli: &Cli, out: &mut dyn Write) -> Result<Exit, Failure> {
                 out: out_file.as_deref(),
                 base: base.as_deref(),
                 offline: *offline,
+                refresh: *refresh,
             };
             commands::plan(&g, format, &options, out)
         }

@@ -21,6 +21,7 @@ mod changes;
 mod init;
 mod plan_cmd;
 mod preview;
+mod refresh;
 mod state_adopt;
 mod state_cmd;
 mod status;

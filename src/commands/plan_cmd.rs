@@ -20,6 +20,8 @@ pub struct PlanOptions<'a> {
     pub out: Option<&'a Path>,
     pub base: Option<&'a str>,
     pub offline: bool,
+    /// Read the live accounts and report drift.
+    pub refresh: bool,
 }
 
 pub fn plan(
@@ -78,6 +80,9 @@ pub fn plan(
         &config.content,
         pr_base.as_deref(),
     );
+    if options.refresh {
+        plan.drift = Some(super::refresh::refresh(&config, &state).drift);
+    }
     if let Some(lease) = lease.filter(|l| l.live(Timestamp::now())) {
         eprintln!("note: an apply is running: {}", lease.describe());
     }

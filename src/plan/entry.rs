@@ -250,6 +250,10 @@ pub struct Plan {
     /// posts already published may show as to publish.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state_unknown: Option<crate::state::Doubt>,
+    /// With `--refresh`: the live accounts against the record (reported,
+    /// never acted on: see [`crate::plan::drift`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub drift: Option<Vec<super::drift::Drift>>,
 }
 
 /// What a pull request changes, beside the entries it touches.

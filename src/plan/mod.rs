@@ -230,6 +230,7 @@ pub fn plan(inputs: &Inputs<'_>) -> Plan {
         prune: inputs.prune,
         pull_request: None,
         state_unknown: None,
+        drift: None,
     }
 }
 

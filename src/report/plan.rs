@@ -203,9 +203,57 @@ pub fn human(plan: &Plan, tz: &TimeZone) -> String {
             }
         }
     }
+    if let Some(drift) = &plan.drift {
+        out.push_str(&drift_human(drift));
+    }
     out.push('\n');
     out.push_str(&summary_line(plan));
     out.push('\n');
+    out
+}
+
+/// `--refresh`'s findings, for people.
+fn drift_human(drift: &[crate::plan::drift::Drift]) -> String {
+    let mut out = String::new();
+    if drift.is_empty() {
+        out.push_str("\nLive accounts match the record (no drift).\n");
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "\nDrift: {} (reported; apply publishes none of it again):",
+        super::plural(
+            drift.len(),
+            "difference between the live accounts and the record",
+            "differences between the live accounts and the record"
+        )
+    );
+    for d in drift {
+        let _ = writeln!(
+            out,
+            "  {} {}",
+            style::paint(style::WARNING, "≠"),
+            d.describe()
+        );
+    }
+    out
+}
+
+/// `--refresh`'s findings, as a pull-request comment's section.
+fn drift_markdown(drift: &[crate::plan::drift::Drift]) -> String {
+    if drift.is_empty() {
+        return "\n**Drift:** the live accounts match the record.\n".into();
+    }
+    let mut out = format!(
+        "\n**Drift** ({}; reported, never published again):\n\n",
+        drift.len()
+    );
+    for d in drift.iter().take(50) {
+        let _ = writeln!(out, "- {}", md_cell(&d.describe()));
+    }
+    if drift.len() > 50 {
+        let _ = writeln!(out, "- … and {} more", drift.len() - 50);
+    }
     out
 }
 
@@ -433,6 +481,9 @@ pub fn markdown(plan: &Plan, tz: &TimeZone) -> String {
         table(&mut out, &rest, tz, false, target);
         out.push_str("\n</details>\n");
     }
+    if let Some(drift) = &plan.drift {
+        out.push_str(&drift_markdown(drift));
+    }
     with_problems(out, &rest)
 }
 
@@ -490,6 +541,13 @@ pub fn github_output(plan: &Plan, tz: &TimeZone, prefix: &str) -> String {
             github::escape_property(&file),
             e.action.name(),
             github::escape_data(&e.reason)
+        );
+    }
+    for d in plan.drift.iter().flatten() {
+        let _ = writeln!(
+            out,
+            "::warning title=drift::{}",
+            github::escape_data(&d.describe())
         );
     }
     // The log is not a terminal: no colour.

@@ -19,6 +19,7 @@ mod color;
 mod common;
 mod corpus;
 mod crash;
+mod drift;
 mod failpoints;
 mod features_e2e;
 mod formats;

@@ -438,6 +438,22 @@ impl MastodonServer {
         self.shared.lock().scheduled.clone()
     }
 
+    /// A status posted by a person in the app: its id.
+    pub fn post_in_app(&self, text: &str) -> String {
+        statuses::post_in_app(&mut self.shared.lock(), text)
+    }
+
+    /// A status deleted, or its text edited, by a person in the app.
+    pub fn change_in_app(&self, id: &str, text: Option<&str>) {
+        let mut st = self.shared.lock();
+        if let Some(s) = st.statuses.iter_mut().find(|s| s.id == id) {
+            match text {
+                Some(t) => s.text = t.to_string(),
+                None => s.deleted = true,
+            }
+        }
+    }
+
     /// A scheduled status cancelled by a person in the app.
     pub fn cancel_in_app(&self, id: &str) {
         self.shared.lock().scheduled.retain(|s| s.id != id);

@@ -261,6 +261,21 @@ fn publish(st: &mut State, d: &Draft, from: Option<String>) -> String {
     id
 }
 
+/// A text status made by a person in the app.
+pub(super) fn post_in_app(st: &mut State, text: &str) -> String {
+    let draft = Draft {
+        text: text.to_string(),
+        spoiler_text: String::new(),
+        sensitive: false,
+        visibility: "public".into(),
+        language: None,
+        media_ids: Vec::new(),
+        poll: None,
+        in_reply_to_id: None,
+    };
+    publish(st, &draft, None)
+}
+
 /// Publishes every scheduled status whose time has come, oldest first.
 pub(super) fn publish_due(st: &mut State) {
     let now = st.now_ms();
