@@ -158,7 +158,13 @@ pub enum Command {
     /// (refs/remotes/origin/postwright-state; `git fetch` for the newest);
     /// the remote is asked only when the checkout fetched none of its
     /// branches, and a refusal is said, not an error.
-    Status,
+    Status {
+        /// Also read each account's live posts (credential set) and list
+        /// the drift: deleted or edited in the app, comments toggled
+        /// there, published outside postwright. Needs the credentials.
+        #[arg(long)]
+        refresh: bool,
+    },
     /// Scaffold a content repo: postwright.toml, a first post, the GitHub
     /// workflows (plan on pull requests, apply on merge and hourly, a
     /// monthly token refresh) and a guide. Never overwrites a file.
@@ -429,7 +435,7 @@ fn formats(command: &Command) -> (&'static str, &'static [Format]) {
         Command::Validate { .. } => ("validate", &[Human, Json, Markdown, Github]),
         Command::Plan { .. } => ("plan", &[Human, Json, Markdown, Github]),
         Command::Apply { .. } => ("apply", &[Human, Json, Markdown, Github]),
-        Command::Status => ("status", &[Human, Json, Markdown]),
+        Command::Status { .. } => ("status", &[Human, Json, Markdown]),
         Command::Auth(_) => ("auth", &[Human, Json, Github]),
         Command::State(_) => ("state", &[Human, Json]),
         Command::Preview { .. } => ("preview", &[Human]),
@@ -502,7 +508,7 @@ fn execute(cli: &Cli, out: &mut dyn Write) -> Result<Exit, Failure> {
             };
             commands::plan(&g, format, &options, out)
         }
-        Command::Status => commands::status(&g, format, out),
+        Command::Status { refresh } => commands::status(&g, format, *refresh, out),
         Command::Preview { out: dir, at, base } => {
             commands::preview(&g, format, dir, at.as_deref(), base.as_deref(), out)
         }

@@ -8,7 +8,12 @@ use crate::time::local;
 use std::io::Write;
 
 /// `postwright status`: the state record, and what is due next.
-pub fn status(g: &Globals, format: Format, out: &mut dyn Write) -> Result<Exit, Failure> {
+pub fn status(
+    g: &Globals,
+    format: Format,
+    refresh: bool,
+    out: &mut dyn Write,
+) -> Result<Exit, Failure> {
     let Planned {
         plan,
         config,
@@ -16,6 +21,7 @@ pub fn status(g: &Globals, format: Format, out: &mut dyn Write) -> Result<Exit, 
         ..
     } = read_plan(g, format, None, out)?;
     let tz = &config.timezone;
+    let drift = refresh.then(|| super::refresh::refresh(&config, &state).drift);
     let mut published: Vec<_> = state
         .records()
         .filter(|(_, e)| e.status == Status::Published)
@@ -61,6 +67,9 @@ pub fn status(g: &Globals, format: Format, out: &mut dyn Write) -> Result<Exit, 
         });
         if let Some(doubt) = &plan.state_unknown {
             value["state_unknown"] = serde_json::json!(doubt);
+        }
+        if let Some(drift) = &drift {
+            value["drift"] = serde_json::json!(drift);
         }
         let _ = writeln!(
             out,
@@ -153,6 +162,13 @@ pub fn status(g: &Globals, format: Format, out: &mut dyn Write) -> Result<Exit, 
             .collect(),
         more: upcoming.len().saturating_sub(10),
     });
+    if let Some(drift) = &drift {
+        sections.push(report::status::Section {
+            title: format!("Drift ({}; reported, never published again)", drift.len()),
+            rows: drift.iter().map(|d| vec![d.describe()]).collect(),
+            more: 0,
+        });
+    }
     // An unread record first: what follows may miss published posts.
     let text = match (format, &plan.state_unknown) {
         (Format::Markdown, d) => {

@@ -97,6 +97,15 @@ fn plan_refresh_reports_drift_and_apply_publishes_none_of_it_again() {
         "{}",
         run.stdout
     );
+    let run = run_in(root, &envs, &["status", "--refresh", "--format", "json"]);
+    let status: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        status["drift"].as_array().map(Vec::len),
+        Some(3),
+        "{status:#}"
+    );
+    let run = run_in(root, &envs, &["status", "--refresh"]);
+    assert!(run.stdout.contains("Drift (3;"), "{}", run.stdout);
     // Without the credential, the account is said not read, and no drift.
     let run = run_in(root, &[], &["plan", "--at", AT, "--refresh"]);
     assert!(run.stderr.contains("not read"), "{}", run.stderr);
