@@ -19,6 +19,7 @@ pub mod hex;
 pub mod hosting;
 pub mod init;
 pub mod lfs;
+pub mod live;
 pub mod media;
 pub mod par;
 pub mod plan;

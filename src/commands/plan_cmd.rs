@@ -81,7 +81,7 @@ pub fn plan(
         pr_base.as_deref(),
     );
     if options.refresh {
-        plan.drift = Some(super::refresh::refresh(&config, &state).drift);
+        plan.drift = Some(super::refresh::refresh(&g.repo, &config, &state).drift);
     }
     if let Some(lease) = lease.filter(|l| l.live(Timestamp::now())) {
         eprintln!("note: an apply is running: {}", lease.describe());

@@ -21,7 +21,9 @@ pub struct Refreshed {
     pub skipped: Vec<String>,
 }
 
-pub fn refresh(config: &Config, state: &State) -> Refreshed {
+/// Reads every account and writes its snapshot (`crate::live`) for the
+/// preview's grid.
+pub fn refresh(repo: &std::path::Path, config: &Config, state: &State) -> Refreshed {
     let mut out = Refreshed {
         drift: Vec::new(),
         refreshed: Vec::new(),
@@ -70,6 +72,13 @@ pub fn refresh(config: &Config, state: &State) -> Refreshed {
                         since,
                     },
                 ));
+                let snapshot = crate::live::Snapshot::of(name, &live, jiff::Timestamp::now());
+                if let Err(e) = snapshot.save(repo) {
+                    eprintln!(
+                        "warning: --refresh: cannot write the snapshot of {name} in {}: {e}",
+                        crate::live::dir(repo).display()
+                    );
+                }
                 out.refreshed.push(name.clone());
             }
             Err(why) => {

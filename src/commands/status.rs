@@ -21,7 +21,7 @@ pub fn status(
         ..
     } = read_plan(g, format, None, out)?;
     let tz = &config.timezone;
-    let drift = refresh.then(|| super::refresh::refresh(&config, &state).drift);
+    let drift = refresh.then(|| super::refresh::refresh(&g.repo, &config, &state).drift);
     let mut published: Vec<_> = state
         .records()
         .filter(|(_, e)| e.status == Status::Published)

@@ -81,6 +81,18 @@ fn plan_refresh_reports_drift_and_apply_publishes_none_of_it_again() {
         import.starts_with("postwright import --account masto --since "),
         "{import}"
     );
+    // The snapshot the preview's grid reads: the live posts, newest first.
+    let snapshot: Value = serde_json::from_str(
+        &fs::read_to_string(root.join(".postwright/live/masto.json")).unwrap(),
+    )
+    .unwrap();
+    let ids: Vec<&str> = snapshot["posts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["media_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [outside.as_str(), &id("Third post"), &id("First post")]);
     // The published posts are still `published`: drift is not a plan to act.
     for e in plan["entries"].as_array().unwrap() {
         assert_eq!(e["action"], "published", "{e:#}");
