@@ -211,6 +211,11 @@ pub enum Command {
         /// Highlight the tiles a pull request against this git ref adds or changes.
         #[arg(long, value_name = "REF")]
         base: Option<String>,
+        /// How many live tiles the grid shows under the upcoming posts: the
+        /// live feed as last read by `plan --refresh` or `import`
+        /// (.postwright/live/), else the posts the record has published.
+        #[arg(long, value_name = "N", default_value_t = crate::preview::LIVE_TILES)]
+        live: usize,
     },
     /// Print the JSON Schema of post files or of postwright.toml, for editors
     /// and other tools.
@@ -509,9 +514,12 @@ fn execute(cli: &Cli, out: &mut dyn Write) -> Result<Exit, Failure> {
             commands::plan(&g, format, &options, out)
         }
         Command::Status { refresh } => commands::status(&g, format, *refresh, out),
-        Command::Preview { out: dir, at, base } => {
-            commands::preview(&g, format, dir, at.as_deref(), base.as_deref(), out)
-        }
+        Command::Preview {
+            out: dir,
+            at,
+            base,
+            live,
+        } => commands::preview(&g, format, dir, at.as_deref(), base.as_deref(), *live, out),
         Command::Auth(command) => {
             let action = match command {
                 AuthCommand::Inspect { account } => AuthAction::Inspect {

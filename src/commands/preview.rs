@@ -11,6 +11,7 @@ pub fn preview(
     out_dir: &Path,
     at: Option<&str>,
     base: Option<&str>,
+    live_tiles: usize,
     out: &mut dyn Write,
 ) -> Result<Exit, Failure> {
     let Planned {
@@ -59,6 +60,7 @@ pub fn preview(
         posts: valid,
         versions,
         tz: &config.timezone,
+        live_tiles,
     };
     match crate::preview::write(&inputs, out_dir) {
         Ok(written) => {

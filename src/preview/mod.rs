@@ -22,6 +22,7 @@
 
 mod cards;
 mod html;
+mod live;
 pub mod thumb;
 
 use crate::plan::{Action, Entry, Plan};
@@ -64,7 +65,13 @@ pub struct Inputs<'a> {
     /// the platforms off the grid are made from.
     pub versions: HashMap<(&'a str, &'a str), &'a ValidPost>,
     pub tz: &'a TimeZone,
+    /// How many live tiles the grid shows under the upcoming ones
+    /// (`preview --live N`).
+    pub live_tiles: usize,
 }
+
+/// `preview --live`'s default: the top four rows of a profile.
+pub const LIVE_TILES: usize = 12;
 
 /// A thumbnail the site shows: its file in the site and its size.
 #[derive(Debug, Clone)]
@@ -74,10 +81,31 @@ pub struct Shown {
     pub height: u32,
 }
 
-/// A post on the grid: when it went (or goes) out, and its entry.
+/// A post on the grid: when it went (or goes) out, and its entry — or,
+/// for a live post postwright did not make, what the snapshot says.
 struct Tile<'a> {
     when: Timestamp,
-    entry: &'a Entry,
+    entry: Option<&'a Entry>,
+    live: Option<&'a crate::live::LivePost>,
+}
+
+impl<'a> Tile<'a> {
+    fn of(when: Timestamp, entry: &'a Entry) -> Tile<'a> {
+        Tile {
+            when,
+            entry: Some(entry),
+            live: None,
+        }
+    }
+
+    /// Ties in time are ordered by this.
+    fn key(&self) -> &str {
+        match (self.entry, self.live) {
+            (Some(e), _) => &e.id,
+            (None, Some(p)) => &p.media_id,
+            (None, None) => "",
+        }
+    }
 }
 
 /// Whether the entry's post is or will be in the feed: not a draft, not
@@ -105,22 +133,10 @@ fn when(inputs: &Inputs<'_>, e: &Entry) -> Timestamp {
     recorded.or(e.publish_at).unwrap_or(inputs.plan.at)
 }
 
-/// The grid's posts, newest first: published ones at their publish time,
-/// upcoming ones at `publish_at` (or now, for "at the next apply")
-/// ([`when`]). Stories, drafts and removed posts are not on the grid.
-fn grid<'a>(inputs: &Inputs<'a>) -> Vec<Tile<'a>> {
-    let mut tiles: Vec<Tile<'a>> = inputs
-        .plan
-        .entries
-        .iter()
-        .filter(|e| on_feed(e) && e.kind != Some(crate::content::PostType::Story) && on_grid(e))
-        .map(|e| Tile {
-            when: when(inputs, e),
-            entry: e,
-        })
-        .collect();
-    tiles.sort_by(|a, b| (b.when, &b.entry.id).cmp(&(a.when, &a.entry.id)));
-    tiles
+/// The grid's posts ([`live::tiles`]): stories, drafts and removed posts
+/// are not on it.
+fn grid<'a>(inputs: &Inputs<'a>, snapshots: &'a [crate::live::Snapshot]) -> Vec<Tile<'a>> {
+    live::tiles(inputs, snapshots)
 }
 
 /// The caption folded where the app folds it, hashtags and mentions marked.
@@ -441,7 +457,8 @@ pub struct Written {
 /// Writes the site into `out_dir`.
 pub fn write(inputs: &Inputs<'_>, out_dir: &Path) -> std::io::Result<Written> {
     std::fs::create_dir_all(out_dir)?;
-    let tiles = grid(inputs);
+    let snapshots = live::snapshots(inputs);
+    let tiles = grid(inputs, &snapshots);
     let mut page = String::new();
     page.push_str(html::HEAD);
     let _ = write!(
@@ -460,9 +477,13 @@ pub fn write(inputs: &Inputs<'_>, out_dir: &Path) -> std::io::Result<Written> {
         .iter()
         .filter(|e| e.kind == Some(crate::content::PostType::Story))
         .collect();
-    let with_pictures: Vec<&Entry> = tiles
+    // Every post's card has its picture, tile or not (`--live` shows only
+    // the top live tiles).
+    let with_pictures: Vec<&Entry> = inputs
+        .plan
+        .entries
         .iter()
-        .map(|t| t.entry)
+        .filter(|e| on_feed(e) && e.kind != Some(crate::content::PostType::Story) && on_grid(e))
         .chain(stories.iter().copied())
         .collect();
     let sections = cards::sections(inputs);
@@ -475,7 +496,12 @@ pub fn write(inputs: &Inputs<'_>, out_dir: &Path) -> std::io::Result<Written> {
     let made = make_all(inputs, out_dir, picks, &frames)?;
     page.push_str("<h2>Grid</h2><div class=grid data-grid>");
     for t in &tiles {
-        let e = t.entry;
+        let Some(e) = t.entry else {
+            if let Some(p) = t.live {
+                page.push_str(&live::tile_html(inputs, p, out_dir));
+            }
+            continue;
+        };
         let mut state = if e.action == Action::Published {
             "live".to_string()
         } else {

@@ -92,7 +92,10 @@ fn plan_refresh_reports_drift_and_apply_publishes_none_of_it_again() {
         .iter()
         .map(|p| p["media_id"].as_str().unwrap())
         .collect();
-    assert_eq!(ids, [outside.as_str(), &id("Third post"), &id("First post")]);
+    assert_eq!(
+        ids,
+        [outside.as_str(), &id("Third post"), &id("First post")]
+    );
     // The published posts are still `published`: drift is not a plan to act.
     for e in plan["entries"].as_array().unwrap() {
         assert_eq!(e["action"], "published", "{e:#}");
