@@ -66,10 +66,10 @@ pub fn preview(
         Ok(written) => {
             let _ = writeln!(
                 out,
-                "wrote {}: {} posts on the grid, {} cards for other platforms, {} in all",
+                "wrote {}: {} on the grid, {} for other platforms, {} in the plan",
                 out_dir.join("index.html").display(),
-                written.tiles,
-                written.cards,
+                crate::report::plural(written.tiles, "tile", "tiles"),
+                crate::report::plural(written.cards, "card", "cards"),
                 plan.entries.len()
             );
             Ok(Exit::Ok)

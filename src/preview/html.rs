@@ -76,11 +76,50 @@ pub fn file_name(id: &str) -> String {
         .collect()
 }
 
-/// The month of the plan's time, Monday first, each day with what goes
-/// out then (in the config's zone); stories in their own colour.
+/// How many months the calendar shows at most.
+const MONTHS: usize = 24;
+
+/// A calendar for the month of the plan's time and for every later month
+/// that has posts (at most [`MONTHS`]): a post next month is on a
+/// calendar too.
 pub fn calendar(inputs: &Inputs<'_>) -> String {
-    let today = inputs.plan.at.to_zoned_datetime(inputs.tz.clone()).date();
-    let first = today.first_of_month();
+    let first = inputs
+        .plan
+        .at
+        .to_zoned_datetime(inputs.tz.clone())
+        .date()
+        .first_of_month();
+    let mut months: std::collections::BTreeSet<Date> = std::collections::BTreeSet::new();
+    months.insert(first);
+    for e in &inputs.plan.entries {
+        if e.action == Action::Draft {
+            continue;
+        }
+        if let Some(t) = e.publish_at {
+            let m = day_of(t, inputs.tz).first_of_month();
+            if m > first {
+                months.insert(m);
+            }
+        }
+    }
+    let shown: Vec<Date> = months.iter().copied().take(MONTHS).collect();
+    let mut out = String::new();
+    for m in &shown {
+        out.push_str(&month(inputs, *m));
+    }
+    if months.len() > MONTHS {
+        let _ = write!(
+            out,
+            "<p class=note>{} more months with posts are not shown.</p>",
+            months.len() - MONTHS
+        );
+    }
+    out
+}
+
+/// One month, Monday first, each day with what goes out then (in the
+/// config's zone); stories in their own colour.
+fn month(inputs: &Inputs<'_>, first: Date) -> String {
     let days = first.days_in_month();
     let mut by_day: std::collections::BTreeMap<i8, Vec<&Entry>> = Default::default();
     for e in &inputs.plan.entries {
@@ -95,8 +134,9 @@ pub fn calendar(inputs: &Inputs<'_>) -> String {
         }
     }
     let mut out = format!(
-        "<h2>Calendar: {}</h2><table class=cal data-calendar><tr>",
-        first.strftime("%B %Y")
+        "<h2>Calendar: {}</h2><table class=cal data-calendar=\"{}\"><tr>",
+        first.strftime("%B %Y"),
+        first.strftime("%Y-%m")
     );
     for name in ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"] {
         let _ = write!(out, "<th>{name}</th>");
@@ -267,5 +307,52 @@ mod tests {
             "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
         );
         assert_eq!(file_name("2026/../x y"), "2026____x_y");
+    }
+
+    #[test]
+    fn a_calendar_for_this_month_and_every_later_month_with_posts() {
+        let entry = |id: &str, at: &str, action| crate::plan::Entry {
+            publish_at: at.parse().ok(),
+            kind: Some(PostType::Image),
+            ..crate::plan::Entry::new(id, &format!("posts/{id}.md"), action, String::new())
+        };
+        let plan = crate::plan::Plan {
+            format_version: 1,
+            at: "2026-12-05T00:00:00Z".parse().unwrap(),
+            summary: Default::default(),
+            entries: vec![
+                entry("dec", "2026-12-20T09:00:00Z", Action::Scheduled),
+                entry("feb", "2027-02-03T09:00:00Z", Action::Scheduled),
+                entry("draft", "2027-03-03T09:00:00Z", Action::Draft),
+                entry("past", "2026-10-03T09:00:00Z", Action::Published),
+            ],
+            prune: false,
+            pull_request: None,
+            state_unknown: None,
+            drift: None,
+        };
+        let state = crate::state::State::default();
+        let tz = jiff::tz::TimeZone::UTC;
+        let inputs = Inputs {
+            repo: std::path::Path::new("."),
+            plan: &plan,
+            state: &state,
+            posts: Default::default(),
+            versions: Default::default(),
+            tz: &tz,
+            live_tiles: 12,
+        };
+        let html = calendar(&inputs);
+        let months: Vec<&str> = html
+            .split("data-calendar=\"")
+            .skip(1)
+            .map(|rest| &rest[..7])
+            .collect();
+        assert_eq!(months, ["2026-12", "2027-02"]);
+        let feb = html.split("data-calendar=\"2027-02\"").nth(1).unwrap();
+        assert!(
+            feb.contains("data-day=\"3\"><div class=day>3</div><div data-post=\"feb\">"),
+            "{feb}"
+        );
     }
 }

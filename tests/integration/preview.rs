@@ -522,7 +522,7 @@ fn a_post_to_the_grid_and_threads_is_one_tile_and_one_threads_card() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        stdout.contains("1 posts on the grid, 3 cards for other platforms, 4 in all"),
+        stdout.contains("1 tile on the grid, 3 cards for other platforms, 4 in the plan"),
         "{stdout}"
     );
     let html = fs::read_to_string(site.join("index.html")).unwrap();
