@@ -56,6 +56,7 @@ mod api;
 mod checks;
 mod errors;
 mod features;
+mod live;
 mod server;
 mod state;
 mod statics;
@@ -66,6 +67,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+pub use live::{SeedItem, SeedKind, SeedPost, CDN_SIGNATURE};
 use server::{Shared, StopGuard};
 
 /// Which login a token comes from: decides the scopes it carries and what
@@ -193,6 +195,9 @@ pub struct ServerConfig {
     pub trial_ineligible: Vec<String>,
     /// Check the bytes of every media URL fetched (off: any bytes do).
     pub media_check: Option<MediaCheck>,
+    /// Listing pages hold at most this many media whatever `limit` asks
+    /// (Meta may answer fewer than asked): a client must follow cursors.
+    pub max_page: Option<usize>,
 }
 
 /// What the bytes the server fetches must be, as Meta's fetch gets the
@@ -261,6 +266,7 @@ impl Default for ServerConfig {
             trial_reels_per_day: None,
             trial_ineligible: Vec::new(),
             media_check: None,
+            max_page: None,
         }
     }
 }

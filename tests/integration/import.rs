@@ -1,0 +1,460 @@
+//! `postwright import` end to end: the real binary against the test Graph
+//! server holding an account with a past (images, a carousel, a reel, a
+//! story, several pages), into an empty repo and one with some posts as
+//! files, twice; then plan says `published` and apply publishes nothing.
+//! Faults: a token that expires mid-import, a media deleted mid-import
+//! (its CDN URL 404s), a throttled account. The CDN URLs are signed, and
+//! the signature must reach no file, output or record.
+
+use crate::apply_e2e::{account, Run, Site, TOKEN, USER};
+use crate::common::fixtures;
+use crate::graph::{Fault, Login, SeedItem, SeedKind, SeedPost, ServerConfig, CDN_SIGNATURE};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+use std::time::Duration;
+
+/// Captions with what YAML reads as syntax.
+const HARD_CAPTIONS: [&str; 5] = [
+    "#ceramics #handmade: a mug",
+    "key: value\n---\nnot a new document",
+    "@kiln.friends made this with us",
+    "- not a list\n  indented: line\n\nlast line\n",
+    "  leading spaces and \"quotes\" and a tab\there",
+];
+
+fn media(name: &str) -> Vec<u8> {
+    fs::read(fixtures().join("publish/media").join(name)).unwrap()
+}
+
+fn image(caption: &str, days: u64) -> SeedPost {
+    SeedPost {
+        kind: SeedKind::Image,
+        caption: Some(caption.into()),
+        age: Duration::from_secs(days * 86_400),
+        items: vec![SeedItem {
+            bytes: media("square.jpg"),
+            video: false,
+            alt_text: Some(format!("alt: {caption}")),
+        }],
+        comment_enabled: true,
+    }
+}
+
+/// An empty content repo on a server whose listing pages hold `page`
+/// media at most.
+fn site(page: usize) -> Site {
+    let empty = tempfile::tempdir().unwrap();
+    fs::create_dir_all(empty.path().join("posts")).unwrap();
+    fs::write(empty.path().join("posts/README.md"), "# Posts\n").unwrap();
+    let config = ServerConfig {
+        accounts: vec![account(Login::Facebook)],
+        max_page: Some(page),
+        usage_step_pct: 0,
+        ..ServerConfig::default()
+    };
+    Site::new(
+        empty.path(),
+        config,
+        Login::Facebook,
+        "max_rate_wait_secs = 1\n",
+    )
+}
+
+/// Seeds one of each type plus the hard captions, oldest first: their ids
+/// newest first, as the feed lists them.
+fn seed_account(site: &Site) -> Vec<String> {
+    let s = &site.server;
+    let mut ids = Vec::new();
+    let mut days = 400;
+    for caption in HARD_CAPTIONS {
+        ids.push(s.seed_post(USER, image(caption, days)));
+        days -= 10;
+    }
+    ids.push(s.seed_post(
+        USER,
+        SeedPost {
+            kind: SeedKind::Carousel,
+            caption: Some("A week at the wheel, in three pictures.".into()),
+            age: Duration::from_secs(30 * 86_400),
+            items: vec![
+                SeedItem {
+                    bytes: media("portrait.jpg"),
+                    video: false,
+                    alt_text: Some("A mug on a desk".into()),
+                },
+                SeedItem {
+                    bytes: media("square.jpg"),
+                    video: false,
+                    alt_text: None,
+                },
+            ],
+            comment_enabled: false,
+        },
+    ));
+    ids.push(s.seed_post(
+        USER,
+        SeedPost {
+            kind: SeedKind::Reel,
+            caption: Some("How a glaze goes on.".into()),
+            age: Duration::from_secs(10 * 86_400),
+            items: vec![SeedItem {
+                bytes: media("reel.mp4"),
+                video: true,
+                alt_text: None,
+            }],
+            comment_enabled: true,
+        },
+    ));
+    ids.push(s.seed_post(
+        USER,
+        SeedPost {
+            kind: SeedKind::Story,
+            caption: None,
+            age: Duration::from_secs(3600),
+            items: vec![SeedItem {
+                bytes: media("story.jpg"),
+                video: false,
+                alt_text: None,
+            }],
+            comment_enabled: true,
+        },
+    ));
+    ids.reverse();
+    ids
+}
+
+fn import(site: &Site, extra: &[&str]) -> (Run, Value) {
+    let mut args = vec!["import", "--account", "kiln", "--format", "json"];
+    args.extend_from_slice(extra);
+    let run = site.run(&args);
+    let json = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("no JSON ({e}): {}\nstderr: {}", run.stdout, run.stderr));
+    (run, json)
+}
+
+/// Every file under the repo (but .git), with its bytes.
+fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).unwrap().to_string_lossy().to_string();
+                out.insert(rel, fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
+}
+
+/// No signed URL anywhere: files, output, the record.
+fn assert_no_signature(site: &Site, runs: &[&Run]) {
+    for (file, bytes) in tree(site.path()) {
+        let text = String::from_utf8_lossy(&bytes);
+        for needle in [CDN_SIGNATURE, "oh=", "_nc_sid", "/cdn/v/"] {
+            assert!(!text.contains(needle), "{file} holds {needle}");
+        }
+    }
+    for run in runs {
+        for needle in [CDN_SIGNATURE, "oh=", "_nc_sid", TOKEN] {
+            assert!(!run.stdout.contains(needle), "stdout holds {needle}");
+            assert!(!run.stderr.contains(needle), "stderr holds {needle}");
+        }
+    }
+}
+
+/// Media ids recorded for account kiln, by post id.
+fn recorded(site: &Site) -> BTreeMap<String, String> {
+    let state = site.state();
+    state["posts"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter_map(|(id, accounts)| {
+            let r = &accounts["kiln"];
+            assert_eq!(r["status"], "published", "{id}");
+            Some((id.clone(), r["media_id"].as_str()?.to_string()))
+        })
+        .collect()
+}
+
+fn plan_actions(site: &Site) -> Vec<(String, String)> {
+    let run = site.run(&["plan", "--format", "json"]);
+    let plan: Value = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}\n{}", run.stdout, run.stderr));
+    plan["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["file"].as_str().unwrap_or("").to_string(),
+                e["action"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn an_account_imports_into_an_empty_repo_once_and_apply_publishes_none_of_it() {
+    let site = site(3);
+    let ids = seed_account(&site);
+    let published_before = site.server.published().len();
+    let (first, report) = import(&site, &[]);
+    assert_eq!(first.code, 0, "{}\n{}", first.stdout, first.stderr);
+    let written = report["written"].as_array().unwrap();
+    assert_eq!(written.len(), ids.len(), "{report:#}");
+    assert!(report["pages"].as_u64().unwrap() >= 4, "paged: {report:#}");
+    assert!(
+        first.stderr.contains("import: posts page 1"),
+        "{}",
+        first.stderr
+    );
+    // Every live post is recorded under its file, as published.
+    let rec = recorded(&site);
+    let mut got: Vec<&String> = rec.values().collect();
+    got.sort();
+    let mut want: Vec<&String> = ids.iter().collect();
+    want.sort();
+    assert_eq!(got, want);
+    // Each file reads back with the live caption, type and media.
+    let by_media: BTreeMap<&str, &Value> = written
+        .iter()
+        .map(|w| (w["media_id"].as_str().unwrap(), w))
+        .collect();
+    let live = site.server.published();
+    for m in live.iter().filter(|m| ids.contains(&m.id)) {
+        let w = by_media[m.id.as_str()];
+        let text = fs::read_to_string(site.path().join(w["file"].as_str().unwrap())).unwrap();
+        assert!(text.contains("publish_at: 20"), "{text}");
+        assert!(text.contains("+00:00\n"), "{text}");
+        let kind = match (m.media_type.as_str(), m.media_product_type.as_str()) {
+            (_, "STORY") => "story",
+            ("CAROUSEL_ALBUM", _) => "carousel",
+            ("VIDEO", _) => "reel",
+            _ => "image",
+        };
+        assert_eq!(w["type"], kind);
+        assert!(text.contains(&format!("type: {kind}\n")), "{text}");
+        if !m.comment_enabled {
+            assert!(text.contains("comments: false\n"), "{text}");
+        }
+    }
+    // Every file validates, and plan says each is published: its content
+    // hash is the one recorded, so YAML-significant captions read back as
+    // they are live.
+    let validate = site.run(&["validate"]);
+    assert_eq!(validate.code, 0, "{}\n{}", validate.stdout, validate.stderr);
+    let actions = plan_actions(&site);
+    assert_eq!(actions.len(), ids.len(), "{actions:?}");
+    assert!(actions.iter().all(|(_, a)| a == "published"), "{actions:?}");
+    // The downloaded media are the live bytes.
+    let tree_after = tree(site.path());
+    let carousel = tree_after
+        .iter()
+        .filter(|(f, _)| f.starts_with("media/imported/kiln/") && f.ends_with("-1.jpg"))
+        .count();
+    assert!(carousel >= 7, "{:?}", tree_after.keys().collect::<Vec<_>>());
+    assert!(tree_after.values().any(|b| *b == media("reel.mp4")));
+    // Twice: nothing written, and it says so.
+    let (second, again) = import(&site, &[]);
+    assert_eq!(second.code, 0, "{}", second.stderr);
+    assert_eq!(again["written"].as_array().unwrap().len(), 0);
+    assert_eq!(again["already_recorded"], ids.len());
+    assert_eq!(
+        tree(site.path()),
+        tree_after,
+        "the second import changed files"
+    );
+    let human = site.run(&["import", "--account", "kiln"]);
+    assert!(
+        human.stdout.contains("Nothing to import"),
+        "{}",
+        human.stdout
+    );
+    // apply publishes nothing imported.
+    let (code, _, applied) = site.apply(&[]);
+    assert_eq!(code, 0, "{}\n{}", applied.stdout, applied.stderr);
+    assert_eq!(site.server.published().len(), published_before);
+    assert!(site.server.containers().is_empty(), "apply made containers");
+    assert_no_signature(&site, &[&first, &second, &human, &applied]);
+}
+
+#[test]
+fn a_file_the_repo_has_for_a_live_post_is_linked_not_written_again() {
+    let site = site(100);
+    let ids = seed_account(&site);
+    // The person's own file for the reel (same caption and type).
+    fs::create_dir_all(site.path().join("media")).unwrap();
+    fs::write(site.path().join("media/reel.mp4"), media("reel.mp4")).unwrap();
+    fs::write(
+        site.path().join("posts/glaze.md"),
+        "---\ntype: reel\npublish_at: 2026-01-01 09:00\nmedia: [../media/reel.mp4]\n---\nHow a glaze goes on.\n",
+    )
+    .unwrap();
+    let (run, report) = import(&site, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let linked = report["linked"].as_array().unwrap();
+    assert_eq!(linked.len(), 1, "{report:#}");
+    assert_eq!(linked[0]["file"], "posts/glaze.md");
+    assert_eq!(report["written"].as_array().unwrap().len(), ids.len() - 1);
+    let rec = recorded(&site);
+    let reel = &ids[1];
+    assert_eq!(rec.get("glaze"), Some(reel), "{rec:?}");
+    assert!(
+        !tree(site.path()).keys().any(|f| f.contains(reel.as_str())),
+        "the reel was written again"
+    );
+    let actions = plan_actions(&site);
+    assert!(actions.iter().all(|(_, a)| a == "published"), "{actions:?}");
+}
+
+#[test]
+fn a_token_that_expires_mid_import_leaves_files_and_record_agreeing() {
+    let site = site(2);
+    let ids = seed_account(&site);
+    site.server.revoke_after_pages(TOKEN, 2);
+    let (run, report) = import(&site, &[]);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("token"), "{}", run.stderr);
+    let written = report["written"].as_array().unwrap();
+    assert_eq!(written.len(), 4, "two pages of two: {report:#}");
+    // Files and record agree: each written file is recorded, nothing else.
+    let rec = recorded(&site);
+    let files: Vec<String> = tree(site.path())
+        .keys()
+        .filter(|f| f.starts_with("posts/imported/"))
+        .cloned()
+        .collect();
+    assert_eq!(files.len(), rec.len(), "{files:?} vs {rec:?}");
+    for w in written {
+        assert!(files.contains(&w["file"].as_str().unwrap().to_string()));
+    }
+    assert_no_signature(&site, &[&run]);
+    // With a working token again, the next import goes on from there.
+    site.server.add_token(
+        USER,
+        TOKEN,
+        None,
+        crate::graph::unix_now() - 86_400 * 30,
+        account(Login::Facebook).scopes,
+    );
+    let (again, rest) = import(&site, &[]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert_eq!(rest["written"].as_array().unwrap().len(), ids.len() - 4);
+    assert_eq!(rest["already_recorded"], 4);
+    assert_eq!(recorded(&site).len(), ids.len());
+}
+
+#[test]
+fn a_media_deleted_mid_import_is_noted_in_its_file_and_the_import_goes_on() {
+    let site = site(100);
+    let ids = seed_account(&site);
+    let gone = &ids[2];
+    site.server.vanish_after_listing(gone);
+    let (run, report) = import(&site, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(report["written"].as_array().unwrap().len(), ids.len());
+    let w = report["written"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["media_id"] == gone.as_str())
+        .unwrap();
+    assert_eq!(w["missing_media"], 2, "the carousel's two items: {w}");
+    let text = fs::read_to_string(site.path().join(w["file"].as_str().unwrap())).unwrap();
+    assert!(
+        text.contains("# not downloaded: the media server answered HTTP 404"),
+        "{text}"
+    );
+    assert!(run.stderr.contains("not downloaded"), "{}", run.stderr);
+    assert_no_signature(&site, &[&run]);
+    // Recorded: a second import does not try it again.
+    let (_, again) = import(&site, &[]);
+    assert_eq!(again["written"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn link_refuses_signed_urls_and_limit_and_since_bound_the_import() {
+    let site = site(100);
+    seed_account(&site);
+    let (run, report) = import(&site, &["--media", "link"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(report["written"].as_array().unwrap().len(), 0);
+    let skipped = report["skipped"].as_array().unwrap();
+    assert!(!skipped.is_empty());
+    assert!(
+        skipped[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("signed URL that expires"),
+        "{report:#}"
+    );
+    assert!(!site.path().join(".postwright/state.json").exists() || recorded(&site).is_empty());
+    let (run, report) = import(&site, &["--limit", "2"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(report["written"].as_array().unwrap().len(), 2);
+    // The feed first, newest first: --limit 2 took the reel and the
+    // carousel. Of the last 20 days only the story (in the stories list)
+    // is left; the older posts are not even looked at.
+    let types: Vec<&str> = report["written"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["reel", "carousel"]);
+    let since = (jiff::Timestamp::now() - jiff::SignedDuration::from_hours(20 * 24))
+        .strftime("%Y-%m-%d")
+        .to_string();
+    let (run, report) = import(&site, &["--since", &since]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let written = report["written"].as_array().unwrap();
+    assert_eq!(written.len(), 1, "{report:#}");
+    assert_eq!(written[0]["type"], "story");
+    assert_eq!(report["already_recorded"], 1);
+    assert_eq!(recorded(&site).len(), 3);
+}
+
+#[test]
+fn a_throttled_account_stops_the_import_and_says_so() {
+    let site = site(2);
+    seed_account(&site);
+    site.server.inject(Fault::RateLimit {
+        path_contains: "GET */media".into(),
+        code: 4,
+        usage_pct: 100,
+        regain_minutes: 30,
+    });
+    let (run, report) = import(&site, &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("throttled"), "{}", run.stderr);
+    assert!(report["stopped"].as_str().unwrap().contains("throttled"));
+    assert_eq!(report["written"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn import_help_teaches_with_examples() {
+    let site = site(100);
+    let run = site.run(&["import", "--help"]);
+    assert_eq!(run.code, 0);
+    assert!(
+        run.stdout
+            .contains("postwright import --account kilnandco --since"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("--media"), "{}", run.stdout);
+    let bad = site.run(&["import", "--account", "nobody"]);
+    assert_eq!(bad.code, 64, "{}", bad.stderr);
+    assert!(
+        bad.stderr.contains("has no such account (it has: kiln)"),
+        "{}",
+        bad.stderr
+    );
+}
