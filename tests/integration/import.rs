@@ -458,3 +458,89 @@ fn import_help_teaches_with_examples() {
         bad.stderr
     );
 }
+
+/// BENCHMARKS.md, "`import`: 300 live posts": run with
+/// `cargo test --test integration import::bench -- --ignored --nocapture`.
+#[test]
+#[ignore = "a measurement, not a test: BENCHMARKS.md"]
+fn bench_import_300_live_posts() {
+    let site = site(100);
+    let kinds = [
+        SeedKind::Image,
+        SeedKind::Image,
+        SeedKind::Carousel,
+        SeedKind::Reel,
+    ];
+    for n in 0..300u64 {
+        let kind = if n >= 290 {
+            SeedKind::Story
+        } else {
+            kinds[n as usize % 4]
+        };
+        let items = match kind {
+            SeedKind::Carousel => vec![
+                SeedItem {
+                    bytes: media("portrait.jpg"),
+                    video: false,
+                    alt_text: Some(format!("item {n}")),
+                },
+                SeedItem {
+                    bytes: media("square.jpg"),
+                    video: false,
+                    alt_text: None,
+                },
+            ],
+            SeedKind::Reel => vec![SeedItem {
+                bytes: media("reel.mp4"),
+                video: true,
+                alt_text: None,
+            }],
+            _ => vec![SeedItem {
+                bytes: media("square.jpg"),
+                video: false,
+                alt_text: None,
+            }],
+        };
+        let age = if kind == SeedKind::Story {
+            3600 * (300 - n)
+        } else {
+            86_400 * (300 - n)
+        };
+        site.server.seed_post(
+            USER,
+            SeedPost {
+                kind,
+                caption: (kind != SeedKind::Story)
+                    .then(|| format!("Post {n}: #ceramics #handmade\n---\n@kiln")),
+                age: Duration::from_secs(age),
+                items,
+                comment_enabled: n % 7 != 0,
+            },
+        );
+    }
+    let started = std::time::Instant::now();
+    let (run, report) = import(&site, &[]);
+    let took = started.elapsed();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(report["written"].as_array().unwrap().len(), 300);
+    let graph = site.server.requests().len();
+    let cdn = site
+        .server
+        .media_requests()
+        .iter()
+        .filter(|r| r.path.starts_with("/cdn/"))
+        .count();
+    let again = std::time::Instant::now();
+    let (second, _) = import(&site, &[]);
+    let took_again = again.elapsed();
+    assert_eq!(second.code, 0);
+    let plan = std::time::Instant::now();
+    let actions = plan_actions(&site);
+    let took_plan = plan.elapsed();
+    assert!(actions.iter().all(|(_, a)| a == "published"));
+    println!(
+        "import of 300: {took:.2?}, {graph} Graph calls, {cdn} CDN downloads, {} pages; second import {took_again:.2?} ({} Graph calls in all); plan {took_plan:.2?}",
+        report["pages"],
+        site.server.requests().len()
+    );
+}
