@@ -221,7 +221,11 @@ impl<'a> Importer<'a> {
     /// Reads the feed page by page (posts, then stories) and brings each
     /// live post in; records after every page.
     pub async fn run<P: Publisher>(&mut self, publisher: &P) -> Result<(), ImportError> {
+        let stories = publisher.capabilities().stories;
         for feed in [Feed::Posts, Feed::Stories] {
+            if feed == Feed::Stories && !stories {
+                continue;
+            }
             let name = match feed {
                 Feed::Posts => "posts",
                 Feed::Stories => "stories",

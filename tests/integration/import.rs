@@ -544,3 +544,107 @@ fn bench_import_300_live_posts() {
         site.server.requests().len()
     );
 }
+
+#[test]
+fn a_threads_profile_imports_page_by_page_with_its_media() {
+    use crate::threads::{ThreadsItem, ThreadsSeed, THREADS_CDN_SIGNATURE};
+    use crate::threads_e2e::{Both, THREADS_TOKEN};
+    let both = Both::new("");
+    let t = &both.threads;
+    t.set_page_size(2);
+    let text = "Threads: a text post\n---\n#kiln @friends";
+    let mut ids = vec![t.seed(ThreadsSeed {
+        media_type: "TEXT_POST",
+        text: Some(text.into()),
+        age: Duration::from_secs(40 * 86_400),
+        items: Vec::new(),
+    })];
+    ids.push(t.seed(ThreadsSeed {
+        media_type: "IMAGE",
+        text: Some("An image on Threads".into()),
+        age: Duration::from_secs(30 * 86_400),
+        items: vec![ThreadsItem {
+            bytes: media("square.jpg"),
+            video: false,
+            alt_text: Some("A mug".into()),
+        }],
+    }));
+    ids.push(t.seed(ThreadsSeed {
+        media_type: "CAROUSEL_ALBUM",
+        text: Some("Two on Threads".into()),
+        age: Duration::from_secs(20 * 86_400),
+        items: vec![
+            ThreadsItem {
+                bytes: media("portrait.jpg"),
+                video: false,
+                alt_text: None,
+            },
+            ThreadsItem {
+                bytes: media("square.jpg"),
+                video: false,
+                alt_text: Some("Another".into()),
+            },
+        ],
+    }));
+    ids.push(t.seed(ThreadsSeed {
+        media_type: "VIDEO",
+        text: Some("A video on Threads".into()),
+        age: Duration::from_secs(10 * 86_400),
+        items: vec![ThreadsItem {
+            bytes: media("reel.mp4"),
+            video: true,
+            alt_text: None,
+        }],
+    }));
+    t.cdn_gone(&ids[3]);
+    let run = both.run(&["import", "--account", "kiln-threads", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    let written = report["written"].as_array().unwrap();
+    assert_eq!(written.len(), 4, "{report:#}");
+    assert_eq!(report["pages"], 2, "two pages of two, no stories list");
+    let kinds: Vec<&str> = written
+        .iter()
+        .map(|w| w["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["reel", "carousel", "image", "text"]);
+    assert_eq!(written[0]["missing_media"], 1, "the video's file is gone");
+    let state = both.state();
+    for id in &ids {
+        let found = state["posts"]
+            .as_object()
+            .unwrap()
+            .values()
+            .any(|a| a["kiln-threads"]["media_id"] == id.as_str());
+        assert!(found, "{id} not recorded");
+    }
+    let text_file =
+        fs::read_to_string(both.path().join(written[3]["file"].as_str().unwrap())).unwrap();
+    assert!(text_file.contains("type: text\n"), "{text_file}");
+    assert!(!text_file.contains("media:"), "{text_file}");
+    // The imported posts are published for plan; apply publishes none.
+    let plan = both.plan();
+    for e in plan["entries"].as_array().unwrap() {
+        if e["file"].as_str().unwrap().starts_with("posts/imported/") {
+            let ok = e["action"] == "published"
+                || (e["action"] == "invalid" && e["file"] == written[0]["file"]);
+            assert!(ok, "{e:#}");
+        }
+    }
+    let again = both.run(&["import", "--account", "kiln-threads"]);
+    assert!(
+        again.stdout.contains("Nothing to import"),
+        "{}",
+        again.stdout
+    );
+    for (f, b) in tree(both.path()) {
+        let s = String::from_utf8_lossy(&b);
+        assert!(
+            !s.contains(THREADS_CDN_SIGNATURE) && !s.contains("oh="),
+            "{f}"
+        );
+    }
+    for out in [&run.stdout, &run.stderr, &again.stdout, &again.stderr] {
+        assert!(!out.contains(THREADS_CDN_SIGNATURE) && !out.contains(THREADS_TOKEN));
+    }
+}
