@@ -143,6 +143,9 @@ fn report(o: &Outcome, format: Format) -> String {
             "wrote   {} (media {}{missing})\n",
             w.file, w.media_id
         ));
+        if let Some(why) = &w.invalid {
+            s.push_str(&format!("        does not validate: {why}\n"));
+        }
     }
     for l in &o.linked {
         s.push_str(&format!("linked  {} (media {})\n", l.file, l.media_id));

@@ -57,6 +57,10 @@ pub struct Written {
     pub kind: PostType,
     /// Media items that could not be downloaded (the file says which).
     pub missing_media: usize,
+    /// Why the file does not validate (a missing media file, a rule the
+    /// live post predates): `postwright validate FILE` says all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invalid: Option<String>,
 }
 
 /// A live post matched to a file the repo had.
@@ -364,6 +368,7 @@ impl<'a> Importer<'a> {
                 media_id: live.id.clone(),
                 kind,
                 missing_media: missing,
+                invalid: None,
             }),
             live,
             kind,
@@ -392,7 +397,7 @@ impl<'a> Importer<'a> {
             .unwrap_or_else(|| "undated".into());
         format!(
             "{folder}/imported/{}/{date}-{}.yaml",
-            self.options.account,
+            safe_name(&self.options.account),
             safe_name(&live.id)
         )
     }
@@ -400,7 +405,7 @@ impl<'a> Importer<'a> {
     /// The post's media items for its file: downloaded, or linked; `None`
     /// when `--media link` cannot link them (the post is skipped).
     async fn media(&mut self, live: &LivePost) -> Result<Option<Vec<file::Item>>, ImportError> {
-        let folder = format!("media/imported/{}", self.options.account);
+        let folder = format!("media/imported/{}", safe_name(&self.options.account));
         let mut items = Vec::new();
         for (n, item) in live.items.iter().enumerate() {
             let stem = format!("{}-{}", safe_name(&live.id), n + 1);
@@ -504,6 +509,14 @@ impl<'a> Importer<'a> {
             match p.target {
                 Target::Written(mut w) => {
                     w.id = id;
+                    w.invalid = entry.filter(|e| e.action == Action::Invalid).map(|e| {
+                        e.problems
+                            .first()
+                            .map_or(e.reason.clone(), |p| p.message.clone())
+                    });
+                    if let Some(why) = &w.invalid {
+                        eprintln!("import: warning: {} does not validate: {why}", w.file);
+                    }
                     written.push(w);
                 }
                 Target::Linked { file, .. } => linked.push(Linked {
@@ -524,6 +537,10 @@ impl<'a> Importer<'a> {
                     "the post files were written but the record could not be saved ({e}); run import again: it links the files it wrote"
                 ))
             })?;
+        // A long import keeps its lease (and sends what is still local).
+        if let Err(e) = self.store.renew() {
+            eprintln!("import: warning: the lease could not be renewed: {e}");
+        }
         self.outcome.written.extend(written);
         self.outcome.linked.extend(linked);
         Ok(())

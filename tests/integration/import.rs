@@ -367,6 +367,10 @@ fn a_media_deleted_mid_import_is_noted_in_its_file_and_the_import_goes_on() {
         .find(|w| w["media_id"] == gone.as_str())
         .unwrap();
     assert_eq!(w["missing_media"], 2, "the carousel's two items: {w}");
+    assert!(
+        w["invalid"].as_str().is_some(),
+        "its file cannot validate: {w}"
+    );
     let text = fs::read_to_string(site.path().join(w["file"].as_str().unwrap())).unwrap();
     assert!(
         text.contains("# not downloaded: the media server answered HTTP 404"),
