@@ -117,7 +117,8 @@ pub fn import(
         );
     }
     let outcome = importer.outcome();
-    let _ = out.write_all(report(outcome, format).as_bytes());
+    let failed = !matches!(result, Ok(Ok(())));
+    let _ = out.write_all(report(outcome, format, failed).as_bytes());
     match result {
         Ok(Ok(())) => Ok(Exit::Ok),
         Ok(Err(e)) => Err(Failure::Error(e.0)),
@@ -125,8 +126,9 @@ pub fn import(
     }
 }
 
-/// The outcome for people, or as JSON.
-fn report(o: &Outcome, format: Format) -> String {
+/// The outcome for people, or as JSON; `failed`: the import stopped (the
+/// error is said after it).
+fn report(o: &Outcome, format: Format, failed: bool) -> String {
     if format == Format::Json {
         let mut s = serde_json::to_string_pretty(o).unwrap_or_default();
         s.push('\n');
@@ -153,7 +155,14 @@ fn report(o: &Outcome, format: Format) -> String {
     for k in &o.skipped {
         s.push_str(&format!("skipped media {}: {}\n", k.media_id, k.reason));
     }
-    if o.written.is_empty() && o.linked.is_empty() && o.stopped.is_none() {
+    if o.written.is_empty() && o.linked.is_empty() && failed {
+        s.push_str(&format!(
+            "Nothing was imported from {}: the record and the files are as they were.\n",
+            o.account
+        ));
+        return s;
+    }
+    if o.written.is_empty() && o.linked.is_empty() {
         s.push_str(&format!(
             "Nothing to import from {}: nothing was written ({} live posts are in the record already).\n",
             o.account, o.already_recorded

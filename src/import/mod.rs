@@ -573,8 +573,7 @@ fn stop_reason<E: PlatformError>(e: &E, platform: &str) -> String {
             e.short()
         ),
         ErrorClass::Unsupported => format!(
-            "postwright cannot read the live feed of {platform} accounts yet ({})",
-            e.explain()
+            "postwright cannot read the live feed of {platform} accounts yet: import works for Instagram and Threads"
         ),
         _ => format!("{}; {done}", e.explain()),
     }
