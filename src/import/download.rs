@@ -36,6 +36,8 @@ pub enum DownloadError {
     Status(u16),
     #[error("it is larger than {0} bytes")]
     TooLarge(u64),
+    #[error("the media server answered with {0}, not an image or a video")]
+    NotMedia(String),
     #[error("the download timed out")]
     Timeout,
     #[error("the media server could not be reached ({0})")]
@@ -106,6 +108,10 @@ pub async fn download(
             .get(reqwest::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
+        // A CDN's error page can come with 200: only media are kept.
+        if let Some(k) = kind.as_deref().filter(|k| !is_media_type(k)) {
+            return Err(DownloadError::NotMedia(k.to_string()));
+        }
         let name = format!("{stem}.{}", extension(kind.as_deref(), url, video));
         std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
         let part = dir.join(format!(".{name}.part"));
@@ -138,6 +144,12 @@ pub async fn download(
         Ok(r) => r,
         Err(_) => Err(DownloadError::Timeout),
     }
+}
+
+/// `image/*`, `video/*`, or untyped bytes.
+fn is_media_type(content_type: &str) -> bool {
+    let t = content_type.trim().to_ascii_lowercase();
+    t.starts_with("image/") || t.starts_with("video/") || t.starts_with("application/octet-stream")
 }
 
 /// A file extension for the bytes: the media type says it best; Meta's
@@ -226,6 +238,8 @@ mod tests {
             assert!(!e.to_string().contains("http"), "{e}");
         }
         assert!(DownloadError::Status(404).gone());
+        assert!(is_media_type("image/jpeg") && is_media_type("video/mp4"));
+        assert!(!is_media_type("text/html; charset=utf-8"));
         assert!(!DownloadError::Status(500).gone());
     }
 }
