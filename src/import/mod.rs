@@ -13,6 +13,9 @@
 
 pub mod download;
 pub mod file;
+mod outcome;
+
+pub use outcome::{Linked, Outcome, Skipped, Written};
 
 use crate::config::Config;
 use crate::content::PostType;
@@ -20,7 +23,6 @@ use crate::plan::{Action, Entry};
 use crate::platform::{ErrorClass, Feed, LivePost, PlatformError, Publisher};
 use crate::state::{Reach, Record, State, Status, Store};
 use jiff::Timestamp;
-use serde::Serialize;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
@@ -45,53 +47,6 @@ pub struct Options {
     /// At most this many posts written or linked.
     pub limit: Option<usize>,
     pub media: MediaMode,
-}
-
-/// A post file written for a live post.
-#[derive(Debug, Clone, Serialize)]
-pub struct Written {
-    pub id: String,
-    pub file: String,
-    pub media_id: String,
-    #[serde(rename = "type")]
-    pub kind: PostType,
-    /// Media items that could not be downloaded (the file says which).
-    pub missing_media: usize,
-    /// Why the file does not validate (a missing media file, a rule the
-    /// live post predates): `postwright validate FILE` says all.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub invalid: Option<String>,
-}
-
-/// A live post matched to a file the repo had.
-#[derive(Debug, Clone, Serialize)]
-pub struct Linked {
-    pub id: String,
-    pub file: String,
-    pub media_id: String,
-}
-
-/// A live post not brought in, and why.
-#[derive(Debug, Clone, Serialize)]
-pub struct Skipped {
-    pub media_id: String,
-    pub reason: String,
-}
-
-/// What an import did (`--format json` prints it).
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Outcome {
-    pub account: String,
-    pub written: Vec<Written>,
-    pub linked: Vec<Linked>,
-    pub skipped: Vec<Skipped>,
-    /// Live posts the record knew already.
-    pub already_recorded: usize,
-    pub pages: usize,
-    pub media_downloaded: usize,
-    /// Why the import stopped before the end of the feed.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub stopped: Option<String>,
 }
 
 /// Where a live post goes.
