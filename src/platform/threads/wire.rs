@@ -229,6 +229,26 @@ pub(crate) fn quota(client: &Client, v: &Value) -> Result<Quota, ThreadsError> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn feed_fields_read_into_posts_text_without_media() {
+        let read = |v: serde_json::Value| -> LivePost {
+            serde_json::from_value::<FeedFields>(v).unwrap().into()
+        };
+        let text =
+            read(serde_json::json!({"id": "1", "media_type": "TEXT_POST", "text": "hi: there"}));
+        assert_eq!(text.kind, Some(PostType::Text));
+        assert!(text.items.is_empty());
+        assert_eq!(text.caption.as_deref(), Some("hi: there"));
+        let carousel = read(serde_json::json!({
+            "id": "2", "media_type": "CAROUSEL_ALBUM",
+            "children": {"data": [{"id": "a", "media_type": "VIDEO", "media_url": "https://cdn/a?oh=1"}]}
+        }));
+        assert_eq!(carousel.kind, Some(PostType::Carousel));
+        assert!(carousel.items[0].video);
+        let audio = read(serde_json::json!({"id": "3", "media_type": "AUDIO"}));
+        assert_eq!(audio.kind, None);
+    }
+
     fn status(s: &str, msg: Option<&str>) -> ContainerStatus {
         StatusFields {
             status: s.into(),
