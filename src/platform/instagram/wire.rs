@@ -219,22 +219,30 @@ impl From<FeedFields> for LivePost {
             ("IMAGE", _) => Some(PostType::Image),
             _ => None,
         };
+        // What a post file may say of each (docs/instagram.md, "Container
+        // parameters by post type"): alt text on images only, no comment
+        // setting on a story; what the API reports beyond that is left out
+        // so the written file validates.
+        let story = kind == Some(PostType::Story);
         let items = match m.children {
             Some(children) if t == "CAROUSEL_ALBUM" => children
                 .data
                 .into_iter()
-                .map(|c| LiveItem {
-                    video: c.media_type.as_deref() == Some("VIDEO"),
-                    id: c.id,
-                    url: c.media_url,
-                    alt_text: c.alt_text,
+                .map(|c| {
+                    let video = c.media_type.as_deref() == Some("VIDEO");
+                    LiveItem {
+                        video,
+                        id: c.id,
+                        url: c.media_url,
+                        alt_text: c.alt_text.filter(|_| !video),
+                    }
                 })
                 .collect(),
             _ => vec![LiveItem {
                 id: None,
                 url: m.media_url,
                 video: t == "VIDEO",
-                alt_text: m.alt_text,
+                alt_text: m.alt_text.filter(|_| t == "IMAGE" && !story),
             }],
         };
         LivePost {
@@ -243,7 +251,7 @@ impl From<FeedFields> for LivePost {
             kind,
             caption: m.caption,
             permalink: m.permalink,
-            comments_enabled: m.is_comment_enabled,
+            comments_enabled: m.is_comment_enabled.filter(|_| !story),
             items,
             collaborators: Vec::new(),
             pinned: None,
@@ -308,7 +316,7 @@ mod tests {
             "media_product_type": "FEED", "timestamp": "2026-12-01T08:00:00+0000",
             "children": {"data": [
                 {"id": "c1", "media_type": "IMAGE", "media_url": "https://cdn/x.jpg?oh=1", "alt_text": "cup"},
-                {"id": "c2", "media_type": "VIDEO", "media_url": "https://cdn/y.mp4?oh=2"}
+                {"id": "c2", "media_type": "VIDEO", "media_url": "https://cdn/y.mp4?oh=2", "alt_text": "v"}
             ]}
         }));
         assert_eq!(carousel.kind, Some(PostType::Carousel));
@@ -316,11 +324,18 @@ mod tests {
         assert_eq!(carousel.items[0].alt_text.as_deref(), Some("cup"));
         assert!(!carousel.items[0].video && carousel.items[1].video);
         assert_eq!(carousel.published, "2026-12-01T08:00:00Z".parse().ok());
-        let story = read(
-            serde_json::json!({"id": "2", "media_type": "VIDEO", "media_product_type": "STORY"}),
-        );
+        let story = read(serde_json::json!({
+            "id": "2", "media_type": "IMAGE", "media_product_type": "STORY",
+            "is_comment_enabled": false, "alt_text": "x"
+        }));
         assert_eq!(story.kind, Some(PostType::Story));
-        assert!(story.items[0].video);
+        assert_eq!(story.comments_enabled, None, "a story file has no comments");
+        assert_eq!(story.items[0].alt_text, None, "nor alt text");
+        assert_eq!(
+            carousel.items[1].alt_text, None,
+            "a video item has no alt text"
+        );
+        assert!(!story.items[0].video);
         let reel = read(
             serde_json::json!({"id": "3", "media_type": "VIDEO", "media_product_type": "REELS"}),
         );
