@@ -282,6 +282,22 @@ impl<'a> Importer<'a> {
             return Ok(());
         }
         if self.repo.join(&rel).exists() {
+            // Written for this media by an import that stopped before it
+            // recorded it (even one that does not validate, so it was no
+            // candidate): recorded now, not written again.
+            let ours = format!("media {} of account {}.", live.id, self.options.account);
+            let text = std::fs::read_to_string(self.repo.join(&rel)).unwrap_or_default();
+            if text.lines().next().is_some_and(|l| l.ends_with(&ours)) {
+                let id = crate::content::named_file(&rel, &self.config.content).default_id;
+                eprintln!("import: {} is {rel} already: linked", live.id);
+                self.taken += 1;
+                self.pending.push(Pending {
+                    live,
+                    kind,
+                    target: Target::Linked { id, file: rel },
+                });
+                return Ok(());
+            }
             self.skip(
                 &live.id,
                 format!("{rel} exists and differs from the live post (caption or type): it was left as it is"),

@@ -361,6 +361,8 @@ fn a_media_deleted_mid_import_is_noted_in_its_file_and_the_import_goes_on() {
     let ids = seed_account(&site);
     let gone = &ids[2];
     site.server.vanish_after_listing(gone);
+    // The story stays live but its file is gone from the CDN.
+    site.server.cdn_gone(&ids[0]);
     let (run, report) = import(&site, &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(report["written"].as_array().unwrap().len(), ids.len());
@@ -385,6 +387,24 @@ fn a_media_deleted_mid_import_is_noted_in_its_file_and_the_import_goes_on() {
     // Recorded: a second import does not try it again.
     let (_, again) = import(&site, &[]);
     assert_eq!(again["written"].as_array().unwrap().len(), 0);
+    // The record lost (a crash between files and record): the next import
+    // links every file it finds for a live post, its own invalid ones
+    // too, and writes none twice; the deleted post is no longer live.
+    let files_before = tree(site.path());
+    fs::remove_file(site.path().join(".postwright/state.json")).unwrap();
+    let (run, relinked) = import(&site, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        relinked["written"].as_array().unwrap().len(),
+        0,
+        "{relinked:#}"
+    );
+    assert_eq!(relinked["linked"].as_array().unwrap().len(), ids.len() - 1);
+    let mut after = tree(site.path());
+    after.remove(".postwright/state.json");
+    let mut before = files_before;
+    before.remove(".postwright/state.json");
+    assert_eq!(after, before, "files changed");
 }
 
 #[test]
