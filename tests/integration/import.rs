@@ -287,6 +287,18 @@ fn an_account_imports_into_an_empty_repo_once_and_apply_publishes_none_of_it() {
     assert_eq!(site.server.published().len(), published_before);
     assert!(site.server.containers().is_empty(), "apply made containers");
     assert_no_signature(&site, &[&first, &second, &human, &applied]);
+    // The token only ever in the header: Meta's `paging.next` URL (which
+    // carries it) is never followed; the cursor is sent instead.
+    let requests = site.server.requests();
+    assert!(requests.iter().all(|r| !r.token_in_params));
+    let pages: Vec<_> = requests
+        .iter()
+        .filter(|r| r.path.ends_with("/media"))
+        .collect();
+    assert!(pages.iter().any(|r| r.params.contains_key("after")));
+    assert!(pages
+        .iter()
+        .all(|r| r.params["fields"].contains("children{")));
 }
 
 #[test]
