@@ -361,13 +361,18 @@ impl<'a> Importer<'a> {
             .config
             .content
             .first()
-            .map_or("posts", |f| f.trim_matches('/'));
+            .map_or("posts", |f| f.trim_start_matches("./").trim_matches('/'));
+        // Content at the repo's root (`content = ["."]`): no folder prefix.
+        let prefix = match folder {
+            "" | "." => String::new(),
+            f => format!("{f}/"),
+        };
         let date = live
             .published
             .map(|t| file::rfc3339(t)[..10].to_string())
             .unwrap_or_else(|| "undated".into());
         format!(
-            "{folder}/imported/{}/{date}-{}.yaml",
+            "{prefix}imported/{}/{date}-{}.yaml",
             safe_name(&self.options.account),
             safe_name(&live.id)
         )
