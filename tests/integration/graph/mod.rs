@@ -48,6 +48,11 @@
 //!   `trial_ineligible`) and answer code 10 with subcodes 2207078 and
 //!   2207081 at container creation, as clients report them.
 //!
+//! - seeded media (accounts with a past, [`GraphServer::seed_post`]) have
+//!   `media_url`s on the static host under `/cdn/`, signed like Meta's CDN
+//!   URLs (`oh`, `oe`, `_nc_*`; see `live.rs`); a listing page holds at
+//!   most [`ServerConfig::max_page`] media when set.
+//!
 //! Test tool only, never part of the crate.
 
 #![allow(dead_code)]

@@ -24,7 +24,10 @@
 //! - a refresh of a token younger than 24 h: code 100, OAuthException;
 //! - a token sent as `access_token` parameter is refused (code 100): the
 //!   client must never put it in a URL or body;
-//! - no usage headers: Meta documents none for Threads.
+//! - no usage headers: Meta documents none for Threads;
+//! - `GET /{user}/threads` pages by `after` cursors with Meta's `paging`
+//!   (`next` carries the token, as Meta's does); seeded posts (`live.rs`)
+//!   have `media_url`s under `/cdn/`, signed, 403 without the signature.
 //!
 //! Test tool only, never part of the crate.
 
