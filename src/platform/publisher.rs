@@ -493,6 +493,9 @@ pub struct LiveItem {
     /// The item's own id, where the platform has one (a carousel child).
     pub id: Option<String>,
     pub url: Option<String>,
+    /// A video's cover image (signed like `url`), for the preview's grid
+    /// of the live profile; `None` for images.
+    pub thumbnail: Option<String>,
     pub video: bool,
     pub alt_text: Option<String>,
 }
@@ -502,6 +505,7 @@ impl fmt::Debug for LiveItem {
         f.debug_struct("LiveItem")
             .field("id", &self.id)
             .field("url", &self.url.as_ref().map(|_| "<not shown>"))
+            .field("thumbnail", &self.thumbnail.as_ref().map(|_| "<not shown>"))
             .field("video", &self.video)
             .field("alt_text", &self.alt_text)
             .finish()

@@ -162,7 +162,7 @@ impl From<CommentFields> for Comment {
 /// download, and each carousel item's own type, URL and alt text through
 /// the `children` edge expanded in the same call. Every field is on both
 /// logins' media nodes (`IGMedia`, `IGMediaForIGOnlyAPI`).
-pub(super) const FEED_FIELDS: &str = "id,caption,media_type,media_product_type,media_url,permalink,timestamp,is_comment_enabled,alt_text,children{id,media_type,media_url,alt_text}";
+pub(super) const FEED_FIELDS: &str = "id,caption,media_type,media_product_type,media_url,thumbnail_url,permalink,timestamp,is_comment_enabled,alt_text,children{id,media_type,media_url,thumbnail_url,alt_text}";
 
 /// A post of the feed listing, with its media (read into a [`LivePost`]).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -176,6 +176,8 @@ pub(super) struct FeedFields {
     media_product_type: Option<String>,
     #[serde(default)]
     media_url: Option<String>,
+    #[serde(default)]
+    thumbnail_url: Option<String>,
     #[serde(default)]
     permalink: Option<String>,
     #[serde(default)]
@@ -203,6 +205,8 @@ pub(super) struct ChildFields {
     media_type: Option<String>,
     #[serde(default)]
     media_url: Option<String>,
+    #[serde(default)]
+    thumbnail_url: Option<String>,
     #[serde(default)]
     alt_text: Option<String>,
 }
@@ -234,6 +238,7 @@ impl From<FeedFields> for LivePost {
                         video,
                         id: c.id,
                         url: c.media_url,
+                        thumbnail: c.thumbnail_url,
                         alt_text: c.alt_text.filter(|_| !video),
                     }
                 })
@@ -241,6 +246,7 @@ impl From<FeedFields> for LivePost {
             _ => vec![LiveItem {
                 id: None,
                 url: m.media_url,
+                thumbnail: m.thumbnail_url,
                 video: t == "VIDEO",
                 alt_text: m.alt_text.filter(|_| t == "IMAGE" && !story),
             }],

@@ -21,7 +21,7 @@ pub const MEDIA_FIELDS: &str =
 /// What `import` lists of each post (docs/threads.md, "Importing a
 /// profile"): the fields a post file holds, and each media's URL and alt
 /// text, a carousel's through its `children` expanded in the same call.
-pub const FEED_FIELDS: &str = "id,media_type,media_url,text,permalink,timestamp,alt_text,children{id,media_type,media_url,alt_text}";
+pub const FEED_FIELDS: &str = "id,media_type,media_url,thumbnail_url,text,permalink,timestamp,alt_text,children{id,media_type,media_url,thumbnail_url,alt_text}";
 
 /// A post of the profile's listing, with its media.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -33,6 +33,8 @@ pub struct FeedFields {
     pub media_type: Option<String>,
     #[serde(default)]
     pub media_url: Option<String>,
+    #[serde(default)]
+    pub thumbnail_url: Option<String>,
     #[serde(default)]
     pub permalink: Option<String>,
     #[serde(default)]
@@ -59,6 +61,8 @@ pub struct ChildFields {
     #[serde(default)]
     pub media_url: Option<String>,
     #[serde(default)]
+    pub thumbnail_url: Option<String>,
+    #[serde(default)]
     pub alt_text: Option<String>,
 }
 
@@ -75,12 +79,14 @@ impl From<FeedFields> for LivePost {
                     video: c.media_type.as_deref() == Some("VIDEO"),
                     id: c.id,
                     url: c.media_url,
+                    thumbnail: c.thumbnail_url,
                     alt_text: c.alt_text,
                 })
                 .collect(),
             _ => vec![LiveItem {
                 id: None,
                 url: m.media_url,
+                thumbnail: m.thumbnail_url,
                 video: t == "VIDEO",
                 alt_text: m.alt_text,
             }],
