@@ -217,6 +217,38 @@ pub enum Command {
         #[arg(long, value_name = "N", default_value_t = crate::preview::LIVE_TILES)]
         live: usize,
     },
+    /// Bring an existing account in: its live posts become post files,
+    /// recorded as published.
+    ///
+    /// Reads the account's live feed page by page (Instagram: posts, then
+    /// stories still up), writes one YAML post file per live post under
+    /// CONTENT/imported/ACCOUNT/ (caption, type, publish_at = when it went
+    /// live, alt text) with its media downloaded to media/imported/ACCOUNT/,
+    /// and records each as published, so apply never publishes it again.
+    /// Run it twice: the second writes nothing. A file you already have for
+    /// a live post (same caption and type) is linked to it instead of
+    /// written again. Progress goes to stderr; an error mid-way (an expired
+    /// token, a throttled account) keeps what was written and recorded, and
+    /// the next run goes on. Media URLs from Meta's CDN are signed and
+    /// expire: they are downloaded at once and never written anywhere.
+    #[command(
+        after_help = "Examples:\n  postwright import --account kilnandco\n  postwright import --account kilnandco --since 2026-01-01 --limit 50\n  postwright import --account kilnandco --format json > import.json\n\nThen: postwright plan (every imported post is `published`), and commit the files and the record."
+    )]
+    Import {
+        /// The account to import, as named in postwright.toml.
+        #[arg(long, value_name = "NAME")]
+        account: String,
+        /// Only posts that went live on or after DATE (2026-01-01, or a time as --at takes it).
+        #[arg(long, value_name = "DATE")]
+        since: Option<String>,
+        /// Import at most N posts (newest first).
+        #[arg(long, value_name = "N")]
+        limit: Option<usize>,
+        /// download: the media into the repo; link: keep media URLs, only
+        /// where they carry no signature (Meta's CDN URLs always do).
+        #[arg(long, value_enum, default_value_t = MediaArg::Download)]
+        media: MediaArg,
+    },
     /// Print the JSON Schema of post files or of postwright.toml, for editors
     /// and other tools.
     Schema {
@@ -349,6 +381,13 @@ impl ColorWhen {
     }
 }
 
+/// `import --media`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MediaArg {
+    Download,
+    Link,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SchemaKind {
     Post,
@@ -445,6 +484,7 @@ fn formats(command: &Command) -> (&'static str, &'static [Format]) {
         Command::State(_) => ("state", &[Human, Json]),
         Command::Preview { .. } => ("preview", &[Human]),
         Command::Init { .. } => ("init", &[Human]),
+        Command::Import { .. } => ("import", &[Human, Json]),
         // The schemas are JSON documents.
         Command::Schema { .. } => ("schema", &[Json]),
     }
@@ -556,6 +596,25 @@ fn execute(cli: &Cli, out: &mut dyn Write) -> Result<Exit, Failure> {
                 out: out_file.as_deref(),
                 lock_timeout: *lock_timeout,
                 detailed_exitcode: *detailed_exitcode,
+            },
+            out,
+        ),
+        Command::Import {
+            account,
+            since,
+            limit,
+            media,
+        } => commands::import(
+            &g,
+            format,
+            &commands::ImportArgs {
+                account,
+                since: since.as_deref(),
+                limit: *limit,
+                media: match media {
+                    MediaArg::Download => crate::import::MediaMode::Download,
+                    MediaArg::Link => crate::import::MediaMode::Link,
+                },
             },
             out,
         ),

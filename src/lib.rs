@@ -17,6 +17,7 @@ pub mod diagnostic;
 pub mod failpoints;
 pub mod hex;
 pub mod hosting;
+pub mod import;
 pub mod init;
 pub mod lfs;
 pub mod live;

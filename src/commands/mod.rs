@@ -18,6 +18,7 @@ mod apply;
 mod apply_lfs;
 mod auth;
 mod changes;
+mod import;
 mod init;
 mod plan_cmd;
 mod preview;
@@ -29,6 +30,7 @@ mod validate_cmd;
 
 pub use apply::{apply, ApplyArgs};
 pub use auth::{auth, AuthAction};
+pub use import::{import, ImportArgs};
 pub use init::init;
 pub use plan_cmd::{plan, PlanOptions};
 pub use preview::preview;

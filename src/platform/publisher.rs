@@ -465,4 +465,81 @@ pub trait Publisher: Clone + Send + Sync + 'static {
         let _ = (post, at);
         async { Err(Unsupported("native scheduling".into()).into()) }
     }
+
+    /// A page of `feed` (at most `limit` posts, newest first) after the
+    /// cursor `after` (`None`: the newest): what `import` writes as files
+    /// and drift compares with the record. A platform without it answers
+    /// [`Unsupported`].
+    fn feed_page(
+        &self,
+        feed: Feed,
+        after: Option<&str>,
+        limit: usize,
+    ) -> impl Future<Output = Result<FeedPage, Self::Error>> + Send {
+        let _ = (feed, after, limit);
+        async { Err(Unsupported("reading the live feed".into()).into()) }
+    }
+}
+
+/// One media item of a live post, in the post's order.
+///
+/// `url` is where the platform serves the bytes now. On Meta's CDN it is a
+/// signed URL (`oh`, `oe`, `_nc_*`) that works like a short-lived
+/// credential and expires within days: it is used to download at once and
+/// is never printed, logged, written to a file, the state or an error.
+/// `Debug` leaves it out for that reason.
+#[derive(Clone, PartialEq, Eq)]
+pub struct LiveItem {
+    /// The item's own id, where the platform has one (a carousel child).
+    pub id: Option<String>,
+    pub url: Option<String>,
+    /// A video's cover image (signed like `url`), for the preview's grid
+    /// of the live profile; `None` for images.
+    pub thumbnail: Option<String>,
+    pub video: bool,
+    pub alt_text: Option<String>,
+}
+
+impl fmt::Debug for LiveItem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LiveItem")
+            .field("id", &self.id)
+            .field("url", &self.url.as_ref().map(|_| "<not shown>"))
+            .field("thumbnail", &self.thumbnail.as_ref().map(|_| "<not shown>"))
+            .field("video", &self.video)
+            .field("alt_text", &self.alt_text)
+            .finish()
+    }
+}
+
+/// A live post as `import` writes it and drift compares it: everything the
+/// feed listing says of one post, in the platform's neutral words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LivePost {
+    pub id: String,
+    /// The post type a file for it has; `None` when the platform's type is
+    /// one postwright cannot write (e.g. a live video).
+    pub kind: Option<PostType>,
+    pub caption: Option<String>,
+    /// When it went live.
+    pub published: Option<Timestamp>,
+    pub permalink: Option<String>,
+    pub comments_enabled: Option<bool>,
+    /// The media in order (a carousel's children; one for an image, reel
+    /// or story; none for text).
+    pub items: Vec<LiveItem>,
+    /// Usernames, where the listing returns them (Instagram's are an edge
+    /// of their own, a call per post: not read).
+    pub collaborators: Vec<String>,
+    /// Pinned to the top of the profile, where the platform says.
+    pub pinned: Option<bool>,
+}
+
+/// One page of a feed, newest first, and the cursor of the next one.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FeedPage {
+    pub posts: Vec<LivePost>,
+    /// Pass to [`Publisher::feed_page`] for the following page; `None`:
+    /// this was the last.
+    pub next: Option<String>,
 }

@@ -28,6 +28,7 @@ mod graph;
 mod graph_features;
 mod graph_server;
 mod hostile;
+mod import;
 mod init;
 mod lfs;
 mod loader_props;

@@ -29,7 +29,7 @@ pub use settings::{Login, Settings};
 pub use spec::Spec;
 use transport::{read_answer, transport_at};
 pub use wire::{container_state, parse_meta_time, StatusFields};
-use wire::{CommentFields, MediaFields, MEDIA_FIELDS};
+use wire::{CommentFields, FeedFields, MediaFields, FEED_FIELDS, MEDIA_FIELDS};
 
 pub use crate::platform::meta::{App, NewToken, Secret, APP_SECRET_ENV};
 pub use error::{ApiError, ErrorClass, MetaError};
@@ -37,7 +37,9 @@ pub use token::{Identity, TokenDebug};
 pub use usage::Usage;
 
 use crate::config::{Account, Config};
-pub use crate::platform::{Comment, ContainerState, ContainerStatus, Failure, LiveMedia, Quota};
+pub use crate::platform::{
+    Comment, ContainerState, ContainerStatus, Failure, FeedPage, LiveMedia, LivePost, Quota,
+};
 use hmac::{Hmac, KeyInit, Mac};
 use serde::Deserialize;
 use serde_json::Value;
@@ -308,6 +310,42 @@ impl Client {
         let data = v.get("data").cloned().unwrap_or(Value::Array(Vec::new()));
         let list: Vec<MediaFields> = self.decode(data)?;
         Ok(list.into_iter().map(LiveMedia::from).collect())
+    }
+
+    /// One page of the account's media (or stories still up), newest
+    /// first, with the fields `import` writes: `limit` (at most 100, Meta's
+    /// page size) after the cursor `after`. The next cursor is
+    /// `paging.cursors.after`, given only when `paging.next` says there is
+    /// more: Meta's `next` URL carries the token, so it is never followed.
+    pub async fn feed_page(
+        &self,
+        stories: bool,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<FeedPage, ApiError> {
+        let edge = if stories { "stories" } else { "media" };
+        let mut query = vec![
+            ("fields", FEED_FIELDS.to_string()),
+            ("limit", limit.clamp(1, 100).to_string()),
+        ];
+        if let Some(a) = after {
+            query.push(("after", a.to_string()));
+        }
+        let v = self
+            .get(&format!("{}/{edge}", self.inner.user_id), query)
+            .await?;
+        let data = v.get("data").cloned().unwrap_or(Value::Array(Vec::new()));
+        let list: Vec<FeedFields> = self.decode(data)?;
+        let next = v
+            .pointer("/paging/next")
+            .and_then(|_| v.pointer("/paging/cursors/after"))
+            .and_then(Value::as_str)
+            .filter(|_| !list.is_empty())
+            .map(str::to_string);
+        Ok(FeedPage {
+            posts: list.into_iter().map(LivePost::from).collect(),
+            next,
+        })
     }
 
     /// `GET /{ig-user-id}/content_publishing_limit`.

@@ -5,8 +5,8 @@
 use super::build::BuildJob;
 use super::{ApiError, Client};
 use crate::platform::{
-    Capabilities, Comment, ContainerStatus, Feed, LiveMedia, Prepare, PrepareError, Prepared,
-    Publisher, Quota,
+    Capabilities, Comment, ContainerStatus, Feed, FeedPage, LiveMedia, Prepare, PrepareError,
+    Prepared, Publisher, Quota,
 };
 use std::collections::HashMap;
 
@@ -114,6 +114,17 @@ impl Publisher for Instagram {
 
     async fn set_comments(&self, media: &str, enabled: bool) -> Result<(), ApiError> {
         self.client.set_comments(media, enabled).await
+    }
+
+    async fn feed_page(
+        &self,
+        feed: Feed,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<FeedPage, ApiError> {
+        self.client
+            .feed_page(feed == Feed::Stories, after, limit)
+            .await
     }
 
     /// Deleting twice is fine: a media that is gone is what was wanted.

@@ -248,6 +248,40 @@ impl Client {
         Ok(list.into_iter().map(Into::into).collect())
     }
 
+    /// One page of the profile's posts, newest first, with the fields
+    /// `import` writes: `limit` (at most 100) after the cursor `after`.
+    /// The next cursor is `paging.cursors.after` while `paging.next` says
+    /// there is more; the `next` URL carries the token and is never
+    /// followed.
+    pub async fn feed_page(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<crate::platform::FeedPage, ThreadsError> {
+        let mut query = vec![
+            ("fields", wire::FEED_FIELDS.to_string()),
+            ("limit", limit.clamp(1, 100).to_string()),
+        ];
+        if let Some(a) = after {
+            query.push(("after", a.to_string()));
+        }
+        let v = self
+            .get(&format!("{}/threads", self.inner.user_id), query)
+            .await?;
+        let data = v.get("data").cloned().unwrap_or(Value::Array(Vec::new()));
+        let list: Vec<wire::FeedFields> = self.decode(data)?;
+        let next = v
+            .pointer("/paging/next")
+            .and_then(|_| v.pointer("/paging/cursors/after"))
+            .and_then(Value::as_str)
+            .filter(|_| !list.is_empty())
+            .map(str::to_string);
+        Ok(crate::platform::FeedPage {
+            posts: list.into_iter().map(Into::into).collect(),
+            next,
+        })
+    }
+
     /// `GET /{threads-user-id}/threads_publishing_limit?fields=quota_usage,config`.
     pub async fn quota(&self) -> Result<crate::platform::Quota, ThreadsError> {
         let v = self

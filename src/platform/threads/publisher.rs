@@ -6,8 +6,8 @@
 use super::{build, Client, ThreadsError};
 use crate::config::{Account, Config};
 use crate::platform::{
-    Capabilities, Comment, ContainerStatus, Feed, LiveMedia, Prepare, PrepareError, Prepared,
-    Publisher, Quota,
+    Capabilities, Comment, ContainerStatus, Feed, FeedPage, LiveMedia, Prepare, PrepareError,
+    Prepared, Publisher, Quota,
 };
 
 /// Why postwright offers no first comments or comment toggles on Threads.
@@ -72,6 +72,19 @@ impl Publisher for Threads {
     }
 
     /// Threads has no stories: that list is empty.
+    /// Threads has no stories: that list is empty.
+    async fn feed_page(
+        &self,
+        feed: Feed,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<FeedPage, ThreadsError> {
+        match feed {
+            Feed::Stories => Ok(FeedPage::default()),
+            Feed::Posts => self.client.feed_page(after, limit).await,
+        }
+    }
+
     async fn find_live(&self, feed: Feed, limit: usize) -> Result<Vec<LiveMedia>, ThreadsError> {
         match feed {
             Feed::Stories => Ok(Vec::new()),

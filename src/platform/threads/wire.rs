@@ -8,13 +8,102 @@ use super::error::processing_failure;
 use super::{Client, ThreadsError};
 use crate::content::PostType;
 use crate::platform::meta::{container_state, parse_meta_time};
-use crate::platform::{ContainerState, ContainerStatus, ErrorClass, Failure, LiveMedia, Quota};
+use crate::platform::{
+    ContainerState, ContainerStatus, ErrorClass, Failure, LiveItem, LiveMedia, LivePost, Quota,
+};
 use serde::Deserialize;
 use serde_json::Value;
 
 /// The fields postwright reads of a published post.
 pub const MEDIA_FIELDS: &str =
     "id,media_product_type,media_type,text,permalink,shortcode,timestamp";
+
+/// What `import` lists of each post (docs/threads.md, "Importing a
+/// profile"): the fields a post file holds, and each media's URL and alt
+/// text, a carousel's through its `children` expanded in the same call.
+pub const FEED_FIELDS: &str = "id,media_type,media_url,thumbnail_url,text,permalink,timestamp,alt_text,children{id,media_type,media_url,thumbnail_url,alt_text}";
+
+/// A post of the profile's listing, with its media.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct FeedFields {
+    pub id: String,
+    #[serde(default)]
+    pub text: Option<String>,
+    #[serde(default)]
+    pub media_type: Option<String>,
+    #[serde(default)]
+    pub media_url: Option<String>,
+    #[serde(default)]
+    pub thumbnail_url: Option<String>,
+    #[serde(default)]
+    pub permalink: Option<String>,
+    #[serde(default)]
+    pub timestamp: Option<String>,
+    #[serde(default)]
+    pub alt_text: Option<String>,
+    #[serde(default)]
+    pub children: Option<FeedChildren>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct FeedChildren {
+    #[serde(default)]
+    pub data: Vec<ChildFields>,
+}
+
+/// A carousel item.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ChildFields {
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub media_type: Option<String>,
+    #[serde(default)]
+    pub media_url: Option<String>,
+    #[serde(default)]
+    pub thumbnail_url: Option<String>,
+    #[serde(default)]
+    pub alt_text: Option<String>,
+}
+
+impl From<FeedFields> for LivePost {
+    fn from(m: FeedFields) -> LivePost {
+        let t = m.media_type.as_deref().unwrap_or("");
+        let kind = kinds(t).first().copied();
+        let items = match (t, m.children) {
+            ("TEXT_POST", _) => Vec::new(),
+            ("CAROUSEL_ALBUM", Some(c)) => c
+                .data
+                .into_iter()
+                .map(|c| LiveItem {
+                    video: c.media_type.as_deref() == Some("VIDEO"),
+                    id: c.id,
+                    url: c.media_url,
+                    thumbnail: c.thumbnail_url,
+                    alt_text: c.alt_text,
+                })
+                .collect(),
+            _ => vec![LiveItem {
+                id: None,
+                url: m.media_url,
+                thumbnail: m.thumbnail_url,
+                video: t == "VIDEO",
+                alt_text: m.alt_text,
+            }],
+        };
+        LivePost {
+            published: m.timestamp.as_deref().and_then(parse_meta_time),
+            id: m.id,
+            kind,
+            caption: m.text,
+            permalink: m.permalink,
+            comments_enabled: None,
+            items,
+            collaborators: Vec::new(),
+            pinned: None,
+        }
+    }
+}
 
 /// `status` and `error_message` of a container.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -145,6 +234,26 @@ pub(crate) fn quota(client: &Client, v: &Value) -> Result<Quota, ThreadsError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn feed_fields_read_into_posts_text_without_media() {
+        let read = |v: serde_json::Value| -> LivePost {
+            serde_json::from_value::<FeedFields>(v).unwrap().into()
+        };
+        let text =
+            read(serde_json::json!({"id": "1", "media_type": "TEXT_POST", "text": "hi: there"}));
+        assert_eq!(text.kind, Some(PostType::Text));
+        assert!(text.items.is_empty());
+        assert_eq!(text.caption.as_deref(), Some("hi: there"));
+        let carousel = read(serde_json::json!({
+            "id": "2", "media_type": "CAROUSEL_ALBUM",
+            "children": {"data": [{"id": "a", "media_type": "VIDEO", "media_url": "https://cdn/a?oh=1"}]}
+        }));
+        assert_eq!(carousel.kind, Some(PostType::Carousel));
+        assert!(carousel.items[0].video);
+        let audio = read(serde_json::json!({"id": "3", "media_type": "AUDIO"}));
+        assert_eq!(audio.kind, None);
+    }
 
     fn status(s: &str, msg: Option<&str>) -> ContainerStatus {
         StatusFields {

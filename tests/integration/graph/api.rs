@@ -983,6 +983,9 @@ fn media_value(
         "like_count" => json!(0),
         "media_product_type" => json!(m.media_product_type),
         "media_type" => json!(m.media_type),
+        "media_url" if st.cdn.contains_key(&m.id) => {
+            json!(super::live::cdn_url(&st.cdn_base, &m.id, is_video))
+        }
         "media_url" if m.media_type != "CAROUSEL_ALBUM" => {
             json!(format!(
                 "https://scontent.cdninstagram.com/v/t51.2885-15/{}_n.{ext}",
@@ -1152,6 +1155,7 @@ fn read_node(shared: &Shared, req: &Req, me: &TokenInfo, id: &str) -> Res<Out> {
 /// from a cursor parameter.
 fn page(
     req: &Req,
+    max_page: Option<usize>,
     items: Vec<(String, Value)>,
     default_limit: usize,
     link: impl Fn(&str) -> String,
@@ -1162,7 +1166,8 @@ fn page(
             Ok(n) if n > 0 => n.min(100),
             _ => return Err(param("limit", "must be a positive integer")),
         },
-    };
+    }
+    .min(max_page.unwrap_or(usize::MAX));
     let pos = |c: &String| -> Res<Option<usize>> {
         let id = uncursor(c).ok_or_else(|| param("after", "is not a valid cursor"))?;
         Ok(items.iter().position(|(i, _)| *i == id))
@@ -1226,7 +1231,7 @@ fn enc(s: &str) -> String {
 
 fn list_media(shared: &Shared, req: &Req, me: &TokenInfo, stories: bool) -> Res<Out> {
     need(me, Need::Read)?;
-    let st = shared.lock();
+    let mut st = shared.lock();
     let now = st.now();
     let since = req.params.get("since").and_then(|s| s.parse::<i64>().ok());
     let until = req.params.get("until").and_then(|s| s.parse::<i64>().ok());
@@ -1251,10 +1256,30 @@ fn list_media(shared: &Shared, req: &Req, me: &TokenInfo, stories: bool) -> Res<
     let edge = if stories { "stories" } else { "media" };
     let body = page(
         req,
+        st.cfg.max_page,
         items,
         25,
         link(shared, req, &format!("{}/{edge}", me.user_id)),
     )?;
+    // Listed, then deleted in the app (see `GraphServer::vanish_after_listing`).
+    let listed: Vec<String> = body["data"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v["id"].as_str().map(str::to_string))
+        .filter(|id| st.vanish.contains(id))
+        .collect();
+    for id in listed {
+        st.vanish.remove(&id);
+        st.delete_seeded(&id);
+    }
+    st.pages_listed += 1;
+    if let Some((token, after)) = st.revoke_after.clone() {
+        if st.pages_listed >= after {
+            st.tokens.remove(&token);
+            st.revoke_after = None;
+        }
+    }
     Ok(ok(body))
 }
 
@@ -1408,7 +1433,13 @@ fn list_comments(shared: &Shared, req: &Req, me: &TokenInfo, id: &str) -> Res<Ou
         )?;
         items.push((c.id.clone(), v));
     }
-    let body = page(req, items, 25, link(shared, req, &format!("{id}/comments")))?;
+    let body = page(
+        req,
+        st.cfg.max_page,
+        items,
+        25,
+        link(shared, req, &format!("{id}/comments")),
+    )?;
     Ok(ok(body))
 }
 

@@ -48,6 +48,11 @@
 //!   `trial_ineligible`) and answer code 10 with subcodes 2207078 and
 //!   2207081 at container creation, as clients report them.
 //!
+//! - seeded media (accounts with a past, [`GraphServer::seed_post`]) have
+//!   `media_url`s on the static host under `/cdn/`, signed like Meta's CDN
+//!   URLs (`oh`, `oe`, `_nc_*`; see `live.rs`); a listing page holds at
+//!   most [`ServerConfig::max_page`] media when set.
+//!
 //! Test tool only, never part of the crate.
 
 #![allow(dead_code)]
@@ -56,6 +61,7 @@ mod api;
 mod checks;
 mod errors;
 mod features;
+mod live;
 mod server;
 mod state;
 mod statics;
@@ -66,6 +72,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+pub use live::{SeedItem, SeedKind, SeedPost, CDN_SIGNATURE};
 use server::{Shared, StopGuard};
 
 /// Which login a token comes from: decides the scopes it carries and what
@@ -193,6 +200,9 @@ pub struct ServerConfig {
     pub trial_ineligible: Vec<String>,
     /// Check the bytes of every media URL fetched (off: any bytes do).
     pub media_check: Option<MediaCheck>,
+    /// Listing pages hold at most this many media whatever `limit` asks
+    /// (Meta may answer fewer than asked): a client must follow cursors.
+    pub max_page: Option<usize>,
 }
 
 /// What the bytes the server fetches must be, as Meta's fetch gets the
@@ -261,6 +271,7 @@ impl Default for ServerConfig {
             trial_reels_per_day: None,
             trial_ineligible: Vec::new(),
             media_check: None,
+            max_page: None,
         }
     }
 }

@@ -577,8 +577,13 @@ async fn media_handler(
     uri: Uri,
     headers: HeaderMap,
 ) -> Response<axum::body::Body> {
-    let root = app.shared.lock().cfg.static_root.clone();
-    let resp = statics::serve(root.as_deref(), &method, uri.path(), &headers);
+    let (root, cdn) = {
+        let st = app.shared.lock();
+        let cdn = super::live::serve(&st.cdn, uri.path(), uri.query().unwrap_or(""));
+        (st.cfg.static_root.clone(), cdn)
+    };
+    let resp =
+        cdn.unwrap_or_else(|| statics::serve(root.as_deref(), &method, uri.path(), &headers));
     let mut st = app.shared.lock();
     let now = st.now();
     let req = parse(Host::Media, &method, &uri, &headers, Bytes::new(), now);

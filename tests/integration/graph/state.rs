@@ -136,6 +136,15 @@ pub(crate) struct State {
     pub app_calls: Vec<f64>,
     pub seq: u64,
     pub next_id: u64,
+    /// Bytes of seeded media, by media id, served under `/cdn/`.
+    pub cdn: std::collections::BTreeMap<String, super::live::CdnItem>,
+    /// Media deleted once a listing page holding them was answered.
+    pub vanish: std::collections::BTreeSet<String>,
+    /// The static host's URL, for the CDN URLs of seeded media.
+    pub cdn_base: String,
+    /// A token revoked once this many listing pages were answered.
+    pub revoke_after: Option<(String, usize)>,
+    pub pages_listed: usize,
 }
 
 impl State {
@@ -177,6 +186,11 @@ impl State {
             app_calls: Vec::new(),
             seq: 0,
             next_id: 0,
+            cdn: std::collections::BTreeMap::new(),
+            vanish: std::collections::BTreeSet::new(),
+            cdn_base: String::new(),
+            revoke_after: None,
+            pages_listed: 0,
             started: std::time::Instant::now(),
         }
     }

@@ -68,6 +68,10 @@ async fn handle(
         .map(str::to_string);
     let path = uri.path().to_string();
     let mut st = shared.lock();
+    if let Some((code, kind, bytes)) = super::live::cdn(&st, &path, uri.query().unwrap_or("")) {
+        let code = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        return (code, [("content-type", kind)], bytes).into_response();
+    }
     let key = format!("{method} {path}");
     let fault = st
         .faults
@@ -188,16 +192,14 @@ fn answer(
             )
         }
         ("GET", [u, "threads"], _) if own(u) => {
-            let limit: usize = p.get("limit").and_then(|l| l.parse().ok()).unwrap_or(25);
             let data: Vec<Value> = st
                 .media
                 .iter()
                 .rev()
                 .filter(|m| !m.deleted)
-                .take(limit)
                 .map(|m| media_json(st, m))
                 .collect();
-            (200, json!({"data": data}))
+            super::live::list(st, p, data)
         }
         ("GET", [id], _) => {
             if let Some(c) = st.containers.iter().find(|c| c.id == *id) {
@@ -338,6 +340,7 @@ fn media_json(st: &State, m: &Media) -> Value {
     if let Some(t) = &m.text {
         v["text"] = json!(t);
     }
+    super::live::extend(st, m, &mut v);
     v
 }
 

@@ -24,14 +24,20 @@
 //! - a refresh of a token younger than 24 h: code 100, OAuthException;
 //! - a token sent as `access_token` parameter is refused (code 100): the
 //!   client must never put it in a URL or body;
-//! - no usage headers: Meta documents none for Threads.
+//! - no usage headers: Meta documents none for Threads;
+//! - `GET /{user}/threads` pages by `after` cursors with Meta's `paging`
+//!   (`next` carries the token, as Meta's does); seeded posts (`live.rs`)
+//!   have `media_url`s under `/cdn/`, signed, 403 without the signature.
 //!
 //! Test tool only, never part of the crate.
 
 #![allow(dead_code)]
 
 mod handlers;
+mod live;
 mod rules;
+
+pub use live::{ThreadsItem, ThreadsSeed, THREADS_CDN_SIGNATURE};
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -153,6 +159,12 @@ pub(crate) struct State {
     pub faults: Vec<Fault>,
     pub quota_extra: u32,
     pub next_id: u64,
+    /// Seeded posts' media, by post id (see `live.rs`).
+    pub seeded: BTreeMap<String, Vec<live::Stored>>,
+    /// The server's URL, for seeded media URLs.
+    pub cdn_base: String,
+    /// Listing pages hold at most this many posts.
+    pub page_size: Option<usize>,
 }
 
 impl State {
@@ -238,6 +250,9 @@ impl ThreadsServer {
             faults: Vec::new(),
             quota_extra: 0,
             next_id: 0,
+            seeded: BTreeMap::new(),
+            cdn_base: String::new(),
+            page_size: None,
         };
         let (tx, rx) = tokio::sync::oneshot::channel();
         let server = ThreadsServer {
