@@ -12,6 +12,7 @@ use crate::content::PostType;
 use crate::platform::LiveMedia;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+use sha2::Digest as _;
 use std::path::{Path, PathBuf};
 
 /// The snapshot format this postwright writes and reads.
@@ -92,10 +93,92 @@ impl Snapshot {
         }
     }
 
+    /// A snapshot of a feed read page by page (newest first).
+    pub fn of_feed(
+        account: &str,
+        posts: &[crate::platform::LivePost],
+        read_at: Timestamp,
+    ) -> Snapshot {
+        Snapshot {
+            format_version: FORMAT_VERSION,
+            account: account.to_string(),
+            read_at,
+            posts: posts
+                .iter()
+                .map(|p| LivePost {
+                    media_id: p.id.clone(),
+                    published: p.published,
+                    permalink: p.permalink.as_deref().map(without_query),
+                    caption: first_line(p.caption.as_deref()),
+                    kind: p.kind,
+                    thumb: None,
+                    pinned: p.pinned.unwrap_or(false),
+                })
+                .collect(),
+        }
+    }
+
+    /// Fetches the pictures of the newest `n` posts of `feed` (an image's
+    /// own, a video's cover) into `thumbs/<sha256>.<ext>` and names them
+    /// in the snapshot; one that cannot be fetched is left without (the
+    /// grid shows its caption). The signed URLs are only sent.
+    pub async fn fetch_thumbs(
+        &mut self,
+        repo: &Path,
+        feed: &[crate::platform::LivePost],
+        n: usize,
+    ) -> usize {
+        let http = crate::import::download::client();
+        let thumbs = dir(repo).join("thumbs");
+        let limits = crate::import::download::Limits {
+            max_bytes: 16 << 20,
+            timeout: std::time::Duration::from_secs(30),
+        };
+        let mut fetched = 0;
+        for (post, live) in self.posts.iter_mut().zip(feed).take(n) {
+            let Some(first) = live.items.first() else {
+                continue;
+            };
+            let url = if first.video {
+                first.thumbnail.as_deref()
+            } else {
+                first.url.as_deref()
+            };
+            let Some(url) = url else { continue };
+            let stem = format!(".incoming-{}", fetched);
+            let Ok(name) =
+                crate::import::download::download(&http, url, &thumbs, &stem, false, limits).await
+            else {
+                continue;
+            };
+            let path = thumbs.join(&name);
+            let Ok(bytes) = std::fs::read(&path) else {
+                continue;
+            };
+            let ext = name.rsplit('.').next().unwrap_or("jpg");
+            let sha = crate::hex::hex(&sha2::Sha256::digest(&bytes));
+            let final_name = format!("{sha}.{ext}");
+            if std::fs::rename(&path, thumbs.join(&final_name)).is_ok() {
+                post.thumb = Some(format!("thumbs/{final_name}"));
+                fetched += 1;
+            }
+        }
+        fetched
+    }
+
     /// Writes it (beside a temporary file, then renamed: a reader never
     /// sees half a snapshot).
+    /// A snapshot whose posts are as already written is not written again
+    /// (a second import changes no file).
     pub fn save(&self, repo: &Path) -> std::io::Result<()> {
         let path = file(repo, &self.account);
+        let same = std::fs::read_to_string(&path)
+            .ok()
+            .and_then(|t| serde_json::from_str::<Snapshot>(&t).ok())
+            .is_some_and(|old| old.posts == self.posts);
+        if same {
+            return Ok(());
+        }
         std::fs::create_dir_all(dir(repo))?;
         let text = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
         let partial = path.with_extension("json.partial");

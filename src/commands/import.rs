@@ -116,6 +116,16 @@ pub fn import(
             "warning: the lease could not be released ({e}); the next apply waits until it expires"
         );
     }
+    // What was listed is the live feed as of now, for the preview's grid
+    // (a stopped import's listing is partial: no snapshot then).
+    if let (Ok(Ok(())), Ok(rt)) = (&result, &runtime) {
+        let mut snapshot =
+            crate::live::Snapshot::of_feed(args.account, &importer.seen, jiff::Timestamp::now());
+        rt.block_on(snapshot.fetch_thumbs(&g.repo, &importer.seen, crate::preview::LIVE_TILES * 2));
+        if let Err(e) = snapshot.save(&g.repo) {
+            eprintln!("warning: the live snapshot for the preview could not be written: {e}");
+        }
+    }
     let outcome = importer.outcome();
     let failed = !matches!(result, Ok(Ok(())));
     let _ = out.write_all(report(outcome, format, failed).as_bytes());

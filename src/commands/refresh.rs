@@ -50,15 +50,20 @@ pub fn refresh(repo: &std::path::Path, config: &Config, state: &State) -> Refres
             out.skipped.push(why);
             continue;
         }
+        let oldest = state
+            .records()
+            .filter(|(_, r)| r.account == *name)
+            .filter_map(|(_, r)| r.published_at)
+            .min();
         let read = runtime.block_on(crate::platform::with_publisher(
             account.platform,
             config,
             name,
             account,
-            ReadLive,
+            ReadLive { oldest },
         ));
         match read.and_then(|r| r) {
-            Ok((live, since)) => {
+            Ok((live, since, feed)) => {
                 eprintln!(
                     "refreshed {name}: {} live post{} read",
                     live.len(),
@@ -72,7 +77,20 @@ pub fn refresh(repo: &std::path::Path, config: &Config, state: &State) -> Refres
                         since,
                     },
                 ));
-                let snapshot = crate::live::Snapshot::of(name, &live, jiff::Timestamp::now());
+                let mut snapshot = if feed.is_empty() {
+                    crate::live::Snapshot::of(name, &live, jiff::Timestamp::now())
+                } else {
+                    crate::live::Snapshot::of_feed(name, &feed, jiff::Timestamp::now())
+                };
+                // The grid's top rows get pictures (by content hash).
+                let fetched = runtime.block_on(snapshot.fetch_thumbs(
+                    repo,
+                    &feed,
+                    crate::preview::LIVE_TILES * 2,
+                ));
+                if fetched > 0 {
+                    eprintln!("refreshed {name}: {fetched} thumbnails for the preview's grid");
+                }
                 if let Err(e) = snapshot.save(repo) {
                     eprintln!(
                         "warning: --refresh: cannot write the snapshot of {name} in {}: {e}",
@@ -91,29 +109,103 @@ pub fn refresh(repo: &std::path::Path, config: &Config, state: &State) -> Refres
     out
 }
 
-/// Reads an account's newest posts: the list, and the time from which it
-/// covers every post.
-struct ReadLive;
+/// Reads an account's live posts: page by page back to the oldest post
+/// the record has for it where the platform lists its feed
+/// ([`Publisher::feed_page`], at most [`PAGES`] pages), else its newest
+/// [`NEWEST`]. The list, the time from which it covers every post, and the
+/// feed as listed (for the snapshot's thumbnails).
+struct ReadLive {
+    /// The oldest publish time the record has for the account.
+    oldest: Option<jiff::Timestamp>,
+}
+
+/// Pages read at most (of 100): a bound on calls for a very old record.
+const PAGES: usize = 20;
+
+type Read = (
+    Vec<LiveMedia>,
+    Option<jiff::Timestamp>,
+    Vec<crate::platform::LivePost>,
+);
 
 impl AccountWork for ReadLive {
-    type Output = Result<(Vec<LiveMedia>, Option<jiff::Timestamp>), String>;
+    type Output = Result<Read, String>;
 
     async fn run<P: Publisher>(self, publisher: P) -> Self::Output {
-        let live = match publisher.find_live(Feed::Posts, NEWEST).await {
-            Ok(l) => l,
-            Err(e) if e.class() == ErrorClass::Unsupported => {
-                return Err("its platform does not list live posts".into())
+        let mut feed: Vec<crate::platform::LivePost> = Vec::new();
+        let mut after: Option<String> = None;
+        let mut complete = false;
+        for _ in 0..PAGES {
+            let page = match publisher
+                .feed_page(Feed::Posts, after.as_deref(), NEWEST)
+                .await
+            {
+                Ok(page) => page,
+                Err(e) if e.class() == ErrorClass::Unsupported && feed.is_empty() => {
+                    return newest(&publisher).await;
+                }
+                Err(e) => return Err(e.explain()),
+            };
+            feed.extend(page.posts);
+            let reached = match (self.oldest, feed.last().and_then(|p| p.published)) {
+                (Some(oldest), Some(last)) => last <= oldest,
+                _ => false,
+            };
+            match page.next {
+                Some(next) if !reached => after = Some(next),
+                Some(_) => break,
+                None => {
+                    complete = true;
+                    break;
+                }
             }
-            Err(e) => return Err(e.explain()),
+        }
+        let live: Vec<LiveMedia> = feed.iter().map(as_media).collect();
+        // The whole feed read: every record is judged; else back to the
+        // oldest post listed.
+        let since = if complete {
+            None
+        } else {
+            Some(
+                live.iter()
+                    .filter_map(|m| m.published)
+                    .min()
+                    .unwrap_or_else(jiff::Timestamp::now),
+            )
         };
-        // Only what the listing covers is judged: back to its oldest post
-        // (a platform may list fewer than asked, and an older post missing
-        // from it is not proved deleted). An empty listing proves nothing.
-        let since = live
-            .iter()
-            .filter_map(|m| m.published)
-            .min()
-            .unwrap_or_else(jiff::Timestamp::now);
-        Ok((live, Some(since)))
+        Ok((live, since, feed))
+    }
+}
+
+/// A platform that does not page its feed: its newest posts.
+async fn newest<P: Publisher>(publisher: &P) -> Result<Read, String> {
+    let live = match publisher.find_live(Feed::Posts, NEWEST).await {
+        Ok(l) => l,
+        Err(e) if e.class() == ErrorClass::Unsupported => {
+            return Err("its platform does not list live posts".into())
+        }
+        Err(e) => return Err(e.explain()),
+    };
+    // Only what the listing covers is judged: back to its oldest post (a
+    // platform may list fewer than asked, and an older post missing from
+    // it is not proved deleted). An empty listing proves nothing.
+    let since = live
+        .iter()
+        .filter_map(|m| m.published)
+        .min()
+        .unwrap_or_else(jiff::Timestamp::now);
+    Ok((live, Some(since), Vec::new()))
+}
+
+fn as_media(p: &crate::platform::LivePost) -> LiveMedia {
+    LiveMedia {
+        id: p.id.clone(),
+        caption: p.caption.clone(),
+        permalink: p.permalink.clone(),
+        timestamp: p.published.map(|t| t.to_string()),
+        published: p.published,
+        comments_enabled: p.comments_enabled,
+        kinds: p.kind.into_iter().collect(),
+        items: Some(p.items.len()),
     }
 }

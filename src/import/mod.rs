@@ -84,6 +84,9 @@ pub struct Importer<'a> {
     taken: usize,
     outcome: Outcome,
     http: reqwest::Client,
+    /// The posts feed as listed, newest first: the live snapshot the
+    /// preview's grid reads ([`crate::live`]).
+    pub seen: Vec<LivePost>,
 }
 
 /// Why an import failed (after recording what it wrote).
@@ -127,6 +130,7 @@ impl<'a> Importer<'a> {
                 ..Outcome::default()
             },
             http: download::client(),
+            seen: Vec::new(),
         };
         importer.candidates = importer.unrecorded_files();
         importer
@@ -213,6 +217,9 @@ impl<'a> Importer<'a> {
                 for live in page.posts {
                     if self.full() {
                         break;
+                    }
+                    if feed == Feed::Posts {
+                        self.seen.push(live.clone());
                     }
                     let since = self.options.since;
                     if since.is_some_and(|s| live.published.is_some_and(|p| p < s)) {

@@ -732,3 +732,72 @@ fn instagram_login_reads_the_same_fields() {
     let actions = plan_actions(&site);
     assert!(actions.iter().all(|(_, a)| a == "published"), "{actions:?}");
 }
+
+/// After an import, what changed in the app shows at `plan --refresh`,
+/// and the preview's grid is the live profile: the post made in the app
+/// with its picture (fetched by content hash, no signature kept), the one
+/// deleted in the app gone.
+#[test]
+fn after_import_refresh_shows_drift_and_the_preview_the_live_grid() {
+    let site = site(4);
+    let ids = seed_account(&site);
+    let (run, _) = import(&site, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(site.path().join(".postwright/live/kiln.json").exists());
+
+    let outside = site.server.seed_post(USER, image("Made in the app", 0));
+    // The carousel: listed once more, then gone.
+    let deleted = ids[2].clone();
+    site.server.vanish_after_listing(&deleted);
+    let first = site.run(&["plan", "--refresh"]);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let run = site.run(&["plan", "--refresh", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let plan: Value = serde_json::from_str(&run.stdout).unwrap();
+    let mut drift: Vec<(String, String)> = plan["drift"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{plan:#}"))
+        .iter()
+        .map(|d| {
+            (
+                d["drift"].as_str().unwrap().into(),
+                d["media_id"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    drift.sort();
+    assert_eq!(
+        drift,
+        [
+            ("deleted".to_string(), deleted.clone()),
+            ("outside".to_string(), outside.clone())
+        ],
+        "{plan:#}"
+    );
+
+    let out = site.path().join("site");
+    let run = site.run(&["preview", "--out", out.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let html = fs::read_to_string(out.join("index.html")).unwrap();
+    let grid = html
+        .split_once("data-grid>")
+        .unwrap()
+        .1
+        .split_once("</div><h2>")
+        .map_or("", |(g, _)| g);
+    let tile = grid
+        .split_once(&format!("data-media=\"{outside}\""))
+        .unwrap_or_else(|| panic!("no tile for {outside}: {grid}"))
+        .1;
+    assert!(tile.contains("<img src=\"media/live-"), "{tile}");
+    let deleted_post = recorded(&site)
+        .into_iter()
+        .find(|(_, m)| *m == deleted)
+        .map(|(id, _)| id)
+        .unwrap();
+    assert!(
+        !grid.contains(&format!("data-post=\"{deleted_post}\"")),
+        "{grid}"
+    );
+    assert_no_signature(&site, &[&first, &run]);
+}
