@@ -7,8 +7,8 @@
 //! the app stays deleted (publishing it again is a person's decision: give
 //! the file a new `id`), an edited caption stays as edited (the API cannot
 //! edit captions), and a post made in the app is brought in with `import`.
-//! Comments are the one thing apply sets: the file's `comments` wins at the
-//! next apply, and the drift says so.
+//! Comments toggled in the app are left as they are too: the drift says how
+//! to make the file and the post agree.
 //!
 //! A pure function of the record and the live listing, so every platform's
 //! listing is judged alike.
@@ -80,9 +80,12 @@ impl Drift {
                 live,
                 ..
             } => format!(
-                "{file}: comments turned {} in the app (postwright set them {}); the next apply sets them as the file says",
+                "{file}: comments turned {} in the app (postwright set them {}); apply leaves them so: turn them {} again in the app, or write `comments: {}` in the file to keep them {}",
                 on_off(*live),
-                on_off(*recorded)
+                on_off(*recorded),
+                on_off(*recorded),
+                live,
+                on_off(*live)
             ),
             Drift::Outside {
                 media_id,

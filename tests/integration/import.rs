@@ -801,3 +801,55 @@ fn after_import_refresh_shows_drift_and_the_preview_the_live_grid() {
     );
     assert_no_signature(&site, &[&first, &run]);
 }
+
+/// Drift on Instagram: a caption edited and comments turned off in the
+/// app show at `plan --refresh` (and `status --refresh`); apply re-publishes
+/// nothing, and sets comments back as the file says.
+#[test]
+fn a_caption_edited_and_comments_toggled_in_the_app_are_drift_not_reposts() {
+    let site = site(4);
+    let ids = seed_account(&site);
+    let (run, _) = import(&site, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let published = site.server.published().len();
+    // The reel: its caption edited, its comments turned off.
+    let reel = ids[1].clone();
+    site.server
+        .change_in_app(&reel, Some("How a glaze goes on (edited)"), Some(false));
+    let run = site.run(&["plan", "--refresh", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let plan: Value = serde_json::from_str(&run.stdout).unwrap();
+    let mut drift: Vec<(String, String)> = plan["drift"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{plan:#}"))
+        .iter()
+        .map(|d| {
+            (
+                d["drift"].as_str().unwrap().into(),
+                d["media_id"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    drift.sort();
+    assert_eq!(
+        drift,
+        [
+            ("caption-edited".to_string(), reel.clone()),
+            ("comments".to_string(), reel.clone())
+        ],
+        "{plan:#}"
+    );
+    let status = site.run(&["status", "--refresh"]);
+    assert!(
+        status.stdout.contains("caption edited in the app"),
+        "{}",
+        status.stdout
+    );
+    let run = site.run(&["apply", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        site.server.published().len(),
+        published,
+        "nothing published again"
+    );
+}

@@ -145,6 +145,20 @@ impl GraphServer {
         self.shared.lock().revoke_after = Some((token.to_string(), pages));
     }
 
+    /// A person in the app edits a media's caption or turns its comments
+    /// on or off.
+    pub fn change_in_app(&self, media_id: &str, caption: Option<&str>, comments: Option<bool>) {
+        let mut st = self.shared.lock();
+        if let Some(m) = st.media.iter_mut().find(|m| m.id == media_id) {
+            if let Some(c) = caption {
+                m.caption = Some(c.to_string());
+            }
+            if let Some(on) = comments {
+                m.comment_enabled = on;
+            }
+        }
+    }
+
     /// The CDN file of a media (or carousel item) is gone: 404.
     pub fn cdn_gone(&self, media_id: &str) {
         if let Some(c) = self.shared.lock().cdn.get_mut(media_id) {
