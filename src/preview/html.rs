@@ -35,6 +35,8 @@ h1{font-size:20px}h2{font-size:16px;margin-top:28px}.at{color:#737373}
 .crop{position:relative;overflow:hidden;max-width:320px;margin:8px 0}.crop img{width:100%;height:100%;display:block}
 .cut{position:absolute;box-shadow:0 0 0 9999px rgba(0,0,0,.45);outline:1px dashed #fff}
 .tile.pr{outline:3px solid #f77737;outline-offset:-3px}
+.legend{color:#737373;font-size:13px}.key{display:inline-block;width:12px;height:12px;vertical-align:middle;background:#efefef}
+.key.upcoming{outline:3px solid #0095f6;outline-offset:-3px}.key.pr{outline:3px solid #f77737;outline-offset:-3px}.key.outside,.tile.outside{opacity:.85}
 .story9{position:relative;aspect-ratio:9/16;max-width:240px;overflow:hidden;background:#000;margin:8px 0}.story9 img{width:100%;height:100%;object-fit:cover;display:block}
 .safe{position:absolute;left:0;right:0;height:14%;background:rgba(0,0,0,.45)}.safe.top{top:0}.safe.bottom{bottom:0}
 details.more{display:inline}details.more summary{display:inline;color:#737373;cursor:pointer}

@@ -437,6 +437,35 @@ fn site_image(
     }))
 }
 
+/// What the tiles' outlines mean, for the kinds the grid shows.
+fn legend(tiles: &[Tile<'_>]) -> String {
+    let upcoming = tiles
+        .iter()
+        .any(|t| t.entry.is_some_and(|e| e.action != Action::Published));
+    let pr = tiles
+        .iter()
+        .any(|t| t.entry.is_some_and(|e| e.pr.is_some()));
+    let outside = tiles.iter().any(|t| t.entry.is_none());
+    let mut parts = Vec::new();
+    if upcoming {
+        parts.push("<span class=\"key upcoming\"></span> blue outline: not published yet");
+    }
+    if pr {
+        parts.push(
+            "<span class=\"key pr\"></span> orange outline: added or changed by this pull request",
+        );
+    }
+    if outside {
+        parts.push(
+            "<span class=\"key outside\"></span> live, made outside postwright (as last read)",
+        );
+    }
+    if parts.is_empty() {
+        return String::new();
+    }
+    format!("<p class=legend data-legend>{}</p>", parts.join(" · "))
+}
+
 fn marker(e: &Entry) -> &'static str {
     match e.kind {
         Some(crate::content::PostType::Carousel) => "<span class=mark title=carousel>❐</span>",
@@ -521,6 +550,7 @@ pub fn write(inputs: &Inputs<'_>, out_dir: &Path) -> std::io::Result<Written> {
         );
     }
     page.push_str("</div>");
+    page.push_str(&legend(&tiles));
     for e in stories {
         thumbnail(inputs, e, &mut shown, &made);
     }

@@ -783,8 +783,12 @@ fn after_import_refresh_shows_drift_and_the_preview_the_live_grid() {
         .split_once("data-grid>")
         .unwrap()
         .1
-        .split_once("</div><h2>")
+        .split_once("<p class=legend")
         .map_or("", |(g, _)| g);
+    assert!(
+        html.contains("live, made outside postwright"),
+        "the legend names the live tiles"
+    );
     let tile = grid
         .split_once(&format!("data-media=\"{outside}\""))
         .unwrap_or_else(|| panic!("no tile for {outside}: {grid}"))

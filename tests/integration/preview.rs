@@ -297,6 +297,12 @@ fn a_pull_requests_tiles_are_highlighted_and_cards_show_the_grid_crop() {
         tile("2026-12-01-studio")
     );
     assert!(!tile("2026-11-20-mug-launch").contains(" pr\""));
+    // The legend says what the outlines mean.
+    let legend = html.split_once("data-legend>").unwrap().1;
+    assert!(
+        legend.contains("orange outline: added or changed by this pull request"),
+        "{legend}"
+    );
     // Each shown picture's card has the 3:4 crop overlay.
     assert_eq!(html.matches("data-crop").count(), grid_ids(&html).len());
     assert!(html.contains("class=cut style=\"left:"), "crop geometry");
