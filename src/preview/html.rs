@@ -35,6 +35,7 @@ h1{font-size:20px}h2{font-size:16px;margin-top:28px}.at{color:#737373}
 .crop{position:relative;overflow:hidden;max-width:320px;margin:8px 0}.crop img{width:100%;height:100%;display:block}
 .cut{position:absolute;box-shadow:0 0 0 9999px rgba(0,0,0,.45);outline:1px dashed #fff}
 .tile.pr{outline:3px solid #f77737;outline-offset:-3px}
+.strip{display:flex;gap:6px;overflow-x:auto;margin:-4px 0 12px}.strip figure{margin:0;flex:0 0 120px}.strip img{width:120px;aspect-ratio:4/5;object-fit:cover;display:block;border-radius:4px}.strip figcaption{font-size:12px;color:#737373;text-align:center}.strip .ph{height:150px}
 .legend{color:#737373;font-size:13px}.key{display:inline-block;width:12px;height:12px;vertical-align:middle;background:#efefef}
 .key.upcoming{outline:3px solid #0095f6;outline-offset:-3px}.key.pr{outline:3px solid #f77737;outline-offset:-3px}.key.outside,.tile.outside{opacity:.85}
 .story9{position:relative;aspect-ratio:9/16;max-width:240px;overflow:hidden;background:#000;margin:8px 0}.story9 img{width:100%;height:100%;object-fit:cover;display:block}

@@ -271,6 +271,48 @@ fn pick_item(item: &Resolved) -> Pick<'_> {
     }
 }
 
+/// A carousel's slides after the first (the card's picture), each as a
+/// thumbnail shows it.
+fn slides<'a>(inputs: &Inputs<'a>, e: &Entry) -> Vec<Pick<'a>> {
+    match inputs.posts.get(e.id.as_str()) {
+        Some(post) if post.kind == crate::content::PostType::Carousel => {
+            post.media.iter().skip(1).map(pick_item).collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Every slide of a carousel, in order, as a strip under its card (the
+/// first is the card's own picture).
+fn strip(inputs: &Inputs<'_>, e: &Entry, made: &Made) -> String {
+    let Some(post) = inputs.posts.get(e.id.as_str()) else {
+        return String::new();
+    };
+    if post.kind != crate::content::PostType::Carousel {
+        return String::new();
+    }
+    let mut out = format!("<div class=strip data-strip=\"{}\">", escape(&e.id));
+    for (i, item) in post.media.iter().enumerate() {
+        let pick = if i == 0 { pick(post) } else { pick_item(item) };
+        let found = key_of(&pick).and_then(|k| made.get(&k));
+        let ph = |label: &str| format!("<div class=ph>{}</div>", escape(label));
+        let inner = match (found, pick) {
+            (Some(Ok(image)), _) => format!("<img src=\"{}\" alt=\"\">", escape(&image.file)),
+            (Some(Err(label)), _) => ph(label),
+            (None, Pick::Label(label)) => ph(label),
+            (None, _) => ph("no preview"),
+        };
+        let _ = write!(
+            out,
+            "<figure>{inner}<figcaption>{}/{}</figcaption></figure>",
+            i + 1,
+            post.media.len()
+        );
+    }
+    out.push_str("</div>");
+    out
+}
+
 /// What is known of ffmpeg for a run: looked for once.
 struct Frames {
     ffmpeg: Option<std::path::PathBuf>,
@@ -521,6 +563,7 @@ pub fn write(inputs: &Inputs<'_>, out_dir: &Path) -> std::io::Result<Written> {
         .filter_map(|e| inputs.posts.get(e.id.as_str()))
         .map(|post| pick(post))
         .chain(cards::picks(&sections))
+        .chain(with_pictures.iter().flat_map(|e| slides(inputs, e)))
         .collect();
     let made = make_all(inputs, out_dir, picks, &frames)?;
     page.push_str("<h2>Grid</h2><div class=grid data-grid>");
@@ -560,6 +603,7 @@ pub fn write(inputs: &Inputs<'_>, out_dir: &Path) -> std::io::Result<Written> {
     page.push_str("<h2>Posts</h2>");
     for e in inputs.plan.entries.iter().filter(|e| on_grid(e)) {
         page.push_str(&html::card(inputs, e, shown.get(&e.id)));
+        page.push_str(&strip(inputs, e, &made));
     }
     page.push_str("</body></html>\n");
     std::fs::write(out_dir.join("index.html"), page)?;

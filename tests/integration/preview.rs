@@ -649,3 +649,32 @@ fn a_post_to_the_grid_and_threads_is_one_tile_and_one_threads_card() {
         ids
     );
 }
+
+/// A carousel's card has every slide, in order, as a strip of thumbnails.
+#[test]
+fn a_carousels_card_shows_every_slide_as_a_strip() {
+    let (_temp, _, site, html) = previewed(&[], |_| {});
+    let strip = html
+        .split_once("data-strip=\"2026-11-20-mug-launch\">")
+        .expect("the carousel's strip")
+        .1
+        .split_once("</div><")
+        .map_or("", |(s, _)| s);
+    let slides: Vec<&str> = strip
+        .split("<img src=\"")
+        .skip(1)
+        .map(|s| s.split('"').next().unwrap())
+        .collect();
+    let post =
+        fs::read_to_string(root().join("example-content/posts/2026-11-20-mug-launch.md")).unwrap();
+    let items = post.matches("../media/").count();
+    assert!(items >= 2, "{post}");
+    assert_eq!(slides.len(), items, "{strip}");
+    assert!(strip.contains(&format!("1/{items}")) && strip.contains(&format!("{items}/{items}")));
+    // Each slide is its own picture, in the site.
+    let distinct: std::collections::BTreeSet<&&str> = slides.iter().collect();
+    assert_eq!(distinct.len(), items, "{slides:?}");
+    for s in &slides {
+        assert!(site.join(s).exists(), "{s}");
+    }
+}
