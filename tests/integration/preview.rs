@@ -669,6 +669,11 @@ fn a_carousels_card_shows_every_slide_as_a_strip() {
         fs::read_to_string(root().join("example-content/posts/2026-11-20-mug-launch.md")).unwrap();
     let items = post.matches("../media/").count();
     assert!(items >= 2, "{post}");
+    assert_eq!(strip.matches("<figure>").count(), items, "{strip}");
+    // The video slide is its first frame: that needs ffmpeg.
+    if crate::common::tool("ffmpeg").is_none() {
+        return;
+    }
     assert_eq!(slides.len(), items, "{strip}");
     assert!(strip.contains(&format!("1/{items}")) && strip.contains(&format!("{items}/{items}")));
     // Each slide is its own picture, in the site.
