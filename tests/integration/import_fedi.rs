@@ -167,7 +167,10 @@ fn a_mastodon_account_imports_page_by_page_once_and_apply_publishes_none_of_it()
         .into_iter()
         .filter(|c| c.path.ends_with("/statuses"))
         .collect();
-    assert!(lists.iter().any(|c| c.query.contains("max_id=")), "{lists:?}");
+    assert!(
+        lists.iter().any(|c| c.query.contains("max_id=")),
+        "{lists:?}"
+    );
     assert!(lists
         .iter()
         .all(|c| c.query.contains("exclude_reblogs=true") && c.query.contains("limit=40")));
@@ -308,7 +311,11 @@ fn seed_bluesky(server: &BlueskyServer) -> (Vec<String>, String) {
     }));
     posts.push(server.post_in_app(SkySeed {
         text: "How a glaze goes on".into(),
-        media: vec![("video/mp4".into(), media("reel.mp4"), Some("Glazing".into()))],
+        media: vec![(
+            "video/mp4".into(),
+            media("reel.mp4"),
+            Some("Glazing".into()),
+        )],
         age: at(10),
         ..SkySeed::default()
     }));

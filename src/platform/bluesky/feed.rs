@@ -181,7 +181,10 @@ mod tests {
         );
         assert_eq!(
             post.items[0].url.as_deref(),
-            Some(format!("https://pds.example/xrpc/com.atproto.sync.getBlob?did={DID}&cid=bafkreia").as_str())
+            Some(
+                format!("https://pds.example/xrpc/com.atproto.sync.getBlob?did={DID}&cid=bafkreia")
+                    .as_str()
+            )
         );
         assert_eq!(post.items[0].alt_text.as_deref(), Some("A blue mug"));
         assert_eq!(post.items[1].alt_text, None);
@@ -205,11 +208,7 @@ mod tests {
         let quote = json!({"text": "Yes", "embed": {"$type": "app.bsky.embed.record"}});
         assert_eq!(live_post(&ORIGIN, &stored("c", quote)).unwrap().kind, None);
         let reply = json!({"text": "Thanks", "reply": {"root": {}, "parent": {}}});
-        let page = page(
-            &ORIGIN,
-            &[stored("d", reply)],
-            Some("d".into()),
-        );
+        let page = page(&ORIGIN, &[stored("d", reply)], Some("d".into()));
         assert!(page.posts.is_empty());
         assert_eq!(page.next.as_deref(), Some("d"), "paging goes on");
         assert_eq!(super::page(&ORIGIN, &[], Some("d".into())).next, None);

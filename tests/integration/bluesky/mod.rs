@@ -436,7 +436,11 @@ impl BlueskyServer {
                 });
             }
             let blob = serde_json::json!({"$type": "blob", "ref": {"$link": cid}, "mimeType": mime, "size": bytes.len()});
-            refs.push((blob, alt.clone().unwrap_or_default(), mime.starts_with("video/")));
+            refs.push((
+                blob,
+                alt.clone().unwrap_or_default(),
+                mime.starts_with("video/"),
+            ));
         }
         let created = jiff::Timestamp::from_millisecond(at_ms)
             .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
@@ -450,14 +454,16 @@ impl BlueskyServer {
         match refs.as_slice() {
             [] => {}
             [(blob, alt, true)] => {
-                value["embed"] = serde_json::json!({"$type": "app.bsky.embed.video", "video": blob, "alt": alt});
+                value["embed"] =
+                    serde_json::json!({"$type": "app.bsky.embed.video", "video": blob, "alt": alt});
             }
             images => {
                 let images: Vec<Value> = images
                     .iter()
                     .map(|(blob, alt, _)| serde_json::json!({"image": blob, "alt": alt}))
                     .collect();
-                value["embed"] = serde_json::json!({"$type": "app.bsky.embed.images", "images": images});
+                value["embed"] =
+                    serde_json::json!({"$type": "app.bsky.embed.images", "images": images});
             }
         }
         if let Some(parent) = seed.reply_to {

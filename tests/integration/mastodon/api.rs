@@ -47,9 +47,10 @@ pub(super) fn media_file(st: &State, path: &str) -> Option<(String, Vec<u8>)> {
     let rest = path.strip_prefix("/system/media_attachments/")?;
     let (id, size) = rest.split_once('/')?;
     let m = st.media.iter().find(|m| m.id == id)?;
-    let gone = m.status_id.as_ref().is_some_and(|s| {
-        st.statuses.iter().any(|x| &x.id == s && x.deleted)
-    });
+    let gone = m
+        .status_id
+        .as_ref()
+        .is_some_and(|s| st.statuses.iter().any(|x| &x.id == s && x.deleted));
     let preview_of_video = size == "small" && m.kind != "image";
     if gone || preview_of_video || !matches!(size, "original" | "small") {
         return None;

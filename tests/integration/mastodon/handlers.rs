@@ -126,7 +126,9 @@ async fn handle(
     if method == "GET" && path.starts_with("/system/") {
         // Files come from the web server, outside the API's limits.
         return match api::media_file(&st, &path) {
-            Some((mime, bytes)) => (StatusCode::OK, [("content-type", mime)], bytes).into_response(),
+            Some((mime, bytes)) => {
+                (StatusCode::OK, [("content-type", mime)], bytes).into_response()
+            }
             None => StatusCode::NOT_FOUND.into_response(),
         };
     }
