@@ -438,3 +438,31 @@ fn a_bluesky_account_imports_page_by_page_once_and_apply_publishes_none_of_it() 
         "{plan:#}"
     );
 }
+
+/// A file the repo already has for a live status (same text and type) is
+/// linked to it in the record, not written again; the rest is written.
+#[test]
+fn a_mastodon_status_the_repo_has_as_a_file_is_linked_not_written_again() {
+    let server = MastodonServer::start_blocking(MastodonConfig::default());
+    let (ids, _) = seed_mastodon(&server);
+    let dir = crate::mastodon::repo(&server.url(), "");
+    let root = dir.path();
+    fs::write(
+        root.join("posts/one-mug.yaml"),
+        "publish_at: 2026-01-01 09:00\ncaption: One mug\nmedia:\n  - src: ../media/square.jpg\n    alt_text: A blue mug\n",
+    )
+    .unwrap();
+    let envs = [(VAR, TOKEN)];
+    let (run, report) = import(root, &envs, "masto");
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let linked = report["linked"].as_array().unwrap();
+    assert_eq!(linked.len(), 1, "{report:#}");
+    assert_eq!(linked[0]["file"], "posts/one-mug.yaml");
+    assert_eq!(linked[0]["media_id"], ids[2].as_str());
+    let written = written_by_media(&report);
+    assert_eq!(written.len(), ids.len() - 1);
+    assert!(!written.contains_key(&ids[2]));
+    let actions = plan_actions(root, &envs);
+    assert_eq!(actions.len(), ids.len(), "{actions:?}");
+    assert!(actions.iter().all(|a| a == "published"), "{actions:?}");
+}
