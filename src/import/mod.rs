@@ -410,7 +410,7 @@ impl<'a> Importer<'a> {
             if self.options.media == MediaMode::Link {
                 if !download::linkable(url) {
                     self.skip(&live.id, format!(
-                        "--media link: item {} is served from a signed URL that expires ({}'s CDN), so it cannot stand in a file; import it with --media download",
+                        "--media link: item {} is served from a URL with a query ({}: a signed URL that expires on Meta's CDN, a blob call on a Bluesky PDS), so it cannot stand in a file; import it with --media download",
                         n + 1, self.platform
                     ));
                     return Ok(None);
@@ -556,7 +556,7 @@ fn stop_reason<E: PlatformError>(e: &E, platform: &str) -> String {
             e.short()
         ),
         ErrorClass::Unsupported => format!(
-            "postwright cannot read the live feed of {platform} accounts yet: import works for Instagram and Threads"
+            "postwright cannot read the live feed of {platform} accounts"
         ),
         _ => format!("{}; {done}", e.explain()),
     }

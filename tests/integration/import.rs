@@ -697,30 +697,6 @@ fn a_threads_profile_imports_page_by_page_with_its_media() {
 }
 
 #[test]
-fn a_platform_without_a_feed_read_says_so_and_changes_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    fs::create_dir_all(dir.path().join("posts")).unwrap();
-    fs::write(
-        dir.path().join("postwright.toml"),
-        "content = [\"posts\"]\ntimezone = \"UTC\"\n\n[accounts.toot]\nplatform = \"mastodon\"\ninstance = \"https://mastodon.invalid\"\ntoken_env = \"TOOT_TOKEN\"\n",
-    )
-    .unwrap();
-    let out = crate::common::postwright(dir.path())
-        .env("TOOT_TOKEN", "x")
-        .args(["--repo", ".", "import", "--account", "toot"])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(
-        stderr.contains("cannot read the live feed of Mastodon accounts yet"),
-        "{stderr}"
-    );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("Nothing was imported from toot"));
-    assert!(!dir.path().join(".postwright/state.json").exists());
-}
-
-#[test]
 fn instagram_login_reads_the_same_fields() {
     // graph.instagram.com's media node has fewer fields: every one the
     // listing asks must be among them, or Meta answers code 100.

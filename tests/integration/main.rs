@@ -29,6 +29,7 @@ mod graph_features;
 mod graph_server;
 mod hostile;
 mod import;
+mod import_fedi;
 mod init;
 mod lfs;
 mod loader_props;

@@ -10,7 +10,9 @@
 //! - [`record`]: the post record and its embeds;
 //! - [`client`] over [`xrpc`]: the session and the calls, with
 //!   [`Client::publish_once`] for exactly-once writes;
-//! - [`error`]: errors and their classes, rate-limit headers.
+//! - [`error`]: errors and their classes, rate-limit headers;
+//! - `feed`: the account's posts as live posts (`import`, `plan
+//!   --refresh`).
 //!
 //! The facts this relies on, with links to the lexicons and Bluesky's
 //! docs: docs/bluesky.md.
@@ -19,6 +21,7 @@ mod auth;
 pub mod card;
 pub mod client;
 pub mod error;
+mod feed;
 mod mentions;
 mod options;
 mod prepare;

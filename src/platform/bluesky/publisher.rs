@@ -20,8 +20,8 @@ use super::{AtUri, BlueskyError, Client, Settings, Stored, Tid};
 use crate::config::{Account, Config};
 use crate::content::PostType;
 use crate::platform::{
-    Capabilities, ContainerState, ContainerStatus, ErrorClass, Failure, Feed, LiveMedia, Prepare,
-    PrepareError, Prepared, Publisher,
+    Capabilities, ContainerState, ContainerStatus, ErrorClass, Failure, Feed, FeedPage, LiveMedia,
+    Prepare, PrepareError, Prepared, Publisher,
 };
 use jiff::Timestamp;
 use serde_json::Value;
@@ -346,6 +346,28 @@ impl Publisher for Bluesky {
         }
         let records = self.patient(|| self.client().list_recent(limit)).await?;
         Ok(records.iter().map(|r| self.live(r)).collect())
+    }
+
+    /// The account's posts from its repo, newest first (docs/bluesky.md,
+    /// "Importing an account"); Bluesky has no stories.
+    async fn feed_page(
+        &self,
+        feed: Feed,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<FeedPage, BlueskyError> {
+        if feed == Feed::Stories {
+            return Ok(FeedPage::default());
+        }
+        let limit = u32::try_from(limit).unwrap_or(100);
+        let page = self
+            .patient(|| self.client().list_records(after, limit))
+            .await?;
+        let origin = super::feed::Origin {
+            pds: &self.inner.settings.pds,
+            handle: &self.inner.settings.handle,
+        };
+        Ok(super::feed::page(&origin, &page.records, page.cursor))
     }
 
     async fn read(&self, media: &str) -> Result<LiveMedia, BlueskyError> {

@@ -327,6 +327,38 @@ impl Client {
             .collect()
     }
 
+    /// One page of the account's own statuses for `import` and refresh,
+    /// newest first, older than `max_id`: at most 40 (Mastodon's largest
+    /// page), without boosts or replies to others (docs/mastodon.md,
+    /// "Importing an account"). The statuses as the server wrote them,
+    /// read by [`super::feed`].
+    pub async fn feed_statuses(
+        &self,
+        account_id: &str,
+        max_id: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Value>, MastodonError> {
+        let path = format!(
+            "/api/v1/accounts/{}/statuses",
+            self.segment("account", account_id)?
+        );
+        let mut call = Call::get(path);
+        call.query = vec![
+            ("limit", limit.clamp(1, 40).to_string()),
+            ("exclude_reblogs", "true".into()),
+            ("exclude_replies", "true".into()),
+        ];
+        if let Some(max_id) = max_id {
+            call.query.push(("max_id", self.segment("status", max_id)?));
+        }
+        let v = self.send(&call, Retry::Safe).await?.value;
+        let list = self.list(&call, &v)?;
+        for s in list {
+            self.id_of(&call, s)?;
+        }
+        Ok(list.clone())
+    }
+
     /// The server's time now, as its last answer's `Date` told it; `None`
     /// before any answer had one.
     pub fn server_now(&self) -> Option<Timestamp> {

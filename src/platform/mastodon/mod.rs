@@ -15,6 +15,8 @@
 //! - [`status`]: what is sent and read (statuses, scheduled statuses,
 //!   uploads);
 //! - [`error`]: errors and their classes, rate-limit headers;
+//! - `feed`: the account's statuses as live posts (`import`, `plan
+//!   --refresh`);
 //! - `once`: the `Idempotency-Key` a run journals, sent again within
 //!   its hour, and the read-back after it (`clock`: the server's time).
 //!
@@ -27,6 +29,7 @@ pub mod card;
 pub mod client;
 mod clock;
 pub mod error;
+mod feed;
 pub mod instance;
 mod live;
 mod once;

@@ -21,8 +21,8 @@ use super::{Client, MastodonError, PostOptions, Settings, Visibility};
 use crate::config::{Account, Config};
 use crate::content::{safe, PostType};
 use crate::platform::{
-    Capabilities, ContainerState, ContainerStatus, ErrorClass, Failure, Feed, Handed, LiveMedia,
-    Prepare, PrepareError, Prepared, Publisher,
+    Capabilities, ContainerState, ContainerStatus, ErrorClass, Failure, Feed, FeedPage, Handed,
+    LiveMedia, Prepare, PrepareError, Prepared, Publisher,
 };
 use crate::validate::preflight::Source;
 use jiff::Timestamp;
@@ -587,6 +587,24 @@ impl Publisher for Mastodon {
             .patient(|| self.client().account_statuses(&me, limit))
             .await?;
         Ok(statuses.iter().map(|s| self.live(s)).collect())
+    }
+
+    /// The account's own statuses, 40 a page (docs/mastodon.md,
+    /// "Importing an account"); Mastodon has no stories.
+    async fn feed_page(
+        &self,
+        feed: Feed,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<FeedPage, MastodonError> {
+        if feed == Feed::Stories {
+            return Ok(FeedPage::default());
+        }
+        let me = self.me().await?;
+        let statuses = self
+            .patient(|| self.client().feed_statuses(&me, after, limit))
+            .await?;
+        Ok(super::feed::page(&statuses))
     }
 
     async fn read(&self, media: &str) -> Result<LiveMedia, MastodonError> {

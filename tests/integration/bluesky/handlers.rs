@@ -76,6 +76,9 @@ async fn handle(
         bearer: bearer.as_deref(),
     };
     let mut st = shared.lock();
+    if nsid == "com.atproto.sync.getBlob" && method == "GET" {
+        return get_blob(&st, &query);
+    }
     let auth = classify(&st, req.bearer);
     let fault = take_fault(&mut st, &nsid);
     let answer = match &fault {
@@ -152,6 +155,26 @@ async fn handle(
             .into_response();
     }
     respond(answer)
+}
+
+/// A blob's bytes, as the PDS serves them to anyone (no token). The
+/// reference PDS names the error `BlobNotFound` for an unknown CID.
+fn get_blob(st: &State, query: &BTreeMap<String, String>) -> Response {
+    let did = query.get("did").map(String::as_str);
+    let cid = query.get("cid").map(String::as_str);
+    let found = st
+        .blobs
+        .iter()
+        .find(|b| did == Some(st.cfg.did.as_str()) && cid == Some(b.cid.as_str()));
+    match found {
+        Some(b) => (
+            StatusCode::OK,
+            [("content-type", b.mime.clone())],
+            b.bytes.clone(),
+        )
+            .into_response(),
+        None => respond(error(400, "BlobNotFound", "Blob not found")),
+    }
 }
 
 fn respond(answer: Answer) -> Response {

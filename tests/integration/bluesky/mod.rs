@@ -22,6 +22,8 @@
 //!   lexicons: the reference PDS does that;
 //! - getRecord 400 `RecordNotFound`; listRecords newest key first, `cursor`
 //!   the page's last key; deleteRecord 200 `{}` for an absent record;
+//! - com.atproto.sync.getBlob: a blob's bytes with its type, without a
+//!   token, 400 `BlobNotFound` "Blob not found" for an unknown CID;
 //! - uploadBlob over the limit (5 MiB by default) 413 `PayloadTooLarge`;
 //! - rate limits as bsky.social documents them
 //!   (docs.bsky.app/docs/advanced-guides/rate-limits): createSession 30 per
@@ -49,6 +51,17 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// A post made in the app, for [`BlueskyServer::post_in_app`].
+#[derive(Debug, Clone, Default)]
+pub struct SeedPost {
+    pub text: String,
+    /// `(mime, bytes, alt)`: images, or one `video/*`.
+    pub media: Vec<(String, Vec<u8>, Option<String>)>,
+    pub age: Duration,
+    /// The at-uri of the post this one answers.
+    pub reply_to: Option<String>,
+}
 
 /// The account, its app password, and the server's settings.
 #[derive(Debug, Clone)]
@@ -403,6 +416,79 @@ impl BlueskyServer {
 
     pub fn set_blob_limit(&self, bytes: usize) {
         self.shared.lock().cfg.blob_limit = bytes;
+    }
+
+    /// A post made by a person in the app `age` ago, with images
+    /// (`(mime, bytes, alt)`) or a video as its blobs, or as a reply:
+    /// its at-uri. Its record key is the TID of its time, as the app
+    /// chooses it, so the listing's order is the posts' order.
+    pub fn post_in_app(&self, seed: SeedPost) -> String {
+        let mut st = self.shared.lock();
+        let at_ms = st.now() * 1000 - seed.age.as_millis() as i64;
+        let mut refs = Vec::new();
+        for (mime, bytes, alt) in &seed.media {
+            let cid = xrpc::cid(0x55, bytes);
+            if !st.blobs.iter().any(|b| b.cid == cid) {
+                st.blobs.push(Blob {
+                    cid: cid.clone(),
+                    mime: mime.clone(),
+                    bytes: bytes.clone(),
+                });
+            }
+            let blob = serde_json::json!({"$type": "blob", "ref": {"$link": cid}, "mimeType": mime, "size": bytes.len()});
+            refs.push((
+                blob,
+                alt.clone().unwrap_or_default(),
+                mime.starts_with("video/"),
+            ));
+        }
+        let created = jiff::Timestamp::from_millisecond(at_ms)
+            .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+            .strftime("%Y-%m-%dT%H:%M:%S.%3fZ")
+            .to_string();
+        let mut value = serde_json::json!({
+            "$type": xrpc::POST,
+            "text": seed.text,
+            "createdAt": created,
+        });
+        match refs.as_slice() {
+            [] => {}
+            [(blob, alt, true)] => {
+                value["embed"] =
+                    serde_json::json!({"$type": "app.bsky.embed.video", "video": blob, "alt": alt});
+            }
+            images => {
+                let images: Vec<Value> = images
+                    .iter()
+                    .map(|(blob, alt, _)| serde_json::json!({"image": blob, "alt": alt}))
+                    .collect();
+                value["embed"] =
+                    serde_json::json!({"$type": "app.bsky.embed.images", "images": images});
+            }
+        }
+        if let Some(parent) = seed.reply_to {
+            let strong = serde_json::json!({"uri": parent, "cid": "bafyreiparent"});
+            value["reply"] = serde_json::json!({"root": strong, "parent": strong});
+        }
+        let rkey = crate::pds::tid_from(at_ms as u64 * 1000, 0);
+        let uri = format!("at://{}/{}/{rkey}", st.cfg.did, xrpc::POST);
+        st.records.push(Record {
+            collection: xrpc::POST.into(),
+            rkey,
+            uri: uri.clone(),
+            cid: xrpc::cid(0x71, value.to_string().as_bytes()),
+            value,
+            deleted: false,
+        });
+        uri
+    }
+
+    /// A post deleted by a person in the app.
+    pub fn delete_in_app(&self, uri: &str) {
+        let mut st = self.shared.lock();
+        if let Some(r) = st.records.iter_mut().find(|r| r.uri == uri) {
+            r.deleted = true;
+        }
     }
 
     /// Adds a handle resolveHandle knows (for mentions).

@@ -40,6 +40,24 @@ impl Answer {
     }
 }
 
+/// `GET /system/media_attachments/:id/original` (and `/small`, an image's
+/// preview): the file's bytes, as the instance's web server or CDN serves
+/// them, without a token; 404 once its status is deleted.
+pub(super) fn media_file(st: &State, path: &str) -> Option<(String, Vec<u8>)> {
+    let rest = path.strip_prefix("/system/media_attachments/")?;
+    let (id, size) = rest.split_once('/')?;
+    let m = st.media.iter().find(|m| m.id == id)?;
+    let gone = m
+        .status_id
+        .as_ref()
+        .is_some_and(|s| st.statuses.iter().any(|x| &x.id == s && x.deleted));
+    let preview_of_video = size == "small" && m.kind != "image";
+    if gone || preview_of_video || !matches!(size, "original" | "small") {
+        return None;
+    }
+    Some((m.mime.clone(), m.bytes.clone()))
+}
+
 /// Mastodon's error shape: `{"error": "…"}`.
 pub(super) fn error(status: u16, message: &str) -> Answer {
     Answer::with(status, json!({ "error": message }))
@@ -225,7 +243,7 @@ fn account(st: &State) -> Answer {
     Answer::ok(a)
 }
 
-fn kind_of(mime: &str) -> &'static str {
+pub(super) fn kind_of(mime: &str) -> &'static str {
     match mime {
         "image/gif" => "gifv",
         m if m.starts_with("video/") => "video",
@@ -302,7 +320,7 @@ fn upload(st: &mut State, req: &Req, v2: bool) -> Result<Answer> {
 
 pub(super) fn media_json(st: &State, m: &Media) -> Value {
     let ready = m.ready_at <= st.now_ms();
-    let base = format!("https://files.{}/media_attachments/{}", st.cfg.domain, m.id);
+    let base = format!("{}/system/media_attachments/{}", st.base_url, m.id);
     let meta = match m.focus {
         Some((x, y)) => json!({"focus": {"x": x, "y": y}}),
         None => json!({}),

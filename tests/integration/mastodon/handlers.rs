@@ -123,6 +123,15 @@ async fn handle(
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::to_string);
     let mut st = shared.lock();
+    if method == "GET" && path.starts_with("/system/") {
+        // Files come from the web server, outside the API's limits.
+        return match api::media_file(&st, &path) {
+            Some((mime, bytes)) => {
+                (StatusCode::OK, [("content-type", mime)], bytes).into_response()
+            }
+            None => StatusCode::NOT_FOUND.into_response(),
+        };
+    }
     super::statuses::publish_due(&mut st);
     let fault = take_fault(&mut st, &route);
     let media = method == "POST" && (path == "/api/v2/media" || path == "/api/v1/media");

@@ -251,6 +251,18 @@ pub struct Status {
     pub deleted: bool,
 }
 
+/// A status made in the app, for [`MastodonServer::post_in_app_with`].
+#[derive(Debug, Clone, Default)]
+pub struct SeedStatus {
+    pub text: String,
+    /// `(mime, bytes, description)` of each attachment.
+    pub media: Vec<(String, Vec<u8>, Option<String>)>,
+    pub age: Duration,
+    pub in_reply_to_id: Option<String>,
+    /// `public` when empty.
+    pub visibility: String,
+}
+
 /// A status waiting for its time.
 #[derive(Debug, Clone)]
 pub struct Scheduled {
@@ -264,6 +276,8 @@ pub struct Scheduled {
 
 pub(crate) struct State {
     pub cfg: MastodonConfig,
+    /// `http://127.0.0.1:PORT`: media files are served from here.
+    pub base_url: String,
     /// Virtual clock offset from real time.
     pub offset: Duration,
     pub media: Vec<Media>,
@@ -357,6 +371,7 @@ impl MastodonServer {
         let url = format!("http://{}", listener.local_addr().expect("addr"));
         let state = State {
             cfg,
+            base_url: url.clone(),
             offset: Duration::ZERO,
             media: Vec::new(),
             statuses: Vec::new(),
@@ -441,6 +456,13 @@ impl MastodonServer {
     /// A status posted by a person in the app: its id.
     pub fn post_in_app(&self, text: &str) -> String {
         statuses::post_in_app(&mut self.shared.lock(), text)
+    }
+
+    /// A status made by a person in the app `age` ago, with media
+    /// (already processed): its id. Seed the oldest first, so that ids
+    /// grow with time as Mastodon's snowflakes do.
+    pub fn post_in_app_with(&self, seed: SeedStatus) -> String {
+        statuses::seed(&mut self.shared.lock(), seed)
     }
 
     /// A status deleted, or its text edited, by a person in the app.

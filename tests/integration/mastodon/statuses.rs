@@ -8,7 +8,7 @@ use super::api::{account_json, input, invalid, iso, media_json, not_found, Answe
 use super::api::{Input, Result};
 use super::params;
 use super::text::{countable_length, validate_poll};
-use super::{Scheduled, State, Status};
+use super::{Media, Scheduled, SeedStatus, State, Status};
 use serde_json::{json, Value};
 
 const HOUR_MS: i64 = 3_600_000;
@@ -274,6 +274,47 @@ pub(super) fn post_in_app(st: &mut State, text: &str) -> String {
         in_reply_to_id: None,
     };
     publish(st, &draft, None)
+}
+
+/// A status made in the app in the past, its media processed.
+pub(super) fn seed(st: &mut State, seed: SeedStatus) -> String {
+    let at = st.now_ms() - seed.age.as_millis() as i64;
+    let mut media_ids = Vec::new();
+    for (mime, bytes, description) in seed.media {
+        let id = st.next_id();
+        media_ids.push(id.clone());
+        st.media.push(Media {
+            id,
+            kind: super::api::kind_of(&mime).to_string(),
+            mime,
+            bytes,
+            description,
+            focus: None,
+            ready_at: at,
+            status_id: None,
+            scheduled_id: None,
+        });
+    }
+    let visibility = if seed.visibility.is_empty() {
+        "public".to_string()
+    } else {
+        seed.visibility
+    };
+    let draft = Draft {
+        text: seed.text,
+        spoiler_text: String::new(),
+        sensitive: false,
+        visibility,
+        language: None,
+        media_ids,
+        poll: None,
+        in_reply_to_id: seed.in_reply_to_id,
+    };
+    let id = publish(st, &draft, None);
+    if let Some(s) = st.statuses.iter_mut().find(|s| s.id == id) {
+        s.created_at = at;
+    }
+    id
 }
 
 /// Publishes every scheduled status whose time has come, oldest first.
