@@ -24,6 +24,10 @@ use image::RgbImage;
 /// 540). Wider than [`super::WIDTH`] is then shrunk to it.
 pub const MIN_WIDTH: u32 = 512;
 
+/// The largest decoded picture this path makes (bytes): past it the full
+/// decode, with `image`'s own limits, decides.
+const MAX_DECODED: usize = 64 << 20;
+
 /// How many times smaller (1, 2, 4 or 8) a picture `upright_width` px wide
 /// can be decoded and stay at least [`MIN_WIDTH`] wide.
 pub fn reduction(upright_width: u32) -> u32 {
@@ -40,6 +44,7 @@ pub fn reduction(upright_width: u32) -> u32 {
 /// in full, as before (zune-jpeg accepts some files this decoder does not).
 pub fn scaled(bytes: &[u8], orientation: u8) -> Option<RgbImage> {
     let mut decoder = jpeg_decoder::Decoder::new(bytes);
+    decoder.set_max_decoding_buffer_size(MAX_DECODED);
     decoder.read_info().ok()?;
     let info = decoder.info()?;
     let (w, h) = (u32::from(info.width), u32::from(info.height));
