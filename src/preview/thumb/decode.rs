@@ -2,44 +2,42 @@
 //!
 //! A JPEG's 8×8 blocks can be turned back into 4×4, 2×2 or 1×1 pixels
 //! instead of 8×8 (a reduced inverse DCT): 1/2, 1/4 or 1/8 of the size, with
-//! a half, a sixteenth or a sixty-fourth of the pixels to upsample, convert
-//! and resize, and that much less memory. `jpeg-decoder`'s `scale` does it;
-//! zune-jpeg (what `image` uses) has no such mode, so a photo too small to
-//! halve keeps its full decode through `image`.
+//! a quarter, a sixteenth or a sixty-fourth of the pixels to upsample,
+//! convert and resize, and that much less memory. `jpeg-decoder`'s `scale`
+//! does it; zune-jpeg (what `image` uses) has no such mode.
 //!
 //! Measured before choosing (docs: BENCHMARKS.md, "preview with distinct
-//! photos"), CPU time per 1080×1350 photo, single-threaded, on the busy
-//! 2-core machine: zune-jpeg's full decode 5.8 ms, and with the resize to
-//! 640 px and the encode 15.6 ms; jpeg-decoder at 1/2 (540×675) 8.7 ms,
-//! 11.3 ms with the encode (no resize left to do); libjpeg-turbo at 1/2
-//! 3.9 ms, but only with a C build (cmake and nasm) that the project's
-//! builds do not have. Most of a decode is reading the entropy-coded
-//! coefficients, which every scale pays in full.
+//! photos"), CPU time per photo (user + system, every thread) for the
+//! whole thumbnail — read, hash, decode, resize to 640 px, encode — on the
+//! busy 2-core machine. A 1080×1350 Instagram export: zune-jpeg's full
+//! decode 10.6 ms, jpeg-decoder at 1/2 (540 px, under the thumbnail's
+//! width) 11.2 ms: most of a decode is reading the entropy-coded
+//! coefficients, which every scale pays in full, and jpeg-decoder reads
+//! them more slowly and hands rows to a thread per colour component. A
+//! 4032×3024 camera photo: zune-jpeg 74 ms, jpeg-decoder at 1/4 48 ms (and
+//! 2 MB decoded instead of 37 MB). libjpeg-turbo decodes the 1080×1350
+//! photo in 4.9 ms (4.0 ms at 1/2), but only with a C build (cmake, nasm)
+//! the project's builds do not have. So a photo is decoded at a reduced
+//! scale only when that scale still gives the full thumbnail width.
 
 use image::RgbImage;
-
-/// The narrowest a thumbnail is decoded: a grid tile or a card's picture
-/// is at most about 320 CSS px wide, and 512 px keeps them sharp up to a
-/// device pixel ratio of 1.6 (an Instagram export, 1080 px wide, halves to
-/// 540). Wider than [`super::WIDTH`] is then shrunk to it.
-pub const MIN_WIDTH: u32 = 512;
 
 /// The largest decoded picture this path makes (bytes): past it the full
 /// decode, with `image`'s own limits, decides.
 const MAX_DECODED: usize = 64 << 20;
 
 /// How many times smaller (1, 2, 4 or 8) a picture `upright_width` px wide
-/// can be decoded and stay at least [`MIN_WIDTH`] wide.
+/// can be decoded and stay at least [`super::WIDTH`] wide.
 pub fn reduction(upright_width: u32) -> u32 {
     [8, 4, 2]
         .into_iter()
-        .find(|&d| upright_width.div_ceil(d) >= MIN_WIDTH)
+        .find(|&d| upright_width.div_ceil(d) >= super::WIDTH)
         .unwrap_or(1)
 }
 
 /// The stored pixels of `bytes` (a JPEG) decoded at a reduced scale, as
 /// RGB; None when no reduction applies (a picture under twice
-/// [`MIN_WIDTH`]), the colours are not plain RGB or grey (CMYK, 16-bit
+/// [`super::WIDTH`]), the colours are not plain RGB or grey (CMYK, 16-bit
 /// lossless), or jpeg-decoder refuses the file: the caller then decodes it
 /// in full, as before (zune-jpeg accepts some files this decoder does not).
 pub fn scaled(bytes: &[u8], orientation: u8) -> Option<RgbImage> {
@@ -73,26 +71,25 @@ mod tests {
     use image::DynamicImage;
 
     #[test]
-    fn the_reduction_keeps_a_thumbnail_at_least_512_wide() {
-        assert_eq!(reduction(1080), 2, "an Instagram export: 540");
-        assert_eq!(reduction(1024), 2, "exactly 512");
-        assert_eq!(reduction(1023), 2, "rounded up, as the decoder does");
-        assert_eq!(reduction(1022), 1);
-        assert_eq!(reduction(640), 1);
+    fn the_reduction_keeps_the_thumbnail_width() {
+        assert_eq!(reduction(1080), 1, "an Instagram export: 540 is too narrow");
+        assert_eq!(reduction(1280), 2, "exactly 640");
+        assert_eq!(reduction(1279), 2, "rounded up, as the decoder does");
+        assert_eq!(reduction(1278), 1);
         assert_eq!(reduction(4032), 4, "a phone's photo: 1008, not 504");
-        assert_eq!(reduction(4096), 8);
+        assert_eq!(reduction(5120), 8);
         assert_eq!(reduction(0), 1);
     }
 
-    /// A 1600×1200 picture with edges, gradients and fine detail, as a
+    /// A 2000×1400 picture with edges, gradients and fine detail, as a
     /// JPEG carrying EXIF orientation `orientation` (the decoders ignore
     /// it: the caller turns the pixels).
     fn photo(orientation: u8) -> Vec<u8> {
-        let img = RgbImage::from_fn(1600, 1200, |x, y| {
+        let img = RgbImage::from_fn(2000, 1400, |x, y| {
             let stripe = if (x / 40 + y / 40) % 2 == 0 { 60 } else { 0 };
             image::Rgb([
-                (x * 255 / 1600) as u8,
-                (y * 255 / 1200) as u8 / 2 + stripe,
+                (x * 255 / 2000) as u8,
+                (y * 255 / 1400) as u8 / 2 + stripe,
                 ((x + y) % 256) as u8 / 4 + 100,
             ])
         });
@@ -103,7 +100,7 @@ mod tests {
         exif.extend_from_slice(&[orientation, 0, 0, 0, 0, 0, 0, 0]);
         encoder.add_app_segment(1, exif).unwrap();
         encoder
-            .encode(img.as_raw(), 1600, 1200, jpeg_encoder::ColorType::Rgb)
+            .encode(img.as_raw(), 2000, 1400, jpeg_encoder::ColorType::Rgb)
             .unwrap();
         out
     }
@@ -119,13 +116,14 @@ mod tests {
             panic!("{info:?}")
         };
         assert_eq!(orientation, 6);
-        // Shown 1200 wide: halved to 600, the stored 1600×1200 to 800×600.
+        // Shown 1400 wide: halved to 700 (a quarter would be 350), the
+        // stored 2000×1400 to 1000×700.
         let small = scaled(&bytes, orientation).expect("scaled");
-        assert_eq!(small.dimensions(), (800, 600));
+        assert_eq!(small.dimensions(), (1000, 700));
         let full = image::load_from_memory_with_format(&bytes, image::ImageFormat::Jpeg)
             .unwrap()
             .into_rgb8();
-        let reference = super::super::resize(full, 800, 600).unwrap();
+        let reference = super::super::resize(full, 1000, 700).unwrap();
         let diff: u64 = small
             .as_raw()
             .iter()
@@ -134,34 +132,49 @@ mod tests {
             .sum();
         let mean = diff as f64 / small.as_raw().len() as f64;
         assert!(mean < 2.0, "mean absolute difference {mean:.2}");
-        // Turned upright: portrait, 600×800.
+        // Turned upright: portrait, 700×1000.
         let upright = super::super::upright(DynamicImage::ImageRgb8(small), orientation);
-        assert_eq!((upright.width(), upright.height()), (600, 800));
-        // Stored upright, the same photo is shown 1600 wide: 1/2 again (800).
-        assert_eq!(scaled(&photo(1), 1).unwrap().dimensions(), (800, 600));
+        assert_eq!((upright.width(), upright.height()), (700, 1000));
+        // The thumbnail made from it: upright, shrunk to 640 wide.
+        let cache = tempfile::tempdir().unwrap();
+        let thumb = super::super::thumbnail(file.path(), &info, cache.path()).unwrap();
+        let made = image::open(&thumb).unwrap();
+        assert_eq!((made.width(), made.height()), (640, 914));
+        // Turned clockwise (6), not anticlockwise: the stored left-to-right
+        // red ramp runs top to bottom.
+        let red = |y| made.to_rgb8().get_pixel(320, y)[0];
+        assert!(
+            red(20) < 60 && red(890) > 190,
+            "{} .. {}",
+            red(20),
+            red(890)
+        );
+        // Stored upright, the same photo is shown 2000 wide: a quarter (500)
+        // is too narrow, so 1/2 again.
+        assert_eq!(scaled(&photo(1), 1).unwrap().dimensions(), (1000, 700));
     }
 
     #[test]
     fn what_cannot_be_reduced_is_left_to_the_full_decode() {
-        // 800 px shown: halving would give 400.
-        let img = RgbImage::from_pixel(800, 600, image::Rgb([10, 20, 30]));
-        let mut small = Vec::new();
-        jpeg_encoder::Encoder::new(&mut small, 80)
-            .encode(img.as_raw(), 800, 600, jpeg_encoder::ColorType::Rgb)
+        // An Instagram export, 1080 px: halving would give 540.
+        let img = RgbImage::from_pixel(1080, 1350, image::Rgb([10, 20, 30]));
+        let mut export = Vec::new();
+        jpeg_encoder::Encoder::new(&mut export, 80)
+            .encode(img.as_raw(), 1080, 1350, jpeg_encoder::ColorType::Rgb)
             .unwrap();
-        assert!(scaled(&small, 1).is_none());
+        assert!(scaled(&export, 1).is_none());
         // Not a JPEG, or cut short: the full decode says why.
         assert!(scaled(b"not a jpeg", 1).is_none());
         let cut = photo(1);
         assert!(scaled(&cut[..cut.len() / 3], 1).is_none());
         // Grey pictures come out as RGB.
-        let grey = image::GrayImage::from_fn(1200, 1200, |x, _| image::Luma([(x % 256) as u8]));
+        let grey = image::GrayImage::from_fn(1400, 1400, |x, _| image::Luma([(x % 256) as u8]));
         let mut bytes = Vec::new();
         jpeg_encoder::Encoder::new(&mut bytes, 90)
-            .encode(grey.as_raw(), 1200, 1200, jpeg_encoder::ColorType::Luma)
+            .encode(grey.as_raw(), 1400, 1400, jpeg_encoder::ColorType::Luma)
             .unwrap();
         let rgb = scaled(&bytes, 1).unwrap();
-        assert_eq!(rgb.dimensions(), (600, 600));
+        assert_eq!(rgb.dimensions(), (700, 700));
         let p = rgb.get_pixel(300, 300);
         assert!(p[0] == p[1] && p[1] == p[2], "{p:?}");
     }
