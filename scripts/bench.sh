@@ -6,7 +6,9 @@
 #        scripts/bench.sh --distinct-photos N
 #        scripts/bench.sh --compare [--sizes 1000,10000,100000] [N...]
 #                         [--rounds 5] [--cold-posts 500] [--no-write]
-# Prints wall-clock time and peak memory of 5 runs each, and their median.
+# Prints wall-clock time, peak memory and CPU time (user + system, every
+# thread) of 5 runs each, their medians, and the load average before and
+# after (CPU time is the figure to compare on a busy machine).
 # Posts are a mix of images, carousels, reels and stories, sharing the media
 # of example-content, so the run also exercises the media header cache
 # (the repos are made by scripts/bench/gen.py).
@@ -96,16 +98,26 @@ if [ -n "$distinct" ]; then
 else
   python3 "$root/scripts/bench/gen.py" posts "$dir" "$n"
 fi
-# Prints each run's line, then the median wall clock and the largest peak RSS.
+# Prints each run's line, then the medians of wall clock and CPU time, the
+# largest peak RSS and, with distinct photos, the CPU time per photo.
 summary() {
-  tail -5 "$dir/time.log" | awk '{ print $3, $6 }' | sort -n | awk '
-    { t[NR] = $1; if ($2 > m) m = $2 }
-    END { printf "  median %.2f s wall, %d MB peak RSS (largest)\n", t[3], m / 1024 }'
+  local runs wall cpu mem
+  runs=$(tail -5 "$dir/time.log")
+  wall=$(awk '{ print $3 }' <<< "$runs" | sort -n | sed -n 3p)
+  cpu=$(awk '{ printf "%.2f\n", $10 + $13 }' <<< "$runs" | sort -n | sed -n 3p)
+  mem=$(awk '{ print $6 }' <<< "$runs" | sort -n | tail -1)
+  printf '  median %s s wall, %s s CPU, %d MB peak RSS (largest)\n' "$wall" "$cpu" $((mem / 1024))
+  if [ -n "$distinct" ]; then
+    awk -v c="$cpu" -v n="$n" 'BEGIN { printf "  %.2f ms CPU per photo (median run)\n", c * 1000 / n }'
+  fi
+  echo "  load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 }
+timefmt='%e s wall, %M KB peak RSS, %U s user, %S s sys'
+echo "commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown), $(nproc) cores, load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 measure() {
   "$bin" --repo "$dir" "$@" >/dev/null 2>&1 || true  # warm the page cache
   for run in 1 2 3 4 5; do
-    /usr/bin/time -f "  run $run: %e s wall, %M KB peak RSS" "$bin" --repo "$dir" "$@" >/dev/null 2>>"$dir/time.log" || true
+    /usr/bin/time -f "  run $run: $timefmt" "$bin" --repo "$dir" "$@" >/dev/null 2>>"$dir/time.log" || true
     tail -1 "$dir/time.log"
   done
   summary
@@ -125,7 +137,7 @@ what="$n posts"
 echo "preview over $what with that state, cold (no thumbnail cache):"
 for run in 1 2 3 4 5; do
   rm -rf "$dir/.postwright/cache" "$dir/site"
-  /usr/bin/time -f "  run $run: %e s wall, %M KB peak RSS" "$bin" --repo "$dir" preview --at 2027-02-01T00:00:00Z --out "$dir/site" >/dev/null 2>>"$dir/time.log" || true
+  /usr/bin/time -f "  run $run: $timefmt" "$bin" --repo "$dir" preview --at 2027-02-01T00:00:00Z --out "$dir/site" >/dev/null 2>>"$dir/time.log" || true
   tail -1 "$dir/time.log"
 done
 summary
