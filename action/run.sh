@@ -105,10 +105,14 @@ case "$command" in
     output published 0
     output plan-json "$plan_json"
     # The listing and annotations for the log, the summary, the comment:
-    # the same plan again, without the token check.
+    # the same plan again, without the token check — or, with refresh, with
+    # the live accounts read for the drift (the comment's run only: one
+    # read per account).
     postwright "${global[@]}" --format github plan --offline ${extra[@]+"${extra[@]}"} || true
     rm -f "$plan_md"
-    postwright "${global[@]}" --format markdown plan --offline --out "$plan_md" ${base[@]+"${base[@]}"} ${extra[@]+"${extra[@]}"} || true
+    live=(--offline)
+    if [ "${INPUT_REFRESH:-false}" = "true" ]; then live=(--refresh); fi
+    postwright "${global[@]}" --format markdown plan "${live[@]}" --out "$plan_md" ${base[@]+"${base[@]}"} ${extra[@]+"${extra[@]}"} || true
     # The feed as it will look, for the reviewers: a static site the next
     # step uploads as an artifact, linked from the comment.
     preview_dir=""

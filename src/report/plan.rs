@@ -447,6 +447,9 @@ pub fn markdown(plan: &Plan, tz: &TimeZone) -> String {
         if !all.is_empty() {
             table(&mut out, &all, tz, false, target);
         }
+        if let Some(drift) = &plan.drift {
+            out.push_str(&drift_markdown(drift));
+        }
         return with_problems(out, &all);
     };
     // The pull request's own posts first, problems in their rows; then

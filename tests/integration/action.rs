@@ -978,3 +978,41 @@ fn a_private_repo_from_init_gets_a_plan_comment_then_publishes_from_its_store() 
         }
     }
 }
+
+/// `refresh: true`: the comment carries the live accounts' drift (here:
+/// none, nothing published yet); without it, no live account is read.
+#[test]
+fn refresh_puts_the_drift_in_the_comment() {
+    let (api, gh) = github();
+    let runner = Runner::new(&api);
+    let (site, _remote) = git_site();
+    let work = site.path();
+    let at = ["--at", "2026-12-02T00:00:00Z"].join(" ");
+    let token = [("KILN_TOKEN", crate::apply_e2e::TOKEN)];
+    let (code, log, _) = runner.run(
+        work,
+        &[("command", "plan"), ("args", &at), ("refresh", "true")],
+        &token,
+    );
+    assert_eq!(code, 0, "{log}");
+    {
+        let gh = gh.lock().unwrap();
+        let (_, body) = gh.comments.values().next().unwrap();
+        assert!(
+            body.contains("**Drift:** the live accounts match the record"),
+            "{body}"
+        );
+    }
+    assert!(
+        site.server
+            .requests()
+            .iter()
+            .any(|r| r.path.ends_with("/media") && r.method == "GET"),
+        "the live account was read"
+    );
+    let (code, log, _) = runner.run(work, &[("command", "plan"), ("args", &at)], &token);
+    assert_eq!(code, 0, "{log}");
+    let gh = gh.lock().unwrap();
+    let (_, body) = gh.comments.values().next().unwrap();
+    assert!(!body.contains("Drift"), "{body}");
+}
