@@ -549,12 +549,16 @@ pub fn write(inputs: &Inputs<'_>, out_dir: &Path) -> std::io::Result<Written> {
         .filter(|e| e.kind == Some(crate::content::PostType::Story))
         .collect();
     // Every post's card has its picture, tile or not (`--live` shows only
-    // the top live tiles).
+    // the top live tiles; a draft is on no tile but its card shows it).
     let with_pictures: Vec<&Entry> = inputs
         .plan
         .entries
         .iter()
-        .filter(|e| on_feed(e) && e.kind != Some(crate::content::PostType::Story) && on_grid(e))
+        .filter(|e| {
+            (on_feed(e) || e.action == Action::Draft)
+                && e.kind != Some(crate::content::PostType::Story)
+                && on_grid(e)
+        })
         .chain(stories.iter().copied())
         .collect();
     let sections = cards::sections(inputs);
@@ -602,7 +606,16 @@ pub fn write(inputs: &Inputs<'_>, out_dir: &Path) -> std::io::Result<Written> {
     // The grid's platform's posts; the others' are in their sections.
     page.push_str("<h2>Posts</h2>");
     for e in inputs.plan.entries.iter().filter(|e| on_grid(e)) {
-        page.push_str(&html::card(inputs, e, shown.get(&e.id)));
+        // A post on no tile (a draft, a live post past `--live`): its
+        // picture from what was made.
+        let own = shown.get(&e.id).cloned().or_else(|| {
+            let post = inputs.posts.get(e.id.as_str())?;
+            match made.get(&key_of(&pick(post))?) {
+                Some(Ok(image)) => Some(image.clone()),
+                _ => None,
+            }
+        });
+        page.push_str(&html::card(inputs, e, own.as_ref()));
         page.push_str(&strip(inputs, e, &made));
     }
     page.push_str("</body></html>\n");

@@ -303,8 +303,9 @@ fn a_pull_requests_tiles_are_highlighted_and_cards_show_the_grid_crop() {
         legend.contains("orange outline: added or changed by this pull request"),
         "{legend}"
     );
-    // Each shown picture's card has the 3:4 crop overlay.
-    assert_eq!(html.matches("data-crop").count(), grid_ids(&html).len());
+    // Each shown picture's card has the 3:4 crop overlay: the tiles' and
+    // the draft's (on no tile).
+    assert_eq!(html.matches("data-crop").count(), grid_ids(&html).len() + 1);
     assert!(html.contains("class=cut style=\"left:"), "crop geometry");
 }
 
@@ -384,7 +385,8 @@ fn a_reel_without_a_cover_shows_its_frame_at_thumb_offset() {
                 .contains("ms-")
         })
         .count();
-    assert_eq!(cached, 2);
+    // And the first frame of the carousel's video slide (its strip).
+    assert_eq!(cached, 3);
 
     // In the browser: the first two tiles are red and blue.
     let url = format!("file://{}", site.join("index.html").display());
@@ -682,4 +684,22 @@ fn a_carousels_card_shows_every_slide_as_a_strip() {
     for s in &slides {
         assert!(site.join(s).exists(), "{s}");
     }
+}
+
+/// A draft is on no tile, but its card shows its picture.
+#[test]
+fn a_drafts_card_shows_its_picture_and_no_tile() {
+    let (_temp, _, site, html) = previewed(&[], |_| {});
+    let ids = grid_ids(&html);
+    let card = html
+        .split("<div class=card id=\"post-")
+        .find(|c| c.starts_with("drafts/new-glaze\"") || c.starts_with("new-glaze\""))
+        .expect("the draft's card");
+    let card = card.split("<div class=card").next().unwrap();
+    let img = card
+        .split_once("<img src=\"")
+        .map(|(_, rest)| rest.split('"').next().unwrap())
+        .unwrap_or_else(|| panic!("no picture in the draft's card: {card}"));
+    assert!(site.join(img).exists(), "{img}");
+    assert!(!ids.iter().any(|id| id.contains("new-glaze")), "{ids:?}");
 }
