@@ -703,3 +703,28 @@ fn a_drafts_card_shows_its_picture_and_no_tile() {
     assert!(site.join(img).exists(), "{img}");
     assert!(!ids.iter().any(|id| id.contains("new-glaze")), "{ids:?}");
 }
+
+/// The README's screenshots, made with the browser tests' own tooling:
+/// `cargo test --test integration preview::readme_screenshots -- --ignored`
+/// rewrites docs/img/preview-{phone,desktop}.png from example-content.
+#[test]
+#[ignore = "writes the README's screenshots: run by hand after changing the preview"]
+fn readme_screenshots() {
+    let (_temp, _, site, _) = previewed(&[], |_| {});
+    let url = format!("file://{}", site.join("index.html").display());
+    let dir = root().join("docs/img");
+    fs::create_dir_all(&dir).unwrap();
+    for (name, size) in [("phone", "390,1500"), ("desktop", "1280,1600")] {
+        let shot = dir.join(format!("preview-{name}.png"));
+        let Some(out) = chromium(&[
+            &format!("--window-size={size}"),
+            &format!("--screenshot={}", shot.display()),
+            &url,
+        ]) else {
+            return;
+        };
+        assert!(out.status.success(), "{out:?}");
+        let img = image::open(&shot).unwrap();
+        assert!(img.width() >= 390, "{name}");
+    }
+}
