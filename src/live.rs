@@ -219,13 +219,7 @@ fn without_query(url: &str) -> String {
 }
 
 fn first_line(caption: Option<&str>) -> String {
-    let line = caption
-        .unwrap_or("")
-        .lines()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("")
-        .trim();
-    line.chars().take(120).collect()
+    crate::plan::drift::first_line_of(caption, 120)
 }
 
 #[cfg(test)]

@@ -194,18 +194,24 @@ pub fn compare(state: &State, listing: Listing<'_>) -> Vec<Drift> {
     out
 }
 
-fn first_line(caption: Option<&str>) -> String {
+/// A caption's first non-blank line, at most `max` characters (an
+/// ellipsis when cut): how drift and the live snapshot name a post.
+pub(crate) fn first_line_of(caption: Option<&str>, max: usize) -> String {
     let line = caption
         .unwrap_or("")
         .lines()
         .find(|l| !l.trim().is_empty())
         .unwrap_or("")
         .trim();
-    let mut short: String = line.chars().take(60).collect();
-    if line.chars().count() > 60 {
+    let mut short: String = line.chars().take(max).collect();
+    if line.chars().count() > max {
         short.push('…');
     }
     short
+}
+
+fn first_line(caption: Option<&str>) -> String {
+    first_line_of(caption, 60)
 }
 
 #[cfg(test)]

@@ -111,3 +111,20 @@ pub(crate) fn tool(name: &str) -> Option<std::path::PathBuf> {
     }
     found
 }
+
+/// A `plan --refresh --format json`'s drift as (kind, media id), sorted.
+pub(crate) fn drift_of(plan: &serde_json::Value) -> Vec<(String, String)> {
+    let mut drift: Vec<(String, String)> = plan["drift"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no drift in {plan:#}"))
+        .iter()
+        .map(|d| {
+            (
+                d["drift"].as_str().unwrap_or_default().to_string(),
+                d["media_id"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    drift.sort();
+    drift
+}

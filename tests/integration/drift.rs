@@ -49,18 +49,7 @@ fn plan_refresh_reports_drift_and_apply_publishes_none_of_it_again() {
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
     let plan: Value = serde_json::from_str(&run.stdout).unwrap();
-    let mut drift: Vec<(String, String)> = plan["drift"]
-        .as_array()
-        .unwrap_or_else(|| panic!("{plan:#}"))
-        .iter()
-        .map(|d| {
-            (
-                d["drift"].as_str().unwrap().to_string(),
-                d["media_id"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
-    drift.sort();
+    let drift = crate::common::drift_of(&plan);
     let mut want = vec![
         ("caption-edited".to_string(), id("Third post")),
         ("deleted".to_string(), id("Second post")),

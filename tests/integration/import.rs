@@ -730,18 +730,7 @@ fn after_import_refresh_shows_drift_and_the_preview_the_live_grid() {
     let run = site.run(&["plan", "--refresh", "--format", "json"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let plan: Value = serde_json::from_str(&run.stdout).unwrap();
-    let mut drift: Vec<(String, String)> = plan["drift"]
-        .as_array()
-        .unwrap_or_else(|| panic!("{plan:#}"))
-        .iter()
-        .map(|d| {
-            (
-                d["drift"].as_str().unwrap().into(),
-                d["media_id"].as_str().unwrap().into(),
-            )
-        })
-        .collect();
-    drift.sort();
+    let drift = crate::common::drift_of(&plan);
     assert_eq!(
         drift,
         [
@@ -799,18 +788,7 @@ fn a_caption_edited_and_comments_toggled_in_the_app_are_drift_not_reposts() {
     let run = site.run(&["plan", "--refresh", "--format", "json"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let plan: Value = serde_json::from_str(&run.stdout).unwrap();
-    let mut drift: Vec<(String, String)> = plan["drift"]
-        .as_array()
-        .unwrap_or_else(|| panic!("{plan:#}"))
-        .iter()
-        .map(|d| {
-            (
-                d["drift"].as_str().unwrap().into(),
-                d["media_id"].as_str().unwrap().into(),
-            )
-        })
-        .collect();
-    drift.sort();
+    let drift = crate::common::drift_of(&plan);
     assert_eq!(
         drift,
         [

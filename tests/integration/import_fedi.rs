@@ -244,18 +244,7 @@ fn after_a_mastodon_import_refresh_shows_what_changed_in_the_app() {
     let run = run_in(root, &envs, &["plan", "--refresh", "--format", "json"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let plan: Value = serde_json::from_str(&run.stdout).unwrap();
-    let mut drift: Vec<(String, String)> = plan["drift"]
-        .as_array()
-        .unwrap_or_else(|| panic!("{plan:#}"))
-        .iter()
-        .map(|d| {
-            (
-                d["drift"].as_str().unwrap().into(),
-                d["media_id"].as_str().unwrap().into(),
-            )
-        })
-        .collect();
-    drift.sort();
+    let drift = crate::common::drift_of(&plan);
     assert_eq!(
         drift,
         [
@@ -417,18 +406,7 @@ fn a_bluesky_account_imports_page_by_page_once_and_apply_publishes_none_of_it() 
     let run = run_in(root, &envs, &["plan", "--refresh", "--format", "json"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let plan: Value = serde_json::from_str(&run.stdout).unwrap();
-    let mut drift: Vec<(String, String)> = plan["drift"]
-        .as_array()
-        .unwrap_or_else(|| panic!("{plan:#}"))
-        .iter()
-        .map(|d| {
-            (
-                d["drift"].as_str().unwrap().into(),
-                d["media_id"].as_str().unwrap().into(),
-            )
-        })
-        .collect();
-    drift.sort();
+    let drift = crate::common::drift_of(&plan);
     assert_eq!(
         drift,
         [
