@@ -166,9 +166,14 @@ pub enum Load {
 /// the repo (a symlink only when it resolves inside), and at most
 /// [`MAX_POST_BYTES`] of it whatever its metadata says.
 pub fn load(repo: &Path, file: &PostFile) -> Load {
+    load_with(&mut safe::Inspector::new(repo), file)
+}
+
+/// [`load`] with an inspector kept across the files of one repo.
+pub fn load_with(inspector: &mut safe::Inspector, file: &PostFile) -> Load {
     let broken = |rule, pos, msg: String| Load::Broken(Problem::new(rule, &file.rel, pos, msg));
     let regular =
-        match safe::inspect(repo, &safe::canonical_repo(repo), &file.rel) {
+        match inspector.inspect(&file.rel) {
             Ok(r) => r,
             Err(safe::Refused::Unreadable(e)) => {
                 return broken(

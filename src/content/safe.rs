@@ -7,6 +7,7 @@
 //! that blocks whoever opens it. Every such file is refused from its
 //! metadata, before it is opened, and the file named is the link itself.
 
+use std::collections::HashMap;
 use std::fs::{File, FileType};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -92,6 +93,62 @@ pub fn kind_name(ft: &FileType) -> &'static str {
 /// file inside the repo; a symlink is followed only when it resolves inside.
 /// `repo_canonical` is the repo's canonical path.
 pub fn inspect(repo: &Path, repo_canonical: &Path, rel: &str) -> Result<Regular, Refused> {
+    inspect_with(repo, repo_canonical, rel, |path, _| path.canonicalize())
+}
+
+/// [`inspect`] for the many files of one repo (validation reads every post):
+/// the repo's canonical path is found once, and each folder's once. A file
+/// that is not itself a symlink resolves to its folder's canonical path and
+/// its own name; what `realpath` would give, without a `readlink` and a
+/// `getcwd` for every component of every file.
+pub struct Inspector {
+    repo: PathBuf,
+    repo_canonical: PathBuf,
+    folders: HashMap<PathBuf, PathBuf>,
+}
+
+impl Inspector {
+    pub fn new(repo: &Path) -> Inspector {
+        Inspector {
+            repo: repo.to_path_buf(),
+            repo_canonical: canonical_repo(repo),
+            folders: HashMap::new(),
+        }
+    }
+
+    /// [`inspect`] of `rel` in this inspector's repo.
+    pub fn inspect(&mut self, rel: &str) -> Result<Regular, Refused> {
+        let folders = &mut self.folders;
+        inspect_with(&self.repo, &self.repo_canonical, rel, |path, symlink| {
+            let parts = path.parent().zip(match path.components().next_back() {
+                Some(std::path::Component::Normal(name)) => Some(name),
+                _ => None,
+            });
+            let Some((folder, name)) = parts.filter(|_| !symlink) else {
+                return path.canonicalize();
+            };
+            if let Some(c) = folders.get(folder) {
+                return Ok(c.join(name));
+            }
+            // The folder's error is the file's: resolve the whole path then.
+            let Ok(c) = folder.canonicalize() else {
+                return path.canonicalize();
+            };
+            let resolved = c.join(name);
+            folders.insert(folder.to_path_buf(), c);
+            Ok(resolved)
+        })
+    }
+}
+
+/// [`inspect`] with the canonical path of `path` (given whether it is
+/// itself a symlink) made by `canonicalize`.
+fn inspect_with(
+    repo: &Path,
+    repo_canonical: &Path,
+    rel: &str,
+    canonicalize: impl FnOnce(&Path, bool) -> std::io::Result<PathBuf>,
+) -> Result<Regular, Refused> {
     let path = repo.join(rel);
     let lmeta = std::fs::symlink_metadata(&path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => Refused::Missing,
@@ -99,7 +156,7 @@ pub fn inspect(repo: &Path, repo_canonical: &Path, rel: &str) -> Result<Regular,
     })?;
     let symlink = lmeta.file_type().is_symlink();
     // Canonicalizing stats every component; it opens nothing.
-    let canonical = match path.canonicalize() {
+    let canonical = match canonicalize(&path, symlink) {
         Ok(c) => c,
         Err(e) if symlink && e.kind() == std::io::ErrorKind::NotFound => {
             return Err(Refused::Dangling)
@@ -243,5 +300,65 @@ mod tests {
             Refused::Missing
         );
         assert!(inspect(&repo, &canon, "in").unwrap().symlink);
+    }
+
+    #[test]
+    fn the_inspector_agrees_with_inspect_on_every_kind_of_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = dir.path().join("repo");
+        let posts = repo.join("posts");
+        std::fs::create_dir_all(posts.join("sub")).unwrap();
+        std::fs::create_dir(dir.path().join("outside")).unwrap();
+        std::fs::write(dir.path().join("outside/x.md"), "x").unwrap();
+        std::fs::write(posts.join("a.md"), "abc").unwrap();
+        std::fs::write(posts.join("sub/b.md"), "de").unwrap();
+        let link = |name: &str, to: &str| std::os::unix::fs::symlink(to, repo.join(name)).unwrap();
+        link("posts/in.md", "a.md");
+        link("posts/out.md", "../../outside/x.md");
+        link("posts/gone.md", "nothing");
+        link("posts/loop.md", "loop.md");
+        link("linked", "../outside");
+        link("alias", "posts");
+        let rels = [
+            "posts/a.md",
+            "posts/sub/b.md",
+            "posts/sub/../a.md",
+            "posts/./a.md",
+            "posts/in.md",
+            "posts/out.md",
+            "posts/gone.md",
+            "posts/loop.md",
+            "posts/missing.md",
+            "posts/sub",
+            "posts/sub/..",
+            "linked/x.md",
+            "alias/a.md",
+            "alias/sub/b.md",
+            "nowhere/a.md",
+        ];
+        let canon = canonical_repo(&repo);
+        let show = |r: Result<Regular, Refused>| match r {
+            Ok(r) => format!("{} {} {}", r.path.display(), r.symlink, r.len),
+            Err(e) => format!("{e:?}"),
+        };
+        let mut inspector = Inspector::new(&repo);
+        // Twice: the second round answers from the folders already resolved.
+        for _ in 0..2 {
+            for rel in rels {
+                assert_eq!(
+                    show(inspector.inspect(rel)),
+                    show(inspect(&repo, &canon, rel)),
+                    "{rel}"
+                );
+            }
+        }
+        assert_eq!(
+            inspector.inspect("linked/x.md").unwrap_err(),
+            Refused::Outside
+        );
+        assert_eq!(
+            inspector.inspect("alias/a.md").unwrap().path,
+            canon.join("posts/a.md")
+        );
     }
 }

@@ -79,6 +79,7 @@ pub struct Document {
 pub fn parse(text: &str, line_offset: usize) -> Result<Document, YamlError> {
     let mut builder = Builder {
         line_offset,
+        spans: Spans::with_capacity(24),
         ..Builder::default()
     };
     let result = builder.run(text);
@@ -124,8 +125,6 @@ enum Frame {
         bytes: usize,
         /// The key read, waiting for its value.
         pending_key: Option<(String, Pos)>,
-        /// Where each key was first seen, for duplicate-key errors.
-        key_lines: HashMap<String, Pos>,
     },
 }
 
@@ -190,7 +189,12 @@ impl Builder {
         match self.stack.last() {
             None => (String::new(), None),
             Some(Frame::Seq { items, pointer, .. }) => {
-                (pointer_join(pointer, &items.len().to_string()), None)
+                use std::fmt::Write;
+                let mut p = String::with_capacity(pointer.len() + 4);
+                p.push_str(pointer);
+                // An index needs no escaping: written in place, no string of its own.
+                let _ = write!(p, "/{}", items.len());
+                (p, None)
             }
             Some(Frame::Map {
                 pointer,
@@ -363,7 +367,6 @@ impl Builder {
                             size: 1,
                             bytes: 0,
                             pending_key: None,
-                            key_lines: HashMap::new(),
                         }
                     });
             }
@@ -473,15 +476,23 @@ impl Builder {
     fn key(&mut self, key: String, span: &Span) -> Result<(), YamlError> {
         let line_offset = self.line_offset;
         if let Some(Frame::Map {
+            map,
+            pointer,
             pending_key,
-            key_lines,
             bytes,
             ..
         }) = self.stack.last_mut()
         {
             *bytes = bytes.saturating_add(key.len());
             let here = pos(span);
-            if let Some(first) = key_lines.get(&key) {
+            // A key in the map was read before, its value too: the spans
+            // have where (no set of keys per mapping to keep beside them).
+            if map.contains_key(&key) {
+                let first = self
+                    .spans
+                    .get(&pointer_join(pointer, &key))
+                    .and_then(|loc| loc.key)
+                    .unwrap_or(here);
                 return Err(YamlError {
                     kind: YamlErrorKind::Syntax,
                     pos: here,
@@ -493,7 +504,6 @@ impl Builder {
                     help: None,
                 });
             }
-            key_lines.insert(key.clone(), here);
             self.spans.ends.insert(here, end(span));
             *pending_key = Some((key, here));
         }

@@ -51,9 +51,9 @@ struct Publishable<'a> {
     kind: String,
     caption: Option<&'a str>,
     media: Vec<MediaPart<'a>>,
-    cover: Option<String>,
+    cover: Option<&'a str>,
     location_id: Option<String>,
-    user_tags: Option<&'a serde_json::Value>,
+    user_tags: Option<&'a [crate::content::UserTag]>,
     alt_text: Option<&'a str>,
     collaborators: Option<&'a [String]>,
     first_comment: Option<&'a str>,
@@ -82,9 +82,9 @@ struct Publishable<'a> {
 
 #[derive(Serialize)]
 struct MediaPart<'a> {
-    content: String,
+    content: &'a str,
     alt_text: Option<&'a str>,
-    user_tags: serde_json::Value,
+    user_tags: &'a [crate::content::UserTag],
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     product_tags: &'a [crate::content::ProductTag],
 }
@@ -97,84 +97,21 @@ impl Hasher {
         }
     }
 
-    /// The three fingerprints of `post`.
+    /// The three fingerprints of `post`: the content hash (the post's
+    /// publishable content), the media hash (the post type and its media,
+    /// bytes or URLs in order, and the cover: equal for copies of the same
+    /// photos or video whatever their file names and whatever else the post
+    /// says) and the caption hash.
     pub fn all(&mut self, post: &ValidPost) -> Hashes {
-        Hashes {
-            content: self.post(post),
-            media: self.media(post),
-            caption: caption(post.post.fields.caption.as_deref()),
-            // Cached by `post` above: no file is read again.
-            items: post.media.iter().map(|m| self.source(&m.source)).collect(),
-        }
-    }
-
-    /// `sha256:<hex>` of the post's publishable content.
-    pub fn post(&mut self, post: &ValidPost) -> String {
-        let f = &post.post.fields;
-        let user_tags = f
-            .user_tags
-            .as_ref()
-            .map(|t| serde_json::to_value(t).unwrap_or_default());
-        let media = post
-            .media
-            .iter()
-            .zip(&f.media)
-            .map(|(resolved, entry)| MediaPart {
-                content: self.source(&resolved.source),
-                alt_text: entry.alt_text(),
-                user_tags: serde_json::to_value(entry.user_tags()).unwrap_or_default(),
-                product_tags: entry.product_tags(),
-            })
-            .collect();
+        // Each media item's fingerprint once, shared by the three hashes.
+        let items: Vec<String> = post.media.iter().map(|m| self.source(&m.source)).collect();
         let cover = post.cover.as_ref().map(|c| self.source(&c.source));
-        let doc = Publishable {
-            account: &post.account,
-            kind: post.kind.to_string(),
-            caption: f.caption.as_deref(),
-            media,
-            cover,
-            location_id: f.location_id.as_ref().map(ToString::to_string),
-            user_tags: user_tags.as_ref(),
-            alt_text: f.alt_text.as_deref(),
-            collaborators: f.collaborators.as_deref(),
-            first_comment: f.first_comment.as_deref(),
-            thumb_offset: f.thumb_offset,
-            share_to_feed: f.share_to_feed,
-            audio_name: f.audio_name.as_deref(),
-            trial: f.trial.as_ref(),
-            product_tags: f.product_tags.as_deref(),
-            paid_partnership: f.paid_partnership,
-            sponsor_ids: f.sponsor_ids.as_deref(),
-            ai_generated: f.ai_generated,
-            platform: post
-                .platform
-                .spec()
-                .hash_part(post)
-                .map(|part| (post.platform.name(), part))
-                .into_iter()
-                .collect(),
-        };
-        let json = serde_json::to_vec(&doc).expect("serialises");
-        format!("sha256:{}", hex(&Sha256::digest(&json)))
-    }
-
-    /// `sha256:<hex>` of the post type and its media (bytes or URLs, in
-    /// order, and the cover): equal for copies of the same photos or video,
-    /// whatever their file names and whatever else the post says.
-    pub fn media(&mut self, post: &ValidPost) -> String {
-        #[derive(Serialize)]
-        struct Media {
-            kind: String,
-            media: Vec<String>,
-            cover: Option<String>,
+        Hashes {
+            content: content_hash(post, &items, cover.as_deref()),
+            media: media_hash(post, &items, cover.as_deref()),
+            caption: caption(post.post.fields.caption.as_deref()),
+            items,
         }
-        let doc = Media {
-            kind: post.kind.to_string(),
-            media: post.media.iter().map(|m| self.source(&m.source)).collect(),
-            cover: post.cover.as_ref().map(|c| self.source(&c.source)),
-        };
-        let json = serde_json::to_vec(&doc).expect("serialises");
-        format!("sha256:{}", hex(&Sha256::digest(&json)))
     }
 
     fn source(&mut self, source: &Source) -> String {
@@ -204,10 +141,94 @@ impl Hasher {
     }
 }
 
+/// The content hash from the media fingerprints already made: the JSON of
+/// [`Publishable`] streamed into the hasher (no intermediate text or value).
+fn content_hash(post: &ValidPost, items: &[String], cover: Option<&str>) -> String {
+    let f = &post.post.fields;
+    let media = items
+        .iter()
+        .zip(&f.media)
+        .map(|(content, entry)| MediaPart {
+            content,
+            alt_text: entry.alt_text(),
+            user_tags: entry.user_tags(),
+            product_tags: entry.product_tags(),
+        })
+        .collect();
+    let doc = Publishable {
+        account: &post.account,
+        kind: post.kind.to_string(),
+        caption: f.caption.as_deref(),
+        media,
+        cover,
+        location_id: f.location_id.as_ref().map(ToString::to_string),
+        user_tags: f.user_tags.as_deref(),
+        alt_text: f.alt_text.as_deref(),
+        collaborators: f.collaborators.as_deref(),
+        first_comment: f.first_comment.as_deref(),
+        thumb_offset: f.thumb_offset,
+        share_to_feed: f.share_to_feed,
+        audio_name: f.audio_name.as_deref(),
+        trial: f.trial.as_ref(),
+        product_tags: f.product_tags.as_deref(),
+        paid_partnership: f.paid_partnership,
+        sponsor_ids: f.sponsor_ids.as_deref(),
+        ai_generated: f.ai_generated,
+        platform: post
+            .platform
+            .spec()
+            .hash_part(post)
+            .map(|part| (post.platform.name(), part))
+            .into_iter()
+            .collect(),
+    };
+    json_digest(&doc)
+}
+
+/// The media hash from the media fingerprints already made.
+fn media_hash(post: &ValidPost, items: &[String], cover: Option<&str>) -> String {
+    #[derive(Serialize)]
+    struct Media<'a> {
+        kind: String,
+        media: &'a [String],
+        cover: Option<&'a str>,
+    }
+    json_digest(&Media {
+        kind: post.kind.to_string(),
+        media: items,
+        cover,
+    })
+}
+
+/// Feeds what is written straight into SHA-256.
+struct DigestWriter(Sha256);
+
+impl std::io::Write for DigestWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// `sha256:<hex>` of the compact JSON of `value`, the bytes
+/// `serde_json::to_vec` would make, hashed as they are written.
+fn json_digest<T: Serialize + ?Sized>(value: &T) -> String {
+    let mut w = DigestWriter(Sha256::new());
+    serde_json::to_writer(&mut w, value).expect("serialises");
+    let digest = w.0.finalize();
+    let mut out = String::with_capacity("sha256:".len() + 2 * digest.len());
+    out.push_str("sha256:");
+    out.push_str(&hex(&digest));
+    out
+}
+
 /// `sha256:<hex>` of a caption (absent and empty differ).
 pub fn caption(caption: Option<&str>) -> String {
-    let json = serde_json::to_vec(&caption).expect("serialises");
-    format!("sha256:{}", hex(&Sha256::digest(&json)))
+    json_digest(&caption)
 }
 
 /// The hex sha256 of a file's bytes, read in 64 KiB pieces.
@@ -223,4 +244,49 @@ pub(crate) fn hash_file(path: &Path) -> std::io::Result<String> {
         hasher.update(&buf[..n]);
     }
     Ok(hex(&hasher.finalize()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content::UserTag;
+    use proptest::prelude::*;
+
+    #[test]
+    fn streamed_digest_is_the_digest_of_the_json_text() {
+        let text = Some("Caf\u{e9} \"quoted\"\n#tags \u{1F600}");
+        let json = serde_json::to_vec(&text).unwrap();
+        assert_eq!(
+            json_digest(&text),
+            format!("sha256:{}", hex(&Sha256::digest(&json)))
+        );
+        // An empty caption and an absent one still differ.
+        assert_ne!(caption(Some("")), caption(None));
+    }
+
+    proptest! {
+        /// User tags were hashed through a `serde_json::Value`; streamed
+        /// straight from the typed tags, the JSON is byte for byte the same,
+        /// so recorded content hashes stay equal.
+        #[test]
+        fn user_tags_hash_as_they_did_through_a_value(
+            tags in proptest::collection::vec(
+                (".{0,12}", proptest::option::of(-1e3f64..1e3), proptest::option::of(0f64..=1.0)),
+                0..4,
+            )
+        ) {
+            let tags: Vec<UserTag> = tags
+                .into_iter()
+                .map(|(username, x, y)| UserTag { username, x, y })
+                .collect();
+            let through_value = serde_json::to_vec(&serde_json::to_value(&tags).unwrap()).unwrap();
+            let direct = serde_json::to_vec(&tags).unwrap();
+            prop_assert_eq!(through_value, direct);
+            let slice: &[UserTag] = &tags;
+            prop_assert_eq!(
+                json_digest(slice),
+                format!("sha256:{}", hex(&Sha256::digest(serde_json::to_vec(&tags).unwrap())))
+            );
+        }
+    }
 }

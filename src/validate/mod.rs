@@ -311,20 +311,22 @@ enum Step {
 fn read_all(repo: &Path, config: &Config, jobs: Vec<(PostFile, bool)>) -> Vec<Step> {
     crate::par::map(
         jobs,
-        || Preflight::new(repo),
-        |preflight, (file, selected)| step(repo, config, file, selected, preflight),
+        || (Preflight::new(repo), content::safe::Inspector::new(repo)),
+        |(preflight, inspector), (file, selected)| {
+            step(inspector, config, file, selected, preflight)
+        },
     )
 }
 
 /// One file: loaded, and checked when it is a selected post.
 fn step(
-    repo: &Path,
+    inspector: &mut content::safe::Inspector,
     config: &Config,
     file: PostFile,
     selected: bool,
     preflight: &mut Preflight,
 ) -> Step {
-    match content::load(repo, &file) {
+    match content::load_with(inspector, &file) {
         Load::NotAPost(skip) => Step::NotAPost {
             file,
             skip,

@@ -20,11 +20,24 @@ pub struct Spans {
     /// Start → just past the end, for every key and scalar value and every
     /// flow (`[…]`, `{…}`) collection: how far a caret line reaches.
     pub(super) ends: HashMap<Pos, Pos>,
+    /// Lines to add to what `ends` holds (front matter starts below the
+    /// `---`): added on reading rather than re-keying every entry.
+    ends_shift: usize,
     /// Empty values that look meant (`key: #tags`), by the value's position.
     pub(super) empties: HashMap<Pos, EmptyValue>,
 }
 
 impl Spans {
+    /// Room for `nodes` keys and values without growing (a post has a
+    /// dozen or two; each growth re-hashes every entry).
+    pub(super) fn with_capacity(nodes: usize) -> Spans {
+        Spans {
+            map: HashMap::with_capacity(nodes),
+            ends: HashMap::with_capacity(nodes),
+            ..Spans::default()
+        }
+    }
+
     /// The location of the value at `pointer`, or of its nearest ancestor.
     pub fn value(&self, pointer: &str) -> Pos {
         self.lookup(pointer).value
@@ -68,7 +81,9 @@ impl Spans {
 
     /// Where the key or value starting at `start` ends, if one starts there.
     pub fn end_of(&self, start: Pos) -> Option<Pos> {
-        self.ends.get(&start).copied()
+        let line = start.line.checked_sub(self.ends_shift)?;
+        let end = self.ends.get(&Pos::new(line, start.column))?;
+        Some(Pos::new(end.line + self.ends_shift, end.column))
     }
 
     /// The empty value at `at`, when YAML made it empty against the
@@ -104,11 +119,7 @@ impl Spans {
             }
         }
         let shift = |p: Pos| Pos::new(p.line + lines, p.column);
-        self.ends = self
-            .ends
-            .drain()
-            .map(|(s, e)| (shift(s), shift(e)))
-            .collect();
+        self.ends_shift += lines;
         self.empties = self
             .empties
             .drain()
