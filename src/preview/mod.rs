@@ -23,6 +23,7 @@
 mod cards;
 mod html;
 mod live;
+mod strip;
 pub mod thumb;
 
 use crate::plan::{Action, Entry, Plan};
@@ -271,48 +272,6 @@ fn pick_item(item: &Resolved) -> Pick<'_> {
     }
 }
 
-/// A carousel's slides after the first (the card's picture), each as a
-/// thumbnail shows it.
-fn slides<'a>(inputs: &Inputs<'a>, e: &Entry) -> Vec<Pick<'a>> {
-    match inputs.posts.get(e.id.as_str()) {
-        Some(post) if post.kind == crate::content::PostType::Carousel => {
-            post.media.iter().skip(1).map(pick_item).collect()
-        }
-        _ => Vec::new(),
-    }
-}
-
-/// Every slide of a carousel, in order, as a strip under its card (the
-/// first is the card's own picture).
-fn strip(inputs: &Inputs<'_>, e: &Entry, made: &Made) -> String {
-    let Some(post) = inputs.posts.get(e.id.as_str()) else {
-        return String::new();
-    };
-    if post.kind != crate::content::PostType::Carousel {
-        return String::new();
-    }
-    let mut out = format!("<div class=strip data-strip=\"{}\">", escape(&e.id));
-    for (i, item) in post.media.iter().enumerate() {
-        let pick = if i == 0 { pick(post) } else { pick_item(item) };
-        let found = key_of(&pick).and_then(|k| made.get(&k));
-        let ph = |label: &str| format!("<div class=ph>{}</div>", escape(label));
-        let inner = match (found, pick) {
-            (Some(Ok(image)), _) => format!("<img src=\"{}\" alt=\"\">", escape(&image.file)),
-            (Some(Err(label)), _) => ph(label),
-            (None, Pick::Label(label)) => ph(label),
-            (None, _) => ph("no preview"),
-        };
-        let _ = write!(
-            out,
-            "<figure>{inner}<figcaption>{}/{}</figcaption></figure>",
-            i + 1,
-            post.media.len()
-        );
-    }
-    out.push_str("</div>");
-    out
-}
-
 /// What is known of ffmpeg for a run: looked for once.
 struct Frames {
     ffmpeg: Option<std::path::PathBuf>,
@@ -479,35 +438,6 @@ fn site_image(
     }))
 }
 
-/// What the tiles' outlines mean, for the kinds the grid shows.
-fn legend(tiles: &[Tile<'_>]) -> String {
-    let upcoming = tiles
-        .iter()
-        .any(|t| t.entry.is_some_and(|e| e.action != Action::Published));
-    let pr = tiles
-        .iter()
-        .any(|t| t.entry.is_some_and(|e| e.pr.is_some()));
-    let outside = tiles.iter().any(|t| t.entry.is_none());
-    let mut parts = Vec::new();
-    if upcoming {
-        parts.push("<span class=\"key upcoming\"></span> blue outline: not published yet");
-    }
-    if pr {
-        parts.push(
-            "<span class=\"key pr\"></span> orange outline: added or changed by this pull request",
-        );
-    }
-    if outside {
-        parts.push(
-            "<span class=\"key outside\"></span> live, made outside postwright (as last read)",
-        );
-    }
-    if parts.is_empty() {
-        return String::new();
-    }
-    format!("<p class=legend data-legend>{}</p>", parts.join(" · "))
-}
-
 fn marker(e: &Entry) -> &'static str {
     match e.kind {
         Some(crate::content::PostType::Carousel) => "<span class=mark title=carousel>❐</span>",
@@ -567,7 +497,7 @@ pub fn write(inputs: &Inputs<'_>, out_dir: &Path) -> std::io::Result<Written> {
         .filter_map(|e| inputs.posts.get(e.id.as_str()))
         .map(|post| pick(post))
         .chain(cards::picks(&sections))
-        .chain(with_pictures.iter().flat_map(|e| slides(inputs, e)))
+        .chain(with_pictures.iter().flat_map(|e| strip::slides(inputs, e)))
         .collect();
     let made = make_all(inputs, out_dir, picks, &frames)?;
     page.push_str("<h2>Grid</h2><div class=grid data-grid>");
@@ -597,7 +527,7 @@ pub fn write(inputs: &Inputs<'_>, out_dir: &Path) -> std::io::Result<Written> {
         );
     }
     page.push_str("</div>");
-    page.push_str(&legend(&tiles));
+    page.push_str(&strip::legend(&tiles));
     for e in stories {
         thumbnail(inputs, e, &mut shown, &made);
     }
@@ -616,7 +546,7 @@ pub fn write(inputs: &Inputs<'_>, out_dir: &Path) -> std::io::Result<Written> {
             }
         });
         page.push_str(&html::card(inputs, e, own.as_ref()));
-        page.push_str(&strip(inputs, e, &made));
+        page.push_str(&strip::strip(inputs, e, &made));
     }
     page.push_str("</body></html>\n");
     std::fs::write(out_dir.join("index.html"), page)?;
