@@ -258,29 +258,17 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
             Ok(None) => {}
             Err(err) => return self.unclear(e, &err),
         }
-        let since = r
-            .scheduled_at
-            .map(|t| t - jiff::SignedDuration::from_secs(60));
-        match self.find_live(e, since, true).await {
-            Ok(Some(m)) => {
-                let media = m.id.clone();
-                let message = format!("published by {} at its time", self.platform_title());
-                self.settle_published(e, &media, Some(m), &message).await?;
-            }
-            Ok(None) => {
-                let message = format!(
-                    "{} holds it no more and no live post like it was found: it was cancelled or deleted in the app. It is not published again (that could post it twice): if it is live, record it with `postwright state adopt {} MEDIA_ID --account {}`; to publish it anyway, give the post a new id",
-                    self.platform_title(),
-                    e.id,
-                    e.acct()
-                );
-                self.progress.line(&format!("⚠ {}: {message}", e.file));
-                self.outcomes.push(
-                    outcome(e, Verdict::Held, &self.journal.state, message)
-                        .because(Why::PossibleTwin),
-                );
-            }
-            Err(err) => return self.unclear(e, &err),
+        if self.settle_if_live(e, r.scheduled_at).await? == Some(false) {
+            let message = format!(
+                "{} holds it no more and no live post like it was found: it was cancelled or deleted in the app. It is not published again (that could post it twice): if it is live, record it with `postwright state adopt {} MEDIA_ID --account {}`; to publish it anyway, give the post a new id",
+                self.platform_title(),
+                e.id,
+                e.acct()
+            );
+            self.progress.line(&format!("⚠ {}: {message}", e.file));
+            self.outcomes.push(
+                outcome(e, Verdict::Held, &self.journal.state, message).because(Why::PossibleTwin),
+            );
         }
         Ok(Next::Done)
     }
@@ -367,30 +355,43 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
         e: &PlanEntry,
         at: Timestamp,
     ) -> Result<(), StateError> {
-        let since = Some(at - jiff::SignedDuration::from_secs(60));
+        if self.settle_if_live(e, Some(at)).await? != Some(false) {
+            return Ok(());
+        }
+        // Neither held nor live after its time: it never reached the
+        // platform (nothing was made), so it is a due post.
+        self.journal.state.remove(&e.id, e.acct());
+        self.journal.save(&format!(
+            "{}: the lost hand-over never reached the platform",
+            e.id
+        ))?;
+        let message = "the earlier hand-over never reached the platform and its time has passed; the next apply publishes it".to_string();
+        self.progress.line(&format!("⏸ {}: {message}", e.file));
+        self.outcomes.push(
+            outcome(e, Verdict::Deferred, &self.journal.state, message).because(Why::Unclear),
+        );
+        Ok(())
+    }
+
+    /// A held post whose time (`held_at`) has passed, looked for among the
+    /// live posts: found, it is recorded `published` (`Some(true)`);
+    /// `Some(false)`: nothing like it is live; `None`: the account could
+    /// not be read (said; the next apply asks again).
+    async fn settle_if_live(
+        &mut self,
+        e: &PlanEntry,
+        held_at: Option<Timestamp>,
+    ) -> Result<Option<bool>, StateError> {
+        let since = held_at.map(|t| t - jiff::SignedDuration::from_secs(60));
         match self.find_live(e, since, true).await {
             Ok(Some(m)) => {
                 let media = m.id.clone();
                 let message = format!("published by {} at its time", self.platform_title());
-                self.settle_published(e, &media, Some(m), &message).await
+                self.settle_published(e, &media, Some(m), &message).await?;
+                Ok(Some(true))
             }
-            Ok(None) => {
-                // Neither held nor live after its time: it never reached
-                // the platform (nothing was made), so it is a due post.
-                self.journal.state.remove(&e.id, e.acct());
-                self.journal.save(&format!(
-                    "{}: the lost hand-over never reached the platform",
-                    e.id
-                ))?;
-                let message = "the earlier hand-over never reached the platform and its time has passed; the next apply publishes it".to_string();
-                self.progress.line(&format!("⏸ {}: {message}", e.file));
-                self.outcomes.push(
-                    outcome(e, Verdict::Deferred, &self.journal.state, message)
-                        .because(Why::Unclear),
-                );
-                Ok(())
-            }
-            Err(err) => self.unclear(e, &err).map(drop),
+            Ok(None) => Ok(Some(false)),
+            Err(err) => self.unclear(e, &err).map(|_| None),
         }
     }
 

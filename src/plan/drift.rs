@@ -18,7 +18,7 @@ use crate::platform::LiveMedia;
 use crate::state::{State, Status};
 use jiff::Timestamp;
 use serde::Serialize;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// One difference between the record and the live account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -127,6 +127,9 @@ pub fn compare(state: &State, listing: Listing<'_>) -> Vec<Drift> {
     };
     let mut out = Vec::new();
     let mut recorded: HashSet<&str> = HashSet::new();
+    // One index of the listing: a lookup per record, not a scan.
+    let by_id: HashMap<&str, &LiveMedia> =
+        listing.live.iter().map(|m| (m.id.as_str(), m)).collect();
     for (id, r) in state.records() {
         if r.account != account {
             continue;
@@ -139,7 +142,7 @@ pub fn compare(state: &State, listing: Listing<'_>) -> Vec<Drift> {
             continue;
         }
         let base = (id.to_string(), r.account.clone(), r.file.clone());
-        let Some(m) = listing.live.iter().find(|m| m.id == media_id) else {
+        let Some(m) = by_id.get(media_id).copied() else {
             // Stories leave by themselves after a day: not drift.
             if r.kind != PostType::Story && covered(r.published_at) {
                 out.push(Drift::Deleted {
