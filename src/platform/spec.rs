@@ -171,9 +171,9 @@ pub trait PlatformSpec: Sync {
     }
     /// The post's version here as the preview's card shows it (its text,
     /// its length in this platform's unit, the live parts, the media with
-    /// their alt text); `None`: no card (the grid's platforms show their
-    /// posts on the grid). Asked for platforms whose capabilities put them
-    /// off the grid.
+    /// their alt text); `None`: no card. Asked for the platforms off the
+    /// grid (a card per post), and for every target of a post that goes
+    /// to several (their versions side by side).
     fn card(&self, post: &crate::validate::ValidPost) -> Option<super::Card> {
         let _ = post;
         None

@@ -29,6 +29,20 @@ pub struct Target<'a> {
     card: Option<Card>,
 }
 
+impl<'a> Target<'a> {
+    /// The card of `e`'s version on `platform`.
+    pub(super) fn of(inputs: &Inputs<'a>, e: &'a Entry, platform: Platform) -> Target<'a> {
+        Target {
+            when: when(inputs, e),
+            entry: e,
+            card: inputs
+                .versions
+                .get(&(e.id.as_str(), e.acct()))
+                .and_then(|post| platform.spec().card(post)),
+        }
+    }
+}
+
 /// Every platform off the grid that a post goes to, in registry order,
 /// with its targets' cards in publish order (an invalid post, whose time
 /// is not known, at the plan's time: first among what is to come).
@@ -42,14 +56,7 @@ pub fn sections<'a>(inputs: &Inputs<'a>) -> Vec<Section<'a>> {
                 .iter()
                 .filter(|e| e.platform == Some(platform))
                 .filter(|e| on_feed(e) || e.action == Action::Invalid)
-                .map(|e| Target {
-                    when: when(inputs, e),
-                    entry: e,
-                    card: inputs
-                        .versions
-                        .get(&(e.id.as_str(), e.acct()))
-                        .and_then(|post| platform.spec().card(post)),
-                })
+                .map(|e| Target::of(inputs, e, platform))
                 .collect();
             cards.sort_by(|a, b| (a.when, &a.entry.id).cmp(&(b.when, &b.entry.id)));
             (!cards.is_empty()).then_some(Section { platform, cards })
@@ -79,14 +86,22 @@ pub fn html(inputs: &Inputs<'_>, sections: &[Section<'_>], made: &Made) -> Strin
             escape(s.platform.title())
         );
         for shown in &s.cards {
-            out.push_str(&card_html(inputs, s.platform, shown, made));
+            out.push_str(&card_html(inputs, s.platform, shown, made, false));
         }
         out.push_str("</section>");
     }
     out
 }
 
-fn card_html(inputs: &Inputs<'_>, platform: Platform, shown: &Target<'_>, made: &Made) -> String {
+/// A target's card; `titled`: it names its platform (beside other
+/// platforms' cards, not under the platform's own heading).
+pub(super) fn card_html(
+    inputs: &Inputs<'_>,
+    platform: Platform,
+    shown: &Target<'_>,
+    made: &Made,
+    titled: bool,
+) -> String {
     let e = shown.entry;
     let over = shown.card.as_ref().is_some_and(|c| c.over);
     // The time only when the post has one (an invalid post's is unknown).
@@ -108,6 +123,9 @@ fn card_html(inputs: &Inputs<'_>, platform: Platform, shown: &Target<'_>, made: 
         escape(&e.file),
         escape(e.action.name())
     );
+    if titled {
+        let _ = write!(out, "<div class=ptitle>{}</div>", escape(platform.title()));
+    }
     match &shown.card {
         Some(card) => {
             let class = if card.text.is_empty() {
@@ -164,10 +182,11 @@ fn medium_html(m: &Medium, made: &Made) -> String {
     let pick = super::pick_item(&m.item);
     let shown = match super::key_of(&pick).and_then(|k| made.get(&k)) {
         Some(Ok(image)) => format!(
-            "<img src=\"{}\" alt=\"{}\" title=\"{}\">",
+            "<div class=frame><img src=\"{}\" alt=\"{}\" title=\"{}\">{}</div>",
             escape(&image.file),
             escape(alt),
-            escape(alt)
+            escape(alt),
+            super::video::item_corner(&m.item)
         ),
         Some(Err(label)) => format!("<div class=ph>{}</div>", escape(label)),
         None => match pick {

@@ -40,7 +40,10 @@ h1{font-size:20px}h2{font-size:16px;margin-top:28px}.at{color:#737373}
 .key.upcoming{outline:3px solid #0095f6;outline-offset:-3px}.key.pr{outline:3px solid #f77737;outline-offset:-3px}.key.outside,.tile.outside{opacity:.85}
 .story9{position:relative;aspect-ratio:9/16;max-width:240px;overflow:hidden;background:#000;margin:8px 0}.story9 img{width:100%;height:100%;object-fit:cover;display:block}
 .safe{position:absolute;left:0;right:0;height:14%;background:rgba(0,0,0,.45)}.safe.top{top:0}.safe.bottom{bottom:0}
-details.more{display:inline}details.more summary{display:inline;color:#737373;cursor:pointer}
+details.more{display:inline}details.more summary{display:inline;color:#737373;cursor:pointer;list-style:none}details.more[open] summary{display:none}
+.caption{margin:12px 0}.frame{position:relative}.vid{position:absolute;right:6px;bottom:6px;z-index:1;color:#fff;background:rgba(0,0,0,.6);border-radius:4px;padding:1px 5px;font-size:12px;line-height:16px;white-space:nowrap}
+.cal .lane{border-top:2px solid #c13584;margin-top:4px;padding-top:2px}
+.row{display:flex;gap:12px;overflow-x:auto;align-items:flex-start}.row .tcard{flex:1 0 200px;margin:0;max-width:none}.ptitle{font-weight:600;margin:2px 0 6px}
 .tcard{border:1px solid #dbdbdb;border-radius:12px;padding:12px;margin:12px 0;max-width:600px}.tcard.over{border-color:#ed4956}
 .tcard .text{white-space:normal;overflow-wrap:anywhere}.tcard .text.empty::before{content:"(no text)";color:#737373}
 mark{background:none;color:#0085ff}mark.tag{color:#00376b}mark.mention{font-weight:600}
@@ -121,7 +124,7 @@ pub fn calendar(inputs: &Inputs<'_>) -> String {
 }
 
 /// One month, Monday first, each day with what goes out then (in the
-/// config's zone); stories in their own colour.
+/// config's zone): feed posts, then the day's stories in their own lane.
 fn month(inputs: &Inputs<'_>, first: Date) -> String {
     let days = first.days_in_month();
     let mut by_day: std::collections::BTreeMap<i8, Vec<&Entry>> = Default::default();
@@ -155,18 +158,32 @@ fn month(inputs: &Inputs<'_>, first: Date) -> String {
             out.push_str("</tr><tr>");
         }
         let _ = write!(out, "<td data-day=\"{day}\"><div class=day>{day}</div>");
-        for e in by_day.get(&day).into_iter().flatten() {
-            let class = if e.kind == Some(PostType::Story) {
-                " class=story"
-            } else {
-                ""
-            };
+        let (stories, feed): (Vec<&Entry>, Vec<&Entry>) = by_day
+            .get(&day)
+            .into_iter()
+            .flatten()
+            .partition(|e| e.kind == Some(PostType::Story));
+        for e in feed {
             let _ = write!(
                 out,
-                "<div{class} data-post=\"{}\">{}</div>",
+                "<div data-post=\"{}\">{}</div>",
                 escape(&e.id),
                 escape(&e.id)
             );
+        }
+        // Stories in their own lane under the feed's: they are not on
+        // the grid and are gone after a day.
+        if !stories.is_empty() {
+            out.push_str("<div class=lane data-lane=stories>");
+            for e in stories {
+                let _ = write!(
+                    out,
+                    "<div class=story data-post=\"{}\">{}</div>",
+                    escape(&e.id),
+                    escape(&e.id)
+                );
+            }
+            out.push_str("</div>");
         }
         out.push_str("</td>");
     }
@@ -199,10 +216,12 @@ pub fn card(inputs: &Inputs<'_>, e: &Entry, shown: Option<&Shown>) -> String {
     }
     // A story at 9:16 with the bands the app's interface covers shaded;
     // a feed picture with what the grid's 3:4 tile cuts off shaded.
+    // A video's frame has the app's play mark and length in its corner.
+    let corner = super::video::entry_corner(inputs, e);
     if let (Some(s), Some(PostType::Story)) = (shown, e.kind) {
         let _ = write!(
             out,
-            "<div class=story9 data-story><img src=\"{}\" alt=\"\"><div class=\"safe top\"></div><div class=\"safe bottom\"></div></div><div class=meta>shaded: the top and bottom {}% the app's profile and reply bars cover</div>",
+            "<div class=story9 data-story><img src=\"{}\" alt=\"\"><div class=\"safe top\"></div><div class=\"safe bottom\"></div>{corner}</div><div class=meta>shaded: the top and bottom {}% the app's profile and reply bars cover</div>",
             escape(&s.file),
             STORY_SAFE_PERCENT
         );
@@ -211,7 +230,7 @@ pub fn card(inputs: &Inputs<'_>, e: &Entry, shown: Option<&Shown>) -> String {
         let pct = |f: f64| format!("{:.2}%", f * 100.0);
         let _ = write!(
             out,
-            "<div class=crop data-crop style=\"aspect-ratio:{}/{}\"><img src=\"{}\" alt=\"\"><div class=cut style=\"left:{};top:{};width:{};height:{}\"></div></div><div class=meta>shaded: what the grid's 3:4 tile leaves out</div>",
+            "<div class=crop data-crop style=\"aspect-ratio:{}/{}\"><img src=\"{}\" alt=\"\"><div class=cut style=\"left:{};top:{};width:{};height:{}\"></div>{corner}</div><div class=meta>shaded: what the grid's 3:4 tile leaves out</div>",
             s.width,
             s.height,
             escape(&s.file),
@@ -251,10 +270,15 @@ pub fn card(inputs: &Inputs<'_>, e: &Entry, shown: Option<&Shown>) -> String {
         }
         let f = &post.post.fields;
         if let Some(c) = &f.caption {
-            let _ = write!(out, "<p class=caption>{}</p>", caption_html(c));
+            // A div, not a p: a <details> inside a <p> would close it.
+            let _ = write!(out, "<div class=caption>{}</div>", caption_html(c));
         }
         if let Some(c) = &f.first_comment {
-            let _ = write!(out, "<p class=meta>first comment: {}</p>", caption_html(c));
+            let _ = write!(
+                out,
+                "<div class=meta>first comment: {}</div>",
+                caption_html(c)
+            );
         }
         let alts: Vec<&str> = f
             .alt_text
@@ -328,6 +352,10 @@ mod tests {
                 entry("feb", "2027-02-03T09:00:00Z", Action::Scheduled),
                 entry("draft", "2027-03-03T09:00:00Z", Action::Draft),
                 entry("past", "2026-10-03T09:00:00Z", Action::Published),
+                crate::plan::Entry {
+                    kind: Some(PostType::Story),
+                    ..entry("story", "2027-02-03T07:00:00Z", Action::Scheduled)
+                },
             ],
             prune: false,
             pull_request: None,
@@ -353,9 +381,12 @@ mod tests {
             .collect();
         assert_eq!(months, ["2026-12", "2027-02"]);
         let feb = html.split("data-calendar=\"2027-02\"").nth(1).unwrap();
+        // The feed's post first, the day's story in its own lane after it
+        // (though it goes out earlier).
         assert!(
-            feb.contains("data-day=\"3\"><div class=day>3</div><div data-post=\"feb\">"),
+            feb.contains("data-day=\"3\"><div class=day>3</div><div data-post=\"feb\">feb</div><div class=lane data-lane=stories><div class=story data-post=\"story\">story</div></div></td>"),
             "{feb}"
         );
+        assert_eq!(html.matches("data-lane=stories").count(), 1, "{html}");
     }
 }

@@ -25,6 +25,8 @@ mod html;
 mod live;
 mod strip;
 pub mod thumb;
+mod versions;
+mod video;
 
 use crate::plan::{Action, Entry, Plan};
 use crate::state::State;
@@ -37,8 +39,16 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
-/// Where the app folds a caption in the feed ("… more").
+/// Where the app folds a caption in the feed ("… more"): after about
+/// 125 characters, or two lines, whichever comes first. Meta documents
+/// no figure; 125 is the one commonly cited (e.g.
+/// <https://charactercounter.com/instagram>: "just the first 125
+/// characters"; <https://bulkpublish.com/blog/instagram-character-limit/>:
+/// "after about 125 characters").
 pub const FOLD_AT: usize = 125;
+
+/// How many lines the feed shows before "… more".
+pub const FOLD_LINES: usize = 2;
 
 /// The part of a `width` × `height` picture a 3:4 grid tile shows (a
 /// centred cover crop), as fractions of the picture: (left, top, width,
@@ -140,19 +150,37 @@ fn grid<'a>(inputs: &Inputs<'a>, snapshots: &'a [crate::live::Snapshot]) -> Vec<
     live::tiles(inputs, snapshots)
 }
 
-/// The caption folded where the app folds it, hashtags and mentions marked.
+/// The caption folded where the app folds it ([`FOLD_AT`] characters or
+/// [`FOLD_LINES`] lines), hashtags and mentions marked. The rest is in a
+/// `<details>`: hidden until "… more" is clicked, with no script.
 pub fn caption_html(caption: &str) -> String {
     let chars: Vec<char> = caption.chars().collect();
-    if chars.len() <= FOLD_AT {
+    let Some(cut) = fold_point(&chars) else {
         return mark_tags(caption);
-    }
-    let head: String = chars[..FOLD_AT].iter().collect();
-    let rest: String = chars[FOLD_AT..].iter().collect();
+    };
+    let head: String = chars[..cut].iter().collect();
+    let rest: String = chars[cut..].iter().collect();
     format!(
-        "{}<details class=more><summary>… more</summary>{}</details>",
+        "{}<details class=more><summary>… more</summary><span class=rest>{}</span></details>",
         mark_tags(&head),
         mark_tags(&rest)
     )
+}
+
+/// Where a caption of `chars` folds: at the line break that ends its
+/// [`FOLD_LINES`]th line or after [`FOLD_AT`] characters, whichever comes
+/// first; `None` when all of it shows.
+fn fold_point(chars: &[char]) -> Option<usize> {
+    let line_end = chars
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| **c == '\n')
+        .nth(FOLD_LINES - 1)
+        .map(|(i, _)| i);
+    match line_end {
+        Some(i) if i < FOLD_AT && chars[i..].iter().any(|c| !c.is_whitespace()) => Some(i),
+        _ => (chars.len() > FOLD_AT).then_some(FOLD_AT),
+    }
 }
 
 /// `#tag` and `@name` in a span each; everything escaped.
@@ -498,6 +526,7 @@ pub fn write(inputs: &Inputs<'_>, out_dir: &Path) -> std::io::Result<Written> {
         .map(|post| pick(post))
         .chain(cards::picks(&sections))
         .chain(with_pictures.iter().flat_map(|e| strip::slides(inputs, e)))
+        .chain(versions::picks(inputs))
         .collect();
     let made = make_all(inputs, out_dir, picks, &frames)?;
     page.push_str("<h2>Grid</h2><div class=grid data-grid>");
@@ -519,11 +548,12 @@ pub fn write(inputs: &Inputs<'_>, out_dir: &Path) -> std::io::Result<Written> {
         }
         let _ = write!(
             page,
-            "<a class=\"tile {state}\" data-post=\"{}\" href=\"#post-{}\">{}{}</a>",
+            "<a class=\"tile {state}\" data-post=\"{}\" href=\"#post-{}\">{}{}{}</a>",
             escape(&e.id),
             escape(&e.id),
             thumbnail(inputs, e, &mut shown, &made),
-            marker(e)
+            marker(e),
+            video::entry_corner(inputs, e)
         );
     }
     page.push_str("</div>");
@@ -532,6 +562,7 @@ pub fn write(inputs: &Inputs<'_>, out_dir: &Path) -> std::io::Result<Written> {
         thumbnail(inputs, e, &mut shown, &made);
     }
     page.push_str(&html::calendar(inputs));
+    page.push_str(&versions::html(inputs, &made));
     page.push_str(&cards::html(inputs, &sections, &made));
     // The grid's platform's posts; the others' are in their sections.
     page.push_str("<h2>Posts</h2>");
@@ -729,7 +760,25 @@ mod tests {
         let html = caption_html(&long);
         assert!(html.starts_with(&"x".repeat(FOLD_AT)), "{html}");
         assert!(
-            html.contains("<summary>… more</summary>xxxxxxxxxx</details>"),
+            html.contains("<summary>… more</summary><span class=rest>xxxxxxxxxx</span></details>"),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn a_caption_folds_after_its_second_line_if_that_comes_first() {
+        let html = caption_html("One\nTwo #x\nThree");
+        assert_eq!(
+            html,
+            "One<br>Two <span class=tag>#x</span><details class=more><summary>… more</summary><span class=rest><br>Three</span></details>"
+        );
+        // Two lines and nothing after them: nothing to fold.
+        assert_eq!(caption_html("One\nTwo\n"), "One<br>Two<br>");
+        // A second line past the 125th character: folded at 125.
+        let long = format!("{}\nb\nc", "a".repeat(FOLD_AT + 5));
+        let html = caption_html(&long);
+        assert!(
+            html.starts_with(&format!("{}<details", "a".repeat(FOLD_AT))),
             "{html}"
         );
     }

@@ -3,6 +3,7 @@
 
 use super::{escape, key_of, pick, pick_item, Inputs, Made, Pick, Tile};
 use crate::plan::{Action, Entry};
+use crate::validate::preflight::Source;
 use std::fmt::Write as _;
 
 /// A carousel's slides after the first (the card's picture), each as a
@@ -36,15 +37,27 @@ pub(super) fn strip(inputs: &Inputs<'_>, e: &Entry, made: &Made) -> String {
             (None, Pick::Label(label)) => ph(label),
             (None, _) => ph("no preview"),
         };
+        // A video slide plays in the app: its frame with the corner.
         let _ = write!(
             out,
-            "<figure>{inner}<figcaption>{}/{}</figcaption></figure>",
+            "<figure data-item=\"{}\"><div class=frame>{inner}{}</div><figcaption>{}/{}</figcaption></figure>",
+            escape(&item_name(item)),
+            super::video::item_corner(item),
             i + 1,
             post.media.len()
         );
     }
     out.push_str("</div>");
     out
+}
+
+/// An item's repo path (a URL as `url`: a query may carry a signature):
+/// which slide is which, for people and for tests of the strip's order.
+fn item_name(item: &crate::validate::preflight::Resolved) -> String {
+    match &item.source {
+        Source::File { path, .. } => path.clone(),
+        Source::Url(_) => "url".into(),
+    }
 }
 
 /// What the tiles' outlines mean, for the kinds the grid shows.

@@ -48,6 +48,7 @@ mod pds;
 mod plan;
 mod pr_plan;
 mod preview;
+mod preview_cards;
 mod private_repo;
 mod progress;
 mod push_cost;

@@ -87,6 +87,10 @@ impl PlatformSpec for Spec {
         capabilities(account.map_or(Login::Facebook, |a| Settings::of(a).login))
     }
 
+    fn card(&self, post: &crate::validate::ValidPost) -> Option<crate::platform::Card> {
+        Some(card(post))
+    }
+
     fn access(&self, account: &Account) -> String {
         match Settings::of(account).login {
             Login::Instagram => "Instagram Login",
@@ -150,6 +154,69 @@ impl Publishes for Spec {
         Client::for_account(config, name, account)
             .map(Instagram::new)
             .map_err(|e: ApiError| e.explain())
+    }
+}
+
+/// The post's Instagram version beside its other platforms' (the grid
+/// and its own card show it in full): the caption against its 2,200
+/// characters, hashtags and mentions marked as [`super::rules`] counts
+/// them, the first comment as a note.
+fn card(post: &crate::validate::ValidPost) -> crate::platform::Card {
+    use crate::platform::card::{media, Count, Mark, MarkKind};
+    let text = post.post.fields.caption.clone().unwrap_or_default();
+    let count = Count {
+        used: text.chars().count(),
+        limit: super::rules::MAX_CAPTION_CHARS,
+        unit: "characters",
+    };
+    let word = |c: char| c.is_alphanumeric() || c == '_' || c == '.';
+    let mut marks = Vec::new();
+    let mut prev: Option<char> = None;
+    for (start, c) in text.char_indices() {
+        let sign = match c {
+            '#' => MarkKind::Tag,
+            '@' => MarkKind::Mention,
+            _ => {
+                prev = Some(c);
+                continue;
+            }
+        };
+        let after = &text[start + 1..];
+        let len: usize = after
+            .chars()
+            .take_while(|&n| word(n))
+            .map(char::len_utf8)
+            .sum();
+        // `me@example.com` and a `#` alone are no tag (rules::count_tags).
+        let glued = prev.is_some_and(|p| p.is_alphanumeric() || p == '_' || p == c);
+        let named = after
+            .chars()
+            .next()
+            .is_some_and(|n| n.is_alphanumeric() || n == '_');
+        if named && !glued {
+            let end = start + 1 + after[..len].trim_end_matches('.').len();
+            marks.push(Mark {
+                start,
+                end,
+                kind: sign,
+            });
+        }
+        prev = Some(c);
+    }
+    let notes = post
+        .post
+        .fields
+        .first_comment
+        .iter()
+        .map(|c| format!("first comment: {c}"))
+        .collect();
+    crate::platform::Card {
+        over: count.over(),
+        text,
+        count,
+        marks,
+        media: media(post),
+        notes,
     }
 }
 
