@@ -60,6 +60,7 @@ pub fn preview(
         posts: valid,
         versions,
         tz: &config.timezone,
+        config: Some(&config),
         live_tiles,
     };
     match crate::preview::write(&inputs, out_dir) {

@@ -178,6 +178,16 @@ pub trait PlatformSpec: Sync {
         let _ = post;
         None
     }
+    /// [`PlatformSpec::card`] counted against `account`'s own limits
+    /// where the platform lets the file set them; `None`: its defaults.
+    fn account_card(
+        &self,
+        post: &crate::validate::ValidPost,
+        account: Option<&Account>,
+    ) -> Option<super::Card> {
+        let _ = account;
+        self.card(post)
+    }
     /// How the account signs in, for people (`Facebook Login`, `Threads`).
     fn access(&self, account: &Account) -> String {
         let _ = account;

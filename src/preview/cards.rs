@@ -38,7 +38,10 @@ impl<'a> Target<'a> {
             card: inputs
                 .versions
                 .get(&(e.id.as_str(), e.acct()))
-                .and_then(|post| platform.spec().card(post)),
+                .and_then(|post| {
+                    let account = inputs.config.and_then(|c| c.accounts.get(e.acct()));
+                    platform.spec().account_card(post, account)
+                }),
         }
     }
 }

@@ -372,6 +372,7 @@ mod tests {
             versions: Default::default(),
             tz: &tz,
             live_tiles: 12,
+            config: None,
         };
         let html = calendar(&inputs);
         let months: Vec<&str> = html

@@ -233,6 +233,7 @@ mod tests {
             versions: Default::default(),
             tz: &tz,
             live_tiles: 12,
+            config: None,
         };
         let snapshot = Snapshot {
             format_version: 1,

@@ -76,6 +76,9 @@ pub struct Inputs<'a> {
     /// the platforms off the grid are made from.
     pub versions: HashMap<(&'a str, &'a str), &'a ValidPost>,
     pub tz: &'a TimeZone,
+    /// The accounts' settings a card counts against (a Mastodon account's
+    /// own `max_characters`); `None`: each platform's defaults.
+    pub config: Option<&'a crate::config::Config>,
     /// How many live tiles the grid shows under the upcoming ones
     /// (`preview --live N`).
     pub live_tiles: usize,

@@ -147,6 +147,7 @@ mod tests {
                 .collect(),
             tz: &tz,
             live_tiles: 12,
+            config: None,
         };
         let html = html(&inputs, &Made::new());
         // One row, for the post with several targets; "alone" has none.

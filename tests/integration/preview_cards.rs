@@ -247,6 +247,7 @@ handle = "kiln.bsky.social"
 platform = "mastodon"
 instance = "https://masto.example"
 token_env = "KILN_MASTO_TOKEN"
+max_characters = 1000
 
 [media]
 base_url = "https://raw.githubusercontent.com/{repo}/{sha}/"
@@ -308,14 +309,15 @@ fn in_a_browser_each_platforms_version_is_side_by_side_with_its_count() {
         ["Instagram", "Threads", "Bluesky", "Mastodon"]
     );
     // Each platform's own text and count, as that platform counts it: an
-    // emoji as its 4 UTF-8 bytes on Threads, a URL as 23 on Mastodon.
+    // emoji as its 4 UTF-8 bytes on Threads, a URL as 23 on Mastodon,
+    // against the account's own limit there.
     assert_eq!(
         field("count"),
         [
             "28 / 2200 characters",
             "17 / 500 characters",
             "10 / 300 graphemes",
-            "28 / 500 characters"
+            "28 / 1000 characters"
         ],
         "{cards:?}"
     );

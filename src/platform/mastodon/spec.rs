@@ -92,6 +92,28 @@ impl PlatformSpec for Spec {
         super::card::card(post)
     }
 
+    /// The account's `max_characters` and URL weight when the file sets
+    /// them (validate checks against the same).
+    fn account_card(
+        &self,
+        post: &crate::validate::ValidPost,
+        account: Option<&Account>,
+    ) -> Option<crate::platform::Card> {
+        let mut card = super::card::card(post)?;
+        let Some(limits) = account
+            .and_then(|a| a.settings::<Settings>())
+            .map(Settings::limits)
+        else {
+            return Some(card);
+        };
+        let spoiler = super::PostOptions::of(&post.post).spoiler_text;
+        card.count.used =
+            super::text::length(&card.text, &spoiler, limits.characters_reserved_per_url).counted;
+        card.count.limit = limits.max_characters;
+        card.over = card.count.over();
+        Some(card)
+    }
+
     fn access(&self, _: &Account) -> String {
         "access token".into()
     }
