@@ -42,7 +42,7 @@ h1{font-size:20px}h2{font-size:16px;margin-top:28px}.at{color:#737373}
 .safe{position:absolute;left:0;right:0;height:14%;background:rgba(0,0,0,.45)}.safe.top{top:0}.safe.bottom{bottom:0}
 details.more{display:inline}details.more summary{display:inline;color:#737373;cursor:pointer;list-style:none}details.more[open] summary{display:none}
 .caption{margin:12px 0}.frame{position:relative}.vid{position:absolute;right:6px;bottom:6px;z-index:1;color:#fff;background:rgba(0,0,0,.6);border-radius:4px;padding:1px 5px;font-size:12px;line-height:16px;white-space:nowrap}
-.cal .lane{border-top:2px solid #c13584;margin-top:4px;padding-top:2px}
+.cal td{overflow-wrap:anywhere}.cal .lane{border-top:2px solid #c13584;margin-top:4px;padding-top:2px}
 .row{display:flex;gap:12px;overflow-x:auto;align-items:flex-start}.row .tcard{flex:1 1 0;min-width:180px;box-sizing:border-box;margin:0;max-width:none}.side h3{font-size:14px;margin:16px 0 8px}.ptitle{font-weight:600;margin:2px 0 6px}
 .tcard{border:1px solid #dbdbdb;border-radius:12px;padding:12px;margin:12px 0;max-width:600px}.tcard.over{border-color:#ed4956}
 .tcard .text{white-space:normal;overflow-wrap:anywhere}.tcard .text.empty::before{content:"(no text)";color:#737373}
