@@ -7,8 +7,11 @@
 //!   "Media"), published posts and upcoming ones newest top-left. Contract
 //!   for tests and scripts: the grid carries `data-grid`, each tile
 //!   `data-post="<post id>"`, in grid order.
-//! - A month calendar of what is scheduled, in the config's zone, stories
+//! - A calendar for each month with posts, in the config's zone, stories
 //!   in their own lane.
+//! - A post that goes to several targets: each platform's version side
+//!   by side ([`versions`]); a video with its play mark and length
+//!   ([`video`]).
 //! - Each post as a card: media, caption folded where the app folds it
 //!   ("… more" after 125 characters), hashtags and mentions marked, first
 //!   comment, alt text, collaborators, the time, and every problem.
@@ -21,6 +24,7 @@
 //! hostile input, and the page must not run or load anything of theirs.
 
 mod cards;
+mod fold;
 mod html;
 mod live;
 mod strip;
@@ -39,16 +43,7 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
-/// Where the app folds a caption in the feed ("… more"): after about
-/// 125 characters, or two lines, whichever comes first. Meta documents
-/// no figure; 125 is the one commonly cited (e.g.
-/// <https://charactercounter.com/instagram>: "just the first 125
-/// characters"; <https://bulkpublish.com/blog/instagram-character-limit/>:
-/// "after about 125 characters").
-pub const FOLD_AT: usize = 125;
-
-/// How many lines the feed shows before "… more".
-pub const FOLD_LINES: usize = 2;
+pub use fold::{FOLD_AT, FOLD_LINES};
 
 /// The part of a `width` × `height` picture a 3:4 grid tile shows (a
 /// centred cover crop), as fractions of the picture: (left, top, width,
@@ -158,7 +153,7 @@ fn grid<'a>(inputs: &Inputs<'a>, snapshots: &'a [crate::live::Snapshot]) -> Vec<
 /// `<details>`: hidden until "… more" is clicked, with no script.
 pub fn caption_html(caption: &str) -> String {
     let chars: Vec<char> = caption.chars().collect();
-    let Some(cut) = fold_point(&chars) else {
+    let Some(cut) = fold::point(&chars) else {
         return mark_tags(caption);
     };
     let head: String = chars[..cut].iter().collect();
@@ -168,22 +163,6 @@ pub fn caption_html(caption: &str) -> String {
         mark_tags(&head),
         mark_tags(&rest)
     )
-}
-
-/// Where a caption of `chars` folds: at the line break that ends its
-/// [`FOLD_LINES`]th line or after [`FOLD_AT`] characters, whichever comes
-/// first; `None` when all of it shows.
-fn fold_point(chars: &[char]) -> Option<usize> {
-    let line_end = chars
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| **c == '\n')
-        .nth(FOLD_LINES - 1)
-        .map(|(i, _)| i);
-    match line_end {
-        Some(i) if i < FOLD_AT && chars[i..].iter().any(|c| !c.is_whitespace()) => Some(i),
-        _ => (chars.len() > FOLD_AT).then_some(FOLD_AT),
-    }
 }
 
 /// `#tag` and `@name` in a span each; everything escaped.
@@ -764,24 +743,6 @@ mod tests {
         assert!(html.starts_with(&"x".repeat(FOLD_AT)), "{html}");
         assert!(
             html.contains("<summary>… more</summary><span class=rest>xxxxxxxxxx</span></details>"),
-            "{html}"
-        );
-    }
-
-    #[test]
-    fn a_caption_folds_after_its_second_line_if_that_comes_first() {
-        let html = caption_html("One\nTwo #x\nThree");
-        assert_eq!(
-            html,
-            "One<br>Two <span class=tag>#x</span><details class=more><summary>… more</summary><span class=rest><br>Three</span></details>"
-        );
-        // Two lines and nothing after them: nothing to fold.
-        assert_eq!(caption_html("One\nTwo\n"), "One<br>Two<br>");
-        // A second line past the 125th character: folded at 125.
-        let long = format!("{}\nb\nc", "a".repeat(FOLD_AT + 5));
-        let html = caption_html(&long);
-        assert!(
-            html.starts_with(&format!("{}<details", "a".repeat(FOLD_AT))),
             "{html}"
         );
     }

@@ -45,8 +45,13 @@ pub(super) fn item_corner(item: &Resolved) -> String {
 }
 
 /// The corner of a post whose picture is its first item's (its tile and
-/// card show that item; a reel with a `cover` still plays the video).
+/// card show that item; a reel with a `cover` still plays the video). A
+/// carousel's tile has the carousel mark instead, as in the app; its
+/// video slides have their corner in its strip.
 pub(super) fn post_corner(post: &ValidPost) -> String {
+    if post.kind == crate::content::PostType::Carousel {
+        return String::new();
+    }
     post.media.first().map(item_corner).unwrap_or_default()
 }
 
