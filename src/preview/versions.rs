@@ -130,7 +130,11 @@ mod tests {
             drift: None,
         };
         let versions = [
-            version("caption: \"Grid <b>text</b> #kiln\"\n", "gram", "instagram"),
+            version(
+                "caption: \"Grid <b>text</b> #kiln @kiln.co. me@x.com\"\n",
+                "gram",
+                "instagram",
+            ),
             version("caption: Sky text 👍🏽\n", "sky", "bluesky"),
             version("caption: Toot text\n", "toot", "mastodon"),
         ];
@@ -164,7 +168,7 @@ mod tests {
         for (text, count) in [
             (
                 "Grid &lt;b&gt;text&lt;/b&gt; ",
-                "data-count>22 / 2200 characters<",
+                "data-count>41 / 2200 characters<",
             ),
             ("Sky text 👍🏽", "data-count>10 / 300 graphemes<"),
             ("Toot text", "data-count>9 / 500 characters<"),
@@ -172,7 +176,14 @@ mod tests {
             assert!(html.contains(text), "{text}: {html}");
             assert!(html.contains(count), "{count}: {html}");
         }
-        assert!(html.contains("<mark class=tag>#kiln</mark>"), "{html}");
+        // Instagram's tags and mentions marked as its rules count them: a
+        // sentence's full stop is not the name's, an email is no mention.
+        assert!(
+            html.contains(
+                "<mark class=tag>#kiln</mark> <mark class=mention>@kiln.co</mark>. me@x.com"
+            ),
+            "{html}"
+        );
         // The platform is named on each card.
         assert!(html.contains("<div class=ptitle>Bluesky</div>"), "{html}");
     }
