@@ -13,6 +13,7 @@ pub mod backoff;
 pub mod bluesky;
 pub mod card;
 pub mod host;
+pub mod http;
 pub mod instagram;
 pub mod mastodon;
 pub mod meta;

@@ -9,62 +9,8 @@
 use super::record::RecordError;
 use super::richtext::Unresolved;
 use super::tid::TidError;
+pub use crate::platform::http::RateLimit;
 use crate::platform::ErrorClass;
-use jiff::Timestamp;
-use std::time::Duration;
-
-/// What the `RateLimit-*` headers of an answer said.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RateLimit {
-    /// `RateLimit-Limit`: points in the window.
-    pub limit: Option<u64>,
-    /// `RateLimit-Remaining`: points left.
-    pub remaining: Option<u64>,
-    /// `RateLimit-Reset`: when the window resets (epoch seconds).
-    pub reset: Option<Timestamp>,
-    /// `RateLimit-Policy`, as sent (`5000;w=3600`).
-    pub policy: Option<String>,
-    /// `Retry-After` in seconds: the reference PDS sends it with a 429
-    /// although Bluesky's docs do not mention it.
-    pub retry_after: Option<Duration>,
-}
-
-impl RateLimit {
-    /// Reads the headers; `None` when there are none (rate limits are off
-    /// on a self-run PDS unless enabled).
-    pub fn from_headers(headers: &reqwest::header::HeaderMap) -> Option<RateLimit> {
-        let text = |name: &str| {
-            headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(|v| v.trim().to_string())
-        };
-        let number = |name: &str| text(name).and_then(|v| v.parse::<u64>().ok());
-        let rate = RateLimit {
-            limit: number("ratelimit-limit"),
-            remaining: number("ratelimit-remaining"),
-            reset: number("ratelimit-reset")
-                .and_then(|s| i64::try_from(s).ok())
-                .and_then(|s| Timestamp::from_second(s).ok()),
-            policy: text("ratelimit-policy"),
-            retry_after: number("retry-after").map(Duration::from_secs),
-        };
-        (rate != RateLimit::default()).then_some(rate)
-    }
-
-    /// How long to wait from `now` before calling again: until the window
-    /// resets, or `Retry-After`, whichever is later (zero if both passed).
-    pub fn wait(&self, now: Timestamp) -> Option<Duration> {
-        let until_reset = self.reset.map(|reset| {
-            let secs = reset.as_second().saturating_sub(now.as_second());
-            Duration::from_secs(u64::try_from(secs).unwrap_or(0))
-        });
-        match (until_reset, self.retry_after) {
-            (Some(a), Some(b)) => Some(a.max(b)),
-            (a, b) => a.or(b),
-        }
-    }
-}
 
 /// An XRPC error answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -262,7 +208,6 @@ impl crate::platform::PlatformError for BlueskyError {
 mod tests {
     use super::*;
     use crate::platform::PlatformError;
-    use reqwest::header::{HeaderMap, HeaderValue};
 
     fn xrpc(status: u16, name: &str) -> BlueskyError {
         BlueskyError::Xrpc(Box::new(XrpcError {
@@ -327,34 +272,5 @@ mod tests {
         assert!(xrpc(413, "PayloadTooLarge")
             .explain()
             .contains("fix the post file"));
-    }
-
-    #[test]
-    fn rate_limit_headers_are_read() {
-        let mut h = HeaderMap::new();
-        assert_eq!(RateLimit::from_headers(&h), None);
-        h.insert("RateLimit-Limit", HeaderValue::from_static("5000"));
-        h.insert("RateLimit-Remaining", HeaderValue::from_static("0"));
-        h.insert("RateLimit-Reset", HeaderValue::from_static("1765100000"));
-        h.insert("RateLimit-Policy", HeaderValue::from_static("5000;w=3600"));
-        let rate = RateLimit::from_headers(&h).unwrap();
-        assert_eq!(rate.limit, Some(5000));
-        assert_eq!(rate.remaining, Some(0));
-        assert_eq!(rate.reset.unwrap().as_second(), 1_765_100_000);
-        assert_eq!(rate.policy.as_deref(), Some("5000;w=3600"));
-        let now = Timestamp::from_second(1_765_099_940).unwrap();
-        assert_eq!(rate.wait(now), Some(Duration::from_secs(60)));
-        let later = Timestamp::from_second(1_765_100_100).unwrap();
-        assert_eq!(rate.wait(later), Some(Duration::ZERO));
-        h.insert("Retry-After", HeaderValue::from_static("90"));
-        let rate = RateLimit::from_headers(&h).unwrap();
-        assert_eq!(rate.retry_after, Some(Duration::from_secs(90)));
-        assert_eq!(rate.wait(now), Some(Duration::from_secs(90)));
-        let only = RateLimit {
-            retry_after: Some(Duration::from_secs(5)),
-            ..RateLimit::default()
-        };
-        assert_eq!(only.wait(now), Some(Duration::from_secs(5)));
-        assert_eq!(RateLimit::default().wait(now), None);
     }
 }

@@ -5,9 +5,10 @@
 //! client's ([`super::client`]). Facts and links: docs/bluesky.md.
 
 use super::error::{BlueskyError, RateLimit, XrpcError};
+pub use crate::platform::http::Timeouts;
+use crate::platform::http::{self, BadBase, Endpoint, NoAnswer, Reply};
 use crate::platform::Secret;
 use serde_json::Value;
-use std::time::Duration;
 
 /// A call's input. Its Debug shows no content: `createSession`'s holds
 /// the password.
@@ -62,36 +63,10 @@ impl Call {
     }
 }
 
-/// How long calls may take.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Timeouts {
-    /// To connect.
-    pub connect: Duration,
-    /// A call without upload, from sending to the last byte of the answer.
-    pub call: Duration,
-    /// An upload (a video can be 50 MB on a slow line).
-    pub upload: Duration,
-}
-
-impl Default for Timeouts {
-    fn default() -> Timeouts {
-        Timeouts {
-            connect: Duration::from_secs(10),
-            call: Duration::from_secs(30),
-            upload: Duration::from_secs(300),
-        }
-    }
-}
-
 /// A PDS's XRPC endpoint.
 #[derive(Debug, Clone)]
 pub struct Xrpc {
-    http: reqwest::Client,
-    /// `https://bsky.social`, without a trailing `/`.
-    base: String,
-    /// For messages: the PDS's host, never a URL with parameters.
-    host: String,
-    timeouts: Timeouts,
+    endpoint: Endpoint,
 }
 
 /// A successful answer.
@@ -109,52 +84,36 @@ impl Xrpc {
             call: "the pds setting".into(),
             message: format!("`{pds}` {why}; write it like https://bsky.social"),
         };
-        let url = reqwest::Url::parse(&base).map_err(|e| bad(format!("is not a URL ({e})")))?;
-        if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none() {
-            return Err(bad("is not an http(s) URL".into()));
-        }
-        let host = url.host_str().unwrap_or(pds).to_string();
-        let host = match url.port() {
-            Some(port) => format!("{host}:{port}"),
-            None => host,
-        };
-        let http = reqwest::Client::builder()
-            .connect_timeout(timeouts.connect)
-            .user_agent(concat!("postwright/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| BlueskyError::Transport {
-                host: host.clone(),
+        let url = http::parse_base(&base).map_err(|e| match e {
+            BadBase::NotUrl(e) => bad(format!("is not a URL ({e})")),
+            BadBase::NotHttp => bad("is not an http(s) URL".into()),
+        })?;
+        let endpoint =
+            Endpoint::new(base, &url, timeouts).map_err(|e| BlueskyError::Transport {
+                host: e.host,
                 call: "setting up the HTTP client".into(),
-                message: e.to_string(),
+                message: e.message,
             })?;
-        Ok(Xrpc {
-            http,
-            base,
-            host,
-            timeouts,
-        })
+        Ok(Xrpc { endpoint })
     }
 
     pub fn host(&self) -> &str {
-        &self.host
+        &self.endpoint.host
     }
 
     /// Sends `call` once, with `bearer` as the token if given.
     pub async fn send(&self, call: &Call, bearer: Option<&Secret>) -> Result<Answer, BlueskyError> {
-        let url = format!("{}/xrpc/{}", self.base, call.method);
-        let mut request = if call.procedure {
-            self.http.post(url)
+        let method = if call.procedure {
+            reqwest::Method::POST
         } else {
-            self.http.get(url)
+            reqwest::Method::GET
         };
+        let mut request = self
+            .endpoint
+            .request(method, &format!("/xrpc/{}", call.method));
         if !call.params.is_empty() {
             request = request.query(&call.params);
         }
-        let timeout = match call.body {
-            Body::Bytes { .. } => self.timeouts.upload,
-            _ => self.timeouts.call,
-        };
-        request = request.timeout(timeout);
         request = match &call.body {
             Body::None => request,
             Body::Json(v) => request.json(v),
@@ -162,32 +121,26 @@ impl Xrpc {
                 .header(reqwest::header::CONTENT_TYPE, mime)
                 .body(data.clone()),
         };
-        if let Some(token) = bearer {
-            request = request.bearer_auth(token.expose());
-        }
-        let response = request.send().await.map_err(|e| self.transport(call, &e))?;
-        let status = response.status().as_u16();
-        let rate = RateLimit::from_headers(response.headers());
-        let body = response
-            .bytes()
+        let upload = matches!(call.body, Body::Bytes { .. });
+        let bearer = bearer.map(Secret::expose);
+        let response = self
+            .endpoint
+            .send(request, upload, bearer)
             .await
-            .map_err(|e| self.transport(call, &e))?;
-        read_answer(&self.host, call.method, status, rate, &body)
+            .map_err(|why| self.transport(call, why))?;
+        let status = response.status().as_u16();
+        let rate = RateLimit::from_ratelimit_headers(response.headers());
+        let body = http::body(response)
+            .await
+            .map_err(|why| self.transport(call, why))?;
+        read_answer(self.host(), call.method, status, rate, body.as_ref())
     }
 
-    /// reqwest's own message may hold the URL (and so the parameters);
-    /// ours hold only the host.
-    fn transport(&self, call: &Call, e: &reqwest::Error) -> BlueskyError {
+    fn transport(&self, call: &Call, why: NoAnswer) -> BlueskyError {
         BlueskyError::Transport {
-            host: self.host.clone(),
+            host: self.host().to_string(),
             call: call.method.to_string(),
-            message: if e.is_timeout() {
-                "timed out".into()
-            } else if e.is_connect() {
-                "could not connect".into()
-            } else {
-                "connection broken".into()
-            },
+            message: why.to_string(),
         }
     }
 }
@@ -200,40 +153,29 @@ pub fn read_answer(
     rate: Option<RateLimit>,
     body: &[u8],
 ) -> Result<Answer, BlueskyError> {
-    let parsed: Option<Value> = serde_json::from_slice(body).ok();
-    if (200..300).contains(&status) {
-        return match parsed {
-            Some(value) => Ok(Answer { value, rate }),
-            // deleteRecord may answer with an empty body on older PDSes.
-            None if body.iter().all(u8::is_ascii_whitespace) => Ok(Answer {
-                value: Value::Object(Default::default()),
-                rate,
-            }),
-            None => Err(BlueskyError::Decode {
+    let parsed = match http::read(status, body) {
+        // deleteRecord may answer with an empty body on older PDSes.
+        Reply::Success(value) => {
+            let value = value.unwrap_or_else(|| Value::Object(Default::default()));
+            return Ok(Answer { value, rate });
+        }
+        Reply::NotJson(message) => {
+            return Err(BlueskyError::Decode {
                 host: host.to_string(),
                 call: call.to_string(),
-                message: format!(
-                    "HTTP {status} with a body that is not JSON ({} bytes)",
-                    body.len()
-                ),
-            }),
-        };
-    }
-    let text = |key: &str| {
-        parsed
-            .as_ref()
-            .and_then(|v| v.get(key))
-            .and_then(Value::as_str)
-            .map(str::to_string)
+                message,
+            })
+        }
+        Reply::Failed(parsed) => parsed,
     };
-    // A proxy's page or an empty body: the status is all there is.
-    let name = text("error").unwrap_or_else(|| status_name(status).to_string());
+    let name =
+        http::field(parsed.as_ref(), "error").unwrap_or_else(|| status_name(status).to_string());
     Err(BlueskyError::Xrpc(Box::new(XrpcError {
         host: host.to_string(),
         call: call.to_string(),
         status,
         name,
-        message: text("message").map(|m| shorten(&m)),
+        message: http::field(parsed.as_ref(), "message").map(|m| http::shorten(&m)),
         rate,
     })))
 }
@@ -253,15 +195,6 @@ fn status_name(status: u16) -> &'static str {
         503 => "NotEnoughResources",
         504 => "UpstreamTimeout",
         _ => "Unknown",
-    }
-}
-
-/// A server's message, kept to one readable line.
-fn shorten(message: &str) -> String {
-    let line: String = message.split_whitespace().collect::<Vec<_>>().join(" ");
-    match line.char_indices().nth(300) {
-        Some((cut, _)) => format!("{}…", &line[..cut]),
-        None => line,
     }
 }
 
@@ -340,6 +273,6 @@ mod tests {
         }
         let x = Xrpc::new("http://127.0.0.1:2583/", Timeouts::default()).unwrap();
         assert_eq!(x.host(), "127.0.0.1:2583");
-        assert_eq!(x.base, "http://127.0.0.1:2583");
+        assert_eq!(x.endpoint.base, "http://127.0.0.1:2583");
     }
 }

@@ -7,8 +7,9 @@
 
 use super::error::{ApiError, MastodonError, RateLimit};
 use super::secret::Token;
+pub use crate::platform::http::Timeouts;
+use crate::platform::http::{self, Endpoint, NoAnswer, Reply};
 use serde_json::Value;
-use std::time::Duration;
 
 /// A multipart part: a text field or a file.
 #[derive(Clone)]
@@ -93,26 +94,6 @@ pub fn segment(host: &str, what: &str, id: &str) -> Result<String, MastodonError
     }
 }
 
-/// How long calls may take.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Timeouts {
-    pub connect: Duration,
-    /// A call without upload, from sending to the last byte of the answer.
-    pub call: Duration,
-    /// A media upload (Mastodon's default video limit is 99 MB).
-    pub upload: Duration,
-}
-
-impl Default for Timeouts {
-    fn default() -> Timeouts {
-        Timeouts {
-            connect: Duration::from_secs(10),
-            call: Duration::from_secs(30),
-            upload: Duration::from_secs(300),
-        }
-    }
-}
-
 /// A successful answer: its status (200, 202, 206 tell media states
 /// apart) and JSON.
 #[derive(Debug, Clone)]
@@ -125,12 +106,7 @@ pub struct Answer {
 /// A server's API.
 #[derive(Debug, Clone)]
 pub struct Api {
-    http: reqwest::Client,
-    /// `https://mastodon.social`, without a trailing `/`.
-    base: String,
-    /// For messages: the host, never a URL with parameters.
-    host: String,
-    timeouts: Timeouts,
+    endpoint: Endpoint,
     /// The server's time, from its answers' `Date` headers.
     clock: std::sync::Arc<super::clock::ServerClock>,
 }
@@ -139,40 +115,24 @@ impl Api {
     pub fn new(instance: &str, timeouts: Timeouts) -> Result<Api, MastodonError> {
         let base = instance.trim().trim_end_matches('/').to_string();
         let bad = || MastodonError::BadInstance(instance.to_string());
-        let url = reqwest::Url::parse(&base).map_err(|_| bad())?;
-        if !matches!(url.scheme(), "https" | "http")
-            || url.host_str().is_none()
-            || url.query().is_some()
-            || !url.username().is_empty()
-            || url.password().is_some()
-        {
+        let url = http::parse_base(&base).map_err(|_| bad())?;
+        if url.query().is_some() || !url.username().is_empty() || url.password().is_some() {
             return Err(bad());
         }
-        let host = url.host_str().unwrap_or(instance).to_string();
-        let host = match url.port() {
-            Some(port) => format!("{host}:{port}"),
-            None => host,
-        };
-        let http = reqwest::Client::builder()
-            .connect_timeout(timeouts.connect)
-            .user_agent(concat!("postwright/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| MastodonError::Transport {
-                host: host.clone(),
+        let endpoint =
+            Endpoint::new(base, &url, timeouts).map_err(|e| MastodonError::Transport {
+                host: e.host,
                 call: "setting up the HTTP client".into(),
-                message: e.to_string(),
+                message: e.message,
             })?;
         Ok(Api {
-            http,
-            base,
-            host,
-            timeouts,
+            endpoint,
             clock: Default::default(),
         })
     }
 
     pub fn host(&self) -> &str {
-        &self.host
+        &self.endpoint.host
     }
 
     /// The server's clock, as its last answer with a `Date` told it.
@@ -182,16 +142,10 @@ impl Api {
 
     /// Sends `call` once, with `token` as the bearer if given.
     pub async fn send(&self, call: &Call, token: Option<&Token>) -> Result<Answer, MastodonError> {
-        let url = format!("{}{}", self.base, call.path);
-        let mut request = self.http.request(call.method.clone(), url);
+        let mut request = self.endpoint.request(call.method.clone(), &call.path);
         if !call.query.is_empty() {
             request = request.query(&call.query);
         }
-        let timeout = match call.body {
-            Body::Multipart(_) => self.timeouts.upload,
-            _ => self.timeouts.call,
-        };
-        request = request.timeout(timeout);
         request = match &call.body {
             Body::None => request,
             Body::Form(fields) => request.form(fields),
@@ -205,34 +159,28 @@ impl Api {
         if let Some(key) = &call.idempotency_key {
             request = request.header("Idempotency-Key", key);
         }
-        if let Some(token) = token {
-            request = request.bearer_auth(token.expose());
-        }
-        let response = request.send().await.map_err(|e| self.transport(call, &e))?;
+        let upload = matches!(call.body, Body::Multipart(_));
+        let response = self
+            .endpoint
+            .send(request, upload, token.map(Token::expose))
+            .await
+            .map_err(|why| self.transport(call, why))?;
         let status = response.status().as_u16();
-        let rate = RateLimit::from_headers(response.headers());
+        let rate = RateLimit::from_x_ratelimit_headers(response.headers());
         let date = response.headers().get(reqwest::header::DATE);
         self.clock
             .saw(date.and_then(|d| d.to_str().ok()), jiff::Timestamp::now());
-        let body = response
-            .bytes()
+        let body = http::body(response)
             .await
-            .map_err(|e| self.transport(call, &e))?;
-        read_answer(&self.host, &call.name(), status, rate, &body)
+            .map_err(|why| self.transport(call, why))?;
+        read_answer(self.host(), &call.name(), status, rate, body.as_ref())
     }
 
-    /// reqwest's own message may hold the URL; ours hold only the host.
-    fn transport(&self, call: &Call, e: &reqwest::Error) -> MastodonError {
+    fn transport(&self, call: &Call, why: NoAnswer) -> MastodonError {
         MastodonError::Transport {
-            host: self.host.clone(),
+            host: self.host().to_string(),
             call: call.name(),
-            message: if e.is_timeout() {
-                "timed out".into()
-            } else if e.is_connect() {
-                "could not connect".into()
-            } else {
-                "connection broken".into()
-            },
+            message: why.to_string(),
         }
     }
 }
@@ -245,37 +193,26 @@ pub fn read_answer(
     rate: Option<RateLimit>,
     body: &[u8],
 ) -> Result<Answer, MastodonError> {
-    let parsed: Option<Value> = serde_json::from_slice(body).ok();
-    if (200..300).contains(&status) {
-        return match parsed {
-            Some(value) => Ok(Answer {
+    let parsed = match http::read(status, body) {
+        // 206 (media processing) and some DELETEs carry no JSON.
+        Reply::Success(value) => {
+            let value = value.unwrap_or(Value::Null);
+            return Ok(Answer {
                 status,
                 value,
                 rate,
-            }),
-            // 206 (media processing) and some DELETEs carry no JSON.
-            None if body.iter().all(u8::is_ascii_whitespace) => Ok(Answer {
-                status,
-                value: Value::Null,
-                rate,
-            }),
-            None => Err(MastodonError::Decode {
+            });
+        }
+        Reply::NotJson(message) => {
+            return Err(MastodonError::Decode {
                 host: host.to_string(),
                 call: call.to_string(),
-                message: format!(
-                    "HTTP {status} with a body that is not JSON ({} bytes)",
-                    body.len()
-                ),
-            }),
-        };
-    }
-    let text = |key: &str| {
-        parsed
-            .as_ref()
-            .and_then(|v| v.get(key))
-            .and_then(Value::as_str)
-            .map(shorten)
+                message,
+            })
+        }
+        Reply::Failed(parsed) => parsed,
     };
+    let text = |key: &str| http::field(parsed.as_ref(), key).map(|m| http::shorten(&m));
     Err(MastodonError::Api(Box::new(ApiError {
         host: host.to_string(),
         call: call.to_string(),
@@ -284,15 +221,6 @@ pub fn read_answer(
         description: text("error_description"),
         rate,
     })))
-}
-
-/// A server's message, kept to one readable line.
-fn shorten(message: &str) -> String {
-    let line: String = message.split_whitespace().collect::<Vec<_>>().join(" ");
-    match line.char_indices().nth(300) {
-        Some((cut, _)) => format!("{}…", &line[..cut]),
-        None => line,
-    }
 }
 
 /// A `multipart/form-data` body (RFC 7578) and its Content-Type. Written
@@ -417,7 +345,7 @@ mod tests {
         }
         let api = Api::new("http://127.0.0.1:3000/", Timeouts::default()).unwrap();
         assert_eq!(api.host(), "127.0.0.1:3000");
-        assert_eq!(api.base, "http://127.0.0.1:3000");
+        assert_eq!(api.endpoint.base, "http://127.0.0.1:3000");
     }
 
     #[test]

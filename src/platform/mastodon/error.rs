@@ -7,56 +7,9 @@
 //! No message here ever holds the token: only the server's host, the call
 //! (method and path, ids but no query) and what the server answered.
 
+pub use crate::platform::http::RateLimit;
 use crate::platform::ErrorClass;
-use jiff::Timestamp;
 use std::time::Duration;
-
-/// What the `X-RateLimit-*` headers of an answer said. Mastodon reports
-/// the one of its overlapping limits the account is closest to exceeding.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RateLimit {
-    /// `X-RateLimit-Limit`: calls allowed in the window.
-    pub limit: Option<u64>,
-    /// `X-RateLimit-Remaining`: calls left.
-    pub remaining: Option<u64>,
-    /// `X-RateLimit-Reset`: when the window resets (an ISO 8601 time, not
-    /// epoch seconds as on Bluesky).
-    pub reset: Option<Timestamp>,
-}
-
-impl RateLimit {
-    /// Reads the headers; `None` when there are none (a server behind a
-    /// proxy that strips them, or another fediverse server).
-    pub fn from_headers(headers: &reqwest::header::HeaderMap) -> Option<RateLimit> {
-        let text = |name: &str| {
-            headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(|v| v.trim().to_string())
-        };
-        let number = |name: &str| text(name).and_then(|v| v.parse::<u64>().ok());
-        let rate = RateLimit {
-            limit: number("x-ratelimit-limit"),
-            remaining: number("x-ratelimit-remaining"),
-            reset: text("x-ratelimit-reset").and_then(|v| v.parse::<Timestamp>().ok()),
-        };
-        (rate != RateLimit::default()).then_some(rate)
-    }
-
-    /// How long to wait from `now` until the window resets (zero if it
-    /// has); `None` when the server did not say when.
-    pub fn wait(&self, now: Timestamp) -> Option<Duration> {
-        self.reset.map(|reset| {
-            let secs = reset.as_second().saturating_sub(now.as_second());
-            Duration::from_secs(u64::try_from(secs).unwrap_or(0))
-        })
-    }
-
-    /// No call is left in the window.
-    pub fn exhausted(&self) -> bool {
-        self.remaining == Some(0)
-    }
-}
 
 /// An error answer from the server.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -262,7 +215,6 @@ impl crate::platform::PlatformError for MastodonError {
 mod tests {
     use super::*;
     use crate::platform::PlatformError;
-    use reqwest::header::{HeaderMap, HeaderValue};
 
     fn api(status: u16, error: &str) -> MastodonError {
         MastodonError::Api(Box::new(ApiError {
@@ -358,29 +310,5 @@ mod tests {
         assert!(api(403, "This action is outside the authorized scopes")
             .explain()
             .contains("write:statuses"));
-    }
-
-    #[test]
-    fn rate_limit_headers_are_read() {
-        let mut h = HeaderMap::new();
-        assert_eq!(RateLimit::from_headers(&h), None);
-        h.insert("X-RateLimit-Limit", HeaderValue::from_static("300"));
-        h.insert("X-RateLimit-Remaining", HeaderValue::from_static("0"));
-        h.insert(
-            "X-RateLimit-Reset",
-            HeaderValue::from_static("2026-12-07T11:20:00.123456Z"),
-        );
-        let rate = RateLimit::from_headers(&h).unwrap();
-        assert_eq!(rate.limit, Some(300));
-        assert_eq!(rate.remaining, Some(0));
-        assert!(rate.exhausted());
-        let now: Timestamp = "2026-12-07T11:19:00Z".parse().unwrap();
-        assert_eq!(rate.wait(now), Some(Duration::from_secs(60)));
-        let later: Timestamp = "2026-12-07T11:30:00Z".parse().unwrap();
-        assert_eq!(rate.wait(later), Some(Duration::ZERO));
-        h.insert("X-RateLimit-Reset", HeaderValue::from_static("1765100000"));
-        let rate = RateLimit::from_headers(&h).unwrap();
-        assert_eq!(rate.reset, None, "epoch seconds are not Mastodon's format");
-        assert_eq!(rate.wait(now), None);
     }
 }
