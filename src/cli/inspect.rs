@@ -1,7 +1,8 @@
 //! The commands that look without publishing: the state record and its
 //! lease, the status, the preview site, the JSON Schemas.
 
-use crate::commands::{self, Exit, Failure, Globals};
+use super::Outcome;
+use crate::commands::{self, Exit, Globals};
 use crate::report::Format;
 use crate::validate;
 use clap::{Subcommand, ValueEnum};
@@ -127,12 +128,7 @@ impl InspectCommand {
         }
     }
 
-    pub(super) fn execute(
-        &self,
-        g: &Globals,
-        format: Format,
-        out: &mut dyn Write,
-    ) -> Result<Exit, Failure> {
+    pub(super) fn execute(&self, g: &Globals, format: Format, out: &mut dyn Write) -> Outcome {
         match self {
             InspectCommand::Schema { which } => {
                 // The whole schemas: the base in schema/ and every platform's part.

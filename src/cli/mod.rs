@@ -193,7 +193,10 @@ fn chosen_format(cli: &Cli) -> Result<Format, Failure> {
     }
 }
 
-fn execute(cli: &Cli, out: &mut dyn Write) -> Result<Exit, Failure> {
+/// What running a command came to: its exit, or the failure to say.
+type Outcome = Result<Exit, Failure>;
+
+fn execute(cli: &Cli, out: &mut dyn Write) -> Outcome {
     let g = Globals {
         repo: cli.repo.clone(),
         config: cli.config.clone(),

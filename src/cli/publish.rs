@@ -1,7 +1,8 @@
 //! The publishing commands: validate, plan, apply (the pipeline a
 //! content repo's workflows run).
 
-use crate::commands::{self, Exit, Failure, Globals, PlanOptions};
+use super::Outcome;
+use crate::commands::{self, Globals, PlanOptions};
 use crate::report::Format;
 use clap::Subcommand;
 use std::io::Write;
@@ -147,12 +148,7 @@ impl PublishCommand {
         }
     }
 
-    pub(super) fn execute(
-        &self,
-        g: &Globals,
-        format: Format,
-        out: &mut dyn Write,
-    ) -> Result<Exit, Failure> {
+    pub(super) fn execute(&self, g: &Globals, format: Format, out: &mut dyn Write) -> Outcome {
         match self {
             PublishCommand::Validate { paths } => commands::validate(g, format, paths, out),
             PublishCommand::Plan {

@@ -1,6 +1,7 @@
 //! The commands that set a repo and its accounts up: init, auth, import.
 
-use crate::commands::{self, AuthAction, Exit, Failure, Globals};
+use super::Outcome;
+use crate::commands::{self, AuthAction, Globals};
 use crate::report::Format;
 use clap::{Subcommand, ValueEnum};
 use std::io::Write;
@@ -142,12 +143,7 @@ impl SetupCommand {
         }
     }
 
-    pub(super) fn execute(
-        &self,
-        g: &Globals,
-        format: Format,
-        out: &mut dyn Write,
-    ) -> Result<Exit, Failure> {
+    pub(super) fn execute(&self, g: &Globals, format: Format, out: &mut dyn Write) -> Outcome {
         match self {
             SetupCommand::Auth(command) => {
                 let action = match command {

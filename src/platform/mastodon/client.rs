@@ -565,5 +565,5 @@ fn ids(list: Option<&Value>) -> Vec<String> {
 }
 
 #[cfg(test)]
-#[path = "client_tests.rs"]
+#[path = "client_tests/mod.rs"]
 mod tests;
