@@ -135,14 +135,16 @@ impl Endpoint {
     }
 
     /// Sends `request` once, within the upload's or a call's timeout, with
-    /// `bearer` as the token if given; the answer's head (its body is read
-    /// by [`body`]).
-    pub async fn send(
+    /// `bearer` as the token if given, and reads the answer whole. `head`
+    /// reads the headers as they arrive (the rate limits; Mastodon's clock
+    /// takes the `Date` then, not after a long body).
+    pub async fn exchange<T>(
         &self,
         request: reqwest::RequestBuilder,
         upload: bool,
         bearer: Option<&str>,
-    ) -> Result<reqwest::Response, NoAnswer> {
+        head: impl FnOnce(&reqwest::header::HeaderMap) -> T,
+    ) -> Result<Exchange<T>, NoAnswer> {
         let timeout = if upload {
             self.timeouts.upload
         } else {
@@ -152,13 +154,24 @@ impl Endpoint {
         if let Some(token) = bearer {
             request = request.bearer_auth(token);
         }
-        request.send().await.map_err(|e| NoAnswer::of(&e))
+        let response = request.send().await.map_err(|e| NoAnswer::of(&e))?;
+        let status = response.status().as_u16();
+        let head = head(response.headers());
+        let body = response.bytes().await.map_err(|e| NoAnswer::of(&e))?;
+        Ok(Exchange {
+            status,
+            head,
+            body: body.to_vec(),
+        })
     }
 }
 
-/// An answer's body, whole.
-pub async fn body(response: reqwest::Response) -> Result<impl AsRef<[u8]>, NoAnswer> {
-    response.bytes().await.map_err(|e| NoAnswer::of(&e))
+/// An answer: its status, what its headers said, its body.
+#[derive(Debug, Clone)]
+pub struct Exchange<T> {
+    pub status: u16,
+    pub head: T,
+    pub body: Vec<u8>,
 }
 
 /// What an answer's body holds.

@@ -123,17 +123,13 @@ impl Xrpc {
         };
         let upload = matches!(call.body, Body::Bytes { .. });
         let bearer = bearer.map(Secret::expose);
-        let response = self
+        let answer = self
             .endpoint
-            .send(request, upload, bearer)
+            .exchange(request, upload, bearer, RateLimit::from_ratelimit_headers)
             .await
             .map_err(|why| self.transport(call, why))?;
-        let status = response.status().as_u16();
-        let rate = RateLimit::from_ratelimit_headers(response.headers());
-        let body = http::body(response)
-            .await
-            .map_err(|why| self.transport(call, why))?;
-        read_answer(self.host(), call.method, status, rate, body.as_ref())
+        let (status, rate) = (answer.status, answer.head);
+        read_answer(self.host(), call.method, status, rate, &answer.body)
     }
 
     fn transport(&self, call: &Call, why: NoAnswer) -> BlueskyError {

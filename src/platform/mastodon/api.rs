@@ -160,20 +160,19 @@ impl Api {
             request = request.header("Idempotency-Key", key);
         }
         let upload = matches!(call.body, Body::Multipart(_));
-        let response = self
+        let head = |headers: &reqwest::header::HeaderMap| {
+            let date = headers.get(reqwest::header::DATE);
+            self.clock
+                .saw(date.and_then(|d| d.to_str().ok()), jiff::Timestamp::now());
+            RateLimit::from_x_ratelimit_headers(headers)
+        };
+        let answer = self
             .endpoint
-            .send(request, upload, token.map(Token::expose))
+            .exchange(request, upload, token.map(Token::expose), head)
             .await
             .map_err(|why| self.transport(call, why))?;
-        let status = response.status().as_u16();
-        let rate = RateLimit::from_x_ratelimit_headers(response.headers());
-        let date = response.headers().get(reqwest::header::DATE);
-        self.clock
-            .saw(date.and_then(|d| d.to_str().ok()), jiff::Timestamp::now());
-        let body = http::body(response)
-            .await
-            .map_err(|why| self.transport(call, why))?;
-        read_answer(self.host(), &call.name(), status, rate, body.as_ref())
+        let (status, rate) = (answer.status, answer.head);
+        read_answer(self.host(), &call.name(), status, rate, &answer.body)
     }
 
     fn transport(&self, call: &Call, why: NoAnswer) -> MastodonError {
