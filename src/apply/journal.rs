@@ -20,7 +20,9 @@ impl Journal<'_> {
     }
 
     /// A change that must be where the next run reads it (the remote)
-    /// before the next step: just before `media_publish`, and right after.
+    /// before the next step: just before `media_publish` (after it, the
+    /// handle journaled here lets the next run find the post live, so the
+    /// media id is a local [`Journal::save`]).
     pub(super) fn checkpoint(&mut self, message: &str) -> Result<(), StateError> {
         self.write(message, Reach::Shared)
     }
