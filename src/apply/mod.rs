@@ -128,6 +128,7 @@ pub async fn apply(ctx: Context<'_>, progress: &mut dyn Progress) -> Result<Repo
         state: ctx.state.clone(),
         store: ctx.store,
         flight: ctx.options.flight.clone(),
+        owed: None,
     };
     let mut outcomes = Vec::new();
 

@@ -181,23 +181,12 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
         entry.media_id = Some(media_id.clone());
         entry.published_at = Some(Timestamp::now());
         entry.last_error = None;
-        // A local save is enough here (see `Reach::Local`): the record that
-        // reached the remote before the call says `publishing` with the
+        // Left in memory for the next write (see `Journal::owe`): the record
+        // that reached the remote before the call says `publishing` with the
         // handle, and the handle tells the next run it is live and as what.
-        // The next post's checkpoint, or the lease's release at the end,
-        // carries this one to the remote: one push a post, not two.
-        if let Err(err) = self
-            .journal
-            .save(&format!("published {} as {media_id}", e.id))
-        {
-            // It is live; the record says `publishing`, which the next run
-            // settles by asking the container.
-            let message = format!("published, but not yet recorded ({err})");
-            self.progress.line(&format!("✓ {}: {message}", e.file));
-            self.outcomes
-                .push(outcome(e, Verdict::Published, &self.journal.state, message));
-            return Err(err);
-        }
+        // The next post's checkpoint carries it, or `publish_due`'s settle.
+        self.journal
+            .owe(&format!("published {} as {media_id}", e.id));
         let pending = self.after_publish(e).await?;
         let permalink = self.journal.entry(e.key())?.permalink.clone();
         self.progress.line(&format!(
@@ -253,7 +242,7 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
             }
             self.publish(e, &container).await?;
         }
-        Ok(())
+        self.journal.settle()
     }
 }
 
