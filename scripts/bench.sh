@@ -3,6 +3,7 @@
 # over N generated posts (default 10000), plan and preview with an N-entry
 # state record (every post published); preview cold and warm.
 # Usage: scripts/bench.sh [N]
+#        scripts/bench.sh --apply
 #        scripts/bench.sh --distinct-photos N
 #        scripts/bench.sh --compare [--sizes 1000,10000,100000] [N...]
 #                         [--rounds 5] [--cold-posts 500] [--no-write]
@@ -32,8 +33,22 @@
 # repo (--cold-posts; 0 skips it) with a cold page cache. Rewrites its
 # section of BENCHMARKS.md (--no-write: only prints). KEEP=1 keeps the repos
 # and the virtualenv. The driver is scripts/bench/compare.py.
+#
+# --apply: the 20-post apply batch (tests/integration/apply_cost.rs, 5 s of
+# video processing on the test Graph API server): the three slowest kinds of
+# post alone, then the batch three times, with wall clock, calls per kind
+# and the batch against its slowest single post; release build, prints the
+# commit and the load average before and after.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+if [ "${1:-}" = --apply ]; then
+  cd "$root"
+  echo "commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown), load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+  cargo test --release --quiet --test integration apply_cost::apply_cost -- --ignored --nocapture --exact 2>&1 |
+    grep -v '^$\|^running \|^test result\|^test apply_cost'
+  echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+  exit 0
+fi
 if [ "${1:-}" = --compare ]; then
   shift
   sizes=

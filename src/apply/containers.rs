@@ -2,6 +2,7 @@
 //! polled until Meta has processed them, with a line every ten polls.
 
 use super::*;
+use std::collections::HashSet;
 
 impl<P: Publisher> AccountRun<'_, '_, P> {
     /// Creates containers for every post in `queue`, bounded concurrency,
@@ -208,11 +209,15 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
     }
 
     /// Polls every container until FINISHED (or a failure, or the time
-    /// limit); returns those ready to publish, in the given order.
+    /// limit); returns those ready to publish, in the given order. With a
+    /// `grid`, each round's ready containers go to it and the posts at its
+    /// head are published between rounds (see [`Self::publish_due`]); the
+    /// ones returned are those it did not take.
     pub(super) async fn wait_all(
         &mut self,
         ready: Vec<Ready>,
         entries: &[&PlanEntry],
+        mut grid: Option<&mut publish::Grid<'_>>,
     ) -> Result<Vec<Ready>, StateError> {
         let start = Instant::now();
         let poll_interval = self.ctx.options.poll_interval;
@@ -226,75 +231,28 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
             })
             .collect();
         loop {
-            let mut waiting = 0;
             if self.halted() {
                 break;
             }
-            // This round's reads, concurrently (within `[api] concurrency`).
-            let asked: Vec<(usize, String)> = pending
-                .iter()
-                .enumerate()
-                .filter(|(_, w)| !w.finished)
-                .map(|(i, w)| (i, w.ready.container_id.clone()))
-                .collect();
-            let Statuses { answers, lost } = self.statuses(&asked).await;
-            // A read that panicked is a bug that reading again would only
-            // repeat: the post fails (and holds the ones after it).
-            for (i, message) in lost {
-                let Some(w) = pending.get_mut(i) else {
-                    continue;
-                };
-                w.finished = true;
-                let id = std::mem::take(&mut w.ready.id);
-                if let Some(e) = entries.iter().find(|e| e.id == id) {
-                    self.hold(e);
-                    self.fail(e, message);
-                }
-            }
-            for (i, answer) in answers {
-                // `i` indexes `pending`: `asked` was made from it above.
-                let Some(Waiting { ready: r, finished }) = pending.get_mut(i) else {
-                    continue;
-                };
-                match answer {
-                    Ok(s) if s.state == ContainerState::Finished => *finished = true,
-                    Ok(s) if s.state == ContainerState::InProgress => waiting += 1,
-                    Ok(s) => {
-                        let Failure { message, class } = s.failure.unwrap_or_else(|| Failure {
-                            message: format!("prepared post {} is {}", r.container_id, s.code),
-                            class: ErrorClass::Other,
-                        });
-                        r.container_id.clear();
-                        *finished = true;
-                        if let Some(e) = entries.iter().find(|e| e.id == r.id) {
-                            if class == ErrorClass::MediaFetch && self.ctx.media_store.is_some() {
-                                // As at creation: see `build_all`.
-                                self.store_deferred(e, &message)?;
-                                continue;
-                            }
-                            // A passing failure keeps the grid's order: the
-                            // posts after it wait for the next run with it.
-                            if matches!(
-                                class,
-                                ErrorClass::Transient | ErrorClass::Rebuild | ErrorClass::Expired
-                            ) {
-                                self.hold(e);
-                            }
-                            self.record_failure(e, &message)?;
-                            self.fail(e, message);
-                        }
-                    }
-                    Err(err) if err.class() == ErrorClass::Transient => waiting += 1,
-                    Err(err) => {
-                        self.account_error(&err);
-                        let message = err.explain();
-                        r.container_id.clear();
-                        *finished = true;
-                        if let Some(e) = entries.iter().find(|e| e.id == r.id) {
-                            self.fail(e, message);
-                        }
-                    }
-                }
+            let waiting = self.round(&mut pending, entries).await?;
+            if let Some(grid) = grid.as_deref_mut() {
+                // Ready ones leave `pending` (an empty id) for the grid.
+                grid.ready(
+                    pending
+                        .iter_mut()
+                        .filter(|w| w.finished && !w.ready.container_id.is_empty())
+                        .filter(|w| !w.ready.id.is_empty())
+                        .map(|w| Ready {
+                            id: std::mem::take(&mut w.ready.id),
+                            container_id: w.ready.container_id.clone(),
+                        }),
+                );
+                let processing: HashSet<String> = pending
+                    .iter()
+                    .filter(|w| !w.finished)
+                    .map(|w| w.ready.id.clone())
+                    .collect();
+                self.publish_due(grid, &processing).await?;
             }
             if waiting == 0 || self.halted() {
                 break;
@@ -350,6 +308,83 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
             .collect())
     }
 
+    /// One round of status reads of the containers not yet finished;
+    /// returns how many are still processing.
+    async fn round(
+        &mut self,
+        pending: &mut [Waiting],
+        entries: &[&PlanEntry],
+    ) -> Result<usize, StateError> {
+        let mut waiting = 0;
+        // This round's reads, concurrently (within `[api] concurrency`).
+        let asked: Vec<(usize, String)> = pending
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| !w.finished)
+            .map(|(i, w)| (i, w.ready.container_id.clone()))
+            .collect();
+        let Statuses { answers, lost } = self.statuses(&asked).await;
+        // A read that panicked is a bug that reading again would only
+        // repeat: the post fails (and holds the ones after it).
+        for (i, message) in lost {
+            let Some(w) = pending.get_mut(i) else {
+                continue;
+            };
+            w.finished = true;
+            let id = std::mem::take(&mut w.ready.id);
+            if let Some(e) = entries.iter().find(|e| e.id == id) {
+                self.hold(e);
+                self.fail(e, message);
+            }
+        }
+        for (i, answer) in answers {
+            // `i` indexes `pending`: `asked` was made from it above.
+            let Some(Waiting { ready: r, finished }) = pending.get_mut(i) else {
+                continue;
+            };
+            match answer {
+                Ok(s) if s.state == ContainerState::Finished => *finished = true,
+                Ok(s) if s.state == ContainerState::InProgress => waiting += 1,
+                Ok(s) => {
+                    let Failure { message, class } = s.failure.unwrap_or_else(|| Failure {
+                        message: format!("prepared post {} is {}", r.container_id, s.code),
+                        class: ErrorClass::Other,
+                    });
+                    r.container_id.clear();
+                    *finished = true;
+                    if let Some(e) = entries.iter().find(|e| e.id == r.id) {
+                        if class == ErrorClass::MediaFetch && self.ctx.media_store.is_some() {
+                            // As at creation: see `build_all`.
+                            self.store_deferred(e, &message)?;
+                            continue;
+                        }
+                        // A passing failure keeps the grid's order: the
+                        // posts after it wait for the next run with it.
+                        if matches!(
+                            class,
+                            ErrorClass::Transient | ErrorClass::Rebuild | ErrorClass::Expired
+                        ) {
+                            self.hold(e);
+                        }
+                        self.record_failure(e, &message)?;
+                        self.fail(e, message);
+                    }
+                }
+                Err(err) if err.class() == ErrorClass::Transient => waiting += 1,
+                Err(err) => {
+                    self.account_error(&err);
+                    let message = err.explain();
+                    r.container_id.clear();
+                    *finished = true;
+                    if let Some(e) = entries.iter().find(|e| e.id == r.id) {
+                        self.fail(e, message);
+                    }
+                }
+            }
+        }
+        Ok(waiting)
+    }
+
     /// Status reads of several containers at once (within `[api]
     /// concurrency`): `(index, answer)` in the order asked, and the reads
     /// whose task panicked or was cancelled, with why.
@@ -398,7 +433,8 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
     /// waited for. `None` when it failed (already reported).
     pub(super) async fn rebuild(&mut self, e: &PlanEntry) -> Result<Option<String>, StateError> {
         let built = self.build_all(&[e]).await?;
-        let ready = self.wait_all(built, &[e]).await?;
+        // Boxed: waiting may publish, and publishing may rebuild.
+        let ready = Box::pin(self.wait_all(built, &[e], None)).await?;
         Ok(ready.into_iter().next().map(|r| r.container_id))
     }
 }

@@ -10,6 +10,8 @@ pub(super) struct Journal<'a> {
     pub(super) store: &'a dyn Store,
     /// Told of every write, so a panic can say what was in flight.
     pub(super) flight: Flight,
+    /// A change made in memory and not yet written ([`Journal::owe`]).
+    pub(super) owed: Option<String>,
 }
 
 impl Journal<'_> {
@@ -20,12 +22,34 @@ impl Journal<'_> {
     }
 
     /// A change that must be where the next run reads it (the remote)
-    /// before the next step: just before `media_publish`, and right after.
+    /// before the next step: just before `media_publish` (after it, the
+    /// handle journaled here lets the next run find the post live, so the
+    /// media id is a local [`Journal::save`]).
     pub(super) fn checkpoint(&mut self, message: &str) -> Result<(), StateError> {
         self.write(message, Reach::Shared)
     }
 
+    /// A change the next run can find out by reading, left in memory for
+    /// the next write to carry (each write holds the whole record), or
+    /// [`Journal::settle`] when no write comes: a post's media id after
+    /// `media_publish`, whose `publishing` entry with its handle is already
+    /// checkpointed. Between publishes one write a post instead of two.
+    pub(super) fn owe(&mut self, message: &str) {
+        if self.owed.is_none() {
+            self.owed = Some(message.to_string());
+        }
+    }
+
+    /// Writes what [`Journal::owe`] left in memory, if anything.
+    pub(super) fn settle(&mut self) -> Result<(), StateError> {
+        match self.owed.clone() {
+            Some(message) => self.write(&message, Reach::Local),
+            None => Ok(()),
+        }
+    }
+
     fn write(&mut self, message: &str, reach: Reach) -> Result<(), StateError> {
+        self.owed = None;
         self.flight.writing(message);
         crate::failpoints::state_error("journal.write.before", || self.store.location())?;
         self.store.save(&self.state, message, reach)?;

@@ -128,6 +128,7 @@ pub async fn apply(ctx: Context<'_>, progress: &mut dyn Progress) -> Result<Repo
         state: ctx.state.clone(),
         store: ctx.store,
         flight: ctx.options.flight.clone(),
+        owed: None,
     };
     let mut outcomes = Vec::new();
 
@@ -395,39 +396,23 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
             }
         }
 
-        // 4. Publish, one at a time, in publish_at order.
-        let ready = self.wait_all(ready, entries).await?;
-        let mut ready: HashMap<String, String> =
-            ready.into_iter().map(|r| (r.id, r.container_id)).collect();
-        // By publish_at (then id), resumed posts among the new ones: the
-        // grid shows posts in the order they went out. A due post that did
-        // not go out for a passing reason holds the ones after it (`hold`).
+        // 4. Publish, one at a time, in publish_at order (then id), resumed
+        // posts among the new ones: the grid shows posts in the order they
+        // went out. Each goes out as soon as its container is ready and
+        // every post before it has gone out or dropped out, so the images
+        // at the head of the grid do not wait for a video further down.
+        // A due post that did not go out for a passing reason holds the
+        // ones still waiting (`hold`).
         let mut due_order: Vec<&PlanEntry> = entries
             .iter()
             .copied()
             .filter(|e| matches!(e.action, Action::Publish | Action::Resume))
             .collect();
         due_order.sort_by(|a, b| grid_order(a, b));
-        for e in due_order {
-            let Some(container) = ready.remove(&e.id) else {
-                continue;
-            };
-            if self.halted() {
-                self.defer(e);
-                continue;
-            }
-            if let Some(first) = self.held.clone() {
-                let why = format!(
-                    "waits for {first}, which goes first (publish order is grid order); the next apply publishes both"
-                );
-                self.progress.line(&format!("⏸ {}: {why}", e.file));
-                self.outcomes.push(
-                    outcome(e, Verdict::Deferred, &self.journal.state, why).because(Why::GridOrder),
-                );
-                continue;
-            }
-            self.publish(e, &container).await?;
-        }
+        let mut grid = publish::Grid::new(due_order);
+        let left = self.wait_all(ready, entries, Some(&mut grid)).await?;
+        grid.ready(left);
+        self.publish_due(&mut grid, &Default::default()).await?;
 
         // 5. Updates and deletes.
         for e in entries.iter().filter(|e| e.action == Action::Update) {

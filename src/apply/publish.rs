@@ -2,6 +2,7 @@
 //! to do when it refuses (docs/instagram.md, "Errors and container status").
 
 use super::*;
+use std::collections::HashSet;
 
 impl<P: Publisher> AccountRun<'_, '_, P> {
     /// Publishes one container, exactly once.
@@ -180,18 +181,12 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
         entry.media_id = Some(media_id.clone());
         entry.published_at = Some(Timestamp::now());
         entry.last_error = None;
-        if let Err(err) = self
-            .journal
-            .checkpoint(&format!("published {} as {media_id}", e.id))
-        {
-            // It is live; the record on the remote says `publishing`, which
-            // the next run settles by asking the container.
-            let message = format!("published, but not yet recorded on the remote ({err})");
-            self.progress.line(&format!("✓ {}: {message}", e.file));
-            self.outcomes
-                .push(outcome(e, Verdict::Published, &self.journal.state, message));
-            return Err(err);
-        }
+        // Left in memory for the next write (see `Journal::owe`): the record
+        // that reached the remote before the call says `publishing` with the
+        // handle, and the handle tells the next run it is live and as what.
+        // The next post's checkpoint carries it, or `publish_due`'s settle.
+        self.journal
+            .owe(&format!("published {} as {media_id}", e.id));
         let pending = self.after_publish(e).await?;
         let permalink = self.journal.entry(e.key())?.permalink.clone();
         self.progress.line(&format!(
@@ -208,6 +203,72 @@ impl<P: Publisher> AccountRun<'_, '_, P> {
         done.pending = pending;
         self.outcomes.push(done);
         Ok(())
+    }
+}
+
+impl<P: Publisher> AccountRun<'_, '_, P> {
+    /// Publishes the posts at the head of `grid` whose containers are
+    /// ready, in grid order, stopping at the first one still processing
+    /// (its id in `processing`): nothing goes out before a post that
+    /// precedes it on the grid.
+    pub(super) async fn publish_due(
+        &mut self,
+        grid: &mut Grid<'_>,
+        processing: &HashSet<String>,
+    ) -> Result<(), StateError> {
+        while let Some(e) = grid.order.get(grid.next).copied() {
+            if processing.contains(&e.id) {
+                break;
+            }
+            grid.next += 1;
+            // Not ready and not processing: it failed or was deferred, and
+            // its outcome is said.
+            let Some(container) = grid.ready.remove(&e.id) else {
+                continue;
+            };
+            if self.halted() {
+                self.defer(e);
+                continue;
+            }
+            if let Some(first) = self.held.clone() {
+                let why = format!(
+                    "waits for {first}, which goes first (publish order is grid order); the next apply publishes both"
+                );
+                self.progress.line(&format!("⏸ {}: {why}", e.file));
+                self.outcomes.push(
+                    outcome(e, Verdict::Deferred, &self.journal.state, why).because(Why::GridOrder),
+                );
+                continue;
+            }
+            self.publish(e, &container).await?;
+        }
+        self.journal.settle()
+    }
+}
+
+/// The due posts in grid order and the containers ready for them: what
+/// [`AccountRun::publish_due`] publishes from.
+pub(super) struct Grid<'e> {
+    order: Vec<&'e PlanEntry>,
+    /// The first post of `order` not yet published or passed over.
+    next: usize,
+    /// Ready containers not yet published, by post id.
+    ready: HashMap<String, String>,
+}
+
+impl<'e> Grid<'e> {
+    pub(super) fn new(order: Vec<&'e PlanEntry>) -> Self {
+        Self {
+            order,
+            next: 0,
+            ready: HashMap::new(),
+        }
+    }
+
+    /// Containers that finished processing.
+    pub(super) fn ready(&mut self, ready: impl IntoIterator<Item = Ready>) {
+        self.ready
+            .extend(ready.into_iter().map(|r| (r.id, r.container_id)));
     }
 }
 

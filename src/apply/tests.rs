@@ -116,6 +116,7 @@ async fn run_blocked(
         state,
         store: &store,
         flight: Flight::default(),
+        owed: None,
     };
     let mut outcomes = Vec::new();
     let mut lines = Lines::default();
@@ -561,9 +562,36 @@ fn a_record_missing_mid_run_is_an_error_naming_the_post_the_account_and_the_reco
         state: State::default(),
         store: &store,
         flight: Flight::default(),
+        owed: None,
     };
     let err = journal.entry(("mug", "kiln")).unwrap_err().to_string();
     for said in ["state.json", "`mug`", "`kiln`", "Run apply again"] {
         assert!(err.contains(said), "{said}: {err}");
     }
+}
+
+#[test]
+fn an_owed_change_is_written_by_the_next_write_or_by_settle_and_only_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.json");
+    let store = FileStore::new(path.clone(), "state.json");
+    let mut journal = Journal {
+        state: State::default(),
+        store: &store,
+        flight: Flight::default(),
+        owed: None,
+    };
+    journal.owe("published a");
+    assert!(!path.exists(), "owing writes nothing");
+    journal.settle().unwrap();
+    assert!(path.exists(), "settle writes what is owed");
+    std::fs::remove_file(&path).unwrap();
+    journal.settle().unwrap();
+    assert!(!path.exists(), "nothing owed: settle writes nothing");
+    journal.owe("published b");
+    journal.checkpoint("publishing c").unwrap();
+    assert!(path.exists(), "the checkpoint carries it");
+    std::fs::remove_file(&path).unwrap();
+    journal.settle().unwrap();
+    assert!(!path.exists(), "the checkpoint paid what was owed");
 }

@@ -1,8 +1,9 @@
 //! The file backend: `.postwright/state.json` in the content repo.
 //!
 //! Every save writes a temporary file beside the record, fsyncs it, renames
-//! it over the record and fsyncs the folder, so a crash at any instant leaves
-//! either the old record or the new one, never a torn one.
+//! it over the record and (for a save that must reach the disk before the
+//! next step) fsyncs the folder, so a crash at any instant leaves either the
+//! old record or the new one, never a torn one.
 //!
 //! One writer at a time: apply holds an OS lock on `<record>.lock` beside
 //! the record (the kernel drops it when the process dies, so a killed run
@@ -77,7 +78,14 @@ impl Store for FileStore {
         Ok(state)
     }
 
-    fn save(&self, state: &State, _message: &str, _reach: Reach) -> Result<(), StateError> {
+    /// The new text is fsynced before the rename, always: a power loss
+    /// then leaves the old record or the new one, never an empty file.
+    /// The folder is fsynced after the rename (which makes the new record
+    /// the one a power loss keeps) for a [`Reach::Shared`] save only: a
+    /// [`Reach::Local`] one survives the process being killed (the kernel
+    /// has the rename), and what a power loss could take back from it is
+    /// by definition what the next run finds out by reading the platform.
+    fn save(&self, state: &State, _message: &str, reach: Reach) -> Result<(), StateError> {
         let dir = self.path.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir).map_err(|e| self.write_err(e))?;
         let name = self
@@ -98,8 +106,10 @@ impl Store for FileStore {
             drop(f);
             std::fs::rename(&tmp, &self.path)?;
             // The rename itself must reach the disk too.
-            if let Ok(d) = std::fs::File::open(dir) {
-                let _ = d.sync_all();
+            if reach == Reach::Shared {
+                if let Ok(d) = std::fs::File::open(dir) {
+                    let _ = d.sync_all();
+                }
             }
             Ok(())
         })();

@@ -180,6 +180,8 @@ struct Cost {
     other_containers: usize,
     /// Server milliseconds of the first request, first and last publish.
     timeline: (u64, u64, u64),
+    /// Server milliseconds of the last status read of a video container.
+    last_video_read: u64,
 }
 
 fn run(kinds: &[Kind], processing: Duration, poll_ms: u64) -> Cost {
@@ -233,6 +235,7 @@ fn run(kinds: &[Kind], processing: Duration, poll_ms: u64) -> Cost {
     let mut calls: BTreeMap<&'static str, usize> = KINDS.iter().map(|k| (*k, 0)).collect();
     let mut image_status_reads = 0;
     let mut video_status_reads = 0;
+    let mut last_video_read = 0;
     let requests: Vec<Recorded> = site
         .server
         .requests()
@@ -251,6 +254,7 @@ fn run(kinds: &[Kind], processing: Duration, poll_ms: u64) -> Cost {
             };
             if ids.iter().any(|id| video.contains(&id.as_str())) {
                 video_status_reads += 1;
+                last_video_read = last_video_read.max(r.at_ms);
             } else {
                 image_status_reads += 1;
             }
@@ -268,6 +272,7 @@ fn run(kinds: &[Kind], processing: Duration, poll_ms: u64) -> Cost {
             publishes.first().copied().unwrap_or(0),
             publishes.last().copied().unwrap_or(0),
         ),
+        last_video_read,
         wall,
         total: requests.len(),
         calls,
@@ -352,6 +357,29 @@ fn apply_cost_bound() {
     let batch = run(&BATCH, processing, poll.as_millis() as u64);
     show("20-post mixed batch, 300 ms processing", &batch);
     assert_bound(&batch, processing, poll);
+}
+
+#[test]
+fn images_ahead_of_a_reel_go_out_while_it_processes() {
+    use Kind::*;
+    let processing = Duration::from_millis(1500);
+    let poll = Duration::from_millis(100);
+    let c = run(
+        &[Image, Image, Reel, Image],
+        processing,
+        poll.as_millis() as u64,
+    );
+    show("two images, a reel, an image", &c);
+    assert_bound(&c, processing, poll);
+    // The images at the head of the grid go out while the reel further
+    // down is processing, not after it (the last image still waits for it:
+    // `run` checked grid order).
+    let (_, first_publish, _) = c.timeline;
+    assert!(
+        first_publish < c.last_video_read,
+        "the first publish (at {first_publish} ms) waited for the reel (last read at {} ms)",
+        c.last_video_read
+    );
 }
 
 #[test]
