@@ -27,6 +27,7 @@ mod four_e2e;
 mod graph;
 mod graph_features;
 mod graph_server;
+mod help;
 mod hostile;
 mod import;
 mod import_fedi;
