@@ -14,16 +14,15 @@ use crate::platform::Platform;
 pub fn check_post(loaded: content::Loaded, config: &Config, preflight: &mut Preflight) -> Checked {
     let file = loaded.file.clone();
     let rel = file.rel.clone();
-    let mut problems = schema::check_post(&rel, &loaded.doc.value, &loaded.doc.spans);
-    refine(&mut problems, &loaded.doc.spans);
+    // What the fast path read, the schema accepts: it is not run again.
+    let mut problems = match &loaded.content {
+        content::Content::Value(value) => schema::check_post(&rel, value, &loaded.spans),
+        content::Content::Typed(_) => Vec::new(),
+    };
+    refine(&mut problems, &loaded.spans);
     let default_id = loaded.file.default_id.clone();
-    let id_at = id_pos(&loaded.doc.spans);
-    let id_field = loaded
-        .doc
-        .value
-        .get("id")
-        .and_then(|v| v.as_str())
-        .map(str::to_string);
+    let id_at = id_pos(&loaded.spans);
+    let id_field = loaded.id_field().map(str::to_string);
     let post = match Post::from_loaded(loaded) {
         Some(p) => p,
         None => {
