@@ -27,7 +27,7 @@ fn compare(rel: &str, syntax: Syntax, bytes: &[u8]) -> bool {
     let typed = matches!(&fast, Load::Post(l) if matches!(l.content, Content::Typed(_)));
     if !typed {
         // Given up: the generic path ran, so the outcome is its own.
-        assert_eq!(format!("{fast:?}"), format!("{generic:?}"), "{rel}");
+        same_outcome(rel, &fast, &generic);
         return false;
     }
     let (Load::Post(fast), Load::Post(generic)) = (fast, generic) else {
@@ -57,6 +57,22 @@ fn compare(rel: &str, syntax: Syntax, bytes: &[u8]) -> bool {
     assert_eq!(a.id, b.id, "{rel}");
     assert_eq!(a.spans, b.spans, "{rel}");
     true
+}
+
+/// Two outcomes of the generic path are the same (the spans compared by
+/// their lookups: their empties are a hash map, whose debug order varies).
+fn same_outcome(rel: &str, a: &Load, b: &Load) {
+    match (a, b) {
+        (Load::Post(a), Load::Post(b)) => {
+            let (Content::Value(x), Content::Value(y)) = (&a.content, &b.content) else {
+                panic!("{rel}: a typed post where the generic path ran");
+            };
+            assert_eq!(x, y, "{rel}");
+            assert_eq!(a.spans, b.spans, "{rel}");
+            assert_eq!((&a.file, a.syntax), (&b.file, b.syntax), "{rel}");
+        }
+        (a, b) => assert_eq!(format!("{a:?}"), format!("{b:?}"), "{rel}"),
+    }
 }
 
 /// Compares `yaml` as a `.yaml` post and as front matter, with and
