@@ -190,14 +190,14 @@ impl<'a> Reader<'a> {
         at: Ptr,
         names: &[&str],
         mut entry: impl FnMut(&mut Self, usize, At) -> Option<()>,
-    ) -> Option<u32> {
+    ) -> Option<()> {
         let mut seen = 0u32;
         loop {
             let (event, span) = self.next()?;
             let key = match event {
                 Event::MappingEnd => {
                     self.closed(open, &span);
-                    return Some(seen);
+                    return Some(());
                 }
                 Event::Scalar(text, _, 0, None) => text,
                 _ => return None,
@@ -252,7 +252,7 @@ impl<'a> Reader<'a> {
         at: Ptr,
         names: &[&str],
         entry: impl FnMut(&mut Self, usize, At) -> Option<()>,
-    ) -> Option<u32> {
+    ) -> Option<()> {
         let Node::Map(open) = node else {
             return None;
         };

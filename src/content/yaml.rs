@@ -38,7 +38,7 @@ pub const MAX_ALIAS_BYTES: usize = 4 * 1024 * 1024;
 /// plain one by the YAML 1.2 core schema, a quoted or block one as text.
 pub(crate) fn scalar_value(text: std::borrow::Cow<'_, str>, style: ScalarStyle) -> Value {
     if style == ScalarStyle::Plain {
-        resolve_plain(&text)
+        resolve_plain(text)
     } else {
         Value::String(text.into_owned())
     }

@@ -20,9 +20,17 @@ pub fn check_post(loaded: content::Loaded, config: &Config, preflight: &mut Pref
         content::Content::Typed(_) => Vec::new(),
     };
     refine(&mut problems, &loaded.spans);
-    let default_id = loaded.file.default_id.clone();
     let id_at = id_pos(&loaded.spans);
-    let id_field = loaded.id_field().map(str::to_string);
+    // The id of a post whose fields do not type (only a generic document
+    // may not), read before the document is moved into typing.
+    let untyped_id = match &loaded.content {
+        content::Content::Value(_) => Some(
+            loaded
+                .id_field()
+                .map_or_else(|| loaded.file.default_id.clone(), str::to_string),
+        ),
+        content::Content::Typed(_) => None,
+    };
     let post = match Post::from_loaded(loaded) {
         Some(p) => p,
         None => {
@@ -30,7 +38,7 @@ pub fn check_post(loaded: content::Loaded, config: &Config, preflight: &mut Pref
             // other rules cannot run.
             return Checked {
                 file,
-                id: Some(id_field.unwrap_or(default_id)),
+                id: untyped_id,
                 id_pos: id_at,
                 accounts: Vec::new(),
                 valid: Vec::new(),
