@@ -134,14 +134,18 @@ fn default_id(rel: &str, folder: &str) -> String {
 /// `path` relative to `repo`, `/`-separated; None when outside it.
 pub fn relative(repo: &Path, path: &Path) -> Option<String> {
     let rel = path.strip_prefix(repo).ok()?;
-    let parts: Vec<_> = rel
-        .components()
-        .map(|c| match c {
-            Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
-            _ => None,
-        })
-        .collect::<Option<_>>()?;
-    Some(parts.join("/"))
+    // Written in place: one string per file, not one per component.
+    let mut out = String::with_capacity(rel.as_os_str().len());
+    for c in rel.components() {
+        let Component::Normal(s) = c else {
+            return None;
+        };
+        if !out.is_empty() {
+            out.push('/');
+        }
+        out.push_str(&s.to_string_lossy());
+    }
+    Some(out)
 }
 
 /// A post file read and parsed, before any check of its fields.
@@ -386,13 +390,19 @@ pub fn load_bytes_with(file: PostFile, syntax: Syntax, bytes: &[u8], fast: bool)
             }
         },
     };
-    if fast {
-        if let Some((fields, spans)) = typed::parse(yaml, offset) {
-            if let Some(loaded) = typed_post(&file, syntax, fields, spans, body) {
-                return Load::Post(Box::new(loaded));
-            }
-        }
-    }
+    let typed = if fast {
+        typed::parse(yaml, offset)
+    } else {
+        None
+    };
+    let file = match typed {
+        Some((fields, spans)) => match typed_post(file, syntax, fields, spans, body) {
+            Ok(loaded) => return Load::Post(Box::new(loaded)),
+            Err(file) => file,
+        },
+        None => file,
+    };
+    let problem = |rule, pos, msg: String| Problem::new(rule, &file.rel, pos, msg);
     let mut doc = match yaml::parse(yaml, offset) {
         Ok(d) => d,
         Err(e) => {
@@ -448,24 +458,24 @@ pub fn load_bytes_with(file: PostFile, syntax: Syntax, bytes: &[u8], fast: bool)
     }))
 }
 
-/// The post the fast path read, with a Markdown body as its caption; None
-/// when the caption is also a field (the generic path says so).
+/// The post the fast path read, with a Markdown body as its caption; the
+/// file back when the caption is also a field (the generic path says so).
 fn typed_post(
-    file: &PostFile,
+    file: PostFile,
     syntax: Syntax,
     mut fields: PostFields,
     mut spans: Spans,
     body: Option<(&str, usize)>,
-) -> Option<Loaded> {
+) -> Result<Loaded, PostFile> {
     if let Some((body, line)) = body.filter(|(b, _)| !b.is_empty()) {
         if fields.caption.is_some() {
-            return None;
+            return Err(file);
         }
         fields.caption = Some(body.to_string());
         spans.insert("/caption", Pos::new(line, 1));
     }
-    Some(Loaded {
-        file: file.clone(),
+    Ok(Loaded {
+        file,
         syntax,
         content: Content::Typed(Box::new(fields)),
         spans,
