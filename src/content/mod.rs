@@ -402,6 +402,18 @@ pub fn load_bytes_with(file: PostFile, syntax: Syntax, bytes: &[u8], fast: bool)
         },
         None => file,
     };
+    generic_post(file, syntax, yaml, offset, body)
+}
+
+/// The generic path: the YAML as a JSON value with its positions, for the
+/// schema to check (what the fast path gave up on, or all when it is off).
+fn generic_post(
+    file: PostFile,
+    syntax: Syntax,
+    yaml: &str,
+    offset: usize,
+    body: Option<(&str, usize)>,
+) -> Load {
     let problem = |rule, pos, msg: String| Problem::new(rule, &file.rel, pos, msg);
     let mut doc = match yaml::parse(yaml, offset) {
         Ok(d) => d,
