@@ -13,6 +13,7 @@ pub mod frontmatter;
 pub mod post;
 pub mod safe;
 mod scan;
+mod typed;
 pub mod yaml;
 pub mod yaml_hints;
 
@@ -133,14 +134,18 @@ fn default_id(rel: &str, folder: &str) -> String {
 /// `path` relative to `repo`, `/`-separated; None when outside it.
 pub fn relative(repo: &Path, path: &Path) -> Option<String> {
     let rel = path.strip_prefix(repo).ok()?;
-    let parts: Vec<_> = rel
-        .components()
-        .map(|c| match c {
-            Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
-            _ => None,
-        })
-        .collect::<Option<_>>()?;
-    Some(parts.join("/"))
+    // Written in place: one string per file, not one per component.
+    let mut out = String::with_capacity(rel.as_os_str().len());
+    for c in rel.components() {
+        let Component::Normal(s) = c else {
+            return None;
+        };
+        if !out.is_empty() {
+            out.push('/');
+        }
+        out.push_str(&s.to_string_lossy());
+    }
+    Some(out)
 }
 
 /// A post file read and parsed, before any check of its fields.
@@ -148,7 +153,30 @@ pub fn relative(repo: &Path, path: &Path) -> Option<String> {
 pub struct Loaded {
     pub file: PostFile,
     pub syntax: Syntax,
-    pub doc: Document,
+    pub content: Content,
+    /// Where each key and value is in the file.
+    pub spans: Spans,
+}
+
+/// What a post file's fields were read into.
+#[derive(Debug, Clone)]
+pub enum Content {
+    /// The generic path: the document as a JSON value, for the schema to
+    /// check and serde to type.
+    Value(serde_json::Value),
+    /// The typed fast path (`typed.rs`): the fields, of a post the schema
+    /// accepts (the fast path takes nothing else).
+    Typed(Box<PostFields>),
+}
+
+impl Loaded {
+    /// The `id:` field, when it is text.
+    pub fn id_field(&self) -> Option<&str> {
+        match &self.content {
+            Content::Value(v) => v.get("id").and_then(|v| v.as_str()),
+            Content::Typed(f) => f.id.as_deref(),
+        }
+    }
 }
 
 /// The outcome of reading one candidate file.
@@ -282,6 +310,12 @@ fn markdown_skip(text: &str) -> Skip {
 
 /// Parses the bytes of a post file; never panics, whatever the bytes.
 pub fn load_bytes(file: PostFile, syntax: Syntax, bytes: &[u8]) -> Load {
+    load_bytes_with(file, syntax, bytes, true)
+}
+
+/// [`load_bytes`], trying the typed fast path first when `fast` (false:
+/// the generic path only, which the property tests compare it with).
+pub fn load_bytes_with(file: PostFile, syntax: Syntax, bytes: &[u8], fast: bool) -> Load {
     let problem = |rule, pos, msg: String| Problem::new(rule, &file.rel, pos, msg);
     match bom(bytes) {
         Some((b, _)) if b != Bom::Utf8 => {
@@ -356,6 +390,31 @@ pub fn load_bytes(file: PostFile, syntax: Syntax, bytes: &[u8]) -> Load {
             }
         },
     };
+    let typed = if fast {
+        typed::parse(yaml, offset)
+    } else {
+        None
+    };
+    let file = match typed {
+        Some((fields, spans)) => match typed_post(file, syntax, fields, spans, body) {
+            Ok(loaded) => return Load::Post(Box::new(loaded)),
+            Err(file) => file,
+        },
+        None => file,
+    };
+    generic_post(file, syntax, yaml, offset, body)
+}
+
+/// The generic path: the YAML as a JSON value with its positions, for the
+/// schema to check (what the fast path gave up on, or all when it is off).
+fn generic_post(
+    file: PostFile,
+    syntax: Syntax,
+    yaml: &str,
+    offset: usize,
+    body: Option<(&str, usize)>,
+) -> Load {
+    let problem = |rule, pos, msg: String| Problem::new(rule, &file.rel, pos, msg);
     let mut doc = match yaml::parse(yaml, offset) {
         Ok(d) => d,
         Err(e) => {
@@ -403,7 +462,36 @@ pub fn load_bytes(file: PostFile, syntax: Syntax, bytes: &[u8]) -> Load {
             }
         }
     }
-    Load::Post(Box::new(Loaded { file, syntax, doc }))
+    Load::Post(Box::new(Loaded {
+        file,
+        syntax,
+        content: Content::Value(doc.value),
+        spans: doc.spans,
+    }))
+}
+
+/// The post the fast path read, with a Markdown body as its caption; the
+/// file back when the caption is also a field (the generic path says so).
+fn typed_post(
+    file: PostFile,
+    syntax: Syntax,
+    mut fields: PostFields,
+    mut spans: Spans,
+    body: Option<(&str, usize)>,
+) -> Result<Loaded, PostFile> {
+    if let Some((body, line)) = body.filter(|(b, _)| !b.is_empty()) {
+        if fields.caption.is_some() {
+            return Err(file);
+        }
+        fields.caption = Some(body.to_string());
+        spans.insert("/caption", Pos::new(line, 1));
+    }
+    Ok(Loaded {
+        file,
+        syntax,
+        content: Content::Typed(Box::new(fields)),
+        spans,
+    })
 }
 
 /// Resolves a media path of a post to a repo-relative path, lexically.
@@ -477,12 +565,21 @@ mod tests {
     #[test]
     fn bom_and_crlf_are_handled() {
         let text = b"\xEF\xBB\xBF---\r\nmedia: [a.jpg]\r\n---\r\n\r\nHello\r\n";
-        let Load::Post(p) = load_bytes(file("posts/a.md"), Syntax::Markdown, text) else {
-            panic!("not loaded")
-        };
-        assert_eq!(p.doc.value["caption"], "Hello");
-        assert_eq!(p.doc.spans.value("/caption"), Pos::new(5, 1));
-        assert_eq!(p.doc.spans.key("/media"), Pos::new(2, 1));
+        // Both paths: the fast one takes this post, the generic one is the reference.
+        for fast in [true, false] {
+            let Load::Post(p) = load_bytes_with(file("posts/a.md"), Syntax::Markdown, text, fast)
+            else {
+                panic!("not loaded")
+            };
+            let caption = match &p.content {
+                Content::Value(v) => v["caption"].as_str().map(str::to_string),
+                Content::Typed(f) => f.caption.clone(),
+            };
+            assert_eq!(matches!(p.content, Content::Typed(_)), fast);
+            assert_eq!(caption.as_deref(), Some("Hello"));
+            assert_eq!(p.spans.value("/caption"), Pos::new(5, 1));
+            assert_eq!(p.spans.key("/media"), Pos::new(2, 1));
+        }
     }
 
     #[test]

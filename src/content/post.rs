@@ -1,6 +1,6 @@
 //! The typed post model: what a post file says, field by field.
 
-use super::{Loaded, PostFile, Spans, Syntax};
+use super::{Content, Loaded, PostFile, Spans, Syntax};
 use crate::platform::Platform;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -255,7 +255,24 @@ impl Post {
     /// schema check has reported them) so the other rules still run on the
     /// rest; None when `media` itself is unusable.
     pub fn from_loaded(loaded: Loaded) -> Option<Post> {
-        let mut value = loaded.doc.value;
+        let mut value = match loaded.content {
+            Content::Value(v) => v,
+            // The fast path read only posts the schema accepts, whose
+            // fields all type.
+            Content::Typed(fields) => {
+                let id = fields
+                    .id
+                    .clone()
+                    .unwrap_or_else(|| loaded.file.default_id.clone());
+                return Some(Post {
+                    file: loaded.file,
+                    syntax: loaded.syntax,
+                    id,
+                    fields: *fields,
+                    spans: loaded.spans,
+                });
+            }
+        };
         // Each registered platform's map, under its name; one of the wrong
         // shape is left out (the schema has said why).
         let overrides: BTreeMap<Platform, Overrides> = Platform::all()
@@ -291,7 +308,7 @@ impl Post {
             syntax: loaded.syntax,
             id,
             fields,
-            spans: loaded.doc.spans,
+            spans: loaded.spans,
         })
     }
 }

@@ -16,6 +16,7 @@ use std::collections::HashMap;
 mod scalar;
 mod spans;
 
+pub(crate) use spans::Ptr;
 pub use spans::{Loc, Spans};
 
 /// Deepest nesting accepted; real posts use 4 levels.
@@ -32,6 +33,16 @@ pub const MAX_NODES: usize = 20_000;
 /// file is far beyond any real post, yet keeps the expanded document (and
 /// the copies validation makes of it) to tens of MB at worst.
 pub const MAX_ALIAS_BYTES: usize = 4 * 1024 * 1024;
+
+/// A scalar's value as the generic path reads it when it has no tag: a
+/// plain one by the YAML 1.2 core schema, a quoted or block one as text.
+pub(crate) fn scalar_value(text: std::borrow::Cow<'_, str>, style: ScalarStyle) -> Value {
+    if style == ScalarStyle::Plain {
+        resolve_plain(text)
+    } else {
+        Value::String(text.into_owned())
+    }
+}
 
 /// Appends one JSON pointer segment, escaped per RFC 6901.
 pub fn pointer_join(base: &str, segment: &str) -> String {
@@ -93,6 +104,7 @@ pub fn parse(text: &str, line_offset: usize) -> Result<Document, YamlError> {
     };
     let value = result.map_err(shift)?;
     let mut spans = builder.spans;
+    spans.finish();
     spans.offset_lines(line_offset);
     Ok(Document { value, spans })
 }
@@ -110,7 +122,7 @@ fn end(span: &Span) -> Pos {
 enum Frame {
     Seq {
         items: Vec<Value>,
-        pointer: String,
+        pointer: Ptr,
         anchor: usize,
         size: usize,
         /// Scalar bytes inside, keys included (for alias expansion).
@@ -118,7 +130,7 @@ enum Frame {
     },
     Map {
         map: Map<String, Value>,
-        pointer: String,
+        pointer: Ptr,
         anchor: usize,
         size: usize,
         /// Scalar bytes inside, keys included (for alias expansion).
@@ -185,25 +197,20 @@ impl Builder {
     }
 
     /// The pointer the next value will have, and the key position it hangs off.
-    fn next_pointer(&self) -> (String, Option<Pos>) {
+    fn next_pointer(&mut self) -> (Ptr, Option<Pos>) {
         match self.stack.last() {
-            None => (String::new(), None),
+            None => (Ptr::ROOT, None),
             Some(Frame::Seq { items, pointer, .. }) => {
-                use std::fmt::Write;
-                let mut p = String::with_capacity(pointer.len() + 4);
-                p.push_str(pointer);
-                // An index needs no escaping: written in place, no string of its own.
-                let _ = write!(p, "/{}", items.len());
-                (p, None)
+                (self.spans.child_index(*pointer, items.len()), None)
             }
             Some(Frame::Map {
                 pointer,
                 pending_key,
                 ..
             }) => match pending_key {
-                Some((k, p)) => (pointer_join(pointer, k), Some(*p)),
+                Some((k, p)) => (self.spans.child_key(*pointer, k), Some(*p)),
                 // A key being read: its pointer is never looked up.
-                None => (pointer.clone(), None),
+                None => (*pointer, None),
             },
         }
     }
@@ -287,10 +294,10 @@ impl Builder {
                 let forced_string = tag
                     .as_ref()
                     .is_some_and(|t| t.is_yaml_core_schema() && t.suffix == "str");
-                let value = if style == ScalarStyle::Plain && !forced_string {
-                    resolve_plain(&text)
-                } else {
+                let value = if forced_string {
                     Value::String(text.into_owned())
+                } else {
+                    scalar_value(text, style)
                 };
                 if style == ScalarStyle::Plain && bytes == 0 {
                     self.note_empty(span, source);
@@ -306,14 +313,14 @@ impl Builder {
                     );
                 }
                 let (pointer, key) = self.next_pointer();
-                self.spans.map.insert(
+                self.spans.record(
                     pointer,
                     Loc {
                         key,
                         value: pos(span),
                     },
                 );
-                self.spans.ends.insert(pos(span), end(span));
+                self.spans.record_end(pos(span), end(span));
                 self.push_value(value, 1, bytes);
             }
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
@@ -339,8 +346,8 @@ impl Builder {
                     ));
                 }
                 let (pointer, key) = self.next_pointer();
-                self.spans.map.insert(
-                    pointer.clone(),
+                self.spans.record(
+                    pointer,
                     Loc {
                         key,
                         value: pos(span),
@@ -372,7 +379,7 @@ impl Builder {
             }
             Event::SequenceEnd | Event::MappingEnd => {
                 if let Some(Some(start)) = self.flow_starts.pop() {
-                    self.spans.ends.insert(start, end(span));
+                    self.spans.record_end(start, end(span));
                 }
                 let (value, anchor, size, bytes) = match self.stack.pop() {
                     Some(Frame::Seq {
@@ -432,14 +439,14 @@ impl Builder {
                     };
                 }
                 let (pointer, key) = self.next_pointer();
-                self.spans.map.insert(
+                self.spans.record(
                     pointer,
                     Loc {
                         key,
                         value: pos(span),
                     },
                 );
-                self.spans.ends.insert(pos(span), end(span));
+                self.spans.record_end(pos(span), end(span));
                 self.push_value(value, size, bytes);
             }
             Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => {}
@@ -490,7 +497,7 @@ impl Builder {
             if map.contains_key(&key) {
                 let first = self
                     .spans
-                    .get(&pointer_join(pointer, &key))
+                    .get(&pointer_join(self.spans.pointer(*pointer), &key))
                     .and_then(|loc| loc.key)
                     .unwrap_or(here);
                 return Err(YamlError {
@@ -504,7 +511,7 @@ impl Builder {
                     help: None,
                 });
             }
-            self.spans.ends.insert(here, end(span));
+            self.spans.record_end(here, end(span));
             *pending_key = Some((key, here));
         }
         Ok(())

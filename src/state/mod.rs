@@ -475,7 +475,7 @@ pub fn parse(text: &str, at: &str) -> Result<State, StateError> {
     let mut state = if version < 3 {
         // Migrated: each record goes under its own account.
         let old: StateV2 = serde_json::from_str(text).map_err(corrupt)?;
-        let mut state = State::default();
+        let mut posts = Vec::with_capacity(old.posts.len());
         for (id, record) in old.posts {
             if record.account.is_empty() {
                 return Err(StateError::Corrupt {
@@ -483,9 +483,14 @@ pub fn parse(text: &str, at: &str) -> Result<State, StateError> {
                     detail: format!("post `{id}` has no account"),
                 });
             }
-            state.insert(&id, record);
+            posts.push((id, vec![record]));
         }
-        state
+        // One record per id, already in the ids' order: the map is built
+        // in one pass from them, the ids moved, not copied and inserted.
+        State {
+            posts: posts.into_iter().collect(),
+            ..State::default()
+        }
     } else {
         // Each record's account is set from its key as it is read.
         serde_json::from_str(text).map_err(corrupt)?

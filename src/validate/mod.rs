@@ -343,12 +343,12 @@ fn step(
         })),
         Load::Post(loaded) if !selected => {
             // Files outside the selection are parsed only for their id.
-            let id = loaded.doc.value.get("id").and_then(|v| v.as_str());
+            let id = loaded.id_field();
             let id = id.map_or_else(|| loaded.file.default_id.clone(), str::to_string);
             Step::Post(Box::new(Checked {
                 file,
                 id: Some(id),
-                id_pos: id_pos(&loaded.doc.spans),
+                id_pos: id_pos(&loaded.spans),
                 accounts: Vec::new(),
                 valid: Vec::new(),
                 problems: Vec::new(),

@@ -14,16 +14,23 @@ use crate::platform::Platform;
 pub fn check_post(loaded: content::Loaded, config: &Config, preflight: &mut Preflight) -> Checked {
     let file = loaded.file.clone();
     let rel = file.rel.clone();
-    let mut problems = schema::check_post(&rel, &loaded.doc.value, &loaded.doc.spans);
-    refine(&mut problems, &loaded.doc.spans);
-    let default_id = loaded.file.default_id.clone();
-    let id_at = id_pos(&loaded.doc.spans);
-    let id_field = loaded
-        .doc
-        .value
-        .get("id")
-        .and_then(|v| v.as_str())
-        .map(str::to_string);
+    // What the fast path read, the schema accepts: it is not run again.
+    let mut problems = match &loaded.content {
+        content::Content::Value(value) => schema::check_post(&rel, value, &loaded.spans),
+        content::Content::Typed(_) => Vec::new(),
+    };
+    refine(&mut problems, &loaded.spans);
+    let id_at = id_pos(&loaded.spans);
+    // The id of a post whose fields do not type (only a generic document
+    // may not), read before the document is moved into typing.
+    let untyped_id = match &loaded.content {
+        content::Content::Value(_) => Some(
+            loaded
+                .id_field()
+                .map_or_else(|| loaded.file.default_id.clone(), str::to_string),
+        ),
+        content::Content::Typed(_) => None,
+    };
     let post = match Post::from_loaded(loaded) {
         Some(p) => p,
         None => {
@@ -31,7 +38,7 @@ pub fn check_post(loaded: content::Loaded, config: &Config, preflight: &mut Pref
             // other rules cannot run.
             return Checked {
                 file,
-                id: Some(id_field.unwrap_or(default_id)),
+                id: untyped_id,
                 id_pos: id_at,
                 accounts: Vec::new(),
                 valid: Vec::new(),

@@ -62,4 +62,5 @@ mod store_e2e;
 mod threads;
 mod threads_e2e;
 mod threads_server;
+mod typed_props;
 mod validate_cli;

@@ -3,24 +3,31 @@
 //! (JSON has no infinity).
 
 use serde_json::{Number, Value};
+use std::borrow::Cow;
 
-/// YAML 1.2 core schema resolution of a plain scalar.
-pub(super) fn resolve_plain(s: &str) -> Value {
+/// YAML 1.2 core schema resolution of a plain scalar; its text is moved
+/// into the value when it stays text (no copy of what the parser made).
+pub(super) fn resolve_plain(s: Cow<'_, str>) -> Value {
+    resolve_non_text(&s).unwrap_or_else(|| Value::String(s.into_owned()))
+}
+
+/// The null, boolean or number a plain scalar is, if it is one.
+fn resolve_non_text(s: &str) -> Option<Value> {
     match s {
-        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
-        "true" | "True" | "TRUE" => return Value::Bool(true),
-        "false" | "False" | "FALSE" => return Value::Bool(false),
+        "" | "~" | "null" | "Null" | "NULL" => return Some(Value::Null),
+        "true" | "True" | "TRUE" => return Some(Value::Bool(true)),
+        "false" | "False" | "FALSE" => return Some(Value::Bool(false)),
         _ => {}
     }
     if let Some(n) = parse_int(s) {
-        return Value::Number(n.into());
+        return Some(Value::Number(n.into()));
     }
     if is_float(s) {
         if let Some(n) = s.parse::<f64>().ok().and_then(Number::from_f64) {
-            return Value::Number(n);
+            return Some(Value::Number(n));
         }
     }
-    Value::String(s.to_string())
+    None
 }
 
 fn parse_int(s: &str) -> Option<i64> {
