@@ -90,9 +90,8 @@ fn shrink<'a>(
     if upright_width <= super::WIDTH {
         return Ok(picture);
     }
-    let scale = |n: u32| {
-        (u64::from(n) * u64::from(super::WIDTH) / u64::from(upright_width)).max(1) as u32
-    };
+    let scale =
+        |n: u32| (u64::from(n) * u64::from(super::WIDTH) / u64::from(upright_width)).max(1) as u32;
     let (tw, th) = (scale(w), scale(h));
     resize(&picture, tw, th, resizer, out)?;
     let out: &'a Vec<u8> = out;
@@ -198,7 +197,11 @@ mod tests {
         };
         for (x, y) in [(40, 40), (600, 40), (40, 760), (600, 760), (320, 400)] {
             let got = thumb.get_pixel(x, y);
-            assert!(close(got, expect(x, y)), "({x}, {y}): {got:?} vs {:?}", expect(x, y));
+            assert!(
+                close(got, expect(x, y)),
+                "({x}, {y}): {got:?} vs {:?}",
+                expect(x, y)
+            );
         }
         // The same kept buffers, a second photo of another size, turned
         // clockwise (6): the blue corner goes from top-left to top-right.
@@ -206,9 +209,21 @@ mod tests {
         let turned = image::load_from_memory(&jpeg(&jpeg_of(&stored), 6).unwrap())
             .unwrap()
             .into_rgb8();
-        assert_eq!(turned.dimensions(), (600, 900), "under 640 wide: not shrunk");
-        assert!(turned.get_pixel(560, 40)[2] > 180, "{:?}", turned.get_pixel(560, 40));
-        assert!(turned.get_pixel(40, 40)[2] < 80, "{:?}", turned.get_pixel(40, 40));
+        assert_eq!(
+            turned.dimensions(),
+            (600, 900),
+            "under 640 wide: not shrunk"
+        );
+        assert!(
+            turned.get_pixel(560, 40)[2] > 180,
+            "{:?}",
+            turned.get_pixel(560, 40)
+        );
+        assert!(
+            turned.get_pixel(40, 40)[2] < 80,
+            "{:?}",
+            turned.get_pixel(40, 40)
+        );
         // Cut short: an error or a picture, never a panic.
         let _ = jpeg(&bytes[..bytes.len() / 2], 1);
         assert!(jpeg(b"not a jpeg", 1).is_err());
