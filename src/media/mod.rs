@@ -14,6 +14,7 @@ use std::io::{self, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
 mod bmff;
+pub mod digest;
 mod jpeg;
 pub mod lfs;
 mod sniff;

@@ -20,7 +20,6 @@ use crate::validate::ValidPost;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// A target's three fingerprints.
@@ -231,19 +230,10 @@ pub fn caption(caption: Option<&str>) -> String {
     json_digest(&caption)
 }
 
-/// The hex sha256 of a file's bytes, read in 64 KiB pieces.
+/// The hex sha256 of a file's bytes, read in 64 KiB pieces (remembered
+/// for the run: the preview names thumbnails by it).
 pub(crate) fn hash_file(path: &Path) -> std::io::Result<String> {
-    let mut file = std::fs::File::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 64 * 1024];
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    Ok(hex(&hasher.finalize()))
+    crate::media::digest::file(path).map(|sha256| hex(&sha256))
 }
 
 #[cfg(test)]

@@ -434,12 +434,22 @@ fn site_image(
         |n| n.to_string_lossy().into_owned(),
     );
     let name = format!("media/{file}");
-    std::fs::create_dir_all(out_dir.join("media"))?;
-    // Two posts' files with the same bytes have one cache file: copied
-    // beside and renamed, so two workers never write into one file.
-    let partial = out_dir.join(format!("{name}.{}", thumb::unique_suffix()));
-    std::fs::copy(&made, &partial)?;
-    std::fs::rename(&partial, out_dir.join(&name))?;
+    let target = out_dir.join(&name);
+    // The name is the content's hash: a file there by that name (a site
+    // written before into the same folder) already holds these bytes.
+    if !target.is_file() {
+        std::fs::create_dir_all(out_dir.join("media"))?;
+        // Two posts' files with the same bytes have one cache file: put
+        // beside and renamed, so two workers never write into one file.
+        // A hard link where the cache is on the same file system: no
+        // copy and no new inode (ext4's inode allocation was a tenth of a
+        // cold preview of distinct photos); else a copy.
+        let partial = out_dir.join(format!("{name}.{}", thumb::unique_suffix()));
+        if std::fs::hard_link(&made, &partial).is_err() {
+            std::fs::copy(&made, &partial)?;
+        }
+        std::fs::rename(&partial, &target)?;
+    }
     let (width, height) = image::image_dimensions(&made).unwrap_or((3, 4));
     Ok(Ok(Shown {
         file: name,

@@ -1,10 +1,10 @@
 //! Thumbnails for the preview: each JPEG decoded once, at the smallest
 //! scale that still gives the grid's width ([`decode`]: a reduced inverse
 //! DCT with jpeg-decoder for photos twice that wide and more; else a full
-//! decode with `image`'s zune-jpeg), shrunk to at most that width, turned
-//! upright by its EXIF orientation, and
-//! kept in a cache named by the source's content hash, so a second
-//! preview decodes nothing that did not change.
+//! decode with zune-jpeg), shrunk to at most that width, turned upright by
+//! its EXIF orientation ([`picture`]), and kept in a cache named by the
+//! source's content hash (the one `plan` computed: no photo is hashed
+//! twice), so a second preview decodes nothing that did not change.
 //!
 //! A video's thumbnail is one frame, taken by `ffmpeg` when it is on PATH
 //! (no shell: the program and its arguments, the paths as `file:` URLs),
@@ -12,10 +12,9 @@
 //! hash and the frame's offset).
 
 mod decode;
+mod picture;
 
 use crate::media::{Format, MediaInfo};
-use image::DynamicImage;
-use sha2::{Digest, Sha256};
 use std::ffi::OsString;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -31,65 +30,6 @@ pub fn cache_dir(repo: &Path) -> PathBuf {
     repo.join(".postwright/cache/thumbs")
 }
 
-/// Turns the stored pixels as EXIF orientation says (1..=8).
-fn upright(img: DynamicImage, orientation: u8) -> DynamicImage {
-    match orientation {
-        2 => img.fliph(),
-        3 => img.rotate180(),
-        4 => img.flipv(),
-        5 => img.rotate90().fliph(),
-        6 => img.rotate90(),
-        7 => img.rotate270().fliph(),
-        8 => img.rotate270(),
-        _ => img,
-    }
-}
-
-/// JPEG quality of a thumbnail: no visible blocking at a tile's size.
-const QUALITY: u8 = 80;
-
-/// The stored pixels scaled so that, once upright, they are at most
-/// [`WIDTH`] wide. Scaling before turning costs less than after: the
-/// turn then moves the small image's pixels, not the photo's.
-fn shrink(img: image::RgbImage, orientation: u8) -> Result<DynamicImage, String> {
-    let (w, h) = img.dimensions();
-    let upright_width = if orientation >= 5 { h } else { w };
-    if upright_width <= WIDTH {
-        return Ok(DynamicImage::ImageRgb8(img));
-    }
-    let scale = |n: u32| (u64::from(n) * u64::from(WIDTH) / u64::from(upright_width)).max(1) as u32;
-    resize(img, scale(w), scale(h)).map(DynamicImage::ImageRgb8)
-}
-
-/// `img` resized to `tw`×`th` with fast_image_resize's convolution (a
-/// triangle filter widened to the reduction, SIMD): `image`'s own resize
-/// was half of a cold preview of distinct photos, float rounding per pixel.
-/// One resizer per thread, kept: a new one's buffers, mapped and faulted in
-/// afresh for every photo, cost 5 ms of system time per 1080×1350 photo.
-fn resize(img: image::RgbImage, tw: u32, th: u32) -> Result<image::RgbImage, String> {
-    let (w, h) = img.dimensions();
-    let src = fast_image_resize::images::Image::from_vec_u8(
-        w,
-        h,
-        img.into_raw(),
-        fast_image_resize::PixelType::U8x3,
-    )
-    .map_err(|e| e.to_string())?;
-    let mut dst = fast_image_resize::images::Image::new(tw, th, fast_image_resize::PixelType::U8x3);
-    let options = fast_image_resize::ResizeOptions::new().resize_alg(
-        fast_image_resize::ResizeAlg::Convolution(fast_image_resize::FilterType::Bilinear),
-    );
-    thread_local! {
-        static RESIZER: std::cell::RefCell<fast_image_resize::Resizer> =
-            std::cell::RefCell::new(fast_image_resize::Resizer::new());
-    }
-    RESIZER
-        .with(|r| r.borrow_mut().resize(&src, &mut dst, &options))
-        .map_err(|e| e.to_string())?;
-    image::RgbImage::from_raw(tw, th, dst.into_vec())
-        .ok_or_else(|| "resized buffer has the wrong size".to_string())
-}
-
 /// A suffix no other writer uses (this process, a counter): files are
 /// written under it, then renamed, so two workers or two previews making
 /// the same thumbnail never write into one file.
@@ -99,40 +39,49 @@ pub fn unique_suffix() -> String {
     format!("{}-{n}.partial", std::process::id())
 }
 
+/// The first 16 bytes of the SHA-256 of `source`, in hex: a thumbnail's
+/// cache name. A Git LFS pointer's oid is that hash; else the hash `plan`
+/// computed this run ([`crate::media::digest`]), so a warm preview reads
+/// no photo; else None, and the caller hashes what it reads.
+fn known_name(source: &Path, info: &MediaInfo) -> Option<String> {
+    if let Some(lfs) = &info.lfs {
+        return lfs.pointer.oid.get(..32).map(str::to_string);
+    }
+    crate::media::digest::remembered(source).map(|sha256| crate::hex::hex(&sha256[..16]))
+}
+
 /// The thumbnail of `source` (a JPEG in the repo) as a file in `cache`,
 /// made when missing; its name is the source's content hash.
 pub fn thumbnail(source: &Path, info: &MediaInfo, cache: &Path) -> Result<PathBuf, String> {
     let Format::Jpeg { orientation, .. } = info.format else {
         return Err("not a JPEG".into());
     };
-    let bytes = std::fs::read(source).map_err(|e| e.to_string())?;
-    let hash = Sha256::digest(&bytes);
-    let name = crate::hex::hex(&hash[..16]);
+    let (name, read) = match known_name(source, info) {
+        Some(name) => (name, None),
+        None => {
+            let mut file = std::fs::File::open(source).map_err(|e| e.to_string())?;
+            let meta = file.metadata().map_err(|e| e.to_string())?;
+            let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+            file.read_to_end(&mut bytes).map_err(|e| e.to_string())?;
+            let sha256 = crate::media::digest::of_bytes(source, &meta, &bytes);
+            (crate::hex::hex(&sha256[..16]), Some(bytes))
+        }
+    };
     let path = cache.join(format!("{name}-{WIDTH}.jpg"));
     if path.is_file() {
         return Ok(path);
     }
-    let img = match decode::scaled(&bytes, orientation) {
-        Some(img) => img,
-        None => image::load_from_memory_with_format(&bytes, image::ImageFormat::Jpeg)
-            .map_err(|e| e.to_string())?
-            .into_rgb8(),
+    let bytes = match read {
+        Some(bytes) => bytes,
+        None => std::fs::read(source).map_err(|e| e.to_string())?,
     };
+    let jpeg = picture::jpeg(&bytes, orientation)?;
     drop(bytes);
-    let img = upright(shrink(img, orientation)?, orientation).into_rgb8();
-    let (width, height) = (
-        u16::try_from(img.width()).map_err(|_| "too wide to encode")?,
-        u16::try_from(img.height()).map_err(|_| "too tall to encode")?,
-    );
     std::fs::create_dir_all(cache).map_err(|e| e.to_string())?;
     // Written beside, then renamed: a preview killed mid-write leaves no
     // half file under the final name.
     let partial = path.with_extension(unique_suffix());
-    // jpeg-encoder (SIMD) rather than `image`'s own encoder: a quarter of
-    // a cold preview's time went to the latter.
-    jpeg_encoder::Encoder::new_file(&partial, QUALITY)
-        .and_then(|e| e.encode(img.as_raw(), width, height, jpeg_encoder::ColorType::Rgb))
-        .map_err(|e| e.to_string())?;
+    std::fs::write(&partial, jpeg).map_err(|e| e.to_string())?;
     std::fs::rename(&partial, &path).map_err(|e| e.to_string())?;
     Ok(path)
 }
@@ -308,20 +257,11 @@ fn short_reason(stderr: &str) -> Option<String> {
     Some(short)
 }
 
-/// The first 16 bytes of the SHA-256 of the file at `path`, in hex, read
-/// in pieces (a video may be large).
+/// The first 16 bytes of the SHA-256 of the video at `path`, in hex: the
+/// hash `plan` already computed this run, else read in pieces (a video may
+/// be large).
 fn file_hash(path: &Path) -> std::io::Result<String> {
-    let mut file = std::fs::File::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    Ok(crate::hex::hex(&hasher.finalize()[..16]))
+    crate::media::digest::file(path).map(|sha256| crate::hex::hex(&sha256[..16]))
 }
 
 /// The cache file of the frame `offset_ms` into the video with content
@@ -407,6 +347,65 @@ mod tests {
         assert_eq!(
             std::fs::metadata(&again).unwrap().modified().unwrap(),
             modified
+        );
+    }
+
+    #[test]
+    fn a_photo_plan_hashed_is_named_by_that_hash_without_reading_it_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = dir.path().join("cache");
+        let source = dir.path().join("photo.jpg");
+        std::fs::copy(fixture("rotated-tall.jpg"), &source).unwrap();
+        let info = crate::media::inspect(&source).unwrap();
+        // What plan computes for the content hash.
+        let planned = crate::plan::hash::hash_file(&source).unwrap();
+        let first = thumbnail(&source, &info, &cache).unwrap();
+        assert_eq!(
+            first.file_name().unwrap().to_string_lossy(),
+            format!("{}-{WIDTH}.jpg", &planned[..32])
+        );
+        // Other bytes of the same length under the same modification
+        // time: the remembered hash names it, so it was not read again.
+        let meta = std::fs::metadata(&source).unwrap();
+        let mut other = std::fs::read(&source).unwrap();
+        let last = other.len() - 3;
+        other[last] ^= 0xff;
+        std::fs::write(&source, &other).unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&source)
+            .unwrap()
+            .set_modified(meta.modified().unwrap())
+            .unwrap();
+        assert_eq!(thumbnail(&source, &info, &cache).unwrap(), first);
+        // A later modification time: not trusted, the file is read again.
+        let later = meta.modified().unwrap() + Duration::from_secs(5);
+        std::fs::File::options()
+            .write(true)
+            .open(&source)
+            .unwrap()
+            .set_modified(later)
+            .unwrap();
+        assert_eq!(known_name(&source, &info), None);
+    }
+
+    #[test]
+    fn an_lfs_object_is_named_by_its_oid() {
+        let oid = "4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393";
+        let info = MediaInfo {
+            bytes: 10,
+            format: Format::Unknown,
+            lfs: Some(crate::media::lfs::Lfs {
+                pointer: crate::media::lfs::Pointer {
+                    oid: oid.into(),
+                    size: 10,
+                },
+                object: None,
+            }),
+        };
+        assert_eq!(
+            known_name(Path::new("/nowhere/a.jpg"), &info).as_deref(),
+            Some(&oid[..32])
         );
     }
 
