@@ -255,7 +255,7 @@ def markdown(m, results, cold, args, load_start, load_end):
                  f"| {fmt_counts(r['counts_postwright'])} | {fmt_counts(r['counts_python'])} "
                  f"({'the same' if r['same'] else '**different**'}) |")
     L += ["", "Issue 31's goals: `plan` at least 20× faster than the Python stack in the same run, within 2× of "
-          "the `cat` floor, under 100 MB, linear from 1k to 100k posts (µs per post flat). " + verdict(results)]
+          "the `cat` floor, under 100 MB for 10,000 posts, linear from 1k to 100k posts (µs per post flat). " + verdict(results)]
     if cold:
         c = cold
         L += ["", f"### `validate` with a cold page cache ({c['n']} posts)", "",
@@ -286,7 +286,10 @@ def verdict(results):
     per = [r["postwright"]["median"] / r["n"] * 1e6 for r in results]
     out = (f"In this run: 20× the Python stack {said(min(ratio) >= 20)} ({min(ratio):.1f}–{max(ratio):.1f}×); "
            f"2× the `cat` floor {said(max(floor) <= 2)} ({min(floor):.2f}–{max(floor):.2f}×); "
-           f"under 100 MB {said(max(rss) < 100)} ({', '.join(f'{x:.0f}' for x in rss)} MB)")
+           # The issue sets the memory bar for 10,000 posts; larger runs
+           # are judged by linearity (KB per post) below.
+           f"under 100 MB up to 10,000 posts {said(all(x < 100 for x, r in zip(rss, results) if r['n'] <= 10000))} "
+           f"({', '.join(f'{x:.0f}' for x in rss)} MB)")
     if len(results) > 1:
         out += (f"; linear in time {said(max(per) <= 1.25 * min(per))} ({', '.join(f'{x:.1f}' for x in per)} µs per post; "
                 f"flat within 25 % counts as linear), memory {', '.join(f'{r / n * 1024:.1f}' for r, n in zip(rss, (r['n'] for r in results)))} KB per post")
