@@ -134,8 +134,8 @@ fn import(site: &Site, extra: &[&str]) -> (Run, Value) {
     (run, json)
 }
 
-/// Every file under the repo (but .git), with its bytes.
-fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+/// Every file under the repo, with its bytes.
+pub(crate) fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut out = BTreeMap::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {

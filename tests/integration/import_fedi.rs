@@ -98,23 +98,32 @@ fn import(root: &Path, envs: &[(&str, &str)], account: &str) -> (crate::apply_e2
 
 /// Every file under the repo (but .git), with its bytes.
 fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in fs::read_dir(&d).unwrap().flatten() {
-            let p = e.path();
-            let rel = p.strip_prefix(dir).unwrap().to_string_lossy().to_string();
-            if rel.starts_with(".git") {
-                continue;
-            }
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.insert(rel, fs::read(&p).unwrap());
-            }
-        }
-    }
-    out
+    crate::import::tree(dir)
+        .into_iter()
+        .filter(|(rel, _)| !rel.starts_with(".git"))
+        .collect()
+}
+
+/// An import's aftermath: every file validates, plan calls each of the
+/// `posts` published, and a second import writes nothing (its run).
+fn settled(
+    root: &Path,
+    envs: &[(&str, &str)],
+    account: &str,
+    posts: usize,
+    files: &BTreeMap<String, Vec<u8>>,
+) -> crate::apply_e2e::Run {
+    let validate = run_in(root, envs, &["validate"]);
+    assert_eq!(validate.code, 0, "{}\n{}", validate.stdout, validate.stderr);
+    let actions = plan_actions(root, envs);
+    assert_eq!(actions.len(), posts, "{actions:?}");
+    assert!(actions.iter().all(|a| a == "published"), "{actions:?}");
+    let (second, again) = import(root, envs, account);
+    assert_eq!(second.code, 0, "{}", second.stderr);
+    assert_eq!(again["written"].as_array().unwrap().len(), 0);
+    assert_eq!(again["already_recorded"], posts);
+    assert_eq!(&tree(root), files, "the second import changed files");
+    second
 }
 
 fn plan_actions(root: &Path, envs: &[(&str, &str)]) -> Vec<String> {
@@ -205,19 +214,8 @@ fn a_mastodon_account_imports_page_by_page_once_and_apply_publishes_none_of_it()
     assert!(imported.iter().any(|b| **b == media("reel.mp4")));
     assert!(imported.iter().any(|b| **b == media("square.jpg")));
 
-    // Every file validates, and plan says each is published.
-    let validate = run_in(root, &envs, &["validate"]);
-    assert_eq!(validate.code, 0, "{}\n{}", validate.stdout, validate.stderr);
-    let actions = plan_actions(root, &envs);
-    assert_eq!(actions.len(), ids.len(), "{actions:?}");
-    assert!(actions.iter().all(|a| a == "published"), "{actions:?}");
-
-    // Twice: nothing written.
-    let (second, again) = import(root, &envs, "masto");
-    assert_eq!(second.code, 0, "{}", second.stderr);
-    assert_eq!(again["written"].as_array().unwrap().len(), 0);
-    assert_eq!(again["already_recorded"], ids.len());
-    assert_eq!(tree(root), files, "the second import changed files");
+    // Every file validates, plan says each is published, twice writes nothing.
+    settled(root, &envs, "masto", ids.len(), &files);
 
     // apply publishes nothing imported.
     let applied = run_in(root, &envs, &["apply", "--format", "json"]);
@@ -377,17 +375,7 @@ fn a_bluesky_account_imports_page_by_page_once_and_apply_publishes_none_of_it() 
     assert_eq!(imported.len(), 4, "{:?}", files.keys().collect::<Vec<_>>());
     assert!(imported.iter().any(|b| **b == media("reel.mp4")));
 
-    let validate = run_in(root, &envs, &["validate"]);
-    assert_eq!(validate.code, 0, "{}\n{}", validate.stdout, validate.stderr);
-    let actions = plan_actions(root, &envs);
-    assert_eq!(actions.len(), ids.len(), "{actions:?}");
-    assert!(actions.iter().all(|a| a == "published"), "{actions:?}");
-
-    let (second, again) = import(root, &envs, "sky");
-    assert_eq!(second.code, 0, "{}", second.stderr);
-    assert_eq!(again["written"].as_array().unwrap().len(), 0);
-    assert_eq!(again["already_recorded"], ids.len());
-    assert_eq!(tree(root), files, "the second import changed files");
+    let second = settled(root, &envs, "sky", ids.len(), &files);
 
     let applied = run_in(root, &envs, &["apply", "--format", "json"]);
     assert_eq!(applied.code, 0, "{}\n{}", applied.stdout, applied.stderr);
