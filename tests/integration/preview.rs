@@ -439,10 +439,9 @@ fn a_video_ffmpeg_cannot_read_gets_a_labelled_placeholder() {
     assert!(tile.contains("<div class=ph>video — no frame: "), "{tile}");
 }
 
-/// A repo with an Instagram and a Threads account: one post to both (its
-/// own Threads text, emoji, CJK, a link, a mention and markup in it), a
-/// Threads-only text post before it, and a Threads post over the limit.
-fn crossposted(repo: &Path) {
+/// A repo with example-content's studio photo in media/ and the accounts
+/// `kilnandco` (Instagram) and `kiln-threads`, then `more` accounts.
+pub(crate) fn studio_repo(repo: &Path, more: &str) {
     fs::create_dir_all(repo.join("posts")).unwrap();
     fs::create_dir_all(repo.join("media")).unwrap();
     fs::copy(
@@ -450,8 +449,7 @@ fn crossposted(repo: &Path) {
         repo.join("media/studio.jpg"),
     )
     .unwrap();
-    fs::write(
-        repo.join("postwright.toml"),
+    let toml = format!(
         r#"content = ["posts"]
 timezone = "Europe/Berlin"
 
@@ -464,12 +462,19 @@ token_env = "INSTAGRAM_ACCESS_TOKEN"
 platform = "threads"
 user_id = "1234567890"
 token_env = "KILN_THREADS_TOKEN"
-
+{more}
 [media]
-base_url = "https://raw.githubusercontent.com/{repo}/{sha}/"
-"#,
-    )
-    .unwrap();
+base_url = "https://raw.githubusercontent.com/{{repo}}/{{sha}}/"
+"#
+    );
+    fs::write(repo.join("postwright.toml"), toml).unwrap();
+}
+
+/// A repo with an Instagram and a Threads account: one post to both (its
+/// own Threads text, emoji, CJK, a link, a mention and markup in it), a
+/// Threads-only text post before it, and a Threads post over the limit.
+fn crossposted(repo: &Path) {
+    studio_repo(repo, "");
     fs::write(
         repo.join("posts/2026-12-21-both.md"),
         format!(

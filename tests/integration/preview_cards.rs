@@ -8,7 +8,7 @@
 //! POSTWRIGHT_REQUIRE_TOOLS=1.
 
 use crate::common::{postwright, root};
-use crate::preview::{add_coverless_reels, chromium, previewed};
+use crate::preview::{add_coverless_reels, chromium, previewed, studio_repo};
 use serde_json::Value;
 use std::fs;
 use std::path::Path;
@@ -217,28 +217,9 @@ fn in_a_browser_every_month_with_posts_has_its_calendar_and_its_stories_lane() {
 /// A repo with a post to Instagram, Threads, Bluesky and Mastodon, each
 /// with its own text.
 fn four_ways(repo: &Path) {
-    fs::create_dir_all(repo.join("posts")).unwrap();
-    fs::create_dir_all(repo.join("media")).unwrap();
-    fs::copy(
-        root().join("example-content/media/studio.jpg"),
-        repo.join("media/studio.jpg"),
-    )
-    .unwrap();
-    fs::write(
-        repo.join("postwright.toml"),
-        r#"content = ["posts"]
-timezone = "Europe/Berlin"
-
-[accounts.kilnandco]
-user_id = "17841405822304914"
-login = "facebook"
-token_env = "INSTAGRAM_ACCESS_TOKEN"
-
-[accounts.kiln-threads]
-platform = "threads"
-user_id = "1234567890"
-token_env = "KILN_THREADS_TOKEN"
-
+    studio_repo(
+        repo,
+        r#"
 [accounts.kiln-sky]
 platform = "bluesky"
 handle = "kiln.bsky.social"
@@ -248,12 +229,8 @@ platform = "mastodon"
 instance = "https://masto.example"
 token_env = "KILN_MASTO_TOKEN"
 max_characters = 1000
-
-[media]
-base_url = "https://raw.githubusercontent.com/{repo}/{sha}/"
 "#,
-    )
-    .unwrap();
+    );
     fs::write(
         repo.join("posts/2026-12-21-everywhere.md"),
         format!(
