@@ -16,21 +16,20 @@
 //! then recorded instead of posted (docs/mastodon.md, "Exactly once").
 
 use super::once::{self, Key, Sent};
-use super::status::{NewStatus, Poll, Posted, Status, Upload, Visibility as Vis};
-use super::{Client, MastodonError, PostOptions, Settings, Visibility};
+use super::status::{NewStatus, Posted, Status};
+use super::{Client, MastodonError, Settings};
 use crate::config::{Account, Config};
-use crate::content::{safe, PostType};
+use crate::content::PostType;
 use crate::platform::{
     Capabilities, ContainerState, ContainerStatus, ErrorClass, Failure, Feed, FeedPage, Handed,
     LiveMedia, Prepare, PrepareError, Prepared, Publisher,
 };
-use crate::validate::preflight::Source;
 use jiff::Timestamp;
 use std::collections::HashMap;
-use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 mod again;
+mod build;
 use again::Earlier;
 
 /// Waits for one rate limit at most this many times per call.
@@ -165,106 +164,6 @@ impl Mastodon {
             .await
     }
 
-    async fn build(&self, job: Prepare) -> Result<Prepared, PrepareError<MastodonError>> {
-        let post = &job.post;
-        let _permit = job.permits.clone().acquire_owned().await;
-        if let Some(e) = lock(&self.inner.refused).clone() {
-            return Err(PrepareError::Api(e));
-        }
-        // Checked before any upload: a post the instance refuses leaves no
-        // orphan media behind.
-        let breaches = super::live::breaches(post, self.limits().await?);
-        if !breaches.is_empty() {
-            return Err(PrepareError::Media(format!(
-                "the instance refuses this post: {}",
-                breaches.join("; ")
-            )));
-        }
-        let options = PostOptions::of(&post.post);
-        let text = post.post.fields.caption.clone().unwrap_or_default();
-        let now = self.server_now().await;
-        let reuse = match self
-            .earlier(&post.post.id, &text, post.media.len(), now)
-            .await?
-        {
-            Earlier::Made(done) => return Ok(done),
-            Earlier::Resend { handle, born } => Some((handle, born)),
-            Earlier::Fresh => None,
-        };
-        let mut media_ids = Vec::new();
-        for (i, m) in post.media.iter().enumerate() {
-            let Source::File { path, info } = &m.source else {
-                return Err(PrepareError::Media(
-                    "Mastodon takes media as uploaded files, not URLs".into(),
-                ));
-            };
-            let mime = super::validate::mime(info).ok_or_else(|| {
-                PrepareError::Media(format!("{path} is not a type Mastodon takes"))
-            })?;
-            let data = read(&job.repo, path).await.map_err(PrepareError::Media)?;
-            let f = &post.post.fields;
-            let alt = f
-                .media
-                .get(i)
-                .and_then(|m| m.alt_text())
-                .or(if f.media.len() == 1 {
-                    f.alt_text.as_deref()
-                } else {
-                    None
-                })
-                .filter(|a| !a.trim().is_empty());
-            let upload = Upload {
-                file_name: path.rsplit('/').next().unwrap_or(path).to_string(),
-                mime: mime.to_string(),
-                data,
-                description: alt.map(str::to_string),
-                focus: options.focus_of(i),
-            };
-            let uploaded = self.patient(|| self.client().upload_media(&upload)).await;
-            if let Err(e) = &uploaded {
-                if matches!(e.class(), ErrorClass::Auth | ErrorClass::Permission) {
-                    *lock(&self.inner.refused) = Some(e.clone());
-                }
-            }
-            let id = match uploaded? {
-                super::status::MediaState::Ready(a) => a.id,
-                super::status::MediaState::Processing { id } => {
-                    self.patient(|| self.client().wait_media(&id)).await?.id
-                }
-            };
-            media_ids.push(id);
-        }
-        let poll = options.poll.as_ref().map(poll).transpose()?;
-        let status = NewStatus {
-            status: text,
-            media_ids,
-            visibility: options.visibility.map(vis),
-            spoiler_text: Some(options.spoiler_text).filter(|s| !s.is_empty()),
-            sensitive: options.sensitive,
-            language: options.language,
-            poll,
-            ..Default::default()
-        };
-        let reused = reuse.is_some();
-        let (handle, born) = reuse.unwrap_or_else(|| (once::make(&post.post.id, now), now));
-        let items = status.media_ids.len();
-        lock(&self.inner.built).insert(
-            handle.clone(),
-            Built {
-                status,
-                items,
-                posted: None,
-                born,
-                reused,
-                found: None,
-            },
-        );
-        Ok(Prepared {
-            handle,
-            children: Vec::new(),
-        })
-    }
-
     /// Records a status as what `handle` became.
     fn posted(&self, handle: &str, status: &Status, built: &Built) -> String {
         let mut live = self.live(status);
@@ -333,62 +232,8 @@ pub(super) fn plain(html: &str) -> String {
         .replace("&amp;", "&")
 }
 
-/// The poll as sent; validate has checked it, so a bad one here is a
-/// post file changed since.
-fn poll(p: &super::options::PollOptions) -> Result<Poll, PrepareError<MastodonError>> {
-    let expires_in = match &p.expires_in {
-        Some(e) => e.seconds().map_err(PrepareError::Media)?,
-        None => {
-            return Err(PrepareError::Media(
-                "mastodon.poll has no expires_in".into(),
-            ))
-        }
-    };
-    Ok(Poll {
-        options: p.options.clone(),
-        expires_in,
-        multiple: p.multiple,
-        hide_totals: p.hide_totals,
-    })
-}
-
-fn vis(v: Visibility) -> Vis {
-    match v {
-        Visibility::Public => Vis::Public,
-        Visibility::Unlisted => Vis::Unlisted,
-        Visibility::Private => Vis::Private,
-        Visibility::Direct => Vis::Direct,
-    }
-}
-
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// The bytes of repo file `rel` (at most Mastodon's largest upload); a
-/// Git LFS pointer whose object is not here is an error.
-async fn read(repo: &Path, rel: &str) -> Result<Vec<u8>, String> {
-    const LIMIT: u64 = 200_000_000;
-    let repo = repo.to_path_buf();
-    let rel = rel.to_string();
-    tokio::task::spawn_blocking(move || {
-        let canonical = safe::canonical_repo(&repo);
-        let regular = safe::inspect(&repo, &canonical, &rel)
-            .map_err(|e| format!("{rel}: {}", e.describe()))?;
-        let bytes = safe::read_bounded(&regular, LIMIT).map_err(|e| match e {
-            safe::ReadError::TooLarge(_) => format!("{rel} is over {LIMIT} bytes"),
-            safe::ReadError::NotRegular(kind) => format!("{rel} is {kind}, not a regular file"),
-            safe::ReadError::Io(e) => format!("{rel}: {e}"),
-        })?;
-        if bytes.starts_with(b"version https://git-lfs.github.com/spec/") {
-            return Err(format!(
-                "{rel} is a Git LFS pointer whose object is not here: run `git lfs pull`"
-            ));
-        }
-        Ok(bytes)
-    })
-    .await
-    .map_err(|e| format!("reading a media file stopped: {e}"))?
 }
 
 impl Publisher for Mastodon {
