@@ -111,7 +111,12 @@ where
     // pipes and files, with NO_COLOR, or with --color never.
     let choice = cli.color.choice();
     choice.write_global();
-    let mut stdout = anstream::AutoStream::new(std::io::stdout().lock(), choice);
+    let resolved = anstream::AutoStream::choice(&std::io::stdout());
+    let raw: Box<dyn Write> = Box::new(std::io::BufWriter::with_capacity(
+        1 << 16,
+        std::io::stdout().lock(),
+    ));
+    let mut stdout = WholeWrites(anstream::AutoStream::new(raw, resolved));
     match execute(&cli, &mut stdout) {
         Ok(exit) => exit.code(),
         Err(failure) => {
@@ -131,6 +136,33 @@ where
             }
             failure.exit().code()
         }
+    }
+}
+
+/// stdout as the commands see it: each write reaches the terminal or pipe
+/// whole and at once. anstream strips colour codes chunk by chunk, and on a
+/// line-buffered stdout that was a system call a line — 7,500 of them for a
+/// 10,000-post plan; under it is a buffer, flushed after every write (a
+/// command writes its report in one piece, or a line at a time).
+struct WholeWrites<W: Write>(W);
+
+impl<W: Write> Write for WholeWrites<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.write_all(buf)?;
+        Ok(buf.len())
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.0.write_all(buf)?;
+        self.0.flush()
+    }
+
+    fn write_fmt(&mut self, args: std::fmt::Arguments<'_>) -> std::io::Result<()> {
+        self.write_all(std::fmt::format(args).as_bytes())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
     }
 }
 

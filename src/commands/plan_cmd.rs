@@ -121,13 +121,18 @@ pub fn plan(
         }
     }
     let tokens_ok = options.offline || check_tokens(&config, &plan, &posts, format);
-    Ok(if plan.has_invalid() || !tokens_ok {
+    let exit = if plan.has_invalid() || !tokens_ok {
         Exit::Error
     } else if options.detailed_exitcode && plan.needs_apply() {
         Exit::Pending
     } else {
         Exit::Ok
-    })
+    };
+    // The process ends after this: the OS takes the memory back at once,
+    // where freeing 10,000 posts, their records and entries one allocation
+    // at a time took 6 % of a plan's CPU.
+    std::mem::forget((plan, posts, state));
+    Ok(exit)
 }
 
 /// The repo paths of each valid post's media (and reel cover), by id: a
