@@ -233,6 +233,14 @@ struct Ask<'a> {
     read_only: Option<state::Asking>,
 }
 
+/// Leaves a command's data to the process's end, which follows the
+/// command's return: the OS takes the pages back at once, where freeing
+/// 10,000 posts, their records and plan entries one allocation at a time
+/// took 6 % of a plan's CPU (BENCHMARKS.md).
+fn keep_until_exit<T>(data: T) {
+    std::mem::forget(data);
+}
+
 /// Validates, reads the state (apply: from the remote, for the git backend;
 /// the read-only commands: as [`state::read_only`] says) and plans.
 /// `Err(code)` when something was already reported.

@@ -32,11 +32,14 @@ pub fn validate(
         result.posts.len(),
         &result.scanned,
     );
-    Ok(if result.has_errors() {
+    let exit = if result.has_errors() {
         Exit::Error
     } else {
         Exit::Ok
-    })
+    };
+    drop(problems);
+    super::keep_until_exit(result);
+    Ok(exit)
 }
 
 /// Turns PATH arguments (relative to the current folder) into post files.
