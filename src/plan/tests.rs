@@ -547,3 +547,39 @@ fn a_held_post_is_checked_moved_or_cancelled_as_its_file_says() {
     ));
     assert!(!p.prune);
 }
+
+#[test]
+fn sorting_by_indices_gives_the_stable_sort_of_the_entries() {
+    let actions = [
+        Action::Publish,
+        Action::Update,
+        Action::Removed,
+        Action::Scheduled,
+        Action::Invalid,
+    ];
+    let at = |h: i64| jiff::Timestamp::from_second(1_800_000_000 + h * 3600).unwrap();
+    // Repeated keys (same action, time, id and account) in several places:
+    // their order must be the order they came in, told apart by `file`.
+    let mut entries: Vec<Entry> = (0..600u64)
+        .map(|i| {
+            let k = i.wrapping_mul(2_654_435_761) % 97;
+            let mut e = Entry::new(
+                &format!("post-{}", k % 13),
+                &format!("posts/{i}.md"),
+                actions[(k % 5) as usize],
+                String::new(),
+            );
+            e.account = Some(format!("acct-{}", k % 3));
+            e.publish_at = (k % 4 != 0).then(|| at((k % 7) as i64));
+            e
+        })
+        .collect();
+    let mut expected = entries.clone();
+    expected.sort_by(apply_order);
+    sort_in_apply_order(&mut entries);
+    let files = |v: &[Entry]| v.iter().map(|e| e.file.clone()).collect::<Vec<_>>();
+    assert_eq!(files(&entries), files(&expected));
+    // Already in order: left as it is.
+    sort_in_apply_order(&mut entries);
+    assert_eq!(files(&entries), files(&expected));
+}
