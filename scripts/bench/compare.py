@@ -341,7 +341,10 @@ def main():
     load_end = load()
     if len(results) > 1:
         print("\nlinearity (postwright µs per post): " + ", ".join(
-            f"{r['n']:,}: {r['postwright']['median'] / r['n'] * 1e6:.1f}" for r in results))
+            f"{r['n']:,}: {r['postwright']['median'] / r['n'] * 1e6:.1f}" for r in results)
+            + "; each post added: " + ", ".join(
+            f"{a['n']:,}→{b['n']:,}: {(b['postwright']['median'] - a['postwright']['median']) / (b['n'] - a['n']) * 1e6:.1f}"
+            for a, b in zip(results, results[1:])))
     print(f"load average at the end: {load_end}")
     if args.write:
         write(args.write, markdown(m, results, cold, args, load_start, load_end))
