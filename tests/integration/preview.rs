@@ -37,6 +37,24 @@ pub(crate) fn previewed(
     previewed_with_path(args, edit, None)
 }
 
+/// `postwright preview --at AT --out SITE` of `repo` (run from `cwd`),
+/// which must succeed; its stdout.
+pub(crate) fn preview_into(cwd: &Path, repo: &Path, at: &str, site: &Path) -> String {
+    let out = postwright(cwd)
+        .arg("--repo")
+        .arg(repo)
+        .args(["preview", "--at", at, "--out"])
+        .arg(site)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// [`previewed`], the binary run with `path` as its PATH when given.
 fn previewed_with_path(
     args: &[&str],
@@ -521,19 +539,7 @@ fn a_post_to_the_grid_and_threads_is_one_tile_and_one_threads_card() {
     let repo = temp.path().join("feed");
     crossposted(&repo);
     let site = temp.path().join("site");
-    let out = postwright(temp.path())
-        .arg("--repo")
-        .arg(&repo)
-        .args(["preview", "--at", AT, "--out"])
-        .arg(&site)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = preview_into(temp.path(), &repo, AT, &site);
     assert!(
         stdout.contains("1 tile on the grid, 3 cards for other platforms, 4 in the plan"),
         "{stdout}"
@@ -602,18 +608,7 @@ fn a_post_to_the_grid_and_threads_is_one_tile_and_one_threads_card() {
     // December's calendar: the crosspost once on its day, the Threads-only
     // posts too.
     let december = temp.path().join("december");
-    let out = postwright(temp.path())
-        .arg("--repo")
-        .arg(&repo)
-        .args(["preview", "--at", "2026-12-01T12:00:00Z", "--out"])
-        .arg(&december)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    preview_into(temp.path(), &repo, "2026-12-01T12:00:00Z", &december);
     let page = fs::read_to_string(december.join("index.html")).unwrap();
     let calendar = page
         .split_once("data-calendar")

@@ -7,8 +7,8 @@
 //! Skipped without chromium (or ffmpeg, for frames) unless
 //! POSTWRIGHT_REQUIRE_TOOLS=1.
 
-use crate::common::{postwright, root};
-use crate::preview::{add_coverless_reels, chromium, previewed, studio_repo};
+use crate::common::root;
+use crate::preview::{add_coverless_reels, chromium, preview_into, previewed, studio_repo};
 use serde_json::Value;
 use std::fs;
 use std::path::Path;
@@ -247,18 +247,7 @@ fn in_a_browser_each_platforms_version_is_side_by_side_with_its_count() {
     let repo = temp.path().join("feed");
     four_ways(&repo);
     let site = temp.path().join("site");
-    let out = postwright(temp.path())
-        .arg("--repo")
-        .arg(&repo)
-        .args(["preview", "--at", "2026-12-01T12:00:00Z", "--out"])
-        .arg(&site)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    preview_into(temp.path(), &repo, "2026-12-01T12:00:00Z", &site);
     let probe = format!(
         "{SHOWS} const row = d.querySelector('[data-versions=\"2026-12-21-everywhere\"]');\
          return [...row.querySelectorAll('[data-platform]')].map((c) => {{\
