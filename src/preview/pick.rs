@@ -273,7 +273,7 @@ pub(super) fn site_image(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::content::{load_bytes, named_file, Load, Post, PostType, Syntax};
+    use crate::content::PostType;
     use crate::media::{Format, MediaInfo};
 
     fn file(path: &str, is_video: bool) -> Resolved {
@@ -297,18 +297,11 @@ mod tests {
         media: Vec<Resolved>,
         cover: Option<Resolved>,
     ) -> ValidPost {
-        let f = named_file("posts/p.yaml", &["posts".to_string()]);
-        let Load::Post(loaded) = load_bytes(f, Syntax::Yaml, yaml.as_bytes()) else {
-            panic!("not a post: {yaml}");
-        };
+        let instagram = crate::platform::Platform::named("instagram").unwrap();
         ValidPost {
-            post: Post::from_loaded(*loaded).expect("typed"),
-            kind,
-            account: "a".into(),
-            platform: crate::platform::Platform::named("instagram").unwrap(),
-            publish_at: None,
             media,
             cover,
+            ..ValidPost::from_yaml(yaml, instagram, kind)
         }
     }
 

@@ -85,22 +85,13 @@ pub(super) fn html(inputs: &Inputs<'_>, made: &Made) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::content::{load_bytes, named_file, Load, Post, PostType, Syntax};
+    use crate::content::PostType;
     use crate::validate::ValidPost;
 
     fn version(yaml: &str, account: &str, platform: &str) -> ValidPost {
-        let f = named_file("posts/p.md", &["posts".to_string()]);
-        let Load::Post(loaded) = load_bytes(f, Syntax::Yaml, yaml.as_bytes()) else {
-            panic!("not a post: {yaml}");
-        };
         ValidPost {
-            post: Post::from_loaded(*loaded).expect("typed"),
-            kind: PostType::Text,
             account: account.into(),
-            platform: Platform::named(platform).unwrap(),
-            publish_at: None,
-            media: Vec::new(),
-            cover: None,
+            ..ValidPost::from_yaml(yaml, Platform::named(platform).unwrap(), PostType::Text)
         }
     }
 

@@ -33,6 +33,28 @@ pub struct ValidPost {
     pub cover: Option<Resolved>,
 }
 
+/// Tests' posts: a YAML post as a target of `platform` (account `a`), of
+/// `kind`, without media; a test sets what else it needs by struct update.
+#[cfg(test)]
+impl ValidPost {
+    pub(crate) fn from_yaml(yaml: &str, platform: Platform, kind: PostType) -> ValidPost {
+        let f = content::named_file("posts/p.yaml", &["posts".to_string()]);
+        let Load::Post(loaded) = content::load_bytes(f, content::Syntax::Yaml, yaml.as_bytes())
+        else {
+            panic!("not a post: {yaml}");
+        };
+        ValidPost {
+            post: Post::from_loaded(*loaded).expect("typed"),
+            kind,
+            account: "a".into(),
+            platform,
+            publish_at: None,
+            media: Vec::new(),
+            cover: None,
+        }
+    }
+}
+
 /// A post as one platform gets it: its version (the platform's map's
 /// caption and media in place, what it does not send cleared), the type
 /// it has there, and its media resolved.

@@ -95,26 +95,17 @@ fn options_notes(post: &ValidPost, has_media: bool) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::content::{load_bytes, named_file, Load, Post, PostType};
+    use crate::content::PostType;
     use crate::validate::preflight::{Resolved, Source};
 
     /// A post saying `yaml`, as a target on the first registered platform
     /// (the map's options are read under the target's platform, so the
     /// tests use that platform's name for the map).
     fn post(yaml: &str, media: Vec<Resolved>) -> ValidPost {
-        let f = named_file("posts/p.yaml", &["posts".to_string()]);
-        let Load::Post(loaded) = load_bytes(f, crate::content::Syntax::Yaml, yaml.as_bytes())
-        else {
-            panic!("not a post: {yaml}");
-        };
         ValidPost {
-            post: Post::from_loaded(*loaded).expect("typed"),
-            kind: PostType::Text,
             account: "b".into(),
-            platform: crate::platform::Platform::default(),
-            publish_at: None,
             media,
-            cover: None,
+            ..ValidPost::from_yaml(yaml, crate::platform::Platform::default(), PostType::Text)
         }
     }
 

@@ -267,15 +267,10 @@ pub fn container_params(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::content::{load_bytes, named_file, Load, Post, Syntax};
     use crate::validate::preflight::{Resolved, Source};
 
     /// A post of `kind` from YAML; `videos[i]`: media item `i` is a video.
     fn post(yaml: &str, kind: PostType, videos: &[bool]) -> ValidPost {
-        let file = named_file("posts/p.yaml", &["posts".to_string()]);
-        let Load::Post(loaded) = load_bytes(file, Syntax::Yaml, yaml.as_bytes()) else {
-            panic!("not a post: {yaml}");
-        };
         let media = videos
             .iter()
             .map(|&is_video| Resolved {
@@ -283,14 +278,10 @@ mod tests {
                 is_video,
             })
             .collect();
+        let instagram = crate::platform::Platform::named("instagram").unwrap();
         ValidPost {
-            post: Post::from_loaded(*loaded).expect("typed"),
-            kind,
-            account: "a".into(),
-            platform: crate::platform::Platform::named("instagram").unwrap(),
-            publish_at: None,
             media,
-            cover: None,
+            ..ValidPost::from_yaml(yaml, instagram, kind)
         }
     }
 

@@ -104,23 +104,13 @@ fn mentions(text: &str) -> Vec<Mark> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::content::{load_bytes, named_file, Load, Post};
 
     /// A Threads version of a text post saying `yaml`'s fields.
     fn post(yaml: &str) -> ValidPost {
-        let f = named_file("posts/p.yaml", &["posts".to_string()]);
-        let Load::Post(loaded) = load_bytes(f, crate::content::Syntax::Yaml, yaml.as_bytes())
-        else {
-            panic!("not a post: {yaml}");
-        };
+        let threads = crate::platform::Platform::named("threads").unwrap();
         ValidPost {
-            post: Post::from_loaded(*loaded).expect("typed"),
-            kind: PostType::Text,
             account: "t".into(),
-            platform: crate::platform::Platform::named("threads").unwrap(),
-            publish_at: None,
-            media: Vec::new(),
-            cover: None,
+            ..ValidPost::from_yaml(yaml, threads, PostType::Text)
         }
     }
 

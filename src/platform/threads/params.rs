@@ -93,7 +93,6 @@ fn push_opt(v: &mut Params, k: &'static str, val: Option<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::content::{load_bytes, named_file, Load, Post, Syntax};
     use crate::validate::preflight::{Resolved, Source};
 
     /// A post of `kind` with Threads options; `videos[i]`: item `i` is a video.
@@ -105,16 +104,9 @@ mod tests {
         yaml.push_str(
             "threads:\n  reply_control: accounts_you_follow\n  topic_tag: Pottery\n  link_attachment: https://example.com/shop\n",
         );
-        let file = named_file("posts/p.yaml", &["posts".to_string()]);
-        let Load::Post(loaded) = load_bytes(file, Syntax::Yaml, yaml.as_bytes()) else {
-            panic!("not a post: {yaml}");
-        };
+        let threads = crate::platform::Platform::named("threads").unwrap();
         ValidPost {
-            post: Post::from_loaded(*loaded).expect("typed"),
-            kind,
             account: "studio".into(),
-            platform: crate::platform::Platform::named("threads").unwrap(),
-            publish_at: None,
             media: videos
                 .iter()
                 .map(|v| Resolved {
@@ -122,7 +114,7 @@ mod tests {
                     is_video: *v,
                 })
                 .collect(),
-            cover: None,
+            ..ValidPost::from_yaml(&yaml, threads, kind)
         }
     }
 
