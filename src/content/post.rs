@@ -210,6 +210,19 @@ pub struct PostFields {
 }
 
 impl PostFields {
+    /// The alt text of media item `i`: its own, or the post's `alt_text`
+    /// when the post has that one item only.
+    pub fn alt_text_of(&self, i: usize) -> Option<&str> {
+        self.media
+            .get(i)
+            .and_then(|m| m.alt_text())
+            .or(if self.media.len() == 1 {
+                self.alt_text.as_deref()
+            } else {
+                None
+            })
+    }
+
     /// `platform`'s map, when the post has one.
     pub fn overrides(&self, platform: Platform) -> Option<&Overrides> {
         self.overrides.get(&platform)
@@ -310,5 +323,30 @@ impl Post {
             fields,
             spans: loaded.spans,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::content::PostType;
+    use crate::platform::Platform;
+    use crate::validate::ValidPost;
+
+    fn fields(yaml: &str) -> super::PostFields {
+        ValidPost::from_yaml(yaml, Platform::default(), PostType::Image)
+            .post
+            .fields
+    }
+
+    #[test]
+    fn an_items_alt_text_is_its_own_or_the_posts_when_it_is_the_only_one() {
+        let one = fields("media: [a.jpg]\nalt_text: The post's\n");
+        assert_eq!(one.alt_text_of(0), Some("The post's"));
+        let own = fields("media: [{src: a.jpg, alt_text: Its own}]\nalt_text: The post's\n");
+        assert_eq!(own.alt_text_of(0), Some("Its own"));
+        let two = fields("media: [a.jpg, {src: b.jpg, alt_text: B}]\nalt_text: The post's\n");
+        assert_eq!(two.alt_text_of(0), None);
+        assert_eq!(two.alt_text_of(1), Some("B"));
+        assert_eq!(two.alt_text_of(2), None);
     }
 }

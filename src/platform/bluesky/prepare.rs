@@ -96,17 +96,7 @@ pub(super) async fn build(publisher: &Bluesky, job: Prepare) -> Result<Prepared,
 /// The alt text of media item `i`: its own, or the post's `alt_text` when
 /// it is the only one; empty when there is none (validate has warned).
 fn alt_text(post: &ValidPost, i: usize) -> String {
-    let f = &post.post.fields;
-    f.media
-        .get(i)
-        .and_then(|m| m.alt_text())
-        .or(if f.media.len() == 1 {
-            f.alt_text.as_deref()
-        } else {
-            None
-        })
-        .unwrap_or("")
-        .to_string()
+    post.post.fields.alt_text_of(i).unwrap_or("").to_string()
 }
 
 /// Uploads one repo file: its blob, and its aspect ratio when the header

@@ -155,12 +155,8 @@ fn count(post: &Post, media: &[Resolved], problems: &mut Vec<Problem>) {
 /// warning (the lexicon requires the field; people need the text).
 fn alt_texts(post: &Post, media: &[Resolved], problems: &mut Vec<Problem>) {
     let f = &post.fields;
-    for (i, item) in f.media.iter().enumerate() {
-        let alt = item.alt_text().or(if f.media.len() == 1 {
-            f.alt_text.as_deref()
-        } else {
-            None
-        });
+    for i in 0..f.media.len() {
+        let alt = f.alt_text_of(i);
         if alt.is_some_and(|a| !a.trim().is_empty()) {
             continue;
         }

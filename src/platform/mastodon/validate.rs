@@ -217,11 +217,7 @@ fn alt_texts(
 ) {
     let f = &post.fields;
     for (i, item) in f.media.iter().enumerate() {
-        let alt = item.alt_text().or(if f.media.len() == 1 {
-            f.alt_text.as_deref()
-        } else {
-            None
-        });
+        let alt = f.alt_text_of(i);
         if let Some(long) = alt.filter(|a| a.chars().count() > limits.description_limit) {
             let pointer = if item.alt_text().is_some() {
                 format!("/media/{i}/alt_text")

@@ -52,16 +52,10 @@ impl Mastodon {
                 PrepareError::Media(format!("{path} is not a type Mastodon takes"))
             })?;
             let data = read(&job.repo, path).await.map_err(PrepareError::Media)?;
-            let f = &post.post.fields;
-            let alt = f
-                .media
-                .get(i)
-                .and_then(|m| m.alt_text())
-                .or(if f.media.len() == 1 {
-                    f.alt_text.as_deref()
-                } else {
-                    None
-                })
+            let alt = post
+                .post
+                .fields
+                .alt_text_of(i)
                 .filter(|a| !a.trim().is_empty());
             let upload = Upload {
                 file_name: path.rsplit('/').next().unwrap_or(path).to_string(),
