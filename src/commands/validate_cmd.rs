@@ -75,6 +75,7 @@ fn select(repo: &Path, config: &Config, paths: &[PathBuf]) -> Result<Vec<PostFil
             let (found, _) = content::discover(&repo_abs, std::slice::from_ref(&rel));
             files.extend(found.into_iter().map(|f| PostFile {
                 named: false,
+                walked: f.walked,
                 ..content::named_file(&f.rel, &config.content)
             }));
         } else {

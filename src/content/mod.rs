@@ -62,6 +62,11 @@ pub struct PostFile {
     /// Named one by one on the command line (not found in a folder): such a
     /// file that is not a post deserves a word.
     pub named: bool,
+    /// The folder walk saw a regular file here, not a symlink: it is read
+    /// without inspecting its metadata first
+    /// ([`safe::Inspector::read_walked`], which still refuses anything
+    /// else it finds when it opens it).
+    pub walked: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,6 +118,7 @@ pub fn named_file(rel: &str, content: &[String]) -> PostFile {
         default_id: default_id(rel, folder.unwrap_or("")),
         in_content: folder.is_some(),
         named: true,
+        walked: false,
     }
 }
 
@@ -199,42 +205,21 @@ pub fn load(repo: &Path, file: &PostFile) -> Load {
 
 /// [`load`] with an inspector kept across the files of one repo.
 pub fn load_with(inspector: &mut safe::Inspector, file: &PostFile) -> Load {
-    let broken = |rule, pos, msg: String| Load::Broken(Problem::new(rule, &file.rel, pos, msg));
-    let regular =
-        match inspector.inspect(&file.rel) {
-            Ok(r) => r,
-            Err(safe::Refused::Unreadable(e)) => {
-                return broken(
-                    Rule::YamlSyntax,
-                    Pos::START,
-                    format!("cannot read the file: {e}"),
-                )
-            }
-            Err(refused) => return Load::Broken(
-                Problem::new(
-                    Rule::FileNotRegular,
-                    &file.rel,
-                    Pos::START,
-                    refused.describe(),
-                )
-                .with_help(
-                    "a post must be a regular file inside the repository (a symlink only to one)",
-                ),
-            ),
-        };
-    let too_large = |size: String| {
-        broken(
-            Rule::FileTooLarge,
-            Pos::START,
-            format!("the file is {size} bytes; a post file may be at most {MAX_POST_BYTES} bytes"),
-        )
+    let walked = file
+        .walked
+        .then(|| inspector.read_walked(&file.rel, MAX_POST_BYTES))
+        .flatten();
+    let read = match walked {
+        Some(read) => read,
+        None => match inspect(inspector, file) {
+            Ok(regular) => safe::read_bounded(&regular, MAX_POST_BYTES),
+            Err(refused) => return refused,
+        },
     };
-    if regular.len > MAX_POST_BYTES {
-        return too_large(regular.len.to_string());
-    }
-    let bytes = match safe::read_bounded(&regular, MAX_POST_BYTES) {
+    let broken = |rule, pos, msg: String| Load::Broken(Problem::new(rule, &file.rel, pos, msg));
+    let bytes = match read {
         Ok(b) => b,
-        Err(safe::ReadError::TooLarge(_)) => return too_large("more than".into()),
+        Err(safe::ReadError::TooLarge(_)) => return too_large(file, "more than".into()),
         Err(safe::ReadError::NotRegular(kind)) => {
             return Load::Broken(Problem::new(
                 Rule::FileNotRegular,
@@ -253,6 +238,44 @@ pub fn load_with(inspector: &mut safe::Inspector, file: &PostFile) -> Load {
     };
     let syntax = Syntax::of(Path::new(&file.rel)).unwrap_or(Syntax::Yaml);
     load_bytes(file.clone(), syntax, &bytes)
+}
+
+/// A post file over [`MAX_POST_BYTES`].
+fn too_large(file: &PostFile, size: String) -> Load {
+    Load::Broken(Problem::new(
+        Rule::FileTooLarge,
+        &file.rel,
+        Pos::START,
+        format!("the file is {size} bytes; a post file may be at most {MAX_POST_BYTES} bytes"),
+    ))
+}
+
+/// The file checked from its metadata to be a regular file inside the
+/// repo, of at most [`MAX_POST_BYTES`]; what it is otherwise.
+fn inspect(inspector: &mut safe::Inspector, file: &PostFile) -> Result<safe::Regular, Load> {
+    let regular = inspector.inspect(&file.rel).map_err(|refused| {
+        Load::Broken(match refused {
+            safe::Refused::Unreadable(e) => Problem::new(
+                Rule::YamlSyntax,
+                &file.rel,
+                Pos::START,
+                format!("cannot read the file: {e}"),
+            ),
+            refused => Problem::new(
+                Rule::FileNotRegular,
+                &file.rel,
+                Pos::START,
+                refused.describe(),
+            )
+            .with_help(
+                "a post must be a regular file inside the repository (a symlink only to one)",
+            ),
+        })
+    })?;
+    if regular.len > MAX_POST_BYTES {
+        return Err(too_large(file, regular.len.to_string()));
+    }
+    Ok(regular)
 }
 
 /// Text with every line end made `\n`: CRLF, and lone CR (old Mac files),
@@ -533,6 +556,56 @@ mod tests {
 
     fn file(rel: &str) -> PostFile {
         named_file(rel, &["posts".to_string()])
+    }
+
+    #[test]
+    fn a_walked_file_loads_as_an_inspected_one_whatever_it_became() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = dir.path().join("repo");
+        std::fs::create_dir_all(repo.join("posts")).unwrap();
+        std::fs::write(dir.path().join("secret.md"), "---\nid: s\n---\n").unwrap();
+        std::fs::write(repo.join("posts/a.md"), "---\nid: a\n---\nHello\n").unwrap();
+        std::fs::write(repo.join("posts/empty.yaml"), "").unwrap();
+        let big = format!(
+            "id: big\ncaption: {}\n",
+            "x".repeat(MAX_POST_BYTES as usize)
+        );
+        std::fs::write(repo.join("posts/big.yaml"), big).unwrap();
+        let link = |name: &str, to: &str| std::os::unix::fs::symlink(to, repo.join(name)).unwrap();
+        link("posts/in.md", "a.md");
+        link("posts/out.md", "../../secret.md");
+        link("posts/gone.md", "nothing.md");
+        let rels = [
+            "posts/a.md",
+            "posts/empty.yaml",
+            "posts/big.yaml",
+            "posts/in.md",
+            "posts/out.md",
+            "posts/gone.md",
+            "posts/missing.md",
+        ];
+        for rel in rels {
+            let inspected = load(&repo, &file(rel));
+            let walked = PostFile {
+                walked: true,
+                ..file(rel)
+            };
+            let read = load(&repo, &walked);
+            // The same outcome; only the file's own flag differs.
+            let shown = format!("{inspected:?}");
+            assert_eq!(
+                format!("{read:?}").replace("walked: true", "walked: false"),
+                shown,
+                "{rel}"
+            );
+            assert!(!shown.contains("secret"), "{rel}: {shown}");
+        }
+        assert!(matches!(load(&repo, &file("posts/a.md")), Load::Post(_)));
+        let too_large = format!("{:?}", load(&repo, &file("posts/big.yaml")));
+        assert!(
+            too_large.contains("the file is 1048594 bytes"),
+            "{too_large}"
+        );
     }
 
     #[test]

@@ -149,6 +149,7 @@ pub fn scan(repo: &Path, content: &[String]) -> Scan {
                             default_id,
                             in_content: true,
                             named: false,
+                            walked: kind.is_file(),
                         },
                     );
                 } else {
