@@ -32,12 +32,6 @@ pub struct Hashes {
     pub items: Vec<String>,
 }
 
-/// The fingerprints of every target in `posts`, in order, made on every
-/// core (each thread hashes a media file once).
-pub fn all(repo: &Path, posts: Vec<&ValidPost>) -> Vec<Hashes> {
-    crate::par::map(posts, || Hasher::new(repo), |hasher, post| hasher.all(post))
-}
-
 /// Hashes media files once each, however many posts use them.
 pub struct Hasher {
     repo: PathBuf,

@@ -45,15 +45,6 @@ pub struct Inputs<'a> {
 /// Builds the plan.
 pub fn plan(inputs: &Inputs<'_>) -> Plan {
     let state = inputs.state;
-    // Every valid target's hashes first, on every core; then the plan, in
-    // one pass, takes them in the same order.
-    let targets: Vec<&crate::validate::ValidPost> = inputs
-        .posts
-        .iter()
-        .filter(|c| !c.accounts.is_empty())
-        .flat_map(|c| c.accounts.iter().filter_map(|t| c.valid_for(&t.account)))
-        .collect();
-    let mut hashes = hash::all(inputs.repo, targets).into_iter();
     // The targets the files name; a file whose accounts could not be read
     // (a typo in `accounts`) keeps every record of its id: none of them
     // may read as removed (and be deleted by `--prune`).
@@ -108,13 +99,46 @@ pub fn plan(inputs: &Inputs<'_>) -> Plan {
     let mut adopted: HashSet<(String, String)> = HashSet::new();
     let mut allowed: HashSet<String> = HashSet::new();
 
-    let mut entries = Vec::with_capacity(inputs.posts.len() + state.len());
+    // Every valid target hashed and judged on every core, in the files'
+    // order, into the plan's entries; only a claim on an orphaned record
+    // (a rename), which the first claimant in file order wins, waits for
+    // the pass below.
+    let targets: Vec<(usize, &crate::validate::ValidPost)> = inputs
+        .posts
+        .iter()
+        .filter(|c| !c.accounts.is_empty())
+        .flat_map(|c| c.accounts.iter().filter_map(|t| c.valid_for(&t.account)))
+        .enumerate()
+        .collect();
+    let claimants = std::sync::Mutex::new(Vec::new());
+    let mut entries = crate::par::map(
+        targets,
+        || hash::Hasher::new(inputs.repo),
+        |hasher, (i, valid)| {
+            let (entry, claims) = judge_target(valid, inputs, hasher.all(valid), &orphans);
+            if claims {
+                claimants.lock().unwrap_or_else(|e| e.into_inner()).push(i);
+            }
+            entry
+        },
+    );
+    let mut claimants = claimants.into_inner().unwrap_or_else(|e| e.into_inner());
+    claimants.sort_unstable();
+    let mut claimants = claimants.into_iter().peekable();
+
+    // Invalid posts' entries, after the valid ones (the sort below puts
+    // every entry in its place; of equals, it keeps this order).
+    let mut invalids = Vec::new();
+    let mut k = 0;
     for checked in inputs.posts {
-        let id = checked
-            .id
-            .clone()
-            .unwrap_or_else(|| checked.file.default_id.clone());
+        let id = || {
+            checked
+                .id
+                .clone()
+                .unwrap_or_else(|| checked.file.default_id.clone())
+        };
         if checked.accounts.is_empty() {
+            let id = id();
             let recorded = state.of_post(&id).next().or_else(|| {
                 checked
                     .id
@@ -122,29 +146,25 @@ pub fn plan(inputs: &Inputs<'_>) -> Plan {
                     .then(|| unreadable_records.get(checked.file.rel.as_str()).copied())
                     .flatten()
             });
-            entries.push(invalid(checked, id, recorded, None));
+            invalids.push(invalid(checked, id, recorded, None));
             continue;
         }
         for target in &checked.accounts {
             let Some(valid) = checked.valid_for(&target.account) else {
+                let id = id();
                 let recorded = state.get(&id, &target.account);
-                entries.push(invalid(checked, id.clone(), recorded, Some(target)));
+                invalids.push(invalid(checked, id, recorded, Some(target)));
                 continue;
             };
-            // The pre-pass hashed exactly these targets; made here should
-            // it ever not have.
-            let hashes = hashes
-                .next()
-                .unwrap_or_else(|| hash::Hasher::new(inputs.repo).all(valid));
-            let mut entry = judge_target(
-                valid,
-                state,
-                inputs,
-                hashes,
-                &mut orphans,
-                &mut adopted,
-                &mut allowed,
-            );
+            // The pass above judged these targets in this order.
+            let entry = &mut entries[k];
+            if claimants.next_if_eq(&k).is_some() {
+                claim_orphan(entry, valid, inputs, &mut orphans, &mut adopted);
+            }
+            k += 1;
+            if valid.post.fields.allow_duplicate {
+                allowed.insert(valid.post.id.clone());
+            }
             // Work ahead on a post whose LFS object is not here: the plan
             // says which checks wait for apply.
             if matches!(
@@ -158,9 +178,9 @@ pub fn plan(inputs: &Inputs<'_>) -> Plan {
                         .cloned(),
                 );
             }
-            entries.push(entry);
         }
     }
+    entries.append(&mut invalids);
 
     for (id, r) in state.records() {
         if present(id, r) || adopted.contains(&(id.to_string(), r.account.clone())) {
@@ -273,63 +293,78 @@ fn mark_late(entries: &mut [Entry], schedule: &schedule::ApplyRuns, inputs: &Inp
     }
 }
 
-/// The plan entry of one valid target: a new post, a recorded one, or a
-/// rename of a recorded one (same account, same content).
-fn judge_target<'s>(
+/// The plan entry of one valid target: a new post or a recorded one;
+/// `true` with it when it may be the rename of a recorded post (no record
+/// of its own, and an orphaned record of its account has its content),
+/// which [`claim_orphan`] judges in file order.
+fn judge_target(
     valid: &crate::validate::ValidPost,
-    state: &'s State,
     inputs: &Inputs<'_>,
     hashes: hash::Hashes,
-    orphans: &mut HashMap<&'s str, Vec<(&'s str, &'s state::Record)>>,
-    adopted: &mut HashSet<(String, String)>,
-    allowed: &mut HashSet<String>,
-) -> Entry {
+    orphans: &HashMap<&str, Vec<(&str, &state::Record)>>,
+) -> (Entry, bool) {
     let content_hash = hashes.content;
     let mut entry = base_entry(valid, inputs.hosting, &content_hash, &hashes.items);
     entry.media_hash = Some(hashes.media);
     entry.caption_hash = Some(hashes.caption);
-    if valid.post.fields.allow_duplicate {
-        allowed.insert(valid.post.id.clone());
-    }
-    let recorded = state.get(&valid.post.id, &valid.account);
-    match recorded {
+    match inputs.state.get(&valid.post.id, &valid.account) {
         Some(r) => judge_recorded(&mut entry, valid, r, inputs),
-        None => {
-            let moved = orphans.get_mut(content_hash.as_str()).and_then(|ids| {
-                let from = ids.iter().position(|(_, r)| r.account == valid.account)?;
-                Some(ids.remove(from))
-            });
-            match moved {
-                Some((old, r)) => {
-                    adopted.insert((old.to_string(), r.account.clone()));
-                    entry.moved_from = Some(old.to_string());
-                    entry.media_id = r.media_id.clone();
-                    entry.permalink = r.permalink.clone();
-                    if r.status == Status::ScheduledOnPlatform {
-                        entry.action = Action::Moved;
-                        entry.reason = format!(
-                            "renamed from {} (id `{old}`) while the platform holds it: the state is re-keyed; the held post is not touched",
-                            r.file
-                        );
-                    } else if r.status == Status::Published {
-                        entry.action = Action::Moved;
-                        entry.reason = format!(
-                            "renamed from {} (id `{old}`) with the same content: the state is re-keyed, nothing is posted again",
-                            r.file
-                        );
-                    } else {
-                        entry.action = Action::Resume;
-                        entry.reason = format!(
-                            "renamed from {} (id `{old}`) while an apply was publishing it: apply re-keys the state and finishes that publish, never posts it twice",
-                            r.file
-                        );
-                    }
-                }
-                None => judge_new(&mut entry, valid, inputs, None),
-            }
+        None if orphans
+            .get(content_hash.as_str())
+            .is_some_and(|ids| ids.iter().any(|(_, r)| r.account == valid.account)) =>
+        {
+            return (entry, true)
         }
+        None => judge_new(&mut entry, valid, inputs, None),
     }
-    entry
+    (entry, false)
+}
+
+/// A target that may be a rename: it takes the first orphaned record of
+/// its account and content still unclaimed (re-keyed, never posted
+/// again), or, when an earlier file took them all, is judged new.
+fn claim_orphan<'s>(
+    entry: &mut Entry,
+    valid: &crate::validate::ValidPost,
+    inputs: &Inputs<'_>,
+    orphans: &mut HashMap<&'s str, Vec<(&'s str, &'s state::Record)>>,
+    adopted: &mut HashSet<(String, String)>,
+) {
+    let moved = entry
+        .content_hash
+        .as_deref()
+        .and_then(|hash| orphans.get_mut(hash))
+        .and_then(|ids| {
+            let from = ids.iter().position(|(_, r)| r.account == valid.account)?;
+            Some(ids.remove(from))
+        });
+    let Some((old, r)) = moved else {
+        judge_new(entry, valid, inputs, None);
+        return;
+    };
+    adopted.insert((old.to_string(), r.account.clone()));
+    entry.moved_from = Some(old.to_string());
+    entry.media_id = r.media_id.clone();
+    entry.permalink = r.permalink.clone();
+    if r.status == Status::ScheduledOnPlatform {
+        entry.action = Action::Moved;
+        entry.reason = format!(
+            "renamed from {} (id `{old}`) while the platform holds it: the state is re-keyed; the held post is not touched",
+            r.file
+        );
+    } else if r.status == Status::Published {
+        entry.action = Action::Moved;
+        entry.reason = format!(
+            "renamed from {} (id `{old}`) with the same content: the state is re-keyed, nothing is posted again",
+            r.file
+        );
+    } else {
+        entry.action = Action::Resume;
+        entry.reason = format!(
+            "renamed from {} (id `{old}`) while an apply was publishing it: apply re-keys the state and finishes that publish, never posts it twice",
+            r.file
+        );
+    }
 }
 
 /// Apply's order: resumes first, then due posts by publish_at (the grid
