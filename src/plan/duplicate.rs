@@ -91,6 +91,25 @@ pub(super) fn mark_duplicates(
     present: &dyn Fn(&str, &state::Record) -> bool,
     allowed: &HashSet<String>,
 ) {
+    let candidate = |e: &Entry| {
+        matches!(
+            e.action,
+            Action::Publish | Action::Scheduled | Action::Overdue
+        ) && e.media_hash.is_some()
+    };
+    // What a copy must share with an original (see `likeness`): the
+    // account and the media hash, or for older records the content hash.
+    // Only originals that share it with a candidate are looked at: a plan
+    // with nothing to publish reads none of the record.
+    let mut wanted: HashSet<(&str, &str)> = HashSet::new();
+    for e in entries.iter().filter(|e| candidate(e)) {
+        let account = e.account.as_deref().unwrap_or("");
+        wanted.extend(e.media_hash.as_deref().map(|m| (account, m)));
+        wanted.extend(e.content_hash.as_deref().map(|c| (account, c)));
+    }
+    if wanted.is_empty() {
+        return;
+    }
     let adopters: HashMap<(&str, &str), (&str, &str)> = entries
         .iter()
         .filter_map(|e| {
@@ -98,10 +117,23 @@ pub(super) fn mark_duplicates(
             Some((from, (e.id.as_str(), e.file.as_str())))
         })
         .collect();
-    let originals: Vec<Original<'_>> = state
-        .records()
-        .filter(|(_, r)| r.status != Status::Failed)
-        .map(|(id, r)| match adopters.get(&(id, r.account.as_str())) {
+    // Indexed in the record's order (`near` below sorts by it).
+    let mut originals: Vec<Original<'_>> = Vec::new();
+    let mut by_media: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+    let mut by_content: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+    for (id, r) in state.records().filter(|(_, r)| r.status != Status::Failed) {
+        let (index, key) = match &r.media_hash {
+            Some(m) => (&mut by_media, (r.account.as_str(), m.as_str())),
+            None => (
+                &mut by_content,
+                (r.account.as_str(), r.content_hash.as_str()),
+            ),
+        };
+        if !wanted.contains(&key) {
+            continue;
+        }
+        index.entry(key).or_default().push(originals.len());
+        originals.push(match adopters.get(&(id, r.account.as_str())) {
             Some((new_id, file)) => Original {
                 id: new_id,
                 file,
@@ -114,29 +146,7 @@ pub(super) fn mark_duplicates(
                 present: present(id, r),
                 record: r,
             },
-        })
-        .collect();
-    let candidate = |e: &Entry| {
-        matches!(
-            e.action,
-            Action::Publish | Action::Scheduled | Action::Overdue
-        ) && e.media_hash.is_some()
-    };
-
-    // Originals by what a copy must share with them (see `likeness`): the
-    // account and the media hash, or for older records the content hash.
-    // One look-up per candidate instead of a pass over the whole record.
-    let mut by_media: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
-    let mut by_content: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
-    for (k, o) in originals.iter().enumerate() {
-        let r = o.record;
-        match &r.media_hash {
-            Some(m) => by_media.entry((&r.account, m)).or_default().push(k),
-            None => by_content
-                .entry((&r.account, &r.content_hash))
-                .or_default()
-                .push(k),
-        }
+        });
     }
     let mut verdicts: Vec<(usize, String, String)> = Vec::new();
     for (i, e) in entries.iter().enumerate() {
