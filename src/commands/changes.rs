@@ -31,24 +31,30 @@ pub fn explain(
     content_dirs: &[String],
     pr_base: Option<&str>,
 ) {
-    let current: HashMap<(&str, &str), &Post> = posts
-        .iter()
-        .flat_map(|c| &c.valid)
-        .map(|v| ((v.post.id.as_str(), v.account.as_str()), &v.post))
-        .collect();
+    // Made when the first entry needs it: most plans explain nothing, and
+    // the map of 10,000 posts was 6 ms of one thread.
+    let mut current: Option<HashMap<(&str, &str), &Post>> = None;
     for e in &mut plan.entries {
-        let Some(new) = current.get(&e.key()) else {
+        let published_from = matches!(e.action, Action::Changed | Action::Update)
+            .then(|| state.get(&e.id, e.acct()))
+            .flatten()
+            .and_then(|r| Some((r.commit.clone()?, r.file.clone())));
+        let from = published_from.or_else(|| match (&e.pr, pr_base) {
+            (Some(Touch::Modified), Some(b)) => Some((b.to_string(), e.file.clone())),
+            (Some(Touch::Renamed { from }), Some(b)) => Some((b.to_string(), from.clone())),
+            _ => None,
+        });
+        let Some((rev, old_file)) = from else {
             continue;
         };
-        let from = match (&e.action, state.get(&e.id, e.acct()), &e.pr, pr_base) {
-            (Action::Changed | Action::Update, Some(r), _, _) if r.commit.is_some() => {
-                r.commit.clone().map(|c| (c, r.file.clone()))
-            }
-            (_, _, Some(Touch::Modified), Some(b)) => Some((b.to_string(), e.file.clone())),
-            (_, _, Some(Touch::Renamed { from }), Some(b)) => Some((b.to_string(), from.clone())),
-            _ => None,
-        };
-        let Some((rev, old_file)) = from else {
+        let current = current.get_or_insert_with(|| {
+            posts
+                .iter()
+                .flat_map(|c| &c.valid)
+                .map(|v| ((v.post.id.as_str(), v.account.as_str()), &v.post))
+                .collect()
+        });
+        let Some(new) = current.get(&e.key()) else {
             continue;
         };
         let Some(old) = old_post(repo, &rev, &old_file, content_dirs) else {
