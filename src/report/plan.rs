@@ -130,79 +130,38 @@ pub fn human(plan: &Plan, tz: &TimeZone) -> String {
     if let Some(doubt) = &plan.state_unknown {
         out.push_str(&super::doubt_human(doubt));
     }
-    let width = plan
-        .entries
-        .iter()
-        .map(|e| e.file.chars().count())
-        .max()
-        .unwrap_or(0);
-    let target = several_accounts(&plan.entries);
-    let shape_width = plan
-        .entries
-        .iter()
-        .map(|e| shape(e, target).chars().count())
-        .max()
-        .unwrap_or(0);
-    let mut current = None;
-    for e in &plan.entries {
-        if current != Some(e.action) {
-            current = Some(e.action);
-            out.push('\n');
-        }
-        let when = e
-            .publish_at
-            .map(|t| format!("  {}", when(e, t, tz)))
-            .unwrap_or_default();
-        let head = format!("{} {:<9}", symbol(e.action), e.action.name());
-        let line = format!(
-            "{} {:<width$}  {:<shape_width$}{when}",
-            style::paint(action_style(e.action), &head),
-            e.file,
-            shape(e, target)
-        );
-        let _ = writeln!(out, "{}", line.trim_end());
-        let _ = writeln!(out, "      {}", e.reason);
-        for c in &e.changes {
-            let _ = writeln!(out, "      ~ {}: {}", c.field, c.diff);
-        }
-        match &e.pr {
-            Some(crate::plan::base::Touch::Renamed { from }) => {
-                let _ = writeln!(out, "      this pull request renamed it from {from}");
-            }
-            Some(t) => {
-                let _ = writeln!(out, "      this pull request {} it", t.word());
-            }
-            None => {}
-        }
-        if let Some(p) = &e.permalink {
-            let _ = writeln!(out, "      {p}");
-        }
-        for p in e.problems.iter().filter(|p| p.is_error()) {
-            let level = style::paint(style::ERROR, &format!("error[{}]", p.rule));
-            let _ = writeln!(
-                out,
-                "      {}:{}:{}: {level}: {}",
-                p.file, p.line, p.column, p.message
-            );
-        }
-        // A valid post's entry carries only the warnings about work ahead
-        // (a Git LFS object apply must fetch, a run later than publish_at).
-        for p in e
-            .problems
-            .iter()
-            .filter(|p| !p.is_error() && e.action != Action::Invalid)
-        {
-            let level = style::paint(style::WARNING, &format!("warning[{}]", p.rule));
-            let _ = writeln!(
-                out,
-                "      {}:{}:{}: {level}: {}",
-                p.file, p.line, p.column, p.message
-            );
-            if let Some(help) = &p.help {
-                let _ = writeln!(out, "      help: {help}");
-            }
-        }
-    }
+    // Measured and written in runs of entries on every core (10,000
+    // entries: 14 ms on one), each run knowing the action of the entry
+    // before it.
+    let entries = &plan.entries;
+    let runs = || (0..entries.len()).step_by(RUN).collect::<Vec<usize>>();
+    let run = |start: usize| &entries[start..(start + RUN).min(entries.len())];
+    let target = several_accounts(entries);
+    let widths = crate::par::map(
+        runs(),
+        || (),
+        |(), start| {
+            run(start).iter().fold((0, 0), |(file, kind), e| {
+                let shape = shape(e, target).chars().count();
+                (file.max(e.file.chars().count()), kind.max(shape))
+            })
+        },
+    );
+    let layout = Layout {
+        width: widths.iter().map(|w| w.0).max().unwrap_or(0),
+        shape_width: widths.iter().map(|w| w.1).max().unwrap_or(0),
+        target,
+        tz,
+    };
+    let text = crate::par::map(
+        runs(),
+        || (),
+        |(), start| {
+            let before = start.checked_sub(1).map(|k| entries[k].action);
+            layout.entries(run(start), before)
+        },
+    );
+    out.extend(text);
     if let Some(drift) = &plan.drift {
         out.push_str(&drift_human(drift));
     }
@@ -210,6 +169,87 @@ pub fn human(plan: &Plan, tz: &TimeZone) -> String {
     out.push_str(&summary_line(plan));
     out.push('\n');
     out
+}
+
+/// Entries a run of the human listing writes.
+const RUN: usize = 64;
+
+/// The human listing's columns.
+struct Layout<'a> {
+    width: usize,
+    shape_width: usize,
+    target: bool,
+    tz: &'a TimeZone,
+}
+
+impl Layout<'_> {
+    /// The lines of `entries`, a blank line before each new action's group
+    /// (`before`: the action of the entry before them).
+    fn entries(&self, entries: &[Entry], mut current: Option<Action>) -> String {
+        let (width, shape_width, tz) = (self.width, self.shape_width, self.tz);
+        let mut out = String::new();
+        for e in entries {
+            if current != Some(e.action) {
+                current = Some(e.action);
+                out.push('\n');
+            }
+            let when = e
+                .publish_at
+                .map(|t| format!("  {}", when(e, t, tz)))
+                .unwrap_or_default();
+            let head = format!("{} {:<9}", symbol(e.action), e.action.name());
+            let line = format!(
+                "{} {:<width$}  {:<shape_width$}{when}",
+                style::paint(action_style(e.action), &head),
+                e.file,
+                shape(e, self.target)
+            );
+            let _ = writeln!(out, "{}", line.trim_end());
+            let _ = writeln!(out, "      {}", e.reason);
+            for c in &e.changes {
+                let _ = writeln!(out, "      ~ {}: {}", c.field, c.diff);
+            }
+            match &e.pr {
+                Some(crate::plan::base::Touch::Renamed { from }) => {
+                    let _ = writeln!(out, "      this pull request renamed it from {from}");
+                }
+                Some(t) => {
+                    let _ = writeln!(out, "      this pull request {} it", t.word());
+                }
+                None => {}
+            }
+            if let Some(p) = &e.permalink {
+                let _ = writeln!(out, "      {p}");
+            }
+            for p in e.problems.iter().filter(|p| p.is_error()) {
+                let level = style::paint(style::ERROR, &format!("error[{}]", p.rule));
+                let _ = writeln!(
+                    out,
+                    "      {}:{}:{}: {level}: {}",
+                    p.file, p.line, p.column, p.message
+                );
+            }
+            // A valid post's entry carries only the warnings about work
+            // ahead (a Git LFS object apply must fetch, a run later than
+            // publish_at).
+            for p in e
+                .problems
+                .iter()
+                .filter(|p| !p.is_error() && e.action != Action::Invalid)
+            {
+                let level = style::paint(style::WARNING, &format!("warning[{}]", p.rule));
+                let _ = writeln!(
+                    out,
+                    "      {}:{}:{}: {level}: {}",
+                    p.file, p.line, p.column, p.message
+                );
+                if let Some(help) = &p.help {
+                    let _ = writeln!(out, "      help: {help}");
+                }
+            }
+        }
+        out
+    }
 }
 
 /// `--refresh`'s findings, for people.
