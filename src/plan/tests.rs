@@ -217,6 +217,47 @@ fn a_copy_of_a_published_post_is_a_duplicate() {
 }
 
 #[test]
+fn of_two_renamed_copies_the_first_file_takes_the_record_on_every_core() {
+    // Enough posts for the judgement to run on several threads, the two
+    // copies judged on different ones.
+    let fillers: Vec<(String, String)> = (0..70)
+        .map(|i| {
+            (
+                format!("m-{i:02}.md"),
+                post("2026-12-01 09:00", &format!("Post {i}.")),
+            )
+        })
+        .collect();
+    let mut files: Vec<(&str, &str)> = fillers
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_str()))
+        .collect();
+    let original = post("2026-12-01 09:00", "Hello.");
+    files.push(("a.md", &original));
+    let repo = Repo::new(&files);
+    let first = repo.plan(&State::default(), "2026-12-02T00:00:00Z");
+    let entry = first.entries.iter().find(|e| e.id == "a").unwrap().clone();
+    let mut state = State::default();
+    state.insert("a", published(&entry));
+    fs::remove_file(repo.dir.path().join("posts/a.md")).unwrap();
+    fs::write(repo.dir.path().join("posts/b.md"), &original).unwrap();
+    fs::write(repo.dir.path().join("posts/z.md"), &original).unwrap();
+    for _ in 0..5 {
+        let p = repo.plan(&state, "2026-12-02T00:00:00Z");
+        assert_eq!(action(&p, "b"), Action::Moved);
+        let z = p.entries.iter().find(|e| e.id == "z").unwrap();
+        assert_eq!(
+            (z.action, z.duplicate_of.as_deref()),
+            (Action::Duplicate, Some("b"))
+        );
+        assert!(
+            p.entries.iter().all(|e| e.id != "a"),
+            "the record is b's now"
+        );
+    }
+}
+
+#[test]
 fn an_overdue_copy_of_a_published_post_is_a_duplicate_first() {
     let repo = Repo::new(&[
         ("a.md", &post("2026-12-01 09:00", "Hello.")),
