@@ -191,7 +191,8 @@ impl Validation {
 /// the command line); ids are still compared across the whole repo so a
 /// duplicate of a file not named is found.
 pub fn validate_repo(repo: &Path, config: &Config, only: Option<&[PostFile]>) -> Validation {
-    let scan = content::scan(repo, &config.content);
+    let mut scan = content::scan(repo, &config.content);
+    let discovered = std::mem::take(&mut scan.files);
     let mut scanned: Vec<FolderScan> = scan
         .folders
         .iter()
@@ -221,7 +222,6 @@ pub fn validate_repo(repo: &Path, config: &Config, only: Option<&[PostFile]>) ->
         }
     }
     let missing = &scan.missing;
-    let discovered = scan.files.clone();
     for folder in missing {
         // At the folder's name in `content`; at line 1 when it is the default.
         let at = config
