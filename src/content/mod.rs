@@ -18,7 +18,6 @@ pub mod yaml;
 pub mod yaml_hints;
 
 use crate::diagnostic::{Pos, Problem, Rule};
-use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
 pub use post::{
@@ -41,10 +40,14 @@ pub enum Syntax {
 impl Syntax {
     /// The syntax a file name promises, if it is a candidate post at all.
     pub fn of(path: &Path) -> Option<Syntax> {
-        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
-            "md" | "markdown" => Some(Syntax::Markdown),
-            "yaml" | "yml" => Some(Syntax::Yaml),
-            _ => None,
+        let ext = path.extension()?.to_str()?;
+        let is = |name: &str| ext.eq_ignore_ascii_case(name);
+        if is("md") || is("markdown") {
+            Some(Syntax::Markdown)
+        } else if is("yaml") || is("yml") {
+            Some(Syntax::Yaml)
+        } else {
+            None
         }
     }
 }

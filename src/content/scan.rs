@@ -2,6 +2,7 @@
 //! a candidate left out (with the reason people see), or not a post.
 
 use super::*;
+use std::collections::HashSet;
 
 /// Lists candidate post files under the content folders, sorted by path.
 /// Missing content folders are reported, not fatal.
@@ -100,69 +101,97 @@ const MEDIA_EXTENSIONS: &[&str] = &[
 /// Walks the content folders. Symlinked folders are not followed; FIFOs,
 /// sockets and devices are never opened.
 pub fn scan(repo: &Path, content: &[String]) -> Scan {
-    let mut found = BTreeMap::new();
-    let mut left_out = BTreeMap::new();
+    let mut found = Vec::new();
+    let mut left_out = Vec::new();
     let mut scan = Scan::default();
     let repo_canonical = safe::canonical_repo(repo);
-    for folder in content {
-        let folder = folder.trim_matches('/');
+    // Each folder with its repo path (`posts`, `` for the root).
+    let folders: Vec<(&str, Option<String>)> = content
+        .iter()
+        .map(|f| f.trim_matches('/'))
+        .map(|f| (f, relative(repo, &repo.join(f))))
+        .collect();
+    // A file is found once, in the first folder that holds it: only
+    // folders listed twice, or one inside another, can meet a path again.
+    let rels: Vec<&str> = folders.iter().filter_map(|(_, r)| r.as_deref()).collect();
+    let overlap = rels
+        .iter()
+        .enumerate()
+        .any(|(i, a)| rels[i + 1..].iter().any(|b| under(a, b) || under(b, a)));
+    let mut seen: HashSet<String> = HashSet::new();
+    for (folder, rel) in folders {
         let dir = repo.join(folder);
         if !dir.is_dir() {
             scan.missing.push(folder.to_string());
             continue;
         }
+        let Some(rel) = rel else {
+            scan.folders.push((folder.to_string(), 0));
+            continue;
+        };
         let mut count = 0;
-        let mut stack = vec![dir];
-        while let Some(dir) = stack.pop() {
+        // Each folder with its repo path: a file's is its folder's and its
+        // name, with no path taken apart again.
+        let mut stack = vec![(dir, rel)];
+        while let Some((dir, dir_rel)) = stack.pop() {
             let Ok(entries) = std::fs::read_dir(&dir) else {
                 continue;
             };
             for entry in entries.flatten() {
                 let name = entry.file_name();
-                if name.to_string_lossy().starts_with('.') {
+                let name = name.to_string_lossy();
+                if name.starts_with('.') {
                     continue;
                 }
-                let path = entry.path();
                 // Symlinked folders are not followed: they can loop, or leave the repo.
                 let Ok(kind) = entry.file_type() else {
                     continue;
                 };
+                let rel = if dir_rel.is_empty() {
+                    name.into_owned()
+                } else {
+                    format!("{dir_rel}/{name}")
+                };
                 if kind.is_dir() {
-                    stack.push(path);
+                    stack.push((entry.path(), rel));
                     continue;
                 }
-                let Some(rel) = relative(repo, &path) else {
-                    continue;
-                };
-                if found.contains_key(&rel) || left_out.contains_key(&rel) {
+                if overlap && !seen.insert(rel.clone()) {
                     continue;
                 }
                 count += 1;
                 if !kind.is_file() && !kind.is_symlink() {
-                    left_out.insert(rel, Skip::NotRegular(safe::kind_name(&kind)));
-                } else if Syntax::of(&path).is_some() {
-                    let default_id = default_id(&rel, folder);
-                    found.insert(
-                        rel.clone(),
-                        PostFile {
-                            rel,
-                            default_id,
-                            in_content: true,
-                            named: false,
-                            walked: kind.is_file(),
-                        },
-                    );
+                    left_out.push((rel, Skip::NotRegular(safe::kind_name(&kind))));
+                } else if Syntax::of(Path::new(&rel)).is_some() {
+                    found.push(PostFile {
+                        default_id: default_id(&rel, folder),
+                        rel,
+                        in_content: true,
+                        named: false,
+                        walked: kind.is_file(),
+                    });
                 } else {
                     let skip = classify(repo, &repo_canonical, &rel, kind.is_symlink());
-                    left_out.insert(rel, skip);
+                    left_out.push((rel, skip));
                 }
             }
         }
         scan.folders.push((folder.to_string(), count));
     }
-    scan.files = found.into_values().collect();
-    scan.left_out = left_out.into_iter().collect();
+    // Paths are unique here: sorted by them.
+    found.sort_unstable_by(|a: &PostFile, b| a.rel.cmp(&b.rel));
+    left_out.sort_unstable_by(|a: &(String, Skip), b| a.0.cmp(&b.0));
+    scan.files = found;
+    scan.left_out = left_out;
     scan
+}
+
+/// Whether folder `inner` is `outer` or lies inside it (`` is the root).
+fn under(inner: &str, outer: &str) -> bool {
+    outer.is_empty()
+        || inner
+            .strip_prefix(outer)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 /// Why a file whose extension is not read is left out; files that are not
@@ -224,4 +253,69 @@ fn utf16(bytes: &[u8], word: fn([u8; 2]) -> u16) -> String {
     char::decode_utf16(words)
         .map(|c| c.unwrap_or('\u{fffd}'))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_file_is_found_once_in_the_first_folder_that_holds_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = dir.path();
+        for (rel, text) in [
+            ("posts/a.md", "---\nid: a\n---\n"),
+            ("posts/2026/b.yaml", "id: b\n"),
+            ("posts/README", "notes\n"),
+            ("posts/pic.jpg", "\u{ff}"),
+            ("posts/.hidden.md", "---\n---\n"),
+            ("notes/x.md", "---\n---\n"),
+        ] {
+            std::fs::create_dir_all(repo.join(rel).parent().unwrap()).unwrap();
+            std::fs::write(repo.join(rel), text).unwrap();
+        }
+        std::os::unix::fs::symlink("2026", repo.join("posts/linked")).unwrap();
+        let folders = |s: &Scan| s.folders.clone();
+        let rels = |s: &Scan| s.files.iter().map(|f| f.rel.clone()).collect::<Vec<_>>();
+        let left = |s: &Scan| {
+            s.left_out
+                .iter()
+                .map(|(r, k)| format!("{r}: {}", k.label()))
+                .collect::<Vec<_>>()
+        };
+
+        let alone = scan(repo, &["posts".to_string()]);
+        assert_eq!(rels(&alone), ["posts/2026/b.yaml", "posts/a.md"]);
+        assert_eq!(
+            left(&alone),
+            [
+                "posts/README: other",
+                "posts/linked: symlinked folder",
+                "posts/pic.jpg: media"
+            ]
+        );
+        assert_eq!(folders(&alone), [("posts".to_string(), 5)]);
+        assert!(alone.files.iter().all(|f| f.walked && !f.named));
+
+        // A folder inside another, and the root: nothing twice, ids from
+        // the first folder that holds the file.
+        let content = ["/posts/", "posts/2026", ".", "gone"].map(String::from);
+        let all = scan(repo, &content);
+        assert_eq!(
+            rels(&all),
+            ["notes/x.md", "posts/2026/b.yaml", "posts/a.md"]
+        );
+        assert_eq!(left(&all), left(&alone));
+        assert_eq!(
+            folders(&all),
+            [
+                ("posts".to_string(), 5),
+                ("posts/2026".to_string(), 0),
+                (".".to_string(), 1)
+            ]
+        );
+        assert_eq!(all.missing, ["gone"]);
+        let ids: Vec<&str> = all.files.iter().map(|f| f.default_id.as_str()).collect();
+        assert_eq!(ids, ["notes/x", "2026/b", "a"]);
+    }
 }
