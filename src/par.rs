@@ -40,19 +40,10 @@ where
                 })
             })
             .collect();
-        let parts: Vec<Vec<R>> = handles
+        handles
             .into_iter()
-            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect();
-        // One vector of the exact size, each result moved once: collecting
-        // a flattening iterator (no size known) doubled its way up, copying
-        // the results at every step into fresh pages (10,000 plan entries
-        // of ~550 bytes: 9 MB reserved, 5 ms of one thread).
-        let mut out = Vec::with_capacity(parts.iter().map(Vec::len).sum());
-        for part in parts {
-            out.extend(part);
-        }
-        out
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
     })
 }
 
