@@ -369,30 +369,18 @@ fn claim_orphan<'s>(
 
 /// Apply's order: resumes first, then due posts by publish_at (the grid
 /// order), then the rest; ties by id, then account.
-/// `entries` sorted by [`apply_order`], stable. The sort moves small keys
-/// (the order's first fields and the index), then the entries are swapped
-/// into place cycle by cycle (a swap a place at most), where a stable sort
-/// of the entries themselves moves their ~550 bytes once per merge pass (a
-/// 10,000-post plan: 7–10 ms of one thread, most of it memmove); entries
-/// already in order are left as they are.
+/// `entries` sorted by [`apply_order`], stable. The sort moves indices,
+/// then the entries are swapped into place cycle by cycle (a swap a place
+/// at most), where a stable sort of the entries themselves moves their
+/// ~500 bytes once per merge pass (a 10,000-post plan: 7–10 ms of one
+/// thread, most of it memmove); entries already in order are left as they
+/// are.
 fn sort_in_apply_order(entries: &mut [Entry]) {
     if entries.is_sorted_by(|a, b| apply_order(a, b).is_le()) {
         return;
     }
-    // The first fields of the order side by side (a comparison reads no
-    // entry unless they tie), the index last: stable.
-    let mut keys: Vec<(Action, bool, Option<jiff::Timestamp>, usize)> = entries
-        .iter()
-        .enumerate()
-        .map(|(i, e)| (e.action, e.publish_at.is_some(), e.publish_at, i))
-        .collect();
-    keys.sort_unstable_by(|a, b| {
-        (a.0, a.1, a.2)
-            .cmp(&(b.0, b.1, b.2))
-            .then_with(|| apply_order(&entries[a.3], &entries[b.3]))
-            .then(a.3.cmp(&b.3))
-    });
-    let mut order: Vec<usize> = keys.into_iter().map(|k| k.3).collect();
+    let mut order: Vec<usize> = (0..entries.len()).collect();
+    order.sort_by(|&a, &b| apply_order(&entries[a], &entries[b]));
     // In place, cycle by cycle: position k takes the entry at order[k].
     for start in 0..order.len() {
         let mut k = start;
