@@ -5,7 +5,12 @@
 //! file in it may be a symlink leading out of the repo (to a `.env`), to a
 //! device (`/dev/zero`), to nothing, or around in a loop; it may be a FIFO
 //! that blocks whoever opens it. Every such file is refused from its
-//! metadata, before it is opened, and the file named is the link itself.
+//! metadata, before it is opened, and the file named is the link itself:
+//! an `lstat` for a file named on the command line, the folder walk's own
+//! file type for a file it found. A file the walk saw as regular is opened
+//! without following a symlink and without blocking, and checked again
+//! after the open ([`Inspector::read_walked`]): a symlink or special file
+//! put in its place since is never read as the regular file the walk saw.
 
 use std::collections::HashMap;
 use std::fs::{File, FileType};
