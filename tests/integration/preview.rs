@@ -5,6 +5,7 @@
 //! widths).
 
 use crate::common::{copy_dir, postwright, root};
+use assert_cmd::Command;
 use serde_json::Value;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -40,10 +41,18 @@ pub(crate) fn previewed(
 /// `postwright preview --at AT --out SITE` of `repo` (run from `cwd`),
 /// which must succeed; its stdout.
 pub(crate) fn preview_into(cwd: &Path, repo: &Path, at: &str, site: &Path) -> String {
-    let out = postwright(cwd)
+    preview_with(postwright(cwd), repo, at, &[], site)
+}
+
+/// `cmd` run as `preview --at AT ARGS --out SITE` of `repo`, which must
+/// succeed; its stdout.
+fn preview_with(mut cmd: Command, repo: &Path, at: &str, args: &[&str], site: &Path) -> String {
+    let out = cmd
         .arg("--repo")
         .arg(repo)
-        .args(["preview", "--at", at, "--out"])
+        .args(["preview", "--at", at])
+        .args(args)
+        .arg("--out")
         .arg(site)
         .output()
         .unwrap();
@@ -70,20 +79,7 @@ fn previewed_with_path(
     if let Some(path) = path {
         cmd.env("PATH", path);
     }
-    let out = cmd
-        .arg("--repo")
-        .arg(&repo)
-        .args(["preview", "--at", AT])
-        .args(args)
-        .arg("--out")
-        .arg(&site)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    preview_with(cmd, &repo, AT, args, &site);
     let html = fs::read_to_string(site.join("index.html")).unwrap();
     (temp, repo, site, html)
 }
