@@ -16,26 +16,41 @@
 use super::post::{
     Graduation, IdValue, MediaEntry, PostFields, PostType, ProductTag, Trial, UserTag,
 };
-use super::yaml::{scalar_value, Loc, Ptr, Spans, MAX_NODES};
+use super::yaml::{quick, scalar_value, Loc, Ptr, Spans, MAX_NODES};
 use crate::diagnostic::Pos;
-use saphyr_parser::{Event, Parser, Span, StrInput};
+use saphyr_parser::{Event, Parser, ScanError, Span};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// Reads `text` (a post's YAML; `line_offset` lines above it in its file)
 /// into its fields and positions, or None when the generic path must.
+///
+/// The events come from [`quick::events`] when the text is in its subset
+/// (almost every post), from saphyr's parser otherwise.
 pub(crate) fn parse(text: &str, line_offset: usize) -> Option<(PostFields, Spans)> {
-    let mut reader = Reader {
-        events: Parser::new_from_str(text),
-        spans: Spans::with_capacity(24),
-        nodes: 0,
+    let (fields, mut spans) = match quick::events(text) {
+        Some(events) => read(events.into_iter().map(Ok))?,
+        None => read(Parser::new_from_str(text))?,
     };
-    let fields = reader.document()?;
-    let mut spans = reader.spans;
     spans.finish();
     spans.offset_lines(line_offset);
     Some((fields, spans))
 }
+
+fn read<'a, E: EventSource<'a>>(events: E) -> Option<(PostFields, Spans)> {
+    let mut reader = Reader {
+        events,
+        spans: Spans::with_capacity(24),
+        nodes: 0,
+    };
+    let fields = reader.document()?;
+    Some((fields, reader.spans))
+}
+
+/// Where a [`Reader`] takes its events from.
+trait EventSource<'a>: Iterator<Item = Result<(Event<'a>, Span), ScanError>> {}
+
+impl<'a, I: Iterator<Item = Result<(Event<'a>, Span), ScanError>>> EventSource<'a> for I {}
 
 fn pos(span: &Span) -> Pos {
     Pos::new(span.start.line(), span.start.col() + 1)
@@ -67,8 +82,8 @@ enum Node {
     End(Span),
 }
 
-struct Reader<'a> {
-    events: Parser<'a, StrInput<'a>>,
+struct Reader<E> {
+    events: E,
     spans: Spans,
     nodes: usize,
 }
@@ -107,7 +122,7 @@ const MEDIA_ITEM_KEYS: [&str; 4] = ["src", "alt_text", "user_tags", "product_tag
 const TAG_KEYS: [&str; 3] = ["username", "x", "y"];
 const PRODUCT_KEYS: [&str; 3] = ["product_id", "x", "y"];
 
-impl<'a> Reader<'a> {
+impl<'a, E: EventSource<'a>> Reader<E> {
     /// The next event; None on a YAML error (the generic path reports it).
     fn next(&mut self) -> Option<(Event<'a>, Span)> {
         loop {

@@ -13,6 +13,7 @@ use scalar::resolve_plain;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
+pub(crate) mod quick;
 mod scalar;
 mod spans;
 
