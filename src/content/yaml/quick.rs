@@ -40,6 +40,7 @@ pub(crate) fn events(text: &str) -> Option<Events<'_>> {
         line: 1,
         line_start: 0,
         line_index: 0,
+        scanned: 0,
         depth: 0,
         out: Vec::with_capacity(48),
     };
@@ -86,6 +87,8 @@ struct Quick<'a> {
     line: usize,
     line_start: usize,
     line_index: usize,
+    /// How far past `line_start` the text is known to have no line break.
+    scanned: usize,
     /// Collections open, bounded as the generic path bounds them.
     depth: usize,
     out: Events<'a>,
@@ -110,14 +113,19 @@ impl<'a> Quick<'a> {
     /// The position of byte `p` (at or after every position asked before).
     fn mark(&mut self, p: usize) -> Marker {
         if p < self.line_start {
-            (self.line, self.line_start, self.line_index) = (1, 0, 0);
+            (self.line, self.line_start, self.line_index, self.scanned) = (1, 0, 0, 0);
         }
-        while let Some(nl) = self.s[self.line_start..p].iter().position(|&b| b == b'\n') {
-            let end = self.line_start + nl;
+        loop {
+            let from = self.scanned.clamp(self.line_start, p);
+            let Some(nl) = self.s[from..p].iter().position(|&b| b == b'\n') else {
+                break;
+            };
+            let end = from + nl;
             self.line_index += self.chars(self.line_start, end) + 1;
             self.line_start = end + 1;
             self.line += 1;
         }
+        self.scanned = self.scanned.max(p);
         let col = self.chars(self.line_start, p);
         Marker::new(self.line_index + col, self.line, col)
     }
