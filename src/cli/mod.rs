@@ -116,7 +116,12 @@ where
         1 << 16,
         std::io::stdout().lock(),
     ));
-    let mut stdout = WholeWrites(anstream::AutoStream::new(raw, resolved));
+    let out: Box<dyn Write> = if resolved == anstream::ColorChoice::Never {
+        Box::new(Stripped(raw))
+    } else {
+        Box::new(anstream::AutoStream::new(raw, resolved))
+    };
+    let mut stdout = WholeWrites(out);
     match execute(&cli, &mut stdout) {
         Ok(exit) => exit.code(),
         Err(failure) => {
@@ -159,6 +164,21 @@ impl<W: Write> Write for WholeWrites<W> {
 
     fn write_fmt(&mut self, args: std::fmt::Arguments<'_>) -> std::io::Result<()> {
         self.write_all(std::fmt::format(args).as_bytes())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
+/// stdout without colour: what anstream's stripping stream writes, the
+/// plain runs written as they are ([`report::style::write_stripped`]).
+struct Stripped<W: Write>(W);
+
+impl<W: Write> Write for Stripped<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        report::style::write_stripped(&mut self.0, buf)?;
+        Ok(buf.len())
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
