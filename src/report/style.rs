@@ -52,7 +52,7 @@ pub fn write_stripped(out: &mut dyn std::io::Write, mut buf: &[u8]) -> std::io::
         match colour_code(buf) {
             Some(len) => buf = &buf[len..],
             None => {
-                for printable in anstream::adapter::strip_bytes(buf).into_iter() {
+                for printable in anstream::adapter::strip_bytes(buf) {
                     out.write_all(printable)?;
                 }
                 return Ok(());
