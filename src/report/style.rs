@@ -97,7 +97,6 @@ mod tests {
     fn write_stripped_is_anstreams_strip() {
         fn theirs(buf: &[u8]) -> Vec<u8> {
             anstream::adapter::strip_bytes(buf)
-                .into_iter()
                 .flatten()
                 .copied()
                 .collect()
