@@ -60,7 +60,23 @@ pub fn own_zone(text: &str) -> Option<String> {
         (&text[..at], &text[at..])
     };
     let clock = clock.parse::<DateTime>().ok()?;
-    Some(format!("{} {offset}", clock.strftime("%Y-%m-%d %H:%M")))
+    Some(format!("{} {offset}", minutes(clock)))
+}
+
+/// `%Y-%m-%d %H:%M` of `clock`, written directly for four-digit years
+/// (plan asks this of every post; strftime was most of the cost).
+fn minutes(clock: DateTime) -> String {
+    if !(0..=9999).contains(&clock.year()) {
+        return clock.strftime("%Y-%m-%d %H:%M").to_string();
+    }
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        clock.year(),
+        clock.month(),
+        clock.day(),
+        clock.hour(),
+        clock.minute()
+    )
 }
 
 /// The help line for an unreadable `publish_at`.
@@ -105,6 +121,26 @@ mod tests {
 
     fn ts(s: &str) -> Timestamp {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn minutes_are_strftimes() {
+        for text in [
+            "0000-01-01T00:00",
+            "0001-02-03T04:05",
+            "0999-12-31T23:59",
+            "2026-12-07T09:00:59",
+            "9999-12-31T23:59",
+            "-000001-06-15T12:30",
+            "-009999-01-01T00:00",
+        ] {
+            let clock: DateTime = text.parse().unwrap();
+            assert_eq!(
+                minutes(clock),
+                clock.strftime("%Y-%m-%d %H:%M").to_string(),
+                "{text}"
+            );
+        }
     }
 
     #[test]
