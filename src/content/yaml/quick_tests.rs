@@ -78,6 +78,7 @@ fn hand_written_cases() {
         "media:\n  - src: /a.jpg\n    user_tags:\n      - username: x\n        x: 0.1\n  - /b.jpg\nnext: 1\n",
         "k: https://example.com/a?b=c#frag\nj: a#b\n",
         "é: ü\nclé: [ça, va]\n",
+        "a: \"s\\/l \\0 n\\r\\n t\\t q\\\" b\\\\\"\nb: \"\\u0000\\uFFFD\"\n",
     ];
     for text in taken {
         assert!(check(text), "not taken:\n{text}");
