@@ -448,13 +448,15 @@ fn duplicate_ids(posts: &mut [Checked]) {
             // Each file names a few of the others, not all: a pull request
             // of thousands of copies would otherwise make a message and
             // notes per pair (3,000 copies: 68 s and 1.5 GB).
-            let others: Vec<usize> = files.iter().copied().filter(|&j| j != i).collect();
-            let named: Vec<&str> = others
+            // Only the named ones are collected: the whole list per file
+            // would still be a pass over every pair.
+            let named: Vec<usize> = files
                 .iter()
+                .copied()
+                .filter(|&j| j != i)
                 .take(NAMED_COPIES)
-                .map(|&j| posts[j].file.rel.as_str())
                 .collect();
-            let more = match others.len().saturating_sub(NAMED_COPIES) {
+            let more = match (files.len() - 1).saturating_sub(NAMED_COPIES) {
                 0 => String::new(),
                 1 => " and 1 other file".to_string(),
                 n => format!(" and {n} other files"),
@@ -463,11 +465,18 @@ fn duplicate_ids(posts: &mut [Checked]) {
                 Rule::DuplicateId,
                 &posts[i].file.rel,
                 posts[i].id_pos,
-                format!("id `{id}` is also the id of {}{more}", named.join(", ")),
+                format!(
+                    "id `{id}` is also the id of {}{more}",
+                    named
+                        .iter()
+                        .map(|&j| posts[j].file.rel.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
             )
             .with_end(id_key_end(&posts[i]))
             .with_help("give one of them its own `id:`, or remove the copy");
-            for &j in others.iter().take(NAMED_COPIES) {
+            for &j in &named {
                 let other = &posts[j];
                 let said = if id_key_end(other) == other.id_pos {
                     format!("`{id}` is the id this file gets from its name")
