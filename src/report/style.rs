@@ -36,8 +36,9 @@ pub fn strip(text: &str) -> String {
 /// it: a run of plain ASCII is written as it is and our own colour codes
 /// (`ESC [ digits ; … m`) are skipped; at the first other byte (any other
 /// control or escape, anything not ASCII) the rest goes through anstream.
-/// A 10,000-post plan's report is about a megabyte: stripping it was 5 ms
-/// on one thread at the end of the run, this is a fraction of that.
+/// A 10,000-post plan's report is about a megabyte: anstream's stripping
+/// took 4.2 ms of CPU a run (perf, self time over five runs), on one
+/// thread at the end of it; this takes 1.1 ms.
 pub fn write_stripped(out: &mut dyn std::io::Write, mut buf: &[u8]) -> std::io::Result<()> {
     loop {
         let plain = buf
