@@ -449,27 +449,25 @@ impl StateError {
 /// key; the records pass that follows reads the whole text either way and
 /// refuses what is corrupt in it, a second `format_version` included.
 fn leading_version(text: &str) -> Option<u64> {
-    let rest = text
-        .trim_start_matches([' ', '\t', '\n', '\r'])
-        .strip_prefix('{')?;
-    let rest = rest
-        .trim_start_matches([' ', '\t', '\n', '\r'])
-        .strip_prefix("\"format_version\"")?;
-    let rest = rest
-        .trim_start_matches([' ', '\t', '\n', '\r'])
-        .strip_prefix(':')?;
-    let rest = rest.trim_start_matches([' ', '\t', '\n', '\r']);
+    let rest = ws(text).strip_prefix('{')?;
+    let rest = ws(ws(rest).strip_prefix("\"format_version\"")?).strip_prefix(':')?;
+    let rest = ws(rest);
     let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-    let after = rest[digits..].trim_start_matches([' ', '\t', '\n', '\r']);
-    // JSON has no leading zeros; what follows must end the value.
     let number = &rest[..digits];
+    // JSON has no leading zeros; what follows must end the value.
     if number.is_empty() || (number.len() > 1 && number.starts_with('0')) {
         return None;
     }
-    if !after.starts_with([',', '}']) {
+    if !ws(&rest[digits..]).starts_with([',', '}']) {
         return None;
     }
     number.parse().ok()
+}
+
+/// `s` after JSON's whitespace, no more (`trim_start` would take any
+/// Unicode space).
+fn ws(s: &str) -> &str {
+    s.trim_start_matches([' ', '\t', '\n', '\r'])
 }
 
 /// Parses a record, refusing corrupt and newer ones.
@@ -479,20 +477,18 @@ pub fn parse(text: &str, at: &str) -> Result<State, StateError> {
     struct Version {
         format_version: Option<serde_json::Value>,
     }
+    let corrupt = |detail: String| StateError::Corrupt {
+        at: at.to_string(),
+        detail,
+    };
     let version = match leading_version(text) {
         Some(version) => version,
         None => {
-            let head: Version = serde_json::from_str(text).map_err(|e| StateError::Corrupt {
-                at: at.to_string(),
-                detail: e.to_string(),
-            })?;
+            let head: Version = serde_json::from_str(text).map_err(|e| corrupt(e.to_string()))?;
             head.format_version
                 .as_ref()
                 .and_then(serde_json::Value::as_u64)
-                .ok_or_else(|| StateError::Corrupt {
-                    at: at.to_string(),
-                    detail: "no format_version".into(),
-                })?
+                .ok_or_else(|| corrupt("no format_version".into()))?
         }
     };
     if version > u64::from(FORMAT_VERSION) {
@@ -501,21 +497,14 @@ pub fn parse(text: &str, at: &str) -> Result<State, StateError> {
             found: version,
         });
     }
-    let corrupt = |e: serde_json::Error| StateError::Corrupt {
-        at: at.to_string(),
-        detail: e.to_string(),
-    };
     // Then straight into the records: no tree of values for 10,000 of them.
     let mut state = if version < 3 {
         // Migrated: each record goes under its own account.
-        let old: StateV2 = serde_json::from_str(text).map_err(corrupt)?;
+        let old: StateV2 = serde_json::from_str(text).map_err(|e| corrupt(e.to_string()))?;
         let mut posts = Vec::with_capacity(old.posts.len());
         for (id, record) in old.posts {
             if record.account.is_empty() {
-                return Err(StateError::Corrupt {
-                    at: at.to_string(),
-                    detail: format!("post `{id}` has no account"),
-                });
+                return Err(corrupt(format!("post `{id}` has no account")));
             }
             posts.push((id, vec![record]));
         }
@@ -527,7 +516,7 @@ pub fn parse(text: &str, at: &str) -> Result<State, StateError> {
         }
     } else {
         // Each record's account is set from its key as it is read.
-        serde_json::from_str(text).map_err(corrupt)?
+        serde_json::from_str(text).map_err(|e| corrupt(e.to_string()))?
     };
     // Read as this version; the next save writes it so.
     state.format_version = FORMAT_VERSION;
